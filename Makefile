@@ -1,0 +1,117 @@
+# tokaudit build.  `make` builds build/tokaudit; `make test` runs every suite;
+# `make deps` installs the Debian packages; V=1 shows the commands.
+.DELETE_ON_ERROR:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+BUILD   ?= build
+CC      ?= gcc
+CLANG   ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# ---- architecture: picks the committed vmlinux.h ----
+UNAME_M := $(shell uname -m)
+ARCH_x86_64  := x86
+ARCH_aarch64 := arm64
+ARCH ?= $(ARCH_$(UNAME_M))
+ifeq ($(ARCH),)
+$(error unsupported architecture '$(UNAME_M)': add vmlinux/<arch>/vmlinux.h with scripts/gen-vmlinux.sh and a line in the Makefile)
+endif
+VMLINUX_DIR := vmlinux/$(ARCH)
+ifeq ($(wildcard $(VMLINUX_DIR)/vmlinux.h),)
+$(error no $(VMLINUX_DIR)/vmlinux.h for architecture $(ARCH): generate it on a $(ARCH) machine with scripts/gen-vmlinux.sh)
+endif
+
+# ---- flags ----
+BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	-I$(VMLINUX_DIR) -Iinclude -Ibpf -Wall -Werror -MMD -MP
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE \
+	-Iinclude -Iuser -I$(BUILD) -MMD -MP
+LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c
+
+# ---- sources ----
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS)) $(BUILD)/user/builtin_policy.o
+MAIN_OBJ  := $(BUILD)/user/main.o
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
+TEST_SUPPORT_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SUPPORT))
+
+.PHONY: all deps test test-asan bench clean run demo
+all: $(BUILD)/tokaudit
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+# ---- BPF: object -> skeleton ----
+$(BUILD)/%.bpf.o: bpf/%.bpf.c Makefile | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+# ---- userspace ----
+$(BUILD)/user/%.o: user/%.c Makefile | $(BUILD)/user $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/user/builtin_policy.o: user/builtin_policy.S user/opentok.policy Makefile | $(BUILD)/user
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c -DTA_POLICY_FILE='"user/opentok.policy"' $< -o $@
+
+$(BUILD)/libtokaudit.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tokaudit: $(MAIN_OBJ) $(BUILD)/libtokaudit.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests ----
+$(BUILD)/tests/%.o: tests/%.c Makefile | $(BUILD)/tests $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libtokaudit.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The policy tests and the policy fuzzer again, under AddressSanitizer and
+# UBSan (no BPF in them, so they run anywhere, root or not).
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c
+ASAN_BINS := $(BUILD)/tests/asan_test_policy $(BUILD)/tests/asan_fuzz_policy
+$(BUILD)/tests/asan_test_policy: tests/test_policy.c
+$(BUILD)/tests/asan_fuzz_policy: tests/fuzz/fuzz_policy.c
+$(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*.h user/*.h) Makefile | $(BUILD)/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests $(ASAN_FLAGS) \
+		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lcmocka -o $@
+
+test: $(BUILD)/tokaudit $(TEST_BINS) $(ASAN_BINS)
+	$(Q)./tests/run.sh
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

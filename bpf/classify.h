@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Classifier shared by the XDP and tc programs: policy lookup, flow state,
+ * fragments, ICMP error attribution, counters and events.  One exit point
+ * (ta_finish) records every verdict.
+ */
+#ifndef TA_CLASSIFY_H
+#define TA_CLASSIFY_H
+
+#include "parse.h"
+
+/* ---- Configuration, set by the loader before load ---- */
+const volatile __u8 cfg_xdp_dir_mode = TA_DM_IN;  /* enum ta_dir_mode */
+const volatile __u8 cfg_tc_dir_mode = TA_DM_OUT;
+const volatile __u8 cfg_enforce = 0;              /* drop unexpected packets */
+const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
+const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
+
+/* ---- Run-time state, written by the loader through the mmapped .bss ---- */
+__u32 active_gen = 0;       /* policy generation in force; slot = gen & 1 */
+struct ta_last last_res = {};
+__u32 replay_wire_len = 0;  /* replay: the frame's length on the wire, when set */
+
+/* ---- Maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 2 * TA_MAX_PREFIXES);
+	__type(key, struct ta_lpm_key);
+	__type(value, struct ta_lpm_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ta_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TA_PORT_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64); /* rule mask */
+	__uint(map_flags, BPF_F_MMAPABLE); /* the loader writes a whole slot at once */
+} ta_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TA_MAX_LOCAL);
+	__type(key, struct ta_local_key);
+	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ta_local SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072); /* resized by the loader */
+	__type(key, struct ta_flow_key);
+	__type(value, struct ta_flow_val);
+} ta_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ta_frag_key);
+	__type(value, struct ta_frag_val);
+} ta_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_VSTAT_MAX);
+	__type(key, __u32);
+	__type(value, struct ta_count);
+} ta_vstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct ta_count);
+} ta_rstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ta_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} ta_events SEC(".maps");
+
+/* Per-packet state carried from classification to the exit point. */
+struct ta_res {
+	__u32 rule;
+	__u8 verdict;
+	__u8 dir;
+	__u8 inv;
+	__u8 icmp_err;
+	struct ta_flow_val *flow;
+};
+
+static __always_inline void ta_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&ta_counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u64 ta_lpm(__u32 slot, const __u8 *addr)
+{
+	struct ta_lpm_key k = { .prefixlen = TA_LPM_SLOT_BITS + 128, .slot = slot };
+	struct ta_lpm_val *v;
+
+	__builtin_memcpy(k.addr, addr, 16);
+	v = bpf_map_lookup_elem(&ta_policy, &k);
+	return v ? v->rules : 0;
+}
+
+static __always_inline int ta_is_local(const __u8 *addr)
+{
+	struct ta_local_key k = { .prefixlen = 128 };
+
+	__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&ta_local, &k) != NULL;
+}
+
+static __always_inline __u64 ta_port_rules(__u32 slot, __u8 proto, __u8 dir, __u16 port)
+{
+	__u32 pc, idx;
+	__u64 *v;
+
+	if (proto == TA_IPPROTO_TCP)
+		pc = TA_PC_TCP;
+	else if (proto == TA_IPPROTO_UDP)
+		pc = TA_PC_UDP;
+	else if (proto == TA_IPPROTO_ICMP || proto == TA_IPPROTO_ICMPV6) {
+		pc = TA_PC_ICMP;
+		port = 0;
+	} else
+		return 0;
+	idx = TA_PORT_IDX(slot & 1, pc, dir & 1, port);
+	v = bpf_map_lookup_elem(&ta_ports, &idx);
+	return v ? *v : 0;
+}
+
+/* Lowest set bit = first matching rule in policy order. */
+static __always_inline __u32 ta_first_rule(__u64 m)
+{
+	__u32 r = 0;
+
+	if (!(m & 0xffffffffull)) { r += 32; m >>= 32; }
+	if (!(m & 0xffff)) { r += 16; m >>= 16; }
+	if (!(m & 0xff)) { r += 8; m >>= 8; }
+	if (!(m & 0xf)) { r += 4; m >>= 4; }
+	if (!(m & 0x3)) { r += 2; m >>= 2; }
+	if (!(m & 0x1)) { r += 1; }
+	return r;
+}
+
+/*
+ * Direction of a tuple and the rules covering its remote address.
+ * Fixed modes cost one LPM lookup; local/auto modes (replay) up to three.
+ */
+static __always_inline __u8 ta_direction(__u8 mode, __u32 slot, const struct ta_tuple *t,
+					 __u64 *cover)
+{
+	if (mode == TA_DM_IN) {
+		*cover = ta_lpm(slot, t->src);
+		return TA_DIR_IN;
+	}
+	if (mode == TA_DM_OUT) {
+		*cover = ta_lpm(slot, t->dst);
+		return TA_DIR_OUT;
+	}
+	if (mode == TA_DM_LOCAL) {
+		if (ta_is_local(t->src)) {
+			*cover = ta_lpm(slot, t->dst);
+			return TA_DIR_OUT;
+		}
+		if (ta_is_local(t->dst)) {
+			*cover = ta_lpm(slot, t->src);
+			return TA_DIR_IN;
+		}
+	}
+	/* auto: the side in the policy is the remote one; neither: dst is remote */
+	*cover = ta_lpm(slot, t->dst);
+	if (*cover)
+		return TA_DIR_OUT;
+	*cover = ta_lpm(slot, t->src);
+	return *cover ? TA_DIR_IN : TA_DIR_OUT;
+}
+
+static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct ta_tuple *t,
+					   __u8 dir, __u32 ifindex)
+{
+	if (dir == TA_DIR_OUT) {
+		__builtin_memcpy(k->local, t->src, 16);
+		__builtin_memcpy(k->remote, t->dst, 16);
+		k->lport = t->sport;
+		k->rport = t->dport;
+	} else {
+		__builtin_memcpy(k->local, t->dst, 16);
+		__builtin_memcpy(k->remote, t->src, 16);
+		k->lport = t->dport;
+		k->rport = t->sport;
+	}
+	k->ifindex = ifindex;
+	k->proto = t->proto;
+	k->family = t->family;
+}
+
+static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u8 verdict,
+				     __u8 dir, __u32 rule)
+{
+	struct ta_event *e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
+
+	if (!e) {
+		ta_count(type == TA_EV_NEW_FLOW && verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW
+									    : TA_C_EV_LOST_UNEXP);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(&e->key, k, sizeof(*k));
+	e->rule = rule;
+	e->generation = active_gen;
+	e->type = type;
+	e->verdict = verdict;
+	e->dir = dir;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+	ta_count(TA_C_EV_SENT);
+}
+
+/* Set flow flag bits with one atomic, and only when some are new. Returns the old flags. */
+static __always_inline __u32 ta_flow_set(struct ta_flow_val *f, __u32 bits)
+{
+	__u32 old = f->flags;
+
+	if ((old & bits) == bits)
+		return old;
+	return __sync_fetch_and_or(&f->flags, bits);
+}
+
+static __always_inline void ta_flow_account(struct ta_flow_val *f, __u8 dir, __u32 len,
+					    __u64 now)
+{
+	__sync_fetch_and_add(&f->packets[dir & 1], 1);
+	__sync_fetch_and_add(&f->bytes[dir & 1], len);
+	f->last_ns = now;
+}
+
+/*
+ * Classify one L4 tuple that is not a later fragment.
+ * cover: rules whose addresses cover the remote end (non-zero).
+ * Creates or updates the flow entry and returns the verdict in r.
+ */
+static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir, __u64 cover,
+					     __u32 slot, __u32 ifindex, __u32 len,
+					     struct ta_res *r)
+{
+	struct ta_flow_key k = {};
+	struct ta_flow_val *f;
+	__u16 rport = dir == TA_DIR_OUT ? t->dport : t->sport;
+	__u64 m, now = bpf_ktime_get_ns();
+	__u32 old;
+	int created = 0;
+
+	ta_flow_key_of(&k, t, dir, ifindex);
+	f = bpf_map_lookup_elem(&ta_flows, &k);
+	if (!f) {
+		struct ta_flow_val nf = {};
+
+		nf.first_ns = now;
+		nf.rule = TA_NO_RULE;
+		nf.generation = active_gen;
+		/* The side whose packet the auditor saw first opened the flow. */
+		nf.opener = dir;
+		if (bpf_map_update_elem(&ta_flows, &k, &nf, BPF_NOEXIST) == 0) {
+			created = 1;
+			ta_count(TA_C_FLOW_NEW);
+		}
+		f = bpf_map_lookup_elem(&ta_flows, &k);
+		if (!f)
+			ta_count(TA_C_FLOW_FAIL);
+	}
+
+	m = cover & ta_port_rules(slot, t->proto, dir, rport);
+	/* Rules of the other direction match a packet of a flow that side opened
+	 * (outbound-only rules let the answers in). */
+	if (f && f->opener != dir)
+		m |= cover & ta_port_rules(slot, t->proto, f->opener, rport);
+	if (m) {
+		r->verdict = TA_V_ALLOWED;
+		r->rule = ta_first_rule(m);
+	} else {
+		r->verdict = TA_V_UNEXPECTED;
+		r->rule = TA_NO_RULE;
+	}
+	r->flow = f;
+	if (!f)
+		return;
+
+	ta_flow_account(f, dir, len, now);
+	old = ta_flow_set(f, (r->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
+				     ((__u32)t->tcp_flags << TA_FF_TCP_SHIFT(dir & 1)));
+	if (r->verdict == TA_V_ALLOWED && f->rule == TA_NO_RULE)
+		f->rule = r->rule;
+	if (created) {
+		if (r->verdict == TA_V_UNEXPECTED || cfg_events_allowed)
+			ta_event(&k, TA_EV_NEW_FLOW, r->verdict, dir, r->rule);
+	} else if (r->verdict == TA_V_UNEXPECTED && !(old & TA_FF_UNEXPECTED)) {
+		ta_event(&k, TA_EV_UNEXPECTED, r->verdict, dir, r->rule);
+	}
+}
+
+/*
+ * An ICMP error quoting a packet whose remote end is in the policy: the
+ * quoted packet travelled the other way, and the error belongs to its flow.
+ */
+static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qdir, __u64 cover,
+						 __u32 slot, __u32 ifindex, struct ta_res *r)
+{
+	struct ta_flow_key k = {};
+	struct ta_flow_val *f;
+	__u16 rport = qdir == TA_DIR_OUT ? p->q.dport : p->q.sport;
+	__u64 m;
+
+	ta_flow_key_of(&k, &p->q, qdir, ifindex);
+	f = bpf_map_lookup_elem(&ta_flows, &k);
+	r->icmp_err = 1;
+	if (f) {
+		__u32 fl = f->flags;
+
+		ta_count(TA_C_ICMP_ERR_FLOW);
+		__sync_fetch_and_add(&f->icmp_errors, 1);
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+		__builtin_memcpy(f->icmp_from, p->t.src, 16);
+		f->last_ns = bpf_ktime_get_ns();
+		r->flow = f;
+		if ((fl & TA_FF_UNEXPECTED) || !(fl & TA_FF_ALLOWED)) {
+			r->verdict = TA_V_UNEXPECTED;
+			r->rule = TA_NO_RULE;
+		} else {
+			r->verdict = TA_V_ALLOWED;
+			r->rule = f->rule;
+		}
+		return;
+	}
+	/* No flow seen: judge the quoted packet itself, statelessly. */
+	m = cover & ta_port_rules(slot, p->q.proto, qdir, rport);
+	if (m) {
+		r->verdict = TA_V_ALLOWED;
+		r->rule = ta_first_rule(m);
+	} else {
+		r->verdict = TA_V_UNEXPECTED;
+		r->rule = TA_NO_RULE;
+	}
+}
+
+/* A later fragment: inherit the first fragment's verdict. */
+static __always_inline void ta_classify_later_frag(const struct ta_tuple *t, __u8 dir,
+						   __u32 ifindex, __u32 len, struct ta_res *r)
+{
+	struct ta_frag_key fk = {};
+	struct ta_frag_val *fv;
+
+	__builtin_memcpy(fk.src, t->src, 16);
+	__builtin_memcpy(fk.dst, t->dst, 16);
+	fk.id = t->frag_id;
+	fk.proto = t->proto;
+	fv = bpf_map_lookup_elem(&ta_frags, &fk);
+	if (fv) {
+		ta_count(TA_C_FRAG_INHERIT);
+		r->verdict = fv->verdict;
+		r->rule = fv->rule;
+		if (fv->has_flow) {
+			struct ta_flow_key k = {};
+			struct ta_tuple ft = *t;
+
+			/* the datagram's ports, as its first fragment carried them */
+			if (dir == TA_DIR_OUT) {
+				ft.sport = fv->lport;
+				ft.dport = fv->rport;
+			} else {
+				ft.sport = fv->rport;
+				ft.dport = fv->lport;
+			}
+			ta_flow_key_of(&k, &ft, dir, ifindex);
+			r->flow = bpf_map_lookup_elem(&ta_flows, &k);
+			if (r->flow)
+				ta_flow_account(r->flow, dir, len, bpf_ktime_get_ns());
+		}
+		return;
+	}
+	/* First fragment never seen: nothing says what this is. */
+	ta_count(TA_C_FRAG_ORPHAN);
+	r->verdict = TA_V_UNEXPECTED;
+	r->rule = TA_NO_RULE;
+	{
+		struct ta_frag_val nv = { .rule = TA_NO_RULE, .verdict = TA_V_UNEXPECTED, .dir = dir };
+		struct ta_flow_key k = {};
+
+		bpf_map_update_elem(&ta_frags, &fk, &nv, BPF_ANY);
+		ta_flow_key_of(&k, t, dir, ifindex);
+		k.lport = 0;
+		k.rport = 0;
+		ta_event(&k, TA_EV_ORPHAN_FRAG, TA_V_UNEXPECTED, dir, TA_NO_RULE);
+	}
+}
+
+static __always_inline void ta_remember_first_frag(const struct ta_tuple *t, __u8 dir,
+						   const struct ta_res *r)
+{
+	struct ta_frag_key fk = {};
+	struct ta_frag_val fv = {};
+
+	__builtin_memcpy(fk.src, t->src, 16);
+	__builtin_memcpy(fk.dst, t->dst, 16);
+	fk.id = t->frag_id;
+	fk.proto = t->proto;
+	fv.rule = r->rule;
+	fv.verdict = r->verdict;
+	fv.dir = dir;
+	fv.lport = dir == TA_DIR_OUT ? t->sport : t->dport;
+	fv.rport = dir == TA_DIR_OUT ? t->dport : t->sport;
+	fv.has_flow = r->flow != NULL;
+	bpf_map_update_elem(&ta_frags, &fk, &fv, BPF_ANY);
+	ta_count(TA_C_FRAG_FIRST);
+}
+
+static __always_inline void ta_record_last(const struct ta_pkt *p, const struct ta_res *r)
+{
+	const struct ta_tuple *t = r->icmp_err ? &p->q : &p->t;
+	/* for an attributed ICMP error the flow is the quoted packet's, seen the other way */
+	__u8 fdir = r->icmp_err ? r->dir ^ 1 : r->dir;
+
+	last_res.seq++;
+	last_res.rule = r->rule;
+	last_res.verdict = r->verdict;
+	last_res.dir = r->dir;
+	last_res.invalid_reason = r->inv;
+	last_res.proto = t->proto;
+	last_res.family = t->family;
+	last_res.is_frag = p->t.frag;
+	last_res.icmp_err = r->icmp_err;
+	if (fdir == TA_DIR_OUT) {
+		last_res.lport = t->sport;
+		last_res.rport = t->dport;
+		__builtin_memcpy(last_res.local, t->src, 16);
+		__builtin_memcpy(last_res.remote, t->dst, 16);
+	} else {
+		last_res.lport = t->dport;
+		last_res.rport = t->sport;
+		__builtin_memcpy(last_res.local, t->dst, 16);
+		__builtin_memcpy(last_res.remote, t->src, 16);
+	}
+}
+
+/*
+ * The single exit point: counts the verdict, applies enforce mode, and
+ * returns 1 when the packet must be dropped.
+ */
+static __always_inline int ta_finish(const struct ta_pkt *p, struct ta_res *r, __u32 len)
+{
+	__u32 idx = TA_VSTAT_IDX(r->verdict, r->dir);
+	struct ta_count *c = bpf_map_lookup_elem(&ta_vstats, &idx);
+	int drop = 0;
+
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+	if (r->verdict == TA_V_ALLOWED && r->rule < TA_MAX_RULES) {
+		idx = r->rule;
+		c = bpf_map_lookup_elem(&ta_rstats, &idx);
+		if (c) {
+			c->packets++;
+			c->bytes += len;
+		}
+	} else if (r->verdict == TA_V_INVALID) {
+		ta_count(TA_C_INV_BASE + (r->inv < TA_INV_MAX ? r->inv : 0));
+	} else if (r->verdict == TA_V_UNEXPECTED && cfg_enforce) {
+		drop = 1;
+		ta_count(TA_C_POLICY_DROP);
+		if (r->flow)
+			__sync_fetch_and_add(&r->flow->policy_drops, 1);
+	}
+	if (cfg_record_last)
+		ta_record_last(p, r);
+	return drop;
+}
+
+/*
+ * Classify a parsed packet (rc from ta_parse_*) seen by a hook whose
+ * direction mode is 'mode'; len is its length on the wire.  Returns 1 to
+ * drop.  A global function: verified once, whatever path the parser took.
+ */
+__noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, __u32 len)
+{
+	struct ta_res r = { .rule = TA_NO_RULE, .verdict = TA_V_OTHER, .dir = TA_DIR_NONE };
+	__u32 gen = active_gen;
+	__u32 slot = gen & 1;
+	__u64 cover = 0;
+
+	if (!p)
+		return 0;
+	/* replay: count the length the capture says the frame had on the wire */
+	if (cfg_record_last && replay_wire_len)
+		len = replay_wire_len;
+	if (rc == 1) /* not IP */
+		return ta_finish(p, &r, len);
+	if (rc < 0) {
+		r.verdict = TA_V_INVALID;
+		r.inv = p->inv;
+		/* fixed-direction hooks know the direction of even a broken packet;
+		 * the others, when its addresses could be read */
+		if (mode == TA_DM_IN || mode == TA_DM_OUT)
+			r.dir = mode;
+		else if (p->t.family)
+			r.dir = ta_direction(mode, slot, &p->t, &cover);
+		return ta_finish(p, &r, len);
+	}
+
+	if (p->icmp_err) {
+		/* Direction and policy from the quoted packet, which went the other way. */
+		__u64 qcover;
+		__u8 qdir = ta_direction(mode == TA_DM_IN ? TA_DM_OUT :
+					 mode == TA_DM_OUT ? TA_DM_IN : mode,
+					 slot, &p->q, &qcover);
+
+		if (qcover) {
+			r.dir = qdir ^ 1;
+			ta_classify_icmp_err(p, qdir, qcover, slot, ifindex, &r);
+			return ta_finish(p, &r, len);
+		}
+		/* quote is not a policy flow: judge the error as any ICMP packet */
+		p->icmp_err = 0;
+	}
+
+	r.dir = ta_direction(mode, slot, &p->t, &cover);
+	if (!cover)
+		return ta_finish(p, &r, len);
+
+	if (p->t.frag == TA_FRAG_LATER) {
+		ta_classify_later_frag(&p->t, r.dir, ifindex, len, &r);
+		return ta_finish(p, &r, len);
+	}
+	ta_classify_flow(&p->t, r.dir, cover, slot, ifindex, len, &r);
+	if (p->t.frag == TA_FRAG_FIRST)
+		ta_remember_first_frag(&p->t, r.dir, &r);
+	return ta_finish(p, &r, len);
+}
+
+#endif /* TA_CLASSIFY_H */

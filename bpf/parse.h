@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Header parser shared by the XDP and tc programs.
+ *
+ * A cursor walks the frame; every step checks that the header it is about to
+ * read lies inside [data, data_end) before touching it, validates the fields
+ * that give the next header's position (ihl, doff, extension lengths), and
+ * says why when it gives up (enum ta_invalid_reason).  Nothing is read from a
+ * non-first fragment beyond the IP header.
+ */
+#ifndef TA_PARSE_H
+#define TA_PARSE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "tokaudit.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+
+#define TA_IPPROTO_HOPOPTS 0
+#define TA_IPPROTO_ICMP 1
+#define TA_IPPROTO_TCP 6
+#define TA_IPPROTO_UDP 17
+#define TA_IPPROTO_ROUTING 43
+#define TA_IPPROTO_FRAGMENT 44
+#define TA_IPPROTO_AH 51
+#define TA_IPPROTO_ICMPV6 58
+#define TA_IPPROTO_DSTOPTS 60
+
+#define TA_MAX_VLAN 2      /* 802.1ad + 802.1Q */
+#define TA_IP6_MAX_EXT 6   /* extension headers walked before giving up */
+
+/* Fragment state of a packet */
+#define TA_FRAG_NONE 0
+#define TA_FRAG_FIRST 1
+#define TA_FRAG_LATER 2
+
+/* What the parser learnt about one IP packet (outer, or quoted in an ICMP error). */
+struct ta_tuple {
+	__u8 src[16];
+	__u8 dst[16];
+	__u16 sport;     /* host order; ICMP echo id in both for echo */
+	__u16 dport;
+	__u8 proto;      /* final L4 protocol */
+	__u8 family;     /* 4 or 6 */
+	__u8 frag;       /* TA_FRAG_* */
+	__u8 tcp_flags;
+	__u32 frag_id;
+};
+
+struct ta_pkt {
+	struct ta_tuple t;
+	struct ta_tuple q;   /* quoted packet, when icmp_err */
+	__u8 icmp_err;       /* ICMP error with a parsed quote */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 inv;            /* enum ta_invalid_reason, TA_INV_NONE when fine */
+};
+
+struct ta_cursor {
+	void *pos;
+	void *end;
+};
+
+static __always_inline void ta_addr4(__u8 *dst, __be32 a)
+{
+	__u32 *w = (__u32 *)dst;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0x0000ffff);
+	w[3] = a;
+}
+
+static __always_inline void ta_addr6(__u8 *dst, const struct in6_addr *a)
+{
+	__builtin_memcpy(dst, a, 16);
+}
+
+/*
+ * L4 ports and flags.  'quoted' is set for the copy of a packet inside an ICMP
+ * error, which by RFC 792 carries only the first 8 bytes of its L4 header:
+ * enough for ports, not for a full TCP header.
+ */
+static __always_inline int ta_parse_l4(struct ta_cursor *c, struct ta_tuple *t, __u32 l4len,
+				       int quoted)
+{
+	void *l4 = c->pos;
+
+	if (t->frag == TA_FRAG_LATER)
+		return TA_INV_NONE;
+	if (t->proto == TA_IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if (quoted) {
+			if (l4 + 8 > c->end)
+				return TA_INV_ICMP_QUOTE;
+		} else {
+			if ((void *)(th + 1) > c->end || l4len < sizeof(*th))
+				return TA_INV_L4_TRUNC;
+			if (th->doff < 5)
+				return TA_INV_TCP_DOFF;
+			if (l4len < (__u32)th->doff * 4 || l4 + th->doff * 4 > c->end)
+				return TA_INV_L4_TRUNC;
+			/* byte 13 of the header: CWR ECE URG ACK PSH RST SYN FIN */
+			t->tcp_flags = ((__u8 *)th)[13];
+		}
+		t->sport = bpf_ntohs(th->source);
+		t->dport = bpf_ntohs(th->dest);
+	} else if (t->proto == TA_IPPROTO_UDP) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > c->end || (!quoted && l4len < sizeof(*uh)))
+			return quoted ? TA_INV_ICMP_QUOTE : TA_INV_L4_TRUNC;
+		t->sport = bpf_ntohs(uh->source);
+		t->dport = bpf_ntohs(uh->dest);
+	} else if (t->proto == TA_IPPROTO_ICMP || t->proto == TA_IPPROTO_ICMPV6) {
+		__u8 *ih = l4;
+
+		if (l4 + 8 > c->end || (!quoted && l4len < 8))
+			return quoted ? TA_INV_ICMP_QUOTE : TA_INV_L4_TRUNC;
+		/* echo request/reply: the identifier ties both ways together */
+		if ((t->proto == TA_IPPROTO_ICMP && (ih[0] == 8 || ih[0] == 0)) ||
+		    (t->proto == TA_IPPROTO_ICMPV6 && (ih[0] == 128 || ih[0] == 129))) {
+			t->sport = ((__u16)ih[4] << 8) | ih[5];
+			t->dport = t->sport;
+		}
+	}
+	return TA_INV_NONE;
+}
+
+/* IPv4 header at c->pos; leaves c->pos at the L4 header and returns its length. */
+static __always_inline int ta_parse_ip4(struct ta_cursor *c, struct ta_tuple *t, __u32 *l4len,
+					int quoted)
+{
+	struct iphdr *ip = c->pos;
+	__u32 hlen, tot;
+	__u16 frag;
+
+	if ((void *)(ip + 1) > c->end)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP4_TRUNC;
+	if (ip->version != 4 || ip->ihl < 5)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP4_HDR;
+	hlen = ip->ihl * 4;
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot < hlen)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP4_HDR;
+	if (c->pos + hlen > c->end)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP4_TRUNC;
+	t->family = 4;
+	t->proto = ip->protocol;
+	ta_addr4(t->src, ip->saddr);
+	ta_addr4(t->dst, ip->daddr);
+	frag = bpf_ntohs(ip->frag_off);
+	if (frag & 0x1fff)
+		t->frag = TA_FRAG_LATER;
+	else if (frag & 0x2000)
+		t->frag = TA_FRAG_FIRST;
+	else
+		t->frag = TA_FRAG_NONE;
+	t->frag_id = bpf_ntohs(ip->id);
+	*l4len = tot - hlen;
+	c->pos += hlen;
+	return TA_INV_NONE;
+}
+
+/* IPv6 header and its extension headers, bounded. */
+static __always_inline int ta_parse_ip6(struct ta_cursor *c, struct ta_tuple *t, __u32 *l4len,
+					int quoted)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u32 left;
+	__u8 nh;
+	int i;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_TRUNC;
+	if (ip6->version != 6)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_HDR;
+	t->family = 6;
+	ta_addr6(t->src, &ip6->saddr);
+	ta_addr6(t->dst, &ip6->daddr);
+	left = bpf_ntohs(ip6->payload_len);
+	nh = ip6->nexthdr;
+	c->pos = ip6 + 1;
+	t->frag = TA_FRAG_NONE;
+
+	for (i = 0; i < TA_IP6_MAX_EXT; i++) {
+		__u8 *eh = c->pos;
+		__u32 len;
+
+		switch (nh) {
+		case TA_IPPROTO_HOPOPTS:
+		case TA_IPPROTO_ROUTING:
+		case TA_IPPROTO_DSTOPTS:
+			if (eh + 2 > (__u8 *)c->end)
+				goto trunc;
+			len = ((__u32)eh[1] + 1) * 8;
+			break;
+		case TA_IPPROTO_AH:
+			if (eh + 2 > (__u8 *)c->end)
+				goto trunc;
+			len = ((__u32)eh[1] + 2) * 4;
+			break;
+		case TA_IPPROTO_FRAGMENT: {
+			struct frag_hdr *fh = c->pos;
+			__u16 off;
+
+			if ((void *)(fh + 1) > c->end)
+				goto trunc;
+			off = bpf_ntohs(fh->frag_off);
+			t->frag_id = bpf_ntohl(fh->identification);
+			if (off & 0xfff8)
+				t->frag = TA_FRAG_LATER;
+			else if (off & 1)
+				t->frag = TA_FRAG_FIRST;
+			len = 8;
+			break;
+		}
+		default:
+			t->proto = nh;
+			*l4len = left;
+			return TA_INV_NONE;
+		}
+		if (left < len)
+			return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_HDR;
+		if (eh + len > (__u8 *)c->end)
+			goto trunc;
+		nh = eh[0];
+		left -= len;
+		c->pos = eh + len;
+		/* Past a later fragment's header comes payload, not headers. */
+		if (t->frag == TA_FRAG_LATER) {
+			t->proto = nh;
+			*l4len = left;
+			return TA_INV_NONE;
+		}
+	}
+	/* Still an extension header after the bound: refuse to guess. */
+	if (nh == TA_IPPROTO_HOPOPTS || nh == TA_IPPROTO_ROUTING || nh == TA_IPPROTO_DSTOPTS ||
+	    nh == TA_IPPROTO_AH || nh == TA_IPPROTO_FRAGMENT)
+		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_CHAIN;
+	t->proto = nh;
+	*l4len = left;
+	return TA_INV_NONE;
+trunc:
+	return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_TRUNC;
+}
+
+static __always_inline int ta_is_icmp_error(__u8 proto, __u8 type)
+{
+	if (proto == TA_IPPROTO_ICMP)
+		return type == 3 || type == 11 || type == 12;
+	if (proto == TA_IPPROTO_ICMPV6)
+		return type >= 1 && type <= 4;
+	return 0;
+}
+
+/* Parse the packet quoted by an ICMP error whose quote starts at pos. */
+static __always_inline int ta_parse_quote(void *pos, void *end, struct ta_pkt *p)
+{
+	struct ta_cursor c = { .pos = pos, .end = end };
+	__u32 l4len = 0;
+	int r;
+
+	if (p->t.proto == TA_IPPROTO_ICMP)
+		r = ta_parse_ip4(&c, &p->q, &l4len, 1);
+	else
+		r = ta_parse_ip6(&c, &p->q, &l4len, 1);
+	if (r == TA_INV_NONE)
+		r = ta_parse_l4(&c, &p->q, 0, 1);
+	if (r != TA_INV_NONE) {
+		p->inv = r;
+		return -1;
+	}
+	p->icmp_err = 1;
+	return 0;
+}
+
+/*
+ * Parse a frame starting at the Ethernet header, up to (not into) the quote
+ * of an ICMP error.  Returns 0 for an IP packet (p filled), 1 for a non-IP
+ * frame, 2 for an ICMP error whose quote starts at *quote_off, or -1 with
+ * p->inv set when a header needed to classify is malformed.
+ */
+static __always_inline int ta_parse_outer(void *data, void *data_end, struct ta_pkt *p,
+					  __u32 *quote_off)
+{
+	struct ta_cursor c = { .pos = data, .end = data_end };
+	struct ethhdr *eth = data;
+	__u32 l4len = 0;
+	__u16 proto;
+	int i, r;
+
+	if ((void *)(eth + 1) > data_end) {
+		p->inv = TA_INV_L2_TRUNC;
+		return -1;
+	}
+	proto = eth->h_proto;
+	c.pos = eth + 1;
+	for (i = 0; i < TA_MAX_VLAN; i++) {
+		struct vlan_hdr *vh = c.pos;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > data_end) {
+			p->inv = TA_INV_L2_TRUNC;
+			return -1;
+		}
+		proto = vh->h_vlan_encapsulated_proto;
+		c.pos = vh + 1;
+	}
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		p->inv = TA_INV_L2_VLAN;
+		return -1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		r = ta_parse_ip4(&c, &p->t, &l4len, 0);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		r = ta_parse_ip6(&c, &p->t, &l4len, 0);
+	else
+		return 1;
+	if (r == TA_INV_NONE)
+		r = ta_parse_l4(&c, &p->t, l4len, 0);
+	if (r != TA_INV_NONE) {
+		p->inv = r;
+		return -1;
+	}
+
+	if (p->t.frag != TA_FRAG_LATER &&
+	    (p->t.proto == TA_IPPROTO_ICMP || p->t.proto == TA_IPPROTO_ICMPV6)) {
+		__u8 *ih = c.pos;
+
+		if (ih + 8 > (__u8 *)data_end) /* checked in ta_parse_l4; for the verifier */
+			return 0;
+		p->icmp_type = ih[0];
+		p->icmp_code = ih[1];
+		if (ta_is_icmp_error(p->t.proto, ih[0])) {
+			*quote_off = (__u32)((void *)(ih + 8) - data);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Per context type, the parser as two global (separately verified) functions:
+ * keeping the outer header walk and the quote walk apart keeps the number of
+ * verifier states linear instead of multiplying the two.
+ */
+#define TA_DEFINE_PARSER(sfx, ctx_t, DATA, DATA_END)                                   \
+	__noinline int ta_quote_##sfx(ctx_t *ctx, __u32 off, struct ta_pkt *p)           \
+	{                                                                                \
+		void *data = (void *)(long)(DATA);                                       \
+		void *data_end = (void *)(long)(DATA_END);                               \
+                                                                                         \
+		if (!p)                                                                  \
+			return -1;                                                       \
+		if (off > 0x3fff) {                                                      \
+			p->inv = TA_INV_ICMP_QUOTE;                                      \
+			return -1;                                                       \
+		}                                                                        \
+		return ta_parse_quote(data + off, data_end, p);                          \
+	}                                                                                \
+	__noinline int ta_parse_##sfx(ctx_t *ctx, struct ta_pkt *p)                      \
+	{                                                                                \
+		void *data = (void *)(long)(DATA);                                       \
+		void *data_end = (void *)(long)(DATA_END);                               \
+		__u32 qoff = 0;                                                          \
+		int r;                                                                   \
+                                                                                         \
+		if (!p)                                                                  \
+			return -1;                                                       \
+		r = ta_parse_outer(data, data_end, p, &qoff);                            \
+		if (r == 2)                                                              \
+			r = ta_quote_##sfx(ctx, qoff, p);                                \
+		return r;                                                                \
+	}
+
+#endif /* TA_PARSE_H */

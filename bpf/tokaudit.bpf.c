@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tokaudit kernel programs: the XDP program (ingress) and the tc program
+ * (clsact egress, or ingress where XDP is not wanted) share one parser, one
+ * classifier and one set of maps.
+ */
+#include "classify.h"
+
+#define TC_ACT_UNSPEC (-1)
+#define TC_ACT_SHOT 2
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+TA_DEFINE_PARSER(xdp, struct xdp_md, ctx->data, ctx->data_end)
+TA_DEFINE_PARSER(tc, struct __sk_buff, ctx->data, ctx->data_end)
+
+SEC("xdp")
+int tokaudit_xdp(struct xdp_md *ctx)
+{
+	struct ta_pkt p = {};
+	int rc = ta_parse_xdp(ctx, &p);
+
+	if (ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex,
+			ctx->data_end - ctx->data))
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+SEC("tc")
+int tokaudit_tc(struct __sk_buff *skb)
+{
+	struct ta_pkt p = {};
+	int rc;
+
+	/* Headers of a non-linear skb may lie beyond data_end: pull them in. */
+	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
+		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
+	rc = ta_parse_tc(skb, &p);
+	if (ta_classify(&p, rc, cfg_tc_dir_mode, skb->ifindex, skb->len))
+		return TC_ACT_SHOT;
+	return TC_ACT_UNSPEC;
+}

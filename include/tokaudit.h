@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the BPF programs (bpf/) and the loader (user/).
+ *
+ * Only fixed-width __u8/__u16/__u32/__u64 members, explicit padding, and
+ * every struct a multiple of 8 bytes, so both compilers agree on the layout.
+ * The BPF side gets the __uN types from vmlinux.h, userspace from
+ * <linux/types.h>.
+ */
+#ifndef TOKAUDIT_H
+#define TOKAUDIT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TA_VERSION "0.3.0"
+
+/* ---- Limits (documented in README "Policy format") ---- */
+#define TA_MAX_RULES 64          /* a rule set is a __u64 bit mask */
+#define TA_MAX_PREFIXES 131072   /* LPM entries per policy generation */
+#define TA_MAX_LOCAL 1024        /* --local prefixes (replay) */
+#define TA_PORTS 65536
+#define TA_NO_RULE 0xffffffffu
+
+/* Protocol classes the port tables know about. */
+enum ta_pclass {
+	TA_PC_TCP = 0,
+	TA_PC_UDP = 1,
+	TA_PC_ICMP = 2, /* ICMP and ICMPv6; the "port" is always 0 */
+	TA_PC_MAX = 3,
+};
+
+/* Direction, seen from the protected network. */
+enum ta_dir {
+	TA_DIR_IN = 0,
+	TA_DIR_OUT = 1,
+	TA_DIR_MAX = 2,
+	TA_DIR_NONE = 255, /* not IP: no direction */
+};
+
+enum ta_verdict {
+	TA_V_OTHER = 0,      /* remote address not in the policy, or not IP */
+	TA_V_ALLOWED = 1,    /* a rule matches address, proto, port and direction */
+	TA_V_UNEXPECTED = 2, /* address covered, nothing allows this packet */
+	TA_V_INVALID = 3,    /* a header needed to classify is malformed */
+	TA_V_MAX = 4,
+};
+
+/* How a program decides the direction of a packet (cfg_dir_mode). */
+enum ta_dir_mode {
+	TA_DM_IN = 0,    /* every packet this hook sees is inbound */
+	TA_DM_OUT = 1,   /* every packet this hook sees is outbound */
+	TA_DM_LOCAL = 2, /* source in ta_local => out, destination => in */
+	TA_DM_AUTO = 3,  /* the side covered by the policy is the remote one */
+};
+
+/* Why a packet was judged invalid: counted, and kept in the last result. */
+enum ta_invalid_reason {
+	TA_INV_NONE = 0,
+	TA_INV_L2_TRUNC,    /* Ethernet or VLAN header cut short */
+	TA_INV_L2_VLAN,     /* more VLAN tags than supported */
+	TA_INV_IP4_TRUNC,   /* IPv4 header cut short */
+	TA_INV_IP4_HDR,     /* version != 4, ihl < 5, or total length < header */
+	TA_INV_IP6_TRUNC,   /* IPv6 header or extension header cut short */
+	TA_INV_IP6_HDR,     /* version != 6, or payload length shorter than headers */
+	TA_INV_IP6_CHAIN,   /* extension header chain longer than the bound */
+	TA_INV_L4_TRUNC,    /* TCP/UDP/ICMP header cut short */
+	TA_INV_TCP_DOFF,    /* TCP data offset < 5 */
+	TA_INV_ICMP_QUOTE,  /* ICMP error whose quoted packet cannot be parsed */
+	TA_INV_MAX,
+};
+
+/* Named per-CPU counters beside the verdict x direction ones. */
+enum ta_counter {
+	TA_C_POLICY_DROP = 0,   /* dropped by enforce mode */
+	TA_C_FLOW_NEW,          /* flow entries created */
+	TA_C_FLOW_FAIL,         /* flow entry could not be created */
+	TA_C_FRAG_FIRST,        /* first fragments remembered */
+	TA_C_FRAG_INHERIT,      /* later fragments that inherited a verdict */
+	TA_C_FRAG_ORPHAN,       /* later fragments whose first was never seen */
+	TA_C_ICMP_ERR_FLOW,     /* ICMP errors attributed to a flow */
+	TA_C_EV_SENT,           /* events written to the ring buffer */
+	TA_C_EV_LOST_NEW,       /* new-flow events lost: ring buffer full */
+	TA_C_EV_LOST_UNEXP,     /* unexpected-flow events lost: ring buffer full */
+	TA_C_INV_BASE,          /* TA_C_INV_BASE + enum ta_invalid_reason */
+	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
+};
+
+/* Index of the verdict x direction counter: in, out, none (not IP). */
+#define TA_VSTAT_DIRS 3
+#define TA_VSTAT_IDX(v, d) ((v) * TA_VSTAT_DIRS + ((d) > TA_DIR_OUT ? 2 : (d)))
+#define TA_VSTAT_MAX (TA_V_MAX * TA_VSTAT_DIRS)
+
+struct ta_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * LPM key: every address is 16 bytes, IPv4 as IPv4-mapped IPv6
+ * (::ffff:a.b.c.d), and the key starts with the policy slot (generation & 1)
+ * so two policies can live in the trie while one replaces the other.
+ * prefixlen = 32 (slot) + 96 + v4 length, or 32 + v6 length.
+ */
+struct ta_lpm_key {
+	__u32 prefixlen;
+	__u32 slot;
+	__u8 addr[16];
+};
+#define TA_LPM_SLOT_BITS 32
+
+struct ta_lpm_val {
+	__u64 rules; /* every rule whose addresses cover this prefix */
+};
+
+/* Port table index: ((slot * TA_PC_MAX + pclass) * TA_DIR_MAX + dir) * 65536 + port */
+#define TA_PORT_IDX(slot, pc, dir, port) \
+	((((__u32)(slot) * TA_PC_MAX + (pc)) * TA_DIR_MAX + (dir)) * TA_PORTS + (port))
+#define TA_PORT_ENTRIES (2 * TA_PC_MAX * TA_DIR_MAX * TA_PORTS)
+
+/* Local-prefix LPM (direction mode TA_DM_LOCAL). */
+struct ta_local_key {
+	__u32 prefixlen; /* 96 + v4 length, or v6 length */
+	__u8 addr[16];
+};
+
+/* One connection, both directions. */
+struct ta_flow_key {
+	__u8 local[16];
+	__u8 remote[16];
+	__u32 ifindex;
+	__u16 lport;   /* TCP/UDP port; ICMP echo identifier; 0 otherwise */
+	__u16 rport;
+	__u8 proto;    /* IPPROTO_* (ICMPv6 as 58) */
+	__u8 family;   /* 4 or 6 */
+	__u8 pad[6];
+};
+
+/* Bits of ta_flow_val.flags (updated with atomic OR, only when they change) */
+#define TA_FF_TCP_SHIFT(dir) ((dir) * 8) /* TCP flags seen, 8 bits per direction */
+#define TA_FF_ALLOWED (1u << 16)        /* some packet of the flow was allowed */
+#define TA_FF_UNEXPECTED (1u << 17)     /* some packet of the flow was unexpected */
+
+struct ta_flow_val {
+	__u64 packets[TA_DIR_MAX]; /* indexed by enum ta_dir */
+	__u64 bytes[TA_DIR_MAX];
+	__u64 first_ns;            /* bpf_ktime_get_ns() */
+	__u64 last_ns;
+	__u32 rule;                /* first rule that allowed a packet, or TA_NO_RULE */
+	__u32 generation;          /* policy generation when the flow was created */
+	__u32 flags;               /* TA_FF_* */
+	__u8 opener;               /* enum ta_dir of the side that opened it */
+	__u8 icmp_type;            /* last ICMP error attributed to this flow */
+	__u8 icmp_code;
+	__u8 pad0;
+	__u32 icmp_errors;
+	__u32 pad1;
+	__u8 icmp_from[16];        /* sender of the last ICMP error */
+	__u64 policy_drops;        /* dropped by enforce mode */
+	__u64 kernel_drops;        /* dropped in the kernel (drop forensics) */
+	__u64 last_drop_loc;       /* kernel address of the last drop */
+	__u32 last_drop_reason;    /* enum skb_drop_reason of the running kernel */
+	__u32 pad2;
+};
+
+/* Fragment LRU: the first fragment's verdict for the datagram. */
+struct ta_frag_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id;       /* IPv4 id (16 bits) or IPv6 fragment id */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct ta_frag_val {
+	__u32 rule;
+	__u8 verdict;
+	__u8 dir;
+	__u16 lport;    /* ports of the first fragment, to count on its flow */
+	__u16 rport;
+	__u8 has_flow;
+	__u8 pad[5];
+};
+
+enum ta_event_type {
+	TA_EV_NEW_FLOW = 1,     /* a flow entry was created */
+	TA_EV_UNEXPECTED = 2,   /* first unexpected packet of an existing flow */
+	TA_EV_ORPHAN_FRAG = 3,  /* non-first fragment of unknown datagram, policy address */
+};
+
+struct ta_event {
+	__u64 ts_ns;
+	struct ta_flow_key key;
+	__u32 rule;
+	__u32 generation;
+	__u8 type;      /* enum ta_event_type */
+	__u8 verdict;
+	__u8 dir;       /* direction of the packet that caused the event */
+	__u8 pad[5];
+};
+
+/* Result of the last packet, written only when cfg_record_last is set
+ * (replay and tests): the verifier removes the stores otherwise. */
+struct ta_last {
+	__u64 seq;       /* incremented per packet */
+	__u32 rule;
+	__u8 verdict;
+	__u8 dir;
+	__u8 invalid_reason;
+	__u8 proto;
+	__u16 lport;
+	__u16 rport;
+	__u8 family;
+	__u8 is_frag;    /* 1 first fragment, 2 later fragment */
+	__u8 icmp_err;   /* 1 if attributed as an ICMP error to a quoted flow */
+	__u8 pad[1];
+	__u8 local[16];
+	__u8 remote[16];
+};
+
+#endif /* TOKAUDIT_H */

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages tokaudit's build, tests, lab and benchmarks need.
+# Idempotent: packages already present are left alone. Needs root (or sudo).
+set -euo pipefail
+pkgs=(
+	make gcc clang llvm pkg-config      # build: C and BPF compilers, llvm-strip
+	bpftool                             # skeleton generation
+	libbpf-dev libelf-dev zlib1g-dev    # libbpf and what it links against
+	libpcap-dev                         # replay: pcap / pcapng reading
+	libjson-c-dev                       # JSON output
+	libcmocka-dev                       # unit test runner
+	python3                             # capture generator in tests/
+	iproute2 ethtool                    # lab: netns, veth, offloads
+	nftables tcpdump tshark             # lab tests, independent counters, capture checks
+	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
+	valgrind                            # leak checks in tests
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#pkgs[@]} packages already installed"
+	exit 0
+fi
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
+	SUDO=sudo
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

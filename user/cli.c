@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+int ta_verbose;
+
+void ta_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tokaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void ta_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tokaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void ta_cli_help(const struct ta_cmd *cmd, FILE *f)
+{
+	fprintf(f, "Usage: tokaudit %s [options]%s%s\n\n%s\n", cmd->name, cmd->args ? " " : "",
+		cmd->args ? cmd->args : "", cmd->summary);
+	if (cmd->details)
+		fprintf(f, "\n%s\n", cmd->details);
+	fprintf(f, "\nOptions:\n");
+	for (const struct ta_opt *o = cmd->opts; o && o->name; o++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		fprintf(f, "  %-30s %s\n", left, o->help);
+	}
+	fprintf(f, "  %-30s %s\n", "-v, --verbose", "show libbpf's debug messages");
+	fprintf(f, "  %-30s %s\n", "-h, --help", "show this help");
+	fprintf(f, "\nExit status: 0 success, 1 failure at run time, 2 usage error.\n");
+}
+
+static int set_opt(const struct ta_cmd *cmd, const struct ta_opt *o, const char *arg, void *cfg)
+{
+	char *field = (char *)cfg + o->offset;
+	char *end;
+
+	switch (o->type) {
+	case TA_OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case TA_OPT_STR:
+		*(const char **)field = arg;
+		return 0;
+	case TA_OPT_UINT: {
+		unsigned long long v;
+
+		errno = 0;
+		if (!arg[0] || arg[0] == '-')
+			goto bad;
+		v = strtoull(arg, &end, 0);
+		if (errno || *end || v < o->min || v > o->max)
+			goto bad;
+		*(unsigned *)field = (unsigned)v;
+		return 0;
+	}
+	case TA_OPT_DOUBLE: {
+		double v;
+
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || *end || !arg[0] || !isfinite(v) || v < o->min || v > o->max)
+			goto bad;
+		*(double *)field = v;
+		return 0;
+	}
+	}
+bad:
+	ta_err("%s: --%s takes a number from %g to %g, not '%s'", cmd->name, o->name, o->min,
+	       o->max, arg);
+	return TA_EXIT_USAGE;
+}
+
+int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg)
+{
+	struct option lo[64];
+	char so[160];
+	int n = 0, sl = 0, c, npos;
+
+	so[sl++] = '+';
+	so[sl++] = ':';
+	for (const struct ta_opt *o = cmd->opts; o && o->name && n < 60; o++, n++) {
+		lo[n].name = o->name;
+		lo[n].has_arg = o->type == TA_OPT_FLAG ? no_argument : required_argument;
+		lo[n].flag = NULL;
+		lo[n].val = 256 + n;
+		if (o->short_name) {
+			so[sl++] = o->short_name;
+			if (o->type != TA_OPT_FLAG)
+				so[sl++] = ':';
+		}
+	}
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	lo[n] = (struct option){ 0 };
+	so[sl++] = 'h';
+	so[sl++] = 'v';
+	so[sl] = 0;
+
+	optind = 1;
+	opterr = 0;
+	/* positional arguments may stand anywhere: collect them as we go */
+	const char **pos = cmd->max_pos ? (const char **)((char *)cfg + cmd->pos_offset) : NULL;
+	npos = 0;
+	while (optind < argc) {
+		if (argv[optind][0] != '-' || !argv[optind][1]) {
+			if (npos >= cmd->max_pos) {
+				ta_err("%s: unexpected argument '%s' (see 'tokaudit %s --help')", cmd->name,
+				       argv[optind], cmd->name);
+				return TA_EXIT_USAGE;
+			}
+			pos[npos++] = argv[optind++];
+			continue;
+		}
+		if (!strcmp(argv[optind], "--")) {
+			optind++;
+			while (optind < argc) {
+				if (npos >= cmd->max_pos) {
+					ta_err("%s: unexpected argument '%s'", cmd->name, argv[optind]);
+					return TA_EXIT_USAGE;
+				}
+				pos[npos++] = argv[optind++];
+			}
+			break;
+		}
+		c = getopt_long(argc, argv, so, lo, NULL);
+		if (c == -1)
+			break;
+		if (c == 'h') {
+			ta_cli_help(cmd, stdout);
+			return -1;
+		}
+		if (c == 'v') {
+			ta_verbose = 1;
+			continue;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			if (c == ':')
+				ta_err("%s: option '%s' needs a value (see 'tokaudit %s --help')",
+				       cmd->name, bad, cmd->name);
+			else
+				ta_err("%s: unknown option '%s' (see 'tokaudit %s --help')", cmd->name,
+				       bad, cmd->name);
+			return TA_EXIT_USAGE;
+		}
+		const struct ta_opt *o = NULL;
+		if (c >= 256)
+			o = &cmd->opts[c - 256];
+		else
+			for (const struct ta_opt *x = cmd->opts; x && x->name; x++)
+				if (x->short_name == c)
+					o = x;
+		if (!o)
+			return TA_EXIT_USAGE;
+		int r = set_opt(cmd, o, optarg, cfg);
+		if (r)
+			return r;
+	}
+	if (npos < cmd->min_pos) {
+		ta_err("%s: missing %s (see 'tokaudit %s --help')", cmd->name,
+		       cmd->args ? cmd->args : "argument", cmd->name);
+		return TA_EXIT_USAGE;
+	}
+	return 0;
+}

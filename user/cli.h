@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Command-line frame: each command declares its options in a table that
+ * fills a per-command config struct, and its logic is a do_X(cfg) function
+ * that tests can call directly.
+ */
+#ifndef TA_CLI_H
+#define TA_CLI_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes (README "Exit codes") */
+#define TA_EXIT_OK 0
+#define TA_EXIT_FAIL 1   /* failure at run time: bad input, kernel refused, ... */
+#define TA_EXIT_USAGE 2  /* the command line itself is wrong */
+
+enum ta_opt_type {
+	TA_OPT_FLAG,     /* bool, no argument */
+	TA_OPT_STR,      /* const char * */
+	TA_OPT_UINT,     /* unsigned, range-checked against min..max */
+	TA_OPT_DOUBLE,   /* double, range-checked, for seconds */
+};
+
+struct ta_opt {
+	const char *name;     /* long name, without -- */
+	char short_name;      /* 0: none */
+	enum ta_opt_type type;
+	size_t offset;        /* offsetof(config struct, field) */
+	const char *metavar;  /* for --help */
+	const char *help;
+	double min, max;      /* for UINT / DOUBLE */
+};
+
+struct ta_cmd {
+	const char *name;     /* "replay", "policy check", ... */
+	const char *args;     /* positional arguments, for the usage line */
+	const char *summary;
+	const char *details;  /* extra --help text, may be NULL */
+	const struct ta_opt *opts;
+	size_t cfg_size;
+	int min_pos, max_pos; /* number of positional arguments */
+	size_t pos_offset;    /* offsetof(cfg, positional array of const char *) */
+	void (*init)(void *cfg); /* sets defaults, may be NULL */
+	int (*run)(void *cfg);
+};
+
+/* Global options (before or after the command) */
+extern int ta_verbose;
+
+/* Parse argv for cmd into cfg (zeroed by the caller, defaults pre-set).
+ * Returns 0, TA_EXIT_USAGE after printing an error, or -1 after --help. */
+int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg);
+void ta_cli_help(const struct ta_cmd *cmd, FILE *f);
+
+/* Messages: "tokaudit: ..." on stderr */
+void ta_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ta_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef TA_COMMANDS_H
+#define TA_COMMANDS_H
+#include "cli.h"
+#include "policy.h"
+
+extern const struct ta_cmd ta_cmd_policy_check;
+extern const struct ta_cmd ta_cmd_policy_show;
+extern const struct ta_cmd ta_cmd_replay;
+extern const struct ta_cmd ta_cmd_version;
+
+/* Load FILE, or the built-in policy when path is NULL; prints errors.
+ * Returns 0 or TA_EXIT_FAIL. */
+int ta_load_policy_or_builtin(const char *path, struct ta_policy *pol);
+
+/* Entry point with argv[0] = "tokaudit" */
+int ta_main(int argc, char **argv);
+#endif

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Command dispatch: tokaudit [-v] COMMAND [SUBCOMMAND] [options] [args] */
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+
+static const struct ta_cmd *const commands[] = {
+	&ta_cmd_policy_check,
+	&ta_cmd_policy_show,
+	&ta_cmd_replay,
+	&ta_cmd_version,
+};
+#define NCMDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: tokaudit [-v] COMMAND [options]\n\n"
+		   "Audit traffic against the OpenTok (Vonage Video API) network requirements\n"
+		   "with eBPF: which flows are allowed, unexpected or dropped.\n\nCommands:\n");
+	for (size_t i = 0; i < NCMDS; i++) {
+		const char *nl = strchr(commands[i]->summary, '\n');
+		int len = nl ? (int)(nl - commands[i]->summary) : (int)strlen(commands[i]->summary);
+		fprintf(f, "  %-16s %.*s\n", commands[i]->name, len, commands[i]->summary);
+	}
+	fprintf(f, "\n'tokaudit COMMAND --help' tells more about a command.\n"
+		   "Exit status: 0 success, 1 failure at run time, 2 usage error.\n");
+}
+
+struct version_cfg {
+	int unused;
+};
+
+static int do_version(void *cfg)
+{
+	printf("tokaudit %s\n", TA_VERSION);
+	return TA_EXIT_OK;
+}
+
+static const struct ta_opt no_opts[] = { { 0 } };
+
+const struct ta_cmd ta_cmd_version = {
+	.name = "version",
+	.summary = "Print the version.",
+	.opts = no_opts,
+	.cfg_size = sizeof(struct version_cfg),
+	.run = do_version,
+};
+
+int ta_main(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			ta_verbose = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return TA_EXIT_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			return do_version(NULL);
+		} else {
+			ta_err("unknown option '%s' (see 'tokaudit --help')", argv[i]);
+			return TA_EXIT_USAGE;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	for (size_t c = 0; c < NCMDS; c++) {
+		const struct ta_cmd *cmd = commands[c];
+		const char *sp = strchr(cmd->name, ' ');
+		size_t l1 = sp ? (size_t)(sp - cmd->name) : strlen(cmd->name);
+		int used = 1;
+
+		if (strlen(argv[i]) != l1 || strncmp(argv[i], cmd->name, l1))
+			continue;
+		if (sp) {
+			/* two-word command: find the subcommand */
+			const struct ta_cmd *sub = NULL;
+			if (i + 1 < argc)
+				for (size_t s = 0; s < NCMDS; s++) {
+					const char *n = commands[s]->name;
+					if (!strncmp(n, cmd->name, l1 + 1) && !strcmp(n + l1 + 1, argv[i + 1]))
+						sub = commands[s];
+				}
+			if (!sub) {
+				if (i + 1 < argc && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+					printf("Usage: tokaudit %.*s SUBCOMMAND [options]\n\nSubcommands:\n", (int)l1, argv[i]);
+					for (size_t s = 0; s < NCMDS; s++)
+						if (!strncmp(commands[s]->name, cmd->name, l1 + 1))
+							printf("  %-16s %.*s\n", commands[s]->name,
+							       (int)strcspn(commands[s]->summary, "\n"),
+							       commands[s]->summary);
+					return TA_EXIT_OK;
+				}
+				ta_err("'%.*s' needs a subcommand%s%s (see 'tokaudit %.*s --help')", (int)l1,
+				       argv[i], i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "",
+				       (int)l1, argv[i]);
+				return TA_EXIT_USAGE;
+			}
+			cmd = sub;
+			used = 2;
+		}
+		void *cfg = calloc(1, cmd->cfg_size ? cmd->cfg_size : 1);
+		if (!cfg) {
+			ta_err("out of memory");
+			return TA_EXIT_FAIL;
+		}
+		if (cmd->init)
+			cmd->init(cfg);
+		int r = ta_cli_parse(cmd, argc - i - used + 1, argv + i + used - 1, cfg);
+		if (r == -1)
+			r = TA_EXIT_OK;
+		else if (r == 0)
+			r = cmd->run(cfg);
+		free(cfg);
+		return r;
+	}
+	ta_err("unknown command '%s' (see 'tokaudit --help')", argv[i]);
+	return TA_EXIT_USAGE;
+}

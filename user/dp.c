@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+#include "dp.h"
+#include "tokaudit.skel.h"
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !ta_verbose)
+		return 0;
+	if (!ta_verbose)
+		return 0; /* errors are reported by the caller, in one line */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *hint(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return geteuid() ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)"
+				 : " (is a security module or sysctl kernel.unprivileged_bpf_disabled refusing it?)";
+	if (err == -ENOMEM)
+		return " (not enough locked memory for the maps: lower --flows?)";
+	if (err == -EINVAL || err == -EOPNOTSUPP || err == -E2BIG)
+		return " (this kernel lacks a feature tokaudit needs: Linux 6.1 or newer with BTF; -v shows the verifier log)";
+	return "";
+}
+
+int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
+{
+	struct tokaudit *skel;
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	libbpf_set_print(print_libbpf);
+	skel = tokaudit__open();
+	if (!skel) {
+		err = -errno;
+		ta_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->cfg_xdp_dir_mode = o->xdp_dir_mode;
+	skel->rodata->cfg_tc_dir_mode = o->tc_dir_mode;
+	skel->rodata->cfg_enforce = o->enforce;
+	skel->rodata->cfg_events_allowed = o->events_allowed;
+	skel->rodata->cfg_record_last = o->record_last;
+	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
+	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
+
+	err = tokaudit__load(skel);
+	if (err) {
+		ta_err("cannot load the BPF programs: %s%s", strerror(-err), hint(err));
+		tokaudit__destroy(skel);
+		return err;
+	}
+	dp->skel = skel;
+	dp->ports_len = (size_t)TA_PORT_ENTRIES * sizeof(uint64_t);
+	dp->ports = mmap(NULL, dp->ports_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 bpf_map__fd(skel->maps.ta_ports), 0);
+	if (dp->ports == MAP_FAILED) {
+		err = -errno;
+		ta_err("cannot map the port table: %s", strerror(-err));
+		dp->ports = NULL;
+		ta_dp_close(dp);
+		return err;
+	}
+	return 0;
+}
+
+void ta_dp_close(struct ta_dp *dp)
+{
+	if (dp->ports)
+		munmap(dp->ports, dp->ports_len);
+	if (dp->skel)
+		tokaudit__destroy(dp->skel);
+	memset(dp, 0, sizeof(*dp));
+}
+
+static void lpm_key(struct ta_lpm_key *k, uint32_t slot, const struct ta_prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = TA_LPM_SLOT_BITS + p->len;
+	k->slot = slot;
+	memcpy(k->addr, p->addr, 16);
+}
+
+int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ta_policy);
+	uint32_t gen = dp->generation + 1, slot = gen & 1, old = slot ^ 1;
+	struct ta_lpm_key k, next;
+	int err;
+
+	/* 1. the new generation's slot: remove what an older policy left there */
+	size_t nstale = 0, cap = 0;
+	struct ta_lpm_key *stale = NULL;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (next.slot != slot)
+			continue;
+		if (nstale == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct ta_lpm_key *ns = realloc(stale, cap * sizeof(*ns));
+			if (!ns) {
+				free(stale);
+				return -ENOMEM;
+			}
+			stale = ns;
+		}
+		stale[nstale++] = next;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
+	for (size_t i = 0; i < c->nlpm; i++) {
+		struct ta_lpm_val v = { .rules = c->lpm[i].rules };
+
+		lpm_key(&k, slot, &c->lpm[i].prefix);
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
+			err = -errno;
+			ta_err("cannot write the policy's prefixes: %s", strerror(-err));
+			return err;
+		}
+	}
+	memcpy(dp->ports + TA_PORT_IDX(slot, 0, 0, 0), c->ports,
+	       (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t));
+	__sync_synchronize();
+	/* 2. switch: every packet reads the generation once, so it sees one policy */
+	dp->skel->bss->active_gen = gen;
+	__sync_synchronize();
+	dp->generation = gen;
+	/* 3. the old slot stays until the next change: packets in flight may use it */
+	(void)old;
+	return 0;
+}
+
+int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ta_local);
+
+	for (size_t i = 0; i < n; i++) {
+		struct ta_local_key k = { .prefixlen = p[i].len };
+		uint8_t one = 1;
+
+		memcpy(k.addr, p[i].addr, 16);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY)) {
+			int err = -errno;
+			ta_err("cannot write local prefixes: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int run(int prog_fd, const void *frame, uint32_t len, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	if (err)
+		return -errno;
+	*retval = opts.retval;
+	return 0;
+}
+
+int ta_dp_run_xdp(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *retval)
+{
+	return run(bpf_program__fd(dp->skel->progs.tokaudit_xdp), frame, len, retval);
+}
+
+int ta_dp_run_tc(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *retval)
+{
+	return run(bpf_program__fd(dp->skel->progs.tokaudit_tc), frame, len, retval);
+}
+
+void ta_dp_set_wire_len(struct ta_dp *dp, uint32_t len)
+{
+	dp->skel->bss->replay_wire_len = len;
+}
+
+const struct ta_last *ta_dp_last(struct ta_dp *dp)
+{
+	return &dp->skel->bss->last_res;
+}
+
+static int percpu_sum(int fd, uint32_t n, size_t vsize, void *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = vsize / 8;
+	uint64_t *buf;
+
+	if (ncpu <= 0)
+		return ncpu;
+	buf = calloc((size_t)ncpu, vsize);
+	if (!buf)
+		return -ENOMEM;
+	memset(out, 0, n * vsize);
+	for (uint32_t i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, buf)) {
+			int err = -errno;
+			free(buf);
+			return err;
+		}
+		for (int c = 0; c < ncpu; c++)
+			for (size_t w = 0; w < words; w++)
+				((uint64_t *)out)[i * words + w] += buf[c * words + w];
+	}
+	free(buf);
+	return 0;
+}
+
+int ta_dp_vstats(struct ta_dp *dp, struct ta_count out[TA_VSTAT_MAX])
+{
+	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_vstats), TA_VSTAT_MAX, sizeof(*out), out);
+}
+
+int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES])
+{
+	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_rstats), TA_MAX_RULES, sizeof(*out), out);
+}
+
+int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])
+{
+	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_counters), TA_C_MAX, sizeof(*out), out);
+}
+
+int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ta_flows);
+	struct ta_flow_key k, next;
+	struct ta_flow_val v;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue; /* evicted meanwhile */
+		if (cb(&k, &v, arg))
+			return 1;
+	}
+	return 0;
+}
+
+int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ta_flows), k, v) ? -errno : 0;
+}
+
+const char *ta_verdict_name(int v)
+{
+	static const char *const n[] = { "other", "allowed", "unexpected", "invalid" };
+
+	return v >= 0 && v < TA_V_MAX ? n[v] : "?";
+}
+
+const char *ta_dir_name(int d)
+{
+	return d == TA_DIR_IN ? "in" : d == TA_DIR_OUT ? "out" : NULL;
+}
+
+const char *ta_invalid_name(int r)
+{
+	static const char *const n[] = {
+		[TA_INV_NONE] = "none",
+		[TA_INV_L2_TRUNC] = "l2-truncated",
+		[TA_INV_L2_VLAN] = "too-many-vlan-tags",
+		[TA_INV_IP4_TRUNC] = "ipv4-truncated",
+		[TA_INV_IP4_HDR] = "ipv4-bad-header",
+		[TA_INV_IP6_TRUNC] = "ipv6-truncated",
+		[TA_INV_IP6_HDR] = "ipv6-bad-header",
+		[TA_INV_IP6_CHAIN] = "ipv6-ext-chain-too-long",
+		[TA_INV_L4_TRUNC] = "l4-truncated",
+		[TA_INV_TCP_DOFF] = "tcp-bad-data-offset",
+		[TA_INV_ICMP_QUOTE] = "icmp-bad-quote",
+	};
+
+	return r >= 0 && r < TA_INV_MAX ? n[r] : "?";
+}
+
+const char *ta_counter_name(int c)
+{
+	static const char *const n[] = {
+		[TA_C_POLICY_DROP] = "policy_drops",
+		[TA_C_FLOW_NEW] = "flows_created",
+		[TA_C_FLOW_FAIL] = "flow_create_failed",
+		[TA_C_FRAG_FIRST] = "frag_first",
+		[TA_C_FRAG_INHERIT] = "frag_inherited",
+		[TA_C_FRAG_ORPHAN] = "frag_orphan",
+		[TA_C_ICMP_ERR_FLOW] = "icmp_errors_attributed",
+		[TA_C_EV_SENT] = "events_sent",
+		[TA_C_EV_LOST_NEW] = "events_lost_new_flow",
+		[TA_C_EV_LOST_UNEXP] = "events_lost_unexpected",
+	};
+
+	if (c >= TA_C_INV_BASE && c < TA_C_MAX)
+		return ta_invalid_name(c - TA_C_INV_BASE);
+	return c >= 0 && c < TA_C_INV_BASE ? n[c] : "?";
+}
+
+const char *ta_proto_name(int proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmp6";
+	default:
+		snprintf(buf, len, "ip-proto-%d", proto);
+		return buf;
+	}
+}
+
+int ta_flow_verdict(const struct ta_flow_val *v)
+{
+	if (v->flags & TA_FF_UNEXPECTED)
+		return TA_V_UNEXPECTED;
+	if (v->flags & TA_FF_ALLOWED)
+		return TA_V_ALLOWED;
+	return TA_V_OTHER;
+}

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tokaudit replay: run every frame of a pcap/pcapng capture through the XDP
+ * program with BPF_PROG_TEST_RUN, in order, keeping flow and fragment state,
+ * so the verdicts are the kernel's own.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "dp.h"
+
+/* Largest frame BPF_PROG_TEST_RUN takes for XDP without fragments; longer
+ * frames are cut (headers are all at the front) and counted as such. */
+#define TA_RUN_MAX 3300
+#define ETH_HLEN 14
+#define XDP_DROP 1
+
+struct replay_cfg {
+	const char *policy;
+	const char *local;
+	bool packets;
+	bool json;
+	unsigned flows;
+	const char *pos[1];
+};
+
+static const struct ta_opt replay_opts[] = {
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct replay_cfg, policy), "FILE",
+	  "policy file (default: the built-in OpenTok policy)" },
+	{ "local", 'l', TA_OPT_STR, offsetof(struct replay_cfg, local), "CIDR[,CIDR...]",
+	  "the protected network: a source inside means out, a destination inside means in" },
+	{ "packets", 0, TA_OPT_FLAG, offsetof(struct replay_cfg, packets), NULL,
+	  "add one record per frame" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct replay_cfg, json), NULL,
+	  "one JSON object per line (README: \"replay JSON records\")" },
+	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
+	  "size of the flow table (default 131072)", 1024, 16777216 },
+	{ 0 },
+};
+
+struct linktype {
+	int dlt;
+	const char *name;
+};
+
+/* Turn a captured frame into an Ethernet frame in out; returns its length or -1. */
+static int to_ethernet(int dlt, const uint8_t *d, uint32_t caplen, uint8_t *out, uint32_t max)
+{
+	uint16_t etype;
+	uint32_t hdr;
+
+	switch (dlt) {
+	case DLT_EN10MB:
+		if (caplen > max)
+			caplen = max;
+		memcpy(out, d, caplen);
+		return (int)caplen;
+	case DLT_RAW:
+#ifdef DLT_IPV4
+	case DLT_IPV4:
+	case DLT_IPV6:
+#endif
+		hdr = 0;
+		etype = caplen && (d[0] >> 4) == 6 ? 0x86dd : 0x0800;
+		break;
+	case DLT_LINUX_SLL:
+		if (caplen < 16)
+			return -1;
+		hdr = 16;
+		etype = (uint16_t)(d[14] << 8 | d[15]);
+		break;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		if (caplen < 20)
+			return -1;
+		hdr = 20;
+		etype = (uint16_t)(d[0] << 8 | d[1]);
+		break;
+#endif
+	case DLT_NULL:
+	case DLT_LOOP: {
+		uint32_t fam;
+		if (caplen < 4)
+			return -1;
+		hdr = 4;
+		memcpy(&fam, d, 4);
+		if (dlt == DLT_LOOP)
+			fam = ntohl(fam);
+		else if (fam > 0xffff)
+			fam = __builtin_bswap32(fam);
+		etype = fam == 2 ? 0x0800 : (fam == 10 || fam == 24 || fam == 28 || fam == 30) ? 0x86dd : 0;
+		break;
+	}
+	default:
+		return -1;
+	}
+	caplen -= hdr;
+	if (caplen + ETH_HLEN > max)
+		caplen = max - ETH_HLEN;
+	memset(out, 0, 12);
+	out[12] = (uint8_t)(etype >> 8);
+	out[13] = (uint8_t)etype;
+	memcpy(out + ETH_HLEN, d + hdr, caplen);
+	return (int)(caplen + ETH_HLEN);
+}
+
+static int dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: case DLT_RAW: case DLT_LINUX_SLL: case DLT_NULL: case DLT_LOOP:
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+#endif
+#ifdef DLT_IPV4
+	case DLT_IPV4: case DLT_IPV6:
+#endif
+		return 1;
+	}
+	return 0;
+}
+
+/* Parse "a/b,c/d" into prefixes. */
+static int parse_local(const char *s, struct ta_prefix **out, size_t *n)
+{
+	char *dup = strdup(s), *save = NULL, *tok;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct ta_prefix p;
+		char err[160];
+
+		if (ta_prefix_parse(tok, &p, err, sizeof(err))) {
+			ta_err("replay: --local '%s': %s", tok, err);
+			rc = TA_EXIT_USAGE;
+			break;
+		}
+		if (*n >= TA_MAX_LOCAL) {
+			ta_err("replay: --local takes at most %d prefixes", TA_MAX_LOCAL);
+			rc = TA_EXIT_USAGE;
+			break;
+		}
+		struct ta_prefix *np = realloc(*out, (*n + 1) * sizeof(*np));
+		if (!np) {
+			rc = TA_EXIT_FAIL;
+			break;
+		}
+		np[(*n)++] = p;
+		*out = np;
+	}
+	if (!rc && !*n) {
+		ta_err("replay: --local needs at least one CIDR");
+		rc = TA_EXIT_USAGE;
+	}
+	free(dup);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static void json_str_or_null(FILE *f, const char *key, const char *v, int comma)
+{
+	if (v)
+		fprintf(f, "\"%s\":\"%s\"%s", key, v, comma ? "," : "");
+	else
+		fprintf(f, "\"%s\":null%s", key, comma ? "," : "");
+}
+
+static const char *rule_label(const struct ta_policy *pol, uint32_t rule)
+{
+	return rule < pol->nrules ? pol->rules[rule].label : NULL;
+}
+
+static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthdr *h,
+			 const struct ta_last *l, const struct ta_policy *pol, uint32_t retval)
+{
+	char loc[64], rem[64], pb[24];
+	const char *dir = ta_dir_name(l->dir);
+	const char *rule = rule_label(pol, l->rule);
+	int ip = l->family == 4 || l->family == 6;
+	const char *proto = ip ? ta_proto_name(l->proto, pb, sizeof(pb)) : NULL;
+	const char *frag = l->is_frag == 1 ? "first" : l->is_frag == 2 ? "later" : NULL;
+	const char *action = retval == XDP_DROP ? "drop" : "pass";
+
+	if (ip) {
+		ta_addr_str(l->local, loc, sizeof(loc));
+		ta_addr_str(l->remote, rem, sizeof(rem));
+	}
+	if (json) {
+		fprintf(f, "{\"type\":\"packet\",\"pkt\":%" PRIu64 ",\"ts\":%ld.%06ld,\"len\":%u,", n,
+			(long)h->ts.tv_sec, (long)h->ts.tv_usec, h->len);
+		json_str_or_null(f, "verdict", ta_verdict_name(l->verdict), 1);
+		json_str_or_null(f, "rule", rule, 1);
+		json_str_or_null(f, "dir", dir, 1);
+		if (ip)
+			fprintf(f, "\"family\":%u,", l->family);
+		else
+			fputs("\"family\":null,", f);
+		json_str_or_null(f, "proto", proto, 1);
+		json_str_or_null(f, "local", ip ? loc : NULL, 1);
+		if (ip)
+			fprintf(f, "\"lport\":%u,", l->lport);
+		else
+			fputs("\"lport\":null,", f);
+		json_str_or_null(f, "remote", ip ? rem : NULL, 1);
+		if (ip)
+			fprintf(f, "\"rport\":%u,", l->rport);
+		else
+			fputs("\"rport\":null,", f);
+		json_str_or_null(f, "frag", frag, 1);
+		fprintf(f, "\"icmp_error\":%s,", l->icmp_err ? "true" : "false");
+		json_str_or_null(f, "invalid_reason",
+				 l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL, 1);
+		json_str_or_null(f, "action", action, 0);
+		fputs("}\n", f);
+		return;
+	}
+	fprintf(f, "%8" PRIu64 "  %-10s %-10s %-4s ", n, ta_verdict_name(l->verdict),
+		rule ? rule : "-", dir ? dir : "-");
+	if (ip)
+		fprintf(f, "%-5s %s:%u -> %s:%u", proto, loc, l->lport, rem, l->rport);
+	else
+		fputs("non-IP", f);
+	if (frag)
+		fprintf(f, " frag=%s", frag);
+	if (l->icmp_err)
+		fputs(" icmp-error", f);
+	if (l->verdict == TA_V_INVALID)
+		fprintf(f, " (%s)", ta_invalid_name(l->invalid_reason));
+	if (retval == XDP_DROP)
+		fputs(" DROP", f);
+	fputc('\n', f);
+}
+
+struct flow_print {
+	FILE *f;
+	bool json;
+	const struct ta_policy *pol;
+	uint64_t rule_flows[TA_MAX_RULES];
+	uint64_t nflows;
+	uint64_t verdict_flows[TA_V_MAX];
+};
+
+static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct flow_print *fp = arg;
+	char loc[64], rem[64], pb[24], from[64];
+	int verdict = ta_flow_verdict(v);
+	const char *rule = rule_label(fp->pol, v->rule);
+	const char *proto = ta_proto_name(k->proto, pb, sizeof(pb));
+
+	ta_addr_str(k->local, loc, sizeof(loc));
+	ta_addr_str(k->remote, rem, sizeof(rem));
+	fp->nflows++;
+	fp->verdict_flows[verdict]++;
+	if (v->rule < TA_MAX_RULES)
+		fp->rule_flows[v->rule]++;
+	if (fp->json) {
+		fprintf(fp->f, "{\"type\":\"flow\",\"proto\":\"%s\",\"family\":%u,\"local\":\"%s\",\"lport\":%u,"
+			"\"remote\":\"%s\",\"rport\":%u,", proto, k->family, loc, k->lport, rem, k->rport);
+		json_str_or_null(fp->f, "verdict", ta_verdict_name(verdict), 1);
+		json_str_or_null(fp->f, "rule", rule, 1);
+		json_str_or_null(fp->f, "opener", ta_dir_name(v->opener), 1);
+		fprintf(fp->f, "\"packets_out\":%llu,\"packets_in\":%llu,\"bytes_out\":%llu,\"bytes_in\":%llu,"
+			"\"tcp_flags_out\":%u,\"tcp_flags_in\":%u,\"icmp_errors\":%u,",
+			(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN],
+			(unsigned long long)v->bytes[TA_DIR_OUT], (unsigned long long)v->bytes[TA_DIR_IN],
+			(v->flags >> TA_FF_TCP_SHIFT(TA_DIR_OUT)) & 0xff,
+			(v->flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff, v->icmp_errors);
+		if (v->icmp_errors) {
+			ta_addr_str(v->icmp_from, from, sizeof(from));
+			fprintf(fp->f, "\"icmp_last_type\":%u,\"icmp_last_code\":%u,\"icmp_from\":\"%s\",",
+				v->icmp_type, v->icmp_code, from);
+		} else {
+			fputs("\"icmp_last_type\":null,\"icmp_last_code\":null,\"icmp_from\":null,", fp->f);
+		}
+		fprintf(fp->f, "\"policy_drops\":%llu,\"generation\":%u}\n",
+			(unsigned long long)v->policy_drops, v->generation);
+		return 0;
+	}
+	fprintf(fp->f, "  %-5s %s:%u -> %s:%u  %-10s %-8s opened %-3s  pkts %llu out / %llu in  bytes %llu out / %llu in",
+		proto, loc, k->lport, rem, k->rport, ta_verdict_name(verdict), rule ? rule : "-",
+		ta_dir_name(v->opener) ? ta_dir_name(v->opener) : "-",
+		(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN],
+		(unsigned long long)v->bytes[TA_DIR_OUT], (unsigned long long)v->bytes[TA_DIR_IN]);
+	if (v->icmp_errors) {
+		ta_addr_str(v->icmp_from, from, sizeof(from));
+		fprintf(fp->f, "  icmp errors %u (last type %u code %u from %s)", v->icmp_errors,
+			v->icmp_type, v->icmp_code, from);
+	}
+	if (v->policy_drops)
+		fprintf(fp->f, "  dropped %llu", (unsigned long long)v->policy_drops);
+	fputc('\n', fp->f);
+	return 0;
+}
+
+static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol,
+			  struct flow_print *fp, uint64_t frames, uint64_t cut, const char *status)
+{
+	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+
+	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
+		ta_err("replay: cannot read counters: %s", strerror(errno));
+		return;
+	}
+	if (json) {
+		fprintf(f, "{\"type\":\"summary\",\"frames\":%" PRIu64 ",\"frames_cut\":%" PRIu64
+			",\"flows\":%" PRIu64 ",\"status\":\"%s\",\"verdicts\":{", frames, cut, fp->nflows, status);
+		for (int v = 0; v < TA_V_MAX; v++) {
+			uint64_t p = 0, b = 0;
+			fprintf(f, "%s\"%s\":{", v ? "," : "", ta_verdict_name(v));
+			for (int d = 0; d < TA_VSTAT_DIRS; d++) {
+				struct ta_count *c = &vs[v * TA_VSTAT_DIRS + d];
+				const char *dn = d == 2 ? "none" : ta_dir_name(d);
+				fprintf(f, "\"%s\":{\"packets\":%llu,\"bytes\":%llu},", dn,
+					(unsigned long long)c->packets, (unsigned long long)c->bytes);
+				p += c->packets;
+				b += c->bytes;
+			}
+			fprintf(f, "\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"flows\":%" PRIu64 "}", p, b,
+				fp->verdict_flows[v]);
+		}
+		fputs("},\"rules\":{", f);
+		for (size_t r = 0; r < pol->nrules; r++)
+			fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu,\"flows\":%" PRIu64 "}",
+				r ? "," : "", pol->rules[r].label, (unsigned long long)rs[r].packets,
+				(unsigned long long)rs[r].bytes, fp->rule_flows[r]);
+		fputs("},\"counters\":{", f);
+		for (int c = 0; c < TA_C_MAX; c++)
+			fprintf(f, "%s\"%s\":%llu", c ? "," : "", ta_counter_name(c),
+				(unsigned long long)cnt[c]);
+		fputs("}}\n", f);
+		return;
+	}
+	fprintf(f, "\n%" PRIu64 " frames%s", frames, cut ? "" : "\n");
+	if (cut)
+		fprintf(f, " (%" PRIu64 " longer than %d bytes were cut to it for the run; their wire length is counted)\n",
+			cut, TA_RUN_MAX);
+	fprintf(f, "\n%-11s %10s %12s %10s %10s %8s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT", "FLOWS");
+	for (int v = 0; v < TA_V_MAX; v++) {
+		uint64_t p = 0, b = 0;
+		for (int d = 0; d < TA_VSTAT_DIRS; d++) {
+			p += vs[v * TA_VSTAT_DIRS + d].packets;
+			b += vs[v * TA_VSTAT_DIRS + d].bytes;
+		}
+		fprintf(f, "%-11s %10" PRIu64 " %12" PRIu64 " %10llu %10llu %8" PRIu64 "\n", ta_verdict_name(v), p, b,
+			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
+			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets, fp->verdict_flows[v]);
+	}
+	fprintf(f, "\n%-11s %10s %12s %8s\n", "RULE", "PACKETS", "BYTES", "FLOWS");
+	for (size_t r = 0; r < pol->nrules; r++)
+		fprintf(f, "%-11s %10llu %12llu %8" PRIu64 "%s\n", pol->rules[r].label,
+			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes, fp->rule_flows[r],
+			rs[r].packets ? "" : "   (not exercised)");
+	if (cnt[TA_C_FRAG_ORPHAN] || cnt[TA_C_ICMP_ERR_FLOW] || cnt[TA_C_FLOW_FAIL])
+		fprintf(f, "\norphan fragments %llu, ICMP errors attributed to flows %llu, flows not created (table full) %llu\n",
+			(unsigned long long)cnt[TA_C_FRAG_ORPHAN], (unsigned long long)cnt[TA_C_ICMP_ERR_FLOW],
+			(unsigned long long)cnt[TA_C_FLOW_FAIL]);
+	for (int c = TA_C_INV_BASE + 1; c < TA_C_MAX; c++)
+		if (cnt[c])
+			fprintf(f, "invalid: %s %llu\n", ta_counter_name(c), (unsigned long long)cnt[c]);
+}
+
+int do_replay(void *vcfg)
+{
+	struct replay_cfg *cfg = vcfg;
+	const char *file = cfg->pos[0];
+	struct ta_policy pol = { 0 };
+	struct ta_compiled comp = { 0 };
+	struct ta_prefix *local = NULL;
+	size_t nlocal = 0;
+	struct ta_dp dp = { 0 };
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = NULL;
+	int rc = TA_EXIT_FAIL, dlt, err;
+	uint64_t frames = 0, cut = 0;
+	static uint8_t frame[TA_RUN_MAX];
+	const char *status = "ok";
+	struct flow_print fp = { .f = stdout, .json = cfg->json };
+
+	if (cfg->local && (rc = parse_local(cfg->local, &local, &nlocal)))
+		return rc;
+	rc = TA_EXIT_FAIL;
+	if (ta_load_policy_or_builtin(cfg->policy, &pol))
+		goto out;
+	err = ta_policy_compile(&pol, &comp);
+	if (err) {
+		ta_err("replay: cannot compile the policy: %s", strerror(-err));
+		goto out;
+	}
+	pc = pcap_open_offline(file, errbuf);
+	if (!pc) {
+		ta_err("replay: cannot read capture %s: %s", file, errbuf);
+		goto out;
+	}
+	dlt = pcap_datalink(pc);
+	if (!dlt_supported(dlt)) {
+		const char *n = pcap_datalink_val_to_name(dlt);
+		ta_err("replay: %s: unsupported link type %s (%d); supported: EN10MB, RAW, IPV4, IPV6, LINUX_SLL, LINUX_SLL2, NULL, LOOP",
+		       file, n ? n : "?", dlt);
+		goto out;
+	}
+	struct ta_dp_opts o = {
+		.xdp_dir_mode = nlocal ? TA_DM_LOCAL : TA_DM_AUTO,
+		.tc_dir_mode = nlocal ? TA_DM_LOCAL : TA_DM_AUTO,
+		.record_last = true,
+		.flow_entries = cfg->flows,
+	};
+	if (ta_dp_open(&dp, &o))
+		goto out;
+	if (ta_dp_set_policy(&dp, &comp) || (nlocal && ta_dp_set_local(&dp, local, nlocal)))
+		goto out;
+	fp.pol = &pol;
+
+	for (;;) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		uint32_t retval;
+		int n = pcap_next_ex(pc, &h, &d);
+
+		if (n == PCAP_ERROR_BREAK)
+			break;
+		if (n != 1) {
+			ta_err("replay: %s: after frame %" PRIu64 ": %s", file, frames, pcap_geterr(pc));
+			status = "error";
+			break;
+		}
+		frames++;
+		int len = to_ethernet(dlt, d, h->caplen, frame, sizeof(frame));
+		if (len < 0) {
+			/* a frame too short for its link header: the kernel judges it as is */
+			len = 0;
+		}
+		if (h->caplen > sizeof(frame) - (dlt == DLT_EN10MB ? 0 : ETH_HLEN))
+			cut++;
+		ta_dp_set_wire_len(&dp, h->len ? h->len : (uint32_t)len);
+		err = ta_dp_run_xdp(&dp, frame, (uint32_t)len, &retval);
+		if (err) {
+			ta_err("replay: %s: frame %" PRIu64 ": BPF_PROG_TEST_RUN failed: %s", file, frames,
+			       strerror(-err));
+			status = "error";
+			break;
+		}
+		if (cfg->packets)
+			print_packet(stdout, cfg->json, frames, h, ta_dp_last(&dp), &pol, retval);
+	}
+	if (!cfg->json)
+		printf("%sFlows (%s):\n", cfg->packets ? "\n" : "", file);
+	ta_dp_flows(&dp, print_flow, &fp);
+	print_summary(stdout, cfg->json, &dp, &pol, &fp, frames, cut, status);
+	if (fflush(stdout))
+		status = "error";
+	rc = strcmp(status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;
+out:
+	if (pc)
+		pcap_close(pc);
+	ta_dp_close(&dp);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	free(local);
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_replay = {
+	.name = "replay",
+	.args = "CAPTURE",
+	.summary = "Run a pcap/pcapng capture through the XDP program (BPF_PROG_TEST_RUN)\n"
+		   "and report flows, verdicts and rules as the kernel judged them.",
+	.details = "Frames run in capture order and flow and fragment state is kept between\n"
+		   "them. Direction: with --local, a source inside is 'out' and a destination\n"
+		   "inside is 'in'; otherwise (or when neither is inside) the side in the\n"
+		   "policy is the remote one, and when neither is, the destination is.\n"
+		   "Needs root (or CAP_BPF): the programs are loaded into the kernel.",
+	.opts = replay_opts,
+	.cfg_size = sizeof(struct replay_cfg),
+	.min_pos = 1,
+	.max_pos = 1,
+	.pos_offset = offsetof(struct replay_cfg, pos),
+	.run = do_replay,
+};
