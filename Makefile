@@ -90,7 +90,7 @@ $(BUILD)/tokaudit: $(MAIN_OBJ) $(BUILD)/libtokaudit.a
 # ---- tests ----
 $(BUILD)/tests/%.o: tests/%.c Makefile | $(BUILD)/tests $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-override-init -Itests -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libtokaudit.a
 	$(call msg,LINK,$@)

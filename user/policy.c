@@ -25,6 +25,11 @@
 
 #define EN_DASH "\xe2\x80\x93"
 
+#define SEEN_PROTO 1u
+#define SEEN_PORTS 2u
+#define SEEN_DIR 4u
+#define SEEN_ADDR 8u
+
 struct parser {
 	const char *fname;
 	struct ta_policy *pol;
@@ -32,6 +37,7 @@ struct parser {
 	struct ta_rule *cur;
 	const char *line;  /* start of the current line */
 	int lineno;
+	unsigned seen;     /* SEEN_* keywords of the current rule */
 	int nomem;
 	int errors;
 };
@@ -420,14 +426,15 @@ static void finish_rule(struct parser *ps)
 	if (!r)
 		return;
 	ps->lineno = r->line;
-	if (r->pclass < 0)
+	/* a keyword given with a bad value has its error already */
+	if (!(ps->seen & SEEN_PROTO))
 		diag(ps, NULL, "rule '%s' has no 'proto' line (expected udp, tcp or icmp)", r->label);
-	if (!r->dir)
+	if (!(ps->seen & SEEN_DIR))
 		diag(ps, NULL, "rule '%s' has no 'dir' line (expected in, out or both)", r->label);
-	if (!r->nprefixes)
+	if (!(ps->seen & SEEN_ADDR))
 		diag(ps, NULL, "rule '%s' has no 'addr' line: a rule needs at least one address",
 		     r->label);
-	if ((r->pclass == TA_PC_TCP || r->pclass == TA_PC_UDP) && !r->nranges)
+	if ((r->pclass == TA_PC_TCP || r->pclass == TA_PC_UDP) && !(ps->seen & SEEN_PORTS))
 		diag(ps, NULL, "rule '%s' has an empty port set: %s rules need a 'ports' line",
 		     r->label, ta_pclass_name(r->pclass));
 	ps->lineno = saved;
@@ -451,6 +458,7 @@ static void start_rule(struct parser *ps, const char *s, const char *end, const 
 		     (int)wl2, w2);
 	}
 	memset(&r, 0, sizeof(r));
+	ps->seen = 0;
 	r.pclass = -1;
 	r.line = ps->lineno;
 	if (wl > TA_LABEL_MAX) {
@@ -552,6 +560,8 @@ static void parse_line(struct parser *ps, const char *s, const char *end)
 	}
 	struct ta_rule *r = ps->cur;
 
+	ps->seen |= word_is(kw, kl, "proto") ? SEEN_PROTO : word_is(kw, kl, "dir") ? SEEN_DIR :
+		    word_is(kw, kl, "ports") ? SEEN_PORTS : word_is(kw, kl, "addr") ? SEEN_ADDR : 0;
 	if (word_is(kw, kl, "proto")) {
 		one_value(ps, s, end, "proto", &w, &wl);
 		if (!w)
@@ -651,8 +661,10 @@ int ta_policy_parse(const char *text, size_t len, const char *fname, struct ta_p
 	const char *s = text, *end = text + len;
 
 	memset(out, 0, sizeof(*out));
-	if (diags)
+	if (diags) {
+		memset(diags, 0, sizeof(*diags));
 		diags->file = fname;
+	}
 	if (memchr(text, 0, len)) {
 		ps.lineno = 1;
 		for (const char *t = text; t < (const char *)memchr(text, 0, len); t++)
@@ -695,6 +707,7 @@ int ta_policy_load(const char *path, struct ta_policy *out, struct ta_diags *dia
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	memset(diags, 0, sizeof(*diags));
 	diags->file = path;
 	if (!f) {
 		err = -errno;

@@ -64,7 +64,7 @@ struct ta_diags {
 	size_t truncated; /* errors past TA_MAX_ERRORS */
 };
 
-/* Parse text (len bytes, need not be NUL-terminated).  Returns 0 and fills
+/* Parse text (len bytes, need not be NUL-terminated); *diags is reset first.  Returns 0 and fills
  * *out, or the number of errors (> 0) with *out left empty: a broken policy
  * never half-loads.  Returns -ENOMEM on allocation failure. */
 int ta_policy_parse(const char *text, size_t len, const char *fname, struct ta_policy *out,

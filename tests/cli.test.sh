@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The command line: help on every command, exit codes, policy check/show.
+set -u
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d /tmp/tokaudit-cli.$$.XXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+expect_rc "tokaudit --help exits 0" 0 "$TA" --help && expect_in "--help lists commands" "policy check" "$OUT"
+expect_rc "no command is a usage error" 2 "$TA"
+expect_rc "unknown command is a usage error" 2 "$TA" frobnicate && expect_in "unknown command named" "unknown command 'frobnicate'" "$ERR"
+expect_rc "unknown global option" 2 "$TA" --frob
+for c in "policy check" "policy show" "replay" "version"; do
+	# shellcheck disable=SC2086
+	expect_rc "$c --help exits 0" 0 "$TA" $c --help && expect_in "$c --help has a usage line" "Usage: tokaudit $c" "$OUT"
+done
+expect_rc "policy --help lists subcommands" 0 "$TA" policy --help
+expect_rc "policy without subcommand" 2 "$TA" policy
+expect_rc "policy with a bad subcommand" 2 "$TA" policy frob
+expect_rc "version" 0 "$TA" version && expect_in "version prints it" "tokaudit " "$OUT"
+expect_rc "unknown option of a command" 2 "$TA" policy show --frob && expect_in "unknown option named" "unknown option '--frob'" "$ERR"
+expect_rc "missing argument" 2 "$TA" policy check
+expect_rc "extra argument" 2 "$TA" policy check a b
+expect_rc "option value out of range" 2 "$TA" replay --flows 5 x.pcap && expect_in "range named" "--flows takes a number" "$ERR"
+expect_rc "option without value" 2 "$TA" replay x.pcap --policy
+
+# policy show / check on the built-in policy
+expect_rc "policy show" 0 "$TA" policy show
+expect_in "show prints the media rule" "rule media" "$OUT"
+expect_in "show keeps port purposes as comments" "# TCP/5560" "$OUT"
+expect_rc "policy show --table" 0 "$TA" policy show --table && expect_in "table has hlg" "216.151.209.20 216.151.209.15" "$OUT"
+expect_rc "policy show --json" 0 "$TA" policy show --json
+python3 -c 'import json,sys; d=json.load(sys.stdin); r={x["label"]:x for x in d["rules"]}; assert list(r)==["media","control","hlg"]; assert r["media"]["ports"]==[[1025,65535]]; assert r["hlg"]["dir"]=="out"; assert "216.151.209.15" in r["hlg"]["addr"]' <<<"$OUT" \
+	&& ok "show --json has the three rules" || bad "show --json content"
+"$TA" policy show > "$tmp/builtin.policy"
+expect_rc "shown policy checks valid" 0 "$TA" policy check "$tmp/builtin.policy" && expect_in "summary" "valid: 3 rules" "$OUT"
+expect_rc "show of the shown policy is the same" 0 "$TA" policy show "$tmp/builtin.policy"
+[ "$OUT" = "$(cat "$tmp/builtin.policy")" ] && ok "show round-trips" || bad "show round-trips"
+
+# broken policies: every error, file:line:col, exit 1
+printf 'rule media\n proto udp\n ports 1025\xe2\x80\x9365536\n dir both\n addr 70.42.47.65/26\n\nrule media\n proto tcp\n ports 80\n dir sideways\n addr 10.0.0.0/8\n' > "$tmp/bad.policy"
+expect_rc "broken policy exits 1" 1 "$TA" policy check "$tmp/bad.policy"
+expect_in "65536 named with line and column" "bad.policy:3:13: error: port 65536 out of range" "$ERR"
+expect_in "host bits explained" "bad.policy:5:7: error: bad address '70.42.47.65/26': host bits set; the network address is 70.42.47.64/26" "$ERR"
+expect_in "duplicate label" "bad.policy:7:6: error: duplicate rule label 'media' (first defined at line 1)" "$ERR"
+expect_in "bad direction" "bad.policy:10:6: error: unknown direction 'sideways'" "$ERR"
+expect_in "error count" "4 errors, policy not loaded" "$ERR"
+expect_rc "missing policy file exits 1" 1 "$TA" policy check "$tmp/none.policy" && expect_in "missing file named" "cannot open policy: No such file or directory" "$ERR"
+expect_rc "a directory as policy exits 1" 1 "$TA" policy check "$tmp"
+head -c 3000 /dev/urandom > "$tmp/random.policy"
+expect_rc "binary garbage exits 1" 1 "$TA" policy check "$tmp/random.policy"
+printf 'rule a\n proto udp\n ports 1\n dir in\n addr 10.0.0.0/8\n' | { expect_rc "policy from stdin" 0 "$TA" policy check -; }

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# tokaudit replay on captures made by tests/gen_captures.py: every frame's
+# verdict, rule and direction against the generator's expectations.
+set -u
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d /tmp/tokaudit-replay.$$.XXXX)
+trap 'rm -rf "$tmp"' EXIT
+python3 "$(dirname "$0")/gen_captures.py" "$tmp" || { bad "capture generator failed"; exit 1; }
+
+# compare FILE-OF-JSONL DIRKEY: per-frame records against expected.jsonl
+compare() {
+	python3 - "$tmp/expected.jsonl" "$1" "$2" <<'PY'
+import json, sys
+exp = [json.loads(l) for l in open(sys.argv[1])]
+recs = [json.loads(l) for l in open(sys.argv[2])]
+dirkey = sys.argv[3]
+pk = [r for r in recs if r["type"] == "packet"]
+summ = [r for r in recs if r["type"] == "summary"]
+errs = []
+if len(pk) != len(exp):
+    errs.append(f"{len(pk)} packet records, want {len(exp)}")
+for e, r in zip(exp, pk):
+    want = (e["pkt"], e["verdict"], e["rule"], e[dirkey])
+    got = (r["pkt"], r["verdict"], r["rule"], r["dir"])
+    if want != got:
+        errs.append(f"frame {e['pkt']}: got {got}, want {want}")
+    if r["len"] != e["len"]:
+        errs.append(f"frame {e['pkt']}: len {r['len']}, want {e['len']}")
+s = summ[0] if summ else None
+if not s:
+    errs.append("no summary record")
+else:
+    for v in ("allowed", "unexpected", "other", "invalid"):
+        n = sum(1 for e in exp if e["verdict"] == v)
+        b = sum(e["len"] for e in exp if e["verdict"] == v)
+        if s["verdicts"][v]["packets"] != n or s["verdicts"][v]["bytes"] != b:
+            errs.append(f"summary {v}: {s['verdicts'][v]}, want {n} packets {b} bytes")
+    for rule in ("media", "control", "hlg"):
+        n = sum(1 for e in exp if e["rule"] == rule)
+        if s["rules"][rule]["packets"] != n:
+            errs.append(f"summary rule {rule}: {s['rules'][rule]['packets']}, want {n}")
+    if s["frames"] != len(exp):
+        errs.append(f"summary frames {s['frames']}")
+print("\n".join(errs[:10]))
+sys.exit(1 if errs else 0)
+PY
+}
+
+if need_root "replay"; then
+	for f in basic.pcap basic.pcapng; do
+		"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/$f" > "$tmp/out.jsonl" 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 0 ] && ok "replay $f exits 0" || bad "replay $f: exit $rc: $(cat "$tmp/err")"
+		why=$(compare "$tmp/out.jsonl" dir_local) && ok "replay $f --local: every frame as expected" || bad "replay $f --local: $why"
+		"$TA" replay --packets --json "$tmp/$f" > "$tmp/out.jsonl" 2>"$tmp/err"
+		why=$(compare "$tmp/out.jsonl" dir_auto) && ok "replay $f without --local: every frame as expected" || bad "replay $f auto: $why"
+	done
+	# every record type is JSON, one per line, with the documented keys
+	python3 - "$tmp/out.jsonl" <<'PY' && ok "json records carry the documented fields" || bad "json record fields"
+import json, sys
+need = {"packet": {"pkt", "ts", "len", "verdict", "rule", "dir", "family", "proto", "local", "lport", "remote", "rport", "frag", "icmp_error", "invalid_reason", "action"},
+        "flow": {"proto", "family", "local", "lport", "remote", "rport", "verdict", "rule", "opener", "packets_out", "packets_in", "bytes_out", "bytes_in", "tcp_flags_out", "tcp_flags_in", "icmp_errors", "icmp_last_type", "icmp_last_code", "icmp_from", "policy_drops", "generation"},
+        "summary": {"frames", "frames_cut", "flows", "status", "verdicts", "rules", "counters"}}
+seen = set()
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    miss = need[r["type"]] - set(r)
+    assert not miss, (r["type"], miss)
+    seen.add(r["type"])
+assert seen == set(need), seen
+PY
+	# other link types give the same verdicts
+	"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/sll.pcap" > "$tmp/sll.jsonl" 2>"$tmp/err" && ok "replay LINUX_SLL exits 0" || bad "replay sll: $(cat "$tmp/err")"
+	python3 - "$tmp/expected.jsonl" "$tmp/sll.jsonl" <<'PY' && ok "LINUX_SLL frames judged as Ethernet ones" || bad "LINUX_SLL verdicts"
+import json, sys
+exp = [json.loads(l) for l in open(sys.argv[1])]
+got = [json.loads(l) for l in open(sys.argv[2]) if '"packet"' in l]
+assert [(e["verdict"], e["rule"]) for e in exp] == [(g["verdict"], g["rule"]) for g in got]
+PY
+	"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/raw.pcap" > "$tmp/raw.jsonl" 2>"$tmp/err" && ok "replay RAW exits 0" || bad "replay raw: $(cat "$tmp/err")"
+	python3 - "$tmp/expected.jsonl" "$tmp/raw.jsonl" <<'PY' && ok "RAW IP frames judged as Ethernet ones" || bad "RAW verdicts"
+import json, sys
+exp = [json.loads(l) for l in open(sys.argv[1])][:-1]   # the last frame (ARP) is not IP
+got = [json.loads(l) for l in open(sys.argv[2]) if '"packet"' in l]
+assert [(e["verdict"], e["rule"]) for e in exp] == [(g["verdict"], g["rule"]) for g in got]
+PY
+	# jumbo and snaplen-cut frames: classified, and counted at their wire length
+	"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/jumbo.pcap" > "$tmp/j.jsonl" 2>"$tmp/err"
+	python3 - "$tmp/j.jsonl" <<'PY' && ok "jumbo and snaplen-cut frames counted at wire length" || bad "jumbo: $(head -3 "$tmp/j.jsonl")"
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+p = [x for x in r if x["type"] == "packet"]
+s = [x for x in r if x["type"] == "summary"][0]
+assert [x["verdict"] for x in p] == ["allowed", "allowed"], p
+assert s["verdicts"]["allowed"]["bytes"] == 9014 + 1442, s["verdicts"]["allowed"]
+assert s["frames_cut"] == 1
+PY
+	# broken input: clear message, exit 1, frames already read still reported
+	expect_rc "truncated capture exits 1" 1 "$TA" replay --json --packets "$tmp/truncated.pcap"
+	expect_in "truncated capture: error names the frame" "after frame 5" "$ERR"
+	n=$(grep -c '"type":"packet"' <<<"$OUT"); [ "$n" -eq 5 ] && ok "truncated capture: 5 frames reported" || bad "truncated: $n frames reported"
+	expect_in "truncated capture: summary still printed" '"status":"error"' "$OUT"
+	expect_rc "corrupt capture exits 1" 1 "$TA" replay "$tmp/corrupt.pcap" && expect_in "corrupt named" "cannot read capture" "$ERR"
+	expect_rc "missing capture exits 1" 1 "$TA" replay "$tmp/nothing.pcap" && expect_in "missing named" "No such file" "$ERR"
+	expect_rc "unsupported link type exits 1" 1 "$TA" replay "$tmp/wifi.pcap" && expect_in "link type named" "unsupported link type IEEE802_11" "$ERR"
+	expect_rc "bad --local exits 2" 2 "$TA" replay --local 10.1.0.1/16 "$tmp/basic.pcap" && expect_in "bad --local explained" "host bits set" "$ERR"
+	printf 'rule x\n proto udp\n' > "$tmp/bad.policy"
+	expect_rc "broken --policy exits 1" 1 "$TA" replay --policy "$tmp/bad.policy" "$tmp/basic.pcap"
+	# a custom policy changes the verdicts
+	printf 'rule ssh\n proto tcp\n ports 22\n dir out\n addr 70.42.47.64/26\n' > "$tmp/ssh.policy"
+	expect_rc "replay with --policy" 0 "$TA" replay --policy "$tmp/ssh.policy" --local 10.1.0.0/16 --json "$tmp/basic.pcap"
+	python3 -c 'import json,sys; s=[json.loads(l) for l in sys.stdin if "summary" in l][0]; assert s["rules"]["ssh"]["packets"]==1, s' <<<"$OUT" && ok "custom policy rule counted" || bad "custom policy"
+	expect_rc "replay text output" 0 "$TA" replay --local 10.1.0.0/16 "$tmp/basic.pcap"
+	expect_in "text summary lists rules" "hlg" "$OUT"
+fi
