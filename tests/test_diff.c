@@ -376,6 +376,19 @@ static void random_pk(struct pk *p, int *dir, struct pk *quote_store, const stru
 	const char *rem = v6 ? PICK(remote6) : PICK(remote4);
 	const char *loc = v6 ? "fd00::5" : "10.1.0.5";
 
+	/* a quarter of the frames answer an earlier one: the stateful paths */
+	if (nhist && rnd() % 4 == 0) {
+		const struct pk *h = &history[rnd() % nhist];
+		int hdir = !strncmp(h->src, "10.1.", 5) || !strncmp(h->src, "fd00", 4) ? TA_DIR_OUT : TA_DIR_IN;
+
+		*p = PK(.family = h->family, .src = h->dst, .dst = h->src, .proto = h->proto,
+			.sport = h->dport, .dport = h->sport, .icmp_type = h->icmp_type,
+			.tcp_flags = (uint8_t)(h->tcp_flags == 0x02 ? 0x12 : 0x10));
+		if (h->proto == 1)
+			p->icmp_type = h->icmp_type == 8 ? 0 : 8;
+		*dir = hdir ^ 1;
+		return;
+	}
 	*p = PK(.family = v6 ? 6 : 4);
 	*dir = rnd() & 1;
 	p->src = *dir == TA_DIR_OUT ? loc : rem;
