@@ -11,7 +11,8 @@
 
 /* ---- Configuration, set by the loader before load ---- */
 const volatile __u8 cfg_xdp_dir_mode = TA_DM_IN;  /* enum ta_dir_mode */
-const volatile __u8 cfg_tc_dir_mode = TA_DM_OUT;
+const volatile __u8 cfg_tc_dir_mode = TA_DM_OUT;     /* tc egress */
+const volatile __u8 cfg_tc_in_dir_mode = TA_DM_IN;   /* tc ingress (--hook tc) */
 const volatile __u8 cfg_enforce = 0;              /* drop unexpected packets */
 const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
 const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
@@ -80,6 +81,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } ta_counters SEC(".maps");
+
+/* What userspace needs to read the other maps later (pinned mode): rule
+ * labels and the configuration.  Never read by the programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_meta);
+} ta_meta SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -26,17 +26,22 @@ int tokaudit_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-SEC("tc")
-int tokaudit_tc(struct __sk_buff *skb)
-{
-	struct ta_pkt p = {};
-	int rc;
+/* tc: one program per hook direction, each with its own direction mode */
+#define TA_TC_PROG(name, mode)                                                          \
+	SEC("tc")                                                                       \
+	int name(struct __sk_buff *skb)                                                 \
+	{                                                                               \
+		struct ta_pkt p = {};                                                   \
+		int rc;                                                                 \
+                                                                                        \
+		/* Headers of a non-linear skb may lie beyond data_end: pull them in. */ \
+		if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data) \
+			bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);        \
+		rc = ta_parse_tc(skb, &p);                                              \
+		if (ta_classify(&p, rc, mode, skb->ifindex, skb->len))                  \
+			return TC_ACT_SHOT;                                             \
+		return TC_ACT_UNSPEC;                                                   \
+	}
 
-	/* Headers of a non-linear skb may lie beyond data_end: pull them in. */
-	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
-		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
-	rc = ta_parse_tc(skb, &p);
-	if (ta_classify(&p, rc, cfg_tc_dir_mode, skb->ifindex, skb->len))
-		return TC_ACT_SHOT;
-	return TC_ACT_UNSPEC;
-}
+TA_TC_PROG(tokaudit_tc, cfg_tc_dir_mode)          /* egress (or the only tc hook) */
+TA_TC_PROG(tokaudit_tc_in, cfg_tc_in_dir_mode)    /* ingress, with --hook tc */

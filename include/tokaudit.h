@@ -219,4 +219,22 @@ struct ta_last {
 	__u8 remote[16];
 };
 
+/* Pinned mode: the attach's configuration and the policy's rule labels. */
+#define TA_META_MAGIC 0x746f6b61u /* "toka" */
+#define TA_META_VERSION 1         /* bump when a pinned map's layout changes */
+struct ta_meta {
+	__u32 magic;
+	__u32 version;
+	__u32 generation;       /* policy generation in force */
+	__u32 nrules;
+	__u8 side;              /* 0 outside, 1 inside */
+	__u8 hook;              /* 0 xdp+tc, 1 tc only */
+	__u8 enforce;
+	__u8 xdp_mode;          /* 0 none, 1 native, 2 skb */
+	__u32 ifindex;
+	__u64 attached_ns;      /* CLOCK_BOOTTIME of the first attach */
+	char policy[256];       /* where the policy came from */
+	char labels[TA_MAX_RULES][32];
+};
+
 #endif /* TOKAUDIT_H */

@@ -4,13 +4,14 @@
 set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config      # build: C and BPF compilers, llvm-strip
+	uthash-dev                          # hash tables in userspace
 	bpftool                             # skeleton generation
 	libbpf-dev libelf-dev zlib1g-dev    # libbpf and what it links against
 	libpcap-dev                         # replay: pcap / pcapng reading
 	libjson-c-dev                       # JSON output
 	libcmocka-dev                       # unit test runner
 	python3                             # capture generator in tests/
-	iproute2 ethtool                    # lab: netns, veth, offloads
+	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks
 	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
 	valgrind                            # leak checks in tests

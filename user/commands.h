@@ -8,6 +8,11 @@ extern const struct ta_cmd ta_cmd_policy_check;
 extern const struct ta_cmd ta_cmd_policy_show;
 extern const struct ta_cmd ta_cmd_replay;
 extern const struct ta_cmd ta_cmd_version;
+extern const struct ta_cmd ta_cmd_run;
+
+struct ta_session;
+int ta_parse_attach_opts(const char *cmd, const char *side, const char *hook, const char *xdp_mode,
+			 struct ta_session *s);
 
 /* Load FILE, or the built-in policy when path is NULL; prints errors.
  * Returns 0 or TA_EXIT_FAIL. */

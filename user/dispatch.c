@@ -7,6 +7,7 @@
 static const struct ta_cmd *const commands[] = {
 	&ta_cmd_policy_check,
 	&ta_cmd_policy_show,
+	&ta_cmd_run,
 	&ta_cmd_replay,
 	&ta_cmd_version,
 };

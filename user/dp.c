@@ -47,6 +47,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	}
 	skel->rodata->cfg_xdp_dir_mode = o->xdp_dir_mode;
 	skel->rodata->cfg_tc_dir_mode = o->tc_dir_mode;
+	skel->rodata->cfg_tc_in_dir_mode = o->tc_in_dir_mode;
 	skel->rodata->cfg_enforce = o->enforce;
 	skel->rodata->cfg_events_allowed = o->events_allowed;
 	skel->rodata->cfg_record_last = o->record_last;

@@ -11,7 +11,8 @@ struct tokaudit;
 
 struct ta_dp_opts {
 	uint8_t xdp_dir_mode;   /* enum ta_dir_mode */
-	uint8_t tc_dir_mode;
+	uint8_t tc_dir_mode;    /* tc egress */
+	uint8_t tc_in_dir_mode; /* tc ingress (--hook tc) */
 	bool enforce;
 	bool events_allowed;
 	bool record_last;       /* replay and tests: keep the last packet's result */

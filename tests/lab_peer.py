@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Traffic for the lab (scripts/lab.sh): servers and clients with exact counts.
+
+Only ever used inside the lab's network namespaces; every loop is bounded in
+count and time.
+
+  lab_peer.py serve ADDR...              UDP echo on 1025 5000 6000 50000 65535 of each
+                                         ADDR, TCP accept on 22 80 443 3478 5560 8080;
+                                         stops after 600 s
+  lab_peer.py udp HOST PORT N [--src A] [--gap S] [--no-wait]
+                                         send N datagrams, count echoes; prints JSON
+  lab_peer.py tcp HOST PORT [--src A] [--sport P] [--timeout S]
+                                         one connection; prints JSON {"result": ...}
+  lab_peer.py stream HOST PORT SECONDS [--pps N]
+                                         UDP datagrams at a steady rate; prints the count
+"""
+import json
+import select
+import socket
+import sys
+import time
+
+UDP_PORTS = (1025, 5000, 6000, 50000, 65535)
+TCP_PORTS = (22, 80, 443, 3478, 5560, 8080)
+
+
+def opt(args, name, default, conv=str):
+    if name in args:
+        i = args.index(name)
+        v = args[i + 1]
+        del args[i:i + 2]
+        return conv(v)
+    return default
+
+
+def serve(addrs):
+    socks = []
+    # one UDP socket per address: an echo must come from the address it was
+    # sent to, not from whatever the route picks
+    for a in addrs:
+        for p in UDP_PORTS:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((a, p))
+            socks.append(("udp", s))
+    for p in TCP_PORTS:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # lets a client in this namespace connect *from* a server port
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind(("0.0.0.0", p))
+        s.listen(64)
+        socks.append(("tcp", s))
+    end = time.time() + 600
+    print("serving", flush=True)
+    while time.time() < end:
+        r, _, _ = select.select([s for _, s in socks], [], [], 1.0)
+        for kind, s in socks:
+            if s not in r:
+                continue
+            if kind == "udp":
+                data, addr = s.recvfrom(65535)
+                s.sendto(data, addr)
+            else:
+                c, _ = s.accept()
+                c.settimeout(1)
+                try:
+                    c.sendall(b"hello\n")
+                finally:
+                    c.close()
+
+
+def udp(args):
+    src = opt(args, "--src", None)
+    gap = opt(args, "--gap", 0.0, float)
+    wait = "--no-wait" not in args
+    args = [a for a in args if a != "--no-wait"]
+    host, port, n = args[0], int(args[1]), int(args[2])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if src:
+        s.bind((src, 0))
+    s.setblocking(False)
+    got = 0
+    for i in range(n):
+        s.sendto(b"m%06d" % i + b"x" * 100, (host, port))
+        if gap:
+            time.sleep(gap)
+        try:
+            while True:
+                s.recv(65535)
+                got += 1
+        except BlockingIOError:
+            pass
+    end = time.time() + (2.0 if wait else 0)
+    while got < n and time.time() < end:
+        r, _, _ = select.select([s], [], [], 0.2)
+        if r:
+            try:
+                s.recv(65535)
+                got += 1
+            except BlockingIOError:
+                pass
+    print(json.dumps({"sent": n, "received": got, "lport": s.getsockname()[1]}))
+
+
+def tcp(args):
+    src = opt(args, "--src", None)
+    sport = opt(args, "--sport", 0, int)
+    timeout = opt(args, "--timeout", 2.0, float)
+    host, port = args[0], int(args[1])
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if src or sport:
+        s.bind((src or "0.0.0.0", sport))
+    s.settimeout(timeout)
+    res = "ok"
+    try:
+        s.connect((host, port))
+        try:
+            s.recv(100)
+        except OSError:
+            pass
+    except ConnectionRefusedError:
+        res = "refused"
+    except socket.timeout:
+        res = "timeout"
+    except OSError as e:
+        res = "error: %s" % e
+    lport = s.getsockname()[1] if res != "error" else 0
+    s.close()
+    print(json.dumps({"result": res, "lport": lport}))
+
+
+def stream(args):
+    pps = opt(args, "--pps", 2000, int)
+    host, port, secs = args[0], int(args[1]), float(args[2])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    n = 0
+    start = time.time()
+    end = start + secs
+    while time.time() < end:
+        s.sendto(b"s" * 64, (host, port))
+        n += 1
+        ahead = n / pps - (time.time() - start)
+        if ahead > 0:
+            time.sleep(ahead)
+    print(json.dumps({"sent": n}))
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream}[cmd](args)
+
+
+if __name__ == "__main__":
+    main()

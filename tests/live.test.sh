@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# tokaudit run on the lab's gateway (scripts/lab.sh), end to end: real
+# traffic, and the reported counts checked against independent ones (the
+# traffic generator's own, and nftables counters with equivalent sets in the
+# gateway namespace).  Everything it makes is removed on every exit path.
+set -u
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+need_root "live lab tests" || exit 0
+P=ta$$
+C=$P-client G=$P-gw I=$P-inet
+tmp=$(mktemp -d /tmp/tokaudit-live.$$.XXXX)
+cleanup() {
+	[ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null
+	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
+ok "lab up"
+peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
+ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
+
+# nftables in the gateway: the built-in policy's rules as counters
+nft_setup() {
+	ip netns exec "$G" nft -f - <<'EOF'
+table inet ta {
+	counter media {}
+	counter control {}
+	counter hlg {}
+	counter policy_out {}
+	counter policy_in {}
+	set blocks { type ipv4_addr; flags interval; elements = { 70.42.47.64/26, 72.5.167.128/26, 212.118.226.32/27 } }
+	set hlgs { type ipv4_addr; elements = { 216.151.209.20, 216.151.209.15 } }
+	chain tally {
+		type filter hook forward priority 0; policy accept;
+		oifname "gwout" ip daddr @blocks udp dport 1025-65535 counter name media
+		iifname "gwout" ip saddr @blocks udp sport 1025-65535 counter name media
+		oifname "gwout" ip daddr @blocks tcp dport { 80, 443, 3478, 5560 } counter name control
+		iifname "gwout" ip saddr @blocks tcp sport { 80, 443, 3478, 5560 } counter name control
+		oifname "gwout" ip daddr @hlgs tcp dport { 80, 443 } counter name hlg
+		iifname "gwout" ip saddr @hlgs tcp sport { 80, 443 } ct direction reply counter name hlg
+		oifname "gwout" ip daddr @blocks counter name policy_out
+		oifname "gwout" ip daddr @hlgs counter name policy_out
+		iifname "gwout" ip saddr @blocks counter name policy_in
+		iifname "gwout" ip saddr @hlgs counter name policy_in
+	}
+}
+EOF
+}
+nft_count() { ip netns exec "$G" nft -j list counter inet ta "$1" | python3 -c 'import json,sys; print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])'; }
+
+# start_run OUTFILE ARGS...: tokaudit run in the gateway, wait for "started"
+start_run() {
+	local out=$1; shift
+	ip netns exec "$G" "$TA" run -i gwout --json --interval 0.5 "$@" >"$out" 2>"$out.err" &
+	TAPID=$!
+	for _ in $(seq 100); do
+		grep -q '"event":"started"' "$out" 2>/dev/null && return 0
+		kill -0 $TAPID 2>/dev/null || break
+		sleep 0.1
+	done
+	bad "tokaudit run did not start: $(cat "$out.err")"
+	return 1
+}
+stop_run() {
+	kill -TERM "$TAPID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$TAPID" 2>/dev/null || break; sleep 0.1; done
+	wait "$TAPID" 2>/dev/null; RUNRC=$?
+	TAPID=
+}
+report() { grep '"event":"report"' "$1"; }
+jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }
+
+# ---------- audit: counts per rule against the generator and nftables ----------
+nft_setup || { bad "nftables setup"; exit 0; }
+if start_run "$tmp/audit.jsonl"; then
+	ok "run started"
+	u=$(peer "$C" udp 70.42.47.70 50000 200)
+	peer "$C" tcp 212.118.226.40 443 >/dev/null
+	peer "$C" tcp 72.5.167.140 3478 >/dev/null
+	peer "$C" tcp 70.42.47.70 5560 >/dev/null
+	peer "$C" tcp 216.151.209.20 443 >/dev/null       # hlg, outbound
+	peer "$C" tcp 70.42.47.70 22 >/dev/null           # ssh to media: unexpected
+	peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null  # inbound SYN from hlg
+	peer "$C" tcp 192.0.2.10 80 >/dev/null            # unrelated: other
+	peer "$C" udp 72.5.167.140 1025 20 >/dev/null     # the edge port
+	sleep 1
+	stop_run
+	[ "$RUNRC" -eq 0 ] && ok "run exits 0 on SIGTERM" || bad "run exit $RUNRC: $(cat "$tmp/audit.jsonl.err")"
+	rep=$(report "$tmp/audit.jsonl")
+	[ -n "$rep" ] && ok "report printed on SIGTERM" || bad "no report"
+	recv=$(jq_py 'r["received"]' <<<"$u")
+	[ "$recv" = 200 ] && ok "udp echo: 200 of 200 (audit leaves traffic alone)" || bad "udp echo received $recv"
+	m=$(jq_py '[x for x in r["compliance"] if x["rule"]=="media"][0]["packets"]' <<<"$rep")
+	nm=$(nft_count media)
+	[ "$m" = $((400 + 40)) ] && ok "media packets = generator's count (440)" || bad "media packets $m, generator 440"
+	[ "$m" = "$nm" ] && ok "media packets = nftables ($nm)" || bad "media $m vs nftables $nm"
+	for r in control hlg; do
+		t=$(jq_py "[x for x in r['compliance'] if x['rule']=='$r'][0]['packets']" <<<"$rep")
+		n=$(nft_count $r)
+		[ "$t" = "$n" ] && [ "$t" -gt 0 ] && ok "$r packets = nftables ($n)" || bad "$r packets $t vs nftables $n"
+	done
+	allowed=$(jq_py 'sum(x["packets"] for x in r["compliance"])' <<<"$rep")
+	unexp=$(jq_py 'r["verdicts"]["unexpected"]["packets"]' <<<"$rep")
+	pol=$(( $(nft_count policy_out) + $(nft_count policy_in) ))
+	[ $((allowed + unexp)) = "$pol" ] && ok "allowed + unexpected = policy packets in nftables ($pol)" || bad "allowed $allowed + unexpected $unexp != nftables $pol"
+	jq_py '[f for f in r["unexpected"] if f["rport"]==22 and f["remote"]=="70.42.47.70"]' <<<"$rep" | grep -q 22 && ok "ssh to media listed as unexpected" || bad "ssh not in unexpected list"
+	jq_py '[f for f in r["unexpected"] if f["remote"]=="216.151.209.15" and f["opener"]=="in"]' <<<"$rep" | grep -q 216 && ok "inbound SYN from hlg listed as unexpected" || bad "inbound hlg SYN not listed"
+	jq_py '[x["exercised"] for x in r["compliance"]]' <<<"$rep" | grep -q "True, True, True" && ok "every rule exercised" || bad "exercised: $rep"
+	grep -q '"event":"opened".*"remote":"192.0.2.10"' "$tmp/audit.jsonl" && bad "a flow opened for a non-policy host" || ok "no flow for the unrelated host"
+	o=$(jq_py 'r["verdicts"]["other"]["packets"]' <<<"$rep")
+	[ "$o" -gt 0 ] && ok "unrelated traffic counted as other ($o)" || bad "other $o"
+	grep '"event":"opened"' "$tmp/audit.jsonl" | grep -q '"remote":"70.42.47.70","rport":50000,"verdict":"allowed","rule":"media"' && ok "opened event for the media flow" || bad "no opened event for media"
+	grep -q '"event":"unexpected".*"rport":22' "$tmp/audit.jsonl" && ok "unexpected event for ssh" || bad "no unexpected event"
+	grep -q '"state":"refused"\|"state":"closed"' "$tmp/audit.jsonl" && ok "tcp states reported" || bad "no tcp state"
+	grep '"rport":50000' "$tmp/audit.jsonl" | tail -1 | grep -q '"state":"two-way"' && ok "udp echo flow is two-way" || bad "udp flow state"
+fi
+
+# ---------- enforce: exactly the unexpected packets dropped ----------
+ip netns exec "$G" nft flush table inet ta; ip netns exec "$G" nft delete table inet ta; nft_setup
+if start_run "$tmp/enf.jsonl" --enforce; then
+	u=$(peer "$C" udp 70.42.47.70 50000 100)
+	t443=$(peer "$C" tcp 212.118.226.40 443)
+	t22=$(peer "$C" tcp 70.42.47.70 22 --timeout 1)
+	hin=$(peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1)
+	sleep 0.6
+	stop_run
+	rep=$(report "$tmp/enf.jsonl")
+	[ "$(jq_py 'r["received"]' <<<"$u")" = 100 ] && ok "enforce: allowed udp all delivered" || bad "enforce: udp $u"
+	[ "$(jq_py 'r["result"]' <<<"$t443")" = ok ] && ok "enforce: allowed tcp 443 connects" || bad "enforce: 443 $t443"
+	[ "$(jq_py 'r["result"]' <<<"$t22")" = timeout ] && ok "enforce: ssh to media dropped (timeout)" || bad "enforce: ssh $t22"
+	[ "$(jq_py 'r["result"]' <<<"$hin")" = timeout ] && ok "enforce: inbound SYN from hlg dropped" || bad "enforce: inbound $hin"
+	drops=$(jq_py 'r["counters"]["policy_drops"]' <<<"$rep")
+	unexp=$(jq_py 'r["verdicts"]["unexpected"]["packets"]' <<<"$rep")
+	[ "$drops" = "$unexp" ] && [ "$drops" -gt 0 ] && ok "enforce: policy drops = unexpected packets ($drops)" || bad "drops $drops vs unexpected $unexp"
+	jq_py 'r["dropped"]' <<<"$rep" | grep -q "'rport': 22" && ok "enforce: ssh flow in the dropped list" || bad "dropped list: $(jq_py 'r["dropped"]' <<<"$rep")"
+	grep -q '"event":"dropped"' "$tmp/enf.jsonl" && ok "enforce: dropped events" || bad "no dropped event"
+fi
+
+# ---------- reload under traffic: each packet sees the old or the new policy ----------
+# A allows udp 5000 to the first block, B udp 6000 to the second. A packet that
+# mixed A's prefixes with B's ports (or the reverse) would be unexpected.
+printf 'rule a\n proto udp\n ports 5000\n dir both\n addr 70.42.47.64/26\n' > "$tmp/A.policy"
+printf 'rule b\n proto udp\n ports 6000\n dir both\n addr 72.5.167.128/26\n' > "$tmp/B.policy"
+cp "$tmp/A.policy" "$tmp/cur.policy"
+if start_run "$tmp/rel.jsonl" --policy "$tmp/cur.policy"; then
+	peer "$C" stream 70.42.47.70 5000 3 --pps 3000 > "$tmp/s1" &
+	s1=$!
+	peer "$C" stream 72.5.167.140 6000 3 --pps 3000 > "$tmp/s2" &
+	s2=$!
+	for i in $(seq 12); do
+		if [ $((i % 2)) = 1 ]; then cp "$tmp/B.policy" "$tmp/cur.policy"; else cp "$tmp/A.policy" "$tmp/cur.policy"; fi
+		kill -HUP "$TAPID"; sleep 0.2
+	done
+	printf 'rule broken\n proto udp\n' > "$tmp/cur.policy"; kill -HUP "$TAPID"; sleep 0.3
+	wait $s1 $s2
+	sleep 0.3
+	stop_run
+	rep=$(report "$tmp/rel.jsonl")
+	n=$(grep -c '"event":"reload"' "$tmp/rel.jsonl")
+	[ "$n" = 12 ] && ok "12 reloads done under traffic" || bad "$n reloads"
+	gen=$(jq_py 'r["generation"]' <<<"$rep")
+	[ "$gen" = 13 ] && ok "broken policy rejected: generation stays 13" || bad "generation $gen"
+	grep -q "the running policy (generation 13) stays" "$tmp/rel.jsonl.err" && ok "broken reload explained" || bad "reload error: $(cat "$tmp/rel.jsonl.err")"
+	unexp=$(jq_py 'r["verdicts"]["unexpected"]["packets"]' <<<"$rep")
+	allowed=$(jq_py 'r["verdicts"]["allowed"]["packets"]' <<<"$rep")
+	other=$(jq_py 'r["verdicts"]["other"]["packets"]' <<<"$rep")
+	[ "$unexp" = 0 ] && [ "$allowed" -gt 1000 ] && [ "$other" -gt 1000 ] \
+		&& ok "reload: no packet saw a mixed policy (allowed $allowed, other $other, unexpected 0)" \
+		|| bad "reload: allowed $allowed other $other unexpected $unexp"
+fi
+
+# ---------- errors ----------
+expect_rc "run on a missing interface" 1 ip netns exec "$G" "$TA" run -i nope0 --duration 1
+expect_in "missing interface named" "no such interface 'nope0'" "$ERR"
+expect_rc "run with a bad --side" 2 ip netns exec "$G" "$TA" run -i gwout --side up
+expect_rc "run with a broken policy" 1 ip netns exec "$G" "$TA" run -i gwout --policy "$tmp/cur.policy" --duration 1
+# another XDP program on the interface: refused, named, --hook tc suggested
+ip netns exec "$G" "$TA" run -i gwout --duration 3 --json >"$tmp/first.jsonl" 2>&1 &
+first=$!
+for _ in $(seq 50); do grep -q started "$tmp/first.jsonl" 2>/dev/null && break; sleep 0.1; done
+expect_rc "second XDP run refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
+expect_in "existing program named, tc suggested" "already has an XDP program, 'tokaudit_xdp'" "$ERR"
+expect_in "suggests --hook tc" "use --hook tc" "$ERR"
+expect_rc "tc hook beside it works" 0 ip netns exec "$G" "$TA" run -i gwin --hook tc --duration 0.5 --json
+wait $first
+# nothing left behind by run
+left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c tokaudit)
+[ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$G" bpftool net show)"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	expect_rc "run without privileges" 1 ip netns exec "$G" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" run -i gwout --duration 1
+	expect_in "privilege problem named" "run as root" "$ERR"
+fi

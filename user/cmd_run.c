@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* tokaudit run: attach, watch flows live, report compliance, detach. */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "session.h"
+
+struct run_cfg {
+	const char *ifaces;
+	const char *side;
+	const char *policy;
+	bool enforce;
+	const char *hook;
+	const char *xdp_mode;
+	double interval;
+	bool json;
+	double duration;
+	unsigned flows;
+};
+
+static const struct ta_opt run_opts[] = {
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct run_cfg, ifaces), "IFACE[,IFACE...]",
+	  "interfaces to audit (required)" },
+	{ "side", 's', TA_OPT_STR, offsetof(struct run_cfg, side), "outside|inside",
+	  "the interfaces face the outside (default) or the protected network" },
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct run_cfg, policy), "FILE",
+	  "policy file (default: the built-in OpenTok policy); SIGHUP reloads it" },
+	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct run_cfg, enforce), NULL,
+	  "drop unexpected packets (default: audit only, traffic untouched)" },
+	{ "hook", 0, TA_OPT_STR, offsetof(struct run_cfg, hook), "xdp|tc",
+	  "ingress hook: XDP (default) or tc" },
+	{ "xdp-mode", 0, TA_OPT_STR, offsetof(struct run_cfg, xdp_mode), "native|skb",
+	  "XDP mode (default native, falling back to skb)" },
+	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct run_cfg, interval), "SECONDS",
+	  "refresh / update interval (default 2)", 0.1, 3600 },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct run_cfg, json), NULL,
+	  "one JSON object per line (the default when stdout is not a terminal)" },
+	{ "duration", 'd', TA_OPT_DOUBLE, offsetof(struct run_cfg, duration), "SECONDS",
+	  "stop after this long (default: until Ctrl-C or SIGTERM)", 0, 31536000 },
+	{ "flows", 0, TA_OPT_UINT, offsetof(struct run_cfg, flows), "N",
+	  "size of the flow table (default 131072)", 1024, 16777216 },
+	{ 0 },
+};
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+static void run_init(void *vcfg)
+{
+	struct run_cfg *cfg = vcfg;
+
+	cfg->interval = 2;
+}
+
+/* Parse --side/--hook/--xdp-mode into the session. Returns 0 or TA_EXIT_USAGE. */
+int ta_parse_attach_opts(const char *cmd, const char *side, const char *hook, const char *xdp_mode,
+			 struct ta_session *s)
+{
+	s->side = TA_SIDE_OUTSIDE;
+	s->hook = TA_HOOK_XDP;
+	s->xdp_mode = TA_XDP_NATIVE;
+	if (side && !strcmp(side, "inside"))
+		s->side = TA_SIDE_INSIDE;
+	else if (side && strcmp(side, "outside")) {
+		ta_err("%s: --side takes outside or inside, not '%s'", cmd, side);
+		return TA_EXIT_USAGE;
+	}
+	if (hook && !strcmp(hook, "tc"))
+		s->hook = TA_HOOK_TC;
+	else if (hook && strcmp(hook, "xdp")) {
+		ta_err("%s: --hook takes xdp or tc, not '%s'", cmd, hook);
+		return TA_EXIT_USAGE;
+	}
+	if (xdp_mode && !strcmp(xdp_mode, "skb"))
+		s->xdp_mode = TA_XDP_SKB;
+	else if (xdp_mode && strcmp(xdp_mode, "native")) {
+		ta_err("%s: --xdp-mode takes native or skb, not '%s'", cmd, xdp_mode);
+		return TA_EXIT_USAGE;
+	}
+	if (xdp_mode && s->hook == TA_HOOK_TC) {
+		ta_err("%s: --xdp-mode has no meaning with --hook tc", cmd);
+		return TA_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int do_run(void *vcfg)
+{
+	struct run_cfg *cfg = vcfg;
+	struct ta_session *s = calloc(1, sizeof(*s));
+	struct sigaction sa = { .sa_handler = on_signal };
+	int rc = TA_EXIT_FAIL, r;
+	bool tty;
+	uint64_t end_ns = 0, next_tick;
+
+	if (!s)
+		return TA_EXIT_FAIL;
+	if (!cfg->ifaces) {
+		ta_err("run: which interface? give -i IFACE (see 'tokaudit run --help')");
+		free(s);
+		return TA_EXIT_USAGE;
+	}
+	if ((r = ta_parse_attach_opts("run", cfg->side, cfg->hook, cfg->xdp_mode, s))) {
+		free(s);
+		return r;
+	}
+	s->enforce = cfg->enforce;
+	if (ta_ifaces_parse(cfg->ifaces, s->ifaces, TA_MAX_IFACES, &s->nifaces)) {
+		free(s);
+		return TA_EXIT_FAIL;
+	}
+	tty = isatty(STDOUT_FILENO) && !cfg->json;
+	s->json = !tty;
+	s->out = stdout;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (ta_session_open(s, cfg->policy, cfg->flows) || ta_session_attach(s))
+		goto out;
+	if (s->json) {
+		fprintf(stdout, "{\"event\":\"started\",\"time\":%.6f,\"interfaces\":[", ta_ktime_to_unix(ta_now_ns()));
+		for (int i = 0; i < s->nifaces; i++)
+			fprintf(stdout, "%s{\"name\":\"%s\",\"ifindex\":%d,\"xdp\":%s}", i ? "," : "", s->ifaces[i].name,
+				s->ifaces[i].ifindex,
+				s->ifaces[i].has_xdp ? (s->ifaces[i].xdp_mode == TA_XDP_SKB ? "\"skb\"" : "\"native\"") : "null");
+		fprintf(stdout, "],\"side\":\"%s\",\"hook\":\"%s\",\"enforce\":%s,\"policy\":\"%s\",\"generation\":%u,\"rules\":%zu}\n",
+			s->side == TA_SIDE_OUTSIDE ? "outside" : "inside", s->hook == TA_HOOK_TC ? "tc" : "xdp",
+			s->enforce ? "true" : "false", cfg->policy ? cfg->policy : "built-in", s->dp.generation,
+			s->pol.nrules);
+		fflush(stdout);
+	}
+	if (cfg->duration > 0)
+		end_ns = ta_now_ns() + (uint64_t)(cfg->duration * 1e9);
+	next_tick = ta_now_ns() + (uint64_t)(cfg->interval * 1e9);
+	rc = TA_EXIT_OK;
+	while (!stop_flag) {
+		uint64_t now = ta_now_ns();
+		int64_t wait = (int64_t)(next_tick - now) / 1000000;
+
+		if (end_ns && now >= end_ns)
+			break;
+		if (end_ns && (int64_t)(end_ns - now) / 1000000 < wait)
+			wait = (int64_t)(end_ns - now) / 1000000;
+		if (wait < 0)
+			wait = 0;
+		r = ta_session_poll(s, (int)wait);
+		if (r < 0) {
+			ta_err("run: reading events failed: %s", strerror(-r));
+			rc = TA_EXIT_FAIL;
+			break;
+		}
+		if (reload_flag) {
+			reload_flag = 0;
+			ta_session_reload(s);
+		}
+		if (ta_now_ns() >= next_tick) {
+			ta_session_tick(s);
+			if (tty)
+				ta_session_screen(s, stdout);
+			next_tick += (uint64_t)(cfg->interval * 1e9);
+			if (next_tick < ta_now_ns())
+				next_tick = ta_now_ns() + (uint64_t)(cfg->interval * 1e9);
+		}
+	}
+	/* final: drain, walk once more, report */
+	ta_session_poll(s, 0);
+	ta_session_tick(s);
+	ta_session_report(s, stdout, s->json);
+out:
+	ta_session_close(s);
+	free(s);
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_run = {
+	.name = "run",
+	.args = NULL,
+	.summary = "Audit interfaces live: attach, show allowed/unexpected/dropped flows,\n"
+		   "and print a compliance report per rule on Ctrl-C, SIGTERM or --duration.",
+	.details = "XDP sees ingress and tc egress (--hook tc: tc both ways). With --side\n"
+		   "outside (the default) ingress is 'in' and egress 'out'; --side inside\n"
+		   "swaps them. On a terminal the screen refreshes every --interval; otherwise\n"
+		   "(or with --json) one JSON object per line: started, opened, updated,\n"
+		   "unexpected, dropped, closed, reload, report (README: \"run JSON events\").\n"
+		   "SIGHUP reloads the policy file. Everything attached is detached on exit.\n"
+		   "Needs root (CAP_BPF and CAP_NET_ADMIN).",
+	.opts = run_opts,
+	.cfg_size = sizeof(struct run_cfg),
+	.init = run_init,
+	.run = do_run,
+};

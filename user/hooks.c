@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+#include "hooks.h"
+
+int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n)
+{
+	char *dup = strdup(list), *save = NULL, *tok;
+
+	*n = 0;
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned idx;
+
+		if (*n >= max) {
+			ta_err("at most %d interfaces", max);
+			free(dup);
+			return -E2BIG;
+		}
+		if (strlen(tok) >= IF_NAMESIZE || !(idx = if_nametoindex(tok))) {
+			ta_err("no such interface '%s' (see 'ip link')", tok);
+			free(dup);
+			return -ENODEV;
+		}
+		for (int i = 0; i < *n; i++)
+			if (ifaces[i].ifindex == (int)idx) {
+				ta_err("interface '%s' given twice", tok);
+				free(dup);
+				return -EINVAL;
+			}
+		memset(&ifaces[*n], 0, sizeof(ifaces[*n]));
+		snprintf(ifaces[*n].name, sizeof(ifaces[*n].name), "%s", tok);
+		ifaces[*n].ifindex = (int)idx;
+		(*n)++;
+	}
+	free(dup);
+	if (!*n) {
+		ta_err("no interface given");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void prog_name(uint32_t id, char *buf, size_t len)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t il = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, len, "id %u", id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &il))
+		snprintf(buf, len, "'%s' (id %u)", info.name, id);
+	close(fd);
+}
+
+int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char name[64];
+	int err = -EINVAL;
+
+	if (!bpf_xdp_query(ifc->ifindex, 0, &q) && q.prog_id) {
+		prog_name(q.prog_id, name, sizeof(name));
+		ta_err("%s already has an XDP program, %s: refusing to replace it; use --hook tc, or detach it first",
+		       ifc->name, name);
+		return -EBUSY;
+	}
+	for (int m = mode; m <= TA_XDP_SKB; m++) {
+		LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = m == TA_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+		int fd = bpf_link_create(prog_fd, ifc->ifindex, BPF_XDP, &lo);
+
+		if (fd >= 0) {
+			ifc->has_xdp = true;
+			ifc->xdp_link_fd = fd;
+			ifc->xdp_mode = m;
+			if (m != mode)
+				ta_info("%s: the driver has no native XDP: using skb (generic) mode", ifc->name);
+			return 0;
+		}
+		err = -errno;
+		if (m == TA_XDP_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
+			continue;
+		break;
+	}
+	if (err == -EBUSY || err == -EEXIST)
+		ta_err("%s: another XDP program is attached: use --hook tc", ifc->name);
+	else
+		ta_err("%s: cannot attach XDP: %s", ifc->name, strerror(-err));
+	return err;
+}
+
+int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST) {
+		ta_err("%s: cannot create the clsact qdisc: %s", ifc->name, strerror(-err));
+		return err;
+	}
+	ifc->created_clsact = !err;
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? ingress_fd : egress_fd;
+		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifc->ifindex,
+			    .attach_point = i ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO, .prog_fd = fd);
+
+		if (fd < 0)
+			continue;
+		/* a filter of ours left by an earlier attach is replaced */
+		o.flags = BPF_TC_F_REPLACE;
+		err = bpf_tc_attach(&h, &o);
+		if (err) {
+			ta_err("%s: cannot attach the tc %s program: %s", ifc->name, i ? "ingress" : "egress",
+			       strerror(-err));
+			ta_detach(ifc);
+			return err;
+		}
+		if (i)
+			ifc->tc_ingress = true;
+		else
+			ifc->tc_egress = true;
+	}
+	return 0;
+}
+
+static void tc_detach_one(int ifindex, enum bpf_tc_attach_point ap)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = ap);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
+
+	bpf_tc_detach(&h, &o);
+}
+
+void ta_detach(struct ta_iface *ifc)
+{
+	if (ifc->has_xdp) {
+		close(ifc->xdp_link_fd);
+		ifc->has_xdp = false;
+	}
+	if (ifc->tc_egress)
+		tc_detach_one(ifc->ifindex, BPF_TC_EGRESS);
+	if (ifc->tc_ingress)
+		tc_detach_one(ifc->ifindex, BPF_TC_INGRESS);
+	ifc->tc_egress = ifc->tc_ingress = false;
+	if (ifc->created_clsact) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		bpf_tc_hook_destroy(&hook);
+		ifc->created_clsact = false;
+	}
+}
+
+int ta_tc_detach_ours(int ifindex)
+{
+	tc_detach_one(ifindex, BPF_TC_EGRESS);
+	tc_detach_one(ifindex, BPF_TC_INGRESS);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Attaching the programs to interfaces: XDP (bpf link) and tc (clsact). */
+#ifndef TA_HOOKS_H
+#define TA_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ta_hook_kind { TA_HOOK_XDP = 0, TA_HOOK_TC = 1 };
+enum ta_xdp_mode { TA_XDP_NONE = 0, TA_XDP_NATIVE = 1, TA_XDP_SKB = 2 };
+enum ta_side { TA_SIDE_OUTSIDE = 0, TA_SIDE_INSIDE = 1 };
+
+struct ta_iface {
+	char name[32];
+	int ifindex;
+	/* what this process attached */
+	bool has_xdp;
+	int xdp_link_fd;          /* the XDP bpf_link: closing it detaches */
+	int xdp_mode;             /* enum ta_xdp_mode actually used */
+	bool tc_egress, tc_ingress;
+	bool created_clsact;      /* we made the qdisc: remove it on detach */
+};
+
+/* Resolve names "a,b" into ifaces[]; prints "no such interface" on error. */
+int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n);
+
+/* XDP on ingress: refuses when another XDP program is attached (naming it).
+ * mode: native falls back to skb with a notice when the driver lacks it. */
+int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode);
+/* tc on egress (and ingress when ingress_fd >= 0), in a clsact qdisc. */
+int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd);
+/* Undo what ta_attach_* did (safe to call twice). */
+void ta_detach(struct ta_iface *ifc);
+/* tc filters of ours on an interface, found by program name (pinned mode). */
+int ta_tc_detach_ours(int ifindex);
+
+/* Priority and handle of our tc filters */
+#define TA_TC_PRIO 0xa5
+#define TA_TC_HANDLE 0xa5
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A live audit: loaded programs, attached interfaces, the flows userspace tracks. */
+#ifndef TA_SESSION_H
+#define TA_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "dp.h"
+#include "flows.h"
+#include "hooks.h"
+#include "policy.h"
+
+#define TA_MAX_IFACES 16
+
+struct ta_tracked;   /* uthash entry, in session.c */
+
+struct ta_rule_acc { /* per rule, over the session */
+	uint64_t flows;
+	uint64_t last_ns;
+};
+
+struct ta_closed {   /* an unexpected or dropped flow kept for the report */
+	struct ta_flow_key k;
+	struct ta_flow_val v;
+};
+
+struct ta_session {
+	struct ta_dp dp;
+	struct ta_policy pol;
+	const char *policy_path;      /* NULL: built-in */
+	const char *labels[TA_MAX_RULES];
+	struct ta_iface ifaces[TA_MAX_IFACES];
+	int nifaces;
+	int side, hook, xdp_mode;
+	bool enforce;
+	FILE *out;
+	bool json;
+	uint64_t start_ns;
+	/* tracking */
+	struct ta_tracked *flows;
+	uint64_t walk;                /* number of the current walk */
+	uint64_t evicted, closed_idle, opened;
+	struct ta_rule_acc rules[TA_MAX_RULES];
+	struct ta_closed *keep;       /* unexpected/dropped flows that closed */
+	size_t nkeep, capkeep;
+	struct ring_buffer *rb;
+};
+
+/* Load the policy, open and configure the programs (no attach yet). */
+int ta_session_open(struct ta_session *s, const char *policy, unsigned flows);
+/* Attach to every interface of s->ifaces; undoes everything on failure. */
+int ta_session_attach(struct ta_session *s);
+void ta_session_close(struct ta_session *s);   /* detach, unload, free */
+/* Replace the policy (SIGHUP / reload); the old one stays on error. */
+int ta_session_reload(struct ta_session *s);
+/* Drain events and walk the flow table: emits JSON events when s->json. */
+int ta_session_poll(struct ta_session *s, int timeout_ms);
+int ta_session_tick(struct ta_session *s);
+/* Screens and reports */
+void ta_session_screen(struct ta_session *s, FILE *f);
+void ta_session_report(struct ta_session *s, FILE *f, bool json);
+/* Fill the label table from s->pol */
+void ta_session_labels(struct ta_session *s);
+
+/* Named counters and verdict tables, shared with the pinned-mode commands. */
+void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
+		       const char *const *labels, uint32_t nlabels, bool json);
+
+#endif
