@@ -111,6 +111,18 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*
 test: $(BUILD)/tokaudit $(TEST_BINS) $(ASAN_BINS)
 	$(Q)./tests/run.sh
 
+# The main job: audit the interface of the default route with the built-in policy.
+run: $(BUILD)/tokaudit
+	@dev=$$(ip route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($$i == "dev") { print $$(i+1); exit }}'); \
+	if [ -z "$$dev" ]; then \
+		echo "make run: this machine has no default route; name the interface: sudo $(BUILD)/tokaudit run -i IFACE" >&2; exit 1; \
+	fi; \
+	echo "tokaudit run -i $$dev (built-in OpenTok policy; Ctrl-C for the report)"; \
+	exec $(BUILD)/tokaudit run -i $$dev $(RUN_ARGS)
+
+demo: $(BUILD)/tokaudit
+	./scripts/demo.sh
+
 clean:
 	$(Q)rm -rf $(BUILD)
 
