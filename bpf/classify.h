@@ -14,6 +14,7 @@ const volatile __u8 cfg_xdp_dir_mode = TA_DM_IN;  /* enum ta_dir_mode */
 const volatile __u8 cfg_tc_dir_mode = TA_DM_OUT;     /* tc egress */
 const volatile __u8 cfg_tc_in_dir_mode = TA_DM_IN;   /* tc ingress (--hook tc) */
 const volatile __u8 cfg_enforce = 0;              /* drop unexpected packets */
+const volatile __u8 cfg_events = 1;               /* ring-buffer events at all (a reader runs) */
 const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
 const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
 
@@ -220,8 +221,11 @@ static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct t
 static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u8 verdict,
 				     __u8 dir, __u32 rule)
 {
-	struct ta_event *e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
+	struct ta_event *e;
 
+	if (!cfg_events)
+		return;
+	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
 	if (!e) {
 		ta_count(type == TA_EV_NEW_FLOW && verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW
 									    : TA_C_EV_LOST_UNEXP);

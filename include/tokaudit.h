@@ -231,8 +231,11 @@ struct ta_meta {
 	__u8 hook;              /* 0 xdp+tc, 1 tc only */
 	__u8 enforce;
 	__u8 xdp_mode;          /* 0 none, 1 native, 2 skb */
+	__u8 created_clsact;    /* the attach made the clsact qdisc */
+	__u8 pad[3];
 	__u32 ifindex;
-	__u64 attached_ns;      /* CLOCK_BOOTTIME of the first attach */
+	__u32 attaches;         /* how many times attached with these maps */
+	__u64 attached_ns;      /* CLOCK_MONOTONIC of the first attach */
 	char policy[256];       /* where the policy came from */
 	char labels[TA_MAX_RULES][32];
 };

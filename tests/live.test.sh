@@ -186,7 +186,7 @@ expect_in "suggests --hook tc" "use --hook tc" "$ERR"
 expect_rc "tc hook beside it works" 0 ip netns exec "$G" "$TA" run -i gwin --hook tc --duration 0.5 --json
 wait $first
 # nothing left behind by run
-left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c tokaudit)
+left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
 [ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$G" bpftool net show)"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	expect_rc "run without privileges" 1 ip netns exec "$G" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" run -i gwout --duration 1

@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Command dispatch: tokaudit [-v] COMMAND [SUBCOMMAND] [options] [args] */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "commands.h"
+
+int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 static const struct ta_cmd *const commands[] = {
 	&ta_cmd_policy_check,
 	&ta_cmd_policy_show,
 	&ta_cmd_run,
+	&ta_cmd_attach,
+	&ta_cmd_status,
+	&ta_cmd_flows,
+	&ta_cmd_stats,
+	&ta_cmd_reload,
+	&ta_cmd_detach,
 	&ta_cmd_replay,
 	&ta_cmd_version,
 };
@@ -50,6 +60,9 @@ const struct ta_cmd ta_cmd_version = {
 int ta_main(int argc, char **argv)
 {
 	int i = 1;
+
+	/* libbpf speaks only with -v: errors are reported in one line by us */
+	libbpf_set_print(ta_print_libbpf);
 
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {

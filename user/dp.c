@@ -11,7 +11,7 @@
 #include "dp.h"
 #include "tokaudit.skel.h"
 
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !ta_verbose)
 		return 0;
@@ -32,13 +32,48 @@ static const char *hint(int err)
 	return "";
 }
 
+/* Size a map like its pin, so that libbpf can reuse it. */
+static void size_like_pin(struct bpf_map *map, const char *path)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		bpf_map__set_max_entries(map, info.max_entries);
+	close(fd);
+}
+
+/* Every map but .rodata (configuration, set per load) is pinned in dir. */
+static int set_pins(struct tokaudit *skel, const char *dir)
+{
+	struct bpf_map *map;
+	char path[256];
+
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *name = bpf_map__name(map);
+		const char *dot = strrchr(name, '.');
+
+		if (dot && !strcmp(dot, ".rodata"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, dot ? dot + 1 : name);
+		if (map == skel->maps.ta_flows || map == skel->maps.ta_frags)
+			size_like_pin(map, path);
+		int err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 {
 	struct tokaudit *skel;
 	int err;
 
 	memset(dp, 0, sizeof(*dp));
-	libbpf_set_print(print_libbpf);
 	skel = tokaudit__open();
 	if (!skel) {
 		err = -errno;
@@ -51,16 +86,26 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_enforce = o->enforce;
 	skel->rodata->cfg_events_allowed = o->events_allowed;
 	skel->rodata->cfg_record_last = o->record_last;
+	skel->rodata->cfg_events = !o->no_events;
 	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
+	if (o->pin_dir && (err = set_pins(skel, o->pin_dir))) {
+		tokaudit__destroy(skel);
+		return err;
+	}
 
 	err = tokaudit__load(skel);
 	if (err) {
-		ta_err("cannot load the BPF programs: %s%s", strerror(-err), hint(err));
+		if (o->pin_dir && err == -EINVAL)
+			ta_err("the maps pinned in %s do not fit this version of tokaudit: "
+			       "run 'tokaudit detach' for that interface, then attach again", o->pin_dir);
+		else
+			ta_err("cannot load the BPF programs: %s%s", strerror(-err), hint(err));
 		tokaudit__destroy(skel);
 		return err;
 	}
 	dp->skel = skel;
+	dp->generation = skel->bss->active_gen; /* non-zero when pinned state was reused */
 	dp->ports_len = (size_t)TA_PORT_ENTRIES * sizeof(uint64_t);
 	dp->ports = mmap(NULL, dp->ports_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 bpf_map__fd(skel->maps.ta_ports), 0);

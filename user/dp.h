@@ -15,6 +15,8 @@ struct ta_dp_opts {
 	uint8_t tc_in_dir_mode; /* tc ingress (--hook tc) */
 	bool enforce;
 	bool events_allowed;
+	bool no_events;         /* no reader: the programs emit no events at all */
+	const char *pin_dir;    /* pin the maps there, reusing pins already there */
 	bool record_last;       /* replay and tests: keep the last packet's result */
 	uint32_t flow_entries;  /* 0: default */
 	uint32_t frag_entries;  /* 0: default */

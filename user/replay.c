@@ -414,6 +414,7 @@ int do_replay(void *vcfg)
 		.xdp_dir_mode = nlocal ? TA_DM_LOCAL : TA_DM_AUTO,
 		.tc_dir_mode = nlocal ? TA_DM_LOCAL : TA_DM_AUTO,
 		.record_last = true,
+		.no_events = true,
 		.flow_entries = cfg->flows,
 	};
 	if (ta_dp_open(&dp, &o))

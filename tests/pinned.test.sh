@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Pinned mode in the lab: attach -> traffic audited with no process running ->
+# attach again keeps counters -> reload -> detach leaves nothing behind; the
+# lock, and the error cases.  Pins go under a root unique to this run.
+set -u
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+need_root "pinned-mode lab tests" || exit 0
+P=tp$$
+C=$P-client G=$P-gw I=$P-inet
+tmp=$(mktemp -d /tmp/tokaudit-pin.$$.XXXX)
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-test$$
+cleanup() {
+	# detach whatever is left, then the lab and the pin root
+	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$G "$TA" detach -i gwout,gwin >/dev/null 2>&1
+	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
+}
+trap cleanup EXIT INT TERM
+"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
+peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
+# in the gateway's network namespace but the root mount namespace, so the
+# pins live in the machine's bpffs as they would on a real gateway
+gw() { nsenter --net=/run/netns/$G "$@"; }
+ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
+jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }
+# name of the XDP program on gwout, and how many there are
+xdp_names() {
+	for id in $(gw bpftool net show dev gwout | sed -n 's/.*\(driver\|generic\) id \([0-9]*\).*/\2/p'); do
+		bpftool prog show id "$id" | sed -n 's/^[0-9]*: xdp *name \([^ ]*\).*/\1/p'
+	done
+}
+media_pkts() { gw "$TA" stats -i gwout --json | jq_py 'r["rules"]["media"]["packets"]'; }
+
+expect_rc "status before any attach" 1 gw "$TA" status
+expect_in "nothing attached said" "not attached anywhere" "$ERR"
+expect_rc "attach" 0 gw "$TA" attach -i gwout
+expect_in "attach names the pins" "$TOKAUDIT_PIN_ROOT/gwout" "$OUT"
+[ -e "$TOKAUDIT_PIN_ROOT/gwout/xdp_link" ] && [ -e "$TOKAUDIT_PIN_ROOT/gwout/ta_flows" ] && ok "link and maps pinned" || bad "pins: $(ls "$TOKAUDIT_PIN_ROOT/gwout")"
+expect_rc "status" 0 gw "$TA" status --json
+[ "$(jq_py 'r["xdp_attached"] and r["tc_attached"]' <<<"$OUT")" = True ] && ok "status: XDP and tc attached" || bad "status: $OUT"
+[ "$(xdp_names)" = tokaudit_xdp ] && ok "XDP program on gwout (bpftool)" || bad "bpftool net: $(gw bpftool net show)"
+
+# no tokaudit process runs now: the pinned programs audit on their own
+pgrep -x tokaudit >/dev/null && bad "a tokaudit process is still running" || ok "attach returned, no process left"
+u=$(peer "$C" udp 70.42.47.70 50000 100)
+[ "$(jq_py 'r["received"]' <<<"$u")" = 100 ] && ok "traffic passes while attached" || bad "udp $u"
+n=$(media_pkts)
+[ "$n" = 200 ] && ok "audited with no process: media 200 packets" || bad "media $n, want 200"
+expect_rc "flows --json" 0 gw "$TA" flows --json
+grep -q '"remote":"70.42.47.70","rport":50000,"verdict":"allowed","rule":"media"' <<<"$OUT" && ok "flows lists the media flow" || bad "flows: $OUT"
+grep '"rport":50000' <<<"$OUT" | grep -q '"packets_out":100,"packets_in":100' && ok "flow counts 100 each way" || bad "flow counts"
+expect_rc "flows as text" 0 gw "$TA" flows
+expect_in "text flow line" "70.42.47.70:50000" "$OUT"
+
+# attach again: counters kept
+expect_rc "attach again" 0 gw "$TA" attach -i gwout
+expect_in "attach again says counters kept" "counters kept" "$OUT"
+peer "$C" udp 70.42.47.70 50000 50 >/dev/null
+n=$(media_pkts)
+[ "$n" = 300 ] && ok "counters kept across attaches: media 300" || bad "media $n after re-attach, want 300"
+[ "$(xdp_names)" = tokaudit_xdp ] && ok "still one XDP program" || bad "XDP programs: $(gw bpftool net show dev gwout)"
+
+# reload: atomically to a policy without media; a broken one is refused
+printf 'rule ssh\n proto tcp\n ports 22\n dir out\n addr 70.42.47.64/26\n' > "$tmp/ssh.policy"
+expect_rc "reload" 0 gw "$TA" reload --policy "$tmp/ssh.policy"
+expect_in "reload names the generation" "generation 2" "$OUT"
+peer "$C" tcp 70.42.47.70 22 >/dev/null
+s=$(gw "$TA" stats -i gwout --json)
+[ "$(jq_py 'r["rules"]["ssh"]["packets"]' <<<"$s")" -gt 0 ] && ok "new policy in force after reload" || bad "ssh rule: $s"
+printf 'rule broken\n proto tcp\n ports 99999\n' > "$tmp/broken.policy"
+expect_rc "reload of a broken policy" 1 gw "$TA" reload --policy "$tmp/broken.policy"
+expect_in "broken reload: the running policy stays" "the running policy stays" "$ERR"
+[ "$(gw "$TA" status --json | jq_py 'r["generation"]')" = 2 ] && ok "generation still 2" || bad "generation changed"
+
+# two attaches at once are serialised by the lock
+gw "$TA" attach -i gwout > "$tmp/a1" 2>&1 &
+a1=$!
+gw "$TA" attach -i gwout > "$tmp/a2" 2>&1 &
+a2=$!
+wait $a1; r1=$?; wait $a2; r2=$?
+[ $r1 = 0 ] && [ $r2 = 0 ] && ok "concurrent attaches both succeed" || bad "concurrent attaches: $r1 $r2 $(cat "$tmp/a1" "$tmp/a2")"
+[ "$(gw "$TA" status --json | jq_py 'r["attaches"]')" = 4 ] && ok "both attaches counted (4 in all)" || bad "attaches: $(gw "$TA" status --json)"
+[ "$(xdp_names)" = tokaudit_xdp ] && ok "still one XDP program after concurrent attaches" || bad "XDP: $(gw bpftool net show dev gwout)"
+
+# tc hook on the other interface, then detach everything
+expect_rc "attach --hook tc on gwin" 0 gw "$TA" attach -i gwin --hook tc --side inside
+expect_rc "status of both" 0 gw "$TA" status
+expect_in "status lists gwin" "gwin: inside side, tc" "$OUT"
+expect_rc "detach both" 0 gw "$TA" detach -i gwout,gwin
+[ ! -e "$TOKAUDIT_PIN_ROOT/gwout" ] && [ ! -e "$TOKAUDIT_PIN_ROOT/gwin" ] && ok "pins removed" || bad "pins left: $(ls -R "$TOKAUDIT_PIN_ROOT")"
+left=$(gw bpftool net show | grep -c -E 'tokaudit|clsact|driver id|generic id')
+[ "$left" = 0 ] && ok "detach leaves no program or qdisc" || bad "left: $(gw bpftool net show)"
+gw tc qdisc show dev gwout | grep -q clsact && bad "clsact left on gwout" || ok "clsact removed"
+expect_rc "detach again" 1 gw "$TA" detach -i gwout
+expect_in "detach again says not attached" "not attached on gwout" "$ERR"
+
+# pins from an incompatible version
+expect_rc "attach for the version check" 0 gw "$TA" attach -i gwout
+bpftool map update pinned "$TOKAUDIT_PIN_ROOT/gwout/ta_meta" key hex 00 00 00 00 value hex $(python3 -c 'print(" ".join(["61","6b","6f","74","63","00","00","00"] + ["00"] * 2336))') 2>/dev/null
+expect_rc "status on incompatible pins" 1 gw "$TA" status
+expect_in "incompatible version named" "incompatible version" "$ERR"
+expect_rc "detach removes incompatible pins" 0 gw "$TA" detach -i gwout
+
+# errors
+expect_rc "attach to a missing interface" 1 gw "$TA" attach -i nope0
+expect_in "missing interface named" "no such interface 'nope0'" "$ERR"
+expect_rc "reload without --policy" 2 gw "$TA" reload
+expect_rc "detach without -i" 2 gw "$TA" detach
+if command -v setpriv >/dev/null; then
+	expect_rc "attach without privileges" 1 gw setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" attach -i gwout
+	expect_in "privileges named" "run as root" "$ERR"
+fi

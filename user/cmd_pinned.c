@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Pinned mode: tokaudit attach | detach | status | flows | stats | reload.
+ *
+ * attach pins maps and the XDP link under /sys/fs/bpf/tokaudit/<iface>/ and
+ * returns; the programs keep auditing (fail open) with no process running.
+ * Every command takes an exclusive lock on /sys/fs/bpf/tokaudit, so two
+ * invocations are serialised, never interleaved.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "session.h"
+#include "tokaudit.skel.h"
+
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+/* /sys/fs/bpf/tokaudit, or $TOKAUDIT_PIN_ROOT (tests, several instances) */
+static const char *pin_root(void)
+{
+	const char *r = getenv("TOKAUDIT_PIN_ROOT");
+
+	return r && r[0] == '/' ? r : "/sys/fs/bpf/tokaudit";
+}
+#define PIN_ROOT pin_root()
+
+static int lock_fd = -1;
+
+/* Mount bpffs at /sys/fs/bpf when missing; take the lock. */
+static int pin_prepare(bool create)
+{
+	struct statfs st;
+
+	if (getenv("TOKAUDIT_PIN_ROOT"))
+		; /* the caller chose where: its filesystem is its business */
+	else if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC_) {
+		if (!create) {
+			ta_err("nothing attached: bpffs is not mounted at /sys/fs/bpf");
+			return -ENOENT;
+		}
+		mkdir("/sys/fs/bpf", 0700);
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			int err = -errno;
+			ta_err("bpffs unavailable: cannot mount it at /sys/fs/bpf: %s%s", strerror(errno),
+			       errno == EPERM ? " (run as root)" : "");
+			return err;
+		}
+	}
+	if (mkdir(PIN_ROOT, 0700) && errno != EEXIST) {
+		int err = -errno;
+		ta_err("cannot create %s: %s%s", PIN_ROOT, strerror(errno),
+		       errno == EACCES || errno == EPERM ? " (run as root)" : "");
+		return err;
+	}
+	lock_fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX)) {
+		int err = -errno;
+		ta_err("cannot lock %s: %s", PIN_ROOT, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static void pin_release(void)
+{
+	if (lock_fd >= 0) {
+		flock(lock_fd, LOCK_UN);
+		close(lock_fd);
+		lock_fd = -1;
+	}
+	rmdir(PIN_ROOT); /* only when empty */
+}
+
+static void pin_dir(char *buf, size_t len, const char *ifname)
+{
+	snprintf(buf, len, "%s/%s", PIN_ROOT, ifname);
+}
+
+static bool pinned(const char *dir)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/ta_flows", dir);
+	return access(p, F_OK) == 0;
+}
+
+/* Read the pinned meta; checks it was written by a compatible version. */
+static int read_meta(const char *dir, struct ta_meta *m)
+{
+	char p[256];
+	uint32_t key = 0;
+	int fd, err = 0;
+
+	snprintf(p, sizeof(p), "%s/ta_meta", dir);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &key, m))
+		err = -errno;
+	close(fd);
+	if (!err && (m->magic != TA_META_MAGIC || m->version != TA_META_VERSION)) {
+		ta_err("the pins in %s are from an incompatible version of tokaudit (layout %u, this one %u): "
+		       "run 'tokaudit detach -i %s' and attach again", dir, m->version, TA_META_VERSION,
+		       strrchr(dir, '/') + 1);
+		return -EPROTO;
+	}
+	return err;
+}
+
+static int write_meta(struct ta_dp *dp, const struct ta_meta *m)
+{
+	uint32_t key = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ta_meta), &key, m, BPF_ANY)) {
+		int err = -errno;
+		ta_err("cannot write the attach's metadata: %s", strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static void meta_labels(struct ta_meta *m, const struct ta_policy *pol, const char *path)
+{
+	memset(m->labels, 0, sizeof(m->labels));
+	for (size_t i = 0; i < pol->nrules && i < TA_MAX_RULES; i++)
+		snprintf(m->labels[i], sizeof(m->labels[i]), "%s", pol->rules[i].label);
+	m->nrules = (uint32_t)pol->nrules;
+	snprintf(m->policy, sizeof(m->policy), "%s", path ? path : "built-in");
+}
+
+static void labels_of(const struct ta_meta *m, const char **labels)
+{
+	memset(labels, 0, sizeof(const char *) * TA_MAX_RULES);
+	for (uint32_t i = 0; i < m->nrules && i < TA_MAX_RULES; i++)
+		labels[i] = m->labels[i];
+}
+
+/* Open the pinned state of one interface (programs loaded, not attached). */
+static int open_pinned(const char *dir, struct ta_dp *dp, struct ta_meta *m)
+{
+	struct ta_dp_opts o = { .no_events = true, .pin_dir = dir };
+	int err;
+
+	if (!pinned(dir)) {
+		ta_err("tokaudit is not attached on %s (no pins in %s)", strrchr(dir, '/') + 1, dir);
+		return -ENOENT;
+	}
+	if ((err = read_meta(dir, m)))
+		return err;
+	return ta_dp_open(dp, &o);
+}
+
+/* ---- attach ---- */
+
+struct attach_cfg {
+	const char *ifaces;
+	const char *side;
+	const char *policy;
+	bool enforce;
+	const char *hook;
+	const char *xdp_mode;
+	unsigned flows;
+};
+
+static const struct ta_opt attach_opts[] = {
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct attach_cfg, ifaces), "IFACE[,IFACE...]",
+	  "interfaces to audit (required)" },
+	{ "side", 's', TA_OPT_STR, offsetof(struct attach_cfg, side), "outside|inside",
+	  "the interfaces face the outside (default) or the protected network" },
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct attach_cfg, policy), "FILE",
+	  "policy file (default: the built-in policy on a first attach, the pinned one after)" },
+	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct attach_cfg, enforce), NULL,
+	  "drop unexpected packets (default: audit only)" },
+	{ "hook", 0, TA_OPT_STR, offsetof(struct attach_cfg, hook), "xdp|tc", "ingress hook (default xdp)" },
+	{ "xdp-mode", 0, TA_OPT_STR, offsetof(struct attach_cfg, xdp_mode), "native|skb",
+	  "XDP mode (default native, falling back to skb)" },
+	{ "flows", 0, TA_OPT_UINT, offsetof(struct attach_cfg, flows), "N",
+	  "size of the flow table on a first attach (default 131072)", 1024, 16777216 },
+	{ 0 },
+};
+
+static int attach_xdp_pinned(struct ta_iface *ifc, const char *dir, int prog_fd, int mode)
+{
+	char lp[256];
+	int fd, err;
+
+	snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
+	fd = bpf_obj_get(lp);
+	if (fd >= 0) {
+		/* ours from an earlier attach: swap the program in place, no gap */
+		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		close(fd);
+		if (err)
+			ta_err("%s: cannot update the XDP link: %s", ifc->name, strerror(-err));
+		return err;
+	}
+	if ((err = ta_attach_xdp(ifc, prog_fd, mode)))
+		return err;
+	if (bpf_obj_pin(ifc->xdp_link_fd, lp)) {
+		err = -errno;
+		ta_err("%s: cannot pin the XDP link at %s: %s", ifc->name, lp, strerror(errno));
+		ta_detach(ifc);
+		return err;
+	}
+	close(ifc->xdp_link_fd);
+	ifc->has_xdp = false;
+	return 0;
+}
+
+static int attach_one(struct attach_cfg *cfg, struct ta_session *opts, struct ta_iface *ifc,
+		      const struct ta_policy *pol, const struct ta_compiled *comp)
+{
+	char dir[128], lp[512];
+	struct ta_meta m = { 0 };
+	struct ta_dp dp;
+	bool again;
+	int err;
+
+	pin_dir(dir, sizeof(dir), ifc->name);
+	again = pinned(dir);
+	if (again && (err = read_meta(dir, &m)))
+		return err;
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		ta_err("cannot create %s: %s", dir, strerror(errno));
+		return err;
+	}
+	struct ta_dp_opts o = {
+		.enforce = opts->enforce, .no_events = true, .pin_dir = dir, .flow_entries = cfg->flows,
+		.xdp_dir_mode = opts->side == TA_SIDE_OUTSIDE ? TA_DM_IN : TA_DM_OUT,
+		.tc_in_dir_mode = opts->side == TA_SIDE_OUTSIDE ? TA_DM_IN : TA_DM_OUT,
+		.tc_dir_mode = opts->side == TA_SIDE_OUTSIDE ? TA_DM_OUT : TA_DM_IN,
+	};
+	if ((err = ta_dp_open(&dp, &o))) {
+		if (!again)
+			rmdir(dir);
+		return err;
+	}
+	/* a first attach, or a new policy: install it; else the pinned one stays */
+	if (!again || cfg->policy) {
+		if ((err = ta_dp_set_policy(&dp, comp)))
+			goto out;
+		meta_labels(&m, pol, cfg->policy);
+	}
+	if (opts->hook == TA_HOOK_XDP) {
+		err = attach_xdp_pinned(ifc, dir, bpf_program__fd(dp.skel->progs.tokaudit_xdp), opts->xdp_mode);
+	} else {
+		snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
+		unlink(lp); /* switching to tc: the pinned XDP link goes */
+	}
+	if (!err)
+		err = ta_attach_tc(ifc, bpf_program__fd(dp.skel->progs.tokaudit_tc),
+				   opts->hook == TA_HOOK_TC ? bpf_program__fd(dp.skel->progs.tokaudit_tc_in) : -1);
+	if (err)
+		goto out;
+	/* keep "we made clsact" from the first attach: that one must remove it */
+	if (!again)
+		m.created_clsact = ifc->created_clsact;
+	ifc->created_clsact = false; /* nothing to undo here */
+	ifc->tc_egress = ifc->tc_ingress = false;
+	m.magic = TA_META_MAGIC;
+	m.version = TA_META_VERSION;
+	m.generation = dp.generation;
+	m.side = (uint8_t)opts->side;
+	m.hook = (uint8_t)opts->hook;
+	m.enforce = opts->enforce;
+	m.xdp_mode = (uint8_t)(opts->hook == TA_HOOK_XDP ? (ifc->xdp_mode ? ifc->xdp_mode : m.xdp_mode) : TA_XDP_NONE);
+	m.ifindex = (uint32_t)ifc->ifindex;
+	m.attaches++;
+	if (!again)
+		m.attached_ns = ta_now_ns();
+	err = write_meta(&dp, &m);
+	if (!err)
+		printf("%s: %s (%s side, %s, %s), policy %s generation %u, pins in %s\n", ifc->name,
+		       again ? "attached again, counters kept" : "attached",
+		       opts->side == TA_SIDE_OUTSIDE ? "outside" : "inside",
+		       opts->hook == TA_HOOK_TC ? "tc" : m.xdp_mode == TA_XDP_SKB ? "xdp skb mode + tc" : "xdp + tc",
+		       opts->enforce ? "enforcing" : "audit only", m.policy, m.generation, dir);
+out:
+	ta_dp_close(&dp);
+	return err;
+}
+
+static int do_attach(void *vcfg)
+{
+	struct attach_cfg *cfg = vcfg;
+	struct ta_session *s = calloc(1, sizeof(*s));
+	struct ta_policy pol = { 0 };
+	struct ta_compiled comp = { 0 };
+	int rc = TA_EXIT_FAIL, r;
+
+	if (!s)
+		return TA_EXIT_FAIL;
+	if (!cfg->ifaces) {
+		ta_err("attach: which interface? give -i IFACE");
+		rc = TA_EXIT_USAGE;
+		goto out;
+	}
+	if ((r = ta_parse_attach_opts("attach", cfg->side, cfg->hook, cfg->xdp_mode, s))) {
+		rc = r;
+		goto out;
+	}
+	s->enforce = cfg->enforce;
+	if (ta_ifaces_parse(cfg->ifaces, s->ifaces, TA_MAX_IFACES, &s->nifaces))
+		goto out;
+	if (ta_load_policy_or_builtin(cfg->policy, &pol))
+		goto out;
+	if ((r = ta_policy_compile(&pol, &comp))) {
+		ta_err("attach: cannot compile the policy: %s", strerror(-r));
+		goto out;
+	}
+	if (pin_prepare(true))
+		goto out;
+	rc = TA_EXIT_OK;
+	for (int i = 0; i < s->nifaces; i++)
+		if (attach_one(cfg, s, &s->ifaces[i], &pol, &comp))
+			rc = TA_EXIT_FAIL;
+	pin_release();
+out:
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	free(s);
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_attach = {
+	.name = "attach",
+	.summary = "Attach and return: programs, links and maps pinned under\n"
+		   "/sys/fs/bpf/tokaudit/IFACE/, auditing with no process running.",
+	.details = "Attaching again keeps the flows and counters (and the policy, unless\n"
+		   "--policy is given). bpffs is mounted when missing. Read with status,\n"
+		   "flows and stats; change the policy with reload; remove with detach.",
+	.opts = attach_opts,
+	.cfg_size = sizeof(struct attach_cfg),
+	.run = do_attach,
+};
+
+/* ---- detach ---- */
+
+struct iface_cfg {
+	const char *ifaces;
+	bool json;
+	const char *policy;
+};
+
+static const struct ta_opt detach_opts[] = {
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct iface_cfg, ifaces), "IFACE[,IFACE...]",
+	  "interfaces to detach from (required)" },
+	{ 0 },
+};
+
+static int detach_one(const char *ifname)
+{
+	char dir[128], p[256];
+	struct ta_meta m = { 0 };
+	DIR *d;
+	struct dirent *de;
+	int err;
+
+	pin_dir(dir, sizeof(dir), ifname);
+	if (!pinned(dir)) {
+		ta_err("tokaudit is not attached on %s", ifname);
+		return -ENOENT;
+	}
+	err = read_meta(dir, &m);
+	/* the XDP link goes with its pin */
+	snprintf(p, sizeof(p), "%s/xdp_link", dir);
+	unlink(p);
+	unsigned idx = if_nametoindex(ifname);
+	if (idx) {
+		ta_tc_detach_ours((int)idx);
+		if (!err && m.created_clsact) {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)idx, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+			bpf_tc_hook_destroy(&hook);
+		}
+	}
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	if (rmdir(dir)) {
+		err = -errno;
+		ta_err("cannot remove %s: %s", dir, strerror(errno));
+		return err;
+	}
+	printf("%s: detached, pins removed\n", ifname);
+	return 0;
+}
+
+static int do_detach(void *vcfg)
+{
+	struct iface_cfg *cfg = vcfg;
+	char *dup, *save = NULL, *tok;
+	int rc = TA_EXIT_OK;
+
+	if (!cfg->ifaces) {
+		ta_err("detach: which interface? give -i IFACE");
+		return TA_EXIT_USAGE;
+	}
+	if (pin_prepare(false))
+		return TA_EXIT_FAIL;
+	dup = strdup(cfg->ifaces);
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (detach_one(tok))
+			rc = TA_EXIT_FAIL;
+	free(dup);
+	pin_release();
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_detach = {
+	.name = "detach",
+	.summary = "Detach from interfaces and remove everything attach made there.",
+	.opts = detach_opts,
+	.cfg_size = sizeof(struct iface_cfg),
+	.run = do_detach,
+};
+
+/* ---- status / flows / stats ---- */
+
+static const struct ta_opt read_opts[] = {
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct iface_cfg, ifaces), "IFACE[,IFACE...]",
+	  "only these interfaces (default: every attached one)" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct iface_cfg, json), NULL, "one JSON object per line" },
+	{ 0 },
+};
+
+typedef int (*per_iface_fn)(const char *ifname, const char *dir, struct ta_dp *dp,
+			    const struct ta_meta *m, struct iface_cfg *cfg);
+
+/* Run fn for each attached interface (or the ones named). */
+static int for_each_attached(struct iface_cfg *cfg, per_iface_fn fn)
+{
+	char dir[128];
+	int rc = TA_EXIT_OK, n = 0;
+	char names[64][IF_NAMESIZE + 1];
+
+	if (pin_prepare(false))
+		return TA_EXIT_FAIL;
+	if (cfg->ifaces) {
+		char *dup = strdup(cfg->ifaces), *save = NULL, *tok;
+		for (tok = strtok_r(dup, ",", &save); tok && n < 64; tok = strtok_r(NULL, ",", &save))
+			snprintf(names[n++], sizeof(names[0]), "%s", tok);
+		free(dup);
+	} else {
+		DIR *d = opendir(PIN_ROOT);
+		struct dirent *de;
+		while (d && (de = readdir(d)) && n < 64)
+			if (de->d_name[0] != '.')
+				snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+		if (d)
+			closedir(d);
+		if (!n) {
+			ta_err("tokaudit is not attached anywhere (see 'tokaudit attach --help')");
+			pin_release();
+			return TA_EXIT_FAIL;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct ta_dp dp;
+		struct ta_meta m;
+
+		pin_dir(dir, sizeof(dir), names[i]);
+		if (open_pinned(dir, &dp, &m)) {
+			rc = TA_EXIT_FAIL;
+			continue;
+		}
+		if (fn(names[i], dir, &dp, &m, cfg))
+			rc = TA_EXIT_FAIL;
+		ta_dp_close(&dp);
+	}
+	pin_release();
+	return rc;
+}
+
+static int hooks_state(const char *dir, const struct ta_meta *m, bool *xdp, bool *tc)
+{
+	char lp[256];
+	int fd;
+
+	snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
+	*xdp = false;
+	fd = bpf_obj_get(lp);
+	if (fd >= 0) {
+		struct bpf_link_info li = { 0 };
+		uint32_t len = sizeof(li);
+		/* a link whose interface went away is "detached" */
+		*xdp = !bpf_obj_get_info_by_fd(fd, &li, &len) && li.xdp.ifindex;
+		close(fd);
+	}
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = (int)m->ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
+	*tc = bpf_tc_query(&h, &o) == 0;
+	return 0;
+}
+
+static int status_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
+		      struct iface_cfg *cfg)
+{
+	bool xdp, tc;
+	uint64_t cnt[TA_C_MAX];
+	struct ta_count vs[TA_VSTAT_MAX];
+
+	hooks_state(dir, m, &xdp, &tc);
+	if (ta_dp_counters(dp, cnt) || ta_dp_vstats(dp, vs))
+		return -1;
+	uint64_t tot[TA_V_MAX] = { 0 };
+	for (int v = 0; v < TA_V_MAX; v++)
+		for (int d = 0; d < TA_VSTAT_DIRS; d++)
+			tot[v] += vs[v * TA_VSTAT_DIRS + d].packets;
+	double up = (double)(ta_now_ns() - m->attached_ns) / 1e9;
+	if (cfg->json) {
+		printf("{\"iface\":\"%s\",\"pins\":\"%s\",\"side\":\"%s\",\"hook\":\"%s\",\"xdp_attached\":%s,"
+		       "\"tc_attached\":%s,\"enforce\":%s,\"policy\":\"%s\",\"generation\":%u,\"rules\":%u,"
+		       "\"attaches\":%u,\"uptime\":%.0f,\"packets\":{\"allowed\":%llu,\"unexpected\":%llu,\"other\":%llu,"
+		       "\"invalid\":%llu},\"policy_drops\":%llu,\"flows_created\":%llu}\n",
+		       ifname, dir, m->side ? "inside" : "outside", m->hook ? "tc" : m->xdp_mode == TA_XDP_SKB ? "xdp-skb" : "xdp",
+		       xdp ? "true" : "false", tc ? "true" : "false", m->enforce ? "true" : "false", m->policy,
+		       dp->generation, m->nrules, m->attaches, up, (unsigned long long)tot[TA_V_ALLOWED],
+		       (unsigned long long)tot[TA_V_UNEXPECTED], (unsigned long long)tot[TA_V_OTHER],
+		       (unsigned long long)tot[TA_V_INVALID], (unsigned long long)cnt[TA_C_POLICY_DROP],
+		       (unsigned long long)cnt[TA_C_FLOW_NEW]);
+		return 0;
+	}
+	printf("%s: %s side, %s%s, %s, policy %s (generation %u, %u rules), attached %.0f s ago (%u attach%s)\n"
+	       "  packets: %llu allowed, %llu unexpected, %llu other, %llu invalid; %llu dropped by policy\n"
+	       "  pins: %s\n",
+	       ifname, m->side ? "inside" : "outside",
+	       m->hook ? "tc" : (xdp ? (m->xdp_mode == TA_XDP_SKB ? "XDP (skb mode)" : "XDP") : "XDP MISSING"),
+	       tc ? " + tc" : ", tc MISSING", m->enforce ? "enforcing" : "audit only", m->policy, dp->generation,
+	       m->nrules, up, m->attaches, m->attaches == 1 ? "" : "es", (unsigned long long)tot[TA_V_ALLOWED],
+	       (unsigned long long)tot[TA_V_UNEXPECTED], (unsigned long long)tot[TA_V_OTHER],
+	       (unsigned long long)tot[TA_V_INVALID], (unsigned long long)cnt[TA_C_POLICY_DROP], dir);
+	return 0;
+}
+
+struct flows_print {
+	const char *ifname;
+	const char *labels[TA_MAX_RULES];
+	bool json;
+	uint64_t now;
+	size_t n;
+};
+
+static int print_pinned_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct flows_print *fp = arg;
+
+	fp->n++;
+	if (fp->json) {
+		ta_flow_json(stdout, NULL, fp->ifname, k, v, fp->labels, TA_MAX_RULES, fp->now, NULL);
+		fputc('\n', stdout);
+	} else {
+		ta_flow_line(stdout, k, v, fp->labels, TA_MAX_RULES, fp->now, 52);
+	}
+	return 0;
+}
+
+static int flows_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
+		     struct iface_cfg *cfg)
+{
+	struct flows_print fp = { .ifname = ifname, .json = cfg->json, .now = ta_now_ns() };
+
+	labels_of(m, fp.labels);
+	if (!cfg->json)
+		printf("%s:\n%-52s %-10s %-8s %-11s %13s %15s %6s\n", ifname, "FLOW", "VERDICT", "RULE", "STATE",
+		       "PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
+	ta_dp_flows(dp, print_pinned_flow, &fp);
+	if (!cfg->json && !fp.n)
+		printf("  no flows\n");
+	return 0;
+}
+
+static int stats_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
+		     struct iface_cfg *cfg)
+{
+	const char *labels[TA_MAX_RULES];
+
+	labels_of(m, labels);
+	if (cfg->json) {
+		printf("{\"iface\":\"%s\",\"generation\":%u,", ifname, dp->generation);
+		ta_print_counters(stdout, dp, NULL, labels, m->nrules, true);
+		printf("}\n");
+	} else {
+		printf("%s (policy %s, generation %u):\n", ifname, m->policy, dp->generation);
+		ta_print_counters(stdout, dp, NULL, labels, m->nrules, false);
+	}
+	return 0;
+}
+
+static int do_status(void *cfg) { return for_each_attached(cfg, status_one); }
+static int do_flows(void *cfg) { return for_each_attached(cfg, flows_one); }
+static int do_stats(void *cfg) { return for_each_attached(cfg, stats_one); }
+
+const struct ta_cmd ta_cmd_status = {
+	.name = "status",
+	.summary = "Show where tokaudit is attached (pinned mode), how, and its totals.",
+	.opts = read_opts, .cfg_size = sizeof(struct iface_cfg), .run = do_status,
+};
+const struct ta_cmd ta_cmd_flows = {
+	.name = "flows",
+	.summary = "List the flows of the pinned flow tables.",
+	.opts = read_opts, .cfg_size = sizeof(struct iface_cfg), .run = do_flows,
+};
+const struct ta_cmd ta_cmd_stats = {
+	.name = "stats",
+	.summary = "Show the pinned counters: per verdict, per rule, named counters.",
+	.opts = read_opts, .cfg_size = sizeof(struct iface_cfg), .run = do_stats,
+};
+
+/* ---- reload ---- */
+
+static const struct ta_opt reload_opts[] = {
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct iface_cfg, policy), "FILE", "the new policy (required)" },
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct iface_cfg, ifaces), "IFACE[,IFACE...]",
+	  "only these interfaces (default: every attached one)" },
+	{ 0 },
+};
+
+static struct ta_policy reload_pol;
+static struct ta_compiled reload_comp;
+
+static int reload_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
+		      struct iface_cfg *cfg)
+{
+	struct ta_meta nm = *m;
+	int err = ta_dp_set_policy(dp, &reload_comp);
+
+	if (err)
+		return err;
+	meta_labels(&nm, &reload_pol, cfg->policy);
+	nm.generation = dp->generation;
+	if ((err = write_meta(dp, &nm)))
+		return err;
+	printf("%s: policy %s installed, generation %u\n", ifname, cfg->policy, dp->generation);
+	return 0;
+}
+
+static int do_reload(void *vcfg)
+{
+	struct iface_cfg *cfg = vcfg;
+	int rc, err;
+
+	if (!cfg->policy) {
+		ta_err("reload: which policy? give --policy FILE");
+		return TA_EXIT_USAGE;
+	}
+	if (ta_load_policy_or_builtin(cfg->policy, &reload_pol)) {
+		ta_err("reload: the running policy stays");
+		return TA_EXIT_FAIL;
+	}
+	if ((err = ta_policy_compile(&reload_pol, &reload_comp))) {
+		ta_err("reload: cannot compile the policy: %s", strerror(-err));
+		ta_policy_free(&reload_pol);
+		return TA_EXIT_FAIL;
+	}
+	rc = for_each_attached(cfg, reload_one);
+	ta_compiled_free(&reload_comp);
+	ta_policy_free(&reload_pol);
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_reload = {
+	.name = "reload",
+	.summary = "Replace the policy of attached interfaces atomically (pinned mode).",
+	.details = "The new policy is written to the idle slot and switched to with one store:\n"
+		   "no packet is classified against half a policy. A broken file is rejected\n"
+		   "and the running policy stays. ('tokaudit run' reloads on SIGHUP.)",
+	.opts = reload_opts, .cfg_size = sizeof(struct iface_cfg), .run = do_reload,
+};
