@@ -22,6 +22,8 @@ const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tes
 __u32 active_gen = 0;       /* policy generation in force; slot = gen & 1 */
 struct ta_last last_res = {};
 __u32 replay_wire_len = 0;  /* replay: the frame's length on the wire, when set */
+__u32 audited_ifindex[TA_MAX_IFACES] = {}; /* drop tracing: interfaces whose flows we keep */
+__u32 audited_netns = 0;    /* drop tracing: inode of their network namespace */
 
 /* ---- Maps ---- */
 struct {
@@ -238,7 +240,9 @@ static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u
 	e->type = type;
 	e->verdict = verdict;
 	e->dir = dir;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->has_flow = 0;
+	e->drop_reason = 0;
+	e->drop_loc = 0;
 	bpf_ringbuf_submit(e, 0);
 	ta_count(TA_C_EV_SENT);
 }

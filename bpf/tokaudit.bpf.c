@@ -5,6 +5,7 @@
  * classifier and one set of maps.
  */
 #include "classify.h"
+#include "drops.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2

@@ -20,6 +20,8 @@
 #define TA_MAX_RULES 64          /* a rule set is a __u64 bit mask */
 #define TA_MAX_PREFIXES 131072   /* LPM entries per policy generation */
 #define TA_MAX_LOCAL 1024        /* --local prefixes (replay) */
+#define TA_MAX_IFACES 16         /* interfaces one loaded object audits */
+#define TA_DROP_EV_GAP_NS 100000000ull /* at most one drop event per flow per 100 ms */
 #define TA_PORTS 65536
 #define TA_NO_RULE 0xffffffffu
 
@@ -83,6 +85,10 @@ enum ta_counter {
 	TA_C_EV_SENT,           /* events written to the ring buffer */
 	TA_C_EV_LOST_NEW,       /* new-flow events lost: ring buffer full */
 	TA_C_EV_LOST_UNEXP,     /* unexpected-flow events lost: ring buffer full */
+	TA_C_KDROP,             /* kernel drops of policy packets, on a flow */
+	TA_C_KDROP_NOFLOW,      /* kernel drops of policy packets, no flow known */
+	TA_C_KDROP_EV_BOUND,    /* drop events held back by the per-flow rate bound */
+	TA_C_EV_LOST_DROP,      /* drop events lost: ring buffer full */
 	TA_C_INV_BASE,          /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };
@@ -161,7 +167,9 @@ struct ta_flow_val {
 	__u64 kernel_drops;        /* dropped in the kernel (drop forensics) */
 	__u64 last_drop_loc;       /* kernel address of the last drop */
 	__u32 last_drop_reason;    /* enum skb_drop_reason of the running kernel */
-	__u32 pad2;
+	__u8 last_drop_dir;        /* direction of the last dropped packet */
+	__u8 pad2[3];
+	__u64 last_drop_ev_ns;     /* rate bound of drop events */
 };
 
 /* Fragment LRU: the first fragment's verdict for the datagram. */
@@ -187,6 +195,7 @@ enum ta_event_type {
 	TA_EV_NEW_FLOW = 1,     /* a flow entry was created */
 	TA_EV_UNEXPECTED = 2,   /* first unexpected packet of an existing flow */
 	TA_EV_ORPHAN_FRAG = 3,  /* non-first fragment of unknown datagram, policy address */
+	TA_EV_KERNEL_DROP = 4,  /* the kernel freed a policy packet as dropped */
 };
 
 struct ta_event {
@@ -197,7 +206,9 @@ struct ta_event {
 	__u8 type;      /* enum ta_event_type */
 	__u8 verdict;
 	__u8 dir;       /* direction of the packet that caused the event */
-	__u8 pad[5];
+	__u8 has_flow;  /* kernel drop: the packet belongs to a known flow */
+	__u32 drop_reason;
+	__u64 drop_loc;
 };
 
 /* Result of the last packet, written only when cfg_record_last is set

@@ -240,6 +240,7 @@ static int attach_one(struct attach_cfg *cfg, struct ta_session *opts, struct ta
 	}
 	struct ta_dp_opts o = {
 		.enforce = opts->enforce, .no_events = true, .pin_dir = dir, .flow_entries = cfg->flows,
+		.drops = true,
 		.xdp_dir_mode = opts->side == TA_SIDE_OUTSIDE ? TA_DM_IN : TA_DM_OUT,
 		.tc_in_dir_mode = opts->side == TA_SIDE_OUTSIDE ? TA_DM_IN : TA_DM_OUT,
 		.tc_dir_mode = opts->side == TA_SIDE_OUTSIDE ? TA_DM_OUT : TA_DM_IN,
@@ -266,6 +267,19 @@ static int attach_one(struct attach_cfg *cfg, struct ta_session *opts, struct ta
 				   opts->hook == TA_HOOK_TC ? bpf_program__fd(dp.skel->progs.tokaudit_tc_in) : -1);
 	if (err)
 		goto out;
+	/* kernel drops of this interface's flows, traced with a pinned link */
+	{
+		int fd = ta_dp_attach_drops(&dp, &ifc->ifindex, 1);
+		snprintf(lp, sizeof(lp), "%s/drop_link", dir);
+		if (fd >= 0) {
+			unlink(lp);
+			if (bpf_obj_pin(fd, lp))
+				ta_info("%s: cannot pin the drop-tracing link: %s", ifc->name, strerror(errno));
+			close(fd);
+		} else {
+			ta_info("%s: kernel drops will not be traced; everything else works", ifc->name);
+		}
+	}
 	/* keep "we made clsact" from the first attach: that one must remove it */
 	if (!again)
 		m.created_clsact = ifc->created_clsact;
@@ -685,4 +699,85 @@ const struct ta_cmd ta_cmd_reload = {
 		   "no packet is classified against half a policy. A broken file is rejected\n"
 		   "and the running policy stays. ('tokaudit run' reloads on SIGHUP.)",
 	.opts = reload_opts, .cfg_size = sizeof(struct iface_cfg), .run = do_reload,
+};
+
+/* ---- why ---- */
+
+struct why_cfg {
+	const char *ifaces;
+	bool json;
+	const char *remote;
+	const char *rule;
+};
+
+static const struct ta_opt why_opts[] = {
+	{ "remote", 'r', TA_OPT_STR, offsetof(struct why_cfg, remote), "ADDR[:PORT]",
+	  "only flows with this remote address (CIDR too) and port" },
+	{ "rule", 0, TA_OPT_STR, offsetof(struct why_cfg, rule), "LABEL", "only flows of this rule" },
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct why_cfg, ifaces), "IFACE[,IFACE...]",
+	  "only these interfaces (default: every attached one)" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct why_cfg, json), NULL, "one JSON object per interface" },
+	{ 0 },
+};
+
+static struct why_cfg *why_cur;
+
+static int why_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
+		   struct iface_cfg *unused)
+{
+	const char *labels[TA_MAX_RULES];
+	struct why_cfg *cfg = why_cur;
+
+	labels_of(m, labels);
+	if (cfg->rule) {
+		uint32_t r;
+		for (r = 0; r < m->nrules && strcmp(labels[r], cfg->rule); r++)
+			;
+		if (r == m->nrules) {
+			ta_err("why: %s: the policy has no rule '%s'", ifname, cfg->rule);
+			return -1;
+		}
+	}
+	if (cfg->json) {
+		printf("{\"iface\":\"%s\",", ifname);
+		ta_print_why(stdout, dp, labels, m->nrules, ifname, cfg->remote, cfg->rule, true);
+		printf("}\n");
+	} else {
+		printf("%s (policy %s):\n", ifname, m->policy);
+		ta_print_why(stdout, dp, labels, m->nrules, ifname, cfg->remote, cfg->rule, false);
+	}
+	return 0;
+}
+
+static int do_why(void *vcfg)
+{
+	struct why_cfg *cfg = vcfg;
+	struct iface_cfg ic = { .ifaces = cfg->ifaces, .json = cfg->json };
+
+	if (cfg->remote) {
+		struct ta_prefix p;
+		char a[80], err[160], *c;
+		snprintf(a, sizeof(a), "%s", cfg->remote[0] == '[' ? cfg->remote + 1 : cfg->remote);
+		if ((c = strchr(a, ']')))
+			*c = 0;
+		else if (strchr(a, ':') == strrchr(a, ':') && (c = strchr(a, ':')))
+			*c = 0;
+		if (ta_prefix_parse(a, &p, err, sizeof(err))) {
+			ta_err("why: --remote '%s': %s", cfg->remote, err);
+			return TA_EXIT_USAGE;
+		}
+	}
+	why_cur = cfg;
+	return for_each_attached(&ic, why_one);
+}
+
+const struct ta_cmd ta_cmd_why = {
+	.name = "why",
+	.summary = "Say, per flow, what blocked it: kernel drops (where, why), policy drops,\n"
+		   "ICMP errors, refused or unanswered SYNs, one-way UDP (pinned mode).",
+	.details = "Also lists the rules that never carried traffic. 'tokaudit run' prints the\n"
+		   "same in its report.",
+	.opts = why_opts,
+	.cfg_size = sizeof(struct why_cfg),
+	.run = do_why,
 };

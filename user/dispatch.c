@@ -17,6 +17,7 @@ static const struct ta_cmd *const commands[] = {
 	&ta_cmd_flows,
 	&ta_cmd_stats,
 	&ta_cmd_reload,
+	&ta_cmd_why,
 	&ta_cmd_detach,
 	&ta_cmd_replay,
 	&ta_cmd_version,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -89,6 +90,10 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_events = !o->no_events;
 	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
+	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else */
+	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb, o->drops && btf);
+	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb_tp, o->drops && !btf);
 	if (o->pin_dir && (err = set_pins(skel, o->pin_dir))) {
 		tokaudit__destroy(skel);
 		return err;
@@ -134,6 +139,34 @@ static void lpm_key(struct ta_lpm_key *k, uint32_t slot, const struct ta_prefix 
 	k->prefixlen = TA_LPM_SLOT_BITS + p->len;
 	k->slot = slot;
 	memcpy(k->addr, p->addr, 16);
+}
+
+int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
+{
+	struct bpf_program *p = bpf_program__autoload(dp->skel->progs.tokaudit_kfree_skb)
+					? dp->skel->progs.tokaudit_kfree_skb
+					: dp->skel->progs.tokaudit_kfree_skb_tp;
+	struct bpf_link *l;
+	int fd;
+
+	struct stat st;
+
+	for (int i = 0; i < TA_MAX_IFACES; i++)
+		dp->skel->bss->audited_ifindex[i] = i < n ? (uint32_t)ifindex[i] : 0;
+	/* the interfaces live in this process's network namespace */
+	if (!stat("/proc/self/ns/net", &st))
+		dp->skel->bss->audited_netns = (uint32_t)st.st_ino;
+	l = bpf_program__attach(p);
+	if (!l) {
+		int err = -errno;
+		ta_err("cannot trace kernel drops (kfree_skb): %s", strerror(-err));
+		return err;
+	}
+	/* keep the link as an fd: closing it detaches, pinning it keeps it */
+	fd = dup(bpf_link__fd(l));
+	bpf_link__disconnect(l);
+	bpf_link__destroy(l);
+	return fd < 0 ? -errno : fd;
 }
 
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)

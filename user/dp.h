@@ -17,6 +17,7 @@ struct ta_dp_opts {
 	bool events_allowed;
 	bool no_events;         /* no reader: the programs emit no events at all */
 	const char *pin_dir;    /* pin the maps there, reusing pins already there */
+	bool drops;             /* load the kfree_skb program (drop forensics) */
 	bool record_last;       /* replay and tests: keep the last packet's result */
 	uint32_t flow_entries;  /* 0: default */
 	uint32_t frag_entries;  /* 0: default */
@@ -35,6 +36,10 @@ struct ta_dp {
 /* Open, configure and load.  Returns 0 or -errno after printing one line. */
 int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o);
 void ta_dp_close(struct ta_dp *dp);
+
+/* Attach the kfree_skb program (opts.drops) for the given interfaces' flows.
+ * Returns a bpf_link fd (>= 0) or -errno after printing one line. */
+int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n);
 
 /* Install a compiled policy as the next generation, then switch to it. */
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c);

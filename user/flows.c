@@ -3,6 +3,7 @@
 #include <time.h>
 #include "dp.h"
 #include "flows.h"
+#include "kdrop.h"
 #include "policy.h"
 
 #define F_FIN 0x01
@@ -140,8 +141,17 @@ void ta_flow_json(FILE *f, const char *event, const char *iface, const struct ta
 	} else {
 		fputs("\"icmp_last_type\":null,\"icmp_last_code\":null,\"icmp_from\":null,", f);
 	}
-	fprintf(f, "\"policy_drops\":%llu,\"generation\":%u", (unsigned long long)v->policy_drops,
-		v->generation);
+	fprintf(f, "\"policy_drops\":%llu,\"kernel_drops\":%llu,", (unsigned long long)v->policy_drops,
+		(unsigned long long)v->kernel_drops);
+	if (v->kernel_drops) {
+		char rb[64], sb[128];
+		fprintf(f, "\"last_drop_reason\":\"%s\",\"last_drop_location\":\"%s\",\"last_drop_dir\":\"%s\",",
+			ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)),
+			ta_ksym(v->last_drop_loc, sb, sizeof(sb)), ta_dir_name(v->last_drop_dir & 1));
+	} else {
+		fputs("\"last_drop_reason\":null,\"last_drop_location\":null,\"last_drop_dir\":null,", f);
+	}
+	fprintf(f, "\"generation\":%u", v->generation);
 	if (extra)
 		fprintf(f, ",%s", extra);
 	fputc('}', f);
@@ -176,6 +186,11 @@ void ta_flow_line(FILE *f, const struct ta_flow_key *k, const struct ta_flow_val
 		ta_fstate_name(ta_flow_state(k, v, now_ns)), po, pi, bo, bi, ago);
 	if (v->policy_drops)
 		fprintf(f, " dropped %llu", (unsigned long long)v->policy_drops);
+	if (v->kernel_drops) {
+		char rb[64];
+		fprintf(f, " kernel-dropped %llu (%s)", (unsigned long long)v->kernel_drops,
+			ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)));
+	}
 	if (v->icmp_errors)
 		fprintf(f, " icmp %u/%u", v->icmp_type, v->icmp_code);
 	fputc('\n', f);

@@ -9,7 +9,9 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "commands.h"
+#include "kdrop.h"
 #include "session.h"
+#include "why.h"
 #include "tokaudit.skel.h"
 
 struct ta_tracked {
@@ -111,6 +113,25 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	if (e->type == TA_EV_KERNEL_DROP) {
+		char rb[64], sb[128], extra[300];
+
+		s->kdrop_events++;
+		if (!s->json)
+			return 0;
+		snprintf(extra, sizeof(extra), "\"drop_reason\":\"%s\",\"drop_location\":\"%s\",\"drop_dir\":\"%s\",\"known_flow\":%s",
+			 ta_drop_reason_name(e->drop_reason, rb, sizeof(rb)), ta_ksym(e->drop_loc, sb, sizeof(sb)),
+			 ta_dir_name(e->dir & 1), e->has_flow ? "true" : "false");
+		if (!e->has_flow || ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
+			memset(&v, 0, sizeof(v));
+			v.rule = TA_NO_RULE;
+			v.opener = e->dir;
+			v.generation = e->generation;
+			v.first_ns = v.last_ns = e->ts_ns;
+		}
+		emit(s, "kernel-drop", &e->key, &v, extra);
+		return 0;
+	}
 	if (e->type == TA_EV_ORPHAN_FRAG) {
 		memset(&v, 0, sizeof(v));
 		v.flags = TA_FF_UNEXPECTED;
@@ -135,11 +156,13 @@ static int on_event(void *ctx, void *data, size_t size)
 int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
 {
 	struct ta_compiled comp;
-	struct ta_dp_opts o = { .events_allowed = true, .enforce = s->enforce, .flow_entries = flows };
+	struct ta_dp_opts o = { .events_allowed = true, .enforce = s->enforce, .flow_entries = flows,
+				.drops = true };
 	int err;
 
 	s->policy_path = policy;
 	s->start_ns = ta_now_ns();
+	s->drop_link_fd = -1;
 	if (ta_load_policy_or_builtin(policy, &s->pol))
 		return -EINVAL;
 	ta_session_labels(s);
@@ -187,6 +210,12 @@ int ta_session_attach(struct ta_session *s)
 			return err;
 		}
 	}
+	int idx[TA_MAX_IFACES];
+	for (int i = 0; i < s->nifaces; i++)
+		idx[i] = s->ifaces[i].ifindex;
+	s->drop_link_fd = ta_dp_attach_drops(&s->dp, idx, s->nifaces);
+	if (s->drop_link_fd < 0)
+		ta_info("kernel drops will not be traced; everything else works");
 	return 0;
 }
 
@@ -196,6 +225,9 @@ void ta_session_close(struct ta_session *s)
 
 	for (int i = 0; i < s->nifaces; i++)
 		ta_detach(&s->ifaces[i]);
+	if (s->drop_link_fd >= 0)
+		close(s->drop_link_fd);
+	s->drop_link_fd = -1;
 	if (s->rb)
 		ring_buffer__free(s->rb);
 	s->rb = NULL;
@@ -523,7 +555,9 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 				ta_flow_json(f, NULL, iface_name(s, c.a[i].k.ifindex), &c.a[i].k, &c.a[i].v, s->labels,
 					     TA_MAX_RULES, now, NULL);
 			}
-		fprintf(f, "],\"flows_opened\":%llu,\"flows_closed_idle\":%llu,\"flows_evicted\":%llu,"
+		fputs("],", f);
+		ta_print_why(f, &s->dp, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, true);
+		fprintf(f, ",\"flows_opened\":%llu,\"flows_closed_idle\":%llu,\"flows_evicted\":%llu,"
 			"\"events_lost\":{\"new_flow\":%llu,\"unexpected\":%llu},",
 			(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted,
 			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP]);
@@ -562,6 +596,8 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 		}
 	if (!nd)
 		fputs("  none\n", f);
+	fprintf(f, "\nWhy (flows something blocked):\n");
+	ta_print_why(f, &s->dp, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, false);
 	fprintf(f, "\nflows opened %llu, closed idle %llu, evicted from a full table %llu\n",
 		(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
 	if (cnt[TA_C_EV_LOST_NEW] || cnt[TA_C_EV_LOST_UNEXP])
@@ -571,4 +607,101 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 		fprintf(f, "events lost: none\n");
 	fflush(f);
 	free(c.a);
+}
+
+struct why_ctx {
+	FILE *f;
+	const char *const *labels;
+	const char *ifname;
+	bool json;
+	struct ta_prefix remote;
+	bool has_remote;
+	int port;              /* -1: any */
+	int rule;              /* -1: any */
+	uint64_t now;
+	size_t n;
+	uint64_t rule_pkts[TA_MAX_RULES];
+};
+
+static void json_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct why_ctx *w = arg;
+	char sentence[768];
+
+	if (w->has_remote) {
+		struct ta_prefix p = w->remote;
+		for (int b = 0; b < p.len; b++)
+			if ((p.addr[b / 8] ^ k->remote[b / 8]) & (0x80 >> (b % 8)))
+				return 0;
+	}
+	if (w->port >= 0 && k->rport != w->port)
+		return 0;
+	if (w->rule >= 0 && (int)v->rule != w->rule)
+		return 0;
+	if (!ta_flow_diagnosis(k, v, w->labels, w->now, sentence, sizeof(sentence)))
+		return 0;
+	if (w->json) {
+		fputs(w->n ? "," : "", w->f);
+		fputs("{\"diagnosis\":\"", w->f);
+		json_escape(w->f, sentence);
+		fputs("\",\"flow\":", w->f);
+		ta_flow_json(w->f, NULL, w->ifname, k, v, w->labels, TA_MAX_RULES, w->now, NULL);
+		fputc('}', w->f);
+	} else {
+		fprintf(w->f, "  %s\n", sentence);
+	}
+	w->n++;
+	return 0;
+}
+
+void ta_print_why(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules, const char *ifname,
+		  const char *remote, const char *rule, bool json)
+{
+	struct why_ctx w = { .f = f, .labels = labels, .ifname = ifname, .json = json, .port = -1, .rule = -1,
+			     .now = ta_now_ns() };
+	struct ta_count rs[TA_MAX_RULES];
+
+	if (remote) {
+		char a[80], err[160], *colon;
+		snprintf(a, sizeof(a), "%s", remote);
+		/* ADDR:PORT for IPv4, [ADDR]:PORT for IPv6 */
+		colon = a[0] == '[' ? strstr(a, "]:") : (strchr(a, ':') == strrchr(a, ':') ? strchr(a, ':') : NULL);
+		if (colon) {
+			w.port = atoi(colon + (a[0] == '[' ? 2 : 1));
+			*colon = 0;
+		}
+		if (!ta_prefix_parse(a[0] == '[' ? a + 1 : a, &w.remote, err, sizeof(err)))
+			w.has_remote = true;
+	}
+	if (rule)
+		for (uint32_t r = 0; r < nrules; r++)
+			if (labels[r] && !strcmp(labels[r], rule))
+				w.rule = (int)r;
+	if (json)
+		fputs("\"why\":[", f);
+	ta_dp_flows(dp, why_flow, &w);
+	if (!json && !w.n)
+		fputs("  nothing blocked any flow\n", f);
+	if (ta_dp_rstats(dp, rs))
+		memset(rs, 0, sizeof(rs));
+	if (json) {
+		fputs("],\"rules_without_traffic\":[", f);
+		for (uint32_t r = 0, k = 0; r < nrules; r++)
+			if (!rs[r].packets && labels[r])
+				fprintf(f, "%s\"%s\"", k++ ? "," : "", labels[r]);
+		fputc(']', f);
+		return;
+	}
+	for (uint32_t r = 0; r < nrules; r++)
+		if (!rs[r].packets && labels[r])
+			fprintf(f, "  rule %s never carried traffic\n", labels[r]);
 }

@@ -10,7 +10,6 @@
 #include "hooks.h"
 #include "policy.h"
 
-#define TA_MAX_IFACES 16
 
 struct ta_tracked;   /* uthash entry, in session.c */
 
@@ -44,6 +43,8 @@ struct ta_session {
 	struct ta_closed *keep;       /* unexpected/dropped flows that closed */
 	size_t nkeep, capkeep;
 	struct ring_buffer *rb;
+	int drop_link_fd;             /* kfree_skb tracing, -1 when off */
+	uint64_t kdrop_events;
 };
 
 /* Load the policy, open and configure the programs (no attach yet). */
@@ -59,6 +60,9 @@ int ta_session_tick(struct ta_session *s);
 /* Screens and reports */
 void ta_session_screen(struct ta_session *s, FILE *f);
 void ta_session_report(struct ta_session *s, FILE *f, bool json);
+/* The diagnosis of every blocked flow, and the rules that carried nothing. */
+void ta_print_why(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules, const char *ifname,
+		  const char *remote, const char *rule, bool json);
 /* Fill the label table from s->pol */
 void ta_session_labels(struct ta_session *s);
 

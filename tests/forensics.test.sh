@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Drop forensics in the lab: nftables in the gateway (a) drops inbound UDP
+# media, (b) drops outbound TCP 5560, (c) rejects TCP 3478 with ICMP
+# admin-prohibited, (d) rejects TCP 443 to one address with a reset; tokaudit
+# on the gateway's inside interface must say, per flow, what happened.
+set -u
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+need_root "drop forensics lab tests" || exit 0
+P=tf$$
+C=$P-client G=$P-gw I=$P-inet
+tmp=$(mktemp -d /tmp/tokaudit-forensics.$$.XXXX)
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-ftest$$
+cleanup() {
+	[ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null
+	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$G "$TA" detach -i gwin >/dev/null 2>&1
+	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
+}
+trap cleanup EXIT INT TERM
+"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
+peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
+ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
+ip netns exec "$G" nft -f - <<'EOF' || bad "nftables rules"
+table inet blk {
+	chain filter_fwd {
+		type filter hook forward priority 0; policy accept;
+		iifname "gwout" ip saddr 70.42.47.64/26 udp sport 50000 drop
+		oifname "gwout" tcp dport 5560 drop
+		oifname "gwout" tcp dport 3478 reject with icmp type admin-prohibited
+		oifname "gwout" ip daddr 212.118.226.40 tcp dport 443 reject with tcp reset
+	}
+}
+EOF
+
+drive() {
+	peer "$C" udp 70.42.47.70 50000 20 >/dev/null          # (a)
+	peer "$C" tcp 70.42.47.70 5560 --timeout 3.5 >/dev/null # (b) SYN retried, never answered
+	peer "$C" tcp 72.5.167.140 3478 >/dev/null              # (c)
+	peer "$C" tcp 212.118.226.40 443 >/dev/null             # (d)
+	peer "$C" tcp 216.151.209.20 443 >/dev/null             # healthy
+}
+
+ip netns exec "$G" "$TA" run -i gwin --side inside --json --interval 0.5 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
+TAPID=$!
+for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/run.jsonl" 2>/dev/null && break; sleep 0.1; done
+drive
+sleep 1
+kill -TERM $TAPID; wait $TAPID; TAPID=
+rep=$(grep '"event":"report"' "$tmp/run.jsonl")
+[ -n "$rep" ] && ok "report written" || { bad "no report: $(cat "$tmp/run.err")"; exit 0; }
+printf '%s\n' "$rep" > "$tmp/rep.json"
+
+check() { # name python-expression-over-w (the why list)
+	if python3 - "$tmp/rep.json" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+w = r["why"]
+def find(port, proto="tcp"):
+    return [x for x in w if x["flow"]["rport"] == port and x["flow"]["proto"] == proto]
+ok = eval(sys.argv[2])
+if not ok:
+    print(json.dumps(w, indent=1)[:3000], file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+	then ok "$1"; else bad "$1"; fi
+}
+check "(a) inbound UDP media: every echo dropped, NETFILTER_DROP at nft_do_chain" \
+	'(lambda f: len(f) == 1 and f[0]["flow"]["kernel_drops"] == 20 and f[0]["flow"]["last_drop_reason"] == "NETFILTER_DROP" and f[0]["flow"]["last_drop_location"].startswith("nft_do_chain") and f[0]["flow"]["last_drop_dir"] == "in")(find(50000, "udp"))'
+check "(a) sentence: dropped in this host, UDP one way" \
+	'(lambda f: "20 out, 0 in; 20 dropped in this host at nft_do_chain" in f[0]["diagnosis"] and "(NETFILTER_DROP)" in f[0]["diagnosis"] and "UDP only ever flowed out" in f[0]["diagnosis"])(find(50000, "udp"))'
+check "(b) outbound TCP 5560 dropped (NETFILTER_DROP), SYN never answered" \
+	'(lambda f: len(f) == 1 and f[0]["flow"]["kernel_drops"] >= 2 and f[0]["flow"]["last_drop_reason"] == "NETFILTER_DROP" and f[0]["flow"]["last_drop_dir"] == "out" and "SYN never answered" in f[0]["diagnosis"])(find(5560))'
+check "(c) TCP 3478: ICMP admin-prohibited (3/13) from the gateway" \
+	'(lambda f: len(f) == 1 and f[0]["flow"]["icmp_last_type"] == 3 and f[0]["flow"]["icmp_last_code"] == 13 and f[0]["flow"]["icmp_from"] == "10.1.0.1" and "SYN answered by ICMP admin-prohibited (type 3 code 13) from 10.1.0.1" in f[0]["diagnosis"])(find(3478))'
+check "(d) TCP 443 to one address: answered by a reset" \
+	'(lambda f: len(f) == 1 and f[0]["flow"]["remote"] == "212.118.226.40" and f[0]["flow"]["state"] == "refused" and "SYN answered by a TCP reset (refused)" in f[0]["diagnosis"])(find(443))'
+check "healthy hlg flow not diagnosed (drops in other namespaces not charged)" \
+	'not [x for x in w if x["flow"]["remote"] == "216.151.209.20"]'
+check "every rule carried traffic" 'r["rules_without_traffic"] == []'
+grep -q '"event":"kernel-drop".*"drop_reason":"NETFILTER_DROP"' "$tmp/run.jsonl" && ok "kernel-drop events as they happen" || bad "no kernel-drop event"
+n=$(grep -c '"event":"kernel-drop".*"rport":50000' "$tmp/run.jsonl")
+[ "$n" -ge 1 ] && [ "$n" -lt 20 ] && ok "drop events rate-bounded per flow ($n for 20 drops)" || bad "$n drop events for the media flow"
+
+# the same diagnosis from pinned mode: tokaudit why
+gw() { nsenter --net=/run/netns/$G "$@"; }
+expect_rc "attach (inside)" 0 gw "$TA" attach -i gwin --side inside
+drive
+expect_rc "why" 0 gw "$TA" why
+expect_in "why: (a)" "dropped in this host at nft_do_chain" "$OUT"
+expect_in "why: (c)" "ICMP admin-prohibited (type 3 code 13) from 10.1.0.1" "$OUT"
+expect_in "why: (d)" "SYN answered by a TCP reset (refused)" "$OUT"
+expect_rc "why --remote ADDR:PORT" 0 gw "$TA" why --remote 72.5.167.140:3478
+n=$(grep -c '→' <<<"$OUT")
+[ "$n" = 1 ] && ok "why --remote keeps one flow" || bad "why --remote gave $n flows: $OUT"
+expect_rc "why --rule media --json" 0 gw "$TA" why --rule media --json
+python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert [x["flow"]["rule"] for x in r["why"]] == ["media"], r' <<<"$OUT" && ok "why --rule filters by rule" || bad "why --rule: $OUT"
+expect_rc "why --rule with an unknown label" 1 gw "$TA" why --rule nosuch
+expect_in "unknown label named" "no rule 'nosuch'" "$ERR"
+expect_rc "why --remote garbage" 2 gw "$TA" why --remote not-an-address
+expect_rc "detach" 0 gw "$TA" detach -i gwin

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include "kdrop.h"
+
+struct named {
+	uint64_t v;
+	char *name;
+};
+
+static struct named *reasons, *subsys, *syms;
+static size_t nreasons, nsubsys, nsyms;
+static int btf_loaded, syms_loaded;
+
+static int by_value(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Every value of enum 'ename' with its name less 'prefix'. */
+static void load_enum(const struct btf *btf, const char *ename, const char *prefix, struct named **out,
+		      size_t *n)
+{
+	int id = btf__find_by_name_kind(btf, ename, BTF_KIND_ENUM);
+	size_t pl = strlen(prefix);
+
+	if (id < 0)
+		return;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_enum *e = btf_enum(t);
+	int vlen = btf_vlen(t);
+
+	*out = calloc(vlen ? vlen : 1, sizeof(**out));
+	if (!*out)
+		return;
+	for (int i = 0; i < vlen; i++) {
+		const char *name = btf__name_by_offset(btf, e[i].name_off);
+		if (!name)
+			continue;
+		if (!strncmp(name, prefix, pl))
+			name += pl;
+		(*out)[*n].v = (uint32_t)e[i].val;
+		(*out)[*n].name = strdup(name);
+		(*n)++;
+	}
+	qsort(*out, *n, sizeof(**out), by_value);
+}
+
+static void load_btf(void)
+{
+	struct btf *btf;
+
+	if (btf_loaded)
+		return;
+	btf_loaded = 1;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return;
+	load_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &reasons, &nreasons);
+	load_enum(btf, "skb_drop_reason_subsys", "SKB_DROP_REASON_SUBSYS_", &subsys, &nsubsys);
+	btf__free(btf);
+}
+
+static const char *find(const struct named *a, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (a[mid].v == v)
+			return a[mid].name;
+		if (a[mid].v < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *ta_drop_reason_name(uint32_t reason, char *buf, size_t len)
+{
+	const char *n;
+
+	load_btf();
+	if (reason >> 16) { /* another subsystem's reason */
+		const char *sub = find(subsys, nsubsys, reason >> 16);
+		snprintf(buf, len, "%s:0x%x", sub ? sub : "SUBSYS", reason & 0xffff);
+		return buf;
+	}
+	n = find(reasons, nreasons, reason);
+	if (!n || reason == 0) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	snprintf(buf, len, "%s", n);
+	return buf;
+}
+
+long ta_drop_reason_value(const char *name)
+{
+	load_btf();
+	for (size_t i = 0; i < nreasons; i++)
+		if (!strcmp(reasons[i].name, name))
+			return (long)reasons[i].v;
+	return -1;
+}
+
+static void load_syms(void)
+{
+	FILE *f;
+	char line[512];
+	size_t cap = 0;
+
+	if (syms_loaded)
+		return;
+	syms_loaded = 1;
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a;
+		char type, name[256];
+
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) != 3 || !a)
+			continue;
+		if (type != 't' && type != 'T')
+			continue;
+		if (nsyms == cap) {
+			cap = cap ? cap * 2 : 65536;
+			struct named *ns = realloc(syms, cap * sizeof(*ns));
+			if (!ns)
+				break;
+			syms = ns;
+		}
+		syms[nsyms].v = a;
+		syms[nsyms].name = strdup(name);
+		nsyms++;
+	}
+	fclose(f);
+	qsort(syms, nsyms, sizeof(*syms), by_value);
+}
+
+const char *ta_ksym(uint64_t addr, char *buf, size_t len)
+{
+	size_t lo = 0, hi;
+
+	load_syms();
+	hi = nsyms;
+	if (!addr || !nsyms || addr < syms[0].v) {
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+		return buf;
+	}
+	while (hi - lo > 1) { /* last symbol at or below addr */
+		size_t mid = (lo + hi) / 2;
+		if (syms[mid].v <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	snprintf(buf, len, "%s+0x%llx", syms[lo].name, (unsigned long long)(addr - syms[lo].v));
+	return buf;
+}
+
+const char *ta_icmp_name(int family, int type, int code)
+{
+	if (family == 4) {
+		if (type == 3) {
+			switch (code) {
+			case 0: return "net-unreachable";
+			case 1: return "host-unreachable";
+			case 2: return "protocol-unreachable";
+			case 3: return "port-unreachable";
+			case 4: return "fragmentation-needed";
+			case 9: case 10: case 13: return "admin-prohibited";
+			default: return "unreachable";
+			}
+		}
+		if (type == 11)
+			return "time-exceeded";
+		if (type == 12)
+			return "parameter-problem";
+	} else {
+		if (type == 1)
+			return code == 1 ? "admin-prohibited" : code == 4 ? "port-unreachable" :
+			       code == 3 ? "address-unreachable" : code == 0 ? "no-route" : "unreachable";
+		if (type == 2)
+			return "packet-too-big";
+		if (type == 3)
+			return "time-exceeded";
+		if (type == 4)
+			return "parameter-problem";
+	}
+	return "icmp-error";
+}
