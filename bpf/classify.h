@@ -17,6 +17,7 @@ const volatile __u8 cfg_enforce = 0;              /* drop unexpected packets */
 const volatile __u8 cfg_events = 1;               /* ring-buffer events at all (a reader runs) */
 const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
 const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
+const volatile __u16 cfg_capture = 0;             /* evidence: bytes of unexpected/dropped packets, 0 off */
 
 /* ---- Run-time state, written by the loader through the mmapped .bss ---- */
 __u32 active_gen = 0;       /* policy generation in force; slot = gen & 1 */
@@ -93,6 +94,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ta_meta);
 } ta_meta SEC(".maps");
+
+/* The flow of the packet this CPU just dropped in enforce mode: the kernel
+ * frees it right after the program returns, and drop tracing must not count
+ * it as a kernel drop too. */
+struct ta_selfdrop {
+	__u64 flow;    /* address of the flow's value */
+	__u64 ts_ns;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_selfdrop);
+} ta_selfdrop SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -477,7 +492,24 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
  * The single exit point: counts the verdict, applies enforce mode, and
  * returns 1 when the packet must be dropped.
  */
-static __always_inline int ta_finish(const struct ta_pkt *p, struct ta_res *r, __u32 len)
+/* Evidence capture, at most TA_CAP_PER_FLOW_PER_SEC packets per flow a second. */
+static __always_inline int ta_capture_allowed(struct ta_flow_val *f)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now - f->cap_window_ns > 1000000000ull) {
+		f->cap_window_ns = now;
+		f->cap_window_count = 0;
+	}
+	if (f->cap_window_count >= TA_CAP_PER_FLOW_PER_SEC) {
+		ta_count(TA_C_CAP_BOUND);
+		return 0;
+	}
+	f->cap_window_count++;
+	return 1;
+}
+
+static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 len)
 {
 	__u32 idx = TA_VSTAT_IDX(r->verdict, r->dir);
 	struct ta_count *c = bpf_map_lookup_elem(&ta_vstats, &idx);
@@ -499,11 +531,26 @@ static __always_inline int ta_finish(const struct ta_pkt *p, struct ta_res *r, _
 	} else if (r->verdict == TA_V_UNEXPECTED && cfg_enforce) {
 		drop = 1;
 		ta_count(TA_C_POLICY_DROP);
-		if (r->flow)
+		if (r->flow) {
+			__u32 zero = 0;
+			struct ta_selfdrop *sd = bpf_map_lookup_elem(&ta_selfdrop, &zero);
+
 			__sync_fetch_and_add(&r->flow->policy_drops, 1);
+			if (sd) {
+				sd->flow = (__u64)(long)r->flow;
+				sd->ts_ns = bpf_ktime_get_ns();
+			}
+		}
 	}
 	if (cfg_record_last)
 		ta_record_last(p, r);
+	if (cfg_capture && (r->verdict == TA_V_UNEXPECTED || drop) && r->flow && ta_capture_allowed(r->flow)) {
+		p->out_capture = 1;
+		p->out_verdict = r->verdict;
+		p->out_dir = r->dir;
+		p->out_rule = r->rule;
+		p->out_policy_drop = drop;
+	}
 	return drop;
 }
 

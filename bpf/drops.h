@@ -134,6 +134,16 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, __u64 loc, __u32 reas
 		if (f)
 			break;
 	}
+	if (f) {
+		__u32 zero = 0;
+		struct ta_selfdrop *sd = bpf_map_lookup_elem(&ta_selfdrop, &zero);
+
+		/* our own enforce-mode drop, freed just now: already counted */
+		if (sd && sd->flow == (__u64)(long)f && bpf_ktime_get_ns() - sd->ts_ns < 1000000) {
+			sd->flow = 0;
+			return 0;
+		}
+	}
 	if (!f) {
 		ta_count(TA_C_KDROP_NOFLOW);
 		ta_flow_key_of(&k, &t, dir, 0);
@@ -145,6 +155,39 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, __u64 loc, __u32 reas
 	f->last_drop_reason = reason;
 	f->last_drop_loc = loc;
 	f->last_drop_dir = dir;
+	if (cfg_capture && ta_capture_allowed(f)) {
+		struct ta_capture *c = bpf_ringbuf_reserve(&ta_events, sizeof(*c), 0);
+		__u32 wire = BPF_CORE_READ(skb, len), n;
+
+		if (!c) {
+			ta_count(TA_C_CAP_LOST);
+			goto event;
+		}
+		/* skb->len counts from skb->data; the capture starts at the network header */
+		n = wire < cfg_capture ? wire : cfg_capture;
+		if (n > TA_CAP_MAX)
+			n = TA_CAP_MAX;
+		c->ts_ns = bpf_ktime_get_ns();
+		c->type = TA_EV_CAPTURE;
+		c->verdict = (f->flags & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED;
+		c->dir = dir;
+		c->l3 = 1;
+		c->rule = f->rule;
+		c->wire_len = wire;
+		c->ifindex = k.ifindex;
+		c->drop_reason = reason;
+		c->drop_loc = loc;
+		c->policy_drop = 0;
+		if (n && bpf_probe_read_kernel(c->data, n, head + nh)) {
+			bpf_ringbuf_discard(c, 0);
+			ta_count(TA_C_CAP_LOST);
+			goto event;
+		}
+		c->cap_len = n;
+		bpf_ringbuf_submit(c, 0);
+		ta_count(TA_C_CAP_SENT);
+	}
+event:
 	{
 		__u64 now = bpf_ktime_get_ns();
 

@@ -59,6 +59,12 @@ struct ta_pkt {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 inv;            /* enum ta_invalid_reason, TA_INV_NONE when fine */
+	/* set by the classifier for the evidence capture (cfg_capture) */
+	__u8 out_verdict;
+	__u8 out_dir;
+	__u8 out_capture;
+	__u8 out_policy_drop;
+	__u32 out_rule;
 };
 
 struct ta_cursor {

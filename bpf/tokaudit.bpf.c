@@ -15,16 +15,62 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 TA_DEFINE_PARSER(xdp, struct xdp_md, ctx->data, ctx->data_end)
 TA_DEFINE_PARSER(tc, struct __sk_buff, ctx->data, ctx->data_end)
 
+/* Evidence: the first cfg_capture bytes of the packet, into the ring buffer. */
+static __always_inline struct ta_capture *ta_cap_reserve(const struct ta_pkt *p, __u32 wire_len,
+							  __u32 ifindex, __u32 *caplen)
+{
+	struct ta_capture *c = bpf_ringbuf_reserve(&ta_events, sizeof(*c), 0);
+	__u32 n = wire_len < cfg_capture ? wire_len : cfg_capture;
+
+	if (!c) {
+		ta_count(TA_C_CAP_LOST);
+		return NULL;
+	}
+	if (n > TA_CAP_MAX)
+		n = TA_CAP_MAX;
+	c->ts_ns = bpf_ktime_get_ns();
+	c->type = TA_EV_CAPTURE;
+	c->verdict = p->out_verdict;
+	c->dir = p->out_dir;
+	c->l3 = 0;
+	c->rule = p->out_rule;
+	c->wire_len = wire_len;
+	c->ifindex = ifindex;
+	c->drop_reason = 0;
+	c->drop_loc = 0;
+	c->policy_drop = p->out_policy_drop;
+	*caplen = n;
+	return c;
+}
+
+static __always_inline void ta_cap_submit(struct ta_capture *c, __u32 n, long err)
+{
+	if (err) {
+		bpf_ringbuf_discard(c, 0);
+		ta_count(TA_C_CAP_LOST);
+		return;
+	}
+	c->cap_len = n;
+	bpf_ringbuf_submit(c, 0);
+	ta_count(TA_C_CAP_SENT);
+}
+
 SEC("xdp")
 int tokaudit_xdp(struct xdp_md *ctx)
 {
 	struct ta_pkt p = {};
 	int rc = ta_parse_xdp(ctx, &p);
+	__u32 len = ctx->data_end - ctx->data;
+	int drop = ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex, len);
 
-	if (ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex,
-			ctx->data_end - ctx->data))
-		return XDP_DROP;
-	return XDP_PASS;
+	if (cfg_capture && p.out_capture) {
+		__u32 n;
+		struct ta_capture *c = ta_cap_reserve(&p, len, ctx->ingress_ifindex, &n);
+
+		if (c)
+			ta_cap_submit(c, n, n ? bpf_xdp_load_bytes(ctx, 0, c->data, n) : 0);
+	}
+	return drop ? XDP_DROP : XDP_PASS;
 }
 
 /* tc: one program per hook direction, each with its own direction mode */
@@ -39,9 +85,14 @@ int tokaudit_xdp(struct xdp_md *ctx)
 		if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data) \
 			bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);        \
 		rc = ta_parse_tc(skb, &p);                                              \
-		if (ta_classify(&p, rc, mode, skb->ifindex, skb->len))                  \
-			return TC_ACT_SHOT;                                             \
-		return TC_ACT_UNSPEC;                                                   \
+		rc = ta_classify(&p, rc, mode, skb->ifindex, skb->len);                 \
+		if (cfg_capture && p.out_capture) {                                     \
+			__u32 n;                                                        \
+			struct ta_capture *c = ta_cap_reserve(&p, skb->len, skb->ifindex, &n); \
+			if (c)                                                          \
+				ta_cap_submit(c, n, n ? bpf_skb_load_bytes(skb, 0, c->data, n) : 0); \
+		}                                                                       \
+		return rc ? TC_ACT_SHOT : TC_ACT_UNSPEC;                                \
 	}
 
 TA_TC_PROG(tokaudit_tc, cfg_tc_dir_mode)          /* egress (or the only tc hook) */

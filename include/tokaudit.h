@@ -89,6 +89,9 @@ enum ta_counter {
 	TA_C_KDROP_NOFLOW,      /* kernel drops of policy packets, no flow known */
 	TA_C_KDROP_EV_BOUND,    /* drop events held back by the per-flow rate bound */
 	TA_C_EV_LOST_DROP,      /* drop events lost: ring buffer full */
+	TA_C_CAP_SENT,          /* evidence packets captured */
+	TA_C_CAP_BOUND,         /* evidence packets not captured: per-flow rate bound */
+	TA_C_CAP_LOST,          /* evidence packets not captured: ring buffer full */
 	TA_C_INV_BASE,          /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };
@@ -170,6 +173,9 @@ struct ta_flow_val {
 	__u8 last_drop_dir;        /* direction of the last dropped packet */
 	__u8 pad2[3];
 	__u64 last_drop_ev_ns;     /* rate bound of drop events */
+	__u64 cap_window_ns;       /* evidence capture: start of the current second */
+	__u32 cap_window_count;    /* packets captured in it */
+	__u32 pad3;
 };
 
 /* Fragment LRU: the first fragment's verdict for the datagram. */
@@ -196,6 +202,29 @@ enum ta_event_type {
 	TA_EV_UNEXPECTED = 2,   /* first unexpected packet of an existing flow */
 	TA_EV_ORPHAN_FRAG = 3,  /* non-first fragment of unknown datagram, policy address */
 	TA_EV_KERNEL_DROP = 4,  /* the kernel freed a policy packet as dropped */
+	TA_EV_CAPTURE = 5,      /* struct ta_capture: the first bytes of a packet */
+};
+
+/* Evidence (--pcap): the first bytes of an unexpected or dropped packet.
+ * From XDP and tc the data starts at the Ethernet header; from a kernel
+ * drop at the network header (l3 = 1). */
+#define TA_CAP_MAX 256
+#define TA_CAP_PER_FLOW_PER_SEC 16
+struct ta_capture {
+	__u64 ts_ns;
+	__u8 type;      /* TA_EV_CAPTURE (records are told apart from ta_event by size) */
+	__u8 verdict;
+	__u8 dir;
+	__u8 l3;
+	__u32 rule;
+	__u32 wire_len;
+	__u32 cap_len;
+	__u32 ifindex;
+	__u32 drop_reason;  /* kernel drops; 0 otherwise */
+	__u64 drop_loc;
+	__u8 policy_drop;   /* dropped by enforce mode */
+	__u8 pad[7];
+	__u8 data[TA_CAP_MAX];
 };
 
 struct ta_event {

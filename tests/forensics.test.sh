@@ -83,6 +83,37 @@ grep -q '"event":"kernel-drop".*"drop_reason":"NETFILTER_DROP"' "$tmp/run.jsonl"
 n=$(grep -c '"event":"kernel-drop".*"rport":50000' "$tmp/run.jsonl")
 [ "$n" -ge 1 ] && [ "$n" -lt 20 ] && ok "drop events rate-bounded per flow ($n for 20 drops)" || bad "$n drop events for the media flow"
 
+# evidence: --pcap in enforce mode; tshark reads it back with its annotations
+ip netns exec "$G" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/ev.pcap" >"$tmp/ev.jsonl" 2>"$tmp/ev.err" &
+TAPID=$!
+for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/ev.jsonl" 2>/dev/null && break; sleep 0.1; done
+peer "$C" udp 70.42.47.70 50000 40 --gap 0.005 >/dev/null   # 40 kernel drops (nftables)
+peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null           # unexpected: dropped by tokaudit
+sleep 0.5
+kill -TERM $TAPID; wait $TAPID; TAPID=
+n=$(tshark -r "$tmp/ev.pcap" 2>/dev/null | wc -l)
+a=$(wc -l < "$tmp/ev.pcap.annotations.jsonl")
+[ "$n" -gt 0 ] && [ "$n" = "$a" ] && ok "evidence: tshark reads $n packets, one annotation each" || bad "evidence: $n packets, $a annotations"
+rep=$(grep '"event":"report"' "$tmp/ev.jsonl")
+python3 - "$tmp/ev.pcap.annotations.jsonl" "$rep" "$n" <<'PY' && ok "evidence: counts and annotations agree with the report" || bad "evidence annotations"
+import json, sys
+ann = [json.loads(l) for l in open(sys.argv[1])]
+rep = json.loads(sys.argv[2]); n = int(sys.argv[3])
+ev = rep["evidence"]
+assert ev["captured"] == n, ev
+kd = [a for a in ann if a["kernel_drop"]]
+pd = [a for a in ann if a["policy_drop"]]
+assert kd and all(a["drop_reason"] == "NETFILTER_DROP" and a["rule"] == "media" and a["dir"] == "in" for a in kd), kd[:2]
+assert pd and all(a["verdict"] == "unexpected" and a["rule"] is None and a["drop_reason"] is None for a in pd), pd[:2]
+assert [a["pkt"] for a in ann] == list(range(1, n + 1))
+# every kernel drop of the media flow is either captured or counted as held back
+assert len(kd) + ev["not_captured_rate_bound"] + ev["not_captured_lost"] == 40, (len(kd), ev)
+PY
+tshark -r "$tmp/ev.pcap" -Y 'udp.srcport == 50000' 2>/dev/null | grep -q '70.42.47.70 → 10.1.0.5' && ok "evidence: the dropped echoes are in the capture" || bad "tshark filter"
+tshark -r "$tmp/ev.pcap" -Y 'tcp.dstport == 22 && tcp.flags.syn == 1' 2>/dev/null | grep -q . && ok "evidence: the dropped SSH SYN is in the capture" || bad "no SSH SYN in the capture"
+expect_rc "--pcap to an unwritable place" 1 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap /nonexistent/dir/x.pcap
+expect_in "--pcap error named" "--pcap /nonexistent/dir/x.pcap" "$ERR"
+
 # the same diagnosis from pinned mode: tokaudit why
 gw() { nsenter --net=/run/netns/$G "$@"; }
 expect_rc "attach (inside)" 0 gw "$TA" attach -i gwin --side inside

@@ -20,6 +20,8 @@ struct run_cfg {
 	bool json;
 	double duration;
 	unsigned flows;
+	const char *pcap;
+	unsigned snaplen;
 };
 
 static const struct ta_opt run_opts[] = {
@@ -43,6 +45,10 @@ static const struct ta_opt run_opts[] = {
 	  "stop after this long (default: until Ctrl-C or SIGTERM)", 0, 31536000 },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct run_cfg, flows), "N",
 	  "size of the flow table (default 131072)", 1024, 16777216 },
+	{ "pcap", 0, TA_OPT_STR, offsetof(struct run_cfg, pcap), "FILE",
+	  "evidence: unexpected and dropped packets to FILE (+ FILE.annotations.jsonl)" },
+	{ "snaplen", 0, TA_OPT_UINT, offsetof(struct run_cfg, snaplen), "BYTES",
+	  "bytes of each evidence packet (default 256)", 64, TA_CAP_MAX },
 	{ 0 },
 };
 
@@ -61,6 +67,7 @@ static void run_init(void *vcfg)
 	struct run_cfg *cfg = vcfg;
 
 	cfg->interval = 2;
+	cfg->snaplen = TA_CAP_MAX;
 }
 
 /* Parse --side/--hook/--xdp-mode into the session. Returns 0 or TA_EXIT_USAGE. */
@@ -130,6 +137,9 @@ int do_run(void *vcfg)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	s->snaplen = cfg->snaplen;
+	if (cfg->pcap && !(s->evidence = ta_evidence_open(cfg->pcap)))
+		goto out;
 	if (ta_session_open(s, cfg->policy, cfg->flows) || ta_session_attach(s))
 		goto out;
 	if (s->json) {
@@ -183,6 +193,10 @@ int do_run(void *vcfg)
 	ta_session_report(s, stdout, s->json);
 out:
 	ta_session_close(s);
+	if (s->evidence && ta_evidence_close(s->evidence)) {
+		ta_err("run: writing the evidence capture %s failed", cfg->pcap);
+		rc = TA_EXIT_FAIL;
+	}
 	free(s);
 	return rc;
 }

@@ -88,6 +88,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_events_allowed = o->events_allowed;
 	skel->rodata->cfg_record_last = o->record_last;
 	skel->rodata->cfg_events = !o->no_events;
+	skel->rodata->cfg_capture = o->capture;
 	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
 	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else */

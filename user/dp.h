@@ -18,6 +18,7 @@ struct ta_dp_opts {
 	bool no_events;         /* no reader: the programs emit no events at all */
 	const char *pin_dir;    /* pin the maps there, reusing pins already there */
 	bool drops;             /* load the kfree_skb program (drop forensics) */
+	uint16_t capture;       /* evidence: bytes of unexpected/dropped packets (0 off) */
 	bool record_last;       /* replay and tests: keep the last packet's result */
 	uint32_t flow_entries;  /* 0: default */
 	uint32_t frag_entries;  /* 0: default */

@@ -111,6 +111,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct ta_flow_val v;
 	bool created;
 
+	if (size == sizeof(struct ta_capture)) {
+		const struct ta_capture *c = data;
+		if (s->evidence)
+			ta_evidence_write(s->evidence, c, iface_name(s, c->ifindex),
+					  c->rule < TA_MAX_RULES ? s->labels[c->rule] : NULL, ta_ktime_to_unix(c->ts_ns));
+		return 0;
+	}
 	if (size < sizeof(*e))
 		return 0;
 	if (e->type == TA_EV_KERNEL_DROP) {
@@ -157,7 +164,7 @@ int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
 {
 	struct ta_compiled comp;
 	struct ta_dp_opts o = { .events_allowed = true, .enforce = s->enforce, .flow_entries = flows,
-				.drops = true };
+				.drops = true, .capture = (uint16_t)(s->evidence ? s->snaplen : 0) };
 	int err;
 
 	s->policy_path = policy;
@@ -557,6 +564,10 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 			}
 		fputs("],", f);
 		ta_print_why(f, &s->dp, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, true);
+		if (s->evidence)
+			fprintf(f, ",\"evidence\":{\"captured\":%llu,\"not_captured_rate_bound\":%llu,\"not_captured_lost\":%llu}",
+				(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
+				(unsigned long long)cnt[TA_C_CAP_LOST]);
 		fprintf(f, ",\"flows_opened\":%llu,\"flows_closed_idle\":%llu,\"flows_evicted\":%llu,"
 			"\"events_lost\":{\"new_flow\":%llu,\"unexpected\":%llu},",
 			(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted,
@@ -600,6 +611,10 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 	ta_print_why(f, &s->dp, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, false);
 	fprintf(f, "\nflows opened %llu, closed idle %llu, evicted from a full table %llu\n",
 		(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
+	if (s->evidence)
+		fprintf(f, "evidence: %llu packets captured; not captured: %llu over the per-flow rate bound, %llu lost (ring buffer full)\n",
+			(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
+			(unsigned long long)cnt[TA_C_CAP_LOST]);
 	if (cnt[TA_C_EV_LOST_NEW] || cnt[TA_C_EV_LOST_UNEXP])
 		fprintf(f, "events lost: %llu new-flow, %llu unexpected (ring buffer full; the flow table still has them)\n",
 			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP]);

@@ -9,6 +9,7 @@
 #include "flows.h"
 #include "hooks.h"
 #include "policy.h"
+#include "evidence.h"
 
 
 struct ta_tracked;   /* uthash entry, in session.c */
@@ -44,6 +45,8 @@ struct ta_session {
 	size_t nkeep, capkeep;
 	struct ring_buffer *rb;
 	int drop_link_fd;             /* kfree_skb tracing, -1 when off */
+	struct ta_evidence *evidence; /* --pcap */
+	unsigned snaplen;
 	uint64_t kdrop_events;
 };
 

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "evidence.h"
+#include "kdrop.h"
+
+struct ta_evidence {
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+	FILE *side;
+	uint64_t n;
+	int failed;
+};
+
+struct ta_evidence *ta_evidence_open(const char *path)
+{
+	struct ta_evidence *ev = calloc(1, sizeof(*ev));
+	char side[4096];
+
+	if (!ev)
+		return NULL;
+	ev->dead = pcap_open_dead(DLT_EN10MB, 65535);
+	if (!ev->dead || !(ev->dump = pcap_dump_open(ev->dead, path))) {
+		ta_err("--pcap %s: %s", path, ev->dead ? pcap_geterr(ev->dead) : "cannot open");
+		if (ev->dead)
+			pcap_close(ev->dead);
+		free(ev);
+		return NULL;
+	}
+	snprintf(side, sizeof(side), "%s.annotations.jsonl", path);
+	ev->side = fopen(side, "w");
+	if (!ev->side) {
+		ta_err("--pcap: cannot write %s: %s", side, strerror(errno));
+		pcap_dump_close(ev->dump);
+		pcap_close(ev->dead);
+		free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const char *iface,
+		       const char *rule, double unix_ts)
+{
+	static const char *const verdicts[] = { "other", "allowed", "unexpected", "invalid" };
+	uint8_t frame[TA_CAP_MAX + 14];
+	struct pcap_pkthdr h;
+	uint32_t n = c->cap_len > TA_CAP_MAX ? TA_CAP_MAX : c->cap_len;
+	uint32_t off = 0;
+	char rb[64], sb[128];
+
+	if (c->l3) {
+		/* a kernel drop is captured from its IP header: give it an Ethernet one */
+		memset(frame, 0, 12);
+		frame[12] = n && (c->data[0] >> 4) == 6 ? 0x86 : 0x08;
+		frame[13] = n && (c->data[0] >> 4) == 6 ? 0xdd : 0x00;
+		off = 14;
+	}
+	memcpy(frame + off, c->data, n);
+	h.ts.tv_sec = (long)unix_ts;
+	h.ts.tv_usec = (long)((unix_ts - (double)(long)unix_ts) * 1e6);
+	h.caplen = n + off;
+	h.len = c->wire_len + off;
+	if (h.len < h.caplen)
+		h.len = h.caplen;
+	pcap_dump((u_char *)ev->dump, &h, frame);
+	ev->n++;
+	fprintf(ev->side, "{\"pkt\":%llu,\"time\":%.6f,\"iface\":%s%s%s,\"verdict\":\"%s\",\"rule\":%s%s%s,\"dir\":\"%s\","
+		"\"policy_drop\":%s,\"kernel_drop\":%s,",
+		(unsigned long long)ev->n, unix_ts, iface ? "\"" : "", iface ? iface : "null", iface ? "\"" : "",
+		verdicts[c->verdict & 3], rule ? "\"" : "", rule ? rule : "null", rule ? "\"" : "",
+		c->dir == TA_DIR_IN ? "in" : "out", c->policy_drop ? "true" : "false", c->l3 ? "true" : "false");
+	if (c->l3)
+		fprintf(ev->side, "\"drop_reason\":\"%s\",\"drop_location\":\"%s\",",
+			ta_drop_reason_name(c->drop_reason, rb, sizeof(rb)), ta_ksym(c->drop_loc, sb, sizeof(sb)));
+	else
+		fputs("\"drop_reason\":null,\"drop_location\":null,", ev->side);
+	fprintf(ev->side, "\"wire_len\":%u,\"cap_len\":%u}\n", c->wire_len, n);
+	if (ferror(ev->side))
+		ev->failed = 1;
+}
+
+uint64_t ta_evidence_count(const struct ta_evidence *ev)
+{
+	return ev ? ev->n : 0;
+}
+
+int ta_evidence_close(struct ta_evidence *ev)
+{
+	int r;
+
+	if (!ev)
+		return 0;
+	pcap_dump_flush(ev->dump);
+	pcap_dump_close(ev->dump);
+	pcap_close(ev->dead);
+	r = fclose(ev->side) || ev->failed ? -1 : 0;
+	free(ev);
+	return r;
+}
