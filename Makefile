@@ -111,6 +111,16 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*
 test: $(BUILD)/tokaudit $(TEST_BINS) $(ASAN_BINS)
 	$(Q)./tests/run.sh
 
+# Benchmarks (root): build/bench/results.md and results.json
+$(BUILD)/bench:
+	$(Q)mkdir -p $@
+$(BUILD)/bench/ta_bench: tests/bench/bench.c $(BUILD)/tests/pkt.o $(BUILD)/libtokaudit.a $(SKELS) Makefile | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-override-init -Itests $< $(BUILD)/tests/pkt.o $(BUILD)/libtokaudit.a $(LDLIBS) -lpthread -o $@
+
+bench: $(BUILD)/tokaudit $(BUILD)/bench/ta_bench
+	./tests/bench/bench.sh
+
 # The main job: audit the interface of the default route with the built-in policy.
 run: $(BUILD)/tokaudit
 	@dev=$$(ip route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($$i == "dev") { print $$(i+1); exit }}'); \

@@ -223,26 +223,35 @@ static void close_setup(struct fixture *f)
 	ta_policy_free(&f->pol);
 }
 
+/* The key of an IPv4 flow of the test run (BPF_PROG_TEST_RUN: loopback, ifindex 1). */
+static void key4(struct ta_flow_key *k, const char *local, uint16_t lport, const char *remote, uint16_t rport,
+		 uint8_t proto)
+{
+	struct ta_prefix p;
+	char err[128];
+
+	memset(k, 0, sizeof(*k));
+	k->ifindex = 1;
+	assert_int_equal(ta_prefix_parse(local, &p, err, sizeof(err)), 0);
+	memcpy(k->local, p.addr, 16);
+	assert_int_equal(ta_prefix_parse(remote, &p, err, sizeof(err)), 0);
+	memcpy(k->remote, p.addr, 16);
+	k->lport = lport;
+	k->rport = rport;
+	k->proto = proto;
+	k->family = 4;
+}
+
 static void check_extra(struct fixture *f, const struct step *st)
 {
-	struct ta_flow_key k = { 0 };
+	struct ta_flow_key k;
 	struct ta_flow_val v;
 	struct ta_prefix p;
 	char err[128];
 
-	if (st->check == CK_NONE)
-		return;
-	k.ifindex = 1; /* BPF_PROG_TEST_RUN runs on the loopback device */
 	if (st->check == CK_ICMP_ERR) {
 		/* the error landed on the quoted flow: counted, type/code, sender */
-		ta_prefix_parse(L4, &p, err, sizeof(err));
-		memcpy(k.local, p.addr, 16);
-		ta_prefix_parse("70.42.47.70", &p, err, sizeof(err));
-		memcpy(k.remote, p.addr, 16);
-		k.lport = 40100;
-		k.rport = 50000;
-		k.proto = 17;
-		k.family = 4;
+		key4(&k, L4, 40100, "70.42.47.70", 50000, 17);
 		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
 		assert_int_equal(v.icmp_errors, 1);
 		assert_int_equal(v.icmp_type, 3);
@@ -253,25 +262,11 @@ static void check_extra(struct fixture *f, const struct step *st)
 		assert_int_equal(v.packets[TA_DIR_IN], 0);
 	} else if (st->check == CK_FLOW_PKTS2) {
 		/* the later fragment was counted on its datagram's flow */
-		ta_prefix_parse(L4, &p, err, sizeof(err));
-		memcpy(k.local, p.addr, 16);
-		ta_prefix_parse("70.42.47.81", &p, err, sizeof(err));
-		memcpy(k.remote, p.addr, 16);
-		k.lport = 40000;
-		k.rport = 6000;
-		k.proto = 17;
-		k.family = 4;
+		key4(&k, L4, 40000, "70.42.47.81", 6000, 17);
 		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
 		assert_int_equal(v.packets[TA_DIR_OUT], 2);
 	} else if (st->check == CK_HLG_FLOW) {
-		ta_prefix_parse(L4, &p, err, sizeof(err));
-		memcpy(k.local, p.addr, 16);
-		ta_prefix_parse("216.151.209.20", &p, err, sizeof(err));
-		memcpy(k.remote, p.addr, 16);
-		k.lport = 41000;
-		k.rport = 443;
-		k.proto = 6;
-		k.family = 4;
+		key4(&k, L4, 41000, "216.151.209.20", 443, 6);
 		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
 		assert_int_equal(v.opener, TA_DIR_OUT);
 		assert_int_equal(v.packets[TA_DIR_OUT], 1);

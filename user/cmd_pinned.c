@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "pinned.h"
 #include "session.h"
 #include "tokaudit.skel.h"
 
@@ -781,3 +782,32 @@ const struct ta_cmd ta_cmd_why = {
 	.cfg_size = sizeof(struct why_cfg),
 	.run = do_why,
 };
+
+int ta_pinned_walk(void (*fn)(const char *ifname, struct ta_dp *dp, const struct ta_meta *m, void *arg),
+		   void *arg)
+{
+	char dir[128];
+	DIR *d = opendir(PIN_ROOT);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct ta_dp dp;
+		struct ta_meta m;
+		struct ta_dp_opts o = { .no_events = true };
+
+		if (de->d_name[0] == '.')
+			continue;
+		pin_dir(dir, sizeof(dir), de->d_name);
+		o.pin_dir = dir;
+		if (!pinned(dir) || read_meta(dir, &m) || ta_dp_open(&dp, &o))
+			continue;
+		fn(de->d_name, &dp, &m, arg);
+		ta_dp_close(&dp);
+		n++;
+	}
+	closedir(d);
+	return n;
+}

@@ -11,6 +11,7 @@ int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 static const struct ta_cmd *const commands[] = {
 	&ta_cmd_policy_check,
 	&ta_cmd_policy_show,
+	&ta_cmd_policy_verify,
 	&ta_cmd_run,
 	&ta_cmd_attach,
 	&ta_cmd_status,
@@ -18,6 +19,7 @@ static const struct ta_cmd *const commands[] = {
 	&ta_cmd_stats,
 	&ta_cmd_reload,
 	&ta_cmd_why,
+	&ta_cmd_probe,
 	&ta_cmd_detach,
 	&ta_cmd_replay,
 	&ta_cmd_version,

@@ -106,15 +106,22 @@ void ta_flow_json(FILE *f, const char *event, const char *iface, const struct ta
 		  const struct ta_flow_val *v, const char *const *labels, uint32_t nlabels,
 		  uint64_t now_ns, const char *extra)
 {
+	fputc('{', f);
+	if (event)
+		fprintf(f, "\"event\":\"%s\",\"time\":%.6f,", event, ta_ktime_to_unix(now_ns));
+	ta_flow_json_fields(f, iface, k, v, labels, nlabels, now_ns, extra);
+	fputc('}', f);
+}
+
+void ta_flow_json_fields(FILE *f, const char *iface, const struct ta_flow_key *k, const struct ta_flow_val *v,
+			 const char *const *labels, uint32_t nlabels, uint64_t now_ns, const char *extra)
+{
 	char loc[64], rem[64], pb[24], from[64];
 	const char *rule = label_of(labels, nlabels, v->rule);
 	int verdict = ta_flow_verdict(v);
 
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
-	fputc('{', f);
-	if (event)
-		fprintf(f, "\"event\":\"%s\",\"time\":%.6f,", event, ta_ktime_to_unix(now_ns));
 	if (iface)
 		fprintf(f, "\"iface\":\"%s\",", iface);
 	fprintf(f, "\"proto\":\"%s\",\"family\":%u,\"local\":\"%s\",\"lport\":%u,\"remote\":\"%s\",\"rport\":%u,"
@@ -154,7 +161,6 @@ void ta_flow_json(FILE *f, const char *event, const char *iface, const struct ta
 	fprintf(f, "\"generation\":%u", v->generation);
 	if (extra)
 		fprintf(f, ",%s", extra);
-	fputc('}', f);
 }
 
 static void human(char *buf, size_t len, uint64_t v)

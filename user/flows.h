@@ -42,6 +42,9 @@ double ta_ktime_to_unix(uint64_t ns);
 void ta_flow_json(FILE *f, const char *event, const char *iface, const struct ta_flow_key *k,
 		  const struct ta_flow_val *v, const char *const *labels, uint32_t nlabels,
 		  uint64_t now_ns, const char *extra);
+/* The same fields, without the braces (for records that add their own). */
+void ta_flow_json_fields(FILE *f, const char *iface, const struct ta_flow_key *k, const struct ta_flow_val *v,
+			 const char *const *labels, uint32_t nlabels, uint64_t now_ns, const char *extra);
 /* One line of text: proto local -> remote verdict rule state counters */
 void ta_flow_line(FILE *f, const struct ta_flow_key *k, const struct ta_flow_val *v,
 		  const char *const *labels, uint32_t nlabels, uint64_t now_ns, int width);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "commands.h"
 #include "dp.h"
+#include "flows.h"
 
 /* Largest frame BPF_PROG_TEST_RUN takes for XDP without fragments; longer
  * frames are cut (headers are all at the front) and counted as such. */
@@ -245,6 +246,7 @@ struct flow_print {
 	FILE *f;
 	bool json;
 	const struct ta_policy *pol;
+	const char *labels[TA_MAX_RULES];
 	uint64_t rule_flows[TA_MAX_RULES];
 	uint64_t nflows;
 	uint64_t verdict_flows[TA_V_MAX];
@@ -265,26 +267,9 @@ static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 	if (v->rule < TA_MAX_RULES)
 		fp->rule_flows[v->rule]++;
 	if (fp->json) {
-		fprintf(fp->f, "{\"type\":\"flow\",\"proto\":\"%s\",\"family\":%u,\"local\":\"%s\",\"lport\":%u,"
-			"\"remote\":\"%s\",\"rport\":%u,", proto, k->family, loc, k->lport, rem, k->rport);
-		json_str_or_null(fp->f, "verdict", ta_verdict_name(verdict), 1);
-		json_str_or_null(fp->f, "rule", rule, 1);
-		json_str_or_null(fp->f, "opener", ta_dir_name(v->opener), 1);
-		fprintf(fp->f, "\"packets_out\":%llu,\"packets_in\":%llu,\"bytes_out\":%llu,\"bytes_in\":%llu,"
-			"\"tcp_flags_out\":%u,\"tcp_flags_in\":%u,\"icmp_errors\":%u,",
-			(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN],
-			(unsigned long long)v->bytes[TA_DIR_OUT], (unsigned long long)v->bytes[TA_DIR_IN],
-			(v->flags >> TA_FF_TCP_SHIFT(TA_DIR_OUT)) & 0xff,
-			(v->flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff, v->icmp_errors);
-		if (v->icmp_errors) {
-			ta_addr_str(v->icmp_from, from, sizeof(from));
-			fprintf(fp->f, "\"icmp_last_type\":%u,\"icmp_last_code\":%u,\"icmp_from\":\"%s\",",
-				v->icmp_type, v->icmp_code, from);
-		} else {
-			fputs("\"icmp_last_type\":null,\"icmp_last_code\":null,\"icmp_from\":null,", fp->f);
-		}
-		fprintf(fp->f, "\"policy_drops\":%llu,\"generation\":%u}\n",
-			(unsigned long long)v->policy_drops, v->generation);
+		fputs("{\"type\":\"flow\",", fp->f);
+		ta_flow_json_fields(fp->f, NULL, k, v, fp->labels, TA_MAX_RULES, ta_now_ns(), NULL);
+		fputs("}\n", fp->f);
 		return 0;
 	}
 	fprintf(fp->f, "  %-5s %s:%u -> %s:%u  %-10s %-8s opened %-3s  pkts %llu out / %llu in  bytes %llu out / %llu in",
@@ -422,6 +407,8 @@ int do_replay(void *vcfg)
 	if (ta_dp_set_policy(&dp, &comp) || (nlocal && ta_dp_set_local(&dp, local, nlocal)))
 		goto out;
 	fp.pol = &pol;
+	for (size_t i = 0; i < pol.nrules && i < TA_MAX_RULES; i++)
+		fp.labels[i] = pol.rules[i].label;
 
 	for (;;) {
 		struct pcap_pkthdr *h;

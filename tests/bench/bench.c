@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Micro-benchmarks of the datapath under BPF_PROG_TEST_RUN, driven by
+ * tests/bench/bench.sh.  Every figure is the median over TRIALS runs with
+ * the min and max; test_run's own duration (ns per repeat, measured in the
+ * kernel around the program) is the unit.  Prints one JSON object per line.
+ *
+ *   ta_bench perpkt [--prog-id N --name NAME]   per-packet cost of each path
+ *   ta_bench newflow N                          flow creation rate, table of N
+ *   ta_bench events N                           events drained while flows are created
+ *   ta_bench scale                              policy size: compile+load, cost
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dp.h"
+#include "pkt.h"
+#include "policy.h"
+#include "empty.skel.h"
+#include "tokaudit.skel.h"
+
+#define TRIALS 7
+static unsigned long repeat = 1000000;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ns per packet: median, min, max over TRIALS runs of 'repeat' repeats */
+static int run_prog(int fd, const uint8_t *frame, int len, double out[3])
+{
+	double v[TRIALS];
+
+	for (int t = 0; t < TRIALS; t++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (uint32_t)len,
+			    .repeat = (int)repeat);
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+		v[t] = o.duration;
+	}
+	qsort(v, TRIALS, sizeof(v[0]), cmp_d);
+	out[0] = v[TRIALS / 2];
+	out[1] = v[0];
+	out[2] = v[TRIALS - 1];
+	return 0;
+}
+
+static void load_policy(struct ta_policy *pol, struct ta_compiled *c)
+{
+	if (ta_policy_builtin(pol) || ta_policy_compile(pol, c)) {
+		fprintf(stderr, "bench: the built-in policy does not compile\n");
+		exit(1);
+	}
+}
+
+struct path {
+	const char *name;
+	struct pk pk;
+	int warm; /* run once before timing (existing flow) */
+};
+
+#define O4(dst_, pr, dp, ...) PK(.family = 4, .src = "10.1.0.5", .dst = dst_, .proto = pr, .sport = 40000, .dport = dp, __VA_ARGS__)
+
+static const struct path paths[] = {
+	{ "not_in_policy_ipv4", O4("192.0.2.10", 17, 5000) },
+	{ "allowed_existing_flow", O4("70.42.47.70", 17, 50000, .payload = 100), 1 },
+	{ "unexpected_existing_flow", O4("70.42.47.70", 6, 22, .tcp_flags = 0x10), 1 },
+	{ "ipv6_not_in_policy", PK(.family = 6, .src = "fd00::5", .dst = "2001:db8::1", .proto = 17, .sport = 1, .dport = 2) },
+	{ "vlan_8021q_allowed", O4("70.42.47.71", 17, 50000, .vlans = 1), 1 },
+	{ "later_fragment_allowed", O4("70.42.47.72", 17, 50000, .frag = PK_LATER, .frag_id = 7), 0 },
+	{ "invalid_tcp_doff", O4("70.42.47.70", 6, 443, .doff = 4) },
+};
+
+static void perpkt(int ext_fd, const char *ext_name)
+{
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	struct ta_dp dp;
+	struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_OUT, .tc_dir_mode = TA_DM_OUT, .no_events = false };
+	struct empty *e = empty__open_and_load();
+	uint8_t frame[PK_MAX];
+	double r[3], floor_r[3];
+
+	load_policy(&pol, &comp);
+	if (!e || ta_dp_open(&dp, &o) || ta_dp_set_policy(&dp, &comp)) {
+		fprintf(stderr, "bench: cannot load the programs\n");
+		exit(1);
+	}
+	int xdp = bpf_program__fd(dp.skel->progs.tokaudit_xdp);
+	int len = pk_build(&paths[0].pk, frame);
+	run_prog(bpf_program__fd(e->progs.empty_xdp), frame, len, floor_r);
+	printf("{\"bench\":\"perpkt\",\"prog\":\"empty_xdp\",\"path\":\"floor\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f}\n",
+	       floor_r[0], floor_r[1], floor_r[2]);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		len = pk_build(&paths[i].pk, frame);
+		if (paths[i].warm || paths[i].pk.frag == PK_LATER) {
+			/* a first packet (or first fragment) makes the flow exist */
+			struct pk first = paths[i].pk;
+			uint8_t f2[PK_MAX];
+			uint32_t ret;
+			if (first.frag == PK_LATER)
+				first.frag = PK_FIRST;
+			int l2 = pk_build(&first, f2);
+			ta_dp_run_xdp(&dp, f2, (uint32_t)l2, &ret);
+		}
+		if (run_prog(xdp, frame, len, r)) {
+			fprintf(stderr, "bench: test run failed: %s\n", strerror(errno));
+			exit(1);
+		}
+		printf("{\"bench\":\"perpkt\",\"prog\":\"tokaudit_xdp\",\"path\":\"%s\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f,\"over_floor\":%.1f}\n",
+		       paths[i].name, r[0], r[1], r[2], r[0] - floor_r[0]);
+		if (ext_fd >= 0 && !run_prog(ext_fd, frame, len, r))
+			printf("{\"bench\":\"perpkt\",\"prog\":\"%s\",\"path\":\"%s\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f,\"over_floor\":%.1f}\n",
+			       ext_name, paths[i].name, r[0], r[1], r[2], r[0] - floor_r[0]);
+	}
+	/* new flow: distinct packets, one run each (test_run's own duration) */
+	double v[4096];
+	int n = 4096;
+	struct pk p = O4("70.42.47.80", 17, 50000);
+	for (int i = 0; i < n; i++) {
+		p.sport = (uint16_t)(1024 + i);
+		len = pk_build(&p, frame);
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
+		bpf_prog_test_run_opts(xdp, &to);
+		v[i] = to.duration;
+	}
+	qsort(v, n, sizeof(v[0]), cmp_d);
+	printf("{\"bench\":\"perpkt\",\"prog\":\"tokaudit_xdp\",\"path\":\"new_flow\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f,\"over_floor\":%.1f,\"note\":\"median of %d single runs\"}\n",
+	       v[n / 2], v[n / 10], v[n - n / 10], v[n / 2] - floor_r[0], n);
+	ta_dp_close(&dp);
+	empty__destroy(e);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+}
+
+/* Fill a table of n flows with distinct packets: creation rate, memory. */
+static void newflow(unsigned n)
+{
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	struct ta_dp dp;
+	struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_OUT, .flow_entries = n, .no_events = true };
+	uint8_t frame[PK_MAX];
+	struct pk p = O4("70.42.47.80", 17, 50000);
+	uint64_t cnt[TA_C_MAX];
+
+	load_policy(&pol, &comp);
+	if (ta_dp_open(&dp, &o) || ta_dp_set_policy(&dp, &comp))
+		exit(1);
+	int xdp = bpf_program__fd(dp.skel->progs.tokaudit_xdp);
+	double t0 = now_s(), ktime = 0;
+	for (unsigned i = 0; i < n; i++) {
+		p.sport = (uint16_t)(i & 0xffff);
+		p.dport = (uint16_t)(1025 + (i >> 16));
+		int len = pk_build(&p, frame);
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
+		bpf_prog_test_run_opts(xdp, &to);
+		ktime += to.duration;
+	}
+	double dt = now_s() - t0;
+	ta_dp_counters(&dp, cnt);
+	struct bpf_map_info info = { 0 };
+	uint32_t il = sizeof(info);
+	bpf_obj_get_info_by_fd(bpf_map__fd(dp.skel->maps.ta_flows), &info, &il);
+	/* memlock of the map as the kernel reports it (fdinfo) */
+	char path[64], line[256];
+	unsigned long long memlock = 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(dp.skel->maps.ta_flows));
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "memlock: %llu", &memlock);
+	if (f)
+		fclose(f);
+	printf("{\"bench\":\"newflow\",\"table\":%u,\"flows_created\":%llu,\"create_failed\":%llu,"
+	       "\"kernel_ns_per_new_flow\":%.1f,\"flows_per_s_with_syscalls\":%.0f,\"map_memlock\":%llu,"
+	       "\"bytes_per_flow\":%.1f,\"key_bytes\":%u,\"value_bytes\":%u}\n",
+	       n, (unsigned long long)cnt[TA_C_FLOW_NEW], (unsigned long long)cnt[TA_C_FLOW_FAIL], ktime / n, n / dt,
+	       memlock, (double)memlock / n, info.key_size, info.value_size);
+	ta_dp_close(&dp);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+}
+
+/* New flows as fast as test_run makes them, a reader draining the events. */
+static volatile int reader_stop;
+static unsigned long long got;
+static int on_ev(void *ctx, void *data, size_t size)
+{
+	got++;
+	return 0;
+}
+static void *reader(void *arg)
+{
+	struct ring_buffer *rb = arg;
+
+	while (!reader_stop)
+		ring_buffer__poll(rb, 10);
+	ring_buffer__consume(rb);
+	return NULL;
+}
+
+static void events(unsigned n)
+{
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	struct ta_dp dp;
+	struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_OUT, .flow_entries = n, .events_allowed = true };
+	uint8_t frame[PK_MAX];
+	struct pk p = O4("70.42.47.80", 17, 50000);
+	uint64_t cnt[TA_C_MAX];
+	pthread_t th;
+
+	load_policy(&pol, &comp);
+	if (ta_dp_open(&dp, &o) || ta_dp_set_policy(&dp, &comp))
+		exit(1);
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(dp.skel->maps.ta_events), on_ev, NULL, NULL);
+	pthread_create(&th, NULL, reader, rb);
+	int xdp = bpf_program__fd(dp.skel->progs.tokaudit_xdp);
+	double t0 = now_s();
+	for (unsigned i = 0; i < n; i++) {
+		p.sport = (uint16_t)(i & 0xffff);
+		p.dport = (uint16_t)(1025 + (i >> 16));
+		int len = pk_build(&p, frame);
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
+		bpf_prog_test_run_opts(xdp, &to);
+	}
+	double dt = now_s() - t0;
+	usleep(200000);
+	reader_stop = 1;
+	pthread_join(th, NULL);
+	ta_dp_counters(&dp, cnt);
+	printf("{\"bench\":\"events\",\"flows\":%u,\"events_sent\":%llu,\"events_drained\":%llu,\"events_lost\":%llu,"
+	       "\"events_per_s\":%.0f}\n",
+	       n, (unsigned long long)cnt[TA_C_EV_SENT], got,
+	       (unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP]), got / dt);
+	ring_buffer__free(rb);
+	ta_dp_close(&dp);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+}
+
+/* Policy scale: n prefixes; compile+load time and per-packet cost. */
+static void scale(void)
+{
+	static const unsigned sizes[] = { 10, 1000, 100000 };
+
+	for (size_t s = 0; s < 3; s++) {
+		unsigned n = sizes[s];
+		size_t cap = (size_t)n * 40 + 256, len = 0;
+		char *t = malloc(cap);
+		struct ta_policy pol;
+		struct ta_compiled comp;
+		struct ta_diags d;
+		struct ta_dp dp;
+		struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_OUT, .no_events = true };
+		uint8_t frame[PK_MAX];
+		double r[3];
+
+		len += (size_t)snprintf(t + len, cap - len, "rule many\n proto udp\n ports 1025-65535\n dir both\n");
+		for (unsigned i = 0; i < n; i++)
+			len += (size_t)snprintf(t + len, cap - len, " addr %u.%u.%u.0/24\n", 11 + i / 65536,
+						(i / 256) % 256, i % 256);
+		double t0 = now_s();
+		if (ta_policy_parse(t, len, "scale", &pol, &d) || ta_policy_compile(&pol, &comp))
+			exit(1);
+		double t1 = now_s();
+		if (ta_dp_open(&dp, &o))
+			exit(1);
+		double t2 = now_s();
+		ta_dp_set_policy(&dp, &comp);
+		double t3 = now_s();
+		struct pk in = O4("11.0.5.9", 17, 5000), out = O4("192.0.2.10", 17, 5000);
+		in.dst = n > 1000 ? "12.134.159.9" : "11.0.5.9"; /* inside the last prefixes */
+		int l = pk_build(&in, frame);
+		uint32_t ret;
+		ta_dp_run_xdp(&dp, frame, (uint32_t)l, &ret);
+		run_prog(bpf_program__fd(dp.skel->progs.tokaudit_xdp), frame, l, r);
+		double allowed = r[0];
+		l = pk_build(&out, frame);
+		run_prog(bpf_program__fd(dp.skel->progs.tokaudit_xdp), frame, l, r);
+		printf("{\"bench\":\"scale\",\"prefixes\":%u,\"parse_compile_s\":%.4f,\"load_s\":%.4f,\"install_s\":%.4f,"
+		       "\"ns_allowed_existing\":%.1f,\"ns_not_in_policy\":%.1f}\n",
+		       n, t1 - t0, t2 - t1, t3 - t2, allowed, r[0]);
+		ta_dp_close(&dp);
+		ta_compiled_free(&comp);
+		ta_policy_free(&pol);
+		free(t);
+	}
+}
+
+static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(quiet);
+	if (getenv("TA_BENCH_REPEAT"))
+		repeat = strtoul(getenv("TA_BENCH_REPEAT"), NULL, 0);
+	if (argc >= 2 && !strcmp(argv[1], "perpkt")) {
+		int fd = -1;
+		const char *name = "external";
+		for (int i = 2; i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "--prog-id"))
+				fd = bpf_prog_get_fd_by_id((uint32_t)atoi(argv[i + 1]));
+			else if (!strcmp(argv[i], "--name"))
+				name = argv[i + 1];
+		}
+		perpkt(fd, name);
+	} else if (argc >= 3 && !strcmp(argv[1], "newflow")) {
+		newflow((unsigned)atoi(argv[2]));
+	} else if (argc >= 3 && !strcmp(argv[1], "events")) {
+		events((unsigned)atoi(argv[2]));
+	} else if (argc >= 2 && !strcmp(argv[1], "scale")) {
+		scale();
+	} else {
+		fprintf(stderr, "usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events N | scale\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# make bench (root): every benchmark in one go, on this machine.
+# Writes build/bench/results.json (one object per line) and results.md.
+# Throughput runs in two network namespaces joined by a veth pair made here
+# and removed on every exit path; nothing else is touched.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$top/build/bench
+TA=$top/build/tokaudit
+TB=$B/ta_bench
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+mkdir -p "$B"
+J=$B/results.json
+: > "$J"
+N=tb$$
+GEN=$N-gen SINK=$N-sink
+export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-bench$$
+cleanup() {
+	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$SINK "$TA" detach -i v1 >/dev/null 2>&1
+	nsenter --net=/run/netns/$SINK xdp-filter unload v1 >/dev/null 2>&1
+	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "${made[@]}"
+}
+trap cleanup EXIT INT TERM
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+# iproute2 and libxdp leave directories in bpffs: remove the ones we cause
+made=()
+for d in /sys/fs/bpf/ip /sys/fs/bpf/tc /sys/fs/bpf/xdp; do [ -e "$d" ] || made+=("$d"); done
+say() { echo "bench: $*" >&2; }
+
+# ---- 1. per-packet cost (BPF_PROG_TEST_RUN), with xdp-filter beside it ----
+ip netns add $GEN; ip netns add $SINK
+ip -n $GEN link add v0 type veth peer name v1 netns $SINK
+ip -n $GEN addr add 10.1.0.5/24 dev v0; ip -n $SINK addr add 10.1.0.1/24 dev v1
+ip -n $GEN link set v0 up; ip -n $SINK link set v1 up; ip -n $GEN link set lo up; ip -n $SINK link set lo up
+for ns in $GEN $SINK; do ip netns exec $ns ethtool -K $([ $ns = $GEN ] && echo v0 || echo v1) rx off tx off rxvlan off txvlan off >/dev/null 2>&1; done
+# the sink forwards what it receives into a dummy interface, as a gateway
+# would: packets are passed on, not dropped (which drop tracing would see)
+ip -n $SINK link add d0 type dummy; ip -n $SINK link set d0 up
+ip netns exec $SINK sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.v1.rp_filter=0
+ip -n $SINK route add 70.42.47.0/24 dev d0; ip -n $SINK route add 192.0.2.0/24 dev d0
+sink() { nsenter --net=/run/netns/$SINK "$@"; }
+
+say "xdp-filter with the policy's addresses and ports"
+xf_id=
+if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
+	python3 - <<'PY' > "$B/xf.list"
+import ipaddress
+for n in ("70.42.47.64/26", "72.5.167.128/26", "212.118.226.32/27", "216.151.209.20/32", "216.151.209.15/32"):
+    for a in ipaddress.ip_network(n):
+        print(a)
+PY
+	while read -r a; do sink xdp-filter ip "$a" >/dev/null 2>&1; done < "$B/xf.list"
+	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port "$p" >/dev/null 2>&1; done
+	xf_id=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
+fi
+say "per-packet cost"
+if [ -n "$xf_id" ]; then
+	"$TB" perpkt --prog-id "$xf_id" --name xdp-filter >> "$J"
+else
+	say "xdp-filter did not load here: measured without it"
+	"$TB" perpkt >> "$J"
+fi
+sink xdp-filter unload v1 >/dev/null 2>&1
+
+# ---- 2. throughput on the veth pair (trafgen), half policy traffic ----
+mac=$(sink cat /sys/class/net/v1/address 2>/dev/null || ip -n $SINK -j link show v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
+cat > "$B/trafgen.cfg" <<EOF
+{ eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=70.42.47.70, ttl=64), udp(sport=40000, dport=50000), fill(0x41, 18) }
+{ eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=192.0.2.10, ttl=64), udp(sport=40001, dport=5000), fill(0x42, 18) }
+EOF
+rx() { ip -n $SINK -s -j link show v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+pps_once() { # seconds
+	ip netns exec $GEN trafgen --dev v0 --conf "$B/trafgen.cfg" --cpus 1 >/dev/null 2>&1 &
+	local tg=$!
+	sleep 1
+	local a; a=$(rx); sleep "$1"; local b; b=$(rx)
+	# trafgen's worker processes stop on SIGINT, like on Ctrl-C
+	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
+	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	wait $tg 2>/dev/null
+	echo $(( (b - a) / $1 ))
+}
+measure() { # name
+	local v=() i
+	for i in 1 2 3 4 5; do v+=("$(pps_once 2)"); done
+	printf '%s\n' "${v[@]}" | python3 -c "
+import json, sys, statistics
+v = sorted(int(x) for x in sys.stdin)
+print(json.dumps({'bench': 'throughput', 'config': '$1', 'pps': statistics.median(v), 'min': v[0], 'max': v[-1], 'trials': len(v)}))" >> "$J"
+	say "throughput $1: $(tail -1 "$J")"
+}
+measure none
+sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null && { measure empty_xdp; sink ip link set dev v1 xdpdrv off; }
+sink "$TA" attach -i v1 >/dev/null && { measure tokaudit_audit; sink "$TA" detach -i v1 >/dev/null; }
+sink "$TA" attach -i v1 --enforce >/dev/null && { measure tokaudit_enforce; sink "$TA" detach -i v1 >/dev/null; }
+if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
+	while read -r a; do sink xdp-filter ip "$a" >/dev/null 2>&1; done < "$B/xf.list"
+	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port "$p" >/dev/null 2>&1; done
+	measure xdp-filter
+	sink xdp-filter unload v1 >/dev/null 2>&1
+fi
+sink nft -f - <<'EOF'
+table inet tabench {
+	set blocks { type ipv4_addr; flags interval; elements = { 70.42.47.64/26, 72.5.167.128/26, 212.118.226.32/27, 216.151.209.15, 216.151.209.20 } }
+	chain pre {
+		type filter hook prerouting priority 0; policy accept;
+		ip daddr @blocks udp dport 1025-65535 counter
+		ip daddr @blocks tcp dport { 80, 443, 3478, 5560 } counter
+		ip daddr @blocks counter
+	}
+}
+EOF
+measure nftables_counters
+sink nft delete table inet tabench
+
+# ---- 3. events and flows ----
+say "flow table at 1M entries"
+"$TB" newflow 1048576 >> "$J"
+say "events drained while new flows arrive"
+"$TB" events 200000 >> "$J"
+
+# ---- 4. policy scale ----
+say "policy scale"
+"$TB" scale >> "$J"
+
+# ---- 5. replay speed: 1M frames, beside tshark ----
+say "replay of 1M frames"
+python3 - "$B/replay1m.pcap" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "wb")
+f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+def frame(dst, sport, dport):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + 18, 1, 0, 64, 17, 0, bytes([10, 1, 0, 5]), bytes(dst))
+    return b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + struct.pack("!HHHH", sport, dport, 26, 0) + b"x" * 18
+frames = [frame([70, 42, 47, 70], 40000 + i, 50000) for i in range(500)] + [frame([192, 0, 2, 10], 40000 + i, 5000) for i in range(500)]
+rec = [struct.pack("<IIII", 1700000000, 0, len(x), len(x)) + x for x in frames]
+for i in range(1000):
+    f.write(b"".join(rec))
+PY
+t0=$(date +%s.%N); "$TA" replay --json "$B/replay1m.pcap" > "$B/replay.out"; t1=$(date +%s.%N)
+t2=$(date +%s.%N); tshark -r "$B/replay1m.pcap" -Y 'ip.dst == 70.42.47.64/26 && udp.dstport >= 1025' 2>/dev/null | wc -l > "$B/tshark.out"; t3=$(date +%s.%N)
+python3 - "$t0" "$t1" "$t2" "$t3" "$B/replay.out" "$B/tshark.out" >> "$J" <<'PY'
+import json, sys
+t0, t1, t2, t3 = map(float, sys.argv[1:5])
+s = [json.loads(l) for l in open(sys.argv[5]) if '"summary"' in l][0]
+m = int(open(sys.argv[6]).read())
+print(json.dumps({"bench": "replay", "frames": s["frames"], "seconds": round(t1 - t0, 3), "frames_per_s": round(s["frames"] / (t1 - t0)),
+                  "allowed": s["verdicts"]["allowed"]["packets"], "tshark_seconds": round(t3 - t2, 3),
+                  "tshark_frames_per_s": round(s["frames"] / (t3 - t2)), "tshark_matches": m}))
+PY
+
+python3 "$top/tests/bench/report.py" "$J" > "$B/results.md"
+cat "$B/results.md"
