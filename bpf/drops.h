@@ -42,11 +42,14 @@ static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir,
 	ta_count(TA_C_EV_SENT);
 }
 
-static __always_inline int ta_on_drop(struct sk_buff *skb, __u64 loc, __u32 reason)
+/*
+ * The skb's fields come from the caller: read directly through BTF in the
+ * tp_btf program (plain loads, no helper calls), through CO-RE helpers in
+ * the classic tracepoint.  ino: network namespace of the skb (0: unknown).
+ */
+static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, __u16 nh, __u16 th, __u32 ino,
+				      __u32 wire, __u64 loc, __u32 reason)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
 	struct ta_tuple t = {};
 	struct ta_flow_key k = {};
 	struct ta_flow_val *f = NULL;
@@ -56,25 +59,18 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, __u64 loc, __u32 reas
 	int i;
 
 	/* drops in other network namespaces are not this gateway's */
-	if (audited_netns) {
-		struct net_device *dev = BPF_CORE_READ(skb, dev);
-		__u32 ino = 0;
-
-		if (dev)
-			ino = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-		else if (BPF_CORE_READ(skb, sk))
-			ino = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
-		if (ino && ino != audited_netns)
-			return 0;
-	}
+	if (audited_netns && ino && ino != audited_netns)
+		return 0;
 	if (!head || nh == (__u16)~0U)
 		return 0;
-	if (bpf_probe_read_kernel(&first, 1, head + nh))
-		return 0;
-	if ((first >> 4) == 4) {
-		struct iphdr ip;
+	struct iphdr ip;
 
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.ihl < 5)
+	/* one read for IPv4; IPv6 reads its longer header again */
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+		return 0;
+	first = ((__u8 *)&ip)[0];
+	if ((first >> 4) == 4) {
+		if (ip.ihl < 5)
 			return 0;
 		t.family = 4;
 		t.proto = ip.protocol;
@@ -157,7 +153,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, __u64 loc, __u32 reas
 	f->last_drop_dir = dir;
 	if (cfg_capture && ta_capture_allowed(f)) {
 		struct ta_capture *c = bpf_ringbuf_reserve(&ta_events, sizeof(*c), 0);
-		__u32 wire = BPF_CORE_READ(skb, len), n;
+		__u32 n;
 
 		if (!c) {
 			ta_count(TA_C_CAP_LOST);
@@ -204,19 +200,35 @@ event:
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tokaudit_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	return ta_on_drop(skb, (__u64)location, (__u32)reason);
+	struct net_device *dev = skb->dev;
+	struct sock *sk = skb->sk;
+	__u32 ino = 0;
+
+	if (dev)
+		ino = dev->nd_net.net->ns.inum;
+	else if (sk)
+		ino = sk->__sk_common.skc_net.net->ns.inum;
+	return ta_on_drop(skb, skb->head, skb->network_header, skb->transport_header, ino, skb->len,
+			  (__u64)location, (__u32)reason);
 }
 
 /* Kernels without BTF for tp_btf: the classic tracepoint; reason only where it exists. */
 SEC("tracepoint/skb/kfree_skb")
 int tokaudit_kfree_skb_tp(struct trace_event_raw_kfree_skb *ctx)
 {
-	__u32 reason = 0;
+	struct sk_buff *skb = (struct sk_buff *)BPF_CORE_READ(ctx, skbaddr);
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	__u32 reason = 0, ino = 0;
 
 	if (bpf_core_field_exists(ctx->reason))
 		reason = BPF_CORE_READ(ctx, reason);
-	return ta_on_drop((struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), (__u64)BPF_CORE_READ(ctx, location),
-			  reason);
+	if (dev)
+		ino = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	else if (BPF_CORE_READ(skb, sk))
+		ino = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+	return ta_on_drop(skb, BPF_CORE_READ(skb, head), BPF_CORE_READ(skb, network_header),
+			  BPF_CORE_READ(skb, transport_header), ino, BPF_CORE_READ(skb, len),
+			  (__u64)BPF_CORE_READ(ctx, location), reason);
 }
 
 #endif

@@ -12,6 +12,7 @@ pkgs=(
 	libcmocka-dev                       # unit test runner
 	python3                             # capture generator in tests/
 	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability
+	util-linux procps                   # nsenter, setpriv, mountpoint, pgrep
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks
 	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
 	valgrind                            # leak checks in tests

@@ -19,7 +19,7 @@ cleanup() {
 	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
 	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$SINK "$TA" detach -i v1 >/dev/null 2>&1
 	nsenter --net=/run/netns/$SINK xdp-filter unload v1 >/dev/null 2>&1
-	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null
+	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null; ip netns del $N-far 2>/dev/null
 	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "${made[@]}"
 }
 trap cleanup EXIT INT TERM
@@ -35,11 +35,15 @@ ip -n $GEN link add v0 type veth peer name v1 netns $SINK
 ip -n $GEN addr add 10.1.0.5/24 dev v0; ip -n $SINK addr add 10.1.0.1/24 dev v1
 ip -n $GEN link set v0 up; ip -n $SINK link set v1 up; ip -n $GEN link set lo up; ip -n $SINK link set lo up
 for ns in $GEN $SINK; do ip netns exec $ns ethtool -K $([ $ns = $GEN ] && echo v0 || echo v1) rx off tx off rxvlan off txvlan off >/dev/null 2>&1; done
-# the sink forwards what it receives into a dummy interface, as a gateway
-# would: packets are passed on, not dropped (which drop tracing would see)
-ip -n $SINK link add d0 type dummy; ip -n $SINK link set d0 up
-ip netns exec $SINK sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.v1.rp_filter=0
-ip -n $SINK route add 70.42.47.0/24 dev d0; ip -n $SINK route add 192.0.2.0/24 dev d0
+# the sink forwards what it receives to a third namespace, as a gateway
+# would: packets are passed on, not dropped in the audited namespace
+FAR=$N-far
+ip netns add $FAR
+ip -n $SINK link add v2 type veth peer name v3 netns $FAR
+ip -n $SINK addr add 10.2.0.1/24 dev v2; ip -n $FAR addr add 10.2.0.2/24 dev v3
+ip -n $SINK link set v2 up; ip -n $FAR link set v3 up; ip -n $FAR link set lo up
+ip netns exec $SINK sysctl -qw net.ipv4.ip_forward=1
+ip -n $SINK route add 70.42.47.0/24 via 10.2.0.2; ip -n $SINK route add 192.0.2.0/24 via 10.2.0.2
 sink() { nsenter --net=/run/netns/$SINK "$@"; }
 
 say "xdp-filter with the policy's addresses and ports"
@@ -51,8 +55,8 @@ for n in ("70.42.47.64/26", "72.5.167.128/26", "212.118.226.32/27", "216.151.209
     for a in ipaddress.ip_network(n):
         print(a)
 PY
-	while read -r a; do sink xdp-filter ip "$a" >/dev/null 2>&1; done < "$B/xf.list"
-	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port "$p" >/dev/null 2>&1; done
+	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
+	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
 	xf_id=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
 fi
 say "per-packet cost"
@@ -96,8 +100,8 @@ sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null 
 sink "$TA" attach -i v1 >/dev/null && { measure tokaudit_audit; sink "$TA" detach -i v1 >/dev/null; }
 sink "$TA" attach -i v1 --enforce >/dev/null && { measure tokaudit_enforce; sink "$TA" detach -i v1 >/dev/null; }
 if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
-	while read -r a; do sink xdp-filter ip "$a" >/dev/null 2>&1; done < "$B/xf.list"
-	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port "$p" >/dev/null 2>&1; done
+	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
+	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
 	measure xdp-filter
 	sink xdp-filter unload v1 >/dev/null 2>&1
 fi

@@ -42,7 +42,8 @@ if pp:
     p(f"* Target not-in-policy ≤ floor + 60 ns: {nip['over_floor']:.0f} ns over the floor, {verdict(nip['over_floor'] <= 60)}.")
     p(f"* Target allowed on an existing flow ≤ 150 ns: {alw['ns']:.0f} ns, {verdict(alw['ns'] <= 150)}.")
     p("* xdp-filter (Debian xdp-tools, behind libxdp's dispatcher) holds the policy's 162 addresses and its TCP ports plus three UDP "
-      "ports (a port bitmap; the cost does not depend on how many bits are set). It keeps no flow state.")
+      "ports (a port bitmap; the cost does not depend on how many bits are set), as source-side entries so that it looks every "
+      "packet up and passes it, as tokaudit does in audit mode (xdp-filter drops what it matches). It keeps no flow state.")
     p("* `new_flow` is the median of 4 096 single runs (each creates an LRU entry and a ring-buffer event); single runs include "
       "test_run's own per-run overhead, so it reads higher than a repeated path.\n")
 
@@ -51,7 +52,7 @@ if tp:
     base = {r["config"]: r for r in tp}
     empty = base.get("empty_xdp", base.get("none"))
     p("## 2. Throughput on a veth pair (trafgen, 1 core, half the packets to a media address)\n")
-    p("The receiving namespace forwards every packet into a dummy interface, as a gateway forwards; "
+    p("The receiving namespace forwards every packet to a third namespace, as a gateway forwards; "
       "packets/s counted on the receiving veth.\n")
     p("| configuration | packets/s received (min–max) | vs the empty XDP program |")
     p("|--|--|--|")
