@@ -5,23 +5,9 @@
 # on the gateway's inside interface must say, per flow, what happened.
 set -u
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/.." && pwd)
 need_root "drop forensics lab tests" || exit 0
-P=tf$$
-C=$P-client G=$P-gw I=$P-inet
-tmp=$(mktemp -d /tmp/tokaudit-forensics.$$.XXXX)
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-ftest$$
-cleanup() {
-	[ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null
-	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$G "$TA" detach -i gwin >/dev/null 2>&1
-	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
-}
-trap cleanup EXIT INT TERM
-"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
-peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
-ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
+lab_cleanup_extra() { [ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null; }
+lab_start tf || exit 0
 ip netns exec "$G" nft -f - <<'EOF' || bad "nftables rules"
 table inet blk {
 	chain filter_fwd {
@@ -115,7 +101,6 @@ expect_rc "--pcap to an unwritable place" 1 ip netns exec "$G" "$TA" run -i gwin
 expect_in "--pcap error named" "--pcap /nonexistent/dir/x.pcap" "$ERR"
 
 # the same diagnosis from pinned mode: tokaudit why
-gw() { nsenter --net=/run/netns/$G "$@"; }
 expect_rc "attach (inside)" 0 gw "$TA" attach -i gwin --side inside
 drive
 expect_rc "why" 0 gw "$TA" why

@@ -25,3 +25,39 @@ expect_rc() {
 expect_in() {
 	if grep -qF -- "$2" <<<"$3"; then ok "$1"; else bad "$1: '$2' not in: $(head -c 300 <<<"$3")"; fi
 }
+
+# lab_start TAG: a lab (scripts/lab.sh) named TAG$$, its servers running, a
+# temporary directory in $tmp and a pin root of its own; all of it removed
+# on every exit path (a suite's own lab_cleanup_extra runs first if defined).
+# Sets P C G I tmp TOKAUDIT_PIN_ROOT. Returns 1 if the lab did not come up.
+LAB_ADDRS="70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10"
+lab_start() {
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	P=$1$$
+	C=$P-client G=$P-gw I=$P-inet
+	tmp=$(mktemp -d "/tmp/tokaudit-$1.$$.XXXX")
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-$P
+	trap lab_cleanup EXIT INT TERM
+	"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; return 1; }
+	# shellcheck disable=SC2086
+	ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve $LAB_ADDRS >/dev/null 2>&1 &
+	sleep 0.3
+}
+lab_cleanup() {
+	declare -F lab_cleanup_extra >/dev/null && lab_cleanup_extra
+	if [ -d "$TOKAUDIT_PIN_ROOT" ]; then
+		for d in "$TOKAUDIT_PIN_ROOT"/*; do
+			[ -d "$d" ] && nsenter --net=/run/netns/$G "$TA" detach -i "$(basename "$d")" >/dev/null 2>&1
+		done
+	fi
+	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
+}
+# peer NS ARGS...: tests/lab_peer.py in a namespace
+peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
+# gw/cl CMD...: in the gateway's / client's network namespace, with the
+# machine's mount namespace (so pins live in its bpffs, as on a real gateway)
+gw() { nsenter --net=/run/netns/$G "$@"; }
+cl() { nsenter --net=/run/netns/$C "$@"; }
+jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }

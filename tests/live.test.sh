@@ -5,21 +5,10 @@
 # gateway namespace).  Everything it makes is removed on every exit path.
 set -u
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/.." && pwd)
 need_root "live lab tests" || exit 0
-P=ta$$
-C=$P-client G=$P-gw I=$P-inet
-tmp=$(mktemp -d /tmp/tokaudit-live.$$.XXXX)
-cleanup() {
-	[ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null
-	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
+lab_cleanup_extra() { [ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null; }
+lab_start ta || exit 0
 ok "lab up"
-peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
-ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
 
 # nftables in the gateway: the built-in policy's rules as counters
 nft_setup() {
@@ -70,7 +59,6 @@ stop_run() {
 	TAPID=
 }
 report() { grep '"event":"report"' "$1"; }
-jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }
 
 # ---------- audit: counts per rule against the generator and nftables ----------
 nft_setup || { bad "nftables setup"; exit 0; }

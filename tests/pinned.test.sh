@@ -4,27 +4,8 @@
 # lock, and the error cases.  Pins go under a root unique to this run.
 set -u
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/.." && pwd)
 need_root "pinned-mode lab tests" || exit 0
-P=tp$$
-C=$P-client G=$P-gw I=$P-inet
-tmp=$(mktemp -d /tmp/tokaudit-pin.$$.XXXX)
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-test$$
-cleanup() {
-	# detach whatever is left, then the lab and the pin root
-	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$G "$TA" detach -i gwout,gwin >/dev/null 2>&1
-	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
-}
-trap cleanup EXIT INT TERM
-"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
-peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
-# in the gateway's network namespace but the root mount namespace, so the
-# pins live in the machine's bpffs as they would on a real gateway
-gw() { nsenter --net=/run/netns/$G "$@"; }
-ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
-jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }
+lab_start tp || exit 0
 # name of the XDP program on gwout, and how many there are
 xdp_names() {
 	for id in $(gw bpftool net show dev gwout | sed -n 's/.*\(driver\|generic\) id \([0-9]*\).*/\2/p'); do

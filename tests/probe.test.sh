@@ -5,21 +5,8 @@
 # tokaudit attached on the gateway explains the failures.
 set -u
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/.." && pwd)
 need_root "probe lab tests" || exit 0
-P=tq$$
-C=$P-client G=$P-gw I=$P-inet
-tmp=$(mktemp -d /tmp/tokaudit-probe.$$.XXXX)
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-qtest$$
-cleanup() {
-	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$G "$TA" detach -i gwin >/dev/null 2>&1
-	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
-}
-trap cleanup EXIT INT TERM
-"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; exit 0; }
-ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
+lab_start tq || exit 0
 ip netns exec "$G" nft -f - <<'EOF' || bad "nftables rules"
 table inet blk {
 	chain filter_fwd {
@@ -57,9 +44,6 @@ cat > "$tmp/hosts" <<'EOF'
 216.151.209.20 hlg.lab.test
 EOF
 sleep 0.5
-# in the client's network namespace, with the machine's bpffs (to see the pins)
-cl() { nsenter --net=/run/netns/$C "$@"; }
-gw() { nsenter --net=/run/netns/$G "$@"; }
 expect_rc "attach on the gateway's inside interface" 0 gw "$TA" attach -i gwin --side inside
 
 expect_rc "probe exits 0" 0 cl "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --timeout 1 --udp-ports 1025,50000,40000 --json --save "$tmp/run.json"
