@@ -292,7 +292,7 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 	struct ta_flow_key k = {};
 	struct ta_flow_val *f;
 	__u16 rport = dir == TA_DIR_OUT ? t->dport : t->sport;
-	__u64 m, now = bpf_ktime_get_ns();
+	__u64 m, now = bpf_ktime_get_coarse_ns();
 	__u32 old;
 	int created = 0;
 
@@ -367,7 +367,7 @@ static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qd
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
 		__builtin_memcpy(f->icmp_from, p->t.src, 16);
-		f->last_ns = bpf_ktime_get_ns();
+		f->last_ns = bpf_ktime_get_coarse_ns();
 		r->flow = f;
 		if ((fl & TA_FF_UNEXPECTED) || !(fl & TA_FF_ALLOWED)) {
 			r->verdict = TA_V_UNEXPECTED;
@@ -420,7 +420,7 @@ static __always_inline void ta_classify_later_frag(const struct ta_tuple *t, __u
 			ta_flow_key_of(&k, &ft, dir, ifindex);
 			r->flow = bpf_map_lookup_elem(&ta_flows, &k);
 			if (r->flow)
-				ta_flow_account(r->flow, dir, len, bpf_ktime_get_ns());
+				ta_flow_account(r->flow, dir, len, bpf_ktime_get_coarse_ns());
 		}
 		return;
 	}

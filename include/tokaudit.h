@@ -154,7 +154,7 @@ struct ta_flow_key {
 struct ta_flow_val {
 	__u64 packets[TA_DIR_MAX]; /* indexed by enum ta_dir */
 	__u64 bytes[TA_DIR_MAX];
-	__u64 first_ns;            /* bpf_ktime_get_ns() */
+	__u64 first_ns;            /* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC, a few ms */
 	__u64 last_ns;
 	__u32 rule;                /* first rule that allowed a packet, or TA_NO_RULE */
 	__u32 generation;          /* policy generation when the flow was created */

@@ -313,20 +313,55 @@ int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])
 	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_counters), TA_C_MAX, sizeof(*out), out);
 }
 
+/* Walk the flow table in batches (one syscall per 4096 flows); kernels
+ * without batch operations on LRU hashes fall back to key by key. */
 int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
 {
+	enum { CHUNK = 4096 };
 	int fd = bpf_map__fd(dp->skel->maps.ta_flows);
-	struct ta_flow_key k, next;
-	struct ta_flow_val v;
-	void *prev = NULL;
+	struct ta_flow_key *keys = malloc(CHUNK * sizeof(*keys));
+	struct ta_flow_val *vals = malloc(CHUNK * sizeof(*vals));
+	uint64_t batch = 0;
+	void *in = NULL;
+	int stop = 0, err;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			continue; /* evicted meanwhile */
-		if (cb(&k, &v, arg))
-			return 1;
+	if (!keys || !vals)
+		goto slow;
+	for (;;) {
+		uint32_t count = CHUNK;
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		err = bpf_map_lookup_batch(fd, in, &batch, keys, vals, &count, &o);
+		if (err && errno != ENOENT) {
+			if (!in && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP))
+				goto slow;
+			break;
+		}
+		for (uint32_t i = 0; i < count && !stop; i++)
+			stop = cb(&keys[i], &vals[i], arg);
+		if (err || stop) /* ENOENT: that was the last batch */
+			break;
+		in = &batch;
+	}
+	free(keys);
+	free(vals);
+	return stop;
+slow:
+	free(keys);
+	free(vals);
+	{
+		struct ta_flow_key k, next;
+		struct ta_flow_val v;
+		void *prev = NULL;
+
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v))
+				continue; /* evicted meanwhile */
+			if (cb(&k, &v, arg))
+				return 1;
+		}
 	}
 	return 0;
 }

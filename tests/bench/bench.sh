@@ -20,7 +20,7 @@ cleanup() {
 	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$SINK "$TA" detach -i v1 >/dev/null 2>&1
 	nsenter --net=/run/netns/$SINK xdp-filter unload v1 >/dev/null 2>&1
 	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null; ip netns del $N-far 2>/dev/null
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "${made[@]}"
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "${made[@]}"
 }
 trap cleanup EXIT INT TERM
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
@@ -69,6 +69,8 @@ fi
 sink xdp-filter unload v1 >/dev/null 2>&1
 
 # ---- 2. throughput on the veth pair (trafgen), half policy traffic ----
+# The receiving interface faces the protected network (--side inside): the
+# packets from 10.1.0.5 go out, so the half to 70.42.47.70 is media traffic.
 mac=$(sink cat /sys/class/net/v1/address 2>/dev/null || ip -n $SINK -j link show v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
 cat > "$B/trafgen.cfg" <<EOF
 { eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=70.42.47.70, ttl=64), udp(sport=40000, dport=50000), fill(0x41, 18) }
@@ -97,8 +99,8 @@ print(json.dumps({'bench': 'throughput', 'config': '$1', 'pps': statistics.media
 }
 measure none
 sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null && { measure empty_xdp; sink ip link set dev v1 xdpdrv off; }
-sink "$TA" attach -i v1 >/dev/null && { measure tokaudit_audit; sink "$TA" detach -i v1 >/dev/null; }
-sink "$TA" attach -i v1 --enforce >/dev/null && { measure tokaudit_enforce; sink "$TA" detach -i v1 >/dev/null; }
+sink "$TA" attach -i v1 --side inside >/dev/null && { measure tokaudit_audit; sink "$TA" detach -i v1 >/dev/null; }
+sink "$TA" attach -i v1 --side inside --enforce >/dev/null && { measure tokaudit_enforce; sink "$TA" detach -i v1 >/dev/null; }
 if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
 	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
 	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
@@ -122,6 +124,21 @@ sink nft delete table inet tabench
 # ---- 3. events and flows ----
 say "flow table at 1M entries"
 "$TB" newflow 1048576 >> "$J"
+say "tokaudit run's resident memory with 1M flows"
+# nsenter execs tokaudit: $! is its PID (a shell function would put a subshell between)
+nsenter --net=/run/netns/$SINK "$TA" run -i v1 --side inside --flows 1048576 --json --interval 1 --duration 60 > "$B/rss.jsonl" 2>"$B/rss.err" &
+runpid=$!
+sleep 2
+cat > "$B/trafgen-flows.cfg" <<EOF
+{ eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=70.42.47.70, ttl=64), udp(sport=drnd(1024, 65535), dport=drnd(1025, 1056)), fill(0x41, 18) }
+EOF
+ip netns exec $GEN trafgen --dev v0 --conf "$B/trafgen-flows.cfg" --cpus 1 -n 3000000 >/dev/null 2>&1
+sleep 3
+rss=$(awk '/VmRSS/ {print $2}' /proc/$runpid/status 2>/dev/null)
+kill -TERM $runpid 2>/dev/null; wait $runpid 2>/dev/null
+flows=$(grep '"event":"report"' "$B/rss.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["counters"]["flows_created"])' 2>/dev/null)
+echo "{\"bench\": \"rss\", \"flow_table\": 1048576, \"packets\": 3000000, \"flows\": ${flows:-0}, \"vmrss_kib\": ${rss:-0}}" >> "$J"
+rm -f "$B/rss.jsonl"
 say "events drained while new flows arrive"
 "$TB" events 200000 >> "$J"
 

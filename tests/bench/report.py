@@ -74,6 +74,11 @@ if nf or ev:
           f"including one test_run syscall each.")
         p(f"* Kernel memory of the flow table: {r['map_memlock']:,} bytes, {r['bytes_per_flow']:.0f} bytes per flow "
           f"(key {r['key_bytes']} B, value {r['value_bytes']} B, plus the LRU hash's element overhead; preallocated).")
+    for r in by("rss"):
+        p(f"* `tokaudit run` with a {r['flow_table']:,}-entry flow table after {r['packets']:,} packets with random UDP ports "
+          f"to a media address ({r['flows']:,} flows created; the table keeps the most recent 1 M): resident memory "
+          f"{r['vmrss_kib'] / 1024:,.0f} MiB "
+          f"(userspace tracks every flow for its opened/updated/closed events).")
     for r in ev:
         p(f"* Events: {r['events_drained']:,} of {r['events_sent']:,} new-flow events drained by one reader thread while "
           f"{r['flows']:,} flows were created as fast as test_run could ({r['events_per_s']:,.0f} events/s), "
