@@ -176,6 +176,17 @@ wait $first
 # nothing left behind by run
 left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
 [ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$G" bpftool net show)"
+# a run killed with SIGKILL: its XDP link goes with it, its tc filters stay
+# until detach removes them
+ip netns exec "$G" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
+k=$!
+for _ in $(seq 50); do grep -q started "$tmp/killed.jsonl" 2>/dev/null && break; sleep 0.1; done
+kill -KILL $k; wait $k 2>/dev/null
+ip netns exec "$G" bpftool net show dev gwout | grep -q 'driver id\|generic id' && bad "XDP left after SIGKILL" || ok "SIGKILL: the XDP link went with the process"
+ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit_tc && ok "SIGKILL: tc filter left, as documented" || bad "no tc filter after SIGKILL?"
+expect_rc "detach removes a killed run's tc filters" 0 gw "$TA" detach -i gwout
+expect_in "detach says what it removed" "removed tc filters a killed 'tokaudit run' left" "$OUT"
+ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit && bad "filters left after detach" || ok "nothing left after detach"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	expect_rc "run without privileges" 1 ip netns exec "$G" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" run -i gwout --duration 1
 	expect_in "privilege problem named" "run as root" "$ERR"

@@ -387,6 +387,15 @@ static int detach_one(const char *ifname)
 
 	pin_dir(dir, sizeof(dir), ifname);
 	if (!pinned(dir)) {
+		/* no pins, but maybe tc filters of ours left by a killed 'run' */
+		unsigned ix = if_nametoindex(ifname);
+		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = (int)ix, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
+		if (ix && bpf_tc_query(&h, &q) == 0) {
+			ta_tc_detach_ours((int)ix);
+			printf("%s: no pins; removed tc filters a killed 'tokaudit run' left\n", ifname);
+			return 0;
+		}
 		ta_err("tokaudit is not attached on %s", ifname);
 		return -ENOENT;
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -177,6 +178,17 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	struct ta_lpm_key k, next;
 	int err;
 
+	/* 0. packets that read the generation before the last switch may still
+	 * be using the slot about to be rewritten: programs run for
+	 * microseconds, so 10 ms after that switch none is left */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (dp->switched_ns && now - dp->switched_ns < 10000000ull) {
+		struct timespec w = { 0, (long)(10000000ull - (now - dp->switched_ns)) };
+		nanosleep(&w, NULL);
+	}
+
 	/* 1. the new generation's slot: remove what an older policy left there */
 	size_t nstale = 0, cap = 0;
 	struct ta_lpm_key *stale = NULL;
@@ -218,7 +230,9 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	dp->skel->bss->active_gen = gen;
 	__sync_synchronize();
 	dp->generation = gen;
-	/* 3. the old slot stays until the next change: packets in flight may use it */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dp->switched_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	/* 3. the old slot stays until the next change (see 0) */
 	(void)old;
 	return 0;
 }

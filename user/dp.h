@@ -32,6 +32,7 @@ struct ta_dp {
 	uint64_t *ports;        /* mmapped ta_ports */
 	size_t ports_len;
 	uint32_t generation;    /* policy generation in force */
+	uint64_t switched_ns;   /* CLOCK_MONOTONIC of the last policy switch */
 };
 
 /* Open, configure and load.  Returns 0 or -errno after printing one line. */
