@@ -159,6 +159,16 @@ if start_run "$tmp/rel.jsonl" --policy "$tmp/cur.policy"; then
 		|| bad "reload: allowed $allowed other $other unexpected $unexp"
 fi
 
+# ---------- a blocked flow that closed before the report is still explained ----------
+if start_run "$tmp/closed.jsonl" --duration 12; then
+	peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null   # refused by the client
+	wait "$TAPID"; TAPID=
+	rep=$(report "$tmp/closed.jsonl")
+	[ "$(jq_py 'r["flows_closed_idle"]' <<<"$rep")" -ge 1 ] && ok "the refused flow closed idle before the report" || bad "closed idle: $rep"
+	jq_py '[w["diagnosis"] for w in r["why"]]' <<<"$rep" | grep -q "SYN answered by a TCP reset (refused)" \
+		&& ok "report explains a flow that already closed" || bad "why after close: $(jq_py 'r["why"]' <<<"$rep")"
+fi
+
 # ---------- errors ----------
 expect_rc "run on a missing interface" 1 ip netns exec "$G" "$TA" run -i nope0 --duration 1
 expect_in "missing interface named" "no such interface 'nope0'" "$ERR"

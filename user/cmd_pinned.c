@@ -750,11 +750,11 @@ static int why_one(const char *ifname, const char *dir, struct ta_dp *dp, const 
 	}
 	if (cfg->json) {
 		printf("{\"iface\":\"%s\",", ifname);
-		ta_print_why(stdout, dp, labels, m->nrules, ifname, cfg->remote, cfg->rule, true);
+		ta_print_why(stdout, dp, NULL, 0, labels, m->nrules, ifname, cfg->remote, cfg->rule, true);
 		printf("}\n");
 	} else {
 		printf("%s (policy %s):\n", ifname, m->policy);
-		ta_print_why(stdout, dp, labels, m->nrules, ifname, cfg->remote, cfg->rule, false);
+		ta_print_why(stdout, dp, NULL, 0, labels, m->nrules, ifname, cfg->remote, cfg->rule, false);
 	}
 	return 0;
 }

@@ -53,7 +53,11 @@ static void emit(struct ta_session *s, const char *event, const struct ta_flow_k
 
 static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
-	if (!(v->flags & TA_FF_UNEXPECTED) && !v->policy_drops)
+	char why[768];
+
+	/* unexpected, dropped or otherwise blocked flows stay for the report */
+	if (!(v->flags & TA_FF_UNEXPECTED) && !v->policy_drops &&
+	    !ta_flow_diagnosis(k, v, s->labels, ta_now_ns(), why, sizeof(why)))
 		return;
 	if (s->nkeep == s->capkeep) {
 		if (s->capkeep >= KEEP_MAX) {
@@ -563,7 +567,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 					     TA_MAX_RULES, now, NULL);
 			}
 		fputs("],", f);
-		ta_print_why(f, &s->dp, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, true);
+		ta_print_why(f, &s->dp, s->keep, s->nkeep, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, true);
 		if (s->evidence)
 			fprintf(f, ",\"evidence\":{\"captured\":%llu,\"not_captured_rate_bound\":%llu,\"not_captured_lost\":%llu}",
 				(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
@@ -608,7 +612,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 	if (!nd)
 		fputs("  none\n", f);
 	fprintf(f, "\nWhy (flows something blocked):\n");
-	ta_print_why(f, &s->dp, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, false);
+	ta_print_why(f, &s->dp, s->keep, s->nkeep, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, false);
 	fprintf(f, "\nflows opened %llu, closed idle %llu, evicted from a full table %llu\n",
 		(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
 	if (s->evidence)
@@ -678,8 +682,9 @@ static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, vo
 	return 0;
 }
 
-void ta_print_why(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules, const char *ifname,
-		  const char *remote, const char *rule, bool json)
+void ta_print_why(FILE *f, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
+		  const char *const *labels, uint32_t nrules, const char *ifname, const char *remote, const char *rule,
+		  bool json)
 {
 	struct why_ctx w = { .f = f, .labels = labels, .ifname = ifname, .json = json, .port = -1, .rule = -1,
 			     .now = ta_now_ns() };
@@ -704,6 +709,8 @@ void ta_print_why(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t
 	if (json)
 		fputs("\"why\":[", f);
 	ta_dp_flows(dp, why_flow, &w);
+	for (size_t i = 0; i < nclosed; i++) /* flows that closed meanwhile */
+		why_flow(&closed[i].k, &closed[i].v, &w);
 	if (!json && !w.n)
 		fputs("  nothing blocked any flow\n", f);
 	if (ta_dp_rstats(dp, rs))

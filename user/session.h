@@ -64,8 +64,9 @@ int ta_session_tick(struct ta_session *s);
 void ta_session_screen(struct ta_session *s, FILE *f);
 void ta_session_report(struct ta_session *s, FILE *f, bool json);
 /* The diagnosis of every blocked flow, and the rules that carried nothing. */
-void ta_print_why(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules, const char *ifname,
-		  const char *remote, const char *rule, bool json);
+void ta_print_why(FILE *f, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
+		  const char *const *labels, uint32_t nrules, const char *ifname, const char *remote, const char *rule,
+		  bool json);
 /* Fill the label table from s->pol */
 void ta_session_labels(struct ta_session *s);
 
