@@ -197,6 +197,24 @@ static void test_limits(void **state)
 	free(t);
 }
 
+static void test_prefix_limit(void **state)
+{
+	size_t cap = (size_t)(TA_MAX_PREFIXES + 2) * 24 + 128, n = 0;
+	char *t = malloc(cap);
+	struct ta_policy p;
+	struct ta_diags d;
+
+	assert_non_null(t);
+	n += (size_t)snprintf(t + n, cap - n, "rule big\n proto udp\n ports 1\n dir in\n");
+	for (int i = 0; i <= TA_MAX_PREFIXES; i++)
+		n += (size_t)snprintf(t + n, cap - n, " addr 10.%d.%d.%d\n", i >> 16, (i >> 8) & 255, i & 255);
+	assert_int_equal(ta_policy_parse(t, n, "big", &p, &d), 1);
+	assert_int_equal(d.v[0].line, 4 + TA_MAX_PREFIXES + 1);
+	assert_non_null(strstr(d.v[0].msg, "too many addresses: at most 131072 per policy"));
+	ta_diags_free(&d);
+	free(t);
+}
+
 static void test_nul_byte(void **state)
 {
 	struct ta_policy p;
@@ -365,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_prefix_limit),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_roundtrip),

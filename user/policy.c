@@ -35,6 +35,7 @@ struct parser {
 	struct ta_policy *pol;
 	struct ta_diags *d;
 	struct ta_rule *cur;
+	size_t nprefixes;  /* addresses in the whole policy so far */
 	const char *line;  /* start of the current line */
 	int lineno;
 	unsigned seen;     /* SEEN_* keywords of the current rule */
@@ -327,6 +328,11 @@ static void parse_addrs(struct parser *ps, const char *s, const char *end, const
 		tok[wl] = 0;
 		if (ta_prefix_parse(tok, &p, err, sizeof(err))) {
 			diag(ps, w, "bad address '%s': %s", tok, err);
+			continue;
+		}
+		if (++ps->nprefixes > TA_MAX_PREFIXES) {
+			if (ps->nprefixes == TA_MAX_PREFIXES + 1)
+				diag(ps, w, "too many addresses: at most %d per policy", TA_MAX_PREFIXES);
 			continue;
 		}
 		if (push((void **)&r->prefixes, &r->nprefixes, sizeof(p), &p))
