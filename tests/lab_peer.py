@@ -34,6 +34,15 @@ def opt(args, name, default, conv=str):
     return default
 
 
+def big_rcvbuf(s):
+    # bursts of a few hundred datagrams overflow the default buffer of a
+    # Python echo loop; a drop there is not the auditor's
+    try:
+        s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 4 << 20)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+
+
 def serve(addrs):
     socks = []
     # one UDP socket per address: an echo must come from the address it was
@@ -42,6 +51,7 @@ def serve(addrs):
         for p in UDP_PORTS:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            big_rcvbuf(s)
             s.bind((a, p))
             socks.append(("udp", s))
     for p in TCP_PORTS:
@@ -78,6 +88,7 @@ def udp(args):
     args = [a for a in args if a != "--no-wait"]
     host, port, n = args[0], int(args[1]), int(args[2])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    big_rcvbuf(s)
     if src:
         s.bind((src, 0))
     s.setblocking(False)
