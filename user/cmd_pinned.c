@@ -177,17 +177,11 @@ struct attach_cfg {
 };
 
 static const struct ta_opt attach_opts[] = {
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct attach_cfg, ifaces), "IFACE[,IFACE...]",
-	  "interfaces to audit (required)" },
-	{ "side", 's', TA_OPT_STR, offsetof(struct attach_cfg, side), "outside|inside",
-	  "the interfaces face the outside (default) or the protected network" },
+	TA_ATTACH_OPTS(struct attach_cfg),
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct attach_cfg, policy), "FILE",
 	  "policy file (default: the built-in policy on a first attach, the pinned one after)" },
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct attach_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only)" },
-	{ "hook", 0, TA_OPT_STR, offsetof(struct attach_cfg, hook), "xdp|tc", "ingress hook (default xdp)" },
-	{ "xdp-mode", 0, TA_OPT_STR, offsetof(struct attach_cfg, xdp_mode), "native|skb",
-	  "XDP mode (default native, falling back to skb)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct attach_cfg, flows), "N",
 	  "size of the flow table on a first attach (default 131072)", 1024, 16777216 },
 	{ 0 },

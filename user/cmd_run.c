@@ -25,18 +25,11 @@ struct run_cfg {
 };
 
 static const struct ta_opt run_opts[] = {
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct run_cfg, ifaces), "IFACE[,IFACE...]",
-	  "interfaces to audit (required)" },
-	{ "side", 's', TA_OPT_STR, offsetof(struct run_cfg, side), "outside|inside",
-	  "the interfaces face the outside (default) or the protected network" },
+	TA_ATTACH_OPTS(struct run_cfg),
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct run_cfg, policy), "FILE",
 	  "policy file (default: the built-in OpenTok policy); SIGHUP reloads it" },
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct run_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only, traffic untouched)" },
-	{ "hook", 0, TA_OPT_STR, offsetof(struct run_cfg, hook), "xdp|tc",
-	  "ingress hook: XDP (default) or tc" },
-	{ "xdp-mode", 0, TA_OPT_STR, offsetof(struct run_cfg, xdp_mode), "native|skb",
-	  "XDP mode (default native, falling back to skb)" },
 	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct run_cfg, interval), "SECONDS",
 	  "refresh / update interval (default 2)", 0.1, 3600 },
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct run_cfg, json), NULL,
