@@ -69,6 +69,21 @@ grep -q '"event":"kernel-drop".*"drop_reason":"NETFILTER_DROP"' "$tmp/run.jsonl"
 n=$(grep -c '"event":"kernel-drop".*"rport":50000' "$tmp/run.jsonl")
 [ "$n" -ge 1 ] && [ "$n" -lt 20 ] && ok "drop events rate-bounded per flow ($n for 20 drops)" || bad "$n drop events for the media flow"
 
+# kernels without BTF trace drops through the classic skb/kfree_skb tracepoint:
+# forced here, it must load and record the same drops
+TOKAUDIT_KFREE_TRACEPOINT=1 ip netns exec "$G" "$TA" run -i gwin --side inside --json --interval 0.5 \
+	>"$tmp/tp.jsonl" 2>"$tmp/tp.err" &
+TAPID=$!
+for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/tp.jsonl" 2>/dev/null && break; sleep 0.1; done
+bpftool prog show 2>/dev/null | grep -q "tracepoint  name tokaudit_kfree_skb_tp" && ! grep -q "not be traced" "$tmp/tp.err" \
+	&& ok "classic tracepoint program loaded and attached when forced" || bad "no classic tracepoint program: $(cat "$tmp/tp.err")"
+peer "$C" udp 70.42.47.70 50000 20 >/dev/null          # (a) again
+sleep 0.5
+kill -TERM $TAPID; wait $TAPID; TAPID=
+grep '"event":"report"' "$tmp/tp.jsonl" > "$tmp/rep.json" || bad "no report from the tracepoint run: $(cat "$tmp/tp.err")"
+check "classic tracepoint: 20 inbound media drops, NETFILTER_DROP at nft_do_chain" \
+	'(lambda f: len(f) == 1 and f[0]["flow"]["kernel_drops"] == 20 and f[0]["flow"]["last_drop_reason"] == "NETFILTER_DROP" and f[0]["flow"]["last_drop_location"].startswith("nft_do_chain") and f[0]["flow"]["last_drop_dir"] == "in")(find(50000, "udp"))'
+
 # evidence: --pcap in enforce mode; tshark reads it back with its annotations
 ip netns exec "$G" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/ev.pcap" >"$tmp/ev.jsonl" 2>"$tmp/ev.err" &
 TAPID=$!

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,8 +93,11 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_capture = o->capture;
 	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
-	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else */
-	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else
+	 * (TOKAUDIT_KFREE_TRACEPOINT=1 forces the latter, so it can be tested here) */
+	const char *force_tp = getenv("TOKAUDIT_KFREE_TRACEPOINT");
+	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0 &&
+		   !(force_tp && *force_tp && strcmp(force_tp, "0"));
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb, o->drops && btf);
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb_tp, o->drops && !btf);
 	if (o->pin_dir && (err = set_pins(skel, o->pin_dir))) {
@@ -143,24 +147,47 @@ static void lpm_key(struct ta_lpm_key *k, uint32_t slot, const struct ta_prefix 
 	memcpy(k->addr, p->addr, 16);
 }
 
+/* The classic tracepoint is found through tracefs (libbpf reads the event's id
+ * there); mount it where it is missing, as attach mounts a missing bpffs. */
+static int ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events/skb/kfree_skb/id", R_OK) ||
+	    !access("/sys/kernel/debug/tracing/events/skb/kfree_skb/id", R_OK))
+		return 0;
+	if (access("/sys/kernel/debug/tracing", F_OK) &&
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		int err = -errno;
+		ta_err("cannot trace kernel drops: tracefs is not mounted and mounting it on "
+		       "/sys/kernel/tracing failed: %s", strerror(-err));
+		return err;
+	}
+	if (access("/sys/kernel/tracing/events/skb/kfree_skb/id", R_OK) &&
+	    access("/sys/kernel/debug/tracing/events/skb/kfree_skb/id", R_OK)) {
+		ta_err("cannot trace kernel drops: this kernel has no skb/kfree_skb tracepoint in tracefs");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 {
 	struct bpf_program *p = bpf_program__autoload(dp->skel->progs.tokaudit_kfree_skb)
 					? dp->skel->progs.tokaudit_kfree_skb
 					: dp->skel->progs.tokaudit_kfree_skb_tp;
 	struct bpf_link *l;
-	int fd;
-
 	struct stat st;
+	int fd, err;
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		dp->skel->bss->audited_ifindex[i] = i < n ? (uint32_t)ifindex[i] : 0;
 	/* the interfaces live in this process's network namespace */
 	if (!stat("/proc/self/ns/net", &st))
 		dp->skel->bss->audited_netns = (uint32_t)st.st_ino;
+	if (p == dp->skel->progs.tokaudit_kfree_skb_tp && (err = ensure_tracefs()))
+		return err;
 	l = bpf_program__attach(p);
 	if (!l) {
-		int err = -errno;
+		err = -errno;
 		ta_err("cannot trace kernel drops (kfree_skb): %s", strerror(-err));
 		return err;
 	}
