@@ -216,6 +216,18 @@ static __always_inline __u8 ta_direction(__u8 mode, __u32 slot, const struct ta_
 	return *cover ? TA_DIR_IN : TA_DIR_OUT;
 }
 
+/* The verdict a mask of matching rules gives: the first rule, or unexpected. */
+static __always_inline void ta_set_verdict(struct ta_res *r, __u64 m)
+{
+	if (m) {
+		r->verdict = TA_V_ALLOWED;
+		r->rule = ta_first_rule(m);
+	} else {
+		r->verdict = TA_V_UNEXPECTED;
+		r->rule = TA_NO_RULE;
+	}
+}
+
 static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct ta_tuple *t,
 					   __u8 dir, __u32 ifindex)
 {
@@ -320,13 +332,7 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 	 * (outbound-only rules let the answers in). */
 	if (f && f->opener != dir)
 		m |= cover & ta_port_rules(slot, t->proto, f->opener, rport);
-	if (m) {
-		r->verdict = TA_V_ALLOWED;
-		r->rule = ta_first_rule(m);
-	} else {
-		r->verdict = TA_V_UNEXPECTED;
-		r->rule = TA_NO_RULE;
-	}
+	ta_set_verdict(r, m);
 	r->flow = f;
 	if (!f)
 		return;
@@ -354,7 +360,6 @@ static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qd
 	struct ta_flow_key k = {};
 	struct ta_flow_val *f;
 	__u16 rport = qdir == TA_DIR_OUT ? p->q.dport : p->q.sport;
-	__u64 m;
 
 	ta_flow_key_of(&k, &p->q, qdir, ifindex);
 	f = bpf_map_lookup_elem(&ta_flows, &k);
@@ -379,14 +384,15 @@ static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qd
 		return;
 	}
 	/* No flow seen: judge the quoted packet itself, statelessly. */
-	m = cover & ta_port_rules(slot, p->q.proto, qdir, rport);
-	if (m) {
-		r->verdict = TA_V_ALLOWED;
-		r->rule = ta_first_rule(m);
-	} else {
-		r->verdict = TA_V_UNEXPECTED;
-		r->rule = TA_NO_RULE;
-	}
+	ta_set_verdict(r, cover & ta_port_rules(slot, p->q.proto, qdir, rport));
+}
+
+static __always_inline void ta_frag_key_of(struct ta_frag_key *fk, const struct ta_tuple *t)
+{
+	__builtin_memcpy(fk->src, t->src, 16);
+	__builtin_memcpy(fk->dst, t->dst, 16);
+	fk->id = t->frag_id;
+	fk->proto = t->proto;
 }
 
 /* A later fragment: inherit the first fragment's verdict. */
@@ -396,10 +402,7 @@ static __always_inline void ta_classify_later_frag(const struct ta_tuple *t, __u
 	struct ta_frag_key fk = {};
 	struct ta_frag_val *fv;
 
-	__builtin_memcpy(fk.src, t->src, 16);
-	__builtin_memcpy(fk.dst, t->dst, 16);
-	fk.id = t->frag_id;
-	fk.proto = t->proto;
+	ta_frag_key_of(&fk, t);
 	fv = bpf_map_lookup_elem(&ta_frags, &fk);
 	if (fv) {
 		ta_count(TA_C_FRAG_INHERIT);
@@ -446,10 +449,7 @@ static __always_inline void ta_remember_first_frag(const struct ta_tuple *t, __u
 	struct ta_frag_key fk = {};
 	struct ta_frag_val fv = {};
 
-	__builtin_memcpy(fk.src, t->src, 16);
-	__builtin_memcpy(fk.dst, t->dst, 16);
-	fk.id = t->frag_id;
-	fk.proto = t->proto;
+	ta_frag_key_of(&fk, t);
 	fv.rule = r->rule;
 	fv.verdict = r->verdict;
 	fv.dir = dir;
@@ -465,6 +465,7 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
 	const struct ta_tuple *t = r->icmp_err ? &p->q : &p->t;
 	/* for an attributed ICMP error the flow is the quoted packet's, seen the other way */
 	__u8 fdir = r->icmp_err ? r->dir ^ 1 : r->dir;
+	struct ta_flow_key k = {};
 
 	last_res.seq++;
 	last_res.rule = r->rule;
@@ -475,23 +476,13 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
 	last_res.family = t->family;
 	last_res.is_frag = p->t.frag;
 	last_res.icmp_err = r->icmp_err;
-	if (fdir == TA_DIR_OUT) {
-		last_res.lport = t->sport;
-		last_res.rport = t->dport;
-		__builtin_memcpy(last_res.local, t->src, 16);
-		__builtin_memcpy(last_res.remote, t->dst, 16);
-	} else {
-		last_res.lport = t->dport;
-		last_res.rport = t->sport;
-		__builtin_memcpy(last_res.local, t->dst, 16);
-		__builtin_memcpy(last_res.remote, t->src, 16);
-	}
+	ta_flow_key_of(&k, t, fdir, 0);
+	last_res.lport = k.lport;
+	last_res.rport = k.rport;
+	__builtin_memcpy(last_res.local, k.local, 16);
+	__builtin_memcpy(last_res.remote, k.remote, 16);
 }
 
-/*
- * The single exit point: counts the verdict, applies enforce mode, and
- * returns 1 when the packet must be dropped.
- */
 /* Evidence capture, at most TA_CAP_PER_FLOW_PER_SEC packets per flow a second. */
 static __always_inline int ta_capture_allowed(struct ta_flow_val *f)
 {
@@ -509,6 +500,10 @@ static __always_inline int ta_capture_allowed(struct ta_flow_val *f)
 	return 1;
 }
 
+/*
+ * The single exit point: counts the verdict, applies enforce mode, and
+ * returns 1 when the packet must be dropped.
+ */
 static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 len)
 {
 	__u32 idx = TA_VSTAT_IDX(r->verdict, r->dir);

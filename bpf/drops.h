@@ -112,8 +112,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 			if (t.proto == TA_IPPROTO_TCP || t.proto == TA_IPPROTO_UDP) {
 				t.sport = ((__u16)l4[0] << 8) | l4[1];
 				t.dport = ((__u16)l4[2] << 8) | l4[3];
-			} else if ((t.proto == TA_IPPROTO_ICMP && (l4[0] == 8 || l4[0] == 0)) ||
-				   (t.proto == TA_IPPROTO_ICMPV6 && (l4[0] == 128 || l4[0] == 129))) {
+			} else if (ta_is_icmp_echo(t.proto, l4[0])) {
 				t.sport = ((__u16)l4[4] << 8) | l4[5];
 				t.dport = t.sport;
 			}

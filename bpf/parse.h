@@ -87,6 +87,12 @@ static __always_inline void ta_addr6(__u8 *dst, const struct in6_addr *a)
 	__builtin_memcpy(dst, a, 16);
 }
 
+static __always_inline int ta_is_icmp_echo(__u8 proto, __u8 type)
+{
+	return (proto == TA_IPPROTO_ICMP && (type == 8 || type == 0)) ||
+	       (proto == TA_IPPROTO_ICMPV6 && (type == 128 || type == 129));
+}
+
 /*
  * L4 ports and flags.  'quoted' is set for the copy of a packet inside an ICMP
  * error, which by RFC 792 carries only the first 8 bytes of its L4 header:
@@ -130,8 +136,7 @@ static __always_inline int ta_parse_l4(struct ta_cursor *c, struct ta_tuple *t, 
 		if (l4 + 8 > c->end || (!quoted && l4len < 8))
 			return quoted ? TA_INV_ICMP_QUOTE : TA_INV_L4_TRUNC;
 		/* echo request/reply: the identifier ties both ways together */
-		if ((t->proto == TA_IPPROTO_ICMP && (ih[0] == 8 || ih[0] == 0)) ||
-		    (t->proto == TA_IPPROTO_ICMPV6 && (ih[0] == 128 || ih[0] == 129))) {
+		if (ta_is_icmp_echo(t->proto, ih[0])) {
 			t->sport = ((__u16)ih[4] << 8) | ih[5];
 			t->dport = t->sport;
 		}
