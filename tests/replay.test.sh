@@ -69,6 +69,23 @@ for l in open(sys.argv[1]):
     seen.add(r["type"])
 assert seen == set(need), seen
 PY
+	# the named counters: every key documented in the README, none twice, and
+	# they agree with the frames (the basic capture has one TCP data offset 4)
+	python3 - "$tmp/out.jsonl" "$(dirname "$0")/../README.md" <<'PY' && ok "summary counters: unique documented names, tcp doff counted" || bad "summary counters"
+import json, re, sys
+line = [l for l in open(sys.argv[1]) if '"type":"summary"' in l][-1]
+pairs = json.loads(line, object_pairs_hook=lambda p: p)
+counters = dict(pairs)["counters"]
+keys = [k for k, _ in counters]
+assert len(keys) == len(set(keys)), ("duplicate counter names", keys)
+readme = open(sys.argv[2]).read()
+for k in keys:
+    doc = k if not k.startswith("invalid_") else "invalid_<reason>"
+    assert "`" + doc + "`" in readme, ("undocumented counter", k)
+c = dict(counters)
+assert c["invalid_tcp_bad_data_offset"] == 1, c
+assert c["frag_orphan"] == 1 and c["frag_inherited"] == 1, c
+PY
 	# other link types give the same verdicts
 	"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/sll.pcap" > "$tmp/sll.jsonl" 2>"$tmp/err" && ok "replay LINUX_SLL exits 0" || bad "replay sll: $(cat "$tmp/err")"
 	python3 - "$tmp/expected.jsonl" "$tmp/sll.jsonl" <<'PY' && ok "LINUX_SLL frames judged as Ethernet ones" || bad "LINUX_SLL verdicts"

@@ -445,7 +445,7 @@ const char *ta_invalid_name(int r)
 
 const char *ta_counter_name(int c)
 {
-	static const char *const n[] = {
+	static const char *const n[TA_C_INV_BASE] = {
 		[TA_C_POLICY_DROP] = "policy_drops",
 		[TA_C_FLOW_NEW] = "flows_created",
 		[TA_C_FLOW_FAIL] = "flow_create_failed",
@@ -456,11 +456,29 @@ const char *ta_counter_name(int c)
 		[TA_C_EV_SENT] = "events_sent",
 		[TA_C_EV_LOST_NEW] = "events_lost_new_flow",
 		[TA_C_EV_LOST_UNEXP] = "events_lost_unexpected",
+		[TA_C_KDROP] = "kernel_drops",
+		[TA_C_KDROP_NOFLOW] = "kernel_drops_no_flow",
+		[TA_C_KDROP_EV_BOUND] = "drop_events_rate_bounded",
+		[TA_C_EV_LOST_DROP] = "events_lost_kernel_drop",
+		[TA_C_CAP_SENT] = "evidence_captured",
+		[TA_C_CAP_BOUND] = "evidence_rate_bounded",
+		[TA_C_CAP_LOST] = "evidence_lost",
 	};
+	/* invalid packets by reason: "invalid_" + the reason, dashes as underscores */
+	static char inv[TA_INV_MAX][48];
 
-	if (c >= TA_C_INV_BASE && c < TA_C_MAX)
-		return ta_invalid_name(c - TA_C_INV_BASE);
-	return c >= 0 && c < TA_C_INV_BASE ? n[c] : "?";
+	if (c >= TA_C_INV_BASE && c < TA_C_MAX) {
+		int r = c - TA_C_INV_BASE;
+
+		if (!inv[r][0]) {
+			snprintf(inv[r], sizeof(inv[r]), "invalid_%s", r ? ta_invalid_name(r) : "other");
+			for (char *p = inv[r]; *p; p++)
+				if (*p == '-')
+					*p = '_';
+		}
+		return inv[r];
+	}
+	return c >= 0 && c < TA_C_INV_BASE && n[c] ? n[c] : "?";
 }
 
 const char *ta_proto_name(int proto, char *buf, size_t len)

@@ -353,7 +353,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 			(unsigned long long)cnt[TA_C_FLOW_FAIL]);
 	for (int c = TA_C_INV_BASE + 1; c < TA_C_MAX; c++)
 		if (cnt[c])
-			fprintf(f, "invalid: %s %llu\n", ta_counter_name(c), (unsigned long long)cnt[c]);
+			fprintf(f, "invalid: %s %llu\n", ta_invalid_name(c - TA_C_INV_BASE), (unsigned long long)cnt[c]);
 }
 
 int do_replay(void *vcfg)

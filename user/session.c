@@ -430,7 +430,7 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
 	fprintf(f, "\npolicy drops %llu, flows created %llu, flow table full %llu, events lost %llu\n",
 		(unsigned long long)cnt[TA_C_POLICY_DROP], (unsigned long long)cnt[TA_C_FLOW_NEW],
 		(unsigned long long)cnt[TA_C_FLOW_FAIL],
-		(unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP]));
+		(unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP] + cnt[TA_C_EV_LOST_DROP]));
 }
 
 struct sortable {
@@ -573,9 +573,10 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 				(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
 				(unsigned long long)cnt[TA_C_CAP_LOST]);
 		fprintf(f, ",\"flows_opened\":%llu,\"flows_closed_idle\":%llu,\"flows_evicted\":%llu,"
-			"\"events_lost\":{\"new_flow\":%llu,\"unexpected\":%llu},",
+			"\"events_lost\":{\"new_flow\":%llu,\"unexpected\":%llu,\"kernel_drop\":%llu},",
 			(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted,
-			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP]);
+			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP],
+			(unsigned long long)cnt[TA_C_EV_LOST_DROP]);
 		ta_print_counters(f, &s->dp, &s->pol, s->labels, TA_MAX_RULES, true);
 		fputs("}\n", f);
 		fflush(f);
@@ -619,9 +620,11 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 		fprintf(f, "evidence: %llu packets captured; not captured: %llu over the per-flow rate bound, %llu lost (ring buffer full)\n",
 			(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
 			(unsigned long long)cnt[TA_C_CAP_LOST]);
-	if (cnt[TA_C_EV_LOST_NEW] || cnt[TA_C_EV_LOST_UNEXP])
-		fprintf(f, "events lost: %llu new-flow, %llu unexpected (ring buffer full; the flow table still has them)\n",
-			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP]);
+	if (cnt[TA_C_EV_LOST_NEW] || cnt[TA_C_EV_LOST_UNEXP] || cnt[TA_C_EV_LOST_DROP])
+		fprintf(f, "events lost: %llu new-flow, %llu unexpected, %llu kernel-drop (ring buffer full; "
+			"the flow table still has them)\n",
+			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP],
+			(unsigned long long)cnt[TA_C_EV_LOST_DROP]);
 	else
 		fprintf(f, "events lost: none\n");
 	fflush(f);
