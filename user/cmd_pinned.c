@@ -542,8 +542,7 @@ static int status_one(const char *ifname, const char *dir, struct ta_dp *dp, con
 		return -1;
 	uint64_t tot[TA_V_MAX] = { 0 };
 	for (int v = 0; v < TA_V_MAX; v++)
-		for (int d = 0; d < TA_VSTAT_DIRS; d++)
-			tot[v] += vs[v * TA_VSTAT_DIRS + d].packets;
+		tot[v] = ta_vstat_total(vs, v).packets;
 	double up = (double)(ta_now_ns() - m->attached_ns) / 1e9;
 	if (cfg->json) {
 		printf("{\"iface\":\"%s\",\"pins\":\"%s\",\"side\":\"%s\",\"hook\":\"%s\",\"xdp_attached\":%s,"

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dp.h"
 #include "tokaudit.skel.h"
+#include "util.h"
 
 int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -226,14 +227,9 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 		prev = &k;
 		if (next.slot != slot)
 			continue;
-		if (nstale == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct ta_lpm_key *ns = realloc(stale, cap * sizeof(*ns));
-			if (!ns) {
-				free(stale);
-				return -ENOMEM;
-			}
-			stale = ns;
+		if (ta_grow(&stale, &cap, nstale, sizeof(*stale), 256)) {
+			free(stale);
+			return -ENOMEM;
 		}
 		stale[nstale++] = next;
 	}
@@ -441,6 +437,17 @@ const char *ta_invalid_name(int r)
 	};
 
 	return r >= 0 && r < TA_INV_MAX ? n[r] : "?";
+}
+
+struct ta_count ta_vstat_total(const struct ta_count vs[TA_VSTAT_MAX], int v)
+{
+	struct ta_count t = { 0, 0 };
+
+	for (int d = 0; d < TA_VSTAT_DIRS; d++) {
+		t.packets += vs[v * TA_VSTAT_DIRS + d].packets;
+		t.bytes += vs[v * TA_VSTAT_DIRS + d].bytes;
+	}
+	return t;
 }
 
 const char *ta_counter_name(int c)

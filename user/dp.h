@@ -59,6 +59,8 @@ const struct ta_last *ta_dp_last(struct ta_dp *dp);
 
 /* Counters, summed over CPUs */
 int ta_dp_vstats(struct ta_dp *dp, struct ta_count out[TA_VSTAT_MAX]);
+/* Packets and bytes of verdict v over every direction. */
+struct ta_count ta_vstat_total(const struct ta_count vs[TA_VSTAT_MAX], int v);
 int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES]);
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX]);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "kdrop.h"
+#include "util.h"
 
 struct named {
 	uint64_t v;
@@ -129,13 +130,8 @@ static void load_syms(void)
 			continue;
 		if (type != 't' && type != 'T')
 			continue;
-		if (nsyms == cap) {
-			cap = cap ? cap * 2 : 65536;
-			struct named *ns = realloc(syms, cap * sizeof(*ns));
-			if (!ns)
-				break;
-			syms = ns;
-		}
+		if (ta_grow(&syms, &cap, nsyms, sizeof(*syms), 65536))
+			break;
 		syms[nsyms].v = a;
 		syms[nsyms].name = strdup(name);
 		nsyms++;

@@ -33,6 +33,7 @@
 #include "pinned.h"
 #include "policy.h"
 #include "why.h"
+#include "util.h"
 
 #define MAX_EXPAND 4096
 
@@ -186,9 +187,9 @@ static void on_int(int sig) { probe_stop = 1; }
 
 static void add_check(struct run *r, int rule, const char *name, const char *addr, int proto, int port, int result)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 64;
-		r->c = realloc(r->c, r->cap * sizeof(*r->c));
+	if (ta_grow(&r->c, &r->cap, r->n, sizeof(*r->c), 64)) {
+		ta_err("probe: out of memory for the list of checks");
+		exit(TA_EXIT_FAIL);
 	}
 	struct check *c = &r->c[r->n++];
 	memset(c, 0, sizeof(*c));

@@ -333,12 +333,9 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 			cut, TA_RUN_MAX);
 	fprintf(f, "\n%-11s %10s %12s %10s %10s %8s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT", "FLOWS");
 	for (int v = 0; v < TA_V_MAX; v++) {
-		uint64_t p = 0, b = 0;
-		for (int d = 0; d < TA_VSTAT_DIRS; d++) {
-			p += vs[v * TA_VSTAT_DIRS + d].packets;
-			b += vs[v * TA_VSTAT_DIRS + d].bytes;
-		}
-		fprintf(f, "%-11s %10" PRIu64 " %12" PRIu64 " %10llu %10llu %8" PRIu64 "\n", ta_verdict_name(v), p, b,
+		struct ta_count t = ta_vstat_total(vs, v);
+		fprintf(f, "%-11s %10llu %12llu %10llu %10llu %8" PRIu64 "\n", ta_verdict_name(v),
+			(unsigned long long)t.packets, (unsigned long long)t.bytes,
 			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
 			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets, fp->verdict_flows[v]);
 	}

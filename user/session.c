@@ -13,6 +13,7 @@
 #include "session.h"
 #include "why.h"
 #include "tokaudit.skel.h"
+#include "util.h"
 
 struct ta_tracked {
 	struct ta_flow_key key;
@@ -71,12 +72,8 @@ static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const s
 			s->keep[min].v = *v;
 			return;
 		}
-		size_t nc = s->capkeep ? s->capkeep * 2 : 64;
-		struct ta_closed *nk = realloc(s->keep, nc * sizeof(*nk));
-		if (!nk)
+		if (ta_grow(&s->keep, &s->capkeep, s->nkeep, sizeof(*s->keep), 64))
 			return;
-		s->keep = nk;
-		s->capkeep = nc;
 	}
 	s->keep[s->nkeep].k = *k;
 	s->keep[s->nkeep].v = *v;
@@ -108,6 +105,17 @@ static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *
 	return t;
 }
 
+/* A flow value for an event whose flow the table does not hold. */
+static void event_val(const struct ta_event *e, uint32_t flags, struct ta_flow_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->flags = flags;
+	v->rule = TA_NO_RULE;
+	v->opener = e->dir;
+	v->generation = e->generation;
+	v->first_ns = v->last_ns = e->ts_ns;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct ta_session *s = ctx;
@@ -133,34 +141,23 @@ static int on_event(void *ctx, void *data, size_t size)
 		snprintf(extra, sizeof(extra), "\"drop_reason\":\"%s\",\"drop_location\":\"%s\",\"drop_dir\":\"%s\",\"known_flow\":%s",
 			 ta_drop_reason_name(e->drop_reason, rb, sizeof(rb)), ta_ksym(e->drop_loc, sb, sizeof(sb)),
 			 ta_dir_name(e->dir & 1), e->has_flow ? "true" : "false");
-		if (!e->has_flow || ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
-			memset(&v, 0, sizeof(v));
-			v.rule = TA_NO_RULE;
-			v.opener = e->dir;
-			v.generation = e->generation;
-			v.first_ns = v.last_ns = e->ts_ns;
-		}
+		if (!e->has_flow || ta_dp_flow_lookup(&s->dp, &e->key, &v))
+			event_val(e, 0, &v);
 		emit(s, "kernel-drop", &e->key, &v, extra);
 		return 0;
 	}
 	if (e->type == TA_EV_ORPHAN_FRAG) {
-		memset(&v, 0, sizeof(v));
-		v.flags = TA_FF_UNEXPECTED;
-		v.opener = e->dir;
-		v.rule = TA_NO_RULE;
-		v.first_ns = v.last_ns = e->ts_ns;
-		v.generation = e->generation;
+		event_val(e, TA_FF_UNEXPECTED, &v);
 		emit(s, "unexpected", &e->key, &v, "\"reason\":\"orphan-fragment\"");
 		return 0;
 	}
 	if (ta_dp_flow_lookup(&s->dp, &e->key, &v))
 		return 0; /* gone already: the walk reports what it finds */
-	struct ta_tracked *t = track(s, &e->key, &v, &created);
+	track(s, &e->key, &v, &created);
 	if (created)
 		emit(s, "opened", &e->key, &v, NULL);
 	if (e->verdict == TA_V_UNEXPECTED)
 		emit(s, "unexpected", &e->key, &v, NULL);
-	(void)t;
 	return 0;
 }
 
@@ -324,14 +321,8 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	}
 	if (w->now > v->last_ns && (w->now - v->last_ns) / 1000000000ull >= ta_flow_idle_limit(k, v)) {
 		/* idle: report closed and remove it */
-		if (w->ndel == w->capdel) {
-			size_t nc = w->capdel ? w->capdel * 2 : 256;
-			struct ta_flow_key *nd = realloc(w->del, nc * sizeof(*nd));
-			if (!nd)
-				return 0;
-			w->del = nd;
-			w->capdel = nc;
-		}
+		if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
+			return 0;
 		w->del[w->ndel++] = *k;
 		emit(s, "closed", k, v, "\"reason\":\"idle\"");
 		keep_flow(s, k, v);
@@ -374,15 +365,6 @@ int ta_session_tick(struct ta_session *s)
 	return 0;
 }
 
-static void sum_vstats(const struct ta_count *vs, int v, uint64_t *p, uint64_t *b)
-{
-	*p = *b = 0;
-	for (int d = 0; d < TA_VSTAT_DIRS; d++) {
-		*p += vs[v * TA_VSTAT_DIRS + d].packets;
-		*b += vs[v * TA_VSTAT_DIRS + d].bytes;
-	}
-}
-
 void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
 		       const char *const *labels, uint32_t nlabels, bool json)
 {
@@ -397,10 +379,10 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
 	if (json) {
 		fputs("\"verdicts\":{", f);
 		for (int v = 0; v < TA_V_MAX; v++) {
-			uint64_t p, b;
-			sum_vstats(vs, v, &p, &b);
+			struct ta_count t = ta_vstat_total(vs, v);
 			fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu,\"in\":%llu,\"out\":%llu}",
-				v ? "," : "", ta_verdict_name(v), (unsigned long long)p, (unsigned long long)b,
+				v ? "," : "", ta_verdict_name(v), (unsigned long long)t.packets,
+				(unsigned long long)t.bytes,
 				(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
 				(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets);
 		}
@@ -417,10 +399,9 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
 	}
 	fprintf(f, "%-11s %12s %14s %12s %12s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT");
 	for (int v = 0; v < TA_V_MAX; v++) {
-		uint64_t p, b;
-		sum_vstats(vs, v, &p, &b);
-		fprintf(f, "%-11s %12llu %14llu %12llu %12llu\n", ta_verdict_name(v), (unsigned long long)p,
-			(unsigned long long)b, (unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
+		struct ta_count t = ta_vstat_total(vs, v);
+		fprintf(f, "%-11s %12llu %14llu %12llu %12llu\n", ta_verdict_name(v), (unsigned long long)t.packets,
+			(unsigned long long)t.bytes, (unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
 			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets);
 	}
 	fprintf(f, "\n%-11s %12s %14s\n", "RULE", "PACKETS", "BYTES");
@@ -447,14 +428,8 @@ static int collect_flow(const struct ta_flow_key *k, const struct ta_flow_val *v
 {
 	struct collect *c = arg;
 
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 256;
-		struct sortable *na = realloc(c->a, nc * sizeof(*na));
-		if (!na)
-			return 1;
-		c->a = na;
-		c->cap = nc;
-	}
+	if (ta_grow(&c->a, &c->cap, c->n, sizeof(*c->a), 256))
+		return 1;
 	c->a[c->n].k = *k;
 	c->a[c->n].v = *v;
 	c->n++;
