@@ -5,7 +5,7 @@
     tests/gen_captures.py OUTDIR
 
 Writes OUTDIR/basic.pcap, basic.pcapng, sll.pcap, raw.pcap, jumbo.pcap,
-truncated.pcap, corrupt.pcap, wifi.pcap and OUTDIR/expected.jsonl: one line
+runt.pcap, runt_sll.pcap, truncated.pcap, corrupt.pcap, wifi.pcap and OUTDIR/expected.jsonl: one line
 per frame of basic.* with the verdict, rule and direction the issue's rules
 give it under the built-in policy, with --local 10.1.0.0/16 (dir_local) and
 without it (dir_auto).  The expectations come from the scenario below, written
@@ -144,6 +144,12 @@ def main():
     jumbo = eth(ip4(LOCAL, "70.42.47.80", 17, udp(46000, 5000, b"j" * 8972)))
     snapped = eth(ip4(LOCAL, "70.42.47.81", 17, udp(46001, 5000, b"s" * 1400)))
     open(f"{out}/jumbo.pcap", "wb").write(pcap(1, [(jumbo, len(jumbo)), (snapped[:96], len(snapped))], snap=65535))
+    # runts: frames shorter than their link header (an Ethernet frame of 10
+    # bytes, an empty one, a Linux cooked header cut at 12 bytes) between
+    # normal ones: each is invalid (l2-truncated) and the replay goes on
+    ok1, ok2 = recs[0][0], recs[1][0]
+    open(f"{out}/runt.pcap", "wb").write(pcap(1, [(ok1, len(ok1)), (ok1[:10], 60), (b"", 60), (ok2, len(ok2))]))
+    open(f"{out}/runt_sll.pcap", "wb").write(pcap(113, [sll[0], (sll[0][0][:12], 62), sll[1]]))
     # cut in the middle of the 6th record
     whole = pcap(1, recs)
     off = 24

@@ -112,6 +112,26 @@ assert [x["verdict"] for x in p] == ["allowed", "allowed"], p
 assert s["verdicts"]["allowed"]["bytes"] == 9014 + 1442, s["verdicts"]["allowed"]
 assert s["frames_cut"] == 1
 PY
+	# frames shorter than their link header: invalid (l2-truncated), and the
+	# frames after them still run
+	for f in runt runt_sll; do
+		"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/$f.pcap" > "$tmp/r.jsonl" 2>"$tmp/err"
+		rc=$?
+		python3 - "$tmp/r.jsonl" "$tmp/expected.jsonl" "$rc" <<'PY' && ok "$f: runts invalid (l2-truncated), replay goes on" || bad "$f: rc $rc $(cat "$tmp/err") $(head -c 600 "$tmp/r.jsonl")"
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+exp = [json.loads(l) for l in open(sys.argv[2])]
+p = [x for x in r if x["type"] == "packet"]
+s = [x for x in r if x["type"] == "summary"][0]
+assert sys.argv[3] == "0" and s["status"] == "ok", s
+runts = p[1:-1]
+assert len(p) == 2 + len(runts) and len(runts) >= 1, p
+assert all(x["verdict"] == "invalid" and x["invalid_reason"] == "l2-truncated" and x["dir"] is None for x in runts), runts
+assert [(x["verdict"], x["rule"]) for x in (p[0], p[-1])] == [(e["verdict"], e["rule"]) for e in exp[:2]], (p, exp[:2])
+assert s["verdicts"]["invalid"]["packets"] == len(runts)
+assert s["counters"]["invalid_l2_truncated"] == len(runts)
+PY
+	done
 	# broken input: clear message, exit 1, frames already read still reported
 	expect_rc "truncated capture exits 1" 1 "$TA" replay --json --packets "$tmp/truncated.pcap"
 	expect_in "truncated capture: error names the frame" "after frame 5" "$ERR"
