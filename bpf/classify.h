@@ -465,7 +465,6 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
 	const struct ta_tuple *t = r->icmp_err ? &p->q : &p->t;
 	/* for an attributed ICMP error the flow is the quoted packet's, seen the other way */
 	__u8 fdir = r->icmp_err ? r->dir ^ 1 : r->dir;
-	struct ta_flow_key k = {};
 
 	last_res.seq++;
 	last_res.rule = r->rule;
@@ -476,11 +475,17 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
 	last_res.family = t->family;
 	last_res.is_frag = p->t.frag;
 	last_res.icmp_err = r->icmp_err;
-	ta_flow_key_of(&k, t, fdir, 0);
-	last_res.lport = k.lport;
-	last_res.rport = k.rport;
-	__builtin_memcpy(last_res.local, k.local, 16);
-	__builtin_memcpy(last_res.remote, k.remote, 16);
+	if (fdir == TA_DIR_OUT) {
+		last_res.lport = t->sport;
+		last_res.rport = t->dport;
+		__builtin_memcpy(last_res.local, t->src, 16);
+		__builtin_memcpy(last_res.remote, t->dst, 16);
+	} else {
+		last_res.lport = t->dport;
+		last_res.rport = t->sport;
+		__builtin_memcpy(last_res.local, t->dst, 16);
+		__builtin_memcpy(last_res.remote, t->src, 16);
+	}
 }
 
 /* Evidence capture, at most TA_CAP_PER_FLOW_PER_SEC packets per flow a second. */
