@@ -37,7 +37,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Iuser -I$(BUILD) -MMD -MP
-LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c
+LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lm
 
 # ---- sources ----
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -99,14 +99,14 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/lib
 # The policy tests and the policy fuzzer again, under AddressSanitizer and
 # UBSan (no BPF in them, so they run anywhere, root or not).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c
+POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c user/json.c
 ASAN_BINS := $(BUILD)/tests/asan_test_policy $(BUILD)/tests/asan_fuzz_policy
 $(BUILD)/tests/asan_test_policy: tests/test_policy.c
 $(BUILD)/tests/asan_fuzz_policy: tests/fuzz/fuzz_policy.c
 $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*.h user/*.h) Makefile | $(BUILD)/tests
 	$(call msg,ASAN,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests $(ASAN_FLAGS) \
-		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lcmocka -o $@
+		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lm -lcmocka -o $@
 
 test: $(BUILD)/tokaudit $(TEST_BINS) $(ASAN_BINS)
 	$(Q)./tests/run.sh

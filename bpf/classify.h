@@ -25,6 +25,13 @@ struct ta_last last_res = {};
 __u32 replay_wire_len = 0;  /* replay: the frame's length on the wire, when set */
 __u32 audited_ifindex[TA_MAX_IFACES] = {}; /* drop tracing: interfaces whose flows we keep */
 __u32 audited_netns = 0;    /* drop tracing: inode of their network namespace */
+__u64 replay_now_ns = 0;    /* replay: the frame's capture time, used as the flow clock */
+/* drop tracing: reason value -> enum ta_drop_class, and the kernel text of
+ * socket code (sorted, disjoint), both written by the loader from the running
+ * kernel's BTF and kallsyms */
+__u8 drop_class[TA_DROP_REASONS] = {};
+struct ta_text_range ep_ranges[TA_EP_RANGES] = {};
+__u32 ep_nranges = 0;
 
 /* ---- Maps ---- */
 struct {
@@ -130,6 +137,15 @@ static __always_inline void ta_count(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* The flow clock: CLOCK_MONOTONIC, or the capture's time in replay (the
+ * branch is compiled out of the live programs, cfg_record_last being 0). */
+static __always_inline __u64 ta_flow_now(void)
+{
+	if (cfg_record_last && replay_now_ns)
+		return replay_now_ns;
+	return bpf_ktime_get_coarse_ns();
 }
 
 static __always_inline __u64 ta_lpm(__u32 slot, const __u8 *addr)
@@ -247,8 +263,9 @@ static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct t
 	k->family = t->family;
 }
 
-static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u8 verdict,
-				     __u8 dir, __u32 rule)
+/* The one ring-buffer event writer; a full ring counts lost_idx. */
+static __always_inline void ta_emit(const struct ta_flow_key *k, __u8 type, __u8 verdict, __u8 dir, __u32 rule,
+				    __u8 has_flow, __u32 reason, __u64 loc, __u32 lost_idx)
 {
 	struct ta_event *e;
 
@@ -256,8 +273,7 @@ static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u
 		return;
 	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
 	if (!e) {
-		ta_count(type == TA_EV_NEW_FLOW && verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW
-									    : TA_C_EV_LOST_UNEXP);
+		ta_count(lost_idx);
 		return;
 	}
 	e->ts_ns = bpf_ktime_get_ns();
@@ -267,11 +283,18 @@ static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u
 	e->type = type;
 	e->verdict = verdict;
 	e->dir = dir;
-	e->has_flow = 0;
-	e->drop_reason = 0;
-	e->drop_loc = 0;
+	e->has_flow = has_flow;
+	e->drop_reason = reason;
+	e->drop_loc = loc;
 	bpf_ringbuf_submit(e, 0);
 	ta_count(TA_C_EV_SENT);
+}
+
+static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u8 verdict,
+				     __u8 dir, __u32 rule)
+{
+	ta_emit(k, type, verdict, dir, rule, 0, 0, 0,
+		type == TA_EV_NEW_FLOW && verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW : TA_C_EV_LOST_UNEXP);
 }
 
 /* Set flow flag bits with one atomic, and only when some are new. Returns the old flags. */
@@ -298,13 +321,14 @@ static __always_inline void ta_flow_account(struct ta_flow_val *f, __u8 dir, __u
  * Creates or updates the flow entry and returns the verdict in r.
  */
 static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir, __u64 cover,
-					     __u32 slot, __u32 ifindex, __u32 len,
+					     __u32 gen, __u32 ifindex, __u32 len,
 					     struct ta_res *r)
 {
 	struct ta_flow_key k = {};
 	struct ta_flow_val *f;
+	__u32 slot = gen & 1;
 	__u16 rport = dir == TA_DIR_OUT ? t->dport : t->sport;
-	__u64 m, now = bpf_ktime_get_coarse_ns();
+	__u64 m, now = ta_flow_now();
 	__u32 old;
 	int created = 0;
 
@@ -315,7 +339,7 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 
 		nf.first_ns = now;
 		nf.rule = TA_NO_RULE;
-		nf.generation = active_gen;
+		nf.generation = gen;
 		/* The side whose packet the auditor saw first opened the flow. */
 		nf.opener = dir;
 		if (bpf_map_update_elem(&ta_flows, &k, &nf, BPF_NOEXIST) == 0) {
@@ -340,8 +364,10 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 	ta_flow_account(f, dir, len, now);
 	old = ta_flow_set(f, (r->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
 				     ((__u32)t->tcp_flags << TA_FF_TCP_SHIFT(dir & 1)));
-	if (r->verdict == TA_V_ALLOWED && f->rule == TA_NO_RULE)
+	if (r->verdict == TA_V_ALLOWED && f->rule == TA_NO_RULE) {
 		f->rule = r->rule;
+		f->generation = gen; /* the labels to read f->rule with */
+	}
 	if (created) {
 		if (r->verdict == TA_V_UNEXPECTED || cfg_events_allowed)
 			ta_event(&k, TA_EV_NEW_FLOW, r->verdict, dir, r->rule);
@@ -372,7 +398,7 @@ static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qd
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
 		__builtin_memcpy(f->icmp_from, p->t.src, 16);
-		f->last_ns = bpf_ktime_get_coarse_ns();
+		f->last_ns = ta_flow_now();
 		r->flow = f;
 		if ((fl & TA_FF_UNEXPECTED) || !(fl & TA_FF_ALLOWED)) {
 			r->verdict = TA_V_UNEXPECTED;
@@ -423,7 +449,7 @@ static __always_inline void ta_classify_later_frag(const struct ta_tuple *t, __u
 			ta_flow_key_of(&k, &ft, dir, ifindex);
 			r->flow = bpf_map_lookup_elem(&ta_flows, &k);
 			if (r->flow)
-				ta_flow_account(r->flow, dir, len, bpf_ktime_get_coarse_ns());
+				ta_flow_account(r->flow, dir, len, ta_flow_now());
 		}
 		return;
 	}
@@ -503,6 +529,48 @@ static __always_inline int ta_capture_allowed(struct ta_flow_val *f)
 	}
 	f->cap_window_count++;
 	return 1;
+}
+
+/* Evidence: room for the first cfg_capture bytes of a packet of wire_len
+ * bytes; *caplen gets how many to copy.  NULL (counted) when the ring is full. */
+static __always_inline struct ta_capture *ta_cap_reserve(__u8 verdict, __u8 dir, __u32 rule, __u8 policy_drop,
+							  __u32 wire_len, __u32 ifindex, __u32 *caplen)
+{
+	struct ta_capture *c = bpf_ringbuf_reserve(&ta_events, sizeof(*c), 0);
+	__u32 n = wire_len < cfg_capture ? wire_len : cfg_capture;
+
+	if (!c) {
+		ta_count(TA_C_CAP_LOST);
+		return NULL;
+	}
+	if (n > TA_CAP_MAX)
+		n = TA_CAP_MAX;
+	c->ts_ns = bpf_ktime_get_ns();
+	c->type = TA_EV_CAPTURE;
+	c->verdict = verdict;
+	c->dir = dir;
+	c->l3 = 0;
+	c->rule = rule;
+	c->wire_len = wire_len;
+	c->ifindex = ifindex;
+	c->drop_reason = 0;
+	c->drop_loc = 0;
+	c->policy_drop = policy_drop;
+	*caplen = n;
+	return c;
+}
+
+/* Send the capture, or discard it (counted) when copying failed (err). */
+static __always_inline void ta_cap_submit(struct ta_capture *c, __u32 n, long err)
+{
+	if (err) {
+		bpf_ringbuf_discard(c, 0);
+		ta_count(TA_C_CAP_LOST);
+		return;
+	}
+	c->cap_len = n;
+	bpf_ringbuf_submit(c, 0);
+	ta_count(TA_C_CAP_SENT);
 }
 
 /*
@@ -609,7 +677,7 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		ta_classify_later_frag(&p->t, r.dir, ifindex, len, &r);
 		return ta_finish(p, &r, len);
 	}
-	ta_classify_flow(&p->t, r.dir, cover, slot, ifindex, len, &r);
+	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);
 	if (p->t.frag == TA_FRAG_FIRST)
 		ta_remember_first_frag(&p->t, r.dir, &r);
 	return ta_finish(p, &r, len);

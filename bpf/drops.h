@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Drop forensics: the kernel's kfree_skb tracepoint, for every packet the
- * kernel frees as dropped.  Packets whose remote end is in the policy are
- * charged to their flow (count, last reason, last location, direction) and
- * reported to userspace, at most once per flow per TA_DROP_EV_GAP_NS.
- * Every other drop costs a few reads and one or two LPM lookups.
+ * kernel frees as dropped.  Only drops in the audited network namespace
+ * count (a drop whose namespace cannot be read is counted apart, never
+ * attributed).  A drop of a packet whose remote end is in the policy is
+ * either
+ *   - a block: this host's path refused it (netfilter, routing, qdisc...).
+ *     It is charged to its flow (count, last reason, location, direction),
+ *     creating the flow when the packet never reached an audited hook (it
+ *     died before leaving through the audited interface), and reported to
+ *     userspace at most once per flow per TA_DROP_EV_GAP_NS; or
+ *   - an endpoint discard: a socket let it go (teardown, unread receive
+ *     queue, TCP_CLOSE...).  Counted on a known flow, apart from blocks.
+ * The class comes from the reason, and for drops without one from the
+ * location (socket code or not): tables the loader fills from the running
+ * kernel's BTF and kallsyms.
  *
- * The skb is read through CO-RE (head + network/transport header offsets),
- * so forwarded, local and egress drops are all seen.
+ * The skb is read through BTF/CO-RE (head + network/transport header
+ * offsets), so forwarded, local and egress drops are all seen.
  */
 #ifndef TA_DROPS_H
 #define TA_DROPS_H
@@ -16,30 +26,136 @@
 #include <bpf/bpf_tracing.h>
 #include "classify.h"
 
+#define TA_TCP_SYN 0x02
+
 static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir, __u32 rule,
 					  __u32 reason, __u64 loc, __u8 has_flow)
 {
-	struct ta_event *e;
+	ta_emit(k, TA_EV_KERNEL_DROP, 0, dir, rule, has_flow, reason, loc, TA_C_EV_LOST_DROP);
+}
 
-	if (!cfg_events)
-		return;
-	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
-	if (!e) {
-		ta_count(TA_C_EV_LOST_DROP);
-		return;
+/* Is loc inside socket/endpoint code?  Binary search of ep_ranges. */
+static __always_inline int ta_loc_is_endpoint(__u64 loc)
+{
+	__u32 lo = 0, hi = ep_nranges;
+	int i;
+
+	if (hi > TA_EP_RANGES)
+		hi = TA_EP_RANGES;
+	for (i = 0; i < 12 && lo < hi; i++) { /* 2^11 = TA_EP_RANGES */
+		__u32 mid = (lo + hi) / 2;
+
+		if (mid >= TA_EP_RANGES)
+			return 0;
+		if (loc < ep_ranges[mid].lo)
+			hi = mid;
+		else if (loc >= ep_ranges[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
-	__builtin_memcpy(&e->key, k, sizeof(*k));
-	e->rule = rule;
-	e->generation = active_gen;
-	e->type = TA_EV_KERNEL_DROP;
-	e->verdict = 0;
-	e->dir = dir;
-	e->has_flow = has_flow;
-	e->drop_reason = reason;
-	e->drop_loc = loc;
-	bpf_ringbuf_submit(e, 0);
-	ta_count(TA_C_EV_SENT);
+	return 0;
+}
+
+static __always_inline __u8 ta_drop_class_of(__u32 reason, __u64 loc)
+{
+	__u8 c;
+
+	if (reason >= TA_DROP_REASONS) /* other subsystems' reasons: their path refused it */
+		return TA_DC_BLOCK;
+	barrier_var(reason); /* keeps the mask below, which the verifier needs */
+	c = drop_class[reason & (TA_DROP_REASONS - 1)];
+	if (c != TA_DC_BY_LOC)
+		return c;
+	return ta_loc_is_endpoint(loc) ? TA_DC_ENDPOINT : TA_DC_BLOCK;
+}
+
+/* The packet's length from its IP header (skb->len counts from skb->data,
+ * which may already point past the network header). */
+static __always_inline __u32 ta_ip_len(const struct iphdr *ip, const struct ipv6hdr *ip6)
+{
+	if (ip)
+		return bpf_ntohs(ip->tot_len);
+	return bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
+}
+
+static __always_inline void ta_drop_capture(struct ta_flow_val *f, const struct ta_flow_key *k, __u8 dir,
+					    unsigned char *head, __u16 nh, __u32 wire, __u32 linear,
+					    __u32 reason, __u64 loc)
+{
+	struct ta_capture *c;
+	__u32 n;
+
+	if (!ta_capture_allowed(f))
+		return;
+	c = ta_cap_reserve((f->flags & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir, f->rule, 0, wire,
+			   k->ifindex, &n);
+	if (!c)
+		return;
+	/* from the network header, never past the skb's linear data */
+	if (n > linear)
+		n = linear;
+	c->l3 = 1;
+	c->drop_reason = reason;
+	c->drop_loc = loc;
+	ta_cap_submit(c, n, n ? bpf_probe_read_kernel(c->data, n, head + nh) : 0);
+}
+
+/* The interface the skb was routed out of (0: not routed, or unreadable). */
+static __always_inline __u32 ta_skb_out_ifindex(struct sk_buff *skb)
+{
+	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
+	struct dst_entry *dst = (struct dst_entry *)(refdst & ~1UL); /* SKB_DST_NOREF */
+
+	if (!dst)
+		return 0;
+	return BPF_CORE_READ(dst, dev, ifindex);
+}
+
+/*
+ * A block with no flow: the packet died before an audited hook saw it.  Only
+ * packets on their way out through an audited interface (the direction its
+ * egress hook sees, cfg_tc_dir_mode) get a flow, keyed on that interface.
+ */
+static __always_inline struct ta_flow_val *ta_drop_new_flow(struct sk_buff *skb, struct ta_flow_key *k,
+							   const struct ta_tuple *t, __u8 dir, __u64 cover,
+							   __u8 tcp_flags)
+{
+	struct ta_flow_val nf = {};
+	struct ta_res r = {};
+	__u32 gen = active_gen, ifx, out = ta_skb_out_ifindex(skb);
+	int i, found = 0;
+
+	if (dir != cfg_tc_dir_mode)
+		return NULL;
+	ifx = audited_ifindex[0];
+	if (out) { /* routed: only through an audited interface */
+		for (i = 0; i < TA_MAX_IFACES; i++) {
+			if (!audited_ifindex[i])
+				break;
+			if (audited_ifindex[i] == out) {
+				found = 1;
+				break;
+			}
+		}
+		if (!found)
+			return NULL;
+		ifx = out;
+	}
+	if (!ifx)
+		return NULL;
+	ta_flow_key_of(k, t, dir, ifx);
+	ta_set_verdict(&r, cover & ta_port_rules(gen & 1, t->proto, dir,
+						 dir == TA_DIR_OUT ? t->dport : t->sport));
+	nf.first_ns = nf.last_ns = bpf_ktime_get_ns(); /* tracing: no coarse clock */
+	nf.rule = r.rule;
+	nf.generation = gen;
+	nf.opener = dir;
+	nf.flags = TA_FF_DROP_OPENED | (r.verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
+		   ((__u32)tcp_flags << TA_FF_TCP_SHIFT(dir & 1));
+	if (bpf_map_update_elem(&ta_flows, k, &nf, BPF_NOEXIST) == 0)
+		ta_count(TA_C_KDROP_FLOW_NEW);
+	return bpf_map_lookup_elem(&ta_flows, k);
 }
 
 /*
@@ -47,24 +163,24 @@ static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir,
  * tp_btf program (plain loads, no helper calls), through CO-RE helpers in
  * the classic tracepoint.  ino: network namespace of the skb (0: unknown).
  */
-static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, __u16 nh, __u16 th, __u32 ino,
-				      __u32 wire, __u64 loc, __u32 reason)
+static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, __u16 nh, __u16 th,
+				      __u32 tail, __u32 ino, __u64 loc, __u32 reason)
 {
 	struct ta_tuple t = {};
 	struct ta_flow_key k = {};
 	struct ta_flow_val *f = NULL;
-	__u32 slot = active_gen & 1;
-	__u8 first, dir;
+	__u32 slot = active_gen & 1, wire, linear;
+	__u8 first, dir, cls, tcp_flags = 0, has_flow = 1;
+	struct iphdr ip;
+	struct ipv6hdr ip6;
 	__u64 cover;
 	int i;
 
 	/* drops in other network namespaces are not this gateway's */
-	if (audited_netns && ino && ino != audited_netns)
+	if (!audited_netns || (ino && ino != audited_netns))
 		return 0;
 	if (!head || nh == (__u16)~0U)
 		return 0;
-	struct iphdr ip;
-
 	/* one read for IPv4; IPv6 reads its longer header again */
 	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
 		return 0;
@@ -80,9 +196,8 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 			t.frag = TA_FRAG_LATER;
 		if (th == (__u16)~0U || th <= nh)
 			th = nh + ip.ihl * 4;
+		wire = ta_ip_len(&ip, NULL);
 	} else if ((first >> 4) == 6) {
-		struct ipv6hdr ip6;
-
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
 			return 0;
 		t.family = 6;
@@ -91,6 +206,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		ta_addr6(t.dst, &ip6.daddr);
 		if (th == (__u16)~0U || th <= nh)
 			th = nh + sizeof(ip6);
+		wire = ta_ip_len(NULL, &ip6);
 	} else {
 		return 0;
 	}
@@ -104,14 +220,21 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	}
 	if (!cover)
 		return 0;
+	/* policy traffic whose namespace is unknown: maybe not this host's */
+	if (!ino) {
+		ta_count(TA_C_KDROP_NONS);
+		return 0;
+	}
 
 	if (t.frag != TA_FRAG_LATER) {
-		__u8 l4[8];
+		__u8 l4[14];
 
 		if (!bpf_probe_read_kernel(l4, sizeof(l4), head + th)) {
 			if (t.proto == TA_IPPROTO_TCP || t.proto == TA_IPPROTO_UDP) {
 				t.sport = ((__u16)l4[0] << 8) | l4[1];
 				t.dport = ((__u16)l4[2] << 8) | l4[3];
+				if (t.proto == TA_IPPROTO_TCP)
+					tcp_flags = l4[13];
 			} else if (ta_is_icmp_echo(t.proto, l4[0])) {
 				t.sport = ((__u16)l4[4] << 8) | l4[5];
 				t.dport = t.sport;
@@ -139,6 +262,21 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 			return 0;
 		}
 	}
+	cls = ta_drop_class_of(reason, loc);
+	if (cls == TA_DC_ENDPOINT) {
+		/* a socket let it go: the flow's business, not a block */
+		ta_count(TA_C_KDROP_ENDPOINT);
+		if (f) {
+			__sync_fetch_and_add(&f->endpoint_drops, 1);
+			f->last_ep_reason = reason;
+			f->last_ep_loc = loc;
+		}
+		return 0;
+	}
+	if (!f) {
+		f = ta_drop_new_flow(skb, &k, &t, dir, cover, tcp_flags);
+		has_flow = 2;
+	}
 	if (!f) {
 		ta_count(TA_C_KDROP_NOFLOW);
 		ta_flow_key_of(&k, &t, dir, 0);
@@ -150,39 +288,11 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	f->last_drop_reason = reason;
 	f->last_drop_loc = loc;
 	f->last_drop_dir = dir;
-	if (cfg_capture && ta_capture_allowed(f)) {
-		struct ta_capture *c = bpf_ringbuf_reserve(&ta_events, sizeof(*c), 0);
-		__u32 n;
-
-		if (!c) {
-			ta_count(TA_C_CAP_LOST);
-			goto event;
-		}
-		/* skb->len counts from skb->data; the capture starts at the network header */
-		n = wire < cfg_capture ? wire : cfg_capture;
-		if (n > TA_CAP_MAX)
-			n = TA_CAP_MAX;
-		c->ts_ns = bpf_ktime_get_ns();
-		c->type = TA_EV_CAPTURE;
-		c->verdict = (f->flags & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED;
-		c->dir = dir;
-		c->l3 = 1;
-		c->rule = f->rule;
-		c->wire_len = wire;
-		c->ifindex = k.ifindex;
-		c->drop_reason = reason;
-		c->drop_loc = loc;
-		c->policy_drop = 0;
-		if (n && bpf_probe_read_kernel(c->data, n, head + nh)) {
-			bpf_ringbuf_discard(c, 0);
-			ta_count(TA_C_CAP_LOST);
-			goto event;
-		}
-		c->cap_len = n;
-		bpf_ringbuf_submit(c, 0);
-		ta_count(TA_C_CAP_SENT);
+	f->last_drop_tcp = tcp_flags;
+	if (cfg_capture) {
+		linear = tail > nh ? tail - nh : 0;
+		ta_drop_capture(f, &k, dir, head, nh, wire, linear, reason, loc);
 	}
-event:
 	{
 		__u64 now = bpf_ktime_get_ns();
 
@@ -192,23 +302,35 @@ event:
 		}
 		f->last_drop_ev_ns = now;
 	}
-	ta_drop_event(&k, dir, f->rule, reason, loc, 1);
+	ta_drop_event(&k, dir, f->rule, reason, loc, has_flow);
 	return 0;
 }
 
+/* The tracepoint passes the receiving socket (rx_sk) since Linux 6.11: the
+ * loader sets this where the kernel has it.  Older kernels: the read below
+ * is removed before the verifier sees it. */
+const volatile __u8 cfg_drop_rx_sk = 0;
+
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(tokaudit_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+int tokaudit_kfree_skb(unsigned long long *ctx)
 {
+	/* args: skb, location, reason[, rx_sk], typed by the kernel's BTF */
+	struct sk_buff *skb = (struct sk_buff *)ctx[0];
 	struct net_device *dev = skb->dev;
 	struct sock *sk = skb->sk;
 	__u32 ino = 0;
 
-	if (dev)
-		ino = dev->nd_net.net->ns.inum;
-	else if (sk)
+	/* The socket's namespace first: on a socket's queues skb->dev may hold
+	 * something else (UDP keeps scratch data there), and a queued skb may
+	 * have no owner but the socket the tracepoint names. */
+	if (!sk && cfg_drop_rx_sk)
+		sk = (struct sock *)ctx[3];
+	if (sk)
 		ino = sk->__sk_common.skc_net.net->ns.inum;
-	return ta_on_drop(skb, skb->head, skb->network_header, skb->transport_header, ino, skb->len,
-			  (__u64)location, (__u32)reason);
+	if (!ino && dev)
+		ino = dev->nd_net.net->ns.inum;
+	return ta_on_drop(skb, skb->head, skb->network_header, skb->transport_header, skb->tail, ino,
+			  (__u64)ctx[1], (__u32)ctx[2]);
 }
 
 /* Kernels without BTF for tp_btf: the classic tracepoint; reason only where it exists. */
@@ -221,12 +343,16 @@ int tokaudit_kfree_skb_tp(struct trace_event_raw_kfree_skb *ctx)
 
 	if (bpf_core_field_exists(ctx->reason))
 		reason = BPF_CORE_READ(ctx, reason);
-	if (dev)
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+
+	if (!sk && bpf_core_field_exists(ctx->rx_sk))
+		sk = (struct sock *)BPF_CORE_READ(ctx, rx_sk);
+	if (sk)
+		ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (!ino && dev)
 		ino = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	else if (BPF_CORE_READ(skb, sk))
-		ino = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
 	return ta_on_drop(skb, BPF_CORE_READ(skb, head), BPF_CORE_READ(skb, network_header),
-			  BPF_CORE_READ(skb, transport_header), ino, BPF_CORE_READ(skb, len),
+			  BPF_CORE_READ(skb, transport_header), BPF_CORE_READ(skb, tail), ino,
 			  (__u64)BPF_CORE_READ(ctx, location), reason);
 }
 

@@ -15,46 +15,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 TA_DEFINE_PARSER(xdp, struct xdp_md, ctx->data, ctx->data_end)
 TA_DEFINE_PARSER(tc, struct __sk_buff, ctx->data, ctx->data_end)
 
-/* Evidence: the first cfg_capture bytes of the packet, into the ring buffer. */
-static __always_inline struct ta_capture *ta_cap_reserve(const struct ta_pkt *p, __u32 wire_len,
-							  __u32 ifindex, __u32 *caplen)
-{
-	struct ta_capture *c = bpf_ringbuf_reserve(&ta_events, sizeof(*c), 0);
-	__u32 n = wire_len < cfg_capture ? wire_len : cfg_capture;
-
-	if (!c) {
-		ta_count(TA_C_CAP_LOST);
-		return NULL;
-	}
-	if (n > TA_CAP_MAX)
-		n = TA_CAP_MAX;
-	c->ts_ns = bpf_ktime_get_ns();
-	c->type = TA_EV_CAPTURE;
-	c->verdict = p->out_verdict;
-	c->dir = p->out_dir;
-	c->l3 = 0;
-	c->rule = p->out_rule;
-	c->wire_len = wire_len;
-	c->ifindex = ifindex;
-	c->drop_reason = 0;
-	c->drop_loc = 0;
-	c->policy_drop = p->out_policy_drop;
-	*caplen = n;
-	return c;
-}
-
-static __always_inline void ta_cap_submit(struct ta_capture *c, __u32 n, long err)
-{
-	if (err) {
-		bpf_ringbuf_discard(c, 0);
-		ta_count(TA_C_CAP_LOST);
-		return;
-	}
-	c->cap_len = n;
-	bpf_ringbuf_submit(c, 0);
-	ta_count(TA_C_CAP_SENT);
-}
-
 SEC("xdp")
 int tokaudit_xdp(struct xdp_md *ctx)
 {
@@ -65,7 +25,8 @@ int tokaudit_xdp(struct xdp_md *ctx)
 
 	if (cfg_capture && p.out_capture) {
 		__u32 n;
-		struct ta_capture *c = ta_cap_reserve(&p, len, ctx->ingress_ifindex, &n);
+		struct ta_capture *c = ta_cap_reserve(p.out_verdict, p.out_dir, p.out_rule, p.out_policy_drop, len,
+						      ctx->ingress_ifindex, &n);
 
 		if (c)
 			ta_cap_submit(c, n, n ? bpf_xdp_load_bytes(ctx, 0, c->data, n) : 0);
@@ -88,7 +49,8 @@ int tokaudit_xdp(struct xdp_md *ctx)
 		rc = ta_classify(&p, rc, mode, skb->ifindex, skb->len);                 \
 		if (cfg_capture && p.out_capture) {                                     \
 			__u32 n;                                                        \
-			struct ta_capture *c = ta_cap_reserve(&p, skb->len, skb->ifindex, &n); \
+			struct ta_capture *c = ta_cap_reserve(p.out_verdict, p.out_dir, p.out_rule, \
+							      p.out_policy_drop, skb->len, skb->ifindex, &n); \
 			if (c)                                                          \
 				ta_cap_submit(c, n, n ? bpf_skb_load_bytes(skb, 0, c->data, n) : 0); \
 		}                                                                       \

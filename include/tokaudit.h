@@ -85,13 +85,16 @@ enum ta_counter {
 	TA_C_EV_SENT,           /* events written to the ring buffer */
 	TA_C_EV_LOST_NEW,       /* new-flow events lost: ring buffer full */
 	TA_C_EV_LOST_UNEXP,     /* unexpected-flow events lost: ring buffer full */
-	TA_C_KDROP,             /* kernel drops of policy packets, on a flow */
-	TA_C_KDROP_NOFLOW,      /* kernel drops of policy packets, no flow known */
+	TA_C_KDROP,             /* kernel drops (blocks) of policy packets, on a flow */
+	TA_C_KDROP_NOFLOW,      /* blocks of policy packets that no flow could take */
 	TA_C_KDROP_EV_BOUND,    /* drop events held back by the per-flow rate bound */
 	TA_C_EV_LOST_DROP,      /* drop events lost: ring buffer full */
 	TA_C_CAP_SENT,          /* evidence packets captured */
 	TA_C_CAP_BOUND,         /* evidence packets not captured: per-flow rate bound */
 	TA_C_CAP_LOST,          /* evidence packets not captured: ring buffer full */
+	TA_C_KDROP_NONS,        /* drops whose network namespace could not be read: not attributed */
+	TA_C_KDROP_ENDPOINT,    /* endpoint discards of policy packets (socket teardown, unread data...) */
+	TA_C_KDROP_FLOW_NEW,    /* flows created by a drop: the packet never reached an audited hook */
 	TA_C_INV_BASE,          /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };
@@ -150,6 +153,8 @@ struct ta_flow_key {
 #define TA_FF_TCP_SHIFT(dir) ((dir) * 8) /* TCP flags seen, 8 bits per direction */
 #define TA_FF_ALLOWED (1u << 16)        /* some packet of the flow was allowed */
 #define TA_FF_UNEXPECTED (1u << 17)     /* some packet of the flow was unexpected */
+#define TA_FF_DROP_OPENED (1u << 18)    /* created by drop tracing: a packet died in this host
+					 * before it reached the audited interface */
 
 struct ta_flow_val {
 	__u64 packets[TA_DIR_MAX]; /* indexed by enum ta_dir */
@@ -157,25 +162,42 @@ struct ta_flow_val {
 	__u64 first_ns;            /* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC, a few ms */
 	__u64 last_ns;
 	__u32 rule;                /* first rule that allowed a packet, or TA_NO_RULE */
-	__u32 generation;          /* policy generation when the flow was created */
+	__u32 generation;          /* policy generation 'rule' was judged under (at creation
+				    * when no rule allowed a packet yet) */
 	__u32 flags;               /* TA_FF_* */
 	__u8 opener;               /* enum ta_dir of the side that opened it */
 	__u8 icmp_type;            /* last ICMP error attributed to this flow */
 	__u8 icmp_code;
 	__u8 pad0;
 	__u32 icmp_errors;
-	__u32 pad1;
+	__u32 endpoint_drops;      /* endpoint discards (socket teardown, unread data...) */
 	__u8 icmp_from[16];        /* sender of the last ICMP error */
 	__u64 policy_drops;        /* dropped by enforce mode */
-	__u64 kernel_drops;        /* dropped in the kernel (drop forensics) */
-	__u64 last_drop_loc;       /* kernel address of the last drop */
+	__u64 kernel_drops;        /* blocks: dropped in this host's path (drop forensics) */
+	__u64 last_drop_loc;       /* kernel address of the last block */
 	__u32 last_drop_reason;    /* enum skb_drop_reason of the running kernel */
-	__u8 last_drop_dir;        /* direction of the last dropped packet */
-	__u8 pad2[3];
+	__u8 last_drop_dir;        /* direction of the last blocked packet */
+	__u8 last_drop_tcp;        /* its TCP flags */
+	__u8 pad2[2];
 	__u64 last_drop_ev_ns;     /* rate bound of drop events */
 	__u64 cap_window_ns;       /* evidence capture: start of the current second */
 	__u32 cap_window_count;    /* packets captured in it */
-	__u32 pad3;
+	__u32 last_ep_reason;      /* the last endpoint discard: reason and location */
+	__u64 last_ep_loc;
+};
+
+/* Drop classes (drop tracing): what a kernel drop of a policy packet means.
+ * Userspace fills drop_class[] from the running kernel's reason names. */
+enum ta_drop_class {
+	TA_DC_BLOCK = 0,     /* this host's path refused it: netfilter, routing, qdisc... */
+	TA_DC_ENDPOINT = 1,  /* an endpoint discarded it: socket teardown, unread data... */
+	TA_DC_BY_LOC = 2,    /* no reason given: endpoint if the location is socket code */
+};
+#define TA_DROP_REASONS 512     /* core reasons classified; others are blocks */
+#define TA_EP_RANGES 2048       /* kernel text ranges of socket/endpoint code */
+struct ta_text_range {
+	__u64 lo;                   /* [lo, hi) */
+	__u64 hi;
 };
 
 /* Fragment LRU: the first fragment's verdict for the datagram. */
@@ -235,7 +257,7 @@ struct ta_event {
 	__u8 type;      /* enum ta_event_type */
 	__u8 verdict;
 	__u8 dir;       /* direction of the packet that caused the event */
-	__u8 has_flow;  /* kernel drop: the packet belongs to a known flow */
+	__u8 has_flow;  /* kernel drop: 1 known flow, 2 flow created by the drop, 0 none */
 	__u32 drop_reason;
 	__u64 drop_loc;
 };
@@ -261,7 +283,7 @@ struct ta_last {
 
 /* Pinned mode: the attach's configuration and the policy's rule labels. */
 #define TA_META_MAGIC 0x746f6b61u /* "toka" */
-#define TA_META_VERSION 1         /* bump when a pinned map's layout changes */
+#define TA_META_VERSION 2         /* bump when a pinned map's layout changes */
 struct ta_meta {
 	__u32 magic;
 	__u32 version;
@@ -278,6 +300,10 @@ struct ta_meta {
 	__u64 attached_ns;      /* CLOCK_MONOTONIC of the first attach */
 	char policy[256];       /* where the policy came from */
 	char labels[TA_MAX_RULES][32];
+	/* the rule labels of the generation before (flows judged under it) */
+	__u32 prev_generation;  /* 0: none */
+	__u32 prev_nrules;
+	char prev_labels[TA_MAX_RULES][32];
 };
 
 #endif /* TOKAUDIT_H */

@@ -14,6 +14,10 @@ count and time.
                                          one connection; prints JSON {"result": ...}
   lab_peer.py stream HOST PORT SECONDS [--pps N]
                                          UDP datagrams at a steady rate; prints the count
+  lab_peer.py linger HOST UDPPORT TCPPORT N
+                                         N UDP datagrams whose echoes are never read, then
+                                         the socket closed; N TCP connections closed with
+                                         the server's greeting unread (data pending)
 """
 import json
 import select
@@ -160,12 +164,30 @@ def stream(args):
     print(json.dumps({"sent": n}))
 
 
+def linger(args):
+    host, uport, tport, n = args[0], int(args[1]), int(args[2]), int(args[3])
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(n):
+        u.sendto(b"unread%04d" % i, (host, uport))
+    conns = []
+    for _ in range(n):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.settimeout(2)
+        t.connect((host, tport))
+        conns.append(t)
+    time.sleep(0.5)  # echoes and greetings arrive and wait, unread
+    u.close()
+    for t in conns:
+        t.close()  # with the greeting pending: the kernel discards it
+    print(json.dumps({"udp_sent": n, "tcp_closed": n}))
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream}[cmd](args)
+    {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream, "linger": linger}[cmd](args)
 
 
 if __name__ == "__main__":

@@ -167,6 +167,12 @@ if start_run "$tmp/closed.jsonl" --duration 12; then
 	[ "$(jq_py 'r["flows_closed_idle"]' <<<"$rep")" -ge 1 ] && ok "the refused flow closed idle before the report" || bad "closed idle: $rep"
 	jq_py '[w["diagnosis"] for w in r["why"]]' <<<"$rep" | grep -q "SYN answered by a TCP reset (refused)" \
 		&& ok "report explains a flow that already closed" || bad "why after close: $(jq_py 'r["why"]' <<<"$rep")"
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+closed = [e for e in ev if e["event"] == "closed" and e["rport"] == 8443 or e["event"] == "closed" and e["lport"] == 8443]
+assert closed and all(e["reason"] == "rst" for e in closed), closed
+' "$tmp/closed.jsonl" && ok "a flow ended by a reset closes with reason rst" || bad "closed reason: $(grep '"closed"' "$tmp/closed.jsonl" | head -3)"
 fi
 
 # ---------- errors ----------
@@ -195,7 +201,7 @@ kill -KILL $k; wait $k 2>/dev/null
 ip netns exec "$G" bpftool net show dev gwout | grep -q 'driver id\|generic id' && bad "XDP left after SIGKILL" || ok "SIGKILL: the XDP link went with the process"
 ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit_tc && ok "SIGKILL: tc filter left, as documented" || bad "no tc filter after SIGKILL?"
 expect_rc "detach removes a killed run's tc filters" 0 gw "$TA" detach -i gwout
-expect_in "detach says what it removed" "removed tc filters a killed 'tokaudit run' left" "$OUT"
+expect_in "detach says what it removed" "no pins; removed tokaudit's tc filters left behind" "$OUT"
 ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit && bad "filters left after detach" || ok "nothing left after detach"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	expect_rc "run without privileges" 1 ip netns exec "$G" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" run -i gwout --duration 1

@@ -54,6 +54,20 @@ printf 'rule broken\n proto tcp\n ports 99999\n' > "$tmp/broken.policy"
 expect_rc "reload of a broken policy" 1 gw "$TA" reload --policy "$tmp/broken.policy"
 expect_in "broken reload: the running policy stays" "the running policy stays" "$ERR"
 [ "$(gw "$TA" status --json | jq_py 'r["generation"]')" = 2 ] && ok "generation still 2" || bad "generation changed"
+# flows judged under the replaced policy keep the label they were judged with
+expect_rc "flows --json after reload" 0 gw "$TA" flows -i gwout --json
+python3 -c '
+import json, sys
+fl = [json.loads(l) for l in sys.stdin if l.strip()]
+media = [f for f in fl if f["proto"] == "udp" and f["rport"] == 50000]
+ssh = [f for f in fl if f["proto"] == "tcp" and f["rport"] == 22]
+assert media and all(f["rule"] == "media" and f["generation"] == 1 and not f["rule_removed_by_reload"] for f in media), media[:2]
+assert ssh and all(f["rule"] == "ssh" and f["generation"] == 2 for f in ssh), ssh
+' <<<"$OUT" && ok "after reload: old flows keep their rule (media), new ones the new (ssh)" || bad "labels after reload: $(head -c 600 <<<"$OUT")"
+expect_rc "a second reload" 0 gw "$TA" reload --policy "$tmp/ssh.policy"
+expect_rc "flows after two reloads" 0 gw "$TA" flows -i gwout
+expect_in "a rule two policies back reads as removed" "(rule removed by reload)" "$OUT"
+grep -q "udp.*50000.*allowed *ssh" <<<"$OUT" && bad "a media flow shows the new policy's rule: $OUT" || ok "no media flow shows the new policy's rule"
 
 # two attaches at once are serialised by the lock
 gw "$TA" attach -i gwout > "$tmp/a1" 2>&1 &
@@ -77,9 +91,31 @@ gw tc qdisc show dev gwout | grep -q clsact && bad "clsact left on gwout" || ok 
 expect_rc "detach again" 1 gw "$TA" detach -i gwout
 expect_in "detach again says not attached" "not attached on gwout" "$ERR"
 
+# under 'ip netns exec' the command gets a private /sys: a bpffs mounted there
+# would vanish with it, leaving hooks nobody can see: refused, one line
+expect_rc "attach under ip netns exec is refused" 1 ip netns exec "$G" "$TA" attach -i gwout
+expect_in "the refusal says why" "the pins would vanish when tokaudit exits" "$ERR"
+expect_in "the refusal says what to do" "nsenter --net=/run/netns/NAME" "$ERR"
+[ "$(wc -l <<<"$ERR")" = 1 ] && ok "the refusal is one line" || bad "refusal: $ERR"
+ip netns exec "$G" bpftool net show dev gwout | grep -q 'tokaudit\|driver id\|generic id' && bad "the refused attach left hooks" || ok "the refused attach left nothing"
+expect_rc "status under ip netns exec says where the pins are" 1 ip netns exec "$G" "$TA" status
+expect_in "status: use nsenter" "nsenter" "$ERR"
+# hooks with no pins (a killed run's tc filters): detach removes them, even
+# from a private mount namespace
+ip netns exec "$G" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
+k=$!
+for _ in $(seq 50); do grep -q started "$tmp/killed.jsonl" 2>/dev/null && break; sleep 0.1; done
+kill -KILL $k; wait $k 2>/dev/null
+ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit_tc && ok "a killed run left its tc filters" || bad "no tc filter left to clean"
+expect_rc "detach -i under ip netns exec, no pins" 0 ip netns exec "$G" "$TA" detach -i gwout
+expect_in "detach names what it removed" "removed tokaudit's tc filters" "$OUT"
+ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit && bad "hooks left after detach" || ok "detach without pins left nothing of tokaudit"
+
 # pins from an incompatible version
 expect_rc "attach for the version check" 0 gw "$TA" attach -i gwout
-bpftool map update pinned "$TOKAUDIT_PIN_ROOT/gwout/ta_meta" key hex 00 00 00 00 value hex $(python3 -c 'print(" ".join(["61","6b","6f","74","63","00","00","00"] + ["00"] * 2336))') 2>/dev/null
+vsize=$(bpftool -j map show pinned "$TOKAUDIT_PIN_ROOT/gwout/ta_meta" | jq_py 'r["bytes_value"]')
+bpftool map update pinned "$TOKAUDIT_PIN_ROOT/gwout/ta_meta" key hex 00 00 00 00 value hex $(python3 -c "print(' '.join(['61','6b','6f','74','63','00','00','00'] + ['00'] * ($vsize - 8)))") 2>/dev/null \
+	&& ok "meta overwritten with another layout version" || bad "cannot overwrite the meta ($vsize bytes)"
 expect_rc "status on incompatible pins" 1 gw "$TA" status
 expect_in "incompatible version named" "incompatible version" "$ERR"
 expect_rc "detach removes incompatible pins" 0 gw "$TA" detach -i gwout

@@ -55,6 +55,20 @@ if need_root "replay"; then
 		"$TA" replay --packets --json "$tmp/$f" > "$tmp/out.jsonl" 2>"$tmp/err"
 		why=$(compare "$tmp/out.jsonl" dir_auto) && ok "replay $f without --local: every frame as expected" || bad "replay $f auto: $why"
 	done
+	# flow and summary times are the capture's (frame i at 1700000000 + i s), not the replay's
+	python3 - "$tmp/out.jsonl" <<'PY' && ok "replay: flow times are the capture's" || bad "replay: flow times"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+n = sum(1 for r in recs if r["type"] == "packet")
+flows = [r for r in recs if r["type"] == "flow"]
+s = [r for r in recs if r["type"] == "summary"][0]
+lo, hi = 1700000000, 1700000000 + n
+assert flows
+for f in flows:
+    assert lo <= f["first_seen"] <= f["last_seen"] <= hi, (f["first_seen"], f["last_seen"], lo, hi)
+    assert f["first_seen_iso"].startswith("2023-11-14T"), f["first_seen_iso"]
+assert s["first_frame"] == lo and lo < s["last_frame"] <= hi, s
+PY
 	# every record type is JSON, one per line, with the documented keys
 	python3 - "$tmp/out.jsonl" <<'PY' && ok "json records carry the documented fields" || bad "json record fields"
 import json, sys

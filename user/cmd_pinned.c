@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "json.h"
 #include "pinned.h"
 #include "session.h"
 #include "tokaudit.skel.h"
@@ -40,11 +41,57 @@ static const char *pin_root(void)
 
 static int lock_fd = -1;
 
+/*
+ * Will the pins outlive this command?  They do when the bpffs they go to is
+ * the one the process that started us sees (or, when that cannot be read,
+ * PID 1): 'ip netns exec' gives a command a private mount namespace with a
+ * fresh /sys, and a bpffs mounted there vanishes with the command.
+ */
+static bool pins_persist(const char *root)
+{
+	struct stat me, ref, a, b;
+	char dir[256], refdir[320], path[64], *slash;
+	int pids[2] = { (int)getppid(), 1 }, i;
+
+	if (stat("/proc/self/ns/mnt", &me))
+		return true; /* no way to tell */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pids[i]);
+		if (!stat(path, &ref))
+			break;
+	}
+	if (i == 2 || me.st_ino == ref.st_ino)
+		return true; /* the starter's mount namespace (or no way to tell) */
+	snprintf(dir, sizeof(dir), "%s", root);
+	if ((slash = strrchr(dir, '/')) && slash != dir)
+		*slash = 0; /* the filesystem the pin root is created in */
+	snprintf(refdir, sizeof(refdir), "/proc/%d/root%s", pids[i], dir);
+	return !stat(dir, &a) && !stat(refdir, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static bool bpffs_mounted(void)
+{
+	struct statfs st;
+
+	return getenv("TOKAUDIT_PIN_ROOT") || (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC_);
+}
+
 /* Mount bpffs at /sys/fs/bpf when missing; take the lock. */
 static int pin_prepare(bool create)
 {
 	struct statfs st;
 
+	if (!pins_persist(PIN_ROOT)) {
+		if (create)
+			ta_err("refusing to pin in a private mount namespace ('ip netns exec' gives each command "
+			       "its own /sys): the pins would vanish when tokaudit exits; run it as "
+			       "'nsenter --net=/run/netns/NAME tokaudit ...', or mount bpffs in that mount namespace "
+			       "and keep it");
+		else
+			ta_err("this command runs in a private mount namespace ('ip netns exec'?) that does not "
+			       "see the machine's pins: run it as 'nsenter --net=/run/netns/NAME tokaudit ...'");
+		return -EPERM;
+	}
 	if (getenv("TOKAUDIT_PIN_ROOT"))
 		; /* the caller chose where: its filesystem is its business */
 	else if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC_) {
@@ -135,6 +182,12 @@ static int write_meta(struct ta_dp *dp, const struct ta_meta *m)
 
 static void meta_labels(struct ta_meta *m, const struct ta_policy *pol, const char *path)
 {
+	/* flows judged under the policy being replaced keep reading its labels */
+	if (m->generation) {
+		memcpy(m->prev_labels, m->labels, sizeof(m->labels));
+		m->prev_nrules = m->nrules;
+		m->prev_generation = m->generation;
+	}
 	memset(m->labels, 0, sizeof(m->labels));
 	for (size_t i = 0; i < pol->nrules && i < TA_MAX_RULES; i++)
 		snprintf(m->labels[i], sizeof(m->labels[i]), "%s", pol->rules[i].label);
@@ -147,6 +200,26 @@ static void labels_of(const struct ta_meta *m, const char **labels)
 	memset(labels, 0, sizeof(const char *) * TA_MAX_RULES);
 	for (uint32_t i = 0; i < m->nrules && i < TA_MAX_RULES; i++)
 		labels[i] = m->labels[i];
+}
+
+/* How to read the pinned flows: both generations' labels */
+struct meta_view {
+	const char *labels[TA_MAX_RULES];
+	const char *prev[TA_MAX_RULES];
+	struct ta_flow_ctx ctx;
+};
+
+static void meta_view(const struct ta_meta *m, uint32_t generation, struct meta_view *mv)
+{
+	labels_of(m, mv->labels);
+	memset(mv->prev, 0, sizeof(mv->prev));
+	for (uint32_t i = 0; i < m->prev_nrules && i < TA_MAX_RULES; i++)
+		mv->prev[i] = m->prev_labels[i];
+	mv->ctx = (struct ta_flow_ctx){
+		.labels = mv->labels, .nlabels = TA_MAX_RULES, .generation = generation,
+		.prev_labels = m->prev_generation && m->prev_generation + 1 == generation ? mv->prev : NULL,
+		.prev_nlabels = TA_MAX_RULES, .now_ns = ta_now_ns(),
+	};
 }
 
 /* Open the pinned state of one interface (programs loaded, not attached). */
@@ -213,6 +286,24 @@ static int attach_xdp_pinned(struct ta_iface *ifc, const char *dir, int prog_fd,
 	close(ifc->xdp_link_fd);
 	ifc->has_xdp = false;
 	return 0;
+}
+
+/* Unpin everything in dir and remove it. */
+static int remove_pins(const char *dir)
+{
+	char p[512];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	return rmdir(dir);
 }
 
 static int attach_one(struct attach_cfg *cfg, struct ta_session *opts, struct ta_iface *ifc,
@@ -300,6 +391,8 @@ static int attach_one(struct attach_cfg *cfg, struct ta_session *opts, struct ta
 		       opts->enforce ? "enforcing" : "audit only", m.policy, m.generation, dir);
 out:
 	ta_dp_close(&dp);
+	if (err && !again)
+		remove_pins(dir); /* a failed first attach leaves nothing behind */
 	return err;
 }
 
@@ -371,24 +464,25 @@ static const struct ta_opt detach_opts[] = {
 	{ 0 },
 };
 
-static int detach_one(const char *ifname)
+static int detach_one(const char *ifname, bool no_pins)
 {
 	char dir[128], p[256];
 	struct ta_meta m = { 0 };
-	DIR *d;
-	struct dirent *de;
 	int err;
 
 	pin_dir(dir, sizeof(dir), ifname);
-	if (!pinned(dir)) {
-		/* no pins, but maybe tc filters of ours left by a killed 'run' */
+	if (no_pins || !pinned(dir)) {
+		/* no pins, but maybe hooks of ours: left by a killed 'run', or by an
+		 * attach whose pins vanished with a private bpffs */
 		unsigned ix = if_nametoindex(ifname);
-		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = (int)ix, .attach_point = BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, q, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
-		if (ix && bpf_tc_query(&h, &q) == 0) {
-			ta_tc_detach_ours((int)ix);
-			printf("%s: no pins; removed tc filters a killed 'tokaudit run' left\n", ifname);
-			return 0;
+		int ntc = ix ? ta_tc_detach_ours((int)ix) : 0, nx = ix ? ta_xdp_detach_ours((int)ix) : 0;
+
+		if (nx < 0)
+			ta_err("%s: cannot remove tokaudit's XDP program: %s", ifname, strerror(-nx));
+		if (ntc > 0 || nx > 0) {
+			printf("%s: no pins; removed tokaudit's %s%s%s left behind\n", ifname, ntc ? "tc filters" : "",
+			       ntc && nx > 0 ? " and " : "", nx > 0 ? "XDP program" : "");
+			return nx < 0 ? nx : 0;
 		}
 		ta_err("tokaudit is not attached on %s", ifname);
 		return -ENOENT;
@@ -405,16 +499,7 @@ static int detach_one(const char *ifname)
 			bpf_tc_hook_destroy(&hook);
 		}
 	}
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	if (rmdir(dir)) {
+	if (remove_pins(dir)) {
 		err = -errno;
 		ta_err("cannot remove %s: %s", dir, strerror(errno));
 		return err;
@@ -428,19 +513,28 @@ static int do_detach(void *vcfg)
 	struct iface_cfg *cfg = vcfg;
 	char *dup, *save = NULL, *tok;
 	int rc = TA_EXIT_OK;
+	bool no_pins = false;
 
 	if (!cfg->ifaces) {
 		ta_err("detach: which interface? give -i IFACE");
 		return TA_EXIT_USAGE;
 	}
-	if (pin_prepare(false))
+	/* no pins to see (private mount namespace, no bpffs): the hooks of
+	 * ours still go, found by name */
+	if (!pins_persist(PIN_ROOT) || !bpffs_mounted()) {
+		ta_info("detach: no pins visible here (%s); removing tokaudit's hooks by name",
+			pins_persist(PIN_ROOT) ? "bpffs is not mounted" : "private mount namespace");
+		no_pins = true;
+	} else if (pin_prepare(false)) {
 		return TA_EXIT_FAIL;
+	}
 	dup = strdup(cfg->ifaces);
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (detach_one(tok))
+		if (detach_one(tok, no_pins))
 			rc = TA_EXIT_FAIL;
 	free(dup);
-	pin_release();
+	if (!no_pins)
+		pin_release();
 	return rc;
 }
 
@@ -545,16 +639,26 @@ static int status_one(const char *ifname, const char *dir, struct ta_dp *dp, con
 		tot[v] = ta_vstat_total(vs, v).packets;
 	double up = (double)(ta_now_ns() - m->attached_ns) / 1e9;
 	if (cfg->json) {
-		printf("{\"iface\":\"%s\",\"pins\":\"%s\",\"side\":\"%s\",\"hook\":\"%s\",\"xdp_attached\":%s,"
-		       "\"tc_attached\":%s,\"enforce\":%s,\"policy\":\"%s\",\"generation\":%u,\"rules\":%u,"
-		       "\"attaches\":%u,\"uptime\":%.0f,\"packets\":{\"allowed\":%llu,\"unexpected\":%llu,\"other\":%llu,"
-		       "\"invalid\":%llu},\"policy_drops\":%llu,\"flows_created\":%llu}\n",
-		       ifname, dir, m->side ? "inside" : "outside", m->hook ? "tc" : m->xdp_mode == TA_XDP_SKB ? "xdp-skb" : "xdp",
-		       xdp ? "true" : "false", tc ? "true" : "false", m->enforce ? "true" : "false", m->policy,
-		       dp->generation, m->nrules, m->attaches, up, (unsigned long long)tot[TA_V_ALLOWED],
-		       (unsigned long long)tot[TA_V_UNEXPECTED], (unsigned long long)tot[TA_V_OTHER],
-		       (unsigned long long)tot[TA_V_INVALID], (unsigned long long)cnt[TA_C_POLICY_DROP],
-		       (unsigned long long)cnt[TA_C_FLOW_NEW]);
+		json_object *o = json_object_new_object(), *p = json_object_new_object();
+
+		ta_jadd(o, "iface", ta_jstr(ifname));
+		ta_jadd(o, "pins", ta_jstr(dir));
+		ta_jadd(o, "side", ta_jstr(m->side ? "inside" : "outside"));
+		ta_jadd(o, "hook", ta_jstr(m->hook ? "tc" : m->xdp_mode == TA_XDP_SKB ? "xdp-skb" : "xdp"));
+		ta_jadd(o, "xdp_attached", ta_jbool(xdp));
+		ta_jadd(o, "tc_attached", ta_jbool(tc));
+		ta_jadd(o, "enforce", ta_jbool(m->enforce));
+		ta_jadd(o, "policy", ta_jstr(m->policy));
+		ta_jadd(o, "generation", ta_ju64(dp->generation));
+		ta_jadd(o, "rules", ta_ju64(m->nrules));
+		ta_jadd(o, "attaches", ta_ju64(m->attaches));
+		ta_jadd(o, "uptime", ta_jnum(up, 0));
+		for (int v = 0; v < TA_V_MAX; v++)
+			ta_jadd(p, ta_verdict_name(v), ta_ju64(tot[v]));
+		ta_jadd(o, "packets", p);
+		ta_jadd(o, "policy_drops", ta_ju64(cnt[TA_C_POLICY_DROP]));
+		ta_jadd(o, "flows_created", ta_ju64(cnt[TA_C_FLOW_NEW]));
+		ta_jprint(stdout, o);
 		return 0;
 	}
 	printf("%s: %s side, %s%s, %s, policy %s (generation %u, %u rules), attached %.0f s ago (%u attach%s)\n"
@@ -571,9 +675,8 @@ static int status_one(const char *ifname, const char *dir, struct ta_dp *dp, con
 
 struct flows_print {
 	const char *ifname;
-	const char *labels[TA_MAX_RULES];
+	struct meta_view mv;
 	bool json;
-	uint64_t now;
 	size_t n;
 };
 
@@ -582,21 +685,19 @@ static int print_pinned_flow(const struct ta_flow_key *k, const struct ta_flow_v
 	struct flows_print *fp = arg;
 
 	fp->n++;
-	if (fp->json) {
-		ta_flow_json(stdout, NULL, fp->ifname, k, v, fp->labels, TA_MAX_RULES, fp->now, NULL);
-		fputc('\n', stdout);
-	} else {
-		ta_flow_line(stdout, k, v, fp->labels, TA_MAX_RULES, fp->now, 52);
-	}
+	if (fp->json)
+		ta_jprint(stdout, ta_flow_jobj(&fp->mv.ctx, NULL, fp->ifname, k, v));
+	else
+		ta_flow_line(stdout, &fp->mv.ctx, k, v, 52);
 	return 0;
 }
 
 static int flows_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
 		     struct iface_cfg *cfg)
 {
-	struct flows_print fp = { .ifname = ifname, .json = cfg->json, .now = ta_now_ns() };
+	struct flows_print fp = { .ifname = ifname, .json = cfg->json };
 
-	labels_of(m, fp.labels);
+	meta_view(m, dp->generation, &fp.mv);
 	if (!cfg->json)
 		printf("%s:\n%-52s %-10s %-8s %-11s %13s %15s %6s\n", ifname, "FLOW", "VERDICT", "RULE", "STATE",
 		       "PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
@@ -613,12 +714,15 @@ static int stats_one(const char *ifname, const char *dir, struct ta_dp *dp, cons
 
 	labels_of(m, labels);
 	if (cfg->json) {
-		printf("{\"iface\":\"%s\",\"generation\":%u,", ifname, dp->generation);
-		ta_print_counters(stdout, dp, NULL, labels, m->nrules, true);
-		printf("}\n");
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "iface", ta_jstr(ifname));
+		ta_jadd(o, "generation", ta_ju64(dp->generation));
+		ta_counters_json(o, dp, labels, m->nrules);
+		ta_jprint(stdout, o);
 	} else {
 		printf("%s (policy %s, generation %u):\n", ifname, m->policy, dp->generation);
-		ta_print_counters(stdout, dp, NULL, labels, m->nrules, false);
+		ta_print_counters(stdout, dp, labels, m->nrules);
 	}
 	return 0;
 }
@@ -711,12 +815,16 @@ struct why_cfg {
 	bool json;
 	const char *remote;
 	const char *rule;
+	bool all;
+	struct ta_why_filter flt;
 };
 
 static const struct ta_opt why_opts[] = {
-	{ "remote", 'r', TA_OPT_STR, offsetof(struct why_cfg, remote), "ADDR[:PORT]",
-	  "only flows with this remote address (CIDR too) and port" },
+	{ "remote", 'r', TA_OPT_STR, offsetof(struct why_cfg, remote), "ADDR[/LEN][:PORT]",
+	  "only flows with this remote address or prefix (and port); IPv6 with a port: [ADDR]:PORT" },
 	{ "rule", 0, TA_OPT_STR, offsetof(struct why_cfg, rule), "LABEL", "only flows of this rule" },
+	{ "all", 'a', TA_OPT_FLAG, offsetof(struct why_cfg, all), NULL,
+	  "endpoint discards too (socket teardown, unread data: not blocks)" },
 	{ "interface", 'i', TA_OPT_STR, offsetof(struct why_cfg, ifaces), "IFACE[,IFACE...]",
 	  "only these interfaces (default: every attached one)" },
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct why_cfg, json), NULL, "one JSON object per interface" },
@@ -728,13 +836,13 @@ static struct why_cfg *why_cur;
 static int why_one(const char *ifname, const char *dir, struct ta_dp *dp, const struct ta_meta *m,
 		   struct iface_cfg *unused)
 {
-	const char *labels[TA_MAX_RULES];
+	struct meta_view mv;
 	struct why_cfg *cfg = why_cur;
 
-	labels_of(m, labels);
+	meta_view(m, dp->generation, &mv);
 	if (cfg->rule) {
 		uint32_t r;
-		for (r = 0; r < m->nrules && strcmp(labels[r], cfg->rule); r++)
+		for (r = 0; r < m->nrules && strcmp(mv.labels[r], cfg->rule); r++)
 			;
 		if (r == m->nrules) {
 			ta_err("why: %s: the policy has no rule '%s'", ifname, cfg->rule);
@@ -742,12 +850,14 @@ static int why_one(const char *ifname, const char *dir, struct ta_dp *dp, const 
 		}
 	}
 	if (cfg->json) {
-		printf("{\"iface\":\"%s\",", ifname);
-		ta_print_why(stdout, dp, NULL, 0, labels, m->nrules, ifname, cfg->remote, cfg->rule, true);
-		printf("}\n");
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "iface", ta_jstr(ifname));
+		ta_why(NULL, o, dp, NULL, 0, &mv.ctx, m->nrules, &cfg->flt);
+		ta_jprint(stdout, o);
 	} else {
 		printf("%s (policy %s):\n", ifname, m->policy);
-		ta_print_why(stdout, dp, NULL, 0, labels, m->nrules, ifname, cfg->remote, cfg->rule, false);
+		ta_why(stdout, NULL, dp, NULL, 0, &mv.ctx, m->nrules, &cfg->flt);
 	}
 	return 0;
 }
@@ -756,20 +866,14 @@ static int do_why(void *vcfg)
 {
 	struct why_cfg *cfg = vcfg;
 	struct iface_cfg ic = { .ifaces = cfg->ifaces, .json = cfg->json };
+	char err[256];
 
-	if (cfg->remote) {
-		struct ta_prefix p;
-		char a[80], err[160], *c;
-		snprintf(a, sizeof(a), "%s", cfg->remote[0] == '[' ? cfg->remote + 1 : cfg->remote);
-		if ((c = strchr(a, ']')))
-			*c = 0;
-		else if (strchr(a, ':') == strrchr(a, ':') && (c = strchr(a, ':')))
-			*c = 0;
-		if (ta_prefix_parse(a, &p, err, sizeof(err))) {
-			ta_err("why: --remote '%s': %s", cfg->remote, err);
-			return TA_EXIT_USAGE;
-		}
+	if (cfg->remote && ta_remote_parse(cfg->remote, &cfg->flt.remote, err, sizeof(err))) {
+		ta_err("why: --remote '%s': %s", cfg->remote, err);
+		return TA_EXIT_USAGE;
 	}
+	cfg->flt.rule = cfg->rule;
+	cfg->flt.all = cfg->all;
 	why_cur = cfg;
 	return for_each_attached(&ic, why_one);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "json.h"
 #include "session.h"
 
 struct run_cfg {
@@ -22,6 +23,7 @@ struct run_cfg {
 	unsigned flows;
 	const char *pcap;
 	unsigned snaplen;
+	bool all;
 };
 
 static const struct ta_opt run_opts[] = {
@@ -40,6 +42,8 @@ static const struct ta_opt run_opts[] = {
 	  "size of the flow table (default 131072)", 1024, 16777216 },
 	{ "pcap", 0, TA_OPT_STR, offsetof(struct run_cfg, pcap), "FILE",
 	  "evidence: unexpected and dropped packets to FILE (+ FILE.annotations.jsonl)" },
+	{ "all", 'a', TA_OPT_FLAG, offsetof(struct run_cfg, all), NULL,
+	  "the report's Why lists endpoint discards too (socket teardown, unread data)" },
 	{ "snaplen", 0, TA_OPT_UINT, offsetof(struct run_cfg, snaplen), "BYTES",
 	  "bytes of each evidence packet (default 256)", 64, TA_CAP_MAX },
 	{ 0 },
@@ -136,16 +140,27 @@ int do_run(void *vcfg)
 	if (ta_session_open(s, cfg->policy, cfg->flows) || ta_session_attach(s))
 		goto out;
 	if (s->json) {
-		fprintf(stdout, "{\"event\":\"started\",\"time\":%.6f,\"interfaces\":[", ta_ktime_to_unix(ta_now_ns()));
-		for (int i = 0; i < s->nifaces; i++)
-			fprintf(stdout, "%s{\"name\":\"%s\",\"ifindex\":%d,\"xdp\":%s}", i ? "," : "", s->ifaces[i].name,
-				s->ifaces[i].ifindex,
-				s->ifaces[i].has_xdp ? (s->ifaces[i].xdp_mode == TA_XDP_SKB ? "\"skb\"" : "\"native\"") : "null");
-		fprintf(stdout, "],\"side\":\"%s\",\"hook\":\"%s\",\"enforce\":%s,\"policy\":\"%s\",\"generation\":%u,\"rules\":%zu}\n",
-			s->side == TA_SIDE_OUTSIDE ? "outside" : "inside", s->hook == TA_HOOK_TC ? "tc" : "xdp",
-			s->enforce ? "true" : "false", cfg->policy ? cfg->policy : "built-in", s->dp.generation,
-			s->pol.nrules);
-		fflush(stdout);
+		json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+		ta_jadd(o, "event", ta_jstr("started"));
+		ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+		for (int i = 0; i < s->nifaces; i++) {
+			json_object *x = json_object_new_object();
+
+			ta_jadd(x, "name", ta_jstr(s->ifaces[i].name));
+			ta_jadd(x, "ifindex", ta_ju64((uint64_t)s->ifaces[i].ifindex));
+			ta_jadd(x, "xdp", s->ifaces[i].has_xdp ? ta_jstr(s->ifaces[i].xdp_mode == TA_XDP_SKB ? "skb" : "native")
+							       : NULL);
+			json_object_array_add(a, x);
+		}
+		ta_jadd(o, "interfaces", a);
+		ta_jadd(o, "side", ta_jstr(s->side == TA_SIDE_OUTSIDE ? "outside" : "inside"));
+		ta_jadd(o, "hook", ta_jstr(s->hook == TA_HOOK_TC ? "tc" : "xdp"));
+		ta_jadd(o, "enforce", ta_jbool(s->enforce));
+		ta_jadd(o, "policy", ta_jstr(cfg->policy ? cfg->policy : "built-in"));
+		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
+		ta_jprint(stdout, o);
 	}
 	if (cfg->duration > 0)
 		end_ns = ta_now_ns() + (uint64_t)(cfg->duration * 1e9);
@@ -183,7 +198,7 @@ int do_run(void *vcfg)
 	/* final: drain, walk once more, report */
 	ta_session_poll(s, 0);
 	ta_session_tick(s);
-	ta_session_report(s, stdout, s->json);
+	ta_session_report(s, stdout, s->json, cfg->all);
 out:
 	ta_session_close(s);
 	if (s->evidence && ta_evidence_close(s->evidence)) {

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "dp.h"
+#include "kdrop.h"
 #include "tokaudit.skel.h"
 #include "util.h"
 
@@ -100,6 +101,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0 &&
 		   !(force_tp && *force_tp && strcmp(force_tp, "0"));
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb, o->drops && btf);
+	skel->rodata->cfg_drop_rx_sk = o->drops && btf && ta_kfree_skb_has_rx_sk();
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb_tp, o->drops && !btf);
 	if (o->pin_dir && (err = set_pins(skel, o->pin_dir))) {
 		tokaudit__destroy(skel);
@@ -181,6 +183,9 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		dp->skel->bss->audited_ifindex[i] = i < n ? (uint32_t)ifindex[i] : 0;
+	/* blocks vs endpoint discards, by this kernel's reason names and text */
+	dp->skel->bss->ep_nranges = (uint32_t)ta_drop_tables(dp->skel->bss->drop_class,
+							    dp->skel->bss->ep_ranges, TA_EP_RANGES);
 	/* the interfaces live in this process's network namespace */
 	if (!stat("/proc/self/ns/net", &st))
 		dp->skel->bss->audited_netns = (uint32_t)st.st_ino;
@@ -302,6 +307,11 @@ int ta_dp_run_tc(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *re
 void ta_dp_set_wire_len(struct ta_dp *dp, uint32_t len)
 {
 	dp->skel->bss->replay_wire_len = len;
+}
+
+void ta_dp_set_replay_time(struct ta_dp *dp, uint64_t unix_ns)
+{
+	dp->skel->bss->replay_now_ns = unix_ns;
 }
 
 const struct ta_last *ta_dp_last(struct ta_dp *dp)
@@ -470,6 +480,9 @@ const char *ta_counter_name(int c)
 		[TA_C_CAP_SENT] = "evidence_captured",
 		[TA_C_CAP_BOUND] = "evidence_rate_bounded",
 		[TA_C_CAP_LOST] = "evidence_lost",
+		[TA_C_KDROP_NONS] = "kernel_drops_ns_unknown",
+		[TA_C_KDROP_ENDPOINT] = "kernel_drops_endpoint",
+		[TA_C_KDROP_FLOW_NEW] = "flows_created_by_drops",
 	};
 	/* invalid packets by reason: "invalid_" + the reason, dashes as underscores */
 	static char inv[TA_INV_MAX][48];

@@ -54,6 +54,8 @@ int ta_dp_run_xdp(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *r
 int ta_dp_run_tc(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *retval);
 /* Replay: the wire length to count for the next frame(s) run. */
 void ta_dp_set_wire_len(struct ta_dp *dp, uint32_t len);
+/* Replay: the capture time (Unix ns) of the next frame(s), the flows' clock. */
+void ta_dp_set_replay_time(struct ta_dp *dp, uint64_t unix_ns);
 /* The last packet's result (record_last). */
 const struct ta_last *ta_dp_last(struct ta_dp *dp);
 

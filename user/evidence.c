@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cli.h"
 #include "evidence.h"
+#include "json.h"
 #include "kdrop.h"
 
 struct ta_evidence {
@@ -52,6 +53,7 @@ void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const
 	uint32_t n = c->cap_len > TA_CAP_MAX ? TA_CAP_MAX : c->cap_len;
 	uint32_t off = 0;
 	char rb[64], sb[128];
+	json_object *o;
 
 	if (c->l3) {
 		/* a kernel drop is captured from its IP header: give it an Ethernet one */
@@ -69,17 +71,21 @@ void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const
 		h.len = h.caplen;
 	pcap_dump((u_char *)ev->dump, &h, frame);
 	ev->n++;
-	fprintf(ev->side, "{\"pkt\":%llu,\"time\":%.6f,\"iface\":%s%s%s,\"verdict\":\"%s\",\"rule\":%s%s%s,\"dir\":\"%s\","
-		"\"policy_drop\":%s,\"kernel_drop\":%s,",
-		(unsigned long long)ev->n, unix_ts, iface ? "\"" : "", iface ? iface : "null", iface ? "\"" : "",
-		verdicts[c->verdict & 3], rule ? "\"" : "", rule ? rule : "null", rule ? "\"" : "",
-		c->dir == TA_DIR_IN ? "in" : "out", c->policy_drop ? "true" : "false", c->l3 ? "true" : "false");
-	if (c->l3)
-		fprintf(ev->side, "\"drop_reason\":\"%s\",\"drop_location\":\"%s\",",
-			ta_drop_reason_name(c->drop_reason, rb, sizeof(rb)), ta_ksym(c->drop_loc, sb, sizeof(sb)));
-	else
-		fputs("\"drop_reason\":null,\"drop_location\":null,", ev->side);
-	fprintf(ev->side, "\"wire_len\":%u,\"cap_len\":%u}\n", c->wire_len, n);
+	o = json_object_new_object();
+	ta_jadd(o, "pkt", ta_ju64(ev->n));
+	ta_jtime(o, "time", unix_ts);
+	ta_jadd(o, "iface", ta_jstr(iface));
+	ta_jadd(o, "verdict", ta_jstr(verdicts[c->verdict & 3]));
+	ta_jadd(o, "rule", ta_jstr(rule));
+	ta_jadd(o, "dir", ta_jstr(c->dir == TA_DIR_IN ? "in" : "out"));
+	ta_jadd(o, "policy_drop", ta_jbool(c->policy_drop));
+	ta_jadd(o, "kernel_drop", ta_jbool(c->l3));
+	ta_jadd(o, "drop_reason", c->l3 ? ta_jstr(ta_drop_reason_name(c->drop_reason, rb, sizeof(rb))) : NULL);
+	ta_jadd(o, "drop_location", c->l3 ? ta_jstr(ta_ksym(c->drop_loc, sb, sizeof(sb))) : NULL);
+	ta_jadd(o, "wire_len", ta_ju64(c->wire_len));
+	ta_jadd(o, "cap_len", ta_ju64(n));
+	if (ta_jprint(ev->side, o))
+		ev->failed = 1;
 	if (ferror(ev->side))
 		ev->failed = 1;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "dp.h"
+#include "json.h"
 #include "flows.h"
 #include "kdrop.h"
 #include "policy.h"
@@ -32,6 +35,9 @@ int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint
 {
 	int o = v->opener & 1, r = o ^ 1;
 	uint64_t po = v->packets[o], pr = v->packets[r];
+
+	if ((v->flags & TA_FF_DROP_OPENED) && !po && !pr)
+		return TA_FS_BLOCKED_BEFORE_EGRESS;
 
 	if (k->proto == 6) {
 		unsigned fo = (v->flags >> TA_FF_TCP_SHIFT(o)) & 0xff;
@@ -68,6 +74,7 @@ const char *ta_fstate_name(int s)
 		[TA_FS_TWO_WAY] = "two-way",
 		[TA_FS_ONE_WAY_OUT] = "one-way-out",
 		[TA_FS_ONE_WAY_IN] = "one-way-in",
+		[TA_FS_BLOCKED_BEFORE_EGRESS] = "blocked-before-egress",
 	};
 
 	return s >= 0 && s < TA_FS_MAX ? n[s] : "?";
@@ -84,6 +91,19 @@ unsigned ta_flow_idle_limit(const struct ta_flow_key *k, const struct ta_flow_va
 	return k->proto == 17 ? TA_IDLE_UDP : TA_IDLE_OTHER;
 }
 
+const char *ta_flow_close_reason(const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	unsigned f = v->flags & 0xffff;
+
+	if (k->proto == 6) {
+		if (f & (F_RST | (F_RST << 8)))
+			return "rst";
+		if (f & (F_FIN | (F_FIN << 8)))
+			return "fin";
+	}
+	return "idle";
+}
+
 void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k)
 {
 	char loc[64], rem[64], pb[24];
@@ -97,70 +117,99 @@ void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k)
 		snprintf(buf, len, "%s %s:%u -> %s:%u", proto, loc, k->lport, rem, k->rport);
 }
 
-static const char *label_of(const char *const *labels, uint32_t n, uint32_t rule)
+const char *ta_rule_label(const struct ta_flow_ctx *c, uint32_t rule)
 {
-	return rule < n && labels[rule] && labels[rule][0] ? labels[rule] : NULL;
+	return rule < c->nlabels && c->labels[rule] && c->labels[rule][0] ? c->labels[rule] : NULL;
 }
 
-void ta_flow_json(FILE *f, const char *event, const char *iface, const struct ta_flow_key *k,
-		  const struct ta_flow_val *v, const char *const *labels, uint32_t nlabels,
-		  uint64_t now_ns, const char *extra)
+const char *ta_flow_rule_label(const struct ta_flow_ctx *c, const struct ta_flow_val *v)
 {
-	fputc('{', f);
-	if (event)
-		fprintf(f, "\"event\":\"%s\",\"time\":%.6f,", event, ta_ktime_to_unix(now_ns));
-	ta_flow_json_fields(f, iface, k, v, labels, nlabels, now_ns, extra);
-	fputc('}', f);
+	if (v->rule >= TA_MAX_RULES)
+		return NULL;
+	if (!c->generation || v->generation == c->generation)
+		return ta_rule_label(c, v->rule);
+	if (c->prev_labels && v->generation + 1 == c->generation && v->rule < c->prev_nlabels &&
+	    c->prev_labels[v->rule] && c->prev_labels[v->rule][0])
+		return c->prev_labels[v->rule];
+	return TA_RULE_REMOVED;
 }
 
-void ta_flow_json_fields(FILE *f, const char *iface, const struct ta_flow_key *k, const struct ta_flow_val *v,
-			 const char *const *labels, uint32_t nlabels, uint64_t now_ns, const char *extra)
+double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns)
 {
-	char loc[64], rem[64], pb[24], from[64];
-	const char *rule = label_of(labels, nlabels, v->rule);
-	int verdict = ta_flow_verdict(v);
+	if (!ns)
+		return 0;
+	return c->unix_clock ? (double)ns / 1e9 : ta_ktime_to_unix(ns);
+}
 
-	ta_addr_str(k->local, loc, sizeof(loc));
-	ta_addr_str(k->remote, rem, sizeof(rem));
-	if (iface)
-		fprintf(f, "\"iface\":\"%s\",", iface);
-	fprintf(f, "\"proto\":\"%s\",\"family\":%u,\"local\":\"%s\",\"lport\":%u,\"remote\":\"%s\",\"rport\":%u,"
-		"\"verdict\":\"%s\",",
-		ta_proto_name(k->proto, pb, sizeof(pb)), k->family, loc, k->lport, rem, k->rport,
-		ta_verdict_name(verdict));
-	if (rule)
-		fprintf(f, "\"rule\":\"%s\",", rule);
-	else
-		fputs("\"rule\":null,", f);
-	fprintf(f, "\"opener\":\"%s\",\"state\":\"%s\",\"packets_out\":%llu,\"packets_in\":%llu,"
-		"\"bytes_out\":%llu,\"bytes_in\":%llu,\"first_seen\":%.6f,\"last_seen\":%.6f,"
-		"\"tcp_flags_out\":%u,\"tcp_flags_in\":%u,\"icmp_errors\":%u,",
-		ta_dir_name(v->opener & 1), ta_fstate_name(ta_flow_state(k, v, now_ns)),
-		(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN],
-		(unsigned long long)v->bytes[TA_DIR_OUT], (unsigned long long)v->bytes[TA_DIR_IN],
-		ta_ktime_to_unix(v->first_ns), ta_ktime_to_unix(v->last_ns),
-		(v->flags >> TA_FF_TCP_SHIFT(TA_DIR_OUT)) & 0xff, (v->flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff,
-		v->icmp_errors);
-	if (v->icmp_errors) {
-		ta_addr_str(v->icmp_from, from, sizeof(from));
-		fprintf(f, "\"icmp_last_type\":%u,\"icmp_last_code\":%u,\"icmp_from\":\"%s\",", v->icmp_type,
-			v->icmp_code, from);
-	} else {
-		fputs("\"icmp_last_type\":null,\"icmp_last_code\":null,\"icmp_from\":null,", f);
+static json_object *addr_obj(const uint8_t *a)
+{
+	char buf[64];
+
+	ta_addr_str(a, buf, sizeof(buf));
+	return ta_jstr(buf);
+}
+
+json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
+			  const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	json_object *o = json_object_new_object();
+	const char *rule = ta_flow_rule_label(c, v);
+	char pb[24];
+
+	if (event) {
+		ta_jadd(o, "event", ta_jstr(event));
+		ta_jtime(o, "time", c->unix_clock ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
 	}
-	fprintf(f, "\"policy_drops\":%llu,\"kernel_drops\":%llu,", (unsigned long long)v->policy_drops,
-		(unsigned long long)v->kernel_drops);
+	if (iface)
+		ta_jadd(o, "iface", ta_jstr(iface));
+	ta_jadd(o, "proto", ta_jstr(ta_proto_name(k->proto, pb, sizeof(pb))));
+	ta_jadd(o, "family", ta_ju64(k->family));
+	ta_jadd(o, "local", addr_obj(k->local));
+	ta_jadd(o, "lport", ta_ju64(k->lport));
+	ta_jadd(o, "remote", addr_obj(k->remote));
+	ta_jadd(o, "rport", ta_ju64(k->rport));
+	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
+	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
+	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));
+	ta_jadd(o, "opener", ta_jstr(ta_dir_name(v->opener & 1)));
+	ta_jadd(o, "state", ta_jstr(ta_fstate_name(ta_flow_state(k, v, c->now_ns))));
+	ta_jadd(o, "packets_out", ta_ju64(v->packets[TA_DIR_OUT]));
+	ta_jadd(o, "packets_in", ta_ju64(v->packets[TA_DIR_IN]));
+	ta_jadd(o, "bytes_out", ta_ju64(v->bytes[TA_DIR_OUT]));
+	ta_jadd(o, "bytes_in", ta_ju64(v->bytes[TA_DIR_IN]));
+	ta_jtime(o, "first_seen", ta_flow_unix(c, v->first_ns));
+	ta_jtime(o, "last_seen", ta_flow_unix(c, v->last_ns));
+	ta_jadd(o, "tcp_flags_out", ta_ju64((v->flags >> TA_FF_TCP_SHIFT(TA_DIR_OUT)) & 0xff));
+	ta_jadd(o, "tcp_flags_in", ta_ju64((v->flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff));
+	ta_jadd(o, "icmp_errors", ta_ju64(v->icmp_errors));
+	ta_jadd(o, "icmp_last_type", v->icmp_errors ? ta_ju64(v->icmp_type) : NULL);
+	ta_jadd(o, "icmp_last_code", v->icmp_errors ? ta_ju64(v->icmp_code) : NULL);
+	ta_jadd(o, "icmp_from", v->icmp_errors ? addr_obj(v->icmp_from) : NULL);
+	ta_jadd(o, "policy_drops", ta_ju64(v->policy_drops));
+	ta_jadd(o, "kernel_drops", ta_ju64(v->kernel_drops));
 	if (v->kernel_drops) {
 		char rb[64], sb[128];
-		fprintf(f, "\"last_drop_reason\":\"%s\",\"last_drop_location\":\"%s\",\"last_drop_dir\":\"%s\",",
-			ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)),
-			ta_ksym(v->last_drop_loc, sb, sizeof(sb)), ta_dir_name(v->last_drop_dir & 1));
+
+		ta_jadd(o, "last_drop_reason", ta_jstr(ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb))));
+		ta_jadd(o, "last_drop_location", ta_jstr(ta_ksym(v->last_drop_loc, sb, sizeof(sb))));
+		ta_jadd(o, "last_drop_dir", ta_jstr(ta_dir_name(v->last_drop_dir & 1)));
 	} else {
-		fputs("\"last_drop_reason\":null,\"last_drop_location\":null,\"last_drop_dir\":null,", f);
+		ta_jadd(o, "last_drop_reason", NULL);
+		ta_jadd(o, "last_drop_location", NULL);
+		ta_jadd(o, "last_drop_dir", NULL);
 	}
-	fprintf(f, "\"generation\":%u", v->generation);
-	if (extra)
-		fprintf(f, ",%s", extra);
+	ta_jadd(o, "endpoint_drops", ta_ju64(v->endpoint_drops));
+	if (v->endpoint_drops) {
+		char rb[64], sb[128];
+
+		ta_jadd(o, "last_endpoint_drop_reason", ta_jstr(ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb))));
+		ta_jadd(o, "last_endpoint_drop_location", ta_jstr(ta_ksym(v->last_ep_loc, sb, sizeof(sb))));
+	} else {
+		ta_jadd(o, "last_endpoint_drop_reason", NULL);
+		ta_jadd(o, "last_endpoint_drop_location", NULL);
+	}
+	ta_jadd(o, "generation", ta_ju64(v->generation));
+	return o;
 }
 
 static void human(char *buf, size_t len, uint64_t v)
@@ -175,11 +224,12 @@ static void human(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-void ta_flow_line(FILE *f, const struct ta_flow_key *k, const struct ta_flow_val *v,
-		  const char *const *labels, uint32_t nlabels, uint64_t now_ns, int width)
+void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
+		  int width)
 {
 	char ends[160], po[16], pi[16], bo[16], bi[16];
-	const char *rule = label_of(labels, nlabels, v->rule);
+	const char *rule = ta_flow_rule_label(c, v);
+	uint64_t now_ns = c->now_ns;
 	double ago = now_ns > v->last_ns ? (double)(now_ns - v->last_ns) / 1e9 : 0;
 
 	ta_flow_ends(ends, sizeof(ends), k);
@@ -200,4 +250,67 @@ void ta_flow_line(FILE *f, const struct ta_flow_key *k, const struct ta_flow_val
 	if (v->icmp_errors)
 		fprintf(f, " icmp %u/%u", v->icmp_type, v->icmp_code);
 	fputc('\n', f);
+}
+
+int ta_remote_parse(const char *s, struct ta_remote *r, char *err, size_t errlen)
+{
+	char a[128], *end, *colon = NULL;
+	const char *addr = a;
+
+	memset(r, 0, sizeof(*r));
+	r->port = -1;
+	if (strlen(s) >= sizeof(a)) {
+		snprintf(err, errlen, "too long");
+		return -1;
+	}
+	snprintf(a, sizeof(a), "%s", s);
+	if (a[0] == '[') { /* [IPv6]:PORT */
+		char *close = strchr(a, ']');
+
+		if (!close) {
+			snprintf(err, errlen, "'[' without ']': write an IPv6 address with a port as [ADDR]:PORT");
+			return -1;
+		}
+		*close = 0;
+		addr = a + 1;
+		if (close[1] == ':')
+			colon = close + 1;
+		else if (close[1]) {
+			snprintf(err, errlen, "after ']' only :PORT may follow");
+			return -1;
+		}
+	} else if (strchr(a, ':') && strchr(a, ':') == strrchr(a, ':')) { /* IPv4:PORT */
+		colon = strchr(a, ':');
+	}
+	if (colon) {
+		unsigned long p;
+
+		*colon = 0;
+		errno = 0;
+		p = strtoul(colon + 1, &end, 10);
+		if (!colon[1] || *end || errno || p > 65535) {
+			snprintf(err, errlen, "the port must be a number from 0 to 65535");
+			return -1;
+		}
+		r->port = (int)p;
+	}
+	if (ta_prefix_parse(addr, &r->p, err, errlen)) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, " (give an IPv4 or IPv6 address or prefix: 192.0.2.1, 192.0.2.0/24:443, "
+			 "2001:db8::1, [2001:db8::/32]:443)");
+		return -1;
+	}
+	r->has = true;
+	return 0;
+}
+
+bool ta_remote_match(const struct ta_remote *r, const struct ta_flow_key *k)
+{
+	if (!r->has)
+		return true;
+	for (int b = 0; b < r->p.len; b++)
+		if ((r->p.addr[b / 8] ^ k->remote[b / 8]) & (0x80 >> (b % 8)))
+			return false;
+	return r->port < 0 || k->rport == r->port;
 }

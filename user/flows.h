@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "tokaudit.h"
+#include "policy.h"
+
+struct json_object;
 
 /* Idle timeouts (seconds) after which a flow is reported closed and removed */
 #define TA_IDLE_TCP 300
@@ -25,7 +28,19 @@ enum ta_fstate {
 	TA_FS_TWO_WAY,
 	TA_FS_ONE_WAY_OUT,
 	TA_FS_ONE_WAY_IN,
+	TA_FS_BLOCKED_BEFORE_EGRESS, /* only ever seen dying in this host, before the audited interface */
 	TA_FS_MAX,
+};
+
+/* How to read flows: rule labels, the clock their times are in, now. */
+struct ta_flow_ctx {
+	const char *const *labels;      /* rules of the generation in force */
+	uint32_t nlabels;
+	uint32_t generation;            /* 0: unknown, labels apply to every flow */
+	const char *const *prev_labels; /* rules of generation - 1, NULL when unknown */
+	uint32_t prev_nlabels;
+	uint64_t now_ns;                /* in the flows' clock */
+	bool unix_clock;                /* flow times are Unix ns (replay), not CLOCK_MONOTONIC */
 };
 
 /* now_ns: CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
@@ -33,21 +48,37 @@ int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint
 const char *ta_fstate_name(int s);
 /* Seconds of idleness after which the flow is closed */
 unsigned ta_flow_idle_limit(const struct ta_flow_key *k, const struct ta_flow_val *v);
+/* Why a flow is over when it is removed: "rst", "fin" or "idle" */
+const char *ta_flow_close_reason(const struct ta_flow_key *k, const struct ta_flow_val *v);
 uint64_t ta_now_ns(void);
 /* Wall-clock time of a bpf_ktime_get_ns() value, as seconds since the epoch */
 double ta_ktime_to_unix(uint64_t ns);
+/* A flow time in ctx's clock, as Unix seconds */
+double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns);
+/* The label of the rule that allowed the flow, judged under its generation:
+ * NULL when none; "(rule removed by reload)" when that policy is gone. */
+const char *ta_flow_rule_label(const struct ta_flow_ctx *c, const struct ta_flow_val *v);
+/* A rule label by index in the generation in force, or NULL */
+const char *ta_rule_label(const struct ta_flow_ctx *c, uint32_t rule);
+#define TA_RULE_REMOVED "(rule removed by reload)"
 
-/* One JSON object (no newline) describing a flow, with an "event" name
- * (NULL: none) and an optional extra "key":value fragment (NULL: none). */
-void ta_flow_json(FILE *f, const char *event, const char *iface, const struct ta_flow_key *k,
-		  const struct ta_flow_val *v, const char *const *labels, uint32_t nlabels,
-		  uint64_t now_ns, const char *extra);
-/* The same fields, without the braces (for records that add their own). */
-void ta_flow_json_fields(FILE *f, const char *iface, const struct ta_flow_key *k, const struct ta_flow_val *v,
-			 const char *const *labels, uint32_t nlabels, uint64_t now_ns, const char *extra);
+/* The JSON object describing a flow (README "Flow objects"), with an "event"
+ * name first when event is not NULL.  The caller owns it. */
+struct json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
+				 const struct ta_flow_key *k, const struct ta_flow_val *v);
 /* One line of text: proto local -> remote verdict rule state counters */
-void ta_flow_line(FILE *f, const struct ta_flow_key *k, const struct ta_flow_val *v,
-		  const char *const *labels, uint32_t nlabels, uint64_t now_ns, int width);
+void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
+		  int width);
+/* A remote-end filter: ADDR[/LEN], ADDR:PORT, [ADDR6]:PORT, [ADDR6/LEN]:PORT */
+struct ta_remote {
+	bool has;
+	struct ta_prefix p;
+	int port;                 /* -1: any */
+};
+/* Parse s into r; returns 0, or -1 with a message in err. */
+int ta_remote_parse(const char *s, struct ta_remote *r, char *err, size_t errlen);
+bool ta_remote_match(const struct ta_remote *r, const struct ta_flow_key *k);
+
 /* "tcp 10.0.0.1:123 -> 1.2.3.4:443" */
 void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k);
 

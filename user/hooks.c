@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,57 @@ void ta_detach(struct ta_iface *ifc)
 
 int ta_tc_detach_ours(int ifindex)
 {
-	tc_detach_one(ifindex, BPF_TC_EGRESS);
-	tc_detach_one(ifindex, BPF_TC_INGRESS);
-	return 0;
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = i ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
+
+		if (bpf_tc_query(&h, &o) == 0) {
+			tc_detach_one(ifindex, h.attach_point);
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool prog_is_ours(uint32_t id)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t il = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &il) && !strcmp(info.name, "tokaudit_xdp");
+	close(fd);
+	return ours;
+}
+
+int ta_xdp_detach_ours(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	uint32_t id = 0;
+
+	if (bpf_xdp_query(ifindex, 0, &q) || !q.prog_id || !prog_is_ours(q.prog_id))
+		return 0;
+	/* attached through a link (pinned or held by a process): detach the link */
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info li = { 0 };
+		uint32_t len = sizeof(li);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_XDP &&
+		    li.xdp.ifindex == (uint32_t)ifindex && li.prog_id == q.prog_id) {
+			int err = bpf_link_detach(fd) ? -errno : 1;
+
+			close(fd);
+			return err;
+		}
+		close(fd);
+	}
+	return bpf_xdp_detach(ifindex, 0, NULL) ? -errno : 1;
 }

@@ -31,8 +31,12 @@ int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode);
 int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd);
 /* Undo what ta_attach_* did (safe to call twice). */
 void ta_detach(struct ta_iface *ifc);
-/* tc filters of ours on an interface, found by program name (pinned mode). */
+/* Remove tokaudit's tc filters (our handle and priority) from an interface;
+ * returns how many there were. */
 int ta_tc_detach_ours(int ifindex);
+/* Remove tokaudit's XDP program (found by name, through its link when it has
+ * one) from an interface: 1 removed, 0 none of ours, -errno. */
+int ta_xdp_detach_ours(int ifindex);
 
 /* Priority and handle of our tc filters */
 #define TA_TC_PRIO 0xa5

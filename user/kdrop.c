@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ struct named {
 static struct named *reasons, *subsys, *syms;
 static size_t nreasons, nsubsys, nsyms;
 static int btf_loaded, syms_loaded;
+static bool kfree_rx_sk;
 
 static int by_value(const void *a, const void *b)
 {
@@ -63,6 +65,14 @@ static void load_btf(void)
 		return;
 	load_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &reasons, &nreasons);
 	load_enum(btf, "skb_drop_reason_subsys", "SKB_DROP_REASON_SUBSYS_", &subsys, &nsubsys);
+	/* typedef void (*btf_trace_kfree_skb)(void *, skb, location, reason[, rx_sk]) */
+	int id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t)
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	kfree_rx_sk = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
 	btf__free(btf);
 }
 
@@ -99,6 +109,12 @@ const char *ta_drop_reason_name(uint32_t reason, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s", n);
 	return buf;
+}
+
+bool ta_kfree_skb_has_rx_sk(void)
+{
+	load_btf();
+	return kfree_rx_sk;
 }
 
 long ta_drop_reason_value(const char *name)
@@ -138,6 +154,103 @@ static void load_syms(void)
 	}
 	fclose(f);
 	qsort(syms, nsyms, sizeof(*syms), by_value);
+}
+
+/*
+ * Drop classes.  Reasons a socket gives when it lets a packet go are endpoint
+ * discards; a drop without a reason (NOT_SPECIFIED, or none on the classic
+ * tracepoint of old kernels) is one when it happened in socket code.
+ * Everything else is a block of this host's path.  README "Drop classes".
+ */
+static const char *const endpoint_reasons[] = {
+	"SKB_CONSUMED", "NO_SOCKET", "SOCKET_CLOSE", "SOCKET_FILTER", "SOCKET_RCVBUFF", "SOCKET_BACKLOG",
+	"PROTO_MEM", "UDP_CSUM", "ICMP_CSUM", "IP_NOPROTO", "SKB_UCOPY_FAULT", "QUEUE_PURGE",
+	"PACKET_SOCK_ERROR",
+};
+static const char *const endpoint_reason_prefixes[] = { "TCP_", "UNIX_" };
+/* functions of socket code, by name prefix */
+static const char *const endpoint_fn_prefixes[] = {
+	"tcp", "__tcp", "udp", "__udp", "inet_sock_destruct", "inet6_sock_destruct", "inet_csk", "inet_twsk",
+	"sk_", "__sk_", "sock_", "__sock_", "skb_queue_purge", "__skb_queue_purge", "skb_free_datagram",
+	"__skb_free_datagram", "skb_recv_", "__skb_recv_", "skb_consume_udp", "raw_", "rawv6_", "ping_",
+	"packet_", "tpacket_", "unix_", "netlink_", "__netlink_",
+};
+
+static bool has_prefix(const char *s, const char *const *pfx, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(s, pfx[i], strlen(pfx[i])))
+			return true;
+	return false;
+}
+
+int ta_drop_class_of_name(const char *name)
+{
+	if (!strcmp(name, "NOT_SPECIFIED") || !strcmp(name, "SKB_NOT_DROPPED_YET"))
+		return TA_DC_BY_LOC;
+	for (size_t i = 0; i < sizeof(endpoint_reasons) / sizeof(*endpoint_reasons); i++)
+		if (!strcmp(name, endpoint_reasons[i]))
+			return TA_DC_ENDPOINT;
+	if (has_prefix(name, endpoint_reason_prefixes,
+		       sizeof(endpoint_reason_prefixes) / sizeof(*endpoint_reason_prefixes)))
+		return TA_DC_ENDPOINT;
+	return TA_DC_BLOCK;
+}
+
+bool ta_fn_is_endpoint(const char *fn)
+{
+	return has_prefix(fn, endpoint_fn_prefixes, sizeof(endpoint_fn_prefixes) / sizeof(*endpoint_fn_prefixes));
+}
+
+int ta_drop_class(uint32_t reason, uint64_t loc)
+{
+	char buf[128];
+	int c;
+
+	if (reason >= TA_DROP_REASONS)
+		return TA_DC_BLOCK;
+	load_btf();
+	c = ta_drop_class_of_name(nreasons ? ta_drop_reason_name(reason, buf, sizeof(buf)) : "NOT_SPECIFIED");
+	if (reason == 0)
+		c = TA_DC_BY_LOC;
+	if (c != TA_DC_BY_LOC)
+		return c;
+	ta_ksym(loc, buf, sizeof(buf));
+	return ta_fn_is_endpoint(buf) ? TA_DC_ENDPOINT : TA_DC_BLOCK;
+}
+
+size_t ta_drop_tables(uint8_t cls[TA_DROP_REASONS], struct ta_text_range *r, size_t max)
+{
+	size_t n = 0;
+
+	load_btf();
+	memset(cls, TA_DC_BLOCK, TA_DROP_REASONS);
+	cls[0] = TA_DC_BY_LOC; /* no reason at all (classic tracepoint, old kernels) */
+	for (size_t i = 0; i < nreasons; i++)
+		if (reasons[i].v < TA_DROP_REASONS)
+			cls[reasons[i].v] = (uint8_t)ta_drop_class_of_name(reasons[i].name);
+	if (!nreasons) /* no BTF: no names; every reason is judged by where it happened */
+		memset(cls, TA_DC_BY_LOC, TA_DROP_REASONS);
+	load_syms();
+	for (size_t i = 0; i + 1 < nsyms; i++) {
+		if (!ta_fn_is_endpoint(syms[i].name) || syms[i + 1].v <= syms[i].v)
+			continue;
+		if (n && r[n - 1].hi == syms[i].v) { /* adjacent: one range */
+			r[n - 1].hi = syms[i + 1].v;
+			continue;
+		}
+		if (n == max)
+			break;
+		r[n].lo = syms[i].v;
+		r[n].hi = syms[i + 1].v;
+		n++;
+	}
+	return n;
+}
+
+const char *ta_drop_class_str(int c)
+{
+	return c == TA_DC_ENDPOINT ? "endpoint" : "block";
 }
 
 const char *ta_ksym(uint64_t addr, char *buf, size_t len)

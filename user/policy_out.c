@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
+#include "json.h"
 
 const char *ta_pclass_name(int pclass)
 {
@@ -148,10 +149,10 @@ char *ta_policy_json(const struct ta_policy *p)
 		const struct ta_rule *r = &p->rules[i];
 		json_object *o = json_object_new_object(), *a;
 
-		json_object_object_add(o, "label", json_object_new_string(r->label));
+		json_object_object_add(o, "label", ta_jstr(r->label));
 		json_object_object_add(o, "index", json_object_new_int((int)i));
-		json_object_object_add(o, "proto", json_object_new_string(ta_pclass_name(r->pclass)));
-		json_object_object_add(o, "dir", json_object_new_string(ta_rdir_name(r->dir)));
+		json_object_object_add(o, "proto", ta_jstr(ta_pclass_name(r->pclass)));
+		json_object_object_add(o, "dir", ta_jstr(ta_rdir_name(r->dir)));
 		a = json_object_new_array();
 		for (size_t j = 0; j < r->nranges; j++) {
 			json_object *rg = json_object_new_array();
@@ -163,23 +164,22 @@ char *ta_policy_json(const struct ta_policy *p)
 		a = json_object_new_array();
 		for (size_t j = 0; j < r->nprefixes; j++) {
 			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
-			json_object_array_add(a, json_object_new_string(buf));
+			json_object_array_add(a, ta_jstr(buf));
 		}
 		json_object_object_add(o, "addr", a);
 		a = json_object_new_array();
 		for (size_t j = 0; j < r->nnames; j++)
-			json_object_array_add(a, json_object_new_string(r->names[j]));
+			json_object_array_add(a, ta_jstr(r->names[j]));
 		json_object_object_add(o, "names", a);
 		a = json_object_new_array();
 		for (size_t j = 0; j < r->nnotes; j++)
-			json_object_array_add(a, json_object_new_string(r->notes[j]));
+			json_object_array_add(a, ta_jstr(r->notes[j]));
 		json_object_object_add(o, "notes", a);
 		json_object_object_add(o, "line", json_object_new_int(r->line));
 		json_object_array_add(rules, o);
 	}
 	json_object_object_add(root, "rules", rules);
-	out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = strdup(ta_jtext_pretty(root));
 	json_object_put(root);
 	return out;
 }

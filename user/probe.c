@@ -33,6 +33,7 @@
 #include "pinned.h"
 #include "policy.h"
 #include "why.h"
+#include "json.h"
 #include "util.h"
 
 #define MAX_EXPAND 4096
@@ -348,8 +349,7 @@ static void *worker(void *arg)
 
 struct explain_ctx {
 	struct run *r;
-	const char *const *labels;
-	uint64_t now;
+	struct ta_flow_ctx c;
 };
 
 static int explain_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
@@ -364,7 +364,7 @@ static int explain_flow(const struct ta_flow_key *k, const struct ta_flow_val *v
 			continue;
 		if (k->proto != c->proto || k->rport != c->port || k->lport != c->lport || strcmp(rem, c->addr))
 			continue;
-		if (!ta_flow_diagnosis(k, v, x->labels, x->now, c->auditor, sizeof(c->auditor)))
+		if (!ta_flow_diagnosis(&x->c, NULL, k, v, false, c->auditor, sizeof(c->auditor)))
 			c->auditor[0] = 0;
 	}
 	return 0;
@@ -372,12 +372,11 @@ static int explain_flow(const struct ta_flow_key *k, const struct ta_flow_val *v
 
 static void explain_iface(const char *ifname, struct ta_dp *dp, const struct ta_meta *m, void *arg)
 {
-	struct explain_ctx x = { .r = arg, .now = ta_now_ns() };
 	const char *labels[TA_MAX_RULES] = { 0 };
+	struct explain_ctx x = { .r = arg, .c = { .labels = labels, .nlabels = TA_MAX_RULES, .now_ns = ta_now_ns() } };
 
 	for (uint32_t i = 0; i < m->nrules && i < TA_MAX_RULES; i++)
 		labels[i] = m->labels[i];
-	x.labels = labels;
 	ta_dp_flows(dp, explain_flow, &x);
 }
 
@@ -388,9 +387,9 @@ static json_object *run_json(const struct run *r, const struct ta_policy *pol, c
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array(), *sum = json_object_new_object();
 
-	json_object_object_add(root, "tool", json_object_new_string("tokaudit probe " TA_VERSION));
-	json_object_object_add(root, "started", json_object_new_double(started));
-	json_object_object_add(root, "policy", json_object_new_string(policy_name));
+	json_object_object_add(root, "tool", ta_jstr("tokaudit probe " TA_VERSION));
+	json_object_object_add(root, "started", ta_jnum(started, 6));
+	json_object_object_add(root, "policy", ta_jstr(policy_name));
 	char *pj = ta_policy_json(pol);
 	json_object *pobj = pj ? json_tokener_parse(pj) : NULL;
 	free(pj);
@@ -399,22 +398,22 @@ static json_object *run_json(const struct run *r, const struct ta_policy *pol, c
 	for (size_t i = 0; i < r->n; i++) {
 		const struct check *c = &r->c[i];
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "rule", json_object_new_string(pol->rules[c->rule].label));
-		json_object_object_add(o, "name", json_object_new_string(c->name));
-		json_object_object_add(o, "addr", c->addr[0] ? json_object_new_string(c->addr) : NULL);
-		json_object_object_add(o, "proto", json_object_new_string(c->proto == 6 ? "tcp" : "udp"));
+		json_object_object_add(o, "rule", ta_jstr(pol->rules[c->rule].label));
+		json_object_object_add(o, "name", ta_jstr(c->name));
+		json_object_object_add(o, "addr", c->addr[0] ? ta_jstr(c->addr) : NULL);
+		json_object_object_add(o, "proto", ta_jstr(c->proto == 6 ? "tcp" : "udp"));
 		json_object_object_add(o, "port", json_object_new_int(c->port));
-		json_object_object_add(o, "result", json_object_new_string(rnames[c->result]));
-		json_object_object_add(o, "ms", c->result == PR_NOTRUN || c->result == PR_DNS ? NULL : json_object_new_double(c->ms));
+		json_object_object_add(o, "result", ta_jstr(rnames[c->result]));
+		json_object_object_add(o, "ms", c->result == PR_NOTRUN || c->result == PR_DNS ? NULL : ta_jnum(c->ms, 3));
 		if (c->icmp_from[0]) {
 			json_object_object_add(o, "icmp_type", json_object_new_int(c->icmp_type));
 			json_object_object_add(o, "icmp_code", json_object_new_int(c->icmp_code));
-			json_object_object_add(o, "icmp_from", json_object_new_string(c->icmp_from));
+			json_object_object_add(o, "icmp_from", ta_jstr(c->icmp_from));
 		}
 		if (c->detail[0])
-			json_object_object_add(o, "detail", json_object_new_string(c->detail));
+			json_object_object_add(o, "detail", ta_jstr(c->detail));
 		if (c->auditor[0])
-			json_object_object_add(o, "auditor", json_object_new_string(c->auditor));
+			json_object_object_add(o, "auditor", ta_jstr(c->auditor));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "checks", arr);
@@ -584,7 +583,7 @@ static int do_probe(void *vcfg)
 			return TA_EXIT_FAIL;
 		}
 		if (cfg->json)
-			puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+			puts(ta_jtext(root));
 		else
 			print_text(root);
 		json_object_put(root);
@@ -655,12 +654,12 @@ static int do_probe(void *vcfg)
 	ta_pinned_walk(explain_iface, &r);
 
 	json_object *root = run_json(&r, &pol, cfg->policy ? cfg->policy : "built-in", started);
-	if (cfg->save && json_object_to_file_ext(cfg->save, root, JSON_C_TO_STRING_PRETTY)) {
+	if (cfg->save && ta_jsave(cfg->save, root)) {
 		ta_err("probe: --save %s: %s", cfg->save, json_util_get_last_err());
 		rc = TA_EXIT_FAIL;
 	}
 	if (cfg->json)
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		puts(ta_jtext(root));
 	else
 		print_text(root);
 	json_object_put(root);
@@ -730,11 +729,11 @@ static void verify_note(struct verify_ctx *v, const char *kind, const char *name
 {
 	if (v->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "rule", json_object_new_string(v->ru->label));
-		json_object_object_add(o, "kind", json_object_new_string(kind));
-		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
-		json_object_object_add(o, "addr", addr ? json_object_new_string(addr) : NULL);
-		json_object_object_add(o, "message", json_object_new_string(msg));
+		json_object_object_add(o, "rule", ta_jstr(v->ru->label));
+		json_object_object_add(o, "kind", ta_jstr(kind));
+		json_object_object_add(o, "name", name ? ta_jstr(name) : NULL);
+		json_object_object_add(o, "addr", addr ? ta_jstr(addr) : NULL);
+		json_object_object_add(o, "message", ta_jstr(msg));
 		json_object_array_add(v->arr, o);
 	} else {
 		printf("%s: %s\n", kind, msg);
@@ -819,7 +818,7 @@ static int do_verify(void *vcfg)
 		json_object_object_add(root, "drift", json_object_new_int(drift));
 		json_object_object_add(root, "unresolved", json_object_new_int(unresolved));
 		json_object_object_add(root, "unused_blocks", json_object_new_int(empty));
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		puts(ta_jtext(root));
 		json_object_put(root);
 	} else {
 		json_object_put(arr);

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "dp.h"
 #include "flows.h"
+#include "json.h"
 
 /* Largest frame BPF_PROG_TEST_RUN takes for XDP without fragments; longer
  * frames are cut (headers are all at the front) and counted as such. */
@@ -168,14 +169,6 @@ static int parse_local(const char *s, struct ta_prefix **out, size_t *n)
 	return rc;
 }
 
-static void json_str_or_null(FILE *f, const char *key, const char *v, int comma)
-{
-	if (v)
-		fprintf(f, "\"%s\":\"%s\"%s", key, v, comma ? "," : "");
-	else
-		fprintf(f, "\"%s\":null%s", key, comma ? "," : "");
-}
-
 static const char *rule_label(const struct ta_policy *pol, uint32_t rule)
 {
 	return rule < pol->nrules ? pol->rules[rule].label : NULL;
@@ -197,32 +190,31 @@ static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthd
 		ta_addr_str(l->remote, rem, sizeof(rem));
 	}
 	if (json) {
-		fprintf(f, "{\"type\":\"packet\",\"pkt\":%" PRIu64 ",\"ts\":%ld.%06ld,\"len\":%u,", n,
-			(long)h->ts.tv_sec, (long)h->ts.tv_usec, h->len);
-		json_str_or_null(f, "verdict", ta_verdict_name(l->verdict), 1);
-		json_str_or_null(f, "rule", rule, 1);
-		json_str_or_null(f, "dir", dir, 1);
-		if (ip)
-			fprintf(f, "\"family\":%u,", l->family);
-		else
-			fputs("\"family\":null,", f);
-		json_str_or_null(f, "proto", proto, 1);
-		json_str_or_null(f, "local", ip ? loc : NULL, 1);
-		if (ip)
-			fprintf(f, "\"lport\":%u,", l->lport);
-		else
-			fputs("\"lport\":null,", f);
-		json_str_or_null(f, "remote", ip ? rem : NULL, 1);
-		if (ip)
-			fprintf(f, "\"rport\":%u,", l->rport);
-		else
-			fputs("\"rport\":null,", f);
-		json_str_or_null(f, "frag", frag, 1);
-		fprintf(f, "\"icmp_error\":%s,", l->icmp_err ? "true" : "false");
-		json_str_or_null(f, "invalid_reason",
-				 l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL, 1);
-		json_str_or_null(f, "action", action, 0);
-		fputs("}\n", f);
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "type", ta_jstr("packet"));
+		ta_jadd(o, "pkt", ta_ju64(n));
+		ta_jadd(o, "ts", ta_jnum((double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, 6));
+		{
+			char iso[48];
+			ta_rfc3339(iso, sizeof(iso), (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6);
+			ta_jadd(o, "ts_iso", ta_jstr(iso));
+		}
+		ta_jadd(o, "len", ta_ju64(h->len));
+		ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(l->verdict)));
+		ta_jadd(o, "rule", ta_jstr(rule));
+		ta_jadd(o, "dir", ta_jstr(dir));
+		ta_jadd(o, "family", ip ? ta_ju64(l->family) : NULL);
+		ta_jadd(o, "proto", ta_jstr(proto));
+		ta_jadd(o, "local", ip ? ta_jstr(loc) : NULL);
+		ta_jadd(o, "lport", ip ? ta_ju64(l->lport) : NULL);
+		ta_jadd(o, "remote", ip ? ta_jstr(rem) : NULL);
+		ta_jadd(o, "rport", ip ? ta_ju64(l->rport) : NULL);
+		ta_jadd(o, "frag", ta_jstr(frag));
+		ta_jadd(o, "icmp_error", ta_jbool(l->icmp_err));
+		ta_jadd(o, "invalid_reason", ta_jstr(l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL));
+		ta_jadd(o, "action", ta_jstr(action));
+		ta_jprint(f, o);
 		return;
 	}
 	fprintf(f, "%8" PRIu64 "  %-10s %-10s %-4s ", n, ta_verdict_name(l->verdict),
@@ -247,6 +239,7 @@ struct flow_print {
 	bool json;
 	const struct ta_policy *pol;
 	const char *labels[TA_MAX_RULES];
+	struct ta_flow_ctx ctx;   /* capture time: the flows' clock is the capture's */
 	uint64_t rule_flows[TA_MAX_RULES];
 	uint64_t nflows;
 	uint64_t verdict_flows[TA_V_MAX];
@@ -267,9 +260,11 @@ static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 	if (v->rule < TA_MAX_RULES)
 		fp->rule_flows[v->rule]++;
 	if (fp->json) {
-		fputs("{\"type\":\"flow\",", fp->f);
-		ta_flow_json_fields(fp->f, NULL, k, v, fp->labels, TA_MAX_RULES, ta_now_ns(), NULL);
-		fputs("}\n", fp->f);
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "type", ta_jstr("flow"));
+		ta_jmerge(o, ta_flow_jobj(&fp->ctx, NULL, NULL, k, v));
+		ta_jprint(fp->f, o);
 		return 0;
 	}
 	fprintf(fp->f, "  %-5s %s:%u -> %s:%u  %-10s %-8s opened %-3s  pkts %llu out / %llu in  bytes %llu out / %llu in",
@@ -289,7 +284,8 @@ static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 }
 
 static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol,
-			  struct flow_print *fp, uint64_t frames, uint64_t cut, const char *status)
+			  struct flow_print *fp, uint64_t frames, uint64_t cut, const char *status, double first_ts,
+			  double last_ts)
 {
 	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
@@ -299,32 +295,50 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		return;
 	}
 	if (json) {
-		fprintf(f, "{\"type\":\"summary\",\"frames\":%" PRIu64 ",\"frames_cut\":%" PRIu64
-			",\"flows\":%" PRIu64 ",\"status\":\"%s\",\"verdicts\":{", frames, cut, fp->nflows, status);
+		json_object *o = json_object_new_object(), *vj = json_object_new_object(), *rj;
+
+		ta_jadd(o, "type", ta_jstr("summary"));
+		ta_jadd(o, "frames", ta_ju64(frames));
+		ta_jadd(o, "frames_cut", ta_ju64(cut));
+		ta_jadd(o, "flows", ta_ju64(fp->nflows));
+		ta_jadd(o, "status", ta_jstr(status));
+		ta_jtime(o, "first_frame", first_ts);
+		ta_jtime(o, "last_frame", last_ts);
 		for (int v = 0; v < TA_V_MAX; v++) {
+			json_object *x = json_object_new_object();
 			uint64_t p = 0, b = 0;
-			fprintf(f, "%s\"%s\":{", v ? "," : "", ta_verdict_name(v));
+
 			for (int d = 0; d < TA_VSTAT_DIRS; d++) {
 				struct ta_count *c = &vs[v * TA_VSTAT_DIRS + d];
-				const char *dn = d == 2 ? "none" : ta_dir_name(d);
-				fprintf(f, "\"%s\":{\"packets\":%llu,\"bytes\":%llu},", dn,
-					(unsigned long long)c->packets, (unsigned long long)c->bytes);
+				json_object *y = json_object_new_object();
+
+				ta_jadd(y, "packets", ta_ju64(c->packets));
+				ta_jadd(y, "bytes", ta_ju64(c->bytes));
+				ta_jadd(x, d == 2 ? "none" : ta_dir_name(d), y);
 				p += c->packets;
 				b += c->bytes;
 			}
-			fprintf(f, "\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"flows\":%" PRIu64 "}", p, b,
-				fp->verdict_flows[v]);
+			ta_jadd(x, "packets", ta_ju64(p));
+			ta_jadd(x, "bytes", ta_ju64(b));
+			ta_jadd(x, "flows", ta_ju64(fp->verdict_flows[v]));
+			ta_jadd(vj, ta_verdict_name(v), x);
 		}
-		fputs("},\"rules\":{", f);
-		for (size_t r = 0; r < pol->nrules; r++)
-			fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu,\"flows\":%" PRIu64 "}",
-				r ? "," : "", pol->rules[r].label, (unsigned long long)rs[r].packets,
-				(unsigned long long)rs[r].bytes, fp->rule_flows[r]);
-		fputs("},\"counters\":{", f);
+		ta_jadd(o, "verdicts", vj);
+		rj = json_object_new_object();
+		for (size_t r = 0; r < pol->nrules; r++) {
+			json_object *x = json_object_new_object();
+
+			ta_jadd(x, "packets", ta_ju64(rs[r].packets));
+			ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
+			ta_jadd(x, "flows", ta_ju64(fp->rule_flows[r]));
+			ta_jadd(rj, pol->rules[r].label, x);
+		}
+		ta_jadd(o, "rules", rj);
+		rj = json_object_new_object();
 		for (int c = 0; c < TA_C_MAX; c++)
-			fprintf(f, "%s\"%s\":%llu", c ? "," : "", ta_counter_name(c),
-				(unsigned long long)cnt[c]);
-		fputs("}}\n", f);
+			ta_jadd(rj, ta_counter_name(c), ta_ju64(cnt[c]));
+		ta_jadd(o, "counters", rj);
+		ta_jprint(f, o);
 		return;
 	}
 	fprintf(f, "\n%" PRIu64 " frames%s", frames, cut ? "" : "\n");
@@ -369,6 +383,8 @@ int do_replay(void *vcfg)
 	static uint8_t frame[TA_RUN_MAX];
 	const char *status = "ok";
 	struct flow_print fp = { .f = stdout, .json = cfg->json };
+	double first_ts = 0, last_ts = 0;
+	uint64_t ts_ns = 0;
 
 	if (cfg->local && (rc = parse_local(cfg->local, &local, &nlocal)))
 		return rc;
@@ -421,6 +437,18 @@ int do_replay(void *vcfg)
 			break;
 		}
 		frames++;
+		/* the flows' clock is the capture's (Unix time; a capture going back
+		 * in time keeps its last time, so flows never age backwards) */
+		{
+			uint64_t t = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * 1000ull;
+
+			if (t > ts_ns)
+				ts_ns = t;
+			if (!first_ts)
+				first_ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+			last_ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+			ta_dp_set_replay_time(&dp, ts_ns ? ts_ns : 1);
+		}
 		int len = to_ethernet(dlt, d, h->caplen, frame, sizeof(frame));
 		if (len < ETH_HLEN) {
 			/* Shorter than its link header: BPF_PROG_TEST_RUN refuses data under
@@ -444,10 +472,11 @@ int do_replay(void *vcfg)
 		if (cfg->packets)
 			print_packet(stdout, cfg->json, frames, h, ta_dp_last(&dp), &pol, retval);
 	}
+	fp.ctx = (struct ta_flow_ctx){ .labels = fp.labels, .nlabels = TA_MAX_RULES, .now_ns = ts_ns, .unix_clock = true };
 	if (!cfg->json)
 		printf("%sFlows (%s):\n", cfg->packets ? "\n" : "", file);
 	ta_dp_flows(&dp, print_flow, &fp);
-	print_summary(stdout, cfg->json, &dp, &pol, &fp, frames, cut, status);
+	print_summary(stdout, cfg->json, &dp, &pol, &fp, frames, cut, status, first_ts, last_ts);
 	if (fflush(stdout))
 		status = "error";
 	rc = strcmp(status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;

@@ -7,8 +7,10 @@
 #include <uthash.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <net/if.h>
 #include "cli.h"
 #include "commands.h"
+#include "json.h"
 #include "kdrop.h"
 #include "session.h"
 #include "why.h"
@@ -39,26 +41,54 @@ void ta_session_labels(struct ta_session *s)
 	memset(s->labels, 0, sizeof(s->labels));
 	for (size_t i = 0; i < s->pol.nrules && i < TA_MAX_RULES; i++)
 		s->labels[i] = s->pol.rules[i].label;
+	memset(s->prev_labels, 0, sizeof(s->prev_labels));
+	for (size_t i = 0; i < s->prev_pol.nrules && i < TA_MAX_RULES; i++)
+		s->prev_labels[i] = s->prev_pol.rules[i].label;
 }
 
-static void emit(struct ta_session *s, const char *event, const struct ta_flow_key *k,
-		 const struct ta_flow_val *v, const char *extra)
+struct ta_flow_ctx ta_session_ctx(struct ta_session *s)
 {
-	if (!s->json)
+	struct ta_flow_ctx c = {
+		.labels = s->labels, .nlabels = TA_MAX_RULES, .generation = s->dp.generation,
+		.prev_labels = s->prev_pol.nrules ? s->prev_labels : NULL, .prev_nlabels = TA_MAX_RULES,
+		.now_ns = ta_now_ns(),
+	};
+	return c;
+}
+
+/* A flow event; extra (may be NULL) holds more fields and is consumed. */
+static void emit(struct ta_session *s, const char *event, const struct ta_flow_key *k,
+		 const struct ta_flow_val *v, json_object *extra)
+{
+	struct ta_flow_ctx c;
+	json_object *o;
+
+	if (!s->json) {
+		json_object_put(extra);
 		return;
-	ta_flow_json(s->out, event, iface_name(s, k->ifindex), k, v, s->labels, TA_MAX_RULES,
-		     ta_now_ns(), extra);
-	fputc('\n', s->out);
-	fflush(s->out);
+	}
+	c = ta_session_ctx(s);
+	o = ta_flow_jobj(&c, event, iface_name(s, k->ifindex), k, v);
+	ta_jmerge(o, extra);
+	ta_jprint(s->out, o);
+}
+
+static json_object *one_field(const char *k, json_object *v)
+{
+	json_object *o = json_object_new_object();
+
+	ta_jadd(o, k, v);
+	return o;
 }
 
 static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
 	char why[768];
+	struct ta_flow_ctx c = ta_session_ctx(s);
 
 	/* unexpected, dropped or otherwise blocked flows stay for the report */
 	if (!(v->flags & TA_FF_UNEXPECTED) && !v->policy_drops &&
-	    !ta_flow_diagnosis(k, v, s->labels, ta_now_ns(), why, sizeof(why)))
+	    !ta_flow_diagnosis(&c, NULL, k, v, true, why, sizeof(why)))
 		return;
 	if (s->nkeep == s->capkeep) {
 		if (s->capkeep >= KEEP_MAX) {
@@ -133,22 +163,26 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	if (e->type == TA_EV_KERNEL_DROP) {
-		char rb[64], sb[128], extra[300];
+		char rb[64], sb[128];
+		json_object *x;
 
 		s->kdrop_events++;
 		if (!s->json)
 			return 0;
-		snprintf(extra, sizeof(extra), "\"drop_reason\":\"%s\",\"drop_location\":\"%s\",\"drop_dir\":\"%s\",\"known_flow\":%s",
-			 ta_drop_reason_name(e->drop_reason, rb, sizeof(rb)), ta_ksym(e->drop_loc, sb, sizeof(sb)),
-			 ta_dir_name(e->dir & 1), e->has_flow ? "true" : "false");
+		x = json_object_new_object();
+		ta_jadd(x, "drop_reason", ta_jstr(ta_drop_reason_name(e->drop_reason, rb, sizeof(rb))));
+		ta_jadd(x, "drop_location", ta_jstr(ta_ksym(e->drop_loc, sb, sizeof(sb))));
+		ta_jadd(x, "drop_dir", ta_jstr(ta_dir_name(e->dir & 1)));
+		ta_jadd(x, "known_flow", ta_jbool(e->has_flow == 1));
+		ta_jadd(x, "flow_created_by_drop", ta_jbool(e->has_flow == 2));
 		if (!e->has_flow || ta_dp_flow_lookup(&s->dp, &e->key, &v))
 			event_val(e, 0, &v);
-		emit(s, "kernel-drop", &e->key, &v, extra);
+		emit(s, "kernel-drop", &e->key, &v, x);
 		return 0;
 	}
 	if (e->type == TA_EV_ORPHAN_FRAG) {
 		event_val(e, TA_FF_UNEXPECTED, &v);
-		emit(s, "unexpected", &e->key, &v, "\"reason\":\"orphan-fragment\"");
+		emit(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
 		return 0;
 	}
 	if (ta_dp_flow_lookup(&s->dp, &e->key, &v))
@@ -247,6 +281,7 @@ void ta_session_close(struct ta_session *s)
 	s->keep = NULL;
 	ta_dp_close(&s->dp);
 	ta_policy_free(&s->pol);
+	ta_policy_free(&s->prev_pol);
 }
 
 int ta_session_reload(struct ta_session *s)
@@ -270,13 +305,19 @@ int ta_session_reload(struct ta_session *s)
 		ta_policy_free(&np);
 		return err;
 	}
-	ta_policy_free(&s->pol);
+	/* flows judged under the old policy keep reading its labels */
+	ta_policy_free(&s->prev_pol);
+	s->prev_pol = s->pol;
 	s->pol = np;
 	ta_session_labels(s);
 	if (s->json) {
-		fprintf(s->out, "{\"event\":\"reload\",\"time\":%.6f,\"generation\":%u,\"rules\":%zu}\n",
-			ta_ktime_to_unix(ta_now_ns()), s->dp.generation, s->pol.nrules);
-		fflush(s->out);
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "event", ta_jstr("reload"));
+		ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
+		ta_jprint(s->out, o);
 	} else {
 		ta_info("policy reloaded: generation %u, %zu rules", s->dp.generation, s->pol.nrules);
 	}
@@ -313,18 +354,15 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns)
 		s->rules[v->rule].last_ns = v->last_ns;
 	if (v->policy_drops != t->policy_drops) {
-		char extra[64];
-		snprintf(extra, sizeof(extra), "\"dropped_since_last\":%llu",
-			 (unsigned long long)(v->policy_drops - t->policy_drops));
-		emit(s, "dropped", k, v, extra);
+		emit(s, "dropped", k, v, one_field("dropped_since_last", ta_ju64(v->policy_drops - t->policy_drops)));
 		t->policy_drops = v->policy_drops;
 	}
 	if (w->now > v->last_ns && (w->now - v->last_ns) / 1000000000ull >= ta_flow_idle_limit(k, v)) {
-		/* idle: report closed and remove it */
+		/* over (FIN, RST) or idle: report closed and remove it */
 		if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
 			return 0;
 		w->del[w->ndel++] = *k;
-		emit(s, "closed", k, v, "\"reason\":\"idle\"");
+		emit(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
 		keep_flow(s, k, v);
 		s->closed_idle++;
 		HASH_DEL(s->flows, t);
@@ -357,7 +395,7 @@ int ta_session_tick(struct ta_session *s)
 		struct ta_flow_val v = { 0 };
 		v.packets[TA_DIR_OUT] = t->packets;
 		v.rule = TA_NO_RULE;
-		emit(s, "closed", &t->key, &v, "\"reason\":\"evicted\"");
+		emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr("evicted")));
 		s->evicted++;
 		HASH_DEL(s->flows, t);
 		free(t);
@@ -365,36 +403,62 @@ int ta_session_tick(struct ta_session *s)
 	return 0;
 }
 
-void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
-		       const char *const *labels, uint32_t nlabels, bool json)
+/* Notes on drops that no flow took, with what to do (text) */
+static void drop_notes(FILE *f, const uint64_t cnt[TA_C_MAX], const char *indent)
+{
+	if (cnt[TA_C_KDROP_NOFLOW])
+		fprintf(f, "%snote: %llu kernel drops of policy traffic could not be charged to a flow (the flow "
+			"table was full): raise --flows\n", indent, (unsigned long long)cnt[TA_C_KDROP_NOFLOW]);
+	if (cnt[TA_C_KDROP_NONS])
+		fprintf(f, "%snote: %llu drops of policy traffic whose network namespace could not be read were "
+			"not attributed (they may be another namespace's): see kernel_drops_ns_unknown\n", indent,
+			(unsigned long long)cnt[TA_C_KDROP_NONS]);
+}
+
+void ta_counters_json(json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nr)
 {
 	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
-	uint32_t nr = pol ? (uint32_t)pol->nrules : nlabels;
+	json_object *vj, *rj, *cj;
 
 	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
 		ta_err("cannot read the counters: %s", strerror(errno));
 		return;
 	}
-	if (json) {
-		fputs("\"verdicts\":{", f);
-		for (int v = 0; v < TA_V_MAX; v++) {
-			struct ta_count t = ta_vstat_total(vs, v);
-			fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu,\"in\":%llu,\"out\":%llu}",
-				v ? "," : "", ta_verdict_name(v), (unsigned long long)t.packets,
-				(unsigned long long)t.bytes,
-				(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
-				(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets);
-		}
-		fputs("},\"rules\":{", f);
-		for (uint32_t r = 0; r < nr; r++)
-			fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", r ? "," : "",
-				labels[r] ? labels[r] : "?", (unsigned long long)rs[r].packets,
-				(unsigned long long)rs[r].bytes);
-		fputs("},\"counters\":{", f);
-		for (int c = 0; c < TA_C_MAX; c++)
-			fprintf(f, "%s\"%s\":%llu", c ? "," : "", ta_counter_name(c), (unsigned long long)cnt[c]);
-		fputc('}', f);
+	vj = json_object_new_object();
+	for (int v = 0; v < TA_V_MAX; v++) {
+		struct ta_count t = ta_vstat_total(vs, v);
+		json_object *x = json_object_new_object();
+
+		ta_jadd(x, "packets", ta_ju64(t.packets));
+		ta_jadd(x, "bytes", ta_ju64(t.bytes));
+		ta_jadd(x, "in", ta_ju64(vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets));
+		ta_jadd(x, "out", ta_ju64(vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets));
+		ta_jadd(vj, ta_verdict_name(v), x);
+	}
+	ta_jadd(o, "verdicts", vj);
+	rj = json_object_new_object();
+	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++) {
+		json_object *x = json_object_new_object();
+
+		ta_jadd(x, "packets", ta_ju64(rs[r].packets));
+		ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
+		json_object_object_add_ex(rj, labels[r] ? labels[r] : "?", x, JSON_C_OBJECT_ADD_KEY_IS_NEW);
+	}
+	ta_jadd(o, "rules", rj);
+	cj = json_object_new_object();
+	for (int c = 0; c < TA_C_MAX; c++)
+		ta_jadd(cj, ta_counter_name(c), ta_ju64(cnt[c]));
+	ta_jadd(o, "counters", cj);
+}
+
+void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nr)
+{
+	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+
+	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
+		ta_err("cannot read the counters: %s", strerror(errno));
 		return;
 	}
 	fprintf(f, "%-11s %12s %14s %12s %12s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT");
@@ -405,13 +469,17 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
 			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets);
 	}
 	fprintf(f, "\n%-11s %12s %14s\n", "RULE", "PACKETS", "BYTES");
-	for (uint32_t r = 0; r < nr; r++)
+	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++)
 		fprintf(f, "%-11s %12llu %14llu\n", labels[r] ? labels[r] : "?",
 			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes);
 	fprintf(f, "\npolicy drops %llu, flows created %llu, flow table full %llu, events lost %llu\n",
 		(unsigned long long)cnt[TA_C_POLICY_DROP], (unsigned long long)cnt[TA_C_FLOW_NEW],
 		(unsigned long long)cnt[TA_C_FLOW_FAIL],
 		(unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP] + cnt[TA_C_EV_LOST_DROP]));
+	fprintf(f, "kernel drops of policy traffic: %llu blocks (%llu on flows they opened), %llu endpoint discards\n",
+		(unsigned long long)(cnt[TA_C_KDROP] + cnt[TA_C_KDROP_NOFLOW]),
+		(unsigned long long)cnt[TA_C_KDROP_FLOW_NEW], (unsigned long long)cnt[TA_C_KDROP_ENDPOINT]);
+	drop_notes(f, cnt, "");
 }
 
 struct sortable {
@@ -463,7 +531,8 @@ static int term_rows(void)
 void ta_session_screen(struct ta_session *s, FILE *f)
 {
 	struct collect c = { 0 };
-	uint64_t now = ta_now_ns();
+	struct ta_flow_ctx fc = ta_session_ctx(s);
+	uint64_t now = fc.now_ns;
 	char ifs[256] = "";
 
 	for (int i = 0; i < s->nifaces; i++)
@@ -474,7 +543,7 @@ void ta_session_screen(struct ta_session *s, FILE *f)
 		s->hook == TA_HOOK_XDP ? (s->ifaces[0].xdp_mode == TA_XDP_SKB ? " skb" : " native") : "",
 		s->policy_path ? s->policy_path : "built-in", s->dp.generation, s->enforce ? "ENFORCE" : "audit",
 		(unsigned long long)((now - s->start_ns) / 1000000000ull));
-	ta_print_counters(f, &s->dp, &s->pol, s->labels, TA_MAX_RULES, false);
+	ta_print_counters(f, &s->dp, s->labels, (uint32_t)s->pol.nrules);
 	fprintf(f, "flows open %u, closed idle %llu, evicted %llu\n\n", HASH_COUNT(s->flows),
 		(unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
 	ta_dp_flows(&s->dp, collect_flow, &c);
@@ -483,19 +552,21 @@ void ta_session_screen(struct ta_session *s, FILE *f)
 		"PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
 	int rows = term_rows() - 24 - (int)s->pol.nrules;
 	for (size_t i = 0; i < c.n && (int)i < (rows > 3 ? rows : 3); i++)
-		ta_flow_line(f, &c.a[i].k, &c.a[i].v, s->labels, TA_MAX_RULES, now, 52);
+		ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 52);
 	free(c.a);
 	fflush(f);
 }
 
-void ta_session_report(struct ta_session *s, FILE *f, bool json)
+void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 {
 	struct collect c = { 0 };
 	struct ta_count rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
-	uint64_t now = ta_now_ns();
+	struct ta_flow_ctx fc = ta_session_ctx(s);
+	uint64_t now = fc.now_ns;
 	size_t nu = 0, nd = 0;
 	const size_t top = 20;
+	struct ta_why_filter wf = { .all = all };
 
 	ta_dp_flows(&s->dp, collect_flow, &c);
 	for (size_t i = 0; i < s->nkeep; i++) /* closed ones kept for this */
@@ -509,52 +580,62 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 	/* last seen per rule, from the open flows too */
 	for (size_t i = 0; i < c.n; i++) {
 		uint32_t r = c.a[i].v.rule;
-		if (r < TA_MAX_RULES && c.a[i].v.last_ns > s->rules[r].last_ns)
+		if (r < TA_MAX_RULES && c.a[i].v.generation == s->dp.generation && c.a[i].v.last_ns > s->rules[r].last_ns)
 			s->rules[r].last_ns = c.a[i].v.last_ns;
 	}
 	if (json) {
-		fprintf(f, "{\"event\":\"report\",\"time\":%.6f,\"duration\":%.3f,\"generation\":%u,\"compliance\":[",
-			ta_ktime_to_unix(now), (double)(now - s->start_ns) / 1e9, s->dp.generation);
+		json_object *o = json_object_new_object(), *a, *x;
+
+		ta_jadd(o, "event", ta_jstr("report"));
+		ta_jtime(o, "time", ta_ktime_to_unix(now));
+		ta_jadd(o, "duration", ta_jnum((double)(now - s->start_ns) / 1e9, 3));
+		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+		a = json_object_new_array();
 		for (size_t r = 0; r < s->pol.nrules; r++) {
-			fprintf(f, "%s{\"rule\":\"%s\",\"flows\":%llu,\"packets\":%llu,\"bytes\":%llu,\"exercised\":%s,",
-				r ? "," : "", s->labels[r], (unsigned long long)s->rules[r].flows,
-				(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes,
-				rs[r].packets ? "true" : "false");
-			if (s->rules[r].last_ns)
-				fprintf(f, "\"last_seen\":%.6f}", ta_ktime_to_unix(s->rules[r].last_ns));
-			else
-				fputs("\"last_seen\":null}", f);
+			x = json_object_new_object();
+			ta_jadd(x, "rule", ta_jstr(s->labels[r]));
+			ta_jadd(x, "flows", ta_ju64(s->rules[r].flows));
+			ta_jadd(x, "packets", ta_ju64(rs[r].packets));
+			ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
+			ta_jadd(x, "exercised", ta_jbool(rs[r].packets != 0));
+			ta_jtime(x, "last_seen", s->rules[r].last_ns ? ta_ktime_to_unix(s->rules[r].last_ns) : 0);
+			json_object_array_add(a, x);
 		}
-		fputs("],\"unexpected\":[", f);
+		ta_jadd(o, "compliance", a);
+		a = json_object_new_array();
 		for (size_t i = 0; i < c.n && nu < top; i++)
 			if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
-				if (nu++)
-					fputc(',', f);
-				ta_flow_json(f, NULL, iface_name(s, c.a[i].k.ifindex), &c.a[i].k, &c.a[i].v, s->labels,
-					     TA_MAX_RULES, now, NULL);
+				nu++;
+				json_object_array_add(a, ta_flow_jobj(&fc, NULL, iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
+								      &c.a[i].v));
 			}
-		fputs("],\"dropped\":[", f);
+		ta_jadd(o, "unexpected", a);
+		a = json_object_new_array();
 		for (size_t i = 0; i < c.n && nd < top; i++)
 			if (c.a[i].v.policy_drops) {
-				if (nd++)
-					fputc(',', f);
-				ta_flow_json(f, NULL, iface_name(s, c.a[i].k.ifindex), &c.a[i].k, &c.a[i].v, s->labels,
-					     TA_MAX_RULES, now, NULL);
+				nd++;
+				json_object_array_add(a, ta_flow_jobj(&fc, NULL, iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
+								      &c.a[i].v));
 			}
-		fputs("],", f);
-		ta_print_why(f, &s->dp, s->keep, s->nkeep, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, true);
-		if (s->evidence)
-			fprintf(f, ",\"evidence\":{\"captured\":%llu,\"not_captured_rate_bound\":%llu,\"not_captured_lost\":%llu}",
-				(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
-				(unsigned long long)cnt[TA_C_CAP_LOST]);
-		fprintf(f, ",\"flows_opened\":%llu,\"flows_closed_idle\":%llu,\"flows_evicted\":%llu,"
-			"\"events_lost\":{\"new_flow\":%llu,\"unexpected\":%llu,\"kernel_drop\":%llu},",
-			(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted,
-			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP],
-			(unsigned long long)cnt[TA_C_EV_LOST_DROP]);
-		ta_print_counters(f, &s->dp, &s->pol, s->labels, TA_MAX_RULES, true);
-		fputs("}\n", f);
-		fflush(f);
+		ta_jadd(o, "dropped", a);
+		ta_why(NULL, o, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
+		if (s->evidence) {
+			x = json_object_new_object();
+			ta_jadd(x, "captured", ta_ju64(ta_evidence_count(s->evidence)));
+			ta_jadd(x, "not_captured_rate_bound", ta_ju64(cnt[TA_C_CAP_BOUND]));
+			ta_jadd(x, "not_captured_lost", ta_ju64(cnt[TA_C_CAP_LOST]));
+			ta_jadd(o, "evidence", x);
+		}
+		ta_jadd(o, "flows_opened", ta_ju64(s->opened));
+		ta_jadd(o, "flows_closed_idle", ta_ju64(s->closed_idle));
+		ta_jadd(o, "flows_evicted", ta_ju64(s->evicted));
+		x = json_object_new_object();
+		ta_jadd(x, "new_flow", ta_ju64(cnt[TA_C_EV_LOST_NEW]));
+		ta_jadd(x, "unexpected", ta_ju64(cnt[TA_C_EV_LOST_UNEXP]));
+		ta_jadd(x, "kernel_drop", ta_ju64(cnt[TA_C_EV_LOST_DROP]));
+		ta_jadd(o, "events_lost", x);
+		ta_counters_json(o, &s->dp, s->labels, (uint32_t)s->pol.nrules);
+		ta_jprint(f, o);
 		free(c.a);
 		return;
 	}
@@ -574,7 +655,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 		if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
 			nu++;
 			fputs("  ", f);
-			ta_flow_line(f, &c.a[i].k, &c.a[i].v, s->labels, TA_MAX_RULES, now, 50);
+			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
 		}
 	if (!nu)
 		fputs("  none\n", f);
@@ -583,13 +664,13 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 		if (c.a[i].v.policy_drops) {
 			nd++;
 			fputs("  ", f);
-			ta_flow_line(f, &c.a[i].k, &c.a[i].v, s->labels, TA_MAX_RULES, now, 50);
+			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
 		}
 	if (!nd)
 		fputs("  none\n", f);
 	fprintf(f, "\nWhy (flows something blocked):\n");
-	ta_print_why(f, &s->dp, s->keep, s->nkeep, s->labels, (uint32_t)s->pol.nrules, NULL, NULL, NULL, false);
-	fprintf(f, "\nflows opened %llu, closed idle %llu, evicted from a full table %llu\n",
+	ta_why(f, NULL, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
+	fprintf(f, "\nflows opened %llu, closed %llu, evicted from a full table %llu\n",
 		(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
 	if (s->evidence)
 		fprintf(f, "evidence: %llu packets captured; not captured: %llu over the per-flow rate bound, %llu lost (ring buffer full)\n",
@@ -608,51 +689,34 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json)
 
 struct why_ctx {
 	FILE *f;
-	const char *const *labels;
-	const char *ifname;
-	bool json;
-	struct ta_prefix remote;
-	bool has_remote;
-	int port;              /* -1: any */
-	int rule;              /* -1: any */
-	uint64_t now;
+	json_object *arr;
+	const struct ta_flow_ctx *c;
+	const struct ta_why_filter *flt;
 	size_t n;
-	uint64_t rule_pkts[TA_MAX_RULES];
 };
-
-static void json_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-}
 
 static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
 {
 	struct why_ctx *w = arg;
-	char sentence[768];
+	const struct ta_why_filter *flt = w->flt;
+	char sentence[768], ifn[IF_NAMESIZE + 1];
+	const char *ifname = if_indextoname(k->ifindex, ifn);
 
-	if (w->has_remote) {
-		struct ta_prefix p = w->remote;
-		for (int b = 0; b < p.len; b++)
-			if ((p.addr[b / 8] ^ k->remote[b / 8]) & (0x80 >> (b % 8)))
-				return 0;
+	if (flt->remote.has && !ta_remote_match(&flt->remote, k))
+		return 0;
+	if (flt->rule) {
+		const char *l = ta_flow_rule_label(w->c, v);
+		if (!l || strcmp(l, flt->rule))
+			return 0;
 	}
-	if (w->port >= 0 && k->rport != w->port)
+	if (!ta_flow_diagnosis(w->c, ifname, k, v, flt->all, sentence, sizeof(sentence)))
 		return 0;
-	if (w->rule >= 0 && (int)v->rule != w->rule)
-		return 0;
-	if (!ta_flow_diagnosis(k, v, w->labels, w->now, sentence, sizeof(sentence)))
-		return 0;
-	if (w->json) {
-		fputs(w->n ? "," : "", w->f);
-		fputs("{\"diagnosis\":\"", w->f);
-		json_escape(w->f, sentence);
-		fputs("\",\"flow\":", w->f);
-		ta_flow_json(w->f, NULL, w->ifname, k, v, w->labels, TA_MAX_RULES, w->now, NULL);
-		fputc('}', w->f);
+	if (w->arr) {
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "diagnosis", ta_jstr(sentence));
+		ta_jadd(o, "flow", ta_flow_jobj(w->c, NULL, ifname, k, v));
+		json_object_array_add(w->arr, o);
 	} else {
 		fprintf(w->f, "  %s\n", sentence);
 	}
@@ -660,48 +724,42 @@ static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, vo
 	return 0;
 }
 
-void ta_print_why(FILE *f, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
-		  const char *const *labels, uint32_t nrules, const char *ifname, const char *remote, const char *rule,
-		  bool json)
+void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
+	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt)
 {
-	struct why_ctx w = { .f = f, .labels = labels, .ifname = ifname, .json = json, .port = -1, .rule = -1,
-			     .now = ta_now_ns() };
+	struct why_ctx w = { .f = f, .c = c, .flt = flt };
 	struct ta_count rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
 
-	if (remote) {
-		char a[80], err[160], *colon;
-		snprintf(a, sizeof(a), "%s", remote);
-		/* ADDR:PORT for IPv4, [ADDR]:PORT for IPv6 */
-		colon = a[0] == '[' ? strstr(a, "]:") : (strchr(a, ':') == strrchr(a, ':') ? strchr(a, ':') : NULL);
-		if (colon) {
-			w.port = atoi(colon + (a[0] == '[' ? 2 : 1));
-			*colon = 0;
-		}
-		if (!ta_prefix_parse(a[0] == '[' ? a + 1 : a, &w.remote, err, sizeof(err)))
-			w.has_remote = true;
-	}
-	if (rule)
-		for (uint32_t r = 0; r < nrules; r++)
-			if (labels[r] && !strcmp(labels[r], rule))
-				w.rule = (int)r;
-	if (json)
-		fputs("\"why\":[", f);
+	if (obj)
+		w.arr = json_object_new_array();
 	ta_dp_flows(dp, why_flow, &w);
 	for (size_t i = 0; i < nclosed; i++) /* flows that closed meanwhile */
 		why_flow(&closed[i].k, &closed[i].v, &w);
-	if (!json && !w.n)
-		fputs("  nothing blocked any flow\n", f);
 	if (ta_dp_rstats(dp, rs))
 		memset(rs, 0, sizeof(rs));
-	if (json) {
-		fputs("],\"rules_without_traffic\":[", f);
-		for (uint32_t r = 0, k = 0; r < nrules; r++)
-			if (!rs[r].packets && labels[r])
-				fprintf(f, "%s\"%s\"", k++ ? "," : "", labels[r]);
-		fputc(']', f);
+	if (ta_dp_counters(dp, cnt))
+		memset(cnt, 0, sizeof(cnt));
+	if (obj) {
+		json_object *a = json_object_new_array();
+
+		ta_jadd(obj, "why", w.arr);
+		for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
+			if (!rs[r].packets && c->labels[r])
+				json_object_array_add(a, ta_jstr(c->labels[r]));
+		ta_jadd(obj, "rules_without_traffic", a);
+		ta_jadd(obj, "drops_without_flow", ta_ju64(cnt[TA_C_KDROP_NOFLOW]));
+		ta_jadd(obj, "drops_ns_unknown", ta_ju64(cnt[TA_C_KDROP_NONS]));
+		ta_jadd(obj, "endpoint_discards", ta_ju64(cnt[TA_C_KDROP_ENDPOINT]));
 		return;
 	}
-	for (uint32_t r = 0; r < nrules; r++)
-		if (!rs[r].packets && labels[r])
-			fprintf(f, "  rule %s never carried traffic\n", labels[r]);
+	if (!w.n)
+		fputs("  nothing blocked any flow\n", f);
+	for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
+		if (!rs[r].packets && c->labels[r])
+			fprintf(f, "  rule %s never carried traffic\n", c->labels[r]);
+	if (!flt->all && cnt[TA_C_KDROP_ENDPOINT])
+		fprintf(f, "  (%llu endpoint discards of policy traffic not shown: --all shows them)\n",
+			(unsigned long long)cnt[TA_C_KDROP_ENDPOINT]);
+	drop_notes(f, cnt, "  ");
 }

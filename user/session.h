@@ -27,8 +27,10 @@ struct ta_closed {   /* an unexpected or dropped flow kept for the report */
 struct ta_session {
 	struct ta_dp dp;
 	struct ta_policy pol;
+	struct ta_policy prev_pol;    /* the policy before the last reload (its flows' labels) */
 	const char *policy_path;      /* NULL: built-in */
 	const char *labels[TA_MAX_RULES];
+	const char *prev_labels[TA_MAX_RULES];
 	struct ta_iface ifaces[TA_MAX_IFACES];
 	int nifaces;
 	int side, hook, xdp_mode;
@@ -62,16 +64,29 @@ int ta_session_poll(struct ta_session *s, int timeout_ms);
 int ta_session_tick(struct ta_session *s);
 /* Screens and reports */
 void ta_session_screen(struct ta_session *s, FILE *f);
-void ta_session_report(struct ta_session *s, FILE *f, bool json);
-/* The diagnosis of every blocked flow, and the rules that carried nothing. */
-void ta_print_why(FILE *f, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
-		  const char *const *labels, uint32_t nrules, const char *ifname, const char *remote, const char *rule,
-		  bool json);
-/* Fill the label table from s->pol */
-void ta_session_labels(struct ta_session *s);
+/* all: endpoint discards in the Why section too */
+void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all);
 
-/* Named counters and verdict tables, shared with the pinned-mode commands. */
-void ta_print_counters(FILE *f, struct ta_dp *dp, const struct ta_policy *pol,
-		       const char *const *labels, uint32_t nlabels, bool json);
+/* Which flows 'why' explains */
+struct ta_why_filter {
+	struct ta_remote remote;  /* remote.has: only this remote prefix (and port) */
+	const char *rule;         /* only flows of this rule label, NULL: any */
+	bool all;                 /* endpoint discards too */
+};
+/* The diagnosis of every blocked flow, the rules that carried nothing, and
+ * notes on drops no flow took: printed to f, or added to obj (keys "why",
+ * "rules_without_traffic", "drops_without_flow", "drops_ns_unknown",
+ * "endpoint_discards") when obj is not NULL. */
+void ta_why(FILE *f, struct json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
+	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt);
+/* Fill the label tables from s->pol and s->prev_pol */
+void ta_session_labels(struct ta_session *s);
+/* How to read the session's flows now */
+struct ta_flow_ctx ta_session_ctx(struct ta_session *s);
+
+/* Named counters and verdict tables, shared with the pinned-mode commands:
+ * as text, or added to o (keys "verdicts", "rules", "counters"). */
+void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
+void ta_counters_json(struct json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
 
 #endif

@@ -13,6 +13,7 @@
 #include "why.h"
 
 #define F_SYN 0x02
+#define F_ACK 0x10
 
 static void cat(char *buf, size_t len, size_t *used, int *parts, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -33,34 +34,45 @@ static void cat(char *buf, size_t len, size_t *used, int *parts, const char *fmt
 	va_end(ap);
 }
 
-int ta_flow_diagnosis(const struct ta_flow_key *k, const struct ta_flow_val *v, const char *const *labels,
-		      uint64_t now_ns, char *buf, size_t len)
+int ta_flow_diagnosis(const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
+		      const struct ta_flow_val *v, bool all, char *buf, size_t len)
 {
 	char loc[64], rem[64], pb[24], rb[64], sb[128], from[64];
-	const char *rule = v->rule < TA_MAX_RULES && labels[v->rule] ? labels[v->rule] : NULL;
-	int state = ta_flow_state(k, v, now_ns);
+	const char *rule = ta_flow_rule_label(c, v);
+	int state = ta_flow_state(k, v, c->now_ns);
 	int o = v->opener & 1;
 	unsigned opener_flags = (v->flags >> TA_FF_TCP_SHIFT(o)) & 0xff;
+	bool before = state == TA_FS_BLOCKED_BEFORE_EGRESS;
 	size_t used;
 	int parts = 0, affected = 0;
 	char proto[24];
 
 	snprintf(proto, sizeof(proto), "%s", ta_proto_name(k->proto, pb, sizeof(pb)));
-	for (char *c = proto; *c; c++)
-		if (*c >= 'a' && *c <= 'z')
-			*c = (char)(*c - 32);
+	for (char *p = proto; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
-	used = (size_t)snprintf(buf, len, "%s %s:%u \xe2\x86\x92 %s:%u (%s, %s): %llu out, %llu in", proto, loc,
-				k->lport, rem, k->rport, rule ? rule : "no rule", ta_verdict_name(ta_flow_verdict(v)),
-				(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN]);
-	parts = 1;
+	used = (size_t)snprintf(buf, len, "%s %s:%u \xe2\x86\x92 %s:%u (%s, %s): ", proto, loc, k->lport, rem,
+				k->rport, rule ? rule : "no rule", ta_verdict_name(ta_flow_verdict(v)));
+	if (!before) /* packets the audited interface saw */
+		cat(buf, len, &used, &parts, "%llu out, %llu in", (unsigned long long)v->packets[TA_DIR_OUT],
+		    (unsigned long long)v->packets[TA_DIR_IN]);
 	if (v->kernel_drops) {
+		/* a flow only ever seen dying: name what died, and where it was going */
+		const char *what = k->proto == 6 && (v->last_drop_tcp & (F_SYN | F_ACK)) == F_SYN ? "SYN" : "packet";
+
 		affected = 1;
-		cat(buf, len, &used, &parts, "%llu dropped in this host at %s (%s)%s",
-		    (unsigned long long)v->kernel_drops, ta_ksym(v->last_drop_loc, sb, sizeof(sb)),
-		    ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)),
-		    v->last_drop_dir == TA_DIR_IN ? ", inbound" : ", outbound");
+		if (before)
+			cat(buf, len, &used, &parts, "%llu %s%s dropped in this host at %s (%s) before leaving %s",
+			    (unsigned long long)v->kernel_drops, what, v->kernel_drops == 1 ? "" : "s",
+			    ta_ksym(v->last_drop_loc, sb, sizeof(sb)),
+			    ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)), ifname ? ifname : "the interface");
+		else
+			cat(buf, len, &used, &parts, "%llu dropped in this host at %s (%s)%s",
+			    (unsigned long long)v->kernel_drops, ta_ksym(v->last_drop_loc, sb, sizeof(sb)),
+			    ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)),
+			    v->last_drop_dir == TA_DIR_IN ? ", inbound" : ", outbound");
 	}
 	if (v->policy_drops) {
 		affected = 1;
@@ -84,6 +96,11 @@ int ta_flow_diagnosis(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 	} else if (k->proto == 17 && (state == TA_FS_ONE_WAY_OUT || state == TA_FS_ONE_WAY_IN)) {
 		affected = 1;
 		cat(buf, len, &used, &parts, "UDP only ever flowed %s", state == TA_FS_ONE_WAY_OUT ? "out" : "in");
+	}
+	if (all && v->endpoint_drops) {
+		affected = 1;
+		cat(buf, len, &used, &parts, "%u discarded by an endpoint at %s (%s)", v->endpoint_drops,
+		    ta_ksym(v->last_ep_loc, sb, sizeof(sb)), ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb)));
 	}
 	return affected;
 }

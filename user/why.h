@@ -3,11 +3,13 @@
 #define TA_WHY_H
 #include <stddef.h>
 #include <stdint.h>
-#include "tokaudit.h"
+#include <stdbool.h>
+#include "flows.h"
 
 /* Fill buf with the flow's diagnosis; returns 1 when something blocked it
- * (kernel or policy drops, an ICMP error, a refused or unanswered SYN, UDP
- * that flowed one way only), 0 when it looks healthy. */
-int ta_flow_diagnosis(const struct ta_flow_key *k, const struct ta_flow_val *v, const char *const *labels,
-		      uint64_t now_ns, char *buf, size_t len);
+ * (blocks in this host, policy drops, an ICMP error, a refused or unanswered
+ * SYN, UDP that flowed one way only; with all, endpoint discards too), 0
+ * when it looks healthy.  ifname: the interface the flow was keyed on. */
+int ta_flow_diagnosis(const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
+		      const struct ta_flow_val *v, bool all, char *buf, size_t len);
 #endif

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Flow reading without root: states, close reasons, rule labels across a
+ * reload, the diagnosis sentence, --remote parsing, drop classes and the
+ * JSON writer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include "flows.h"
+#include "json.h"
+#include "kdrop.h"
+#include "why.h"
+
+#define SEC_NS 1000000000ull
+
+static void v4(uint8_t a[16], const char *s)
+{
+	memset(a, 0, 16);
+	a[10] = a[11] = 0xff;
+	assert_int_equal(inet_pton(AF_INET, s, a + 12), 1);
+}
+
+static void key(struct ta_flow_key *k, int proto, const char *l, int lp, const char *r, int rp)
+{
+	memset(k, 0, sizeof(*k));
+	v4(k->local, l);
+	v4(k->remote, r);
+	k->lport = (uint16_t)lp;
+	k->rport = (uint16_t)rp;
+	k->proto = (uint8_t)proto;
+	k->family = 4;
+	k->ifindex = 0; /* no interface: the sentence says "the interface" */
+}
+
+static const char *const labels[TA_MAX_RULES] = { "media", "control", "hlg" };
+static const char *const old_labels[TA_MAX_RULES] = { "oldmedia", "gone" };
+
+static struct ta_flow_ctx ctx(uint64_t now)
+{
+	struct ta_flow_ctx c = { .labels = labels, .nlabels = TA_MAX_RULES, .generation = 3,
+				 .prev_labels = old_labels, .prev_nlabels = TA_MAX_RULES, .now_ns = now };
+	return c;
+}
+
+static void test_states_and_close_reasons(void **state)
+{
+	struct ta_flow_key k;
+	struct ta_flow_val v = { 0 };
+
+	key(&k, 6, "10.1.0.5", 40000, "70.42.47.70", 443);
+	v.opener = TA_DIR_OUT;
+	v.first_ns = 1;
+	v.packets[TA_DIR_OUT] = 1;
+	v.flags = 0x02 << TA_FF_TCP_SHIFT(TA_DIR_OUT); /* SYN out */
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 2 * SEC_NS)), "syn-sent");
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "unanswered");
+	v.packets[TA_DIR_IN] = 1;
+	v.flags |= 0x04 << TA_FF_TCP_SHIFT(TA_DIR_IN); /* RST in */
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "refused");
+	assert_string_equal(ta_flow_close_reason(&k, &v), "rst");
+	v.flags = ((0x02 | 0x10 | 0x01) << TA_FF_TCP_SHIFT(TA_DIR_OUT)) |
+		  ((0x12 | 0x01) << TA_FF_TCP_SHIFT(TA_DIR_IN)); /* FIN both ways */
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "closed");
+	assert_string_equal(ta_flow_close_reason(&k, &v), "fin");
+	v.flags = 0x10 | (0x10 << 8); /* ACKs only */
+	assert_string_equal(ta_flow_close_reason(&k, &v), "idle");
+	k.proto = 17;
+	v.flags = TA_FF_DROP_OPENED;
+	v.packets[0] = v.packets[1] = 0;
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "blocked-before-egress");
+	assert_string_equal(ta_flow_close_reason(&k, &v), "idle");
+}
+
+static void test_rule_labels_across_reload(void **state)
+{
+	struct ta_flow_ctx c = ctx(0);
+	struct ta_flow_val v = { .rule = 1, .generation = 3 };
+
+	assert_string_equal(ta_flow_rule_label(&c, &v), "control");
+	v.generation = 2; /* judged under the policy before the reload */
+	assert_string_equal(ta_flow_rule_label(&c, &v), "gone");
+	v.generation = 1; /* two reloads ago: that policy is gone */
+	assert_string_equal(ta_flow_rule_label(&c, &v), TA_RULE_REMOVED);
+	c.prev_labels = NULL;
+	v.generation = 2;
+	assert_string_equal(ta_flow_rule_label(&c, &v), TA_RULE_REMOVED);
+	v.rule = TA_NO_RULE;
+	assert_null(ta_flow_rule_label(&c, &v));
+	c.generation = 0; /* unknown generation: the labels apply */
+	v.rule = 2;
+	assert_string_equal(ta_flow_rule_label(&c, &v), "hlg");
+}
+
+static void test_diagnosis_blocked_before_egress(void **state)
+{
+	struct ta_flow_ctx c = ctx(10 * SEC_NS);
+	struct ta_flow_key k;
+	struct ta_flow_val v = { 0 };
+	char buf[768], want[768];
+
+	key(&k, 6, "10.1.0.5", 40000, "72.5.167.140", 5560);
+	v.rule = 1;
+	v.generation = 3;
+	v.opener = TA_DIR_OUT;
+	v.flags = TA_FF_DROP_OPENED | TA_FF_ALLOWED | (0x02 << TA_FF_TCP_SHIFT(TA_DIR_OUT));
+	v.kernel_drops = 3;
+	v.last_drop_tcp = 0x02;
+	v.last_drop_dir = TA_DIR_OUT;
+	v.last_drop_loc = 0; /* printed as an address: no kallsyms needed */
+	v.last_drop_reason = 0;
+	assert_int_equal(ta_flow_diagnosis(&c, "gwout", &k, &v, false, buf, sizeof(buf)), 1);
+	snprintf(want, sizeof(want), "TCP 10.1.0.5:40000 \xe2\x86\x92 72.5.167.140:5560 (control, allowed): "
+		 "3 SYNs dropped in this host at 0x0 (unknown) before leaving gwout");
+	assert_string_equal(buf, want);
+	/* seen by the interface: the counts come first, then the drops */
+	v.flags = TA_FF_ALLOWED | (0x02 << TA_FF_TCP_SHIFT(TA_DIR_OUT));
+	v.packets[TA_DIR_OUT] = 3;
+	assert_int_equal(ta_flow_diagnosis(&c, "gwin", &k, &v, false, buf, sizeof(buf)), 1);
+	snprintf(want, sizeof(want), "TCP 10.1.0.5:40000 \xe2\x86\x92 72.5.167.140:5560 (control, allowed): "
+		 "3 out, 0 in; 3 dropped in this host at 0x0 (unknown), outbound; SYN never answered");
+	assert_string_equal(buf, want);
+}
+
+static void test_diagnosis_endpoint_discards_only_with_all(void **state)
+{
+	struct ta_flow_ctx c = ctx(10 * SEC_NS);
+	struct ta_flow_key k;
+	struct ta_flow_val v = { 0 };
+	char buf[768];
+
+	key(&k, 17, "10.1.0.5", 40000, "70.42.47.70", 50000);
+	v.rule = 0;
+	v.generation = 3;
+	v.opener = TA_DIR_OUT;
+	v.flags = TA_FF_ALLOWED;
+	v.packets[0] = v.packets[1] = 5;
+	v.endpoint_drops = 5;
+	assert_int_equal(ta_flow_diagnosis(&c, NULL, &k, &v, false, buf, sizeof(buf)), 0);
+	assert_int_equal(ta_flow_diagnosis(&c, NULL, &k, &v, true, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "5 discarded by an endpoint at 0x0"));
+	assert_non_null(strstr(buf, "(media, allowed): 5 out, 5 in"));
+}
+
+static void test_remote_parse(void **state)
+{
+	struct ta_remote r;
+	struct ta_flow_key k;
+	char err[256];
+
+	key(&k, 6, "10.1.0.5", 1, "192.0.2.7", 443);
+	assert_int_equal(ta_remote_parse("192.0.2.7", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.port, -1);
+	assert_true(ta_remote_match(&r, &k));
+	assert_int_equal(ta_remote_parse("192.0.2.0/24:443", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.port, 443);
+	assert_true(ta_remote_match(&r, &k));
+	assert_int_equal(ta_remote_parse("192.0.2.7:80", &r, err, sizeof(err)), 0);
+	assert_false(ta_remote_match(&r, &k));
+	/* IPv6, bare and bracketed, with and without a port: the filter is kept */
+	memset(k.remote, 0, 16);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", k.remote), 1);
+	k.family = 6;
+	assert_int_equal(ta_remote_parse("2001:db8::1", &r, err, sizeof(err)), 0);
+	assert_true(r.has && r.port == -1 && ta_remote_match(&r, &k));
+	assert_int_equal(ta_remote_parse("[2001:db8::1]", &r, err, sizeof(err)), 0);
+	assert_true(r.has && r.port == -1 && ta_remote_match(&r, &k));
+	assert_int_equal(ta_remote_parse("[2001:db8::1]:443", &r, err, sizeof(err)), 0);
+	assert_true(r.port == 443 && ta_remote_match(&r, &k));
+	assert_int_equal(ta_remote_parse("[2001:db8::/32]:443", &r, err, sizeof(err)), 0);
+	assert_true(ta_remote_match(&r, &k));
+	assert_int_equal(ta_remote_parse("[2001:db8::2]", &r, err, sizeof(err)), 0);
+	assert_false(ta_remote_match(&r, &k));
+	/* errors name both families */
+	assert_int_equal(ta_remote_parse("not-an-address", &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "IPv4 or IPv6"));
+	assert_int_equal(ta_remote_parse("[2001:db8::1", &r, err, sizeof(err)), -1);
+	assert_int_equal(ta_remote_parse("192.0.2.7:99999", &r, err, sizeof(err)), -1);
+	assert_int_equal(ta_remote_parse("[2001:db8::1]x", &r, err, sizeof(err)), -1);
+}
+
+static void test_drop_classes(void **state)
+{
+	assert_int_equal(ta_drop_class_of_name("NETFILTER_DROP"), TA_DC_BLOCK);
+	assert_int_equal(ta_drop_class_of_name("NEIGH_FAILED"), TA_DC_BLOCK);
+	assert_int_equal(ta_drop_class_of_name("IP_OUTNOROUTES"), TA_DC_BLOCK);
+	assert_int_equal(ta_drop_class_of_name("QDISC_DROP"), TA_DC_BLOCK);
+	assert_int_equal(ta_drop_class_of_name("TCP_CLOSE"), TA_DC_ENDPOINT);
+	assert_int_equal(ta_drop_class_of_name("TCP_ABORT_ON_DATA"), TA_DC_ENDPOINT);
+	assert_int_equal(ta_drop_class_of_name("SOCKET_RCVBUFF"), TA_DC_ENDPOINT);
+	assert_int_equal(ta_drop_class_of_name("SOCKET_CLOSE"), TA_DC_ENDPOINT);
+	assert_int_equal(ta_drop_class_of_name("NOT_SPECIFIED"), TA_DC_BY_LOC);
+	assert_true(ta_fn_is_endpoint("udp_destruct_common"));
+	assert_true(ta_fn_is_endpoint("inet_sock_destruct"));
+	assert_true(ta_fn_is_endpoint("tcp_rcv_state_process"));
+	assert_false(ta_fn_is_endpoint("nft_do_chain"));
+	assert_false(ta_fn_is_endpoint("ip_forward"));
+	assert_false(ta_fn_is_endpoint("__dev_queue_xmit"));
+}
+
+static void test_json_writer(void **state)
+{
+	json_object *o = json_object_new_object();
+	char iso[48];
+
+	ta_jadd(o, "s", ta_jstr("a/b\"c\\\x01\xff\xc3\xa9"));
+	ta_jadd(o, "t", ta_jnum(1764041000.123456789, 6));
+	ta_jadd(o, "d", ta_jnum(0.81130100000000005, 3));
+	ta_jadd(o, "z", ta_jnum(3.0, 3));
+	ta_jadd(o, "n", ta_jstr(NULL));
+	assert_string_equal(ta_jtext(o), "{\"s\":\"a/b\\\"c\\\\\\u0001\xef\xbf\xbd\xc3\xa9\",\"t\":1764041000.123457,"
+					  "\"d\":0.811,\"z\":3,\"n\":null}");
+	json_object_put(o);
+	ta_rfc3339(iso, sizeof(iso), 1764041000.5);
+	assert_string_equal(iso, "2025-11-25T03:23:20.500000Z");
+	/* overlong and surrogate encodings are not UTF-8 either */
+	o = ta_jstr("\xc0\xaf\xed\xa0\x80");
+	assert_string_equal(json_object_get_string(o), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	json_object_put(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_states_and_close_reasons),
+		cmocka_unit_test(test_rule_labels_across_reload),
+		cmocka_unit_test(test_diagnosis_blocked_before_egress),
+		cmocka_unit_test(test_diagnosis_endpoint_discards_only_with_all),
+		cmocka_unit_test(test_remote_parse),
+		cmocka_unit_test(test_drop_classes),
+		cmocka_unit_test(test_json_writer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
