@@ -110,6 +110,14 @@ assert [a["pkt"] for a in ann] == list(range(1, n + 1))
 # every kernel drop of the media flow is either captured or counted as held back
 assert len(kd) + ev["not_captured_rate_bound"] + ev["not_captured_lost"] == 40, (len(kd), ev)
 PY
+tr=$(tcpdump -nr "$tmp/ev.pcap" 2>/dev/null | grep -c '\[|')
+[ "$tr" = 0 ] && ok "evidence: tcpdump reads every packet without a truncation mark" || bad "evidence: $tr truncated packets: $(tcpdump -nr "$tmp/ev.pcap" 2>/dev/null | grep '\[|' | head -3)"
+python3 - "$tmp/ev.pcap.annotations.jsonl" <<'PY' && ok "evidence: kernel drops carry their IP length and headers" || bad "evidence: kernel-drop lengths"
+import json, sys
+kd = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["kernel_drop"]]
+# the media echoes: 20 bytes IP + 8 UDP + 107 payload, captured whole (snaplen 256)
+assert kd and all(a["wire_len"] == 135 and a["cap_len"] == 135 for a in kd), kd[:2]
+PY
 tshark -r "$tmp/ev.pcap" -Y 'udp.srcport == 50000' 2>/dev/null | grep -q '70.42.47.70 → 10.1.0.5' && ok "evidence: the dropped echoes are in the capture" || bad "tshark filter"
 tshark -r "$tmp/ev.pcap" -Y 'tcp.dstport == 22 && tcp.flags.syn == 1' 2>/dev/null | grep -q . && ok "evidence: the dropped SSH SYN is in the capture" || bad "no SSH SYN in the capture"
 expect_rc "--pcap to an unwritable place" 1 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap /nonexistent/dir/x.pcap
