@@ -35,7 +35,7 @@ endif
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-I$(VMLINUX_DIR) -Iinclude -Ibpf -Wall -Werror -MMD -MP
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
+CFLAGS += -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Iuser -I$(BUILD) -MMD -MP
 LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lm
 
@@ -99,7 +99,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/lib
 # The policy tests and the policy fuzzer again, under AddressSanitizer and
 # UBSan (no BPF in them, so they run anywhere, root or not).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c user/json.c
+POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c user/json.c user/log.c
 ASAN_BINS := $(BUILD)/tests/asan_test_policy $(BUILD)/tests/asan_fuzz_policy
 $(BUILD)/tests/asan_test_policy: tests/test_policy.c
 $(BUILD)/tests/asan_fuzz_policy: tests/fuzz/fuzz_policy.c

@@ -2,7 +2,8 @@
 /*
  * tokaudit kernel programs: the XDP program (ingress) and the tc program
  * (clsact egress, or ingress where XDP is not wanted) share one parser, one
- * classifier and one set of maps.
+ * classifier (classify.h, which reads top to bottom) and one set of maps;
+ * the kfree_skb tracer of drop forensics is in drops.h.
  */
 #include "classify.h"
 #include "drops.h"
@@ -34,28 +35,37 @@ int tokaudit_xdp(struct xdp_md *ctx)
 	return drop ? XDP_DROP : XDP_PASS;
 }
 
-/* tc: one program per hook direction, each with its own direction mode */
-#define TA_TC_PROG(name, mode)                                                          \
-	SEC("tc")                                                                       \
-	int name(struct __sk_buff *skb)                                                 \
-	{                                                                               \
-		struct ta_pkt p = {};                                                   \
-		int rc;                                                                 \
-                                                                                        \
-		/* Headers of a non-linear skb may lie beyond data_end: pull them in. */ \
-		if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data) \
-			bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);        \
-		rc = ta_parse_tc(skb, &p);                                              \
-		rc = ta_classify(&p, rc, mode, skb->ifindex, skb->len);                 \
-		if (cfg_capture && p.out_capture) {                                     \
-			__u32 n;                                                        \
-			struct ta_capture *c = ta_cap_reserve(p.out_verdict, p.out_dir, p.out_rule, \
-							      p.out_policy_drop, skb->len, skb->ifindex, &n); \
-			if (c)                                                          \
-				ta_cap_submit(c, n, n ? bpf_skb_load_bytes(skb, 0, c->data, n) : 0); \
-		}                                                                       \
-		return rc ? TC_ACT_SHOT : TC_ACT_UNSPEC;                                \
-	}
+/* tc: one body, two programs (egress, and ingress with --hook tc), each
+ * with its own direction mode. */
+static __always_inline int ta_tc(struct __sk_buff *skb, __u32 mode)
+{
+	struct ta_pkt p = {};
+	int rc;
 
-TA_TC_PROG(tokaudit_tc, cfg_tc_dir_mode)          /* egress (or the only tc hook) */
-TA_TC_PROG(tokaudit_tc_in, cfg_tc_in_dir_mode)    /* ingress, with --hook tc */
+	/* Headers of a non-linear skb may lie beyond data_end: pull them in. */
+	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
+		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
+	rc = ta_parse_tc(skb, &p);
+	rc = ta_classify(&p, rc, mode, skb->ifindex, skb->len);
+	if (cfg_capture && p.out_capture) {
+		__u32 n;
+		struct ta_capture *c = ta_cap_reserve(p.out_verdict, p.out_dir, p.out_rule, p.out_policy_drop,
+						      skb->len, skb->ifindex, &n);
+
+		if (c)
+			ta_cap_submit(c, n, n ? bpf_skb_load_bytes(skb, 0, c->data, n) : 0);
+	}
+	return rc ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int tokaudit_tc(struct __sk_buff *skb) /* egress (or the only tc hook) */
+{
+	return ta_tc(skb, cfg_tc_dir_mode);
+}
+
+SEC("tc")
+int tokaudit_tc_in(struct __sk_buff *skb) /* ingress, with --hook tc */
+{
+	return ta_tc(skb, cfg_tc_in_dir_mode);
+}

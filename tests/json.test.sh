@@ -126,5 +126,5 @@ fi
 expect_rc "policy show --json" 0 "$TA" policy show --json "$POL"
 python3 -c 'import json,sys; json.loads(sys.stdin.buffer.read().decode("utf-8"))' <<<"$OUT" && ok "policy show --json: strict JSON" || bad "policy show --json"
 # no '\/' escapes anywhere, and numbers without float noise
-grep -q '\\/' "$tmp/run.jsonl" "$tmp/probe.json" && bad "a '\\/' escape in the output" || ok "no '\\/' escapes"
-grep -Eq '[0-9]\.[0-9]{10,}' "$tmp/run.jsonl" "$tmp/probe.json" "$tmp/status.jsonl" && bad "float noise in the output" || ok "times and durations without float noise"
+absent "no '\\/' escapes" '\\/' cat "$tmp/run.jsonl" "$tmp/probe.json"
+absent "times and durations without float noise" '[0-9]\.[0-9]{10,}' cat "$tmp/run.jsonl" "$tmp/probe.json" "$tmp/status.jsonl"

@@ -21,6 +21,16 @@ expect_rc() {
 	bad "$name: exit $RC, want $want; stderr: $(head -c 300 <<<"$ERR")"
 	return 1
 }
+# absent NAME PATTERN CMD...: CMD must succeed, and nothing of its output
+# may match PATTERN (grep -E).  A failing CMD is a failure, never a pass.
+absent() {
+	local name=$1 pat=$2 out rc
+	shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" -ne 0 ]; then bad "$name: '$*' failed (exit $rc): $(head -c 300 <<<"$out")"; return 1; fi
+	if grep -Eq -- "$pat" <<<"$out"; then bad "$name: found: $(grep -E -- "$pat" <<<"$out" | head -3)"; return 1; fi
+	ok "$name"
+}
 # expect_in NAME NEEDLE HAYSTACK
 expect_in() {
 	if grep -qF -- "$2" <<<"$3"; then ok "$1"; else bad "$1: '$2' not in: $(head -c 300 <<<"$3")"; fi

@@ -7,30 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-
-int ta_verbose;
-
-void ta_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tokaudit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void ta_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tokaudit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#include "flows.h"
+#include "hooks.h"
 
 void ta_cli_help(const struct ta_cmd *cmd, FILE *f)
 {
@@ -86,6 +64,34 @@ static int set_opt(const struct ta_cmd *cmd, const struct ta_opt *o, const char 
 		*(double *)field = v;
 		return 0;
 	}
+	case TA_OPT_ENUM: {
+		char list[160] = "";
+
+		for (int i = 0; o->values[i]; i++) {
+			if (!strcmp(arg, o->values[i])) {
+				*(int *)field = i;
+				return 0;
+			}
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? (o->values[i + 1] ? ", " : " or ") : "", o->values[i]);
+		}
+		ta_err("%s: --%s takes %s, not '%s'", cmd->name, o->name, list, arg);
+		return TA_EXIT_USAGE;
+	}
+	case TA_OPT_IFACES: {
+		struct ta_iface_list *l = (struct ta_iface_list *)field;
+
+		return ta_ifaces_parse(arg, l->v, TA_MAX_IFACES, &l->n) ? TA_EXIT_FAIL : 0;
+	}
+	case TA_OPT_REMOTE: {
+		char err[256];
+
+		if (ta_remote_parse(arg, (struct ta_remote *)field, err, sizeof(err))) {
+			ta_err("%s: --%s '%s': %s", cmd->name, o->name, arg, err);
+			return TA_EXIT_USAGE;
+		}
+		return 0;
+	}
 	}
 bad:
 	ta_err("%s: --%s takes a number from %g to %g, not '%s'", cmd->name, o->name, o->min,
@@ -96,6 +102,7 @@ bad:
 int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg)
 {
 	struct option lo[64];
+	bool given[64] = { false };
 	char so[160];
 	int n = 0, sl = 0, c, npos;
 
@@ -178,7 +185,19 @@ int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg)
 		int r = set_opt(cmd, o, optarg, cfg);
 		if (r)
 			return r;
+		given[o - cmd->opts] = true;
 	}
+	for (const struct ta_opt *o = cmd->opts; o && o->name; o++)
+		if (o->required && !given[o - cmd->opts]) {
+			char give[64];
+
+			if (o->short_name)
+				snprintf(give, sizeof(give), "-%c %s", o->short_name, o->metavar ? o->metavar : "");
+			else
+				snprintf(give, sizeof(give), "--%s %s", o->name, o->metavar ? o->metavar : "");
+			ta_err("%s: which %s? give %s (see 'tokaudit %s --help')", cmd->name, o->name, give, cmd->name);
+			return TA_EXIT_USAGE;
+		}
 	if (npos < cmd->min_pos) {
 		ta_err("%s: missing %s (see 'tokaudit %s --help')", cmd->name,
 		       cmd->args ? cmd->args : "argument", cmd->name);

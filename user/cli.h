@@ -21,6 +21,9 @@ enum ta_opt_type {
 	TA_OPT_STR,      /* const char * */
 	TA_OPT_UINT,     /* unsigned, range-checked against min..max */
 	TA_OPT_DOUBLE,   /* double, range-checked, for seconds */
+	TA_OPT_ENUM,     /* int: the index of the value in 'values' (set it to -1 for "not given") */
+	TA_OPT_IFACES,   /* struct ta_iface_list: existing interfaces, comma-separated */
+	TA_OPT_REMOTE,   /* struct ta_remote: ADDR[/LEN][:PORT], [ADDR6[/LEN]]:PORT */
 };
 
 struct ta_opt {
@@ -31,6 +34,8 @@ struct ta_opt {
 	const char *metavar;  /* for --help */
 	const char *help;
 	double min, max;      /* for UINT / DOUBLE */
+	const char *const *values; /* for ENUM: NULL-terminated */
+	bool required;        /* the command cannot run without it */
 };
 
 struct ta_cmd {
@@ -46,16 +51,12 @@ struct ta_cmd {
 	int (*run)(void *cfg);
 };
 
-/* Global options (before or after the command) */
-extern int ta_verbose;
-
 /* Parse argv for cmd into cfg (zeroed by the caller, defaults pre-set).
  * Returns 0, TA_EXIT_USAGE after printing an error, or -1 after --help. */
 int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg);
 void ta_cli_help(const struct ta_cmd *cmd, FILE *f);
 
-/* Messages: "tokaudit: ..." on stderr */
-void ta_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ta_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Messages (ta_err, ta_info) and -v */
+#include "log.h"
 
 #endif

@@ -1,32 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* tokaudit policy check | show */
+/* tokaudit policy check | show | verify */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "commands.h"
+#include "json.h"
 #include "policy.h"
-
-int ta_load_policy_or_builtin(const char *path, struct ta_policy *pol)
-{
-	struct ta_diags d = { 0 };
-	int err;
-
-	if (!path) {
-		err = ta_policy_builtin(pol);
-		if (err)
-			ta_err("the built-in policy does not parse (error %d): this is a bug", err);
-		return err ? TA_EXIT_FAIL : 0;
-	}
-	err = ta_policy_load(path, pol, &d);
-	if (err) {
-		ta_diags_print(&d, stderr);
-		if (err > 0)
-			ta_err("%s: %d error%s, policy not loaded", path, err, err == 1 ? "" : "s");
-	}
-	ta_diags_free(&d);
-	return err ? TA_EXIT_FAIL : 0;
-}
+#include "probe.h"
 
 /* ---- policy check ---- */
 struct check_cfg {
@@ -40,7 +21,7 @@ static const struct ta_opt check_opts[] = {
 	{ 0 },
 };
 
-int do_policy_check(void *vcfg)
+static int do_policy_check(void *vcfg)
 {
 	struct check_cfg *cfg = vcfg;
 	struct ta_policy pol;
@@ -48,7 +29,7 @@ int do_policy_check(void *vcfg)
 	size_t nprefix = 0, nnames = 0;
 	int err;
 
-	if (ta_load_policy_or_builtin(cfg->pos[0], &pol))
+	if (ta_policy_get(cfg->pos[0], &pol))
 		return TA_EXIT_FAIL;
 	err = ta_policy_compile(&pol, &comp);
 	if (err) {
@@ -103,7 +84,7 @@ static const struct ta_opt show_opts[] = {
 	{ 0 },
 };
 
-int do_policy_show(void *vcfg)
+static int do_policy_show(void *vcfg)
 {
 	struct show_cfg *cfg = vcfg;
 	struct ta_policy pol;
@@ -112,7 +93,7 @@ int do_policy_show(void *vcfg)
 		ta_err("policy show: --json and --table exclude each other");
 		return TA_EXIT_USAGE;
 	}
-	if (ta_load_policy_or_builtin(cfg->pos[0], &pol))
+	if (ta_policy_get(cfg->pos[0], &pol))
 		return TA_EXIT_FAIL;
 	if (cfg->json) {
 		char *s = ta_policy_json(&pol);
@@ -142,4 +123,152 @@ const struct ta_cmd ta_cmd_policy_show = {
 	.max_pos = 1,
 	.pos_offset = offsetof(struct show_cfg, pos),
 	.run = do_policy_show,
+};
+
+/* ---- policy verify ---- */
+
+struct verify_cfg {
+	const char *hosts;
+	bool json;
+	bool strict;
+	const char *pos[1];
+};
+
+static const struct ta_opt verify_opts[] = {
+	{ "hosts", 0, TA_OPT_STR, offsetof(struct verify_cfg, hosts), "FILE", "name -> address pairs instead of DNS" },
+	{ "strict", 0, TA_OPT_FLAG, offsetof(struct verify_cfg, strict), NULL,
+	  "also fail on names that do not resolve and blocks no name resolves into" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct verify_cfg, json), NULL, "print JSON" },
+	{ 0 },
+};
+
+struct verify_ctx {
+	const struct ta_rule *ru;
+	const struct ta_hosts *h;
+	int drift, unresolved;
+	bool *block_hit;
+	json_object *arr;
+	bool json;
+};
+
+static void verify_note(struct verify_ctx *v, const char *kind, const char *name, const char *addr, const char *msg)
+{
+	if (v->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "rule", ta_jstr(v->ru->label));
+		json_object_object_add(o, "kind", ta_jstr(kind));
+		json_object_object_add(o, "name", name ? ta_jstr(name) : NULL);
+		json_object_object_add(o, "addr", addr ? ta_jstr(addr) : NULL);
+		json_object_object_add(o, "message", ta_jstr(msg));
+		json_object_array_add(v->arr, o);
+	} else {
+		printf("%s: %s\n", kind, msg);
+	}
+}
+
+static void verify_name(const char *name, void *arg)
+{
+	struct verify_ctx *v = arg;
+	char addrs[16][64], msg[512];
+	int n = ta_resolve(name, v->h, addrs, 16);
+
+	if (!n) {
+		v->unresolved++;
+		snprintf(msg, sizeof(msg), "rule %s: %s does not resolve", v->ru->label, name);
+		verify_note(v, "unresolved", name, NULL, msg);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ta_prefix a;
+		char err[128];
+		int in = 0;
+		if (ta_prefix_parse(addrs[i], &a, err, sizeof(err)))
+			continue;
+		for (size_t j = 0; j < v->ru->nprefixes; j++)
+			if (ta_prefix_contains(&v->ru->prefixes[j], a.addr)) {
+				in = 1;
+				v->block_hit[j] = true;
+			}
+		if (!in) {
+			v->drift++;
+			snprintf(msg, sizeof(msg), "rule %s: %s resolves to %s, outside the rule's addresses", v->ru->label,
+				 name, addrs[i]);
+			verify_note(v, "drift", name, addrs[i], msg);
+		}
+	}
+}
+
+static int do_verify(void *vcfg)
+{
+	struct verify_cfg *cfg = vcfg;
+	struct ta_policy pol;
+	struct ta_hosts hosts, *hp = NULL;
+	int drift = 0, unresolved = 0, empty = 0;
+	json_object *arr = json_object_new_array();
+
+	if (ta_policy_get(cfg->pos[0], &pol)) {
+		json_object_put(arr);
+		return TA_EXIT_FAIL;
+	}
+	if (cfg->hosts) {
+		if (ta_hosts_load(cfg->hosts, &hosts)) {
+			ta_policy_free(&pol);
+			json_object_put(arr);
+			return TA_EXIT_FAIL;
+		}
+		hp = &hosts;
+	}
+	for (size_t i = 0; i < pol.nrules; i++) {
+		const struct ta_rule *ru = &pol.rules[i];
+		bool *hit = calloc(ru->nprefixes + 1, sizeof(bool));
+		struct verify_ctx v = { ru, hp, 0, 0, hit, arr, cfg->json };
+		char msg[512], pb[64];
+
+		for (size_t j = 0; j < ru->nnames; j++)
+			ta_names_expand(ru->names[j], verify_name, &v);
+		if (ru->nnames)
+			for (size_t j = 0; j < ru->nprefixes; j++)
+				if (!hit[j]) {
+					empty++;
+					ta_prefix_str(&ru->prefixes[j], pb, sizeof(pb));
+					snprintf(msg, sizeof(msg), "rule %s: no server name resolves into %s", ru->label, pb);
+					verify_note(&v, "unused-block", NULL, pb, msg);
+				}
+		drift += v.drift;
+		unresolved += v.unresolved;
+		free(hit);
+	}
+	if (cfg->json) {
+		json_object *root = json_object_new_object();
+		json_object_object_add(root, "findings", arr);
+		json_object_object_add(root, "drift", json_object_new_int(drift));
+		json_object_object_add(root, "unresolved", json_object_new_int(unresolved));
+		json_object_object_add(root, "unused_blocks", json_object_new_int(empty));
+		puts(ta_jtext(root));
+		json_object_put(root);
+	} else {
+		json_object_put(arr);
+		printf("%d name%s outside their rule's addresses (drift), %d not resolving, %d block%s no name resolves into\n",
+		       drift, drift == 1 ? "" : "s", unresolved, empty, empty == 1 ? "" : "s");
+	}
+	if (hp)
+		ta_hosts_free(hp);
+	ta_policy_free(&pol);
+	return drift || (cfg->strict && (unresolved || empty)) ? TA_EXIT_FAIL : TA_EXIT_OK;
+}
+
+const struct ta_cmd ta_cmd_policy_verify = {
+	.name = "policy verify",
+	.args = "[FILE]",
+	.summary = "Resolve the policy's server names and report drift: names whose addresses\n"
+		   "fall outside their rule's blocks (exit 1), names that do not resolve, and\n"
+		   "blocks no name resolves into.",
+	.details = "Uses DNS, or --hosts. Meant for cron: exit 1 on drift (with --strict, also\n"
+		   "on names that do not resolve and blocks no name resolves into).",
+	.opts = verify_opts,
+	.cfg_size = sizeof(struct verify_cfg),
+	.min_pos = 0,
+	.max_pos = 1,
+	.pos_offset = offsetof(struct verify_cfg, pos),
+	.run = do_verify,
 };

@@ -8,15 +8,14 @@
 #include <unistd.h>
 #include "commands.h"
 #include "json.h"
+#include "options.h"
+#include "report.h"
 #include "session.h"
 
 struct run_cfg {
-	const char *ifaces;
-	const char *side;
+	struct ta_attach_cli a;
 	const char *policy;
 	bool enforce;
-	const char *hook;
-	const char *xdp_mode;
 	double interval;
 	bool json;
 	double duration;
@@ -27,7 +26,7 @@ struct run_cfg {
 };
 
 static const struct ta_opt run_opts[] = {
-	TA_ATTACH_OPTS(struct run_cfg),
+	TA_ATTACH_OPTS(struct run_cfg, a),
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct run_cfg, policy), "FILE",
 	  "policy file (default: the built-in OpenTok policy); SIGHUP reloads it" },
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct run_cfg, enforce), NULL,
@@ -65,41 +64,10 @@ static void run_init(void *vcfg)
 
 	cfg->interval = 2;
 	cfg->snaplen = TA_CAP_MAX;
+	ta_attach_cli_init(&cfg->a);
 }
 
-/* Parse --side/--hook/--xdp-mode into the session. Returns 0 or TA_EXIT_USAGE. */
-int ta_parse_attach_opts(const char *cmd, const char *side, const char *hook, const char *xdp_mode,
-			 struct ta_session *s)
-{
-	s->side = TA_SIDE_OUTSIDE;
-	s->hook = TA_HOOK_XDP;
-	s->xdp_mode = TA_XDP_NATIVE;
-	if (side && !strcmp(side, "inside"))
-		s->side = TA_SIDE_INSIDE;
-	else if (side && strcmp(side, "outside")) {
-		ta_err("%s: --side takes outside or inside, not '%s'", cmd, side);
-		return TA_EXIT_USAGE;
-	}
-	if (hook && !strcmp(hook, "tc"))
-		s->hook = TA_HOOK_TC;
-	else if (hook && strcmp(hook, "xdp")) {
-		ta_err("%s: --hook takes xdp or tc, not '%s'", cmd, hook);
-		return TA_EXIT_USAGE;
-	}
-	if (xdp_mode && !strcmp(xdp_mode, "skb"))
-		s->xdp_mode = TA_XDP_SKB;
-	else if (xdp_mode && strcmp(xdp_mode, "native")) {
-		ta_err("%s: --xdp-mode takes native or skb, not '%s'", cmd, xdp_mode);
-		return TA_EXIT_USAGE;
-	}
-	if (xdp_mode && s->hook == TA_HOOK_TC) {
-		ta_err("%s: --xdp-mode has no meaning with --hook tc", cmd);
-		return TA_EXIT_USAGE;
-	}
-	return 0;
-}
-
-int do_run(void *vcfg)
+static int do_run(void *vcfg)
 {
 	struct run_cfg *cfg = vcfg;
 	struct ta_session *s = calloc(1, sizeof(*s));
@@ -108,22 +76,20 @@ int do_run(void *vcfg)
 	bool tty;
 	uint64_t end_ns = 0, next_tick;
 
+	struct ta_attach_opts o;
+
 	if (!s)
 		return TA_EXIT_FAIL;
-	if (!cfg->ifaces) {
-		ta_err("run: which interface? give -i IFACE (see 'tokaudit run --help')");
-		free(s);
-		return TA_EXIT_USAGE;
-	}
-	if ((r = ta_parse_attach_opts("run", cfg->side, cfg->hook, cfg->xdp_mode, s))) {
+	if ((r = ta_attach_cli_resolve("run", &cfg->a, &o))) {
 		free(s);
 		return r;
 	}
+	s->side = o.side;
+	s->hook = o.hook;
+	s->xdp_mode = o.xdp_mode;
 	s->enforce = cfg->enforce;
-	if (ta_ifaces_parse(cfg->ifaces, s->ifaces, TA_MAX_IFACES, &s->nifaces)) {
-		free(s);
-		return TA_EXIT_FAIL;
-	}
+	memcpy(s->ifaces, cfg->a.ifaces.v, sizeof(s->ifaces));
+	s->nifaces = cfg->a.ifaces.n;
 	tty = isatty(STDOUT_FILENO) && !cfg->json;
 	s->json = !tty;
 	s->out = stdout;

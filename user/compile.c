@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "log.h"
 #include "policy.h"
 
 static int prefix_cmp(const void *a, const void *b)
@@ -139,4 +140,40 @@ uint64_t ta_compiled_lookup(const struct ta_compiled *c, const uint8_t addr[16])
 		}
 	}
 	return rules;
+}
+
+int ta_policy_get(const char *path, struct ta_policy *pol)
+{
+	struct ta_diags d = { 0 };
+	int err;
+
+	if (!path) {
+		err = ta_policy_builtin(pol);
+		if (err)
+			ta_err("the built-in policy does not parse (error %d): this is a bug", err);
+		return err ? -EINVAL : 0;
+	}
+	err = ta_policy_load(path, pol, &d);
+	if (err) {
+		ta_diags_print(&d, stderr);
+		if (err > 0)
+			ta_err("%s: %d error%s, policy not loaded", path, err, err == 1 ? "" : "s");
+	}
+	ta_diags_free(&d);
+	return err ? -EINVAL : 0;
+}
+
+int ta_policy_load_compiled(const char *who, const char *path, struct ta_policy *pol, struct ta_compiled *comp)
+{
+	int err;
+
+	memset(comp, 0, sizeof(*comp));
+	if (ta_policy_get(path, pol))
+		return -EINVAL;
+	if ((err = ta_policy_compile(pol, comp))) {
+		ta_err("%s: cannot compile the policy: %s", who, strerror(-err));
+		ta_policy_free(pol);
+		return err;
+	}
+	return 0;
 }

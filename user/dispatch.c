@@ -3,10 +3,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/libbpf.h>
 #include "commands.h"
+#include "dp.h"
 
-int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 static const struct ta_cmd *const commands[] = {
 	&ta_cmd_policy_check,
@@ -40,32 +39,12 @@ static void usage(FILE *f)
 		   "Exit status: 0 success, 1 failure at run time, 2 usage error.\n");
 }
 
-struct version_cfg {
-	int unused;
-};
-
-static int do_version(void *cfg)
-{
-	printf("tokaudit %s\n", TA_VERSION);
-	return TA_EXIT_OK;
-}
-
-static const struct ta_opt no_opts[] = { { 0 } };
-
-const struct ta_cmd ta_cmd_version = {
-	.name = "version",
-	.summary = "Print the version.",
-	.opts = no_opts,
-	.cfg_size = sizeof(struct version_cfg),
-	.run = do_version,
-};
-
 int ta_main(int argc, char **argv)
 {
 	int i = 1;
 
 	/* libbpf speaks only with -v: errors are reported in one line by us */
-	libbpf_set_print(ta_print_libbpf);
+	ta_dp_quiet_libbpf();
 
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
@@ -74,7 +53,7 @@ int ta_main(int argc, char **argv)
 			usage(stdout);
 			return TA_EXIT_OK;
 		} else if (!strcmp(argv[i], "--version")) {
-			return do_version(NULL);
+			return ta_cmd_version.run(NULL);
 		} else {
 			ta_err("unknown option '%s' (see 'tokaudit --help')", argv[i]);
 			return TA_EXIT_USAGE;

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The BPF object wrapper, one cohesive job: open, configure and load the
+ * programs (or open the pinned maps alone), install policies, run frames
+ * through BPF_PROG_TEST_RUN, and read the maps.  Nothing above it touches
+ * the skeleton.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,19 +16,27 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "cli.h"
+#include "log.h"
 #include "dp.h"
 #include "kdrop.h"
 #include "tokaudit.skel.h"
 #include "util.h"
 
-int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int map_ports(struct ta_dp *dp);
+static struct bpf_map **map_of(struct tokaudit *skel, int m);
+
+static int ta_print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !ta_verbose)
 		return 0;
 	if (!ta_verbose)
 		return 0; /* errors are reported by the caller, in one line */
 	return vfprintf(stderr, fmt, ap);
+}
+
+void ta_dp_quiet_libbpf(void)
+{
+	libbpf_set_print(ta_print_libbpf);
 }
 
 static const char *hint(int err)
@@ -119,10 +133,20 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 		return err;
 	}
 	dp->skel = skel;
-	dp->generation = skel->bss->active_gen; /* non-zero when pinned state was reused */
+	for (int m = 0; m < TA_M_MAX; m++)
+		dp->fd[m] = bpf_map__fd(*map_of(skel, m));
+	dp->bss = skel->bss;
+	return map_ports(dp);
+}
+
+/* The port table is written a slot at a time through a mapping. */
+static int map_ports(struct ta_dp *dp)
+{
+	int err;
+
+	dp->generation = dp->bss->active_gen; /* non-zero when pinned state was reused */
 	dp->ports_len = (size_t)TA_PORT_ENTRIES * sizeof(uint64_t);
-	dp->ports = mmap(NULL, dp->ports_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 bpf_map__fd(skel->maps.ta_ports), 0);
+	dp->ports = mmap(NULL, dp->ports_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fd[TA_M_PORTS], 0);
 	if (dp->ports == MAP_FAILED) {
 		err = -errno;
 		ta_err("cannot map the port table: %s", strerror(-err));
@@ -133,13 +157,142 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	return 0;
 }
 
+/* Pin names and the layout each map must have (key, value sizes) */
+static const struct {
+	const char *pin;
+	uint32_t key, value;
+} map_layout[TA_M_MAX] = {
+	[TA_M_POLICY] = { "ta_policy", sizeof(struct ta_lpm_key), sizeof(struct ta_lpm_val) },
+	[TA_M_PORTS] = { "ta_ports", sizeof(uint32_t), sizeof(uint64_t) },
+	[TA_M_LOCAL] = { "ta_local", sizeof(struct ta_local_key), sizeof(uint8_t) },
+	[TA_M_FLOWS] = { "ta_flows", sizeof(struct ta_flow_key), sizeof(struct ta_flow_val) },
+	[TA_M_FRAGS] = { "ta_frags", sizeof(struct ta_frag_key), sizeof(struct ta_frag_val) },
+	[TA_M_VSTATS] = { "ta_vstats", sizeof(uint32_t), sizeof(struct ta_count) },
+	[TA_M_RSTATS] = { "ta_rstats", sizeof(uint32_t), sizeof(struct ta_count) },
+	[TA_M_COUNTERS] = { "ta_counters", sizeof(uint32_t), sizeof(uint64_t) },
+	[TA_M_META] = { "ta_meta", sizeof(uint32_t), sizeof(struct ta_meta) },
+	[TA_M_SELFDROP] = { "ta_selfdrop", sizeof(uint32_t), 16 },
+	[TA_M_EVENTS] = { "ta_events", 0, 0 },
+	[TA_M_BSS] = { "bss", sizeof(uint32_t), sizeof(struct tokaudit__bss) },
+};
+
+static struct bpf_map **map_of(struct tokaudit *skel, int m)
+{
+	struct bpf_map **v[TA_M_MAX] = {
+		[TA_M_POLICY] = &skel->maps.ta_policy, [TA_M_PORTS] = &skel->maps.ta_ports,
+		[TA_M_LOCAL] = &skel->maps.ta_local, [TA_M_FLOWS] = &skel->maps.ta_flows,
+		[TA_M_FRAGS] = &skel->maps.ta_frags, [TA_M_VSTATS] = &skel->maps.ta_vstats,
+		[TA_M_RSTATS] = &skel->maps.ta_rstats, [TA_M_COUNTERS] = &skel->maps.ta_counters,
+		[TA_M_META] = &skel->maps.ta_meta, [TA_M_SELFDROP] = &skel->maps.ta_selfdrop,
+		[TA_M_EVENTS] = &skel->maps.ta_events, [TA_M_BSS] = &skel->maps.bss,
+	};
+	return v[m];
+}
+
+void ta_dp_opts_side(struct ta_dp_opts *o, int side)
+{
+	o->xdp_dir_mode = side == 0 ? TA_DM_IN : TA_DM_OUT; /* 0: TA_SIDE_OUTSIDE */
+	o->tc_in_dir_mode = o->xdp_dir_mode;
+	o->tc_dir_mode = side == 0 ? TA_DM_OUT : TA_DM_IN;
+}
+
+/* The .bss map's value is the section as the compiler laid it out, without
+ * the tail padding the skeleton's struct gets from its 8-byte members. */
+static bool value_fits(int m, uint32_t value_size)
+{
+	if (m == TA_M_BSS)
+		return ((value_size + 7u) & ~7u) == map_layout[m].value;
+	return value_size == map_layout[m].value;
+}
+
+int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
+{
+	char path[512];
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	for (int m = 0; m < TA_M_MAX; m++)
+		dp->fd[m] = -1;
+	for (int m = 0; m < TA_M_MAX; m++) {
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, map_layout[m].pin);
+		dp->fd[m] = bpf_obj_get(path);
+		if (dp->fd[m] < 0) {
+			err = -errno;
+			ta_err("cannot open the pinned map %s: %s%s", path, strerror(-err),
+			       err == -EPERM || err == -EACCES ? " (run as root)" : "");
+			ta_dp_close(dp);
+			return err;
+		}
+		if (map_layout[m].key && (bpf_obj_get_info_by_fd(dp->fd[m], &info, &len) ||
+					  info.key_size != map_layout[m].key ||
+					  !value_fits(m, info.value_size))) {
+			ta_err("the maps pinned in %s do not fit this version of tokaudit (%s): "
+			       "run 'tokaudit detach' for that interface, then attach again", dir, map_layout[m].pin);
+			ta_dp_close(dp);
+			return -EPROTO;
+		}
+	}
+	dp->bss_len = ((sizeof(struct tokaudit__bss) + (size_t)page - 1) / (size_t)page) * (size_t)page;
+	dp->bss = mmap(NULL, dp->bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fd[TA_M_BSS], 0);
+	if (dp->bss == MAP_FAILED) {
+		err = -errno;
+		ta_err("cannot map the pinned state in %s: %s", dir, strerror(-err));
+		dp->bss = NULL;
+		ta_dp_close(dp);
+		return err;
+	}
+	return map_ports(dp);
+}
+
 void ta_dp_close(struct ta_dp *dp)
 {
 	if (dp->ports)
 		munmap(dp->ports, dp->ports_len);
-	if (dp->skel)
+	if (dp->skel) {
 		tokaudit__destroy(dp->skel);
+	} else {
+		if (dp->bss && dp->bss_len)
+			munmap(dp->bss, dp->bss_len);
+		for (int m = 0; m < TA_M_MAX; m++)
+			if (dp->fd[m] > 0)
+				close(dp->fd[m]);
+	}
 	memset(dp, 0, sizeof(*dp));
+}
+
+int ta_dp_prog_fd(const struct ta_dp *dp, enum ta_dp_prog p)
+{
+	if (!dp->skel)
+		return -1;
+	switch (p) {
+	case TA_P_XDP: return bpf_program__fd(dp->skel->progs.tokaudit_xdp);
+	case TA_P_TC: return bpf_program__fd(dp->skel->progs.tokaudit_tc);
+	case TA_P_TC_IN: return bpf_program__fd(dp->skel->progs.tokaudit_tc_in);
+	default: return -1;
+	}
+}
+
+int ta_dp_map_fd(const struct ta_dp *dp, enum ta_dp_map m)
+{
+	return m < TA_M_MAX ? dp->fd[m] : -1;
+}
+
+int ta_dp_meta_read(const struct ta_dp *dp, struct ta_meta *m)
+{
+	uint32_t key = 0;
+
+	return bpf_map_lookup_elem(dp->fd[TA_M_META], &key, m) ? -errno : 0;
+}
+
+int ta_dp_meta_write(const struct ta_dp *dp, const struct ta_meta *m)
+{
+	uint32_t key = 0;
+
+	return bpf_map_update_elem(dp->fd[TA_M_META], &key, m, BPF_ANY) ? -errno : 0;
 }
 
 static void lpm_key(struct ta_lpm_key *k, uint32_t slot, const struct ta_prefix *p)
@@ -182,13 +335,13 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 	int fd, err;
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
-		dp->skel->bss->audited_ifindex[i] = i < n ? (uint32_t)ifindex[i] : 0;
+		dp->bss->audited_ifindex[i] = i < n ? (uint32_t)ifindex[i] : 0;
 	/* blocks vs endpoint discards, by this kernel's reason names and text */
-	dp->skel->bss->ep_nranges = (uint32_t)ta_drop_tables(dp->skel->bss->drop_class,
-							    dp->skel->bss->ep_ranges, TA_EP_RANGES);
+	dp->bss->ep_nranges = (uint32_t)ta_drop_tables(dp->bss->drop_class,
+							    dp->bss->ep_ranges, TA_EP_RANGES);
 	/* the interfaces live in this process's network namespace */
 	if (!stat("/proc/self/ns/net", &st))
-		dp->skel->bss->audited_netns = (uint32_t)st.st_ino;
+		dp->bss->audited_netns = (uint32_t)st.st_ino;
 	if (p == dp->skel->progs.tokaudit_kfree_skb_tp && (err = ensure_tracefs()))
 		return err;
 	l = bpf_program__attach(p);
@@ -206,7 +359,7 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 {
-	int fd = bpf_map__fd(dp->skel->maps.ta_policy);
+	int fd = dp->fd[TA_M_POLICY];
 	uint32_t gen = dp->generation + 1, slot = gen & 1, old = slot ^ 1;
 	struct ta_lpm_key k, next;
 	int err;
@@ -255,7 +408,7 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	       (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t));
 	__sync_synchronize();
 	/* 2. switch: every packet reads the generation once, so it sees one policy */
-	dp->skel->bss->active_gen = gen;
+	dp->bss->active_gen = gen;
 	__sync_synchronize();
 	dp->generation = gen;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -267,7 +420,7 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 
 int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n)
 {
-	int fd = bpf_map__fd(dp->skel->maps.ta_local);
+	int fd = dp->fd[TA_M_LOCAL];
 
 	for (size_t i = 0; i < n; i++) {
 		struct ta_local_key k = { .prefixlen = p[i].len };
@@ -296,27 +449,27 @@ static int run(int prog_fd, const void *frame, uint32_t len, uint32_t *retval)
 
 int ta_dp_run_xdp(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *retval)
 {
-	return run(bpf_program__fd(dp->skel->progs.tokaudit_xdp), frame, len, retval);
+	return run(ta_dp_prog_fd(dp, TA_P_XDP), frame, len, retval);
 }
 
 int ta_dp_run_tc(struct ta_dp *dp, const void *frame, uint32_t len, uint32_t *retval)
 {
-	return run(bpf_program__fd(dp->skel->progs.tokaudit_tc), frame, len, retval);
+	return run(ta_dp_prog_fd(dp, TA_P_TC), frame, len, retval);
 }
 
 void ta_dp_set_wire_len(struct ta_dp *dp, uint32_t len)
 {
-	dp->skel->bss->replay_wire_len = len;
+	dp->bss->replay_wire_len = len;
 }
 
 void ta_dp_set_replay_time(struct ta_dp *dp, uint64_t unix_ns)
 {
-	dp->skel->bss->replay_now_ns = unix_ns;
+	dp->bss->replay_now_ns = unix_ns;
 }
 
 const struct ta_last *ta_dp_last(struct ta_dp *dp)
 {
-	return &dp->skel->bss->last_res;
+	return &dp->bss->last_res;
 }
 
 static int percpu_sum(int fd, uint32_t n, size_t vsize, void *out)
@@ -347,17 +500,17 @@ static int percpu_sum(int fd, uint32_t n, size_t vsize, void *out)
 
 int ta_dp_vstats(struct ta_dp *dp, struct ta_count out[TA_VSTAT_MAX])
 {
-	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_vstats), TA_VSTAT_MAX, sizeof(*out), out);
+	return percpu_sum(dp->fd[TA_M_VSTATS], TA_VSTAT_MAX, sizeof(*out), out);
 }
 
 int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES])
 {
-	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_rstats), TA_MAX_RULES, sizeof(*out), out);
+	return percpu_sum(dp->fd[TA_M_RSTATS], TA_MAX_RULES, sizeof(*out), out);
 }
 
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])
 {
-	return percpu_sum(bpf_map__fd(dp->skel->maps.ta_counters), TA_C_MAX, sizeof(*out), out);
+	return percpu_sum(dp->fd[TA_M_COUNTERS], TA_C_MAX, sizeof(*out), out);
 }
 
 /* Walk the flow table in batches (one syscall per 4096 flows); kernels
@@ -365,7 +518,7 @@ int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])
 int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
 {
 	enum { CHUNK = 4096 };
-	int fd = bpf_map__fd(dp->skel->maps.ta_flows);
+	int fd = dp->fd[TA_M_FLOWS];
 	struct ta_flow_key *keys = malloc(CHUNK * sizeof(*keys));
 	struct ta_flow_val *vals = malloc(CHUNK * sizeof(*vals));
 	uint64_t batch = 0;
@@ -415,19 +568,12 @@ slow:
 
 int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ta_flows), k, v) ? -errno : 0;
+	return bpf_map_lookup_elem(dp->fd[TA_M_FLOWS], k, v) ? -errno : 0;
 }
 
-const char *ta_verdict_name(int v)
+int ta_dp_flow_delete(struct ta_dp *dp, const struct ta_flow_key *k)
 {
-	static const char *const n[] = { "other", "allowed", "unexpected", "invalid" };
-
-	return v >= 0 && v < TA_V_MAX ? n[v] : "?";
-}
-
-const char *ta_dir_name(int d)
-{
-	return d == TA_DIR_IN ? "in" : d == TA_DIR_OUT ? "out" : NULL;
+	return bpf_map_delete_elem(dp->fd[TA_M_FLOWS], k) ? -errno : 0;
 }
 
 const char *ta_invalid_name(int r)

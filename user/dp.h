@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "names.h"
 #include "policy.h"
 
 struct tokaudit;
@@ -24,20 +25,51 @@ struct ta_dp_opts {
 	uint32_t frag_entries;  /* 0: default */
 };
 
+/* The direction modes of the hooks for interfaces facing 'side' (enum ta_side):
+ * outside, ingress is in and egress out; inside, the other way round. */
+void ta_dp_opts_side(struct ta_dp_opts *o, int side);
+
 #define TA_DEFAULT_FLOWS 131072
 #define TA_DEFAULT_FRAGS 8192
 
+/* The maps, by role */
+enum ta_dp_map {
+	TA_M_POLICY, TA_M_PORTS, TA_M_LOCAL, TA_M_FLOWS, TA_M_FRAGS, TA_M_VSTATS, TA_M_RSTATS,
+	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_EVENTS, TA_M_BSS, TA_M_MAX,
+};
+/* The packet programs */
+enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
+
+struct tokaudit__bss;
+
 struct ta_dp {
-	struct tokaudit *skel;
+	struct tokaudit *skel;  /* NULL when only the pinned maps are open */
+	int fd[TA_M_MAX];       /* map fds (owned by skel when there is one) */
+	struct tokaudit__bss *bss; /* the programs' run-time state, mmapped */
+	size_t bss_len;         /* our own mapping's length (pinned maps only), else 0 */
 	uint64_t *ports;        /* mmapped ta_ports */
 	size_t ports_len;
 	uint32_t generation;    /* policy generation in force */
 	uint64_t switched_ns;   /* CLOCK_MONOTONIC of the last policy switch */
 };
 
+/* Route libbpf's messages: shown with -v only (errors are said in one line) */
+void ta_dp_quiet_libbpf(void);
+
 /* Open, configure and load.  Returns 0 or -errno after printing one line. */
 int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o);
+/* Open the maps pinned in dir, without loading any program: reading the
+ * state, and installing a policy, work whatever the verifier would say now.
+ * Checks every map's layout against this build.  Returns 0 or -errno after
+ * printing one line. */
+int ta_dp_open_pinned(struct ta_dp *dp, const char *dir);
 void ta_dp_close(struct ta_dp *dp);
+/* A program's fd (-1 when only maps are open) and a map's fd */
+int ta_dp_prog_fd(const struct ta_dp *dp, enum ta_dp_prog p);
+int ta_dp_map_fd(const struct ta_dp *dp, enum ta_dp_map m);
+/* The pinned-mode metadata (one ta_meta). Return 0 or -errno. */
+int ta_dp_meta_read(const struct ta_dp *dp, struct ta_meta *m);
+int ta_dp_meta_write(const struct ta_dp *dp, const struct ta_meta *m);
 
 /* Attach the kfree_skb program (opts.drops) for the given interfaces' flows.
  * Returns a bpf_link fd (>= 0) or -errno after printing one line. */
@@ -70,10 +102,9 @@ int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX]);
 typedef int (*ta_flow_cb)(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg);
 int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg);
 int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v);
+int ta_dp_flow_delete(struct ta_dp *dp, const struct ta_flow_key *k);
 
 /* Names for enums shared with the kernel side */
-const char *ta_verdict_name(int v);
-const char *ta_dir_name(int d);          /* NULL for TA_DIR_NONE */
 const char *ta_invalid_name(int r);
 const char *ta_counter_name(int c);
 const char *ta_proto_name(int proto, char *buf, size_t len);

@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
+#include "log.h"
 #include "evidence.h"
 #include "json.h"
 #include "kdrop.h"
+#include "names.h"
 
 struct ta_evidence {
 	pcap_t *dead;
@@ -47,7 +48,6 @@ struct ta_evidence *ta_evidence_open(const char *path)
 void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const char *iface,
 		       const char *rule, double unix_ts)
 {
-	static const char *const verdicts[] = { "other", "allowed", "unexpected", "invalid" };
 	uint8_t frame[TA_CAP_MAX + 14];
 	struct pcap_pkthdr h;
 	uint32_t n = c->cap_len > TA_CAP_MAX ? TA_CAP_MAX : c->cap_len;
@@ -75,7 +75,7 @@ void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const
 	ta_jadd(o, "pkt", ta_ju64(ev->n));
 	ta_jtime(o, "time", unix_ts);
 	ta_jadd(o, "iface", ta_jstr(iface));
-	ta_jadd(o, "verdict", ta_jstr(verdicts[c->verdict & 3]));
+	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(c->verdict)));
 	ta_jadd(o, "rule", ta_jstr(rule));
 	ta_jadd(o, "dir", ta_jstr(c->dir == TA_DIR_IN ? "in" : "out"));
 	ta_jadd(o, "policy_drop", ta_jbool(c->policy_drop));

@@ -309,8 +309,5 @@ bool ta_remote_match(const struct ta_remote *r, const struct ta_flow_key *k)
 {
 	if (!r->has)
 		return true;
-	for (int b = 0; b < r->p.len; b++)
-		if ((r->p.addr[b / 8] ^ k->remote[b / 8]) & (0x80 >> (b % 8)))
-			return false;
-	return r->port < 0 || k->rport == r->port;
+	return ta_prefix_contains(&r->p, k->remote) && (r->port < 0 || k->rport == r->port);
 }

@@ -32,6 +32,11 @@ enum ta_fstate {
 	TA_FS_MAX,
 };
 
+struct ta_closed {   /* a flow as it was: one kept for a report after it closed */
+	struct ta_flow_key k;
+	struct ta_flow_val v;
+};
+
 /* How to read flows: rule labels, the clock their times are in, now. */
 struct ta_flow_ctx {
 	const char *const *labels;      /* rules of the generation in force */

@@ -8,7 +8,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "cli.h"
+#include "log.h"
 #include "hooks.h"
 
 int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n)
@@ -155,9 +155,7 @@ void ta_detach(struct ta_iface *ifc)
 		tc_detach_one(ifc->ifindex, BPF_TC_INGRESS);
 	ifc->tc_egress = ifc->tc_ingress = false;
 	if (ifc->created_clsact) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-		bpf_tc_hook_destroy(&hook);
+		ta_tc_clsact_remove(ifc->ifindex);
 		ifc->created_clsact = false;
 	}
 }
@@ -176,6 +174,21 @@ int ta_tc_detach_ours(int ifindex)
 		}
 	}
 	return n;
+}
+
+bool ta_tc_ours(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
+
+	return ifindex && bpf_tc_query(&h, &o) == 0;
+}
+
+void ta_tc_clsact_remove(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
 }
 
 static bool prog_is_ours(uint32_t id)

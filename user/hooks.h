@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "tokaudit.h"
 
 enum ta_hook_kind { TA_HOOK_XDP = 0, TA_HOOK_TC = 1 };
 enum ta_xdp_mode { TA_XDP_NONE = 0, TA_XDP_NATIVE = 1, TA_XDP_SKB = 2 };
@@ -21,6 +22,19 @@ struct ta_iface {
 	bool created_clsact;      /* we made the qdisc: remove it on detach */
 };
 
+struct ta_iface_list {
+	struct ta_iface v[TA_MAX_IFACES];
+	int n;
+};
+
+/* How to attach: what the interfaces face, the ingress hook, the XDP mode */
+struct ta_attach_opts {
+	int side;      /* enum ta_side */
+	int hook;      /* enum ta_hook_kind */
+	int xdp_mode;  /* enum ta_xdp_mode to try first */
+	bool enforce;
+};
+
 /* Resolve names "a,b" into ifaces[]; prints "no such interface" on error. */
 int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n);
 
@@ -34,6 +48,10 @@ void ta_detach(struct ta_iface *ifc);
 /* Remove tokaudit's tc filters (our handle and priority) from an interface;
  * returns how many there were. */
 int ta_tc_detach_ours(int ifindex);
+/* Is tokaudit's egress tc filter on the interface? */
+bool ta_tc_ours(int ifindex);
+/* Remove the clsact qdisc (and every filter in it) */
+void ta_tc_clsact_remove(int ifindex);
 /* Remove tokaudit's XDP program (found by name, through its link when it has
  * one) from an interface: 1 removed, 0 none of ours, -errno. */
 int ta_xdp_detach_ours(int ifindex);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Policy language parser.
+ * Policy language parser: one cohesive job (the grammar, its diagnostics
+ * and the built-in policy's text).
  *
  *   # comment
  *   rule LABEL
@@ -779,4 +780,12 @@ int ta_policy_builtin(struct ta_policy *out)
 	const char *t = ta_policy_builtin_text(&len);
 
 	return ta_policy_parse(t, len, "<built-in>", out, NULL);
+}
+
+bool ta_prefix_contains(const struct ta_prefix *p, const uint8_t a[16])
+{
+	for (int bit = 0; bit < p->len; bit++)
+		if ((p->addr[bit / 8] ^ a[bit / 8]) & (0x80 >> (bit % 8)))
+			return false;
+	return true;
 }

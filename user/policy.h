@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "tokaudit.h"
 
@@ -91,6 +92,8 @@ void ta_prefix_str(const struct ta_prefix *p, char *buf, size_t len);
 int ta_addr_str(const uint8_t addr[16], char *buf, size_t len); /* mapped v4 printed as v4 */
 /* Parse "ADDR" or "ADDR/LEN" (v4 or v6).  Returns 0, or -1 with a reason in err. */
 int ta_prefix_parse(const char *s, struct ta_prefix *p, char *err, size_t errlen);
+/* Is the (mapped) address a inside prefix p? */
+bool ta_prefix_contains(const struct ta_prefix *p, const uint8_t a[16]);
 
 /* ---- Compiled images of the maps ---- */
 struct ta_lpm_entry {
@@ -111,5 +114,12 @@ int ta_policy_compile(const struct ta_policy *p, struct ta_compiled *c);
 void ta_compiled_free(struct ta_compiled *c);
 /* Rules covering an address, by walking the image as the kernel's LPM would. */
 uint64_t ta_compiled_lookup(const struct ta_compiled *c, const uint8_t addr[16]);
+
+/* FILE, or the built-in policy when path is NULL, parsed; errors printed
+ * (FILE:LINE:COL lines).  0 or -EINVAL. */
+int ta_policy_get(const char *path, struct ta_policy *pol);
+/* The same, compiled; who names the command in a compile error.  On error
+ * nothing is left to free. */
+int ta_policy_load_compiled(const char *who, const char *path, struct ta_policy *pol, struct ta_compiled *comp);
 
 #endif

@@ -1,47 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * tokaudit probe: the requirement document's nc script and diagnostic tool,
- * done properly.  Every server name of the policy's rules is expanded
+ * Probing (tokaudit probe): the requirement document's nc script and
+ * diagnostic tool, done properly.  Every server name of the policy's rules is expanded
  * (mantis40[1-8]-oak.tokbox.com -> eight names) and resolved (or looked up
  * in --hosts), and each address is tried on its rule's ports: TCP connect
  * with latency; UDP a datagram, waiting for a reply or an ICMP error.  A
  * failure says why: refused, timeout, unreachable (ICMP type/code from
  * ADDR), dns-failed, or for UDP honestly open|filtered.
  *
- * tokaudit policy verify: the names against their rule's addresses.
+ * The engine: plan the checks, run them, correlate failures with the
+ * attached auditor, give the results as JSON.  The commands print.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <linux/errqueue.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "commands.h"
-#include "dp.h"
-#include "flows.h"
-#include "kdrop.h"
-#include "pinned.h"
-#include "policy.h"
-#include "why.h"
 #include "json.h"
+#include "log.h"
+#include "pinstore.h"
+#include "probe.h"
 #include "util.h"
+#include "why.h"
 
 #define MAX_EXPAND 4096
 
 /* ---- names ---- */
 
 /* Expand one pattern's [..] classes; calls fn for each name. */
-static int expand(const char *pat, void (*fn)(const char *name, void *arg), void *arg)
+int ta_names_expand(const char *pat, void (*fn)(const char *name, void *arg), void *arg)
 {
 	char out[TA_NAME_MAX + 1];
 	const char *b = strchr(pat, '[');
@@ -64,19 +58,13 @@ static int expand(const char *pat, void (*fn)(const char *name, void *arg), void
 		for (char ch = lo; ch <= hi && n < MAX_EXPAND; ch++) {
 			int pl = (int)(b - pat);
 			snprintf(out, sizeof(out), "%.*s%c%s", pl, pat, ch, e + 1);
-			n += expand(out, fn, arg);
+			n += ta_names_expand(out, fn, arg);
 		}
 	}
 	return n;
 }
 
-struct hosts {
-	char **names;
-	char **addrs;
-	size_t n;
-};
-
-static int load_hosts(const char *path, struct hosts *h)
+int ta_hosts_load(const char *path, struct ta_hosts *h)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
@@ -115,7 +103,7 @@ static int load_hosts(const char *path, struct hosts *h)
 	return 0;
 }
 
-static void free_hosts(struct hosts *h)
+void ta_hosts_free(struct ta_hosts *h)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		free(h->names[i]);
@@ -126,7 +114,7 @@ static void free_hosts(struct hosts *h)
 }
 
 /* Addresses of a name: from --hosts when given, else the resolver. */
-static int resolve(const char *name, const struct hosts *h, char addrs[][64], int max)
+int ta_resolve(const char *name, const struct ta_hosts *h, char addrs[][64], int max)
 {
 	int n = 0;
 
@@ -156,43 +144,16 @@ static int resolve(const char *name, const struct hosts *h, char addrs[][64], in
 
 /* ---- checks ---- */
 
-enum { PR_NOTRUN, PR_OK, PR_REFUSED, PR_TIMEOUT, PR_UNREACH, PR_DNS, PR_OPENFILT, PR_ERROR };
-static const char *const rnames[] = { "not-run", "ok", "refused", "timeout", "unreachable", "dns-failed",
-				      "open|filtered", "error" };
+const char *const ta_probe_result_names[] = { "not-run", "ok", "refused", "timeout", "unreachable",
+					      "dns-failed", "open|filtered", "error" };
 
-struct check {
-	int rule;
-	char name[TA_NAME_MAX + 1];
-	char addr[64];
-	int proto; /* 6 or 17 */
-	int port;
-	int result;
-	double ms;
-	int icmp_type, icmp_code;
-	char icmp_from[64];
-	char detail[128];
-	int lport;
-	char auditor[768];
-};
-
-struct run {
-	struct check *c;
-	size_t n, cap, next;
-	pthread_mutex_t lock;
-	double timeout;
-	uint64_t deadline_ns;
-};
-
-static volatile sig_atomic_t probe_stop;
-static void on_int(int sig) { probe_stop = 1; }
-
-static void add_check(struct run *r, int rule, const char *name, const char *addr, int proto, int port, int result)
+static void add_check(struct ta_probe *r, int rule, const char *name, const char *addr, int proto, int port, int result)
 {
 	if (ta_grow(&r->c, &r->cap, r->n, sizeof(*r->c), 64)) {
-		ta_err("probe: out of memory for the list of checks");
-		exit(TA_EXIT_FAIL);
+		r->oom = true; /* said once, by ta_probe_plan */
+		return;
 	}
-	struct check *c = &r->c[r->n++];
+	struct ta_check *c = &r->c[r->n++];
 	memset(c, 0, sizeof(*c));
 	c->rule = rule;
 	snprintf(c->name, sizeof(c->name), "%s", name);
@@ -220,7 +181,7 @@ static int sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss, 
 }
 
 /* An ICMP error queued on the socket (IP_RECVERR): type, code, sender. */
-static int read_errqueue(int fd, struct check *c)
+static int read_errqueue(int fd, struct ta_check *c)
 {
 	char cbuf[512], data[64];
 	struct sockaddr_storage from;
@@ -250,7 +211,7 @@ static int read_errqueue(int fd, struct check *c)
 	return 0;
 }
 
-static void do_check(struct check *c, double timeout)
+static void do_check(struct ta_check *c, double timeout)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -260,7 +221,7 @@ static void do_check(struct check *c, double timeout)
 	int tmo = (int)(timeout * 1000);
 
 	if (fam < 0 || fd < 0) {
-		c->result = PR_ERROR;
+		c->result = TA_PR_ERROR;
 		snprintf(c->detail, sizeof(c->detail), "%s", fd < 0 ? strerror(errno) : "bad address");
 		if (fd >= 0)
 			close(fd);
@@ -271,7 +232,7 @@ static void do_check(struct check *c, double timeout)
 	else
 		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
-		c->result = PR_UNREACH;
+		c->result = TA_PR_UNREACH;
 		snprintf(c->detail, sizeof(c->detail), "%s", strerror(errno));
 		read_errqueue(fd, c);
 		close(fd);
@@ -285,7 +246,7 @@ static void do_check(struct check *c, double timeout)
 	if (c->proto == 17) {
 		static const char payload[] = "tokaudit probe\n";
 		if (send(fd, payload, sizeof(payload) - 1, 0) < 0 && errno != EAGAIN) {
-			c->result = PR_UNREACH;
+			c->result = TA_PR_UNREACH;
 			snprintf(c->detail, sizeof(c->detail), "%s", strerror(errno));
 			read_errqueue(fd, c);
 			close(fd);
@@ -298,9 +259,9 @@ static void do_check(struct check *c, double timeout)
 	if (pr == 0) {
 		/* an ICMP error may have been soft: look before calling it a timeout */
 		if (read_errqueue(fd, c))
-			c->result = PR_UNREACH;
+			c->result = TA_PR_UNREACH;
 		else
-			c->result = c->proto == 6 ? PR_TIMEOUT : PR_OPENFILT;
+			c->result = c->proto == 6 ? TA_PR_TIMEOUT : TA_PR_OPENFILT;
 		close(fd);
 		return;
 	}
@@ -314,14 +275,14 @@ static void do_check(struct check *c, double timeout)
 			err = errno;
 	}
 	if (!err) {
-		c->result = PR_OK;
+		c->result = TA_PR_OK;
 	} else if (err == ECONNREFUSED) {
-		c->result = PR_REFUSED;
+		c->result = TA_PR_REFUSED;
 		read_errqueue(fd, c);
 		if (c->proto == 6)
 			c->icmp_type = c->icmp_code = 0, c->icmp_from[0] = 0; /* a TCP reset, not ICMP */
 	} else {
-		c->result = PR_UNREACH;
+		c->result = TA_PR_UNREACH;
 		snprintf(c->detail, sizeof(c->detail), "%s", strerror(err));
 		read_errqueue(fd, c);
 	}
@@ -330,16 +291,16 @@ static void do_check(struct check *c, double timeout)
 
 static void *worker(void *arg)
 {
-	struct run *r = arg;
+	struct ta_probe *r = arg;
 
 	for (;;) {
 		pthread_mutex_lock(&r->lock);
 		size_t i = r->next;
-		while (i < r->n && r->c[i].result != PR_NOTRUN)
+		while (i < r->n && r->c[i].result != TA_PR_NOTRUN)
 			i++;
 		r->next = i + 1;
 		pthread_mutex_unlock(&r->lock);
-		if (i >= r->n || probe_stop || ta_now_ns() > r->deadline_ns)
+		if (i >= r->n || (r->stop && *r->stop) || ta_now_ns() > r->deadline_ns)
 			return NULL;
 		do_check(&r->c[i], r->timeout);
 	}
@@ -348,7 +309,7 @@ static void *worker(void *arg)
 /* ---- what the attached auditor saw of a failed check ---- */
 
 struct explain_ctx {
-	struct run *r;
+	struct ta_probe *r;
 	struct ta_flow_ctx c;
 };
 
@@ -359,8 +320,8 @@ static int explain_flow(const struct ta_flow_key *k, const struct ta_flow_val *v
 
 	ta_addr_str(k->remote, rem, sizeof(rem));
 	for (size_t i = 0; i < x->r->n; i++) {
-		struct check *c = &x->r->c[i];
-		if (c->result == PR_OK || c->result == PR_NOTRUN || c->auditor[0])
+		struct ta_check *c = &x->r->c[i];
+		if (c->result == TA_PR_OK || c->result == TA_PR_NOTRUN || c->auditor[0])
 			continue;
 		if (k->proto != c->proto || k->rport != c->port || k->lport != c->lport || strcmp(rem, c->addr))
 			continue;
@@ -370,19 +331,128 @@ static int explain_flow(const struct ta_flow_key *k, const struct ta_flow_val *v
 	return 0;
 }
 
-static void explain_iface(const char *ifname, struct ta_dp *dp, const struct ta_meta *m, void *arg)
+static int explain_iface(struct ta_attached *a, void *arg)
 {
-	const char *labels[TA_MAX_RULES] = { 0 };
-	struct explain_ctx x = { .r = arg, .c = { .labels = labels, .nlabels = TA_MAX_RULES, .now_ns = ta_now_ns() } };
+	struct ta_meta_view mv;
+	struct explain_ctx x = { .r = arg };
 
-	for (uint32_t i = 0; i < m->nrules && i < TA_MAX_RULES; i++)
-		labels[i] = m->labels[i];
-	ta_dp_flows(dp, explain_flow, &x);
+	ta_meta_view(&a->meta, a->dp.generation, &mv);
+	x.c = mv.ctx;
+	ta_dp_flows(&a->dp, explain_flow, &x);
+	return 0;
+}
+
+void ta_probe_explain(struct ta_probe *r)
+{
+	ta_pins_walk(NULL, true, explain_iface, r);
+}
+
+struct collect_names {
+	struct ta_probe *r;
+	const struct ta_hosts *h;
+	int rule;
+	const struct ta_rule *ru;
+	const int *udp;
+	int nudp;
+};
+
+static void add_target(struct ta_probe *r, const struct ta_rule *ru, int rule, const char *name, const char *addr,
+		       const int *udp, int nudp)
+{
+	if (ru->pclass == TA_PC_TCP) {
+		for (size_t i = 0; i < ru->nranges; i++) {
+			unsigned lo = ru->ranges[i].lo, hi = ru->ranges[i].hi;
+			/* a wide TCP range is sampled at its ends */
+			for (unsigned p = lo; p <= hi; p = (hi - lo > 16 && p == lo) ? hi : p + 1) {
+				add_check(r, rule, name, addr, 6, (int)p, TA_PR_NOTRUN);
+				if (p == 65535)
+					break;
+			}
+		}
+	} else if (ru->pclass == TA_PC_UDP) {
+		for (int j = 0; j < nudp; j++)
+			for (size_t i = 0; i < ru->nranges; i++)
+				if (udp[j] >= ru->ranges[i].lo && udp[j] <= ru->ranges[i].hi) {
+					add_check(r, rule, name, addr, 17, udp[j], TA_PR_NOTRUN);
+					break;
+				}
+	}
+}
+
+static void on_name(const char *name, void *arg)
+{
+	struct collect_names *cn = arg;
+	char addrs[16][64];
+	int n = ta_resolve(name, cn->h, addrs, 16);
+
+	if (!n) {
+		add_check(cn->r, cn->rule, name, "", cn->ru->pclass == TA_PC_UDP ? 17 : 6, 0, TA_PR_DNS);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		add_target(cn->r, cn->ru, cn->rule, name, addrs[i], cn->udp, cn->nudp);
+}
+
+int ta_probe_plan(struct ta_probe *r, const struct ta_policy *pol, const char *rule, const struct ta_hosts *hosts,
+		  const int *udp, int nudp)
+{
+	int found = !rule;
+
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct ta_rule *ru = &pol->rules[i];
+		struct collect_names cn = { r, hosts, (int)i, ru, udp, nudp };
+
+		if (rule && strcmp(rule, ru->label))
+			continue;
+		found = 1;
+		for (size_t j = 0; j < ru->nnames; j++)
+			ta_names_expand(ru->names[j], on_name, &cn);
+		/* explicit host addresses of the rule */
+		for (size_t j = 0; j < ru->nprefixes; j++)
+			if (ru->prefixes[j].len == 128) {
+				char a[64];
+				ta_addr_str(ru->prefixes[j].addr, a, sizeof(a));
+				add_target(r, ru, (int)i, a, a, udp, nudp);
+			}
+	}
+	if (!found)
+		return -ENOENT;
+	if (r->oom) {
+		ta_err("probe: out of memory for the list of checks");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ta_probe_execute(struct ta_probe *r, unsigned parallel)
+{
+	unsigned nt = parallel < r->n ? parallel : (unsigned)r->n;
+	pthread_t *th = calloc(nt ? nt : 1, sizeof(*th));
+
+	if (!th)
+		nt = 0;
+	for (unsigned i = 0; i < nt; i++)
+		if (pthread_create(&th[i], NULL, worker, r)) {
+			nt = i;
+			break;
+		}
+	if (!nt && r->n) /* no thread at all: run them here */
+		worker(r);
+	for (unsigned i = 0; i < nt; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+}
+
+void ta_probe_free(struct ta_probe *r)
+{
+	free(r->c);
+	r->c = NULL;
+	r->n = r->cap = 0;
 }
 
 /* ---- output ---- */
 
-static json_object *run_json(const struct run *r, const struct ta_policy *pol, const char *policy_name,
+json_object *ta_probe_json(const struct ta_probe *r, const struct ta_policy *pol, const char *policy_name,
 			     double started)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array(), *sum = json_object_new_object();
@@ -396,15 +466,15 @@ static json_object *run_json(const struct run *r, const struct ta_policy *pol, c
 	json_object_object_add(root, "policy_rules", pobj ? json_object_get(json_object_object_get(pobj, "rules")) : NULL);
 	json_object_put(pobj);
 	for (size_t i = 0; i < r->n; i++) {
-		const struct check *c = &r->c[i];
+		const struct ta_check *c = &r->c[i];
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "rule", ta_jstr(pol->rules[c->rule].label));
 		json_object_object_add(o, "name", ta_jstr(c->name));
 		json_object_object_add(o, "addr", c->addr[0] ? ta_jstr(c->addr) : NULL);
 		json_object_object_add(o, "proto", ta_jstr(c->proto == 6 ? "tcp" : "udp"));
 		json_object_object_add(o, "port", json_object_new_int(c->port));
-		json_object_object_add(o, "result", ta_jstr(rnames[c->result]));
-		json_object_object_add(o, "ms", c->result == PR_NOTRUN || c->result == PR_DNS ? NULL : ta_jnum(c->ms, 3));
+		json_object_object_add(o, "result", ta_jstr(ta_probe_result_names[c->result]));
+		json_object_object_add(o, "ms", c->result == TA_PR_NOTRUN || c->result == TA_PR_DNS ? NULL : ta_jnum(c->ms, 3));
 		if (c->icmp_from[0]) {
 			json_object_object_add(o, "icmp_type", json_object_new_int(c->icmp_type));
 			json_object_object_add(o, "icmp_code", json_object_new_int(c->icmp_code));
@@ -422,7 +492,7 @@ static json_object *run_json(const struct run *r, const struct ta_policy *pol, c
 		for (size_t i = 0; i < r->n; i++)
 			if (r->c[i].rule == (int)ri) {
 				total++;
-				ok += r->c[i].result == PR_OK;
+				ok += r->c[i].result == TA_PR_OK;
 			}
 		if (!total)
 			continue;
@@ -436,413 +506,3 @@ static json_object *run_json(const struct run *r, const struct ta_policy *pol, c
 	return root;
 }
 
-/* Print a run (fresh or loaded) from its JSON form. */
-static void print_text(json_object *root)
-{
-	json_object *checks = json_object_object_get(root, "checks");
-	json_object *sum = json_object_object_get(root, "summary");
-	const char *last_rule = "";
-
-	printf("tokaudit probe, policy %s\n", json_object_get_string(json_object_object_get(root, "policy")));
-	for (size_t i = 0; i < json_object_array_length(checks); i++) {
-		json_object *c = json_object_array_get_idx(checks, i), *v;
-		const char *rule = json_object_get_string(json_object_object_get(c, "rule"));
-		const char *res = json_object_get_string(json_object_object_get(c, "result"));
-
-		if (strcmp(rule, last_rule))
-			printf("\nrule %s\n", rule);
-		last_rule = rule;
-		printf("  %-34s %-16s %s/%-5d %-14s", json_object_get_string(json_object_object_get(c, "name")),
-		       (v = json_object_object_get(c, "addr")) ? json_object_get_string(v) : "-",
-		       json_object_get_string(json_object_object_get(c, "proto")),
-		       json_object_get_int(json_object_object_get(c, "port")), res);
-		if ((v = json_object_object_get(c, "ms")) && !strcmp(res, "ok"))
-			printf(" %.1f ms", json_object_get_double(v));
-		if ((v = json_object_object_get(c, "icmp_from")))
-			printf(" (ICMP %s, type %d code %d, from %s)",
-			       ta_icmp_name(strchr(json_object_get_string(v), ':') ? 6 : 4,
-					    json_object_get_int(json_object_object_get(c, "icmp_type")),
-					    json_object_get_int(json_object_object_get(c, "icmp_code"))),
-			       json_object_get_int(json_object_object_get(c, "icmp_type")),
-			       json_object_get_int(json_object_object_get(c, "icmp_code")), json_object_get_string(v));
-		printf("\n");
-		if ((v = json_object_object_get(c, "auditor")))
-			printf("      auditor: %s\n", json_object_get_string(v));
-	}
-	printf("\nSummary:\n");
-	json_object_object_foreach(sum, k, s)
-		printf("  %-12s %d checks, %d ok, %d failed\n", k, json_object_get_int(json_object_object_get(s, "checks")),
-		       json_object_get_int(json_object_object_get(s, "ok")),
-		       json_object_get_int(json_object_object_get(s, "failed")));
-}
-
-/* ---- the command ---- */
-
-struct probe_cfg {
-	const char *policy;
-	const char *rule;
-	const char *hosts;
-	double timeout;
-	unsigned parallel;
-	const char *save;
-	const char *load;
-	bool json;
-	const char *udp_ports;
-	double deadline;
-};
-
-static const struct ta_opt probe_opts[] = {
-	{ "policy", 'p', TA_OPT_STR, offsetof(struct probe_cfg, policy), "FILE", "policy (default: the built-in one)" },
-	{ "rule", 'r', TA_OPT_STR, offsetof(struct probe_cfg, rule), "LABEL", "only this rule" },
-	{ "hosts", 0, TA_OPT_STR, offsetof(struct probe_cfg, hosts), "FILE",
-	  "name -> address pairs (/etc/hosts format) instead of DNS" },
-	{ "timeout", 't', TA_OPT_DOUBLE, offsetof(struct probe_cfg, timeout), "SECONDS",
-	  "per check (default 3)", 0.05, 60 },
-	{ "parallel", 'P', TA_OPT_UINT, offsetof(struct probe_cfg, parallel), "N",
-	  "checks at once (default 16)", 1, 256 },
-	{ "deadline", 0, TA_OPT_DOUBLE, offsetof(struct probe_cfg, deadline), "SECONDS",
-	  "bound on the whole run (default 120)", 1, 3600 },
-	{ "udp-ports", 0, TA_OPT_STR, offsetof(struct probe_cfg, udp_ports), "P,P,...",
-	  "UDP ports sampled from UDP rules (default 1025,50000,65535)" },
-	{ "save", 0, TA_OPT_STR, offsetof(struct probe_cfg, save), "FILE", "write the results as JSON" },
-	{ "load", 0, TA_OPT_STR, offsetof(struct probe_cfg, load), "FILE", "print a saved run instead of probing" },
-	{ "json", 'j', TA_OPT_FLAG, offsetof(struct probe_cfg, json), NULL, "print JSON" },
-	{ 0 },
-};
-
-static void probe_init(void *v)
-{
-	struct probe_cfg *c = v;
-
-	c->timeout = 3;
-	c->parallel = 16;
-	c->deadline = 120;
-}
-
-struct collect_names {
-	struct run *r;
-	const struct hosts *h;
-	int rule;
-	const struct ta_rule *ru;
-	const int *udp;
-	int nudp;
-};
-
-static void add_target(struct run *r, const struct ta_rule *ru, int rule, const char *name, const char *addr,
-		       const int *udp, int nudp)
-{
-	if (ru->pclass == TA_PC_TCP) {
-		for (size_t i = 0; i < ru->nranges; i++) {
-			unsigned lo = ru->ranges[i].lo, hi = ru->ranges[i].hi;
-			/* a wide TCP range is sampled at its ends */
-			for (unsigned p = lo; p <= hi; p = (hi - lo > 16 && p == lo) ? hi : p + 1) {
-				add_check(r, rule, name, addr, 6, (int)p, PR_NOTRUN);
-				if (p == 65535)
-					break;
-			}
-		}
-	} else if (ru->pclass == TA_PC_UDP) {
-		for (int j = 0; j < nudp; j++)
-			for (size_t i = 0; i < ru->nranges; i++)
-				if (udp[j] >= ru->ranges[i].lo && udp[j] <= ru->ranges[i].hi) {
-					add_check(r, rule, name, addr, 17, udp[j], PR_NOTRUN);
-					break;
-				}
-	}
-}
-
-static void on_name(const char *name, void *arg)
-{
-	struct collect_names *cn = arg;
-	char addrs[16][64];
-	int n = resolve(name, cn->h, addrs, 16);
-
-	if (!n) {
-		add_check(cn->r, cn->rule, name, "", cn->ru->pclass == TA_PC_UDP ? 17 : 6, 0, PR_DNS);
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		add_target(cn->r, cn->ru, cn->rule, name, addrs[i], cn->udp, cn->nudp);
-}
-
-static int do_probe(void *vcfg)
-{
-	struct probe_cfg *cfg = vcfg;
-	struct ta_policy pol = { 0 };
-	struct hosts hosts, *hp = NULL;
-	struct run r = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	int udp[32] = { 1025, 50000, 65535 }, nudp = 3, rc = TA_EXIT_OK;
-	struct timespec rt;
-
-	if (cfg->load) {
-		json_object *root = json_object_from_file(cfg->load);
-		if (!root || !json_object_object_get(root, "checks")) {
-			ta_err("probe: --load %s: not a saved probe run (%s)", cfg->load,
-			       root ? "no checks" : json_util_get_last_err());
-			json_object_put(root);
-			return TA_EXIT_FAIL;
-		}
-		if (cfg->json)
-			puts(ta_jtext(root));
-		else
-			print_text(root);
-		json_object_put(root);
-		return TA_EXIT_OK;
-	}
-	if (cfg->udp_ports) {
-		char *d = strdup(cfg->udp_ports), *save = NULL, *t;
-		nudp = 0;
-		for (t = strtok_r(d, ",", &save); t && nudp < 32; t = strtok_r(NULL, ",", &save)) {
-			char *e;
-			long v = strtol(t, &e, 10);
-			if (*e || v < 1 || v > 65535) {
-				ta_err("probe: --udp-ports: '%s' is not a port", t);
-				free(d);
-				return TA_EXIT_USAGE;
-			}
-			udp[nudp++] = (int)v;
-		}
-		free(d);
-	}
-	if (ta_load_policy_or_builtin(cfg->policy, &pol))
-		return TA_EXIT_FAIL;
-	if (cfg->hosts) {
-		if (load_hosts(cfg->hosts, &hosts)) {
-			ta_policy_free(&pol);
-			return TA_EXIT_FAIL;
-		}
-		hp = &hosts;
-	}
-	int found_rule = !cfg->rule;
-	for (size_t i = 0; i < pol.nrules; i++) {
-		const struct ta_rule *ru = &pol.rules[i];
-		struct collect_names cn = { &r, hp, (int)i, ru, udp, nudp };
-
-		if (cfg->rule && strcmp(cfg->rule, ru->label))
-			continue;
-		found_rule = 1;
-		for (size_t j = 0; j < ru->nnames; j++)
-			expand(ru->names[j], on_name, &cn);
-		/* explicit host addresses of the rule */
-		for (size_t j = 0; j < ru->nprefixes; j++)
-			if (ru->prefixes[j].len == 128) {
-				char a[64];
-				ta_addr_str(ru->prefixes[j].addr, a, sizeof(a));
-				add_target(&r, ru, (int)i, a, a, udp, nudp);
-			}
-	}
-	if (!found_rule) {
-		ta_err("probe: the policy has no rule '%s'", cfg->rule);
-		rc = TA_EXIT_USAGE;
-		goto out;
-	}
-	clock_gettime(CLOCK_REALTIME, &rt);
-	double started = rt.tv_sec + rt.tv_nsec / 1e9;
-	r.timeout = cfg->timeout;
-	r.deadline_ns = ta_now_ns() + (uint64_t)(cfg->deadline * 1e9);
-	struct sigaction sa = { .sa_handler = on_int };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	unsigned nt = cfg->parallel < r.n ? cfg->parallel : (unsigned)r.n;
-	pthread_t *th = calloc(nt ? nt : 1, sizeof(*th));
-	for (unsigned i = 0; i < nt; i++)
-		pthread_create(&th[i], NULL, worker, &r);
-	for (unsigned i = 0; i < nt; i++)
-		pthread_join(th[i], NULL);
-	free(th);
-	/* failed checks: what the auditor attached on this host saw of them */
-	ta_pinned_walk(explain_iface, &r);
-
-	json_object *root = run_json(&r, &pol, cfg->policy ? cfg->policy : "built-in", started);
-	if (cfg->save && ta_jsave(cfg->save, root)) {
-		ta_err("probe: --save %s: %s", cfg->save, json_util_get_last_err());
-		rc = TA_EXIT_FAIL;
-	}
-	if (cfg->json)
-		puts(ta_jtext(root));
-	else
-		print_text(root);
-	json_object_put(root);
-	if (probe_stop)
-		ta_info("probe: interrupted; checks not run are marked not-run");
-out:
-	free(r.c);
-	if (hp)
-		free_hosts(hp);
-	ta_policy_free(&pol);
-	return rc;
-}
-
-const struct ta_cmd ta_cmd_probe = {
-	.name = "probe",
-	.summary = "Try every server of the policy on its ports and say why a check failed.\n"
-		   "THIS CONTACTS THE REAL SERVERS (unless --hosts points elsewhere).",
-	.details = "Names are expanded (mantis40[1-8]-oak.tokbox.com: eight names) and resolved,\n"
-		   "or looked up in --hosts; a rule's single addresses are probed too. TCP:\n"
-		   "connect, with latency. UDP: the sampled ports get a datagram; a reply is ok,\n"
-		   "an ICMP port-unreachable refused, other ICMP errors unreachable, and silence\n"
-		   "open|filtered. Results: ok, refused, timeout, unreachable (ICMP type/code\n"
-		   "from ADDR), dns-failed, open|filtered, not-run. When tokaudit is attached\n"
-		   "on this host (pinned mode), a failed check also says what the auditor saw.\n"
-		   "Exit 0 when the run completed, whatever the checks found.",
-	.opts = probe_opts,
-	.cfg_size = sizeof(struct probe_cfg),
-	.init = probe_init,
-	.run = do_probe,
-};
-
-/* ---- policy verify ---- */
-
-struct verify_cfg {
-	const char *hosts;
-	bool json;
-	bool strict;
-	const char *pos[1];
-};
-
-static const struct ta_opt verify_opts[] = {
-	{ "hosts", 0, TA_OPT_STR, offsetof(struct verify_cfg, hosts), "FILE", "name -> address pairs instead of DNS" },
-	{ "strict", 0, TA_OPT_FLAG, offsetof(struct verify_cfg, strict), NULL,
-	  "also fail on names that do not resolve and blocks no name resolves into" },
-	{ "json", 'j', TA_OPT_FLAG, offsetof(struct verify_cfg, json), NULL, "print JSON" },
-	{ 0 },
-};
-
-struct verify_ctx {
-	const struct ta_rule *ru;
-	const struct hosts *h;
-	int drift, unresolved;
-	bool *block_hit;
-	json_object *arr;
-	bool json;
-};
-
-static int prefix_has(const struct ta_prefix *p, const uint8_t a[16])
-{
-	for (int bit = 0; bit < p->len; bit++)
-		if ((p->addr[bit / 8] ^ a[bit / 8]) & (0x80 >> (bit % 8)))
-			return 0;
-	return 1;
-}
-
-static void verify_note(struct verify_ctx *v, const char *kind, const char *name, const char *addr, const char *msg)
-{
-	if (v->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "rule", ta_jstr(v->ru->label));
-		json_object_object_add(o, "kind", ta_jstr(kind));
-		json_object_object_add(o, "name", name ? ta_jstr(name) : NULL);
-		json_object_object_add(o, "addr", addr ? ta_jstr(addr) : NULL);
-		json_object_object_add(o, "message", ta_jstr(msg));
-		json_object_array_add(v->arr, o);
-	} else {
-		printf("%s: %s\n", kind, msg);
-	}
-}
-
-static void verify_name(const char *name, void *arg)
-{
-	struct verify_ctx *v = arg;
-	char addrs[16][64], msg[512];
-	int n = resolve(name, v->h, addrs, 16);
-
-	if (!n) {
-		v->unresolved++;
-		snprintf(msg, sizeof(msg), "rule %s: %s does not resolve", v->ru->label, name);
-		verify_note(v, "unresolved", name, NULL, msg);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		struct ta_prefix a;
-		char err[128];
-		int in = 0;
-		if (ta_prefix_parse(addrs[i], &a, err, sizeof(err)))
-			continue;
-		for (size_t j = 0; j < v->ru->nprefixes; j++)
-			if (prefix_has(&v->ru->prefixes[j], a.addr)) {
-				in = 1;
-				v->block_hit[j] = true;
-			}
-		if (!in) {
-			v->drift++;
-			snprintf(msg, sizeof(msg), "rule %s: %s resolves to %s, outside the rule's addresses", v->ru->label,
-				 name, addrs[i]);
-			verify_note(v, "drift", name, addrs[i], msg);
-		}
-	}
-}
-
-static int do_verify(void *vcfg)
-{
-	struct verify_cfg *cfg = vcfg;
-	struct ta_policy pol;
-	struct hosts hosts, *hp = NULL;
-	int drift = 0, unresolved = 0, empty = 0;
-	json_object *arr = json_object_new_array();
-
-	if (ta_load_policy_or_builtin(cfg->pos[0], &pol)) {
-		json_object_put(arr);
-		return TA_EXIT_FAIL;
-	}
-	if (cfg->hosts) {
-		if (load_hosts(cfg->hosts, &hosts)) {
-			ta_policy_free(&pol);
-			json_object_put(arr);
-			return TA_EXIT_FAIL;
-		}
-		hp = &hosts;
-	}
-	for (size_t i = 0; i < pol.nrules; i++) {
-		const struct ta_rule *ru = &pol.rules[i];
-		bool *hit = calloc(ru->nprefixes + 1, sizeof(bool));
-		struct verify_ctx v = { ru, hp, 0, 0, hit, arr, cfg->json };
-		char msg[512], pb[64];
-
-		for (size_t j = 0; j < ru->nnames; j++)
-			expand(ru->names[j], verify_name, &v);
-		if (ru->nnames)
-			for (size_t j = 0; j < ru->nprefixes; j++)
-				if (!hit[j]) {
-					empty++;
-					ta_prefix_str(&ru->prefixes[j], pb, sizeof(pb));
-					snprintf(msg, sizeof(msg), "rule %s: no server name resolves into %s", ru->label, pb);
-					verify_note(&v, "unused-block", NULL, pb, msg);
-				}
-		drift += v.drift;
-		unresolved += v.unresolved;
-		free(hit);
-	}
-	if (cfg->json) {
-		json_object *root = json_object_new_object();
-		json_object_object_add(root, "findings", arr);
-		json_object_object_add(root, "drift", json_object_new_int(drift));
-		json_object_object_add(root, "unresolved", json_object_new_int(unresolved));
-		json_object_object_add(root, "unused_blocks", json_object_new_int(empty));
-		puts(ta_jtext(root));
-		json_object_put(root);
-	} else {
-		json_object_put(arr);
-		printf("%d name%s outside their rule's addresses (drift), %d not resolving, %d block%s no name resolves into\n",
-		       drift, drift == 1 ? "" : "s", unresolved, empty, empty == 1 ? "" : "s");
-	}
-	if (hp)
-		free_hosts(hp);
-	ta_policy_free(&pol);
-	return drift || (cfg->strict && (unresolved || empty)) ? TA_EXIT_FAIL : TA_EXIT_OK;
-}
-
-const struct ta_cmd ta_cmd_policy_verify = {
-	.name = "policy verify",
-	.args = "[FILE]",
-	.summary = "Resolve the policy's server names and report drift: names whose addresses\n"
-		   "fall outside their rule's blocks (exit 1), names that do not resolve, and\n"
-		   "blocks no name resolves into.",
-	.details = "Uses DNS, or --hosts. Meant for cron: exit 1 on drift (with --strict, also\n"
-		   "on names that do not resolve and blocks no name resolves into).",
-	.opts = verify_opts,
-	.cfg_size = sizeof(struct verify_cfg),
-	.min_pos = 0,
-	.max_pos = 1,
-	.pos_offset = offsetof(struct verify_cfg, pos),
-	.run = do_verify,
-};

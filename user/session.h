@@ -19,10 +19,6 @@ struct ta_rule_acc { /* per rule, over the session */
 	uint64_t last_ns;
 };
 
-struct ta_closed {   /* an unexpected or dropped flow kept for the report */
-	struct ta_flow_key k;
-	struct ta_flow_val v;
-};
 
 struct ta_session {
 	struct ta_dp dp;
@@ -62,31 +58,18 @@ int ta_session_reload(struct ta_session *s);
 /* Drain events and walk the flow table: emits JSON events when s->json. */
 int ta_session_poll(struct ta_session *s, int timeout_ms);
 int ta_session_tick(struct ta_session *s);
-/* Screens and reports */
+/* The live screen and the compliance report (report.c) */
 void ta_session_screen(struct ta_session *s, FILE *f);
 /* all: endpoint discards in the Why section too */
 void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all);
 
-/* Which flows 'why' explains */
-struct ta_why_filter {
-	struct ta_remote remote;  /* remote.has: only this remote prefix (and port) */
-	const char *rule;         /* only flows of this rule label, NULL: any */
-	bool all;                 /* endpoint discards too */
-};
-/* The diagnosis of every blocked flow, the rules that carried nothing, and
- * notes on drops no flow took: printed to f, or added to obj (keys "why",
- * "rules_without_traffic", "drops_without_flow", "drops_ns_unknown",
- * "endpoint_discards") when obj is not NULL. */
-void ta_why(FILE *f, struct json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
-	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt);
+/* Flows the session tracks now */
+unsigned ta_session_open_flows(const struct ta_session *s);
+/* The name of one of the session's interfaces, or NULL */
+const char *ta_session_iface_name(const struct ta_session *s, uint32_t ifindex);
 /* Fill the label tables from s->pol and s->prev_pol */
 void ta_session_labels(struct ta_session *s);
 /* How to read the session's flows now */
 struct ta_flow_ctx ta_session_ctx(struct ta_session *s);
-
-/* Named counters and verdict tables, shared with the pinned-mode commands:
- * as text, or added to o (keys "verdicts", "rules", "counters"). */
-void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
-void ta_counters_json(struct json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
 
 #endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Everything the programs share with the loader: configuration (const
+ * volatile, set before load), run-time state (.bss, written through its
+ * mapping), and the maps.
+ */
+#ifndef TA_MAPS_H
+#define TA_MAPS_H
+
+#include "parse.h"
+
+/* ---- Configuration, set by the loader before load ---- */
+const volatile __u8 cfg_xdp_dir_mode = TA_DM_IN;  /* enum ta_dir_mode */
+const volatile __u8 cfg_tc_dir_mode = TA_DM_OUT;     /* tc egress */
+const volatile __u8 cfg_tc_in_dir_mode = TA_DM_IN;   /* tc ingress (--hook tc) */
+const volatile __u8 cfg_enforce = 0;              /* drop unexpected packets */
+const volatile __u8 cfg_events = 1;               /* ring-buffer events at all (a reader runs) */
+const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
+const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
+const volatile __u16 cfg_capture = 0;             /* evidence: bytes of unexpected/dropped packets, 0 off */
+
+/* ---- Run-time state, written by the loader through the mmapped .bss ---- */
+__u32 active_gen = 0;       /* policy generation in force; slot = gen & 1 */
+struct ta_last last_res = {};
+__u32 replay_wire_len = 0;  /* replay: the frame's length on the wire, when set */
+__u32 audited_ifindex[TA_MAX_IFACES] = {}; /* drop tracing: interfaces whose flows we keep */
+__u32 audited_netns = 0;    /* drop tracing: inode of their network namespace */
+__u64 replay_now_ns = 0;    /* replay: the frame's capture time, used as the flow clock */
+/* drop tracing: reason value -> enum ta_drop_class, and the kernel text of
+ * socket code (sorted, disjoint), both written by the loader from the running
+ * kernel's BTF and kallsyms */
+__u8 drop_class[TA_DROP_REASONS] = {};
+struct ta_text_range ep_ranges[TA_EP_RANGES] = {};
+__u32 ep_nranges = 0;
+
+/* ---- Maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 2 * TA_MAX_PREFIXES);
+	__type(key, struct ta_lpm_key);
+	__type(value, struct ta_lpm_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ta_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TA_PORT_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64); /* rule mask */
+	__uint(map_flags, BPF_F_MMAPABLE); /* the loader writes a whole slot at once */
+} ta_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TA_MAX_LOCAL);
+	__type(key, struct ta_local_key);
+	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ta_local SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072); /* resized by the loader */
+	__type(key, struct ta_flow_key);
+	__type(value, struct ta_flow_val);
+} ta_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ta_frag_key);
+	__type(value, struct ta_frag_val);
+} ta_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_VSTAT_MAX);
+	__type(key, __u32);
+	__type(value, struct ta_count);
+} ta_vstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct ta_count);
+} ta_rstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ta_counters SEC(".maps");
+
+/* What userspace needs to read the other maps later (pinned mode): rule
+ * labels and the configuration.  Never read by the programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_meta);
+} ta_meta SEC(".maps");
+
+/* The flow of the packet this CPU just dropped in enforce mode: the kernel
+ * frees it right after the program returns, and drop tracing must not count
+ * it as a kernel drop too. */
+struct ta_selfdrop {
+	__u64 flow;    /* address of the flow's value */
+	__u64 ts_ns;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_selfdrop);
+} ta_selfdrop SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} ta_events SEC(".maps");
+
+#endif /* TA_MAPS_H */

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* tokaudit probe: options, and the results printed (the engine: probe.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "commands.h"
+#include "flows.h"
+#include "json.h"
+#include "kdrop.h"
+#include "probe.h"
+
+static volatile sig_atomic_t probe_stop;
+static void on_int(int sig) { probe_stop = 1; }
+
+/* Print a run (fresh or loaded) from its JSON form. */
+static void print_text(json_object *root)
+{
+	json_object *checks = json_object_object_get(root, "checks");
+	json_object *sum = json_object_object_get(root, "summary");
+	const char *last_rule = "";
+
+	printf("tokaudit probe, policy %s\n", json_object_get_string(json_object_object_get(root, "policy")));
+	for (size_t i = 0; i < json_object_array_length(checks); i++) {
+		json_object *c = json_object_array_get_idx(checks, i), *v;
+		const char *rule = json_object_get_string(json_object_object_get(c, "rule"));
+		const char *res = json_object_get_string(json_object_object_get(c, "result"));
+
+		if (strcmp(rule, last_rule))
+			printf("\nrule %s\n", rule);
+		last_rule = rule;
+		printf("  %-34s %-16s %s/%-5d %-14s", json_object_get_string(json_object_object_get(c, "name")),
+		       (v = json_object_object_get(c, "addr")) ? json_object_get_string(v) : "-",
+		       json_object_get_string(json_object_object_get(c, "proto")),
+		       json_object_get_int(json_object_object_get(c, "port")), res);
+		if ((v = json_object_object_get(c, "ms")) && !strcmp(res, "ok"))
+			printf(" %.1f ms", json_object_get_double(v));
+		if ((v = json_object_object_get(c, "icmp_from")))
+			printf(" (ICMP %s, type %d code %d, from %s)",
+			       ta_icmp_name(strchr(json_object_get_string(v), ':') ? 6 : 4,
+					    json_object_get_int(json_object_object_get(c, "icmp_type")),
+					    json_object_get_int(json_object_object_get(c, "icmp_code"))),
+			       json_object_get_int(json_object_object_get(c, "icmp_type")),
+			       json_object_get_int(json_object_object_get(c, "icmp_code")), json_object_get_string(v));
+		printf("\n");
+		if ((v = json_object_object_get(c, "auditor")))
+			printf("      auditor: %s\n", json_object_get_string(v));
+	}
+	printf("\nSummary:\n");
+	json_object_object_foreach(sum, k, s)
+		printf("  %-12s %d checks, %d ok, %d failed\n", k, json_object_get_int(json_object_object_get(s, "checks")),
+		       json_object_get_int(json_object_object_get(s, "ok")),
+		       json_object_get_int(json_object_object_get(s, "failed")));
+}
+
+/* ---- the command ---- */
+
+struct probe_cfg {
+	const char *policy;
+	const char *rule;
+	const char *hosts;
+	double timeout;
+	unsigned parallel;
+	const char *save;
+	const char *load;
+	bool json;
+	const char *udp_ports;
+	double deadline;
+};
+
+static const struct ta_opt probe_opts[] = {
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct probe_cfg, policy), "FILE", "policy (default: the built-in one)" },
+	{ "rule", 'r', TA_OPT_STR, offsetof(struct probe_cfg, rule), "LABEL", "only this rule" },
+	{ "hosts", 0, TA_OPT_STR, offsetof(struct probe_cfg, hosts), "FILE",
+	  "name -> address pairs (/etc/hosts format) instead of DNS" },
+	{ "timeout", 't', TA_OPT_DOUBLE, offsetof(struct probe_cfg, timeout), "SECONDS",
+	  "per check (default 3)", 0.05, 60 },
+	{ "parallel", 'P', TA_OPT_UINT, offsetof(struct probe_cfg, parallel), "N",
+	  "checks at once (default 16)", 1, 256 },
+	{ "deadline", 0, TA_OPT_DOUBLE, offsetof(struct probe_cfg, deadline), "SECONDS",
+	  "bound on the whole run (default 120)", 1, 3600 },
+	{ "udp-ports", 0, TA_OPT_STR, offsetof(struct probe_cfg, udp_ports), "P,P,...",
+	  "UDP ports sampled from UDP rules (default 1025,50000,65535)" },
+	{ "save", 0, TA_OPT_STR, offsetof(struct probe_cfg, save), "FILE", "write the results as JSON" },
+	{ "load", 0, TA_OPT_STR, offsetof(struct probe_cfg, load), "FILE", "print a saved run instead of probing" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct probe_cfg, json), NULL, "print JSON" },
+	{ 0 },
+};
+
+static void probe_init(void *v)
+{
+	struct probe_cfg *c = v;
+
+	c->timeout = 3;
+	c->parallel = 16;
+	c->deadline = 120;
+}
+
+static int do_probe(void *vcfg)
+{
+	struct probe_cfg *cfg = vcfg;
+	struct ta_policy pol = { 0 };
+	struct ta_hosts hosts, *hp = NULL;
+	struct ta_probe r = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int udp[32] = { 1025, 50000, 65535 }, nudp = 3, rc = TA_EXIT_OK, err;
+	struct timespec rt;
+
+	if (cfg->load) {
+		json_object *root = json_object_from_file(cfg->load);
+		if (!root || !json_object_object_get(root, "checks")) {
+			ta_err("probe: --load %s: not a saved probe run (%s)", cfg->load,
+			       root ? "no checks" : json_util_get_last_err());
+			json_object_put(root);
+			return TA_EXIT_FAIL;
+		}
+		if (cfg->json)
+			puts(ta_jtext(root));
+		else
+			print_text(root);
+		json_object_put(root);
+		return TA_EXIT_OK;
+	}
+	if (cfg->udp_ports) {
+		char *d = strdup(cfg->udp_ports), *save = NULL, *t;
+		nudp = 0;
+		for (t = strtok_r(d, ",", &save); t && nudp < 32; t = strtok_r(NULL, ",", &save)) {
+			char *e;
+			long v = strtol(t, &e, 10);
+			if (*e || v < 1 || v > 65535) {
+				ta_err("probe: --udp-ports: '%s' is not a port", t);
+				free(d);
+				return TA_EXIT_USAGE;
+			}
+			udp[nudp++] = (int)v;
+		}
+		free(d);
+	}
+	if (ta_policy_get(cfg->policy, &pol))
+		return TA_EXIT_FAIL;
+	if (cfg->hosts) {
+		if (ta_hosts_load(cfg->hosts, &hosts)) {
+			ta_policy_free(&pol);
+			return TA_EXIT_FAIL;
+		}
+		hp = &hosts;
+	}
+	r.stop = &probe_stop;
+	err = ta_probe_plan(&r, &pol, cfg->rule, hp, udp, nudp);
+	if (err == -ENOENT) {
+		ta_err("probe: the policy has no rule '%s'", cfg->rule);
+		rc = TA_EXIT_USAGE;
+		goto out;
+	}
+	if (err) {
+		rc = TA_EXIT_FAIL;
+		goto out;
+	}
+	clock_gettime(CLOCK_REALTIME, &rt);
+	double started = rt.tv_sec + rt.tv_nsec / 1e9;
+	r.timeout = cfg->timeout;
+	r.deadline_ns = ta_now_ns() + (uint64_t)(cfg->deadline * 1e9);
+	struct sigaction sa = { .sa_handler = on_int };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ta_probe_execute(&r, cfg->parallel);
+	ta_probe_explain(&r);
+
+	json_object *root = ta_probe_json(&r, &pol, cfg->policy ? cfg->policy : "built-in", started);
+	if (cfg->save && ta_jsave(cfg->save, root)) {
+		ta_err("probe: --save %s: %s", cfg->save, json_util_get_last_err());
+		rc = TA_EXIT_FAIL;
+	}
+	if (cfg->json)
+		puts(ta_jtext(root));
+	else
+		print_text(root);
+	json_object_put(root);
+	if (probe_stop)
+		ta_info("probe: interrupted; checks not run are marked not-run");
+out:
+	ta_probe_free(&r);
+	if (hp)
+		ta_hosts_free(hp);
+	ta_policy_free(&pol);
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_probe = {
+	.name = "probe",
+	.summary = "Try every server of the policy on its ports and say why a check failed.\n"
+		   "THIS CONTACTS THE REAL SERVERS (unless --hosts points elsewhere).",
+	.details = "Names are expanded (mantis40[1-8]-oak.tokbox.com: eight names) and resolved,\n"
+		   "or looked up in --hosts; a rule's single addresses are probed too. TCP:\n"
+		   "connect, with latency. UDP: the sampled ports get a datagram; a reply is ok,\n"
+		   "an ICMP port-unreachable refused, other ICMP errors unreachable, and silence\n"
+		   "open|filtered. Results: ok, refused, timeout, unreachable (ICMP type/code\n"
+		   "from ADDR), dns-failed, open|filtered, not-run. When tokaudit is attached\n"
+		   "on this host (pinned mode), a failed check also says what the auditor saw.\n"
+		   "Exit 0 when the run completed, whatever the checks found.",
+	.opts = probe_opts,
+	.cfg_size = sizeof(struct probe_cfg),
+	.init = probe_init,
+	.run = do_probe,
+};
+

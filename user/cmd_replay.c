@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* tokaudit replay: options, and frames, flows and the summary printed
+ * (the engine: replay.c). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "flows.h"
+#include "json.h"
+#include "replay.h"
+
+#define XDP_DROP 1
+
+struct replay_cfg {
+	const char *policy;
+	const char *local;
+	bool packets;
+	bool json;
+	unsigned flows;
+	const char *pos[1];
+	const struct ta_flow_ctx *ctx; /* rule labels, for the frame callback */
+};
+
+static const struct ta_opt replay_opts[] = {
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct replay_cfg, policy), "FILE",
+	  "policy file (default: the built-in OpenTok policy)" },
+	{ "local", 'l', TA_OPT_STR, offsetof(struct replay_cfg, local), "CIDR[,CIDR...]",
+	  "the protected network: a source inside means out, a destination inside means in" },
+	{ "packets", 0, TA_OPT_FLAG, offsetof(struct replay_cfg, packets), NULL,
+	  "add one record per frame" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct replay_cfg, json), NULL,
+	  "one JSON object per line (README: \"replay JSON records\")" },
+	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
+	  "size of the flow table (default 131072)", 1024, 16777216 },
+	{ 0 },
+};
+
+/* Parse "a/b,c/d" into prefixes. */
+static int parse_local(const char *s, struct ta_prefix **out, size_t *n)
+{
+	char *dup = strdup(s), *save = NULL, *tok;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct ta_prefix p;
+		char err[160];
+
+		if (ta_prefix_parse(tok, &p, err, sizeof(err))) {
+			ta_err("replay: --local '%s': %s", tok, err);
+			rc = TA_EXIT_USAGE;
+			break;
+		}
+		if (*n >= TA_MAX_LOCAL) {
+			ta_err("replay: --local takes at most %d prefixes", TA_MAX_LOCAL);
+			rc = TA_EXIT_USAGE;
+			break;
+		}
+		struct ta_prefix *np = realloc(*out, (*n + 1) * sizeof(*np));
+		if (!np) {
+			rc = TA_EXIT_FAIL;
+			break;
+		}
+		np[(*n)++] = p;
+		*out = np;
+	}
+	if (!rc && !*n) {
+		ta_err("replay: --local needs at least one CIDR");
+		rc = TA_EXIT_USAGE;
+	}
+	free(dup);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthdr *h,
+			 const struct ta_last *l, const struct ta_flow_ctx *c, uint32_t retval)
+{
+	char loc[64], rem[64], pb[24];
+	const char *dir = ta_dir_name(l->dir);
+	const char *rule = ta_rule_label(c, l->rule);
+	int ip = l->family == 4 || l->family == 6;
+	const char *proto = ip ? ta_proto_name(l->proto, pb, sizeof(pb)) : NULL;
+	const char *frag = l->is_frag == 1 ? "first" : l->is_frag == 2 ? "later" : NULL;
+	const char *action = retval == XDP_DROP ? "drop" : "pass";
+
+	if (ip) {
+		ta_addr_str(l->local, loc, sizeof(loc));
+		ta_addr_str(l->remote, rem, sizeof(rem));
+	}
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "type", ta_jstr("packet"));
+		ta_jadd(o, "pkt", ta_ju64(n));
+		ta_jadd(o, "ts", ta_jnum((double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, 6));
+		{
+			char iso[48];
+			ta_rfc3339(iso, sizeof(iso), (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6);
+			ta_jadd(o, "ts_iso", ta_jstr(iso));
+		}
+		ta_jadd(o, "len", ta_ju64(h->len));
+		ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(l->verdict)));
+		ta_jadd(o, "rule", ta_jstr(rule));
+		ta_jadd(o, "dir", ta_jstr(dir));
+		ta_jadd(o, "family", ip ? ta_ju64(l->family) : NULL);
+		ta_jadd(o, "proto", ta_jstr(proto));
+		ta_jadd(o, "local", ip ? ta_jstr(loc) : NULL);
+		ta_jadd(o, "lport", ip ? ta_ju64(l->lport) : NULL);
+		ta_jadd(o, "remote", ip ? ta_jstr(rem) : NULL);
+		ta_jadd(o, "rport", ip ? ta_ju64(l->rport) : NULL);
+		ta_jadd(o, "frag", ta_jstr(frag));
+		ta_jadd(o, "icmp_error", ta_jbool(l->icmp_err));
+		ta_jadd(o, "invalid_reason", ta_jstr(l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL));
+		ta_jadd(o, "action", ta_jstr(action));
+		ta_jprint(f, o);
+		return;
+	}
+	fprintf(f, "%8" PRIu64 "  %-10s %-10s %-4s ", n, ta_verdict_name(l->verdict),
+		rule ? rule : "-", dir ? dir : "-");
+	if (ip)
+		fprintf(f, "%-5s %s:%u -> %s:%u", proto, loc, l->lport, rem, l->rport);
+	else
+		fputs("non-IP", f);
+	if (frag)
+		fprintf(f, " frag=%s", frag);
+	if (l->icmp_err)
+		fputs(" icmp-error", f);
+	if (l->verdict == TA_V_INVALID)
+		fprintf(f, " (%s)", ta_invalid_name(l->invalid_reason));
+	if (retval == XDP_DROP)
+		fputs(" DROP", f);
+	fputc('\n', f);
+}
+
+struct flow_print {
+	FILE *f;
+	bool json;
+	const char *labels[TA_MAX_RULES];
+	struct ta_flow_ctx ctx;   /* capture time: the flows' clock is the capture's */
+	uint64_t rule_flows[TA_MAX_RULES];
+	uint64_t nflows;
+	uint64_t verdict_flows[TA_V_MAX];
+};
+
+static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct flow_print *fp = arg;
+	char loc[64], rem[64], pb[24], from[64];
+	int verdict = ta_flow_verdict(v);
+	const char *rule = ta_rule_label(&fp->ctx, v->rule);
+	const char *proto = ta_proto_name(k->proto, pb, sizeof(pb));
+
+	ta_addr_str(k->local, loc, sizeof(loc));
+	ta_addr_str(k->remote, rem, sizeof(rem));
+	fp->nflows++;
+	fp->verdict_flows[verdict]++;
+	if (v->rule < TA_MAX_RULES)
+		fp->rule_flows[v->rule]++;
+	if (fp->json) {
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "type", ta_jstr("flow"));
+		ta_jmerge(o, ta_flow_jobj(&fp->ctx, NULL, NULL, k, v));
+		ta_jprint(fp->f, o);
+		return 0;
+	}
+	fprintf(fp->f, "  %-5s %s:%u -> %s:%u  %-10s %-8s opened %-3s  pkts %llu out / %llu in  bytes %llu out / %llu in",
+		proto, loc, k->lport, rem, k->rport, ta_verdict_name(verdict), rule ? rule : "-",
+		ta_dir_name(v->opener) ? ta_dir_name(v->opener) : "-",
+		(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN],
+		(unsigned long long)v->bytes[TA_DIR_OUT], (unsigned long long)v->bytes[TA_DIR_IN]);
+	if (v->icmp_errors) {
+		ta_addr_str(v->icmp_from, from, sizeof(from));
+		fprintf(fp->f, "  icmp errors %u (last type %u code %u from %s)", v->icmp_errors,
+			v->icmp_type, v->icmp_code, from);
+	}
+	if (v->policy_drops)
+		fprintf(fp->f, "  dropped %llu", (unsigned long long)v->policy_drops);
+	fputc('\n', fp->f);
+	return 0;
+}
+
+static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol,
+			  struct flow_print *fp, uint64_t frames, uint64_t cut, const char *status, double first_ts,
+			  double last_ts)
+{
+	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+
+	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
+		ta_err("replay: cannot read counters: %s", strerror(errno));
+		return;
+	}
+	if (json) {
+		json_object *o = json_object_new_object(), *vj = json_object_new_object(), *rj;
+
+		ta_jadd(o, "type", ta_jstr("summary"));
+		ta_jadd(o, "frames", ta_ju64(frames));
+		ta_jadd(o, "frames_cut", ta_ju64(cut));
+		ta_jadd(o, "flows", ta_ju64(fp->nflows));
+		ta_jadd(o, "status", ta_jstr(status));
+		ta_jtime(o, "first_frame", first_ts);
+		ta_jtime(o, "last_frame", last_ts);
+		for (int v = 0; v < TA_V_MAX; v++) {
+			json_object *x = json_object_new_object();
+			uint64_t p = 0, b = 0;
+
+			for (int d = 0; d < TA_VSTAT_DIRS; d++) {
+				struct ta_count *c = &vs[v * TA_VSTAT_DIRS + d];
+				json_object *y = json_object_new_object();
+
+				ta_jadd(y, "packets", ta_ju64(c->packets));
+				ta_jadd(y, "bytes", ta_ju64(c->bytes));
+				ta_jadd(x, d == 2 ? "none" : ta_dir_name(d), y);
+				p += c->packets;
+				b += c->bytes;
+			}
+			ta_jadd(x, "packets", ta_ju64(p));
+			ta_jadd(x, "bytes", ta_ju64(b));
+			ta_jadd(x, "flows", ta_ju64(fp->verdict_flows[v]));
+			ta_jadd(vj, ta_verdict_name(v), x);
+		}
+		ta_jadd(o, "verdicts", vj);
+		rj = json_object_new_object();
+		for (size_t r = 0; r < pol->nrules; r++) {
+			json_object *x = json_object_new_object();
+
+			ta_jadd(x, "packets", ta_ju64(rs[r].packets));
+			ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
+			ta_jadd(x, "flows", ta_ju64(fp->rule_flows[r]));
+			ta_jadd(rj, pol->rules[r].label, x);
+		}
+		ta_jadd(o, "rules", rj);
+		rj = json_object_new_object();
+		for (int c = 0; c < TA_C_MAX; c++)
+			ta_jadd(rj, ta_counter_name(c), ta_ju64(cnt[c]));
+		ta_jadd(o, "counters", rj);
+		ta_jprint(f, o);
+		return;
+	}
+	fprintf(f, "\n%" PRIu64 " frames%s", frames, cut ? "" : "\n");
+	if (cut)
+		fprintf(f, " (%" PRIu64 " longer than %d bytes were cut to it for the run; their wire length is counted)\n",
+			cut, TA_RUN_MAX);
+	fprintf(f, "\n%-11s %10s %12s %10s %10s %8s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT", "FLOWS");
+	for (int v = 0; v < TA_V_MAX; v++) {
+		struct ta_count t = ta_vstat_total(vs, v);
+		fprintf(f, "%-11s %10llu %12llu %10llu %10llu %8" PRIu64 "\n", ta_verdict_name(v),
+			(unsigned long long)t.packets, (unsigned long long)t.bytes,
+			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
+			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets, fp->verdict_flows[v]);
+	}
+	fprintf(f, "\n%-11s %10s %12s %8s\n", "RULE", "PACKETS", "BYTES", "FLOWS");
+	for (size_t r = 0; r < pol->nrules; r++)
+		fprintf(f, "%-11s %10llu %12llu %8" PRIu64 "%s\n", pol->rules[r].label,
+			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes, fp->rule_flows[r],
+			rs[r].packets ? "" : "   (not exercised)");
+	if (cnt[TA_C_FRAG_ORPHAN] || cnt[TA_C_ICMP_ERR_FLOW] || cnt[TA_C_FLOW_FAIL])
+		fprintf(f, "\norphan fragments %llu, ICMP errors attributed to flows %llu, flows not created (table full) %llu\n",
+			(unsigned long long)cnt[TA_C_FRAG_ORPHAN], (unsigned long long)cnt[TA_C_ICMP_ERR_FLOW],
+			(unsigned long long)cnt[TA_C_FLOW_FAIL]);
+	for (int c = TA_C_INV_BASE + 1; c < TA_C_MAX; c++)
+		if (cnt[c])
+			fprintf(f, "invalid: %s %llu\n", ta_invalid_name(c - TA_C_INV_BASE), (unsigned long long)cnt[c]);
+}
+
+static void on_frame(void *arg, uint64_t n, const struct pcap_pkthdr *h, const struct ta_last *l, uint32_t retval)
+{
+	const struct replay_cfg *cfg = arg;
+
+	print_packet(stdout, cfg->json, n, h, l, cfg->ctx, retval);
+}
+
+static int do_replay(void *vcfg)
+{
+	struct replay_cfg *cfg = vcfg;
+	const char *file = cfg->pos[0];
+	struct ta_policy pol = { 0 };
+	struct ta_compiled comp = { 0 };
+	struct ta_prefix *local = NULL;
+	size_t nlocal = 0;
+	struct ta_replay r = { 0 };
+	int rc;
+	struct flow_print fp = { .f = stdout, .json = cfg->json };
+
+	if (cfg->local && (rc = parse_local(cfg->local, &local, &nlocal)))
+		return rc;
+	rc = TA_EXIT_FAIL;
+	if (ta_policy_load_compiled("replay", cfg->policy, &pol, &comp))
+		goto out;
+	if (ta_replay_open(&r, file, &comp, local, nlocal, cfg->flows))
+		goto out;
+	for (size_t i = 0; i < pol.nrules && i < TA_MAX_RULES; i++)
+		fp.labels[i] = pol.rules[i].label;
+	fp.ctx = (struct ta_flow_ctx){ .labels = fp.labels, .nlabels = TA_MAX_RULES, .unix_clock = true };
+	cfg->ctx = &fp.ctx;
+	ta_replay_run(&r, cfg->packets ? on_frame : NULL, cfg);
+	fp.ctx.now_ns = r.ts_ns;
+	if (!cfg->json)
+		printf("%sFlows (%s):\n", cfg->packets ? "\n" : "", file);
+	ta_dp_flows(&r.dp, print_flow, &fp);
+	print_summary(stdout, cfg->json, &r.dp, &pol, &fp, r.frames, r.cut, r.status, r.first_ts, r.last_ts);
+	if (fflush(stdout))
+		r.status = "error";
+	rc = strcmp(r.status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;
+out:
+	ta_replay_close(&r);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	free(local);
+	return rc;
+}
+
+const struct ta_cmd ta_cmd_replay = {
+	.name = "replay",
+	.args = "CAPTURE",
+	.summary = "Run a pcap/pcapng capture through the XDP program (BPF_PROG_TEST_RUN)\n"
+		   "and report flows, verdicts and rules as the kernel judged them.",
+	.details = "Frames run in capture order and flow and fragment state is kept between\n"
+		   "them. Direction: with --local, a source inside is 'out' and a destination\n"
+		   "inside is 'in'; otherwise (or when neither is inside) the side in the\n"
+		   "policy is the remote one, and when neither is, the destination is.\n"
+		   "Needs root (or CAP_BPF): the programs are loaded into the kernel.",
+	.opts = replay_opts,
+	.cfg_size = sizeof(struct replay_cfg),
+	.min_pos = 1,
+	.max_pos = 1,
+	.pos_offset = offsetof(struct replay_cfg, pos),
+	.run = do_replay,
+};

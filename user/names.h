@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The names of the ABI's enums as every output prints them: one table each. */
+#ifndef TA_NAMES_H
+#define TA_NAMES_H
+#include "../include/tokaudit.h"
+
+static inline const char *ta_verdict_name(int v)
+{
+	static const char *const n[TA_V_MAX] = {
+		[TA_V_OTHER] = "other", [TA_V_ALLOWED] = "allowed",
+		[TA_V_UNEXPECTED] = "unexpected", [TA_V_INVALID] = "invalid",
+	};
+
+	return v >= 0 && v < TA_V_MAX ? n[v] : "?";
+}
+
+/* NULL for TA_DIR_NONE */
+static inline const char *ta_dir_name(int d)
+{
+	return d == TA_DIR_IN ? "in" : d == TA_DIR_OUT ? "out" : NULL;
+}
+#endif

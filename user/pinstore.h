@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The pin store: pinned mode's state on bpffs.
+ *
+ *   PIN_ROOT/IFACE/   every map of one attach (ta_flows, ta_meta, bss...),
+ *                     xdp_link and drop_link (the links that keep the
+ *                     programs attached with no process running)
+ *   PIN_ROOT          /sys/fs/bpf/tokaudit, or $TOKAUDIT_PIN_ROOT; its
+ *                     flock serialises every pinned-mode operation
+ *
+ * Attaching, detaching and reloading an interface, and opening the attached
+ * ones (maps only, no program loaded) for reading.  Results come back as
+ * data; the commands print.
+ */
+#ifndef TA_PINSTORE_H
+#define TA_PINSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "dp.h"
+#include "flows.h"
+#include "hooks.h"
+#include "policy.h"
+
+const char *ta_pin_root(void);
+void ta_pin_dir(char *buf, size_t len, const char *ifname);
+
+/* Take the store's lock; create: mount bpffs and make the root when
+ * missing.  Refuses (one line) a bpffs that would not outlive this command
+ * ('ip netns exec').  0 or -errno. */
+int ta_pins_lock(bool create);
+void ta_pins_unlock(void);
+/* Can this process see the machine's pins at all? (else: why, in *why) */
+bool ta_pins_visible(const char **why);
+
+/* How to read the flows of an attached interface: both generations' labels */
+struct ta_meta_view {
+	const char *labels[TA_MAX_RULES];
+	const char *prev[TA_MAX_RULES];
+	struct ta_flow_ctx ctx;
+};
+void ta_meta_view(const struct ta_meta *m, uint32_t generation, struct ta_meta_view *mv);
+
+/* One attached interface, its maps open (no program loaded) */
+struct ta_attached {
+	const char *ifname;
+	char dir[256];
+	struct ta_dp dp;
+	struct ta_meta meta;
+};
+typedef int (*ta_attached_fn)(struct ta_attached *a, void *arg);
+
+/* Call fn for each attached interface (names: "a,b", or NULL for every one),
+ * holding the lock.  Returns 0, or -1 when one could not be opened or fn
+ * returned non-zero (each failure said in one line).  quiet: skip what
+ * cannot be opened without a word, and nothing attached is not an error. */
+int ta_pins_walk(const char *names, bool quiet, ta_attached_fn fn, void *arg);
+
+/* Attach one interface through the store (pins reused when there: flows and
+ * counters kept; the policy too unless policy_path is given).  The lock must
+ * be held.  Fills *m and *again; 0 or -errno after one line. */
+int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows,
+		   const struct ta_policy *pol, const struct ta_compiled *comp, const char *policy_path,
+		   struct ta_meta *m, bool *again);
+
+/* What detach removed */
+struct ta_detached {
+	bool had_pins;
+	int tc_filters;   /* tokaudit's tc filters removed where no pins were */
+	int xdp;          /* 1: an XDP program of ours removed where no pins were */
+};
+/* Detach one interface: hooks, the clsact qdisc if attach made it, pins.
+ * no_pins: the pins are out of sight, remove tokaudit's hooks by name.
+ * 0, -ENOENT when nothing of tokaudit was there, or -errno (said). */
+int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d);
+
+/* Install a compiled policy on an attached interface (its labels in the
+ * meta, the replaced ones kept for the flows judged under them). */
+int ta_pins_reload(struct ta_attached *a, const struct ta_policy *pol, const struct ta_compiled *comp,
+		   const char *policy_path);
+
+/* Are the XDP link and the tc filter in place? */
+void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
+
+#endif

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the audit shows: named counters, the diagnosis of blocked flows
+ * (why), and a live session's screen and compliance report, as text or
+ * JSON.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "json.h"
+#include "log.h"
+#include "report.h"
+#include "session.h"
+#include "util.h"
+#include "why.h"
+
+/* Notes on drops that no flow took, with what to do (text) */
+static void drop_notes(FILE *f, const uint64_t cnt[TA_C_MAX], const char *indent)
+{
+	if (cnt[TA_C_KDROP_NOFLOW])
+		fprintf(f, "%snote: %llu kernel drops of policy traffic could not be charged to a flow (the flow "
+			"table was full): raise --flows\n", indent, (unsigned long long)cnt[TA_C_KDROP_NOFLOW]);
+	if (cnt[TA_C_KDROP_NONS])
+		fprintf(f, "%snote: %llu drops of policy traffic whose network namespace could not be read were "
+			"not attributed (they may be another namespace's): see kernel_drops_ns_unknown\n", indent,
+			(unsigned long long)cnt[TA_C_KDROP_NONS]);
+}
+
+void ta_counters_json(json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nr)
+{
+	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+	json_object *vj, *rj, *cj;
+
+	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
+		ta_err("cannot read the counters: %s", strerror(errno));
+		return;
+	}
+	vj = json_object_new_object();
+	for (int v = 0; v < TA_V_MAX; v++) {
+		struct ta_count t = ta_vstat_total(vs, v);
+		json_object *x = json_object_new_object();
+
+		ta_jadd(x, "packets", ta_ju64(t.packets));
+		ta_jadd(x, "bytes", ta_ju64(t.bytes));
+		ta_jadd(x, "in", ta_ju64(vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets));
+		ta_jadd(x, "out", ta_ju64(vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets));
+		ta_jadd(vj, ta_verdict_name(v), x);
+	}
+	ta_jadd(o, "verdicts", vj);
+	rj = json_object_new_object();
+	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++) {
+		json_object *x = json_object_new_object();
+
+		ta_jadd(x, "packets", ta_ju64(rs[r].packets));
+		ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
+		json_object_object_add_ex(rj, labels[r] ? labels[r] : "?", x, JSON_C_OBJECT_ADD_KEY_IS_NEW);
+	}
+	ta_jadd(o, "rules", rj);
+	cj = json_object_new_object();
+	for (int c = 0; c < TA_C_MAX; c++)
+		ta_jadd(cj, ta_counter_name(c), ta_ju64(cnt[c]));
+	ta_jadd(o, "counters", cj);
+}
+
+void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nr)
+{
+	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+
+	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
+		ta_err("cannot read the counters: %s", strerror(errno));
+		return;
+	}
+	fprintf(f, "%-11s %12s %14s %12s %12s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT");
+	for (int v = 0; v < TA_V_MAX; v++) {
+		struct ta_count t = ta_vstat_total(vs, v);
+		fprintf(f, "%-11s %12llu %14llu %12llu %12llu\n", ta_verdict_name(v), (unsigned long long)t.packets,
+			(unsigned long long)t.bytes, (unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
+			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets);
+	}
+	fprintf(f, "\n%-11s %12s %14s\n", "RULE", "PACKETS", "BYTES");
+	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++)
+		fprintf(f, "%-11s %12llu %14llu\n", labels[r] ? labels[r] : "?",
+			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes);
+	fprintf(f, "\npolicy drops %llu, flows created %llu, flow table full %llu, events lost %llu\n",
+		(unsigned long long)cnt[TA_C_POLICY_DROP], (unsigned long long)cnt[TA_C_FLOW_NEW],
+		(unsigned long long)cnt[TA_C_FLOW_FAIL],
+		(unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP] + cnt[TA_C_EV_LOST_DROP]));
+	fprintf(f, "kernel drops of policy traffic: %llu blocks (%llu on flows they opened), %llu endpoint discards\n",
+		(unsigned long long)(cnt[TA_C_KDROP] + cnt[TA_C_KDROP_NOFLOW]),
+		(unsigned long long)cnt[TA_C_KDROP_FLOW_NEW], (unsigned long long)cnt[TA_C_KDROP_ENDPOINT]);
+	drop_notes(f, cnt, "");
+}
+
+struct sortable {
+	struct ta_flow_key k;
+	struct ta_flow_val v;
+};
+
+struct collect {
+	struct sortable *a;
+	size_t n, cap;
+};
+
+static int collect_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct collect *c = arg;
+
+	if (ta_grow(&c->a, &c->cap, c->n, sizeof(*c->a), 256))
+		return 1;
+	c->a[c->n].k = *k;
+	c->a[c->n].v = *v;
+	c->n++;
+	return 0;
+}
+
+static int by_recent(const void *a, const void *b)
+{
+	const struct sortable *x = a, *y = b;
+
+	return x->v.last_ns < y->v.last_ns ? 1 : x->v.last_ns > y->v.last_ns ? -1 : 0;
+}
+
+static int by_packets(const void *a, const void *b)
+{
+	const struct sortable *x = a, *y = b;
+	uint64_t px = x->v.packets[0] + x->v.packets[1], py = y->v.packets[0] + y->v.packets[1];
+
+	return px < py ? 1 : px > py ? -1 : 0;
+}
+
+static int term_rows(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 10)
+		return ws.ws_row;
+	return 40;
+}
+
+void ta_session_screen(struct ta_session *s, FILE *f)
+{
+	struct collect c = { 0 };
+	struct ta_flow_ctx fc = ta_session_ctx(s);
+	uint64_t now = fc.now_ns;
+	char ifs[256] = "";
+
+	for (int i = 0; i < s->nifaces; i++)
+		snprintf(ifs + strlen(ifs), sizeof(ifs) - strlen(ifs), "%s%s", i ? "," : "", s->ifaces[i].name);
+	fputs("\033[H\033[2J", f);
+	fprintf(f, "tokaudit run  %s (%s side, %s%s)  policy %s gen %u  %s  up %llus\n\n", ifs,
+		s->side == TA_SIDE_OUTSIDE ? "outside" : "inside", s->hook == TA_HOOK_TC ? "tc" : "xdp+tc",
+		s->hook == TA_HOOK_XDP ? (s->ifaces[0].xdp_mode == TA_XDP_SKB ? " skb" : " native") : "",
+		s->policy_path ? s->policy_path : "built-in", s->dp.generation, s->enforce ? "ENFORCE" : "audit",
+		(unsigned long long)((now - s->start_ns) / 1000000000ull));
+	ta_print_counters(f, &s->dp, s->labels, (uint32_t)s->pol.nrules);
+	fprintf(f, "flows open %u, closed idle %llu, evicted %llu\n\n", ta_session_open_flows(s),
+		(unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
+	ta_dp_flows(&s->dp, collect_flow, &c);
+	qsort(c.a, c.n, sizeof(*c.a), by_recent);
+	fprintf(f, "%-52s %-10s %-8s %-11s %13s %15s %6s\n", "FLOW", "VERDICT", "RULE", "STATE",
+		"PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
+	int rows = term_rows() - 24 - (int)s->pol.nrules;
+	for (size_t i = 0; i < c.n && (int)i < (rows > 3 ? rows : 3); i++)
+		ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 52);
+	free(c.a);
+	fflush(f);
+}
+
+void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
+{
+	struct collect c = { 0 };
+	struct ta_count rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+	struct ta_flow_ctx fc = ta_session_ctx(s);
+	uint64_t now = fc.now_ns;
+	size_t nu = 0, nd = 0;
+	const size_t top = 20;
+	struct ta_why_filter wf = { .all = all };
+
+	ta_dp_flows(&s->dp, collect_flow, &c);
+	for (size_t i = 0; i < s->nkeep; i++) /* closed ones kept for this */
+		collect_flow(&s->keep[i].k, &s->keep[i].v, &c);
+	qsort(c.a, c.n, sizeof(*c.a), by_packets);
+	if (ta_dp_rstats(&s->dp, rs) || ta_dp_counters(&s->dp, cnt)) {
+		ta_err("cannot read the counters: %s", strerror(errno));
+		free(c.a);
+		return;
+	}
+	/* last seen per rule, from the open flows too */
+	for (size_t i = 0; i < c.n; i++) {
+		uint32_t r = c.a[i].v.rule;
+		if (r < TA_MAX_RULES && c.a[i].v.generation == s->dp.generation && c.a[i].v.last_ns > s->rules[r].last_ns)
+			s->rules[r].last_ns = c.a[i].v.last_ns;
+	}
+	if (json) {
+		json_object *o = json_object_new_object(), *a, *x;
+
+		ta_jadd(o, "event", ta_jstr("report"));
+		ta_jtime(o, "time", ta_ktime_to_unix(now));
+		ta_jadd(o, "duration", ta_jnum((double)(now - s->start_ns) / 1e9, 3));
+		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+		a = json_object_new_array();
+		for (size_t r = 0; r < s->pol.nrules; r++) {
+			x = json_object_new_object();
+			ta_jadd(x, "rule", ta_jstr(s->labels[r]));
+			ta_jadd(x, "flows", ta_ju64(s->rules[r].flows));
+			ta_jadd(x, "packets", ta_ju64(rs[r].packets));
+			ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
+			ta_jadd(x, "exercised", ta_jbool(rs[r].packets != 0));
+			ta_jtime(x, "last_seen", s->rules[r].last_ns ? ta_ktime_to_unix(s->rules[r].last_ns) : 0);
+			json_object_array_add(a, x);
+		}
+		ta_jadd(o, "compliance", a);
+		a = json_object_new_array();
+		for (size_t i = 0; i < c.n && nu < top; i++)
+			if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
+				nu++;
+				json_object_array_add(a, ta_flow_jobj(&fc, NULL, ta_session_iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
+								      &c.a[i].v));
+			}
+		ta_jadd(o, "unexpected", a);
+		a = json_object_new_array();
+		for (size_t i = 0; i < c.n && nd < top; i++)
+			if (c.a[i].v.policy_drops) {
+				nd++;
+				json_object_array_add(a, ta_flow_jobj(&fc, NULL, ta_session_iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
+								      &c.a[i].v));
+			}
+		ta_jadd(o, "dropped", a);
+		ta_why(NULL, o, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
+		if (s->evidence) {
+			x = json_object_new_object();
+			ta_jadd(x, "captured", ta_ju64(ta_evidence_count(s->evidence)));
+			ta_jadd(x, "not_captured_rate_bound", ta_ju64(cnt[TA_C_CAP_BOUND]));
+			ta_jadd(x, "not_captured_lost", ta_ju64(cnt[TA_C_CAP_LOST]));
+			ta_jadd(o, "evidence", x);
+		}
+		ta_jadd(o, "flows_opened", ta_ju64(s->opened));
+		ta_jadd(o, "flows_closed_idle", ta_ju64(s->closed_idle));
+		ta_jadd(o, "flows_evicted", ta_ju64(s->evicted));
+		x = json_object_new_object();
+		ta_jadd(x, "new_flow", ta_ju64(cnt[TA_C_EV_LOST_NEW]));
+		ta_jadd(x, "unexpected", ta_ju64(cnt[TA_C_EV_LOST_UNEXP]));
+		ta_jadd(x, "kernel_drop", ta_ju64(cnt[TA_C_EV_LOST_DROP]));
+		ta_jadd(o, "events_lost", x);
+		ta_counters_json(o, &s->dp, s->labels, (uint32_t)s->pol.nrules);
+		ta_jprint(f, o);
+		free(c.a);
+		return;
+	}
+	fprintf(f, "\ntokaudit compliance report (policy %s, generation %u, %.0f s)\n\n",
+		s->policy_path ? s->policy_path : "built-in", s->dp.generation, (double)(now - s->start_ns) / 1e9);
+	fprintf(f, "%-11s %8s %12s %14s %10s  %s\n", "RULE", "FLOWS", "PACKETS", "BYTES", "LAST SEEN", "");
+	for (size_t r = 0; r < s->pol.nrules; r++) {
+		char ago[32] = "never";
+		if (s->rules[r].last_ns)
+			snprintf(ago, sizeof(ago), "%.0fs ago", (double)(now - s->rules[r].last_ns) / 1e9);
+		fprintf(f, "%-11s %8llu %12llu %14llu %10s  %s\n", s->labels[r], (unsigned long long)s->rules[r].flows,
+			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes, ago,
+			rs[r].packets ? "exercised" : "NOT EXERCISED");
+	}
+	fprintf(f, "\nUnexpected flows (top %zu by packets):\n", top);
+	for (size_t i = 0; i < c.n && nu < top; i++)
+		if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
+			nu++;
+			fputs("  ", f);
+			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
+		}
+	if (!nu)
+		fputs("  none\n", f);
+	fprintf(f, "\nDropped flows:\n");
+	for (size_t i = 0; i < c.n && nd < top; i++)
+		if (c.a[i].v.policy_drops) {
+			nd++;
+			fputs("  ", f);
+			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
+		}
+	if (!nd)
+		fputs("  none\n", f);
+	fprintf(f, "\nWhy (flows something blocked):\n");
+	ta_why(f, NULL, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
+	fprintf(f, "\nflows opened %llu, closed %llu, evicted from a full table %llu\n",
+		(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
+	if (s->evidence)
+		fprintf(f, "evidence: %llu packets captured; not captured: %llu over the per-flow rate bound, %llu lost (ring buffer full)\n",
+			(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
+			(unsigned long long)cnt[TA_C_CAP_LOST]);
+	if (cnt[TA_C_EV_LOST_NEW] || cnt[TA_C_EV_LOST_UNEXP] || cnt[TA_C_EV_LOST_DROP])
+		fprintf(f, "events lost: %llu new-flow, %llu unexpected, %llu kernel-drop (ring buffer full; "
+			"the flow table still has them)\n",
+			(unsigned long long)cnt[TA_C_EV_LOST_NEW], (unsigned long long)cnt[TA_C_EV_LOST_UNEXP],
+			(unsigned long long)cnt[TA_C_EV_LOST_DROP]);
+	else
+		fprintf(f, "events lost: none\n");
+	fflush(f);
+	free(c.a);
+}
+
+struct why_ctx {
+	FILE *f;
+	json_object *arr;
+	const struct ta_flow_ctx *c;
+	const struct ta_why_filter *flt;
+	size_t n;
+};
+
+static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct why_ctx *w = arg;
+	const struct ta_why_filter *flt = w->flt;
+	char sentence[768], ifn[IF_NAMESIZE + 1];
+	const char *ifname = if_indextoname(k->ifindex, ifn);
+
+	if (flt->remote.has && !ta_remote_match(&flt->remote, k))
+		return 0;
+	if (flt->rule) {
+		const char *l = ta_flow_rule_label(w->c, v);
+		if (!l || strcmp(l, flt->rule))
+			return 0;
+	}
+	if (!ta_flow_diagnosis(w->c, ifname, k, v, flt->all, sentence, sizeof(sentence)))
+		return 0;
+	if (w->arr) {
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "diagnosis", ta_jstr(sentence));
+		ta_jadd(o, "flow", ta_flow_jobj(w->c, NULL, ifname, k, v));
+		json_object_array_add(w->arr, o);
+	} else {
+		fprintf(w->f, "  %s\n", sentence);
+	}
+	w->n++;
+	return 0;
+}
+
+void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
+	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt)
+{
+	struct why_ctx w = { .f = f, .c = c, .flt = flt };
+	struct ta_count rs[TA_MAX_RULES];
+	uint64_t cnt[TA_C_MAX];
+
+	if (obj)
+		w.arr = json_object_new_array();
+	ta_dp_flows(dp, why_flow, &w);
+	for (size_t i = 0; i < nclosed; i++) /* flows that closed meanwhile */
+		why_flow(&closed[i].k, &closed[i].v, &w);
+	if (ta_dp_rstats(dp, rs))
+		memset(rs, 0, sizeof(rs));
+	if (ta_dp_counters(dp, cnt))
+		memset(cnt, 0, sizeof(cnt));
+	if (obj) {
+		json_object *a = json_object_new_array();
+
+		ta_jadd(obj, "why", w.arr);
+		for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
+			if (!rs[r].packets && c->labels[r])
+				json_object_array_add(a, ta_jstr(c->labels[r]));
+		ta_jadd(obj, "rules_without_traffic", a);
+		ta_jadd(obj, "drops_without_flow", ta_ju64(cnt[TA_C_KDROP_NOFLOW]));
+		ta_jadd(obj, "drops_ns_unknown", ta_ju64(cnt[TA_C_KDROP_NONS]));
+		ta_jadd(obj, "endpoint_discards", ta_ju64(cnt[TA_C_KDROP_ENDPOINT]));
+		return;
+	}
+	if (!w.n)
+		fputs("  nothing blocked any flow\n", f);
+	for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
+		if (!rs[r].packets && c->labels[r])
+			fprintf(f, "  rule %s never carried traffic\n", c->labels[r]);
+	if (!flt->all && cnt[TA_C_KDROP_ENDPOINT])
+		fprintf(f, "  (%llu endpoint discards of policy traffic not shown: --all shows them)\n",
+			(unsigned long long)cnt[TA_C_KDROP_ENDPOINT]);
+	drop_notes(f, cnt, "  ");
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What the audit shows: named counters and the diagnosis of blocked flows
+ * (why), as text or JSON.  (A live session's screen and report are in
+ * report.c too, declared in session.h.) */
+#ifndef TA_REPORT_H
+#define TA_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "dp.h"
+#include "flows.h"
+
+/* Which flows 'why' explains */
+struct ta_why_filter {
+	struct ta_remote remote;  /* remote.has: only this remote prefix (and port) */
+	const char *rule;         /* only flows of this rule label, NULL: any */
+	bool all;                 /* endpoint discards too */
+};
+/* The diagnosis of every blocked flow, the rules that carried nothing, and
+ * notes on drops no flow took: printed to f, or added to obj (keys "why",
+ * "rules_without_traffic", "drops_without_flow", "drops_ns_unknown",
+ * "endpoint_discards") when obj is not NULL. */
+void ta_why(FILE *f, struct json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
+	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt);
+/* Named counters and verdict tables, shared with the pinned-mode commands:
+ * as text, or added to o (keys "verdicts", "rules", "counters"). */
+void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
+void ta_counters_json(struct json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
+
+#endif
