@@ -57,6 +57,16 @@ static __always_inline int ta_loc_is_endpoint(__u64 loc)
 	return 0;
 }
 
+/* A block of policy traffic, by reason (other subsystems' share one slot) */
+static __always_inline void ta_count_block_reason(__u32 reason)
+{
+	__u32 idx = reason < TA_DROP_REASONS ? reason : TA_DROP_REASONS;
+	__u64 *v = bpf_map_lookup_elem(&ta_kdrop_reasons, &idx);
+
+	if (v)
+		*v += 1;
+}
+
 static __always_inline __u8 ta_drop_class_of(__u32 reason, __u64 loc)
 {
 	__u8 c;
@@ -277,6 +287,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		f = ta_drop_new_flow(skb, &k, &t, dir, cover, tcp_flags);
 		has_flow = 2;
 	}
+	ta_count_block_reason(reason);
 	if (!f) {
 		ta_count(TA_C_KDROP_NOFLOW);
 		ta_flow_key_of(&k, &t, dir, 0);

@@ -102,6 +102,23 @@ struct {
 	__type(value, struct ta_meta);
 } ta_meta SEC(".maps");
 
+/* Blocks of policy traffic by drop reason (drop tracing) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TA_KDROP_REASON_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ta_kdrop_reasons SEC(".maps");
+
+/* The reader's own counters across restarts (pinned mode).  Never read by
+ * the programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_persist);
+} ta_persist SEC(".maps");
+
 /* The flow of the packet this CPU just dropped in enforce mode: the kernel
  * frees it right after the program returns, and drop tracing must not count
  * it as a kernel drop too. */

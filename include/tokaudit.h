@@ -306,4 +306,33 @@ struct ta_meta {
 	char prev_labels[TA_MAX_RULES][32];
 };
 
+/* Blocks of policy traffic by drop reason (ta_kdrop_reasons): index the
+ * reason, or TA_DROP_REASONS for every reason of another subsystem. */
+#define TA_KDROP_REASON_SLOTS (TA_DROP_REASONS + 1)
+
+/* How a flow's record ended, as the reader saw it (ta_persist.closed[]) */
+enum ta_close_reason {
+	TA_CLOSE_FIN = 0,
+	TA_CLOSE_RST,
+	TA_CLOSE_IDLE,
+	TA_CLOSE_EVICTED,  /* pushed out of the full LRU table */
+	TA_CLOSE_MAX,
+};
+
+/* State of the reader ('serve') that must outlive it, so that what it
+ * exports stays monotonic across restarts (pinned mode, ta_persist; only
+ * userspace reads and writes it). */
+#define TA_PERSIST_MAGIC 0x74617073u /* "tapS" */
+#define TA_PERSIST_VERSION 1
+struct ta_persist {
+	__u32 magic;
+	__u32 version;
+	__u64 starts;                  /* serve processes that adopted these maps */
+	__u64 flows_opened;            /* flows the reader saw */
+	__u64 closed[TA_CLOSE_MAX];    /* by enum ta_close_reason */
+	__u64 reloads_ok;
+	__u64 reloads_refused;
+	__u64 rule_last_ns[TA_MAX_RULES]; /* Unix ns a flow of the rule last carried a packet */
+};
+
 #endif /* TOKAUDIT_H */

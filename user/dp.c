@@ -172,6 +172,8 @@ static const struct {
 	[TA_M_COUNTERS] = { "ta_counters", sizeof(uint32_t), sizeof(uint64_t) },
 	[TA_M_META] = { "ta_meta", sizeof(uint32_t), sizeof(struct ta_meta) },
 	[TA_M_SELFDROP] = { "ta_selfdrop", sizeof(uint32_t), 16 },
+	[TA_M_KDROP_REASONS] = { "ta_kdrop_reasons", sizeof(uint32_t), sizeof(uint64_t) },
+	[TA_M_PERSIST] = { "ta_persist", sizeof(uint32_t), sizeof(struct ta_persist) },
 	[TA_M_EVENTS] = { "ta_events", 0, 0 },
 	[TA_M_BSS] = { "bss", sizeof(uint32_t), sizeof(struct tokaudit__bss) },
 };
@@ -184,6 +186,7 @@ static struct bpf_map **map_of(struct tokaudit *skel, int m)
 		[TA_M_FRAGS] = &skel->maps.ta_frags, [TA_M_VSTATS] = &skel->maps.ta_vstats,
 		[TA_M_RSTATS] = &skel->maps.ta_rstats, [TA_M_COUNTERS] = &skel->maps.ta_counters,
 		[TA_M_META] = &skel->maps.ta_meta, [TA_M_SELFDROP] = &skel->maps.ta_selfdrop,
+		[TA_M_KDROP_REASONS] = &skel->maps.ta_kdrop_reasons, [TA_M_PERSIST] = &skel->maps.ta_persist,
 		[TA_M_EVENTS] = &skel->maps.ta_events, [TA_M_BSS] = &skel->maps.bss,
 	};
 	return v[m];
@@ -511,6 +514,40 @@ int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES])
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])
 {
 	return percpu_sum(dp->fd[TA_M_COUNTERS], TA_C_MAX, sizeof(*out), out);
+}
+
+int ta_dp_kdrop_reasons(struct ta_dp *dp, uint64_t out[TA_KDROP_REASON_SLOTS])
+{
+	return percpu_sum(dp->fd[TA_M_KDROP_REASONS], TA_KDROP_REASON_SLOTS, sizeof(*out), out);
+}
+
+int ta_dp_persist_read(const struct ta_dp *dp, struct ta_persist *p)
+{
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[TA_M_PERSIST], &key, p))
+		return -errno;
+	if (p->magic != TA_PERSIST_MAGIC || p->version != TA_PERSIST_VERSION) {
+		memset(p, 0, sizeof(*p)); /* new maps: start from zero */
+		p->magic = TA_PERSIST_MAGIC;
+		p->version = TA_PERSIST_VERSION;
+	}
+	return 0;
+}
+
+int ta_dp_persist_write(const struct ta_dp *dp, const struct ta_persist *p)
+{
+	uint32_t key = 0;
+
+	return bpf_map_update_elem(dp->fd[TA_M_PERSIST], &key, p, BPF_ANY) ? -errno : 0;
+}
+
+uint32_t ta_dp_flow_capacity(const struct ta_dp *dp)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(dp->fd[TA_M_FLOWS], &info, &len) ? 0 : info.max_entries;
 }
 
 /* Walk the flow table in batches (one syscall per 4096 flows); kernels

@@ -35,7 +35,8 @@ void ta_dp_opts_side(struct ta_dp_opts *o, int side);
 /* The maps, by role */
 enum ta_dp_map {
 	TA_M_POLICY, TA_M_PORTS, TA_M_LOCAL, TA_M_FLOWS, TA_M_FRAGS, TA_M_VSTATS, TA_M_RSTATS,
-	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_EVENTS, TA_M_BSS, TA_M_MAX,
+	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_KDROP_REASONS, TA_M_PERSIST, TA_M_EVENTS, TA_M_BSS,
+	TA_M_MAX,
 };
 /* The packet programs */
 enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
@@ -97,6 +98,13 @@ int ta_dp_vstats(struct ta_dp *dp, struct ta_count out[TA_VSTAT_MAX]);
 struct ta_count ta_vstat_total(const struct ta_count vs[TA_VSTAT_MAX], int v);
 int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES]);
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX]);
+/* Blocks of policy traffic by drop reason (TA_DROP_REASONS: other subsystems) */
+int ta_dp_kdrop_reasons(struct ta_dp *dp, uint64_t out[TA_KDROP_REASON_SLOTS]);
+/* The reader's counters that outlive it (zero on maps that never had one) */
+int ta_dp_persist_read(const struct ta_dp *dp, struct ta_persist *p);
+int ta_dp_persist_write(const struct ta_dp *dp, const struct ta_persist *p);
+/* Entries the flow table holds at most (0 on error) */
+uint32_t ta_dp_flow_capacity(const struct ta_dp *dp);
 
 /* Walk the flow table; cb returns non-zero to stop. */
 typedef int (*ta_flow_cb)(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg);
