@@ -171,7 +171,7 @@ static int reload_one(struct ta_attached *a, void *arg)
 {
 	struct reload_ctx *r = arg;
 
-	if (ta_pins_reload(a, &r->pol, &r->comp, r->path))
+	if (ta_pins_install(&a->dp, &a->meta, a->ifname, &r->pol, &r->comp, r->path))
 		return -1;
 	printf("%s: policy %s installed, generation %u\n", a->ifname, r->path, a->dp.generation);
 	return 0;

@@ -91,17 +91,22 @@ unsigned ta_flow_idle_limit(const struct ta_flow_key *k, const struct ta_flow_va
 	return k->proto == 17 ? TA_IDLE_UDP : TA_IDLE_OTHER;
 }
 
-const char *ta_flow_close_reason(const struct ta_flow_key *k, const struct ta_flow_val *v)
+int ta_flow_close_kind(const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
 	unsigned f = v->flags & 0xffff;
 
 	if (k->proto == 6) {
 		if (f & (F_RST | (F_RST << 8)))
-			return "rst";
+			return TA_CLOSE_RST;
 		if (f & (F_FIN | (F_FIN << 8)))
-			return "fin";
+			return TA_CLOSE_FIN;
 	}
-	return "idle";
+	return TA_CLOSE_IDLE;
+}
+
+const char *ta_flow_close_reason(const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	return ta_close_name(ta_flow_close_kind(k, v));
 }
 
 void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k)

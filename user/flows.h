@@ -55,6 +55,8 @@ const char *ta_fstate_name(int s);
 unsigned ta_flow_idle_limit(const struct ta_flow_key *k, const struct ta_flow_val *v);
 /* Why a flow is over when it is removed: "rst", "fin" or "idle" */
 const char *ta_flow_close_reason(const struct ta_flow_key *k, const struct ta_flow_val *v);
+/* The same as enum ta_close_reason */
+int ta_flow_close_kind(const struct ta_flow_key *k, const struct ta_flow_val *v);
 uint64_t ta_now_ns(void);
 /* Wall-clock time of a bpf_ktime_get_ns() value, as seconds since the epoch */
 double ta_ktime_to_unix(uint64_t ns);

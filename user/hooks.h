@@ -33,6 +33,7 @@ struct ta_attach_opts {
 	int hook;      /* enum ta_hook_kind */
 	int xdp_mode;  /* enum ta_xdp_mode to try first */
 	bool enforce;
+	bool events;   /* pinned mode: the programs write events (a reader, serve, runs) */
 };
 
 /* Resolve names "a,b" into ifaces[]; prints "no such interface" on error. */

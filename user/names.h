@@ -19,4 +19,15 @@ static inline const char *ta_dir_name(int d)
 {
 	return d == TA_DIR_IN ? "in" : d == TA_DIR_OUT ? "out" : NULL;
 }
+
+/* enum ta_close_reason: why a flow's record ended */
+static inline const char *ta_close_name(int r)
+{
+	static const char *const n[TA_CLOSE_MAX] = {
+		[TA_CLOSE_FIN] = "fin", [TA_CLOSE_RST] = "rst",
+		[TA_CLOSE_IDLE] = "idle", [TA_CLOSE_EVICTED] = "evicted",
+	};
+
+	return r >= 0 && r < TA_CLOSE_MAX ? n[r] : "?";
+}
 #endif

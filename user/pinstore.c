@@ -368,7 +368,7 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 		ta_err("cannot create %s: %s", dir, strerror(errno));
 		return err;
 	}
-	struct ta_dp_opts dopts = { .enforce = o->enforce, .no_events = true, .pin_dir = dir,
+	struct ta_dp_opts dopts = { .enforce = o->enforce, .no_events = !o->events, .pin_dir = dir,
 				    .flow_entries = flows, .drops = true };
 	ta_dp_opts_side(&dopts, o->side);
 	if ((err = ta_dp_open(&dp, &dopts))) {
@@ -460,20 +460,20 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 	return 0;
 }
 
-int ta_pins_reload(struct ta_attached *a, const struct ta_policy *pol, const struct ta_compiled *comp,
-		   const char *policy_path)
+int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, const struct ta_policy *pol,
+		    const struct ta_compiled *comp, const char *policy_path)
 {
-	struct ta_meta nm = a->meta;
-	int err = ta_dp_set_policy(&a->dp, comp);
+	struct ta_meta nm = *m;
+	int err = ta_dp_set_policy(dp, comp);
 
 	if (err)
 		return err;
 	meta_set_labels(&nm, pol, policy_path);
-	nm.generation = a->dp.generation;
-	if ((err = ta_dp_meta_write(&a->dp, &nm))) {
-		ta_err("%s: cannot write the new policy's labels: %s", a->ifname, strerror(-err));
+	nm.generation = dp->generation;
+	if ((err = ta_dp_meta_write(dp, &nm))) {
+		ta_err("%s: cannot write the new policy's labels: %s", ifname, strerror(-err));
 		return err;
 	}
-	a->meta = nm;
+	*m = nm;
 	return 0;
 }

@@ -74,10 +74,11 @@ struct ta_detached {
  * 0, -ENOENT when nothing of tokaudit was there, or -errno (said). */
 int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d);
 
-/* Install a compiled policy on an attached interface (its labels in the
- * meta, the replaced ones kept for the flows judged under them). */
-int ta_pins_reload(struct ta_attached *a, const struct ta_policy *pol, const struct ta_compiled *comp,
-		   const char *policy_path);
+/* Install a compiled policy on an attached interface's maps (dp, opened
+ * from its pins, and its meta *m, updated: the new labels, the replaced
+ * ones kept for the flows judged under them).  Take the lock around it. */
+int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, const struct ta_policy *pol,
+		    const struct ta_compiled *comp, const char *policy_path);
 
 /* Are the XDP link and the tc filter in place? */
 void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "json.h"
 #include "kdrop.h"
+#include "pinstore.h"
 #include "session.h"
 #include "why.h"
 #include "util.h"
@@ -41,6 +42,15 @@ unsigned ta_session_open_flows(const struct ta_session *s)
 
 void ta_session_labels(struct ta_session *s)
 {
+	if (s->pinned) {
+		memset(s->labels, 0, sizeof(s->labels));
+		memset(s->prev_labels, 0, sizeof(s->prev_labels));
+		for (uint32_t i = 0; i < s->meta.nrules && i < TA_MAX_RULES; i++)
+			s->labels[i] = s->meta.labels[i];
+		for (uint32_t i = 0; i < s->meta.prev_nrules && i < TA_MAX_RULES; i++)
+			s->prev_labels[i] = s->meta.prev_labels[i];
+		return;
+	}
 	memset(s->labels, 0, sizeof(s->labels));
 	for (size_t i = 0; i < s->pol.nrules && i < TA_MAX_RULES; i++)
 		s->labels[i] = s->pol.rules[i].label;
@@ -53,7 +63,9 @@ struct ta_flow_ctx ta_session_ctx(struct ta_session *s)
 {
 	struct ta_flow_ctx c = {
 		.labels = s->labels, .nlabels = TA_MAX_RULES, .generation = s->dp.generation,
-		.prev_labels = s->prev_pol.nrules ? s->prev_labels : NULL, .prev_nlabels = TA_MAX_RULES,
+		.prev_labels = (s->pinned ? s->meta.prev_generation && s->meta.prev_generation + 1 == s->meta.generation
+					  : s->prev_pol.nrules != 0) ? s->prev_labels : NULL,
+		.prev_nlabels = TA_MAX_RULES,
 		.now_ns = ta_now_ns(),
 	};
 	return c;
@@ -133,6 +145,7 @@ static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *
 	HASH_ADD(hh, s->flows, key, sizeof(t->key), t);
 	*created = true;
 	s->opened++;
+	s->persist.flows_opened++;
 	if (v->rule < TA_MAX_RULES)
 		s->rules[v->rule].flows++;
 	return t;
@@ -198,6 +211,18 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int open_ring(struct ta_session *s)
+{
+	s->rb = ring_buffer__new(ta_dp_map_fd(&s->dp, TA_M_EVENTS), on_event, s, NULL);
+	if (!s->rb) {
+		int err = -errno;
+
+		ta_err("cannot open the event ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
 {
 	struct ta_compiled comp;
@@ -219,13 +244,68 @@ int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
 	ta_compiled_free(&comp);
 	if (err)
 		return err;
-	s->rb = ring_buffer__new(ta_dp_map_fd(&s->dp, TA_M_EVENTS), on_event, s, NULL);
-	if (!s->rb) {
-		err = -errno;
-		ta_err("cannot open the event ring buffer: %s", strerror(-err));
+	return open_ring(s);
+}
+
+int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned flows)
+{
+	struct ta_attach_opts o = { .side = s->side, .hook = s->hook, .xdp_mode = s->xdp_mode,
+				    .enforce = s->enforce, .events = true };
+	struct ta_compiled comp;
+	char dir[256];
+	int err;
+
+	s->pinned = true;
+	s->policy_path = policy;
+	s->start_ns = ta_now_ns();
+	s->drop_link_fd = -1;
+	if ((err = ta_policy_load_compiled("serve", policy, &s->pol, &comp)))
+		return err;
+	if ((err = ta_pins_lock(true))) {
+		ta_compiled_free(&comp);
 		return err;
 	}
-	return 0;
+	err = ta_pins_attach(&s->ifaces[0], &o, flows, &s->pol, &comp, policy, &s->meta, &s->adopted);
+	ta_pins_unlock();
+	ta_compiled_free(&comp);
+	if (err)
+		return err;
+	if (!policy && s->adopted && strcmp(s->meta.policy, "built-in")) {
+		/* the adopted policy came from a file: that is what SIGHUP rereads */
+		snprintf(s->adopted_policy, sizeof(s->adopted_policy), "%s", s->meta.policy);
+		s->policy_path = s->adopted_policy;
+	}
+	ta_pin_dir(dir, sizeof(dir), s->ifaces[0].name);
+	if ((err = ta_dp_open_pinned(&s->dp, dir)))
+		return err;
+	s->dp.generation = s->meta.generation;
+	ta_session_labels(s);
+	if ((err = ta_dp_persist_read(&s->dp, &s->persist))) {
+		ta_err("%s: cannot read the pinned counters: %s", s->ifaces[0].name, strerror(-err));
+		return err;
+	}
+	s->persist.starts++;
+	ta_session_persist(s);
+	return open_ring(s);
+}
+
+void ta_session_refresh(struct ta_session *s)
+{
+	struct ta_meta m;
+
+	if (!s->pinned || ta_dp_meta_read(&s->dp, &m) || m.generation == s->meta.generation)
+		return;
+	s->meta = m;
+	s->dp.generation = m.generation;
+	ta_session_labels(s);
+}
+
+void ta_session_persist(struct ta_session *s)
+{
+	int err;
+
+	if (s->pinned && (err = ta_dp_persist_write(&s->dp, &s->persist)))
+		ta_err("%s: cannot save the counters in the pins: %s", s->ifaces[0].name, strerror(-err));
 }
 
 int ta_session_attach(struct ta_session *s)
@@ -289,15 +369,29 @@ int ta_session_reload(struct ta_session *s)
 	if (ta_policy_load_compiled("reload", s->policy_path, &np, &comp)) {
 		ta_err("reload: the new policy has errors: the running policy (generation %u) stays",
 		       s->dp.generation);
+		s->persist.reloads_refused++;
+		ta_session_persist(s);
 		return -EINVAL;
 	}
-	err = ta_dp_set_policy(&s->dp, &comp);
+	if (s->pinned) {
+		err = ta_pins_lock(false);
+		if (!err) {
+			err = ta_pins_install(&s->dp, &s->meta, s->ifaces[0].name, &np, &comp, s->policy_path);
+			ta_pins_unlock();
+		}
+	} else {
+		err = ta_dp_set_policy(&s->dp, &comp);
+	}
 	ta_compiled_free(&comp);
 	if (err) {
 		ta_err("reload failed: %s; the running policy stays", strerror(-err));
 		ta_policy_free(&np);
+		s->persist.reloads_refused++;
+		ta_session_persist(s);
 		return err;
 	}
+	s->persist.reloads_ok++;
+	ta_session_persist(s);
 	/* flows judged under the old policy keep reading its labels */
 	ta_policy_free(&s->prev_pol);
 	s->prev_pol = s->pol;
@@ -311,9 +405,10 @@ int ta_session_reload(struct ta_session *s)
 		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
 		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
 		ta_jprint(s->out, o);
-	} else {
-		ta_info("policy reloaded: generation %u, %zu rules", s->dp.generation, s->pol.nrules);
 	}
+	if (!s->json || s->pinned)
+		ta_info("%s%spolicy reloaded: generation %u, %zu rules", s->pinned ? s->ifaces[0].name : "",
+			s->pinned ? ": " : "", s->dp.generation, s->pol.nrules);
 	return 0;
 }
 
@@ -342,10 +437,15 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	if (!t)
 		return 0;
 	t->walk = s->walk;
-	if (created)
-		emit(s, "opened", k, v, NULL);
-	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns)
+	if (created) /* resumed: in the table before this (adopting) reader started */
+		emit(s, "opened", k, v, s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
+	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns) {
+		uint64_t unix_ns = (uint64_t)(ta_ktime_to_unix(v->last_ns) * 1e9);
+
 		s->rules[v->rule].last_ns = v->last_ns;
+		if (unix_ns > s->persist.rule_last_ns[v->rule])
+			s->persist.rule_last_ns[v->rule] = unix_ns;
+	}
 	if (v->policy_drops != t->policy_drops) {
 		emit(s, "dropped", k, v, one_field("dropped_since_last", ta_ju64(v->policy_drops - t->policy_drops)));
 		t->policy_drops = v->policy_drops;
@@ -358,10 +458,13 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 		emit(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
 		keep_flow(s, k, v);
 		s->closed_idle++;
+		s->persist.closed[ta_flow_close_kind(k, v)]++;
 		HASH_DEL(s->flows, t);
 		free(t);
 		return 0;
 	}
+	s->table_flows++;
+	s->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
 	if (pk != t->packets && !created) {
 		emit(s, "updated", k, v, NULL);
 		t->packets = pk;
@@ -375,7 +478,15 @@ int ta_session_tick(struct ta_session *s)
 	struct walk_ctx w = { .s = s, .now = ta_now_ns() };
 	struct ta_tracked *t, *tmp;
 
+	uint64_t cnt[TA_C_MAX], created = 0;
+	bool counted = s->pinned && !ta_dp_counters(&s->dp, cnt);
+
+	/* flows created before this walk, to count the ones the LRU pushed out */
+	if (counted)
+		created = cnt[TA_C_FLOW_NEW] + cnt[TA_C_KDROP_FLOW_NEW];
 	s->walk++;
+	s->table_flows = 0;
+	memset(s->active, 0, sizeof(s->active));
 	ta_dp_flows(&s->dp, walk_flow, &w);
 	for (size_t i = 0; i < w.ndel; i++)
 		ta_dp_flow_delete(&s->dp, &w.del[i]);
@@ -387,10 +498,21 @@ int ta_session_tick(struct ta_session *s)
 		struct ta_flow_val v = { 0 };
 		v.packets[TA_DIR_OUT] = t->packets;
 		v.rule = TA_NO_RULE;
-		emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr("evicted")));
+		emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
 		s->evicted++;
 		HASH_DEL(s->flows, t);
 		free(t);
+	}
+	if (counted) {
+		/* Pinned, only this reader deletes flows: every flow created and
+		 * neither closed by a reader nor in the table now was evicted, seen
+		 * by a reader or not (while none ran, or between two walks).  Flows
+		 * created during the walk can only lower the figure: keep the max. */
+		uint64_t gone = s->table_flows + s->persist.closed[TA_CLOSE_FIN] + s->persist.closed[TA_CLOSE_RST] +
+				s->persist.closed[TA_CLOSE_IDLE];
+
+		if (created > gone && created - gone > s->persist.closed[TA_CLOSE_EVICTED])
+			s->persist.closed[TA_CLOSE_EVICTED] = created - gone;
 	}
 	return 0;
 }

@@ -46,10 +46,28 @@ struct ta_session {
 	struct ta_evidence *evidence; /* --pcap */
 	unsigned snaplen;
 	uint64_t kdrop_events;
+	/* pinned mode (serve): one interface, its maps and programs the pin store's */
+	bool pinned;
+	bool adopted;                 /* the pins were there: flows and counters continue */
+	struct ta_meta meta;          /* its labels and configuration, as pinned */
+	char adopted_policy[256];     /* the adopted pins' policy file, reloaded by SIGHUP */
+	struct ta_persist persist;    /* the reader's counters, kept in the pins */
+	uint64_t active[TA_V_MAX][TA_FS_MAX]; /* flows in the table at the last tick */
+	uint64_t table_flows;         /* entries in the flow table at the last tick */
 };
 
 /* Load the policy, open and configure the programs (no attach yet). */
 int ta_session_open(struct ta_session *s, const char *policy, unsigned flows);
+/* Pinned mode (serve): attach s->ifaces[0] through the pin store, adopting
+ * what an earlier serve or attach left there (flows and counters continue;
+ * its policy too unless policy is given), with events on, and open its maps
+ * and ring buffer.  Nothing to call ta_session_attach for. */
+int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned flows);
+/* Pinned mode: pick up a reload made by another command (new labels). */
+void ta_session_refresh(struct ta_session *s);
+/* Pinned mode: save the reader's counters in the pins. */
+void ta_session_persist(struct ta_session *s);
+
 /* Attach to every interface of s->ifaces; undoes everything on failure. */
 int ta_session_attach(struct ta_session *s);
 void ta_session_close(struct ta_session *s);   /* detach, unload, free */
