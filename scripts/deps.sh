@@ -10,6 +10,9 @@ pkgs=(
 	libpcap-dev                         # replay: pcap / pcapng reading
 	libjson-c-dev                       # JSON output
 	libcmocka-dev                       # unit test runner
+	libmicrohttpd-dev                   # serve: the metrics endpoint
+	libsystemd-dev                      # serve: sd_notify, the journal
+	prometheus curl                     # tests: a real Prometheus, promtool, scrapes
 	python3                             # capture generator in tests/
 	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability
 	util-linux procps                   # nsenter, setpriv, mountpoint, pgrep

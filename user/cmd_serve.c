@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* tokaudit serve: the long-running audit (options; the loop is serve.c). */
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include "commands.h"
+#include "httpd.h"
+#include "options.h"
+#include "serve.h"
+
+struct serve_cfg {
+	struct ta_attach_cli a;
+	const char *policy;
+	bool enforce;
+	const char *metrics;
+	const char *events;
+	bool keep_attached;
+	double interval;
+	unsigned flows;
+};
+
+static const struct ta_opt serve_opts[] = {
+	TA_ATTACH_OPTS(struct serve_cfg, a),
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct serve_cfg, policy), "FILE",
+	  "policy file (default: what the pins hold, else the built-in policy); SIGHUP rereads it" },
+	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct serve_cfg, enforce), NULL,
+	  "drop unexpected packets (default: audit only, traffic untouched)" },
+	{ "metrics", 'm', TA_OPT_STR, offsetof(struct serve_cfg, metrics), "[ADDR:]PORT",
+	  "Prometheus metrics on http://ADDR:PORT/metrics (no ADDR: 127.0.0.1 only; default: off)" },
+	{ "events", 0, TA_OPT_STR, offsetof(struct serve_cfg, events), "FILE|-",
+	  "JSON events, one per line, appended to FILE (reopened on SIGHUP) or - for stdout (default)" },
+	{ "keep-attached", 'k', TA_OPT_FLAG, offsetof(struct serve_cfg, keep_attached), NULL,
+	  "on SIGTERM/SIGINT leave the programs auditing from their pins (default: detach)" },
+	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct serve_cfg, interval), "SECONDS",
+	  "how often the flow table is walked (default 2)", 0.1, 3600 },
+	{ "flows", 0, TA_OPT_UINT, offsetof(struct serve_cfg, flows), "N",
+	  "size of the flow table at the first attach (default 131072)", 1024, 16777216 },
+	{ 0 },
+};
+
+static struct ta_serve_signals sigs;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sigs.hup = 1;
+	else
+		sigs.stop = 1;
+}
+
+static void serve_init(void *vcfg)
+{
+	struct serve_cfg *cfg = vcfg;
+
+	cfg->interval = 2;
+	ta_attach_cli_init(&cfg->a);
+}
+
+static int do_serve(void *vcfg)
+{
+	struct serve_cfg *cfg = vcfg;
+	struct ta_serve_opts so = { .policy = cfg->policy, .flows = cfg->flows, .interval = cfg->interval,
+				    .metrics = cfg->metrics, .events = cfg->events,
+				    .keep_attached = cfg->keep_attached };
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: the loop wakes up */
+	int r;
+
+	if ((r = ta_attach_cli_resolve("serve", &cfg->a, &so.o)))
+		return r;
+	so.o.enforce = cfg->enforce;
+	if (cfg->metrics && ta_listen_parse(cfg->metrics, &so.metrics_sa, &so.metrics_len))
+		return TA_EXIT_USAGE;
+	memcpy(so.ifaces, cfg->a.ifaces.v, sizeof(so.ifaces));
+	so.nifaces = cfg->a.ifaces.n;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return ta_serve(&so, &sigs) ? TA_EXIT_FAIL : TA_EXIT_OK;
+}
+
+const struct ta_cmd ta_cmd_serve = {
+	.name = "serve",
+	.summary = "Audit for good: attach through the pins (adopting what an earlier serve\n"
+		   "or attach left), write JSON events, serve Prometheus metrics.",
+	.details = "Counters and flows live in the pins (/sys/fs/bpf/tokaudit/IFACE), so\n"
+		   "after a restart, a crash or kill -9 the next serve continues them: every\n"
+		   "metric counter is monotonic. SIGHUP rereads the policy (a broken one is\n"
+		   "refused and counted, the running one stays) and reopens --events (for\n"
+		   "logrotate). SIGTERM/SIGINT detach unless --keep-attached. Under systemd\n"
+		   "(Type=notify) it reports READY, WATCHDOG and a status line. Userspace\n"
+		   "memory is bounded by the flow table (README: \"Run as a service\").\n"
+		   "Needs root (CAP_BPF and CAP_NET_ADMIN).",
+	.opts = serve_opts,
+	.cfg_size = sizeof(struct serve_cfg),
+	.init = serve_init,
+	.run = do_serve,
+};

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The long-running audit: see serve.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
+#include "httpd.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "pinstore.h"
+#include "serve.h"
+#include "session.h"
+
+struct serve {
+	const struct ta_serve_opts *so;
+	struct ta_session *s[TA_MAX_IFACES];
+	int n;
+	int lock_fd[TA_MAX_IFACES];
+	FILE *ev;
+	bool ev_own;
+	struct ta_httpd *http;
+	int ep;
+	uint64_t watchdog_us;
+};
+
+/* One serve per interface: an abstract socket named after the pin root and
+ * the interface, released by the kernel however the process ends. */
+static int serve_lock(const char *ifname)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "tokaudit-serve:%s:%s", ta_pin_root(), ifname);
+
+	if (fd < 0)
+		return -1;
+	if (n >= (int)sizeof(a.sun_path) - 1)
+		n = (int)sizeof(a.sun_path) - 2;
+	if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n))) {
+		if (errno == EADDRINUSE)
+			ta_err("serve: another tokaudit serve is already auditing %s", ifname);
+		else
+			ta_err("serve: cannot take the lock of %s: %s", ifname, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int events_open(struct serve *v)
+{
+	const char *path = v->so->events;
+	FILE *f;
+
+	if (!path || !strcmp(path, "-")) {
+		v->ev = stdout;
+		v->ev_own = false;
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return 0;
+	}
+	f = fopen(path, "ae");
+	if (!f) {
+		ta_err("serve: cannot open the events file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* a line goes out whole: one write per event */
+	setvbuf(f, NULL, _IOLBF, 1 << 16);
+	if (v->ev && v->ev_own) {
+		fflush(v->ev);
+		fclose(v->ev);
+	}
+	v->ev = f;
+	v->ev_own = true;
+	for (int i = 0; i < v->n; i++)
+		v->s[i]->out = f;
+	return 0;
+}
+
+static void started(struct serve *v)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	ta_jadd(o, "event", ta_jstr("started"));
+	ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+	for (int i = 0; i < v->n; i++) {
+		struct ta_session *s = v->s[i];
+		json_object *x = json_object_new_object();
+
+		ta_jadd(x, "name", ta_jstr(s->ifaces[0].name));
+		ta_jadd(x, "ifindex", ta_ju64((uint64_t)s->ifaces[0].ifindex));
+		ta_jadd(x, "xdp", s->meta.xdp_mode ? ta_jstr(s->meta.xdp_mode == TA_XDP_SKB ? "skb" : "native") : NULL);
+		ta_jadd(x, "adopted", ta_jbool(s->adopted));
+		ta_jadd(x, "generation", ta_ju64(s->dp.generation));
+		ta_jadd(x, "policy", ta_jstr(s->meta.policy));
+		json_object_array_add(a, x);
+	}
+	ta_jadd(o, "interfaces", a);
+	ta_jadd(o, "side", ta_jstr(v->so->o.side == TA_SIDE_OUTSIDE ? "outside" : "inside"));
+	ta_jadd(o, "hook", ta_jstr(v->so->o.hook == TA_HOOK_TC ? "tc" : "xdp"));
+	ta_jadd(o, "enforce", ta_jbool(v->so->o.enforce));
+	ta_jadd(o, "policy", ta_jstr(v->n ? v->s[0]->meta.policy : "built-in"));
+	ta_jadd(o, "generation", ta_ju64(v->n ? v->s[0]->dp.generation : 0));
+	ta_jadd(o, "rules", ta_ju64(v->n ? v->s[0]->meta.nrules : 0));
+	ta_jprint(v->ev, o);
+}
+
+static char *metrics_page(void *arg, size_t *len)
+{
+	struct serve *v = arg;
+
+	return ta_metrics_text(v->s, v->n, len);
+}
+
+static int epoll_add(int ep, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+
+	return fd < 0 ? -1 : epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+static void notify_status(struct serve *v)
+{
+	struct ta_count vs[TA_VSTAT_MAX];
+	uint64_t pk[TA_V_MAX] = { 0 }, flows = 0;
+
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	for (int i = 0; i < v->n; i++) {
+		if (ta_dp_vstats(&v->s[i]->dp, vs))
+			continue;
+		for (int k = 0; k < TA_V_MAX; k++)
+			pk[k] += ta_vstat_total(vs, k).packets;
+		flows += v->s[i]->table_flows;
+	}
+	sd_notifyf(0, "STATUS=%d interface(s); packets allowed %llu, unexpected %llu, other %llu, invalid %llu; "
+		      "flows %llu",
+		   v->n, (unsigned long long)pk[TA_V_ALLOWED], (unsigned long long)pk[TA_V_UNEXPECTED],
+		   (unsigned long long)pk[TA_V_OTHER], (unsigned long long)pk[TA_V_INVALID],
+		   (unsigned long long)flows);
+}
+
+static void tick(struct serve *v)
+{
+	for (int i = 0; i < v->n; i++) {
+		ta_session_refresh(v->s[i]);
+		ta_session_tick(v->s[i]);
+		ta_session_persist(v->s[i]);
+	}
+	notify_status(v);
+}
+
+static void drain(struct serve *v)
+{
+	for (int i = 0; i < v->n; i++)
+		if (v->s[i]->rb)
+			ring_buffer__consume(v->s[i]->rb);
+}
+
+/* Leave the interfaces auditing without a reader: programs without events */
+static void hand_back(struct serve *v)
+{
+	struct ta_attach_opts o = v->so->o;
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	struct ta_meta m;
+	bool again;
+
+	o.events = false;
+	if (ta_policy_load_compiled("serve", NULL, &pol, &comp))
+		return;
+	if (!ta_pins_lock(false)) {
+		for (int i = 0; i < v->n; i++)
+			if (ta_pins_attach(&v->s[i]->ifaces[0], &o, v->so->flows, &pol, &comp, NULL, &m, &again) == 0 &&
+			    !again)
+				ta_pins_detach(v->s[i]->ifaces[0].name, false, &(struct ta_detached){ 0 });
+		ta_pins_unlock();
+	}
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+}
+
+static void undo_start(struct serve *v)
+{
+	struct ta_detached d;
+
+	if (ta_pins_lock(false))
+		return;
+	for (int i = 0; i < v->n; i++)
+		if (v->s[i]->meta.magic == TA_META_MAGIC && !v->s[i]->adopted)
+			ta_pins_detach(v->s[i]->ifaces[0].name, false, &d);
+	ta_pins_unlock();
+}
+
+static void detach_all(struct serve *v)
+{
+	struct ta_detached d;
+
+	if (ta_pins_lock(false))
+		return;
+	for (int i = 0; i < v->n; i++)
+		if (ta_pins_detach(v->s[i]->ifaces[0].name, false, &d) == 0)
+			ta_info("%s: detached", v->s[i]->ifaces[0].name);
+	ta_pins_unlock();
+}
+
+int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
+{
+	struct serve v = { .so = so, .ep = -1 };
+	uint64_t next_tick, next_dog = 0, us;
+	int rc = 1;
+
+	for (int i = 0; i < TA_MAX_IFACES; i++)
+		v.lock_fd[i] = -1;
+	if (events_open(&v))
+		return 1;
+	for (int i = 0; i < so->nifaces; i++) {
+		struct ta_session *s;
+
+		if ((v.lock_fd[i] = serve_lock(so->ifaces[i].name)) < 0)
+			goto out;
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			goto out;
+		v.s[v.n++] = s;
+		s->side = so->o.side;
+		s->hook = so->o.hook;
+		s->xdp_mode = so->o.xdp_mode;
+		s->enforce = so->o.enforce;
+		s->ifaces[0] = so->ifaces[i];
+		s->nifaces = 1;
+		s->json = true;
+		s->out = v.ev;
+		if (ta_session_open_pinned(s, so->policy, so->flows))
+			goto out;
+	}
+	if (so->metrics && !(v.http = ta_httpd_start(&so->metrics_sa, so->metrics_len, metrics_page, &v)))
+		goto out;
+	v.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (v.ep < 0) {
+		ta_err("serve: epoll: %s", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < v.n; i++)
+		epoll_add(v.ep, ring_buffer__epoll_fd(v.s[i]->rb));
+	if (v.http)
+		epoll_add(v.ep, ta_httpd_fd(v.http));
+	started(&v);
+	tick(&v); /* the flow view and the metrics are there from the start */
+	if (sd_watchdog_enabled(0, &us) > 0)
+		v.watchdog_us = us;
+	sd_notify(0, "READY=1");
+	if (v.http)
+		ta_info("metrics on http://%s/metrics", ta_httpd_where(v.http));
+	next_tick = ta_now_ns() + (uint64_t)(so->interval * 1e9);
+	rc = 0;
+	while (!sig->stop) {
+		struct epoll_event evs[8];
+		uint64_t now = ta_now_ns();
+		int64_t wait = now < next_tick ? (int64_t)(next_tick - now) / 1000000 : 0;
+
+		if (v.watchdog_us) {
+			if (now >= next_dog) {
+				sd_notify(0, "WATCHDOG=1");
+				next_dog = now + v.watchdog_us * 1000 / 2;
+			}
+			if ((int64_t)(next_dog - now) / 1000000 < wait)
+				wait = (int64_t)(next_dog - now) / 1000000;
+		}
+		if (v.http) {
+			int t = ta_httpd_timeout_ms(v.http);
+			if (t >= 0 && t < wait)
+				wait = t;
+		}
+		if (epoll_wait(v.ep, evs, 8, (int)(wait < 0 ? 0 : wait)) < 0 && errno != EINTR) {
+			ta_err("serve: waiting for events failed: %s", strerror(errno));
+			rc = 1;
+			break;
+		}
+		drain(&v);
+		if (v.http)
+			ta_httpd_run(v.http);
+		if (sig->hup) {
+			sig->hup = 0;
+			sd_notify(0, "RELOADING=1");
+			if (v.ev_own)
+				events_open(&v); /* logrotate moved it: a new file, nothing lost */
+			for (int i = 0; i < v.n; i++)
+				ta_session_reload(v.s[i]);
+			sd_notify(0, "READY=1");
+		}
+		if (ta_now_ns() >= next_tick) {
+			tick(&v);
+			next_tick += (uint64_t)(so->interval * 1e9);
+			if (next_tick < ta_now_ns())
+				next_tick = ta_now_ns() + (uint64_t)(so->interval * 1e9);
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	drain(&v);
+	tick(&v);
+out:
+	ta_httpd_stop(v.http);
+	if (v.ep >= 0)
+		close(v.ep);
+	for (int i = 0; i < v.n; i++)
+		ta_session_close(v.s[i]);
+	if (rc == 0) {
+		if (so->keep_attached)
+			hand_back(&v);
+		else
+			detach_all(&v);
+	} else {
+		undo_start(&v); /* what this serve attached first; adopted pins stay */
+	}
+	for (int i = 0; i < v.n; i++)
+		free(v.s[i]);
+	for (int i = 0; i < TA_MAX_IFACES; i++)
+		if (v.lock_fd[i] >= 0)
+			close(v.lock_fd[i]);
+	if (v.ev && v.ev_own && fclose(v.ev)) {
+		ta_err("serve: writing the events file %s failed", so->events);
+		rc = 1;
+	}
+	else if (v.ev && !v.ev_own && fflush(v.ev) && errno != EPIPE)
+		rc = 1;
+	return rc;
+}

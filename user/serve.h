@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The long-running audit (tokaudit serve): one pinned session per
+ * interface, the ring buffers and the metrics endpoint in one event loop,
+ * JSON events to a file that SIGHUP reopens, systemd notification.
+ * Counters live in the pins, so a restart (or a crash) loses nothing.
+ */
+#ifndef TA_SERVE_H
+#define TA_SERVE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include "hooks.h"
+
+struct ta_serve_opts {
+	struct ta_iface ifaces[TA_MAX_IFACES];
+	int nifaces;
+	struct ta_attach_opts o;
+	const char *policy;      /* NULL: the adopted pins' policy, or the built-in one */
+	unsigned flows;          /* flow table entries (first attach) */
+	double interval;         /* seconds between walks of the flow table */
+	const char *metrics;     /* [ADDR:]PORT as given, or NULL: no endpoint */
+	struct sockaddr_storage metrics_sa; /* it, parsed (ta_listen_parse) */
+	socklen_t metrics_len;
+	const char *events;      /* JSON events to this file; NULL or "-": stdout */
+	bool keep_attached;      /* on SIGTERM/SIGINT leave the programs auditing */
+};
+
+/* Signals the caller's handlers set */
+struct ta_serve_signals {
+	volatile sig_atomic_t stop;
+	volatile sig_atomic_t hup;
+};
+
+/* Run until *stop.  TA_EXIT_* style: 0 on a clean stop, 1 on failure
+ * (said in one line). */
+int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig);
+
+#endif
