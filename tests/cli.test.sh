@@ -9,7 +9,7 @@ expect_rc "tokaudit --help exits 0" 0 "$TA" --help && expect_in "--help lists co
 expect_rc "no command is a usage error" 2 "$TA"
 expect_rc "unknown command is a usage error" 2 "$TA" frobnicate && expect_in "unknown command named" "unknown command 'frobnicate'" "$ERR"
 expect_rc "unknown global option" 2 "$TA" --frob
-for c in "policy check" "policy show" "replay" "version" "run" "attach" "detach" "status" "flows" "stats" "reload" "why" "probe" "policy verify"; do
+for c in "policy check" "policy show" "replay" "version" "run" "attach" "detach" "status" "flows" "stats" "reload" "why" "probe" "policy verify" "serve"; do
 	# shellcheck disable=SC2086
 	expect_rc "$c --help exits 0" 0 "$TA" $c --help && expect_in "$c --help has a usage line" "Usage: tokaudit $c" "$OUT"
 done

@@ -14,6 +14,12 @@ count and time.
                                          one connection; prints JSON {"result": ...}
   lab_peer.py stream HOST PORT SECONDS [--pps N]
                                          UDP datagrams at a steady rate; prints the count
+  lab_peer.py flood HOST N               one datagram to each of N (port, socket) pairs:
+                                         N new flows (ports 1025-61024, a new socket
+                                         every 60000); prints the count
+  lab_peer.py flows HOST PORT N [--gap S]
+                                         N one-datagram flows, each from a new socket;
+                                         prints their local ports
   lab_peer.py linger HOST UDPPORT TCPPORT N
                                          N UDP datagrams whose echoes are never read, then
                                          the socket closed; N TCP connections closed with
@@ -164,6 +170,35 @@ def stream(args):
     print(json.dumps({"sent": n}))
 
 
+def flood(args):
+    host, n = args[0], int(args[1])
+    s = None
+    for i in range(n):
+        if i % 60000 == 0:
+            if s:
+                s.close()
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.sendto(b"f", (host, 1025 + i % 60000))
+        except OSError:
+            pass  # an ICMP error reported on the socket: the flow is made anyway
+    print(json.dumps({"sent": n}))
+
+
+def flows(args):
+    gap = opt(args, "--gap", 0.0, float)
+    host, port, n = args[0], int(args[1]), int(args[2])
+    ports = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(b"n", (host, port))
+        ports.append(s.getsockname()[1])
+        s.close()
+        if gap:
+            time.sleep(gap)
+    print(json.dumps({"lports": ports}))
+
+
 def linger(args):
     host, uport, tport, n = args[0], int(args[1]), int(args[2]), int(args[3])
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -187,7 +222,8 @@ def main():
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream, "linger": linger}[cmd](args)
+    {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream, "linger": linger, "flood": flood,
+     "flows": flows}[cmd](args)
 
 
 if __name__ == "__main__":

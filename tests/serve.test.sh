@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# tokaudit serve in the lab, watched by a real Prometheus (Debian's package)
+# started by this test inside the gateway's namespace, scraping every second:
+#  - Prometheus' counts = stats --json = an independent nft counter;
+#  - kill -9 in the middle of traffic, a new serve: no packet unaudited
+#    (nft witness), no counter reset seen by Prometheus;
+#  - SIGHUP with a broken policy (refused, counted), then a good one;
+#  - the events file rotated while flows open: no line lost or torn;
+#  - promtool check metrics on the exposition; every dashboard panel's
+#    PromQL returns data; a flood of new flows past the table keeps RSS
+#    under the README's bound.
+set -u
+. "$(dirname "$0")/lib.sh"
+need_root "serve lab tests" || exit 0
+for c in prometheus promtool curl; do
+	command -v $c >/dev/null || { bad "serve: $c missing (scripts/deps.sh installs it)"; exit 0; }
+done
+lab_start ts || exit 0
+MPORT=9464 PPORT=9090 # inside the gateway's own namespace: nothing else listens there
+SERVE= PROM=
+lab_cleanup_extra() {
+	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
+	[ -n "$PROM" ] && kill "$PROM" 2>/dev/null && wait "$PROM" 2>/dev/null
+}
+gwcurl() { gw curl -sf --max-time 5 "$@"; }
+# start_serve ARGS...: serve on gwout in the background, metrics up
+start_serve() {
+	# nsenter execs tokaudit: $! is serve itself (kill -9 must hit it, not a shell)
+	nsenter --net=/run/netns/$G "$TA" serve -i gwout --metrics 127.0.0.1:$MPORT --events "$tmp/events" \
+		--interval 0.5 "$@" 2>>"$tmp/serve.err" &
+	SERVE=$!
+	for _ in $(seq 50); do
+		gwcurl -o /dev/null http://127.0.0.1:$MPORT/metrics && return 0
+		kill -0 "$SERVE" 2>/dev/null || break
+		sleep 0.1
+	done
+	bad "serve did not come up: $(tail -3 "$tmp/serve.err")"
+	return 1
+}
+# prom QUERY: the first value of an instant query ("" when no result)
+prom() {
+	gwcurl "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+# wait_prom NAME QUERY WANT: Prometheus converges to WANT within 15 s
+wait_prom() {
+	local v=
+	for _ in $(seq 60); do
+		v=$(prom "$2")
+		[ "$v" = "$3" ] && { ok "$1 ($3)"; return 0; }
+		sleep 0.25
+	done
+	bad "$1: Prometheus says '$v', want $3"
+}
+stat_json() { gw "$TA" stats -i gwout --json; }
+nft_media() { # packets the gateway forwarded with the media block, UDP >= 1025 (both ways)
+	ip netns exec "$G" nft -j list table inet wit | python3 -c '
+import json, sys
+print(sum(x["rule"]["expr"][-1]["counter"]["packets"] for x in json.load(sys.stdin)["nftables"]
+          if "rule" in x and x["rule"]["chain"] == "witness"))'
+}
+
+# the witness: nftables in the gateway counts the media block's UDP both ways
+ip netns exec "$G" nft -f - <<'EOF'
+table inet wit {
+	chain witness {
+		type filter hook forward priority -10; policy accept;
+		ip daddr 70.42.47.64/26 udp dport 1025-65535 counter
+		ip saddr 70.42.47.64/26 udp sport 1025-65535 counter
+	}
+	chain blocker {
+		type filter hook forward priority 0; policy accept;
+		ip daddr 72.5.167.128/26 tcp dport 5560 drop
+	}
+}
+EOF
+tokaudit_policy=$tmp/opentok.policy
+"$TA" policy show > "$tokaudit_policy" || bad "policy show"
+
+# bad invocations: one line, non-zero
+expect_rc "serve without -i" 2 "$TA" serve
+expect_rc "serve --metrics with a bad address" 2 "$TA" serve -i lo --metrics 300.1.1.1:80
+expect_in "bad address named" "'300.1.1.1' is not an IP address" "$ERR"
+expect_rc "serve on a missing interface" 1 gw "$TA" serve -i nosuch0
+expect_in "missing interface named" "nosuch0" "$ERR"
+
+start_serve --policy "$tokaudit_policy" || exit 0
+gw "$TA" serve -i gwout >/dev/null 2>"$tmp/second.err"
+[ $? -ne 0 ] && grep -q "another tokaudit serve is already auditing gwout" "$tmp/second.err" &&
+	ok "a second serve on the same interface is refused" || bad "second serve: $(cat "$tmp/second.err")"
+
+# a real Prometheus, in the gateway's namespace, scraping serve every second
+mkdir -p "$tmp/prom"
+cat > "$tmp/prom/prometheus.yml" <<EOF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: [ "$top/contrib/prometheus/tokaudit-rules.yml" ]
+scrape_configs:
+  - job_name: tokaudit
+    static_configs: [ { targets: [ "127.0.0.1:$MPORT" ], labels: { instance: gw } } ]
+EOF
+ip netns exec "$G" prometheus --config.file="$tmp/prom/prometheus.yml" --storage.tsdb.path="$tmp/prom/data" \
+	--web.listen-address=127.0.0.1:$PPORT >"$tmp/prom/log" 2>&1 &
+PROM=$!
+up=
+for _ in $(seq 100); do
+	[ "$(prom 'up{job="tokaudit"}')" = 1 ] && { up=1; break; }
+	sleep 0.2
+done
+[ -n "$up" ] && ok "Prometheus scrapes serve" || { bad "Prometheus: $(tail -5 "$tmp/prom/log")"; exit 0; }
+
+# traffic: media both ways, an unexpected port, a blocked control SYN
+u=$(peer "$C" udp 70.42.47.70 50000 200)
+[ "$(jq_py 'r["received"]' <<<"$u")" = 200 ] && ok "media traffic passes" || bad "udp: $u"
+peer "$C" tcp 70.42.47.70 22 >/dev/null
+peer "$C" tcp 72.5.167.140 5560 --timeout 1 >/dev/null
+sleep 1.2
+s=$(stat_json)
+media=$(jq_py 'r["rules"]["media"]["packets"]' <<<"$s")
+unexp=$(jq_py 'r["verdicts"]["unexpected"]["packets"]' <<<"$s")
+allowed=$(jq_py 'r["verdicts"]["allowed"]["packets"]' <<<"$s")
+[ "$media" = "$(nft_media)" ] && [ "$media" = 400 ] && ok "stats: media 400 packets = nft witness" ||
+	bad "media: stats $media, nft $(nft_media), want 400"
+wait_prom "Prometheus: media packets = stats" 'sum(tokaudit_rule_packets_total{rule="media"})' "$media"
+wait_prom "Prometheus: allowed packets = stats" 'sum(tokaudit_packets_total{verdict="allowed"})' "$allowed"
+wait_prom "Prometheus: unexpected packets = stats" 'sum(tokaudit_packets_total{verdict="unexpected"})' "$unexp"
+[ "${unexp:-0}" -gt 0 ] && ok "unexpected traffic counted ($unexp)" || bad "no unexpected packets: $s"
+wait_prom "Prometheus: the blocked SYN as a kernel drop" \
+	'sum(tokaudit_kernel_drops_total{reason="NETFILTER_DROP"}) > 0' "$(prom 'sum(tokaudit_kernel_drops_total{reason="NETFILTER_DROP"})')"
+kd=$(prom 'sum(tokaudit_kernel_drops_total{reason="NETFILTER_DROP"})')
+[ "${kd:-0}" -ge 1 ] && ok "kernel drops by reason: NETFILTER_DROP $kd" || bad "kernel drops: '$kd'"
+gwcurl http://127.0.0.1:$MPORT/metrics > "$tmp/metrics.txt"
+if out=$(promtool check metrics < "$tmp/metrics.txt" 2>&1); then ok "promtool check metrics"; else bad "promtool check metrics: $out"; fi
+for m in tokaudit_packets_total tokaudit_bytes_total tokaudit_rule_packets_total tokaudit_flows_active \
+	tokaudit_flows_opened_total tokaudit_flows_closed_total tokaudit_rule_last_seen_timestamp_seconds \
+	tokaudit_kernel_drops_total tokaudit_policy_drops_total tokaudit_icmp_errors_attributed_total \
+	tokaudit_invalid_packets_total tokaudit_events_sent_total tokaudit_events_lost_total \
+	tokaudit_flow_table_fill_ratio tokaudit_policy_generation tokaudit_policy_reloads_total tokaudit_build_info; do
+	grep -q "^$m{" "$tmp/metrics.txt" || bad "metric $m missing"
+done && ok "every documented metric family is exported"
+undoc=
+for m in $(sed -n 's/^\(tokaudit_[a-z_]*\){.*/\1/p' "$tmp/metrics.txt" | sort -u); do
+	grep -q "\`$m\`" "$top/README.md" || undoc="$undoc $m"
+done
+[ -z "$undoc" ] && ok "every exported metric is in the README's table" || bad "metrics not in the README:$undoc"
+
+# kill -9 in the middle of traffic, a new serve: nothing unaudited, no reset
+peer "$C" stream 70.42.47.70 50000 4 --pps 250 > "$tmp/stream.out" &
+sp=$!
+sleep 1.5
+kill -9 "$SERVE"; wait "$SERVE" 2>/dev/null
+sleep 1
+start_serve --policy "$tokaudit_policy"
+wait $sp
+sleep 1.5
+s=$(stat_json)
+media=$(jq_py 'r["rules"]["media"]["packets"]' <<<"$s")
+[ "$media" = "$(nft_media)" ] && ok "after kill -9: every media packet audited ($media = nft witness)" ||
+	bad "after kill -9: stats $media, nft $(nft_media)"
+wait_prom "Prometheus: media packets after the restart" 'sum(tokaudit_rule_packets_total{rule="media"})' "$media"
+wait_prom "Prometheus: serve started twice" 'sum(tokaudit_serve_starts_total)' 2
+r=$(prom 'sum(resets(tokaudit_packets_total[10m])) + sum(resets(tokaudit_rule_packets_total[10m])) + sum(resets(tokaudit_flows_opened_total[10m]))')
+[ "$r" = 0 ] && ok "Prometheus saw no counter reset across kill -9" || bad "resets: '$r'"
+grep -q '"resumed":true' "$tmp/events" && ok "flows already there are announced as resumed" || bad "no resumed flow"
+
+# SIGHUP: a broken policy is refused and counted, a good one goes in
+gen=$(prom 'max(tokaudit_policy_generation)')
+printf 'rule broken\n proto udp\n ports 99999\n' > "$tokaudit_policy"
+kill -HUP "$SERVE"
+wait_prom "a broken policy on SIGHUP is refused and counted" 'sum(tokaudit_policy_reloads_total{result="refused"})' 1
+kill -0 "$SERVE" 2>/dev/null && ok "serve still runs after the refused reload" || bad "serve died on a broken policy"
+[ "$(prom 'max(tokaudit_policy_generation)')" = "$gen" ] && ok "the running policy stayed (generation $gen)" || bad "generation changed"
+grep -q "the running policy (generation $gen) stays" "$tmp/serve.err" && ok "the refusal is logged" || bad "log: $(tail -3 "$tmp/serve.err")"
+"$TA" policy show > "$tokaudit_policy"
+kill -HUP "$SERVE"
+wait_prom "a good policy on SIGHUP goes in" 'sum(tokaudit_policy_reloads_total{result="ok"})' 1
+wait_prom "generation moved on" 'max(tokaudit_policy_generation)' $((gen + 1))
+
+# the events file rotated (logrotate's way: rename, SIGHUP) while flows open
+peer "$C" flows 70.42.47.70 50000 150 --gap 0.01 > "$tmp/flows.json" &
+fp=$!
+sleep 0.7
+mv "$tmp/events" "$tmp/events.1"
+kill -HUP "$SERVE"
+wait $fp
+sleep 1.5
+python3 - "$tmp/flows.json" "$tmp/events.1" "$tmp/events" <<'PY'
+import json, sys
+want = set(json.load(open(sys.argv[1]))["lports"])
+seen, torn, n = set(), 0, [0, 0]
+for i, f in enumerate(sys.argv[2:]):
+    for line in open(f):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            torn += 1
+            continue
+        n[i] += 1
+        if e.get("event") == "opened" and e.get("rport") == 50000:
+            seen.add(e["lport"])
+print(("ok" if not torn else "FAIL") + " rotation: every line of both files is whole JSON (%d torn)" % torn)
+print(("ok" if n[1] else "FAIL") + " rotation: the new file gets the events after SIGHUP (%d lines)" % n[1])
+miss = want - seen
+print(("ok" if not miss else "FAIL") + " rotation: all %d new flows announced across the two files (%d missing)" % (len(want), len(miss)))
+PY
+
+# every dashboard panel's query returns data from the lab's Prometheus
+python3 - "$top/contrib/grafana/tokaudit.json" > "$tmp/queries" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1]))["panels"]:
+    for t in p.get("targets", []):
+        e = t["expr"].replace("$__rate_interval", "30s").replace("$__range", "5m")
+        print(p["title"] + "\t" + e.replace("$instance", ".*").replace("$interface", ".*"))
+PY
+while IFS=$'\t' read -r title q; do
+	n=$(gwcurl "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$q" |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]["result"]))')
+	[ "${n:-0}" -gt 0 ] && ok "dashboard: '$title' has data" || bad "dashboard: '$title' returned nothing: $q"
+done < "$tmp/queries"
+
+# SIGTERM detaches (the default)
+kill "$SERVE"; wait "$SERVE"; rc=$?
+SERVE=
+[ $rc = 0 ] && ok "SIGTERM: serve exits 0" || bad "SIGTERM: exit $rc"
+[ ! -e "$TOKAUDIT_PIN_ROOT/gwout" ] && ok "SIGTERM detached: no pins left" || bad "pins left: $(ls "$TOKAUDIT_PIN_ROOT/gwout")"
+absent "SIGTERM detached: no XDP program left" 'xdp.*id' gw bpftool net show dev gwout
+
+# --keep-attached: the programs stay, audit on, and the next serve adopts them
+start_serve --keep-attached || exit 0
+kill "$SERVE"; wait "$SERVE"
+SERVE=
+[ -e "$TOKAUDIT_PIN_ROOT/gwout/xdp_link" ] && ok "--keep-attached leaves the programs pinned" || bad "keep-attached: no pins"
+sent() { gw "$TA" stats -i gwout --json | jq_py 'r["counters"]["events_sent"]'; }
+e0=$(sent)
+peer "$C" tcp 70.42.47.70 22 >/dev/null
+u=$(gw "$TA" stats -i gwout --json | jq_py 'r["verdicts"]["unexpected"]["packets"]')
+[ "${u:-0}" -gt 0 ] && [ "$(sent)" = "$e0" ] &&
+	ok "kept attached without a reader: unexpected traffic audited ($u), no event written to be lost" ||
+	bad "kept attached: unexpected '$u', events sent $e0 -> $(sent)"
+gw "$TA" detach -i gwout >/dev/null
+
+# a flood of new flows well past the table: serve's memory stays bounded
+start_serve --flows 16384 --events /dev/null || exit 0
+peer "$C" flood 70.42.47.70 100000 >/dev/null
+sleep 2
+rss=$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)
+ev=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_closed_total{.*reason="evicted"} //p')
+# 100000 new flows through a table of 16384: all but what it holds now were evicted
+[ "${ev:-0}" -ge $((100000 - 16384)) ] && [ "${ev:-0}" -le 100000 ] &&
+	ok "flood: $ev flows evicted from the 16384-entry table" || bad "flood: evicted '$ev', want 83616..100000"
+# README "Run as a service": RSS <= 32 MiB + 400 bytes per flow-table entry
+bound=$(( 32 * 1024 + 16384 * 400 / 1024 ))
+[ "${rss:-999999}" -le "$bound" ] && ok "flood: peak RSS ${rss} KiB <= bound ${bound} KiB" || bad "flood: peak RSS ${rss} KiB > ${bound} KiB"
+kill "$SERVE"; wait "$SERVE"
+SERVE=
