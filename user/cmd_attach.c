@@ -93,21 +93,57 @@ const struct ta_cmd ta_cmd_attach = {
 
 struct detach_cfg {
 	const char *ifaces;
+	bool all;
 };
 
 static const struct ta_opt detach_opts[] = {
 	{ "interface", 'i', TA_OPT_STR, offsetof(struct detach_cfg, ifaces), "IFACE[,IFACE...]",
-	  "interfaces to detach from (required)", .required = true },
+	  "interfaces to detach from" },
+	{ "all", 'a', TA_OPT_FLAG, offsetof(struct detach_cfg, all), NULL,
+	  "every interface with pins (what the package's removal runs)" },
 	{ 0 },
 };
+
+/* --all: the interfaces with pins, as "a,b,c" in buf; 0 when there are none */
+static int pinned_list(char *buf, size_t len)
+{
+	char list[TA_PINS_MAX][IF_NAMESIZE + 1];
+	int n = ta_pins_names(list, TA_PINS_MAX);
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "", list[i]);
+	return n;
+}
 
 static int do_detach(void *vcfg)
 {
 	struct detach_cfg *cfg = vcfg;
-	char *dup, *save = NULL, *tok;
+	char *dup, *save = NULL, *tok, all[TA_PINS_MAX * (IF_NAMESIZE + 1) + 1];
 	const char *why;
 	int rc = TA_EXIT_OK;
 	bool no_pins = false;
+
+	if (!cfg->ifaces == !cfg->all) {
+		ta_err("detach: give -i IFACE[,IFACE...] or --all (one of them)");
+		return TA_EXIT_USAGE;
+	}
+	if (cfg->all) {
+		if (!ta_pins_visible(&why)) {
+			printf("nothing attached: %s\n", why);
+			return TA_EXIT_OK;
+		}
+		if (ta_pins_lock(false))
+			return TA_EXIT_FAIL;
+		int n = pinned_list(all, sizeof(all));
+		ta_pins_unlock();
+		if (!n) {
+			printf("nothing attached\n");
+			return TA_EXIT_OK;
+		}
+		cfg->ifaces = all;
+	}
 
 	/* no pins to see (private mount namespace, no bpffs): the hooks of
 	 * ours still go, found by name */

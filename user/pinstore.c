@@ -219,9 +219,23 @@ static int open_attached(struct ta_attached *a, bool quiet)
 	return ta_dp_open_pinned(&a->dp, a->dir);
 }
 
+int ta_pins_names(char (*list)[IF_NAMESIZE + 1], int max)
+{
+	DIR *d = opendir(ta_pin_root());
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) && n < max)
+		if (de->d_name[0] != '.' && strlen(de->d_name) <= IF_NAMESIZE)
+			snprintf(list[n++], IF_NAMESIZE + 1, "%s", de->d_name);
+	if (d)
+		closedir(d);
+	return n;
+}
+
 int ta_pins_walk(const char *names, bool quiet, ta_attached_fn fn, void *arg)
 {
-	enum { MAXN = 64 };
+	enum { MAXN = TA_PINS_MAX };
 	char list[MAXN][IF_NAMESIZE + 1];
 	int rc = 0, n = 0;
 
@@ -238,14 +252,7 @@ int ta_pins_walk(const char *names, bool quiet, ta_attached_fn fn, void *arg)
 			snprintf(list[n++], sizeof(list[0]), "%s", tok);
 		free(dup);
 	} else {
-		DIR *d = opendir(ta_pin_root());
-		struct dirent *de;
-
-		while (d && (de = readdir(d)) && n < MAXN)
-			if (de->d_name[0] != '.')
-				snprintf(list[n++], sizeof(list[0]), "%s", de->d_name);
-		if (d)
-			closedir(d);
+		n = ta_pins_names(list, MAXN);
 		if (!n && !quiet) {
 			ta_err("tokaudit is not attached anywhere (see 'tokaudit attach --help')");
 			ta_pins_unlock();

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <net/if.h>
 #include "dp.h"
 #include "flows.h"
 #include "hooks.h"
@@ -49,6 +50,11 @@ struct ta_attached {
 	struct ta_meta meta;
 };
 typedef int (*ta_attached_fn)(struct ta_attached *a, void *arg);
+
+/* The interfaces with pins (the directories under the pin root), at most
+ * max of them; the lock should be held.  Returns how many. */
+#define TA_PINS_MAX 64
+int ta_pins_names(char (*list)[IF_NAMESIZE + 1], int max);
 
 /* Call fn for each attached interface (names: "a,b", or NULL for every one),
  * holding the lock.  Returns 0, or -1 when one could not be opened or fn
