@@ -37,7 +37,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Iuser -I$(BUILD) -MMD -MP
-LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lm
+LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lmnl -lm
 
 # ---- sources ----
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -52,7 +52,9 @@ TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SUPPORT))
 
 .PHONY: all deps test test-asan bench clean run demo
-all: $(BUILD)/tokaudit
+# generated, for install: the units and their settings with the install paths
+UNITS := $(BUILD)/systemd/tokaudit.service $(BUILD)/systemd/tokaudit@.service $(BUILD)/systemd/tokaudit.default
+all: $(BUILD)/tokaudit $(BUILD)/tokaudit.8 $(UNITS)
 
 deps:
 	./scripts/deps.sh
@@ -70,10 +72,22 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
+# ---- the git revision, for 'tokaudit version' (rewritten only when it changes) ----
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+ifneq ($(GIT_REV),)
+GIT_REV := $(GIT_REV)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+else
+GIT_REV := unknown (not built from a git checkout)
+endif
+$(BUILD)/revision.h: FORCE | $(BUILD)
+	$(Q)line='#define TA_GIT_REV "$(GIT_REV)"'; [ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
+FORCE:
+$(BUILD)/user/cmd_version.o: $(BUILD)/revision.h
+
 # ---- userspace ----
 $(BUILD)/user/%.o: user/%.c Makefile | $(BUILD)/user $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/user/builtin_policy.o: user/builtin_policy.S user/opentok.policy Makefile | $(BUILD)/user
 	$(call msg,AS,$@)
@@ -85,7 +99,74 @@ $(BUILD)/libtokaudit.a: $(LIB_OBJS)
 
 $(BUILD)/tokaudit: $(MAIN_OBJ) $(BUILD)/libtokaudit.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- installed files that name paths: systemd units and their settings ----
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+$(BUILD)/systemd:
+	$(Q)mkdir -p $@
+$(BUILD)/systemd/%: contrib/systemd/%.in contrib/systemd/hardening.conf Makefile | $(BUILD)/systemd
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		-e '/^@HARDENING@$$/{r contrib/systemd/hardening.conf' -e 'd}' $< > $@
+# the paths baked into the units: rebuilt when PREFIX & co change
+$(BUILD)/systemd/paths: FORCE | $(BUILD)/systemd
+	$(Q)line='$(SBINDIR) $(SYSCONFDIR)'; [ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
+$(UNITS): $(BUILD)/systemd/paths
+
+# ---- the man page: one source, doc/tokaudit.8.scd ----
+$(BUILD)/tokaudit.8: doc/tokaudit.8.scd | $(BUILD)
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc < $< > $@
+
+# ---- install / uninstall (DESTDIR for staging; nothing is written outside it) ----
+# Files under $(SYSCONFDIR) are the admin's once installed: an existing one is
+# left as it is (the new one goes beside it as FILE.new), and uninstall removes
+# one only when it is unchanged.
+CONF_FILES := $(SYSCONFDIR)/tokaudit/opentok.policy:user/opentok.policy \
+	$(SYSCONFDIR)/default/tokaudit:$(BUILD)/systemd/tokaudit.default
+PLAIN_FILES := $(SBINDIR)/tokaudit:$(BUILD)/tokaudit:755 \
+	$(MANDIR)/man8/tokaudit.8:$(BUILD)/tokaudit.8:644 \
+	$(COMPLETIONDIR)/tokaudit:contrib/bash-completion/tokaudit:644 \
+	$(UNITDIR)/tokaudit.service:$(BUILD)/systemd/tokaudit.service:644 \
+	$(UNITDIR)/tokaudit@.service:$(BUILD)/systemd/tokaudit@.service:644 \
+	$(DATADIR)/tokaudit/prometheus/tokaudit-rules.yml:contrib/prometheus/tokaudit-rules.yml:644 \
+	$(DATADIR)/tokaudit/grafana/tokaudit.json:contrib/grafana/tokaudit.json:644
+
+.PHONY: install uninstall doc
+doc: $(BUILD)/tokaudit.8 $(UNITS)
+install: $(BUILD)/tokaudit $(BUILD)/tokaudit.8 $(UNITS)
+	@set -e; for e in $(PLAIN_FILES); do \
+		dst=$${e%%:*}; rest=$${e#*:}; src=$${rest%%:*}; mode=$${rest#*:}; \
+		install -D -m $$mode "$$src" "$(DESTDIR)$$dst"; echo "  INSTALL  $(DESTDIR)$$dst"; \
+	done; \
+	for e in $(CONF_FILES); do \
+		dst=$${e%%:*}; src=$${e#*:}; \
+		if [ -e "$(DESTDIR)$$dst" ] && ! cmp -s "$$src" "$(DESTDIR)$$dst"; then \
+			install -D -m 644 "$$src" "$(DESTDIR)$$dst.new"; echo "  KEEP     $(DESTDIR)$$dst (yours; the shipped one is $$dst.new)"; \
+		else \
+			install -D -m 644 "$$src" "$(DESTDIR)$$dst"; echo "  INSTALL  $(DESTDIR)$$dst"; \
+		fi; \
+	done
+
+uninstall:
+	@for e in $(PLAIN_FILES); do \
+		dst=$${e%%:*}; rm -f "$(DESTDIR)$$dst" && echo "  REMOVE   $(DESTDIR)$$dst"; \
+	done; \
+	for e in $(CONF_FILES); do \
+		dst=$${e%%:*}; src=$${e#*:}; rm -f "$(DESTDIR)$$dst.new"; \
+		if [ ! -e "$(DESTDIR)$$dst" ]; then :; \
+		elif cmp -s "$$src" "$(DESTDIR)$$dst"; then rm -f "$(DESTDIR)$$dst" && echo "  REMOVE   $(DESTDIR)$$dst"; \
+		else echo "  KEEP     $(DESTDIR)$$dst (changed by you)"; fi; \
+	done; \
+	rmdir "$(DESTDIR)$(DATADIR)/tokaudit/prometheus" "$(DESTDIR)$(DATADIR)/tokaudit/grafana" \
+		"$(DESTDIR)$(DATADIR)/tokaudit" "$(DESTDIR)$(SYSCONFDIR)/tokaudit" 2>/dev/null || true
 
 # ---- tests ----
 $(BUILD)/tests/%.o: tests/%.c Makefile | $(BUILD)/tests $(SKELS)
@@ -108,7 +189,7 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests $(ASAN_FLAGS) \
 		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lm -lcmocka -o $@
 
-test: $(BUILD)/tokaudit $(TEST_BINS) $(ASAN_BINS)
+test: all $(TEST_BINS) $(ASAN_BINS)
 	$(Q)./tests/run.sh
 
 # Benchmarks (root): build/bench/results.md and results.json

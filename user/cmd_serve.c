@@ -26,7 +26,7 @@ static const struct ta_opt serve_opts[] = {
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct serve_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only, traffic untouched)" },
 	{ "metrics", 'm', TA_OPT_STR, offsetof(struct serve_cfg, metrics), "[ADDR:]PORT",
-	  "Prometheus metrics on http://ADDR:PORT/metrics (no ADDR: 127.0.0.1 only; default: off)" },
+	  "Prometheus metrics on http://ADDR:PORT/metrics (no ADDR: 127.0.0.1 only; default and 'off': none)" },
 	{ "events", 0, TA_OPT_STR, offsetof(struct serve_cfg, events), "FILE|-",
 	  "JSON events, one per line, appended to FILE (reopened on SIGHUP) or - for stdout (default)" },
 	{ "keep-attached", 'k', TA_OPT_FLAG, offsetof(struct serve_cfg, keep_attached), NULL,
@@ -68,6 +68,8 @@ static int do_serve(void *vcfg)
 	if ((r = ta_attach_cli_resolve("serve", &cfg->a, &so.o)))
 		return r;
 	so.o.enforce = cfg->enforce;
+	if (cfg->metrics && (!cfg->metrics[0] || !strcmp(cfg->metrics, "off")))
+		so.metrics = cfg->metrics = NULL; /* "off" (or empty, as an unset variable of a unit gives) */
 	if (cfg->metrics && ta_listen_parse(cfg->metrics, &so.metrics_sa, &so.metrics_len))
 		return TA_EXIT_USAGE;
 	memcpy(so.ifaces, cfg->a.ifaces.v, sizeof(so.ifaces));

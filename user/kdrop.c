@@ -15,7 +15,7 @@ struct named {
 static struct named *reasons, *subsys, *syms;
 static size_t nreasons, nsubsys, nsyms;
 static int btf_loaded, syms_loaded;
-static bool kfree_rx_sk;
+static bool kfree_rx_sk, kfree_btf;
 
 static int by_value(const void *a, const void *b)
 {
@@ -72,6 +72,7 @@ static void load_btf(void)
 		t = btf__type_by_id(btf, t->type);
 	if (t && btf_is_ptr(t))
 		t = btf__type_by_id(btf, t->type);
+	kfree_btf = id > 0;
 	kfree_rx_sk = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
 	btf__free(btf);
 }
@@ -115,6 +116,18 @@ bool ta_kfree_skb_has_rx_sk(void)
 {
 	load_btf();
 	return kfree_rx_sk;
+}
+
+bool ta_kfree_skb_btf(void)
+{
+	load_btf();
+	return kfree_btf;
+}
+
+size_t ta_drop_reason_count(void)
+{
+	load_btf();
+	return nreasons;
 }
 
 long ta_drop_reason_value(const char *name)

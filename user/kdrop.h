@@ -15,6 +15,10 @@
 const char *ta_drop_reason_name(uint32_t reason, char *buf, size_t len);
 /* The kfree_skb tracepoint passes the receiving socket (Linux 6.11+) */
 bool ta_kfree_skb_has_rx_sk(void);
+/* The kernel's BTF types the kfree_skb tracepoint (tp_btf can attach) */
+bool ta_kfree_skb_btf(void);
+/* How many drop reasons the kernel's BTF names (0: no drop reasons) */
+size_t ta_drop_reason_count(void);
 /* Value of a reason name ("NETFILTER_DROP"), or -1; for tests. */
 long ta_drop_reason_value(const char *name);
 /* Drop classes (enum ta_drop_class): of a reason name ("TCP_CLOSE" ->
