@@ -76,11 +76,17 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 ifneq ($(GIT_REV),)
 GIT_REV := $(GIT_REV)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+GIT_REV_KNOWN := 1
 else
 GIT_REV := unknown (not built from a git checkout)
 endif
+# when git cannot tell (no checkout, or another user's: 'sudo make install')
+# an existing revision.h stays, so installing never rebuilds
 $(BUILD)/revision.h: FORCE | $(BUILD)
-	$(Q)line='#define TA_GIT_REV "$(GIT_REV)"'; [ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
+	$(Q)line='#define TA_GIT_REV "$(GIT_REV)"'; \
+	if [ -z "$(GIT_REV_KNOWN)" ] && [ -e $@ ]; then :; \
+	elif [ "$$(cat $@ 2>/dev/null)" != "$$line" ]; then echo "$$line" > $@; fi
+.PHONY: FORCE
 FORCE:
 $(BUILD)/user/cmd_version.o: $(BUILD)/revision.h
 

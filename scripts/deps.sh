@@ -14,7 +14,7 @@ pkgs=(
 	libsystemd-dev                      # serve: sd_notify, the journal
 	libmnl-dev                          # version: the driver's XDP features (netdev netlink)
 	scdoc mandoc man-db bsdextrautils   # the man page: built, linted, rendered (col)
-	systemd strace                      # the units: systemd-analyze; serve's system calls
+	systemd systemd-container strace    # the units: systemd-analyze, a real systemd (nspawn); serve's system calls
 	build-essential debhelper dpkg-dev lintian   # the Debian package, built and checked
 	prometheus curl                     # tests: a real Prometheus, promtool, scrapes
 	python3                             # capture generator in tests/

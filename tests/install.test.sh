@@ -69,11 +69,19 @@ if asnobody make -s uninstall DESTDIR="$dest" >"$tmp/un.out" 2>&1; then
 	else bad "make uninstall left: $(echo "$left" | tr '\n' ' ')"; fi
 else bad "make uninstall failed: $(tail -3 "$tmp/un.out")"; fi
 rm -rf "${dest:?}"/* && mkdir -p "$dest" && chown 65534:65534 "$dest"
-asnobody make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1 && asnobody make -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
-[ -z "$(files "$dest")" ] && ok "PREFIX=/usr install + uninstall leaves no file" || bad "PREFIX=/usr uninstall left: $(files "$dest" | tr '\n' ' ')"
-asnobody make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
-[ -f "$dest/etc/tokaudit/opentok.policy" ] && [ -f "$dest/etc/default/tokaudit" ] && [ -f "$dest/usr/sbin/tokaudit" ] \
-	&& ok "PREFIX=/usr: configuration under /etc, binary under /usr/sbin" || bad "PREFIX=/usr layout: $(files "$dest" | tr '\n' ' ')"
+# the units name the install paths: built for PREFIX=/usr first, as an admin would
+make -s all PREFIX=/usr >/dev/null || bad "make PREFIX=/usr"
+if asnobody make -s install DESTDIR="$dest" PREFIX=/usr >"$tmp/inst3.out" 2>&1; then
+	[ -f "$dest/etc/tokaudit/opentok.policy" ] && [ -f "$dest/etc/default/tokaudit" ] && [ -f "$dest/usr/sbin/tokaudit" ] \
+		&& grep -q "^ExecStart=/usr/sbin/tokaudit serve" "$dest/usr/lib/systemd/system/tokaudit.service" \
+		&& ok "PREFIX=/usr: configuration under /etc, binary under /usr/sbin, the unit says so" \
+		|| bad "PREFIX=/usr layout: $(files "$dest" | tr '\n' ' ')"
+	asnobody make -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
+	[ -z "$(files "$dest")" ] && ok "PREFIX=/usr install + uninstall leaves no file" || bad "PREFIX=/usr uninstall left: $(files "$dest" | tr '\n' ' ')"
+else
+	bad "make install PREFIX=/usr as nobody: $(tail -3 "$tmp/inst3.out")"
+fi
+make -s all >/dev/null # back to the default paths
 
 # ---- man page ----
 man8=build/tokaudit.8

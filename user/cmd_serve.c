@@ -90,8 +90,9 @@ const struct ta_cmd ta_cmd_serve = {
 		   "after a restart, a crash or kill -9 the next serve continues them: every\n"
 		   "metric counter is monotonic. SIGHUP rereads the policy (a broken one is\n"
 		   "refused and counted, the running one stays) and reopens --events (for\n"
-		   "logrotate). SIGTERM/SIGINT detach unless --keep-attached. Under systemd\n"
-		   "(Type=notify) it reports READY, WATCHDOG and a status line. Userspace\n"
+		   "logrotate). SIGTERM/SIGINT detach unless --keep-attached, or unless\n"
+		   "systemd is restarting the unit. Under systemd (Type=notify) it reports\n"
+		   "READY, WATCHDOG and a status line. Userspace\n"
 		   "memory is bounded by the flow table (README: \"Run as a service\").\n"
 		   "Needs root (CAP_BPF and CAP_NET_ADMIN).",
 	.opts = serve_opts,

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pinstore.h"
+#include "sdunit.h"
 #include "serve.h"
 #include "session.h"
 
@@ -310,8 +311,15 @@ out:
 	for (int i = 0; i < v.n; i++)
 		ta_session_close(v.s[i]);
 	if (rc == 0) {
-		if (so->keep_attached)
+		const char *unit = NULL;
+		if (so->keep_attached) {
 			hand_back(&v);
+		} else if (ta_systemd_restarting(&unit)) {
+			/* 'systemctl restart' (an upgrade's too): the next serve
+			 * continues from the pins, no packet unaudited, no counter reset */
+			ta_info("systemd is restarting %s: the programs keep auditing from their pins", unit);
+			hand_back(&v);
+		}
 		else
 			detach_all(&v);
 	} else {

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The units under a real systemd: this machine's own OS booted as a
+# throwaway container (systemd-nspawn --volatile=yes: a tmpfs root over the
+# host's /usr, a private network namespace with only what this test puts
+# there), tokaudit's unit, settings and binary bound in. Checked: skipped
+# (not failed) until an interface is set; Type=notify READY and the status
+# line; the watchdog; metrics; reload = SIGHUP; 'systemctl restart' keeps
+# the programs and counters (no gap); kill -9 -> Restart=on-failure adopts
+# the pins; 'systemctl stop' detaches. All of it under the unit's hardening.
+set -u
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
+need_root "systemd units in a container" || exit 0
+command -v systemd-nspawn >/dev/null || { bad "systemd: systemd-nspawn missing (scripts/deps.sh installs systemd-container)"; exit 0; }
+tmp=$(mktemp -d /tmp/tokaudit-systemd.$$.XXXX)
+PINS=/sys/fs/bpf/tokaudit-sd$$
+NSPAWN= PID1=
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+cleanup() {
+	if [ -n "$PID1" ] && kill -0 "$PID1" 2>/dev/null; then
+		in_ct systemctl stop tokaudit.service >/dev/null 2>&1
+		kill -TERM "$NSPAWN" 2>/dev/null # the container halts
+		for _ in $(seq 50); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$PID1" 2>/dev/null # whatever did not halt: init's death ends its PID namespace
+	fi
+	[ -n "$NSPAWN" ] && kill -9 "$NSPAWN" 2>/dev/null && wait "$NSPAWN" 2>/dev/null
+	if [ -d "$PINS" ]; then # the container's network is gone: its hooks went with it
+		rm -rf "$PINS"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+in_ct() { nsenter -t "$PID1" -m -u -i -n -p "$@"; }
+
+# what the container sees: the unit (ExecStart pointing at this build), its
+# settings, the policy, the binary
+mkdir -p "$tmp/systemd" "$tmp/default" "$tmp/policy" "$tmp/bin"
+cp "$top/build/tokaudit" "$tmp/bin/"
+sed "s|^ExecStart=[^ ]*/tokaudit |ExecStart=/opt/tokaudit/tokaudit |; s|^EnvironmentFile=-.*|EnvironmentFile=-/etc/default/tokaudit|" \
+	"$top/build/systemd/tokaudit.service" >"$tmp/systemd/tokaudit.service"
+# (a container has no udev, so no device units: the instance's BindsTo= on
+# its interface's device is left out here; on a host it stops the instance
+# when the interface goes)
+grep -q '^BindsTo=sys-subsystem-net-devices-%i.device' "$top/build/systemd/tokaudit@.service" \
+	&& ok "tokaudit@.service is bound to its interface's device" || bad "tokaudit@.service: no BindsTo on the device"
+sed "s|^ExecStart=[^ ]*/tokaudit |ExecStart=/opt/tokaudit/tokaudit |; s|^EnvironmentFile=-.*|EnvironmentFile=-/etc/default/tokaudit@%i|; /^BindsTo=/d" \
+	"$top/build/systemd/tokaudit@.service" >"$tmp/systemd/tokaudit@.service"
+grep -q "^ExecStart=/opt/tokaudit/tokaudit serve" "$tmp/systemd/tokaudit.service" || bad "could not point the unit at the build"
+printf 'TOKAUDIT_METRICS=127.0.0.1:9742\nTOKAUDIT_POLICY=/etc/tokaudit/opentok.policy\nTOKAUDIT_PIN_ROOT=%s\n' "$PINS" >"$tmp/default/tokaudit@ta0"
+cp "$top/user/opentok.policy" "$tmp/policy/"
+settings() { # TOKAUDIT_INTERFACES value
+	sed -e "s|^TOKAUDIT_INTERFACES=.*|TOKAUDIT_INTERFACES=$1|" -e "s|^TOKAUDIT_POLICY=.*|TOKAUDIT_POLICY=/etc/tokaudit/opentok.policy|" \
+		"$top/build/systemd/tokaudit.default" >"$tmp/default/tokaudit"
+	echo "TOKAUDIT_PIN_ROOT=$PINS" >>"$tmp/default/tokaudit"
+}
+settings ""
+
+systemd-nspawn --quiet -D / --volatile=yes --private-network --register=no --keep-unit \
+	--capability=CAP_BPF,CAP_PERFMON,CAP_SYSLOG --system-call-filter='bpf perf_event_open' \
+	--bind=/sys/fs/bpf --bind="$tmp/systemd:/etc/systemd/system" --bind-ro="$tmp/default:/etc/default" \
+	--bind-ro="$tmp/policy:/etc/tokaudit" --bind-ro="$tmp/bin:/opt/tokaudit" -b -- systemd.firstboot=off </dev/null >"$tmp/console" 2>&1 &
+NSPAWN=$!
+for _ in $(seq 100); do
+	for p in $(pgrep -x systemd); do
+		grep -q "^PPid:\s*$NSPAWN$" /proc/$p/status 2>/dev/null && PID1=$p
+	done
+	[ -n "$PID1" ] && in_ct systemctl is-system-running --wait >/dev/null 2>&1 && break
+	kill -0 "$NSPAWN" 2>/dev/null || break
+	sleep 0.3
+done
+st=$(in_ct systemctl is-system-running 2>&1)
+if [ -z "$PID1" ] || [[ $st != running && $st != degraded ]]; then
+	bad "the container did not boot ($st): $(tail -5 "$tmp/console" | tr '\n' ' ')"
+	exit 0
+fi
+ok "container booted with systemd as PID 1 ($st)"
+
+# the network of this test, in the container's own namespace: ta0 audited,
+# its peer in a namespace of its own, a ping across
+in_ct ip link set lo up
+in_ct ip link add ta0 type veth peer name ta1
+in_ct ip netns add peer
+in_ct ip link set ta1 netns peer
+in_ct ip addr add 192.0.2.1/24 dev ta0 && in_ct ip link set ta0 up
+in_ct ip netns exec peer ip addr add 192.0.2.2/24 dev ta1 && in_ct ip netns exec peer ip link set ta1 up
+for i in ta0; do in_ct ethtool -K $i tx off rx off >/dev/null 2>&1; done
+
+# 1. not configured: skipped by ExecCondition, not failed
+in_ct systemctl start tokaudit.service 2>/dev/null
+res=$(in_ct systemctl show -P Result tokaudit.service) act=$(in_ct systemctl is-active tokaudit.service)
+[ "$res" = exec-condition ] && [ "$act" = inactive ] && ok "no interface set: the service is skipped (exec-condition), not failed" \
+	|| bad "unconfigured start: result $res, state $act"
+
+# 2. configured: READY, status line, watchdog, metrics
+settings ta0
+in_ct systemctl daemon-reload
+if in_ct timeout 30 systemctl start tokaudit.service; then ok "systemctl start: READY (Type=notify)"
+else bad "systemctl start failed: $(in_ct journalctl -u tokaudit -n 5 --no-pager 2>&1 | tr '\n' ' ')"; fi
+metric() { in_ct curl -sf --max-time 3 http://127.0.0.1:9741/metrics | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'; }
+in_ct ip netns exec peer ping -c 5 -i 0.2 -q 192.0.2.1 >/dev/null
+sleep 2.5
+status=$(in_ct systemctl show -P StatusText tokaudit.service)
+[[ $status == *"1 interface(s); packets allowed"* ]] && ok "status line: $status" || bad "status line: '$status'"
+wd=$(in_ct systemctl show -P WatchdogUSec tokaudit.service)
+[ "$wd" = 30s ] && ok "watchdog armed ($wd)" || bad "WatchdogUSec=$wd"
+pk1=$(metric 'tokaudit_packets_total')
+[ "$pk1" -ge 10 ] && ok "metrics on 127.0.0.1:9741: $pk1 packets counted" || bad "packets counted: $pk1"
+[ -d "$PINS/ta0" ] && ok "pinned under the bpffs (ProtectSystem=strict leaves it writable)" || bad "no pins in $PINS"
+n=$(in_ct cat /var/log/tokaudit/events.jsonl 2>/dev/null | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)))' 2>/dev/null)
+[ "${n:-0}" -ge 1 ] && ok "JSON events in /var/log/tokaudit/events.jsonl ($n lines, LogsDirectory=)" || bad "events file: '$n'"
+# the unit's set, less what the container itself may not have (nspawn keeps CAP_SYSLOG)
+eff=$(in_ct sh -c 'sed -n "s/^CapEff:\s*//p" /proc/$(systemctl show -P MainPID tokaudit.service)/status')
+ctbnd=$(sed -n 's/^CapBnd:\s*//p' /proc/$PID1/status)
+want=0
+for c in $(sed -n 's/^CapabilityBoundingSet=//p' "$tmp/systemd/tokaudit.service"); do
+	case $c in CAP_BPF) b=39 ;; CAP_PERFMON) b=38 ;; CAP_SYSLOG) b=34 ;; CAP_NET_ADMIN) b=12 ;; *) b=-1 ;; esac
+	[ "$b" -ge 0 ] && want=$((want | (1 << b)))
+done
+want=$((want & 0x$ctbnd))
+[ $((0x$eff)) -eq "$want" ] && ok "runs with the unit's capabilities only (CapEff $eff)" || bad "CapEff $eff, want $(printf %x $want)"
+
+# 3. reload = SIGHUP, no gap
+pid=$(in_ct systemctl show -P MainPID tokaudit.service)
+in_ct systemctl reload tokaudit.service
+sleep 1
+[ "$(in_ct systemctl show -P MainPID tokaudit.service)" = "$pid" ] && [ "$(metric tokaudit_policy_reloads_total)" -ge 1 ] \
+	&& ok "systemctl reload: the policy reread, same process" || bad "reload: reloads $(metric tokaudit_policy_reloads_total)"
+
+# 4. restart: the programs stay, counters continue
+# the XDP hook is a bpf link: the same link id means it was never detached
+# (a new serve swaps the program in it atomically)
+xlink() { bpftool link show pinned "$PINS/ta0/xdp_link" 2>/dev/null | sed -n '1s/^\([0-9]*\):.*/\1/p'; }
+prog=$(xlink)
+in_ct systemctl restart tokaudit.service
+sleep 1
+in_ct ip netns exec peer ping -c 3 -i 0.2 -q 192.0.2.1 >/dev/null
+sleep 2.5
+pk2=$(metric 'tokaudit_packets_total')
+prog2=$(xlink)
+[ -n "$prog" ] && [ "$prog" = "$prog2" ] && ok "systemctl restart: the XDP hook stayed attached (link $prog)" \
+	|| bad "restart: XDP '$prog' -> '$prog2'"
+[ "$pk2" -ge $((pk1 + 6)) ] && ok "...and the counters continued ($pk1 -> $pk2 packets)" || bad "counters after restart: $pk1 -> $pk2"
+in_ct journalctl -u tokaudit.service --no-pager 2>/dev/null | grep -q "systemd is restarting tokaudit.service" \
+	&& ok "...said so in the journal" || bad "no restart line in the journal"
+
+# 5. kill -9: Restart=on-failure, the pins adopted
+pid=$(in_ct systemctl show -P MainPID tokaudit.service)
+in_ct kill -9 "$pid"
+for _ in $(seq 50); do
+	np=$(in_ct systemctl show -P MainPID tokaudit.service)
+	[ "$np" != 0 ] && [ "$np" != "$pid" ] && [ "$(in_ct systemctl is-active tokaudit.service)" = active ] && break
+	sleep 0.2
+done
+prog3=$(xlink)
+[ "$np" != "$pid" ] && [ "$prog3" = "$prog" ] && ok "kill -9: restarted by systemd, the same XDP link, pins adopted" \
+	|| bad "after kill -9: pid $pid -> $np, XDP link $prog -> $prog3"
+sleep 2.5
+pk3=$(metric 'tokaudit_packets_total')
+[ "$pk3" -ge "$pk2" ] && ok "...counters monotonic ($pk2 -> $pk3)" || bad "counters after kill -9: $pk2 -> $pk3"
+
+# 6. stop: detached
+in_ct systemctl stop tokaudit.service
+[ ! -e "$PINS/ta0" ] && ! in_ct ip -d link show ta0 | grep -q 'prog/xdp' && ok "systemctl stop: detached, pins removed" \
+	|| bad "after stop: pins $(ls "$PINS" 2>&1), $(in_ct ip -d link show ta0 | grep -o 'prog/xdp.*')"
+
+# 7. one instance per interface: tokaudit@ta0.service, its own settings file
+if in_ct timeout 30 systemctl start tokaudit@ta0.service; then
+	ok "tokaudit@ta0.service: READY"
+else bad "tokaudit@ta0.service: $(in_ct journalctl -u tokaudit@ta0 -n 5 --no-pager 2>&1 | tr '\n' ' ')"; fi
+in_ct ip netns exec peer ping -c 2 -i 0.2 -q 192.0.2.1 >/dev/null
+sleep 2.5
+[ -d "$PINS/ta0" ] && [ "$(in_ct curl -sf --max-time 3 http://127.0.0.1:9742/metrics | grep -c '^tokaudit_packets_total')" -ge 1 ] \
+	&& in_ct test -s /var/log/tokaudit/events@ta0.jsonl && ok "...attached to ta0, metrics on its own port, events@ta0.jsonl" \
+	|| bad "instance: pins $(ls "$PINS" 2>&1)"
+in_ct systemctl stop tokaudit@ta0.service
+[ ! -e "$PINS/ta0" ] && ok "...stopped: detached" || bad "instance stop left pins"
