@@ -108,7 +108,7 @@ static __always_inline void ta_drop_capture(struct ta_flow_val *f, const struct 
 	c->l3 = 1;
 	c->drop_reason = reason;
 	c->drop_loc = loc;
-	ta_cap_submit(c, n, n ? bpf_probe_read_kernel(c->data, n, head + nh) : 0);
+	ta_cap_submit(c, n, n ? bpf_probe_read_kernel(c->data, ta_cap_len(n), head + nh) : 0);
 }
 
 /* The interface the skb was routed out of (0: not routed, or unreadable). */

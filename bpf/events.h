@@ -125,6 +125,17 @@ static __always_inline struct ta_capture *ta_cap_reserve(__u8 verdict, __u8 dir,
 	return c;
 }
 
+/* The length to copy, n in 1..TA_CAP_MAX, in a form every verifier bounds:
+ * Linux 6.1's learns neither "n != 0" nor a bound from comparing n with
+ * another unknown, so the range is restated with a mask, out of the
+ * compiler's sight (it knows the range already and would drop it). */
+_Static_assert((TA_CAP_MAX & (TA_CAP_MAX - 1)) == 0, "TA_CAP_MAX must be a power of two");
+static __always_inline __u32 ta_cap_len(__u32 n)
+{
+	barrier_var(n);
+	return ((n - 1) & (TA_CAP_MAX - 1)) + 1;
+}
+
 /* Send the capture, or discard it (counted) when copying failed (err). */
 static __always_inline void ta_cap_submit(struct ta_capture *c, __u32 n, long err)
 {

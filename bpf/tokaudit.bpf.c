@@ -30,7 +30,7 @@ int tokaudit_xdp(struct xdp_md *ctx)
 						      ctx->ingress_ifindex, &n);
 
 		if (c)
-			ta_cap_submit(c, n, n ? bpf_xdp_load_bytes(ctx, 0, c->data, n) : 0);
+			ta_cap_submit(c, n, n ? bpf_xdp_load_bytes(ctx, 0, c->data, ta_cap_len(n)) : 0);
 	}
 	return drop ? XDP_DROP : XDP_PASS;
 }
@@ -53,7 +53,7 @@ static __always_inline int ta_tc(struct __sk_buff *skb, __u32 mode)
 						      skb->len, skb->ifindex, &n);
 
 		if (c)
-			ta_cap_submit(c, n, n ? bpf_skb_load_bytes(skb, 0, c->data, n) : 0);
+			ta_cap_submit(c, n, n ? bpf_skb_load_bytes(skb, 0, c->data, ta_cap_len(n)) : 0);
 	}
 	return rc ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }

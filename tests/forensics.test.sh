@@ -94,7 +94,7 @@ sleep 0.5
 kill -TERM $TAPID; wait $TAPID; TAPID=
 n=$(tshark -r "$tmp/ev.pcap" 2>/dev/null | wc -l)
 a=$(wc -l < "$tmp/ev.pcap.annotations.jsonl")
-[ "$n" -gt 0 ] && [ "$n" = "$a" ] && ok "evidence: tshark reads $n packets, one annotation each" || bad "evidence: $n packets, $a annotations"
+[ "$n" -gt 0 ] && [ "$n" = "$a" ] && ok "evidence: tshark reads $n packets, one annotation each" || bad "evidence: $n packets, $a annotations; run said: $(tail -3 "$tmp/ev.err" | tr '\n' ' ')"
 rep=$(grep '"event":"report"' "$tmp/ev.jsonl")
 python3 - "$tmp/ev.pcap.annotations.jsonl" "$rep" "$n" <<'PY' && ok "evidence: counts and annotations agree with the report" || bad "evidence annotations"
 import json, sys

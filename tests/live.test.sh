@@ -182,13 +182,16 @@ expect_in "missing interface named" "no such interface 'nope0'" "$ERR"
 expect_rc "run with a bad --side" 2 ip netns exec "$G" "$TA" run -i gwout --side up
 expect_rc "run with a broken policy" 1 ip netns exec "$G" "$TA" run -i gwout --policy "$tmp/cur.policy" --duration 1
 # another XDP program on the interface: refused, named, --hook tc suggested
-ip netns exec "$G" "$TA" run -i gwout --duration 3 --json >"$tmp/first.jsonl" 2>&1 &
+# (the first runs until stopped: on a slow machine, or an emulated one in
+# make test-kernels, loading the second takes seconds)
+ip netns exec "$G" "$TA" run -i gwout --duration 120 --json >"$tmp/first.jsonl" 2>&1 &
 first=$!
-for _ in $(seq 50); do grep -q started "$tmp/first.jsonl" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q started "$tmp/first.jsonl" 2>/dev/null && break; sleep 0.1; done
 expect_rc "second XDP run refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
 expect_in "existing program named, tc suggested" "already has an XDP program, 'tokaudit_xdp'" "$ERR"
 expect_in "suggests --hook tc" "use --hook tc" "$ERR"
 expect_rc "tc hook beside it works" 0 ip netns exec "$G" "$TA" run -i gwin --hook tc --duration 0.5 --json
+kill -TERM $first
 wait $first
 # nothing left behind by run
 left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
@@ -197,7 +200,7 @@ left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|dr
 # until detach removes them
 ip netns exec "$G" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
 k=$!
-for _ in $(seq 50); do grep -q started "$tmp/killed.jsonl" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q started "$tmp/killed.jsonl" 2>/dev/null && break; sleep 0.1; done
 kill -KILL $k; wait $k 2>/dev/null
 absent "SIGKILL: the XDP link went with the process" 'driver id|generic id' ip netns exec "$G" bpftool net show dev gwout
 ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit_tc && ok "SIGKILL: tc filter left, as documented" || bad "no tc filter after SIGKILL?"

@@ -47,12 +47,17 @@ static uint64_t effective_caps(void)
 static bool kallsyms_readable(void)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
 	unsigned long long a = 0;
-	int n = f ? fscanf(f, "%llx", &a) : 0;
 
+	/* hidden, every address reads 0; the first few symbols may be 0 anyway
+	 * (per-CPU data), so look a little further */
+	for (int i = 0; f && i < 64 && !a && fgets(line, sizeof(line), f); i++)
+		if (sscanf(line, "%llx", &a) != 1)
+			a = 0;
 	if (f)
 		fclose(f);
-	return n == 1 && a != 0;
+	return a != 0;
 }
 
 void ta_features_probe(struct ta_features *f)
