@@ -198,6 +198,12 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*
 test: all $(TEST_BINS) $(ASAN_BINS)
 	$(Q)./tests/run.sh
 
+# Debian 12's 6.1 kernel under qemu runs the suites that need a kernel (also
+# part of make test, as tests/kernels.test.sh)
+.PHONY: test-kernels
+test-kernels: all $(TEST_BINS)
+	$(Q)bash tests/kernels.test.sh
+
 # Benchmarks (root): build/bench/results.md and results.json
 $(BUILD)/bench:
 	$(Q)mkdir -p $@

@@ -16,6 +16,7 @@ pkgs=(
 	scdoc mandoc man-db bsdextrautils   # the man page: built, linted, rendered (col)
 	systemd systemd-container strace    # the units: systemd-analyze, a real systemd (nspawn); serve's system calls
 	build-essential debhelper dpkg-dev lintian   # the Debian package, built and checked
+	qemu-system-x86 busybox-static kmod cpio     # the kernel matrix: Debian 12's 6.1 under qemu
 	prometheus curl                     # tests: a real Prometheus, promtool, scrapes
 	python3                             # capture generator in tests/
 	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability

@@ -1,0 +1,20 @@
+#!/bin/bash
+# In the guest of scripts/kernel-vm.sh: the suites that need a kernel, each
+# line prefixed with the guest's kernel; exit 1 when one failed.
+k=$(uname -r)
+fail=0
+out=$(./build/tests/test_datapath 2>&1)
+p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out")
+if grep -q '^\[  FAILED  \]' <<<"$out" || [ -z "$p" ]; then
+	echo "FAIL [$k] test_datapath (BPF_PROG_TEST_RUN): $(grep -E 'FAILED|error|Error' <<<"$out" | head -3 | tr '\n' ' ')"
+	fail=1
+else
+	echo "ok [$k] test_datapath: $p tests, the programs pass this kernel's verifier"
+fi
+for t in replay forensics pinned live; do
+	out=$(bash "tests/$t.test.sh" 2>&1)
+	grep -E '^(ok|FAIL|SKIP) ' <<<"$out" | sed "s/^\(ok\|FAIL\|SKIP\) /\1 [$k] $t: /"
+	grep -q '^FAIL ' <<<"$out" && fail=1
+	grep -qE '^(ok|FAIL) ' <<<"$out" || { echo "FAIL [$k] $t: no result"; fail=1; }
+done
+exit $fail
