@@ -112,8 +112,11 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 	/* replay: count the length the capture says the frame had on the wire */
 	if (cfg_record_last && replay_wire_len)
 		len = replay_wire_len;
-	if (rc == 1) /* not IP */
+	if (rc == 1) { /* not IP: the hook's own direction (replay has none to give) */
+		if (mode == TA_DM_IN || mode == TA_DM_OUT)
+			r.dir = mode;
 		return ta_finish(p, &r, len);
+	}
 	if (rc < 0) {
 		r.verdict = TA_V_INVALID;
 		r.inv = p->inv;

@@ -47,9 +47,18 @@ n=$(media_pkts)
 printf 'rule ssh\n proto tcp\n ports 22\n dir out\n addr 70.42.47.64/26\n' > "$tmp/ssh.policy"
 expect_rc "reload" 0 gw "$TA" reload --policy "$tmp/ssh.policy"
 expect_in "reload names the generation" "generation 2" "$OUT"
+gw ip neigh flush dev gwout # the next packets need ARP: frames that are not IP
 peer "$C" tcp 70.42.47.70 22 >/dev/null
 s=$(gw "$TA" stats -i gwout --json)
 [ "$(jq_py 'r["rules"]["ssh"]["packets"]' <<<"$s")" -gt 0 ] && ok "new policy in force after reload" || bad "ssh rule: $s"
+# every frame has a direction, ARP too: in + out = packets for every verdict
+python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])["verdicts"]
+assert v["other"]["packets"] > 0, v
+for name, x in v.items():
+    assert x["in"] + x["out"] == x["packets"], (name, x)
+' "$s" && ok "every frame has a direction: in + out = packets per verdict (ARP counted)" || bad "directions do not add up: $s"
 printf 'rule broken\n proto tcp\n ports 99999\n' > "$tmp/broken.policy"
 expect_rc "reload of a broken policy" 1 gw "$TA" reload --policy "$tmp/broken.policy"
 expect_in "broken reload: the running policy stays" "the running policy stays" "$ERR"

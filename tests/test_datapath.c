@@ -40,7 +40,7 @@
 #define I6(pr, src_, sp, ...) PK(.family = 6, .src = src_, .dst = L6, .proto = pr, .sport = sp, .dport = 40000, __VA_ARGS__)
 
 /* checks beyond verdict and counters */
-enum { CK_NONE, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_HLG_FLOW,
+enum { CK_NONE, CK_NOT_IP, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_HLG_FLOW,
        /* BPF_PROG_TEST_RUN cannot build an skb of this frame (an IPv4
         * ethertype with less than an IPv4 header): XDP only */
        CK_NO_SKB };
@@ -152,7 +152,7 @@ static const struct step steps[] = {
 	{ "IPv6 chain of 7 extension headers", O6(17, "2001:db8:100::3", 5003, .ip6_ext = { 0, 60, 60, 60, 60, 60, 60 }, .n_ext = 7), OUT, INVALID, NULL, OUT },
 	{ "other IP protocol (GRE) to a policy block", O4(47, "70.42.47.85", 0), OUT, UNEXP, NULL, OUT },
 	{ "other IP protocol (GRE) elsewhere", O4(47, "192.0.2.2", 0), OUT, OTHER, NULL, OUT },
-	{ "ARP is not IP", PK(.ethertype = 0x0806), IN, OTHER, NULL, NONE },
+	{ "ARP is not IP: the hook's direction", PK(.ethertype = 0x0806), IN, OTHER, NULL, IN, CK_NOT_IP },
 	/* malformed and truncated, in every layer */
 	{ "IPv4 ihl 4", O4(17, "70.42.47.86", 5000, .ihl = 4), OUT, INVALID, NULL, OUT },
 	{ "IPv4 total length shorter than its header", O4(17, "70.42.47.86", 5000, .tot_len = 16), OUT, INVALID, NULL, OUT },
@@ -311,6 +311,9 @@ static void run_table(enum setup s)
 		/* in local mode a broken packet has a direction only if its addresses were read */
 		if (s == SETUP_C && st->verdict == INVALID)
 			want_dir = l->dir;
+		/* ... and a frame that is not IP none at all */
+		if (s == SETUP_C && st->check == CK_NOT_IP)
+			want_dir = NONE;
 		if (l->verdict != st->verdict || (int)l->rule != (rule < 0 ? (int)TA_NO_RULE : rule) ||
 		    l->dir != want_dir)
 			fail_msg("setup %c step %zu '%s' via %s: got %s rule %d dir %d, want %s rule %d dir %d",

@@ -276,8 +276,10 @@ static struct rres reference(const uint8_t *b, int n, int dir)
 		tags++;
 	}
 	off += 2;
-	if (et != 0x0800 && et != 0x86dd)
-		return r; /* not IP: other, no direction */
+	if (et != 0x0800 && et != 0x86dd) {
+		r.dir = dir; /* not IP: other, in the direction of the hook that saw it */
+		return r;
+	}
 	r.dir = dir;
 
 	struct rtuple t;

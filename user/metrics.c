@@ -125,7 +125,7 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n)
 	lv(f, u.release);
 	fputs("\"} 1\n", f);
 
-	verdict_dir(f, "tokaudit_packets_total", "Packets audited, by verdict and direction (none: not IP)",
+	verdict_dir(f, "tokaudit_packets_total", "Packets audited, by verdict and direction (every frame has one: its hook's)",
 		    ss, n, x, false);
 	verdict_dir(f, "tokaudit_bytes_total", "Bytes audited (wire length), by verdict and direction", ss, n, x, true);
 	per_rule(f, "tokaudit_rule_packets_total", "Packets allowed by each rule of the policy", ss, n, x, false);
