@@ -186,7 +186,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/lib
 # The policy tests and the policy fuzzer again, under AddressSanitizer and
 # UBSan (no BPF in them, so they run anywhere, root or not).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c user/json.c user/log.c
+POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c user/json.c user/files.c user/log.c
 ASAN_BINS := $(BUILD)/tests/asan_test_policy $(BUILD)/tests/asan_fuzz_policy
 $(BUILD)/tests/asan_test_policy: tests/test_policy.c
 $(BUILD)/tests/asan_fuzz_policy: tests/fuzz/fuzz_policy.c

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "commands.h"
+#include "files.h"
 #include "flows.h"
 #include "json.h"
 #include "kdrop.h"
@@ -169,7 +170,7 @@ static int do_probe(void *vcfg)
 
 	json_object *root = ta_probe_json(&r, &pol, cfg->policy ? cfg->policy : "built-in", started);
 	if (cfg->save && ta_jsave(cfg->save, root)) {
-		ta_err("probe: --save %s: %s", cfg->save, json_util_get_last_err());
+		ta_err("probe: --save %s: %s", cfg->save, ta_open_error(errno));
 		rc = TA_EXIT_FAIL;
 	}
 	if (cfg->json)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "log.h"
 #include "evidence.h"
+#include "files.h"
 #include "json.h"
 #include "kdrop.h"
 #include "names.h"
@@ -25,18 +26,26 @@ struct ta_evidence *ta_evidence_open(const char *path)
 
 	if (!ev)
 		return NULL;
+	FILE *pf = ta_fopen_private(path, false);
+
+	if (!pf) {
+		ta_err("--pcap %s: %s", path, ta_open_error(errno));
+		free(ev);
+		return NULL;
+	}
 	ev->dead = pcap_open_dead(DLT_EN10MB, 65535);
-	if (!ev->dead || !(ev->dump = pcap_dump_open(ev->dead, path))) {
+	if (!ev->dead || !(ev->dump = pcap_dump_fopen(ev->dead, pf))) {
 		ta_err("--pcap %s: %s", path, ev->dead ? pcap_geterr(ev->dead) : "cannot open");
 		if (ev->dead)
 			pcap_close(ev->dead);
+		fclose(pf);
 		free(ev);
 		return NULL;
 	}
 	snprintf(side, sizeof(side), "%s.annotations.jsonl", path);
-	ev->side = fopen(side, "w");
+	ev->side = ta_fopen_private(side, false);
 	if (!ev->side) {
-		ta_err("--pcap: cannot write %s: %s", side, strerror(errno));
+		ta_err("--pcap: cannot write %s: %s", side, ta_open_error(errno));
 		pcap_dump_close(ev->dump);
 		pcap_close(ev->dead);
 		free(ev);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "files.h"
 #include "json.h"
 
 #define TA_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -157,26 +158,15 @@ const char *ta_jtext_pretty(json_object *o)
 
 int ta_jsave(const char *path, json_object *o)
 {
-	const char *t = ta_jtext_pretty(o);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	size_t n = strlen(t), off = 0;
+	FILE *f = ta_fopen_private(path, false);
+	int bad;
 
-	if (fd < 0)
+	if (!f)
 		return -1;
-	while (off < n) {
-		ssize_t w = write(fd, t + off, n - off);
-
-		if (w < 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (write(fd, "\n", 1) != 1) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
+	bad = fputs(ta_jtext_pretty(o), f) < 0 || fputc('\n', f) == EOF;
+	if (fclose(f))
+		bad = 1;
+	return bad ? -1 : 0;
 }
 
 int ta_jprint(FILE *f, json_object *o)

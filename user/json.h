@@ -32,7 +32,7 @@ int ta_jprint(FILE *f, json_object *o);
 /* The serialisation of o (one line, or indented), valid until o changes or is released. */
 const char *ta_jtext(json_object *o);
 const char *ta_jtext_pretty(json_object *o);
-/* Write o, indented, to a new file at path (mode 0600).  Returns 0 or -1 (errno set). */
+/* Write o, indented, to path (created 0600, never through a symbolic link).  Returns 0 or -1 (errno set). */
 int ta_jsave(const char *path, json_object *o);
 
 #endif

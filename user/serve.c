@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
+#include "files.h"
 #include "httpd.h"
 #include "json.h"
 #include "log.h"
@@ -64,9 +65,9 @@ static int events_open(struct serve *v)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		return 0;
 	}
-	f = fopen(path, "ae");
+	f = ta_fopen_private(path, true);
 	if (!f) {
-		ta_err("serve: cannot open the events file %s: %s", path, strerror(errno));
+		ta_err("serve: cannot open the events file %s: %s", path, ta_open_error(errno));
 		return -1;
 	}
 	/* a line goes out whole: one write per event */
