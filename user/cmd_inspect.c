@@ -130,9 +130,35 @@ static int stats_one(struct ta_attached *a, void *arg)
 	return 0;
 }
 
-static int do_status(void *cfg)
+static void status_leftover(const char *ifname, bool xdp, bool tc, void *arg)
 {
-	return ta_pins_walk(((struct read_cfg *)cfg)->ifaces, false, status_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
+	const struct read_cfg *cfg = arg;
+	const char *what = xdp && tc ? "XDP program and tc filter" : xdp ? "XDP program" : "tc filter";
+
+	if (cfg->json) {
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "iface", ta_jstr(ifname));
+		ta_jadd(o, "pins", NULL);
+		ta_jadd(o, "left_behind", ta_jbool(true));
+		ta_jadd(o, "xdp_attached", ta_jbool(xdp));
+		ta_jadd(o, "tc_attached", ta_jbool(tc));
+		ta_jprint(stdout, o);
+		return;
+	}
+	printf("%s: a tokaudit %s without pins, left behind (by a killed 'tokaudit run'?): "
+	       "'tokaudit detach -i %s' removes it\n", ifname, what, ifname);
+}
+
+/* Hooks of tokaudit that no pin accounts for, then the pinned attachments:
+ * the exit status says whether anything is attached through pins. */
+static int do_status(void *vcfg)
+{
+	struct read_cfg *cfg = vcfg;
+
+	if (ta_pins_leftovers(cfg->ifaces, status_leftover, cfg) && !ta_pins_any(cfg->ifaces))
+		return TA_EXIT_FAIL;
+	return ta_pins_walk(cfg->ifaces, false, status_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
 
 static int do_flows(void *cfg)

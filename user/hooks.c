@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -100,16 +101,62 @@ int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode)
 	return err;
 }
 
-int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd)
+static void mark_path(char *buf, size_t n, const char *root, const char *ifname, int ifindex)
+{
+	/* bpffs takes no '.' in names; no interface name has a ':' */
+	snprintf(buf, n, "%s/clsact:%s:%d", root, ifname, ifindex);
+}
+
+/* The mark goes before the qdisc is made, so a kill between the two can
+ * only leave a mark without a qdisc (harmless), never the reverse. */
+static bool mark_make(const char *mark, const char *root)
+{
+	if (!mkdir(mark, 0700))
+		return true;
+	if (errno == ENOENT && !mkdir(root, 0700) && !mkdir(mark, 0700))
+		return true;
+	return false;
+}
+
+static void mark_drop(const char *mark)
+{
+	char root[300], *slash;
+
+	if (!*mark || rmdir(mark))
+		return;
+	snprintf(root, sizeof(root), "%s", mark);
+	if ((slash = strrchr(root, '/')))
+		*slash = 0;
+	rmdir(root); /* only when empty */
+}
+
+int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd, const char *mark_root)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-	int err = bpf_tc_hook_create(&hook);
+	char *mark = ifc->clsact_mark;
+	bool marked = false;
+	int err;
 
+	*mark = 0;
+	if (mark_root) {
+		mark_path(mark, sizeof(ifc->clsact_mark), mark_root, ifc->name, ifc->ifindex);
+		marked = !access(mark, F_OK); /* made by an earlier tokaudit, killed since */
+		if (!marked && !mark_make(mark, mark_root))
+			*mark = 0;
+	}
+	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		ta_err("%s: cannot create the clsact qdisc: %s", ifc->name, strerror(-err));
+		if (!marked)
+			mark_drop(mark);
+		*mark = 0;
 		return err;
 	}
-	ifc->created_clsact = !err;
+	ifc->created_clsact = !err || marked;
+	if (!ifc->created_clsact) {
+		mark_drop(mark);
+		*mark = 0;
+	}
 	for (int i = 0; i < 2; i++) {
 		int fd = i ? ingress_fd : egress_fd;
 		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifc->ifindex,
@@ -158,6 +205,20 @@ void ta_detach(struct ta_iface *ifc)
 		ta_tc_clsact_remove(ifc->ifindex);
 		ifc->created_clsact = false;
 	}
+	mark_drop(ifc->clsact_mark);
+	ifc->clsact_mark[0] = 0;
+}
+
+void ta_tc_clsact_release(const char *mark_root, const char *ifname, int ifindex, bool owned)
+{
+	char mark[300];
+
+	mark_path(mark, sizeof(mark), mark_root, ifname, ifindex);
+	if (owned || !access(mark, F_OK)) {
+		if (ifindex)
+			ta_tc_clsact_remove(ifindex);
+		mark_drop(mark);
+	}
 }
 
 int ta_tc_detach_ours(int ifindex)
@@ -203,6 +264,13 @@ static bool prog_is_ours(uint32_t id)
 	ours = !bpf_obj_get_info_by_fd(fd, &info, &il) && !strcmp(info.name, "tokaudit_xdp");
 	close(fd);
 	return ours;
+}
+
+bool ta_xdp_ours(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	return ifindex && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id && prog_is_ours(q.prog_id);
 }
 
 int ta_xdp_detach_ours(int ifindex)

@@ -20,6 +20,7 @@ struct ta_iface {
 	int xdp_mode;             /* enum ta_xdp_mode actually used */
 	bool tc_egress, tc_ingress;
 	bool created_clsact;      /* we made the qdisc: remove it on detach */
+	char clsact_mark[300];    /* where that is remembered past a kill -9 ("" none) */
 };
 
 struct ta_iface_list {
@@ -42,8 +43,15 @@ int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n);
 /* XDP on ingress: refuses when another XDP program is attached (naming it).
  * mode: native falls back to skb with a notice when the driver lacks it. */
 int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode);
-/* tc on egress (and ingress when ingress_fd >= 0), in a clsact qdisc. */
-int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd);
+/* tc on egress (and ingress when ingress_fd >= 0), in a clsact qdisc.
+ * mark_root: a directory (the pin root) where a qdisc tokaudit creates is
+ * marked as its own (an empty directory clsact:IFACE:IFINDEX), so whoever
+ * detaches next removes it even when this process is killed; NULL: only
+ * this process knows. */
+int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd, const char *mark_root);
+/* The clsact qdisc of an interface, when tokaudit made it (owned, or marked
+ * under mark_root by an earlier process): remove it and the mark. */
+void ta_tc_clsact_release(const char *mark_root, const char *ifname, int ifindex, bool owned);
 /* Undo what ta_attach_* did (safe to call twice). */
 void ta_detach(struct ta_iface *ifc);
 /* Remove tokaudit's tc filters (our handle and priority) from an interface;
@@ -53,6 +61,8 @@ int ta_tc_detach_ours(int ifindex);
 bool ta_tc_ours(int ifindex);
 /* Remove the clsact qdisc (and every filter in it) */
 void ta_tc_clsact_remove(int ifindex);
+/* Is tokaudit's XDP program (by name) on the interface? */
+bool ta_xdp_ours(int ifindex);
 /* Remove tokaudit's XDP program (found by name, through its link when it has
  * one) from an interface: 1 removed, 0 none of ours, -errno. */
 int ta_xdp_detach_ours(int ifindex);

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The pin store: see pinstore.h. */
+/*
+ * The pin store: see pinstore.h.  It is one cohesive job: everything that reads or
+ * changes what tokaudit keeps under the pin root (the lock, attach, reload,
+ * detach, the walk of the attached interfaces, and the hooks no pin accounts
+ * for), so the rules of that tree live in one file.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -166,6 +171,9 @@ static int read_meta(const char *dir, struct ta_meta *m)
 	if (bpf_map_lookup_elem(fd, &key, m))
 		err = -errno;
 	close(fd);
+	/* all zero: the attach that made these pins was killed before it wrote them */
+	if (!err && !m->magic && !m->version)
+		return -ENODATA;
 	if (!err && (m->magic != TA_META_MAGIC || m->version != TA_META_VERSION)) {
 		ta_err("the pins in %s are from an incompatible version of tokaudit (layout %u, this one %u): "
 		       "run 'tokaudit detach -i %s' and attach again", dir, m->version, TA_META_VERSION,
@@ -214,8 +222,13 @@ static int open_attached(struct ta_attached *a, bool quiet)
 			ta_err("tokaudit is not attached on %s (no pins in %s)", a->ifname, a->dir);
 		return -ENOENT;
 	}
-	if ((err = read_meta(a->dir, &a->meta)))
+	if ((err = read_meta(a->dir, &a->meta))) {
+		if (err == -ENODATA)
+			ta_err("%s: an interrupted attach left incomplete pins behind in %s: 'tokaudit attach -i %s' "
+			       "starts afresh, 'tokaudit detach -i %s' removes them", a->ifname, a->dir, a->ifname,
+			       a->ifname);
 		return err;
+	}
 	return ta_dp_open_pinned(&a->dp, a->dir);
 }
 
@@ -226,7 +239,7 @@ int ta_pins_names(char (*list)[IF_NAMESIZE + 1], int max)
 	int n = 0;
 
 	while (d && (de = readdir(d)) && n < max)
-		if (de->d_name[0] != '.' && strlen(de->d_name) <= IF_NAMESIZE)
+		if (de->d_name[0] != '.' && !strchr(de->d_name, ':') && strlen(de->d_name) <= IF_NAMESIZE)
 			snprintf(list[n++], IF_NAMESIZE + 1, "%s", de->d_name);
 	if (d)
 		closedir(d);
@@ -292,6 +305,56 @@ void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc)
 		close(fd);
 	}
 	*tc = ta_tc_ours((int)a->meta.ifindex);
+}
+
+/* Is name one of the comma-separated list? */
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+bool ta_pins_any(const char *names)
+{
+	char list[TA_PINS_MAX][IF_NAMESIZE + 1], dir[256];
+	int n = ta_pins_names(list, TA_PINS_MAX);
+
+	for (int i = 0; i < n; i++) {
+		ta_pin_dir(dir, sizeof(dir), list[i]);
+		if ((!names || in_list(names, list[i])) && pinned(dir))
+			return true;
+	}
+	return false;
+}
+
+int ta_pins_leftovers(const char *names, ta_leftover_fn fn, void *arg)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	char dir[256];
+	int n = 0;
+
+	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
+		bool xdp, tc;
+
+		if (names && !in_list(names, i->if_name))
+			continue;
+		ta_pin_dir(dir, sizeof(dir), i->if_name);
+		if (pinned(dir))
+			continue;
+		xdp = ta_xdp_ours((int)i->if_index);
+		tc = ta_tc_ours((int)i->if_index);
+		if (xdp || tc) {
+			fn(i->if_name, xdp, tc, arg);
+			n++;
+		}
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return n;
 }
 
 /* Unpin everything in dir and remove it. */
@@ -368,8 +431,22 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 	memset(m, 0, sizeof(*m));
 	ta_pin_dir(dir, sizeof(dir), ifc->name);
 	*again = pinned(dir);
-	if (*again && (err = read_meta(dir, m)))
-		return err;
+	if (*again && (err = read_meta(dir, m))) {
+		if (err != -ENODATA)
+			return err;
+		/* an attach killed half-way: undo what it did and start afresh */
+		ta_info("%s: an interrupted attach left incomplete pins: starting afresh", ifc->name);
+		snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
+		unlink(lp);
+		ta_tc_detach_ours(ifc->ifindex);
+		if (remove_pins(dir)) {
+			err = -errno;
+			ta_err("cannot remove %s: %s", dir, strerror(errno));
+			return err;
+		}
+		memset(m, 0, sizeof(*m));
+		*again = false;
+	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		err = -errno;
 		ta_err("cannot create %s: %s", dir, strerror(errno));
@@ -397,14 +474,15 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 	}
 	if (!err)
 		err = ta_attach_tc(ifc, ta_dp_prog_fd(&dp, TA_P_TC),
-				   o->hook == TA_HOOK_TC ? ta_dp_prog_fd(&dp, TA_P_TC_IN) : -1);
+				   o->hook == TA_HOOK_TC ? ta_dp_prog_fd(&dp, TA_P_TC_IN) : -1, ta_pin_root());
 	if (err)
 		goto out;
 	pin_drop_tracing(&dp, ifc, dir);
 	/* keep "we made clsact" from the first attach: that one must remove it */
 	if (!*again)
 		m->created_clsact = ifc->created_clsact;
-	ifc->created_clsact = false; /* nothing to undo here */
+	ifc->created_clsact = false; /* nothing to undo here: detach does it, from the meta or the mark */
+	ifc->clsact_mark[0] = 0;
 	ifc->tc_egress = ifc->tc_ingress = false;
 	m->magic = TA_META_MAGIC;
 	m->version = TA_META_VERSION;
@@ -440,6 +518,7 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 		 * attach whose pins vanished with a private bpffs */
 		d->tc_filters = idx ? ta_tc_detach_ours((int)idx) : 0;
 		d->xdp = idx ? ta_xdp_detach_ours((int)idx) : 0;
+		ta_tc_clsact_release(ta_pin_root(), ifname, (int)idx, false);
 		if (d->xdp < 0) {
 			ta_err("%s: cannot remove tokaudit's XDP program: %s", ifname, strerror(-d->xdp));
 			return d->xdp;
@@ -454,11 +533,9 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 	/* the XDP link goes with its pin */
 	snprintf(p, sizeof(p), "%s/xdp_link", dir);
 	unlink(p);
-	if (idx) {
+	if (idx)
 		ta_tc_detach_ours((int)idx);
-		if (!err && m.created_clsact)
-			ta_tc_clsact_remove((int)idx);
-	}
+	ta_tc_clsact_release(ta_pin_root(), ifname, (int)idx, !err && m.created_clsact);
 	if (remove_pins(dir)) {
 		err = -errno;
 		ta_err("cannot remove %s: %s", dir, strerror(errno));

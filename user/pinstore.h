@@ -88,5 +88,13 @@ int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, con
 
 /* Are the XDP link and the tc filter in place? */
 void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
+/* Interfaces of this network namespace (or only those named in names) that
+ * carry tokaudit hooks but have no pins: left by a killed 'run', or by an
+ * attach whose pins went with a private bpffs.  fn is called for each;
+ * returns how many. */
+/* Are any of names (NULL: any interface) attached through pins? */
+bool ta_pins_any(const char *names);
+typedef void (*ta_leftover_fn)(const char *ifname, bool xdp, bool tc, void *arg);
+int ta_pins_leftovers(const char *names, ta_leftover_fn fn, void *arg);
 
 #endif

@@ -314,6 +314,11 @@ int ta_session_attach(struct ta_session *s)
 	int eg_fd = ta_dp_prog_fd(&s->dp, TA_P_TC);
 	int in_fd = ta_dp_prog_fd(&s->dp, TA_P_TC_IN);
 
+	const char *why;
+	/* a clsact qdisc run makes is marked under the pin root, when there is
+	 * one that outlives the process: a killed run's is removed by detach */
+	const char *mark_root = ta_pins_visible(&why) ? ta_pin_root() : NULL;
+
 	for (int i = 0; i < s->nifaces; i++) {
 		struct ta_iface *ifc = &s->ifaces[i];
 		int err = 0;
@@ -321,7 +326,7 @@ int ta_session_attach(struct ta_session *s)
 		if (s->hook == TA_HOOK_XDP)
 			err = ta_attach_xdp(ifc, xdp_fd, s->xdp_mode);
 		if (!err)
-			err = ta_attach_tc(ifc, eg_fd, s->hook == TA_HOOK_TC ? in_fd : -1);
+			err = ta_attach_tc(ifc, eg_fd, s->hook == TA_HOOK_TC ? in_fd : -1, mark_root);
 		if (err) {
 			for (int j = 0; j <= i; j++)
 				ta_detach(&s->ifaces[j]);
