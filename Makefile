@@ -195,8 +195,33 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests $(ASAN_FLAGS) \
 		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lm -lcmocka -o $@
 
+# The whole of tokaudit under AddressSanitizer and UBSan: the capture fuzzer
+# drives the replay engine (and its BPF program) through it.
+ASAN_OBJS := $(patsubst user/%.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
+$(BUILD)/asan:
+	$(Q)mkdir -p $@
+$(BUILD)/asan/%.o: user/%.c Makefile | $(BUILD)/asan $(SKELS) $(BUILD)/revision.h
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(BUILD)/tests/asan_fuzz_pcap: tests/fuzz/fuzz_pcap.c $(ASAN_OBJS) $(BUILD)/user/builtin_policy.o | $(BUILD)/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(ASAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
+ASAN_BINS += $(BUILD)/tests/asan_fuzz_pcap
+
 test: all $(TEST_BINS) $(ASAN_BINS)
 	$(Q)./tests/run.sh
+
+# Longer runs than make test's (root for the engine and the datapath):
+# FUZZ_SECONDS per fuzzer, the differential over FUZZ_FRAMES frames each way.
+# SEED replays a run (every fuzzer prints the seed it used).
+FUZZ_SECONDS ?= 60
+FUZZ_FRAMES ?= 1000000
+SEED ?= 20131823
+.PHONY: fuzz
+fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff
+	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_policy
+	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_pcap
+	TA_DIFF_SEED=$(SEED) TA_DIFF_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_diff
 
 # Debian 12's 6.1 kernel under qemu runs the suites that need a kernel (also
 # part of make test, as tests/kernels.test.sh)
@@ -229,4 +254,4 @@ demo: $(BUILD)/tokaudit
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/asan/*.d)

@@ -11,6 +11,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <uthash.h>
 #include "harness.h"
 #include "pkt.h"
 
@@ -23,10 +25,15 @@ struct rtuple {
 	uint32_t frag_id;
 };
 
-struct rflow {
+struct rflow_key {
 	uint8_t local[16], remote[16];
 	uint16_t lport, rport;
 	int proto;
+};
+
+struct rflow {
+	struct rflow_key k;
+	UT_hash_handle hh;
 	int opener;
 	int any_unexpected;
 	int first_rule; /* first rule that allowed one of its packets, -1 */
@@ -39,10 +46,22 @@ struct rfrag {
 	int proto, verdict, rule, used;
 };
 
+/* flows: as many as the frames make (the datapath's table is sized to hold
+ * them all, so neither side forgets one); fragments: few keys */
 #define RMAX 65536
-static struct rflow rflows[RMAX];
+static struct rflow *rflows;
 static struct rfrag rfrags[RMAX];
-static int nrflows, nrfrags;
+static int nrfrags;
+
+static void rflows_free(void)
+{
+	struct rflow *f, *t;
+
+	HASH_ITER(hh, rflows, f, t) {
+		HASH_DEL(rflows, f);
+		free(f);
+	}
+}
 
 static const struct ta_policy *rpol;
 
@@ -109,21 +128,22 @@ static struct rflow *flow_find(const struct rtuple *t, int dir, int create)
 	uint16_t lport = dir == TA_DIR_OUT ? t->sport : t->dport;
 	uint16_t rport = dir == TA_DIR_OUT ? t->dport : t->sport;
 
-	for (int i = 0; i < nrflows; i++) {
-		struct rflow *f = &rflows[i];
-		if (f->proto == t->proto && f->lport == lport && f->rport == rport &&
-		    !memcmp(f->local, local, 16) && !memcmp(f->remote, remote, 16))
-			return f;
-	}
-	if (!create || nrflows >= RMAX)
-		return NULL;
-	struct rflow *f = &rflows[nrflows++];
-	memset(f, 0, sizeof(*f));
-	memcpy(f->local, local, 16);
-	memcpy(f->remote, remote, 16);
-	f->lport = lport;
-	f->rport = rport;
-	f->proto = t->proto;
+	struct rflow_key k;
+	struct rflow *f;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.local, local, 16);
+	memcpy(k.remote, remote, 16);
+	k.lport = lport;
+	k.rport = rport;
+	k.proto = t->proto;
+	HASH_FIND(hh, rflows, &k, sizeof(k), f);
+	if (f || !create)
+		return f;
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->k = k;
+	HASH_ADD(hh, rflows, k, sizeof(k), f);
 	f->opener = dir;
 	f->first_rule = -1;
 	return f;
@@ -455,10 +475,11 @@ static void run_diff(int xdp_dir_in)
 	struct ta_policy pol;
 	struct ta_compiled comp;
 	struct ta_dp dp;
-	struct ta_dp_opts o = { .record_last = true };
 	const char *s = getenv("TA_DIFF_SEED");
 	const char *ns = getenv("TA_DIFF_N");
 	int n = ns ? atoi(ns) : 6000;
+	/* every frame may open a flow: a table that never evicts */
+	struct ta_dp_opts o = { .record_last = true, .flow_entries = n > 131072 ? (unsigned)n : 0 };
 	static struct pk history[64], quotes[64];
 	int nhist = 0, mutated = 0, counts[TA_V_MAX] = { 0 };
 
@@ -466,7 +487,8 @@ static void run_diff(int xdp_dir_in)
 		return;
 	ta_test_policy(&pol, &comp, TA_TEST_POLICY_EXTRA);
 	rpol = &pol;
-	nrflows = nrfrags = 0;
+	rflows_free();
+	nrfrags = 0;
 	o.xdp_dir_mode = xdp_dir_in ? TA_DM_IN : TA_DM_OUT;
 	o.tc_dir_mode = xdp_dir_in ? TA_DM_OUT : TA_DM_IN;
 	assert_int_equal(ta_dp_open(&dp, &o), 0);
@@ -528,6 +550,7 @@ static void run_diff(int xdp_dir_in)
 	for (int v = 0; v < TA_V_MAX; v++)
 		assert_true(counts[v] > n / 50);
 	ta_dp_close(&dp);
+	rflows_free();
 	ta_compiled_free(&comp);
 	ta_policy_free(&pol);
 }

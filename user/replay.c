@@ -103,7 +103,13 @@ int ta_replay_open(struct ta_replay *r, const char *file, const struct ta_compil
 	r->status = "ok";
 	r->pc = pcap_open_offline(file, errbuf);
 	if (!r->pc) {
-		ta_err("replay: cannot read capture %s: %s", file, errbuf);
+		/* libpcap's message may start with the path: not twice */
+		const char *why = errbuf;
+		size_t fl = strlen(file);
+
+		if (!strncmp(why, file, fl) && why[fl] == ':' && why[fl + 1] == ' ')
+			why += fl + 2;
+		ta_err("replay: cannot read capture %s: %s", file, why);
 		return -EINVAL;
 	}
 	r->dlt = pcap_datalink(r->pc);

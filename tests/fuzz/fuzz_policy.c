@@ -3,7 +3,8 @@
  * Thousands of random and mutated policies through the parser, compiler and
  * printers.  Built with AddressSanitizer, UBSan and LeakSanitizer (see the
  * Makefile): any overflow, undefined behaviour or leak fails the run.
- * Deterministic: the seed is printed and can be set with TA_FUZZ_SEED.
+ * Deterministic: the seed is printed and can be set with TA_FUZZ_SEED;
+ * TA_FUZZ_SECONDS runs for that long instead of 5000 inputs (make fuzz).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "policy.h"
 
@@ -123,12 +125,13 @@ static void test_fuzz(void **state)
 	static char buf[MAXLEN + 64];
 	size_t blen;
 	const char *builtin = ta_policy_builtin_text(&blen);
-	const char *seed = getenv("TA_FUZZ_SEED");
-	int ok = 0;
+	const char *seed = getenv("TA_FUZZ_SEED"), *secs = getenv("TA_FUZZ_SECONDS");
+	time_t end = secs ? time(NULL) + atol(secs) : 0;
+	int ok = 0, i;
 
 	rng_state = seed ? strtoull(seed, NULL, 0) : 20131823ULL;
-	printf("fuzz seed %llu, %d inputs\n", rng_state, ITER);
-	for (int i = 0; i < ITER; i++) {
+	printf("fuzz seed %llu, %s %s\n", rng_state, secs ? secs : "5000", secs ? "seconds" : "inputs");
+	for (i = 0; end ? time(NULL) < end : i < ITER; i++) {
 		size_t len;
 		if (i % 10 == 0) { /* pure noise */
 			len = rnd() % 512;
@@ -146,7 +149,7 @@ static void test_fuzz(void **state)
 			ta_policy_free(&p);
 		}
 	}
-	printf("fuzz: %d of %d inputs were valid policies\n", ok, ITER);
+	printf("fuzz: %d of %d inputs were valid policies\n", ok, i);
 	assert_true(ok > 0); /* the mutations must not be all noise */
 }
 
