@@ -156,6 +156,8 @@ static int do_status(void *vcfg)
 {
 	struct read_cfg *cfg = vcfg;
 
+	if (ta_pins_readable())
+		return TA_EXIT_FAIL;
 	if (ta_pins_leftovers(cfg->ifaces, status_leftover, cfg) && !ta_pins_any(cfg->ifaces))
 		return TA_EXIT_FAIL;
 	return ta_pins_walk(cfg->ifaces, false, status_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;

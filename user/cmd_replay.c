@@ -329,7 +329,8 @@ const struct ta_cmd ta_cmd_replay = {
 		   "them. Direction: with --local, a source inside is 'out' and a destination\n"
 		   "inside is 'in'; otherwise (or when neither is inside) the side in the\n"
 		   "policy is the remote one, and when neither is, the destination is.\n"
-		   "Needs root (or CAP_BPF): the programs are loaded into the kernel.",
+		   "Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN: the programs are\n"
+		   "loaded into the kernel (README: \"Capabilities\").",
 	.opts = replay_opts,
 	.cfg_size = sizeof(struct replay_cfg),
 	.min_pos = 1,

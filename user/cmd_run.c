@@ -186,7 +186,7 @@ const struct ta_cmd ta_cmd_run = {
 		   "(or with --json) one JSON object per line: started, opened, updated,\n"
 		   "unexpected, dropped, closed, reload, report (README: \"run JSON events\").\n"
 		   "SIGHUP reloads the policy file. Everything attached is detached on exit.\n"
-		   "Needs root (CAP_BPF and CAP_NET_ADMIN).",
+		   "Needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (README: \"Capabilities\").",
 	.opts = run_opts,
 	.cfg_size = sizeof(struct run_cfg),
 	.init = run_init,

@@ -94,7 +94,7 @@ const struct ta_cmd ta_cmd_serve = {
 		   "systemd is restarting the unit. Under systemd (Type=notify) it reports\n"
 		   "READY, WATCHDOG and a status line. Userspace\n"
 		   "memory is bounded by the flow table (README: \"Run as a service\").\n"
-		   "Needs root (CAP_BPF and CAP_NET_ADMIN).",
+		   "Needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (README: \"Capabilities\").",
 	.opts = serve_opts,
 	.cfg_size = sizeof(struct serve_cfg),
 	.init = serve_init,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "log.h"
 #include "dp.h"
 #include "kdrop.h"
@@ -41,9 +42,16 @@ void ta_dp_quiet_libbpf(void)
 
 static const char *hint(int err)
 {
+	static char buf[160];
+	char miss[64];
+
+	if ((err == -EPERM || err == -EACCES) && *ta_caps_missing_to_load(miss, sizeof(miss))) {
+		snprintf(buf, sizeof(buf), " (missing %s: run as root, or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)",
+			 miss);
+		return buf;
+	}
 	if (err == -EPERM || err == -EACCES)
-		return geteuid() ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)"
-				 : " (is a security module or sysctl kernel.unprivileged_bpf_disabled refusing it?)";
+		return " (is a security module or sysctl kernel.unprivileged_bpf_disabled refusing it?)";
 	if (err == -ENOMEM)
 		return " (not enough locked memory for the maps: lower --flows?)";
 	if (err == -EINVAL || err == -EOPNOTSUPP || err == -E2BIG)

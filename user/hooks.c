@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd, const char
 	*mark = 0;
 	if (mark_root) {
 		mark_path(mark, sizeof(ifc->clsact_mark), mark_root, ifc->name, ifc->ifindex);
-		marked = !access(mark, F_OK); /* made by an earlier tokaudit, killed since */
+		marked = !faccessat(AT_FDCWD, mark, F_OK, AT_EACCESS); /* made by an earlier tokaudit, killed since */
 		if (!marked && !mark_make(mark, mark_root))
 			*mark = 0;
 	}
@@ -182,12 +183,12 @@ int ta_attach_tc(struct ta_iface *ifc, int egress_fd, int ingress_fd, const char
 	return 0;
 }
 
-static void tc_detach_one(int ifindex, enum bpf_tc_attach_point ap)
+static int tc_detach_one(int ifindex, enum bpf_tc_attach_point ap)
 {
 	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = ap);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
 
-	bpf_tc_detach(&h, &o);
+	return bpf_tc_detach(&h, &o);
 }
 
 void ta_detach(struct ta_iface *ifc)
@@ -214,7 +215,7 @@ void ta_tc_clsact_release(const char *mark_root, const char *ifname, int ifindex
 	char mark[300];
 
 	mark_path(mark, sizeof(mark), mark_root, ifname, ifindex);
-	if (owned || !access(mark, F_OK)) {
+	if (owned || !faccessat(AT_FDCWD, mark, F_OK, AT_EACCESS)) {
 		if (ifindex)
 			ta_tc_clsact_remove(ifindex);
 		mark_drop(mark);
@@ -230,7 +231,9 @@ int ta_tc_detach_ours(int ifindex)
 		LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
 
 		if (bpf_tc_query(&h, &o) == 0) {
-			tc_detach_one(ifindex, h.attach_point);
+			int err = tc_detach_one(ifindex, h.attach_point);
+			if (err)
+				return err;
 			n++;
 		}
 	}

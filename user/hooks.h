@@ -55,7 +55,7 @@ void ta_tc_clsact_release(const char *mark_root, const char *ifname, int ifindex
 /* Undo what ta_attach_* did (safe to call twice). */
 void ta_detach(struct ta_iface *ifc);
 /* Remove tokaudit's tc filters (our handle and priority) from an interface;
- * returns how many there were. */
+ * returns how many there were, or -errno when one could not be removed. */
 int ta_tc_detach_ours(int ifindex);
 /* Is tokaudit's egress tc filter on the interface? */
 bool ta_tc_ours(int ifindex);

@@ -13,6 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "kfeatures.h"
 #include "kdrop.h"
 
@@ -22,26 +23,6 @@
 #define TA_NETDEV_CMD_DEV_GET 1
 #define TA_NETDEV_A_DEV_IFINDEX 1
 #define TA_NETDEV_A_DEV_XDP_FEATURES 3
-
-#define TA_CAP_NET_ADMIN 12
-#define TA_CAP_SYS_ADMIN 21
-#define TA_CAP_SYSLOG 34
-#define TA_CAP_PERFMON 38
-#define TA_CAP_BPF 39
-
-static uint64_t effective_caps(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long long v = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
 
 /* Real addresses in /proc/kallsyms (kptr_restrict and CAP_SYSLOG allow them) */
 static bool kallsyms_readable(void)
@@ -74,7 +55,7 @@ void ta_features_probe(struct ta_features *f)
 		snprintf(f->kernel, sizeof(f->kernel), "%s %s", u.release, u.machine);
 	snprintf(f->libbpf, sizeof(f->libbpf), "%s", libbpf_version_string());
 	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
-	f->caps = effective_caps();
+	f->caps = ta_caps_effective();
 	/* without CAP_BPF (or CAP_SYS_ADMIN) the probe fails whatever the kernel has */
 	r = f->caps & (1ULL << TA_CAP_BPF | 1ULL << TA_CAP_SYS_ADMIN) ? libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL)
 								    : -EPERM;

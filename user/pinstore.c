@@ -85,10 +85,24 @@ bool ta_pins_visible(const char **why)
 	return true;
 }
 
+int ta_pins_readable(void)
+{
+	const char *root = ta_pin_root();
+	struct stat st;
+
+	if ((stat(root, &st) && errno == EACCES) ||
+	    (!stat(root, &st) && faccessat(AT_FDCWD, root, R_OK | X_OK, AT_EACCESS))) {
+		ta_err("cannot read tokaudit's pins in %s: %s: %s", root, strerror(EACCES), TA_PINS_CAPS);
+		return -EACCES;
+	}
+	return 0;
+}
+
 int ta_pins_lock(bool create)
 {
 	const char *root = ta_pin_root();
 	struct statfs st;
+	int rerr;
 
 	if (!pins_persist(root)) {
 		if (create)
@@ -101,6 +115,8 @@ int ta_pins_lock(bool create)
 			       "see the machine's pins: run it as 'nsenter --net=/run/netns/NAME tokaudit ...'");
 		return -EPERM;
 	}
+	if (!create && (rerr = ta_pins_readable()))
+		return rerr;
 	if (getenv("TOKAUDIT_PIN_ROOT"))
 		; /* the caller chose where: its filesystem is its business */
 	else if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC_) {
@@ -149,7 +165,7 @@ static bool pinned(const char *dir)
 	char p[512];
 
 	snprintf(p, sizeof(p), "%s/ta_flows", dir);
-	return access(p, F_OK) == 0;
+	return faccessat(AT_FDCWD, p, F_OK, AT_EACCESS) == 0; /* with our capabilities */
 }
 
 static const char *ifname_of(const char *dir)
@@ -166,8 +182,12 @@ static int read_meta(const char *dir, struct ta_meta *m)
 
 	snprintf(p, sizeof(p), "%s/ta_meta", dir);
 	fd = bpf_obj_get(p);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		ta_err("cannot open %s: %s%s%s", p, strerror(-err), err == -EACCES || err == -EPERM ? ": " : "",
+		       err == -EACCES || err == -EPERM ? TA_PINS_CAPS : "");
+		return err;
+	}
 	if (bpf_map_lookup_elem(fd, &key, m))
 		err = -errno;
 	close(fd);
@@ -517,6 +537,11 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 		/* no pins, but maybe hooks of ours: left by a killed 'run', or by an
 		 * attach whose pins vanished with a private bpffs */
 		d->tc_filters = idx ? ta_tc_detach_ours((int)idx) : 0;
+		if (d->tc_filters < 0) {
+			ta_err("%s: cannot remove tokaudit's tc filter: %s%s", ifname, strerror(-d->tc_filters),
+			       d->tc_filters == -EPERM || d->tc_filters == -EACCES ? " (detach needs CAP_NET_ADMIN)" : "");
+			return d->tc_filters;
+		}
 		d->xdp = idx ? ta_xdp_detach_ours((int)idx) : 0;
 		ta_tc_clsact_release(ta_pin_root(), ifname, (int)idx, false);
 		if (d->xdp < 0) {
@@ -529,12 +554,17 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 		return -ENOENT;
 	}
 	d->had_pins = true;
+	/* the tc filters first: when they cannot go (no CAP_NET_ADMIN), nothing
+	 * else is touched and detach says why */
+	if (idx && (err = ta_tc_detach_ours((int)idx)) < 0) {
+		ta_err("%s: cannot remove tokaudit's tc filter: %s%s", ifname, strerror(-err),
+		       err == -EPERM || err == -EACCES ? " (detach needs CAP_NET_ADMIN)" : "");
+		return err;
+	}
 	err = read_meta(dir, &m);
 	/* the XDP link goes with its pin */
 	snprintf(p, sizeof(p), "%s/xdp_link", dir);
 	unlink(p);
-	if (idx)
-		ta_tc_detach_ours((int)idx);
 	ta_tc_clsact_release(ta_pin_root(), ifname, (int)idx, !err && m.created_clsact);
 	if (remove_pins(dir)) {
 		err = -errno;

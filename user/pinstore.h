@@ -92,6 +92,11 @@ void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
  * carry tokaudit hooks but have no pins: left by a killed 'run', or by an
  * attach whose pins went with a private bpffs.  fn is called for each;
  * returns how many. */
+/* What reading the pins takes, for messages and the README */
+#define TA_PINS_CAPS "the pins are root's (mode 0600): run as root, or with CAP_DAC_OVERRIDE (they are opened read-write)"
+/* 0 when this process may read the pin root (or there is none); else says
+ * which capability is missing, in one line, and returns -EACCES. */
+int ta_pins_readable(void);
 /* Are any of names (NULL: any interface) attached through pins? */
 bool ta_pins_any(const char *names);
 typedef void (*ta_leftover_fn)(const char *ifname, bool xdp, bool tc, void *arg);
