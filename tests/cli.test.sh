@@ -14,6 +14,35 @@ for c in "policy check" "policy show" "replay" "version" "run" "attach" "detach"
 	expect_rc "$c --help exits 0" 0 "$TA" $c --help && expect_in "$c --help has a usage line" "Usage: tokaudit $c" "$OUT"
 done
 expect_rc "policy --help lists subcommands" 0 "$TA" policy --help
+
+# help an admin reads at 80 columns: nothing wider, every command's line
+# whole, 2-4 examples each, 'help COMMAND' the same as 'COMMAND --help',
+# -v only where libbpf speaks
+wide=""
+nex_bad=""
+for c in "" "policy check" "policy show" "replay" "version" "run" "attach" "detach" "status" "flows" "stats" "reload" "why" "probe" "policy verify" "serve"; do
+	# shellcheck disable=SC2086
+	h=$("$TA" $c --help)
+	w=$(awk 'length($0) > 80 { print length($0) ": " $0; exit }' <<<"$h")
+	[ -n "$w" ] && wide+=" [${c:-tokaudit}: $w]"
+	[ -z "$c" ] && continue
+	n=$(sed -n '/^Examples:/,/^$/p' <<<"$h" | grep -c '^  [^ ]')
+	{ [ "$n" -ge 2 ] && [ "$n" -le 4 ]; } || nex_bad+=" [$c: $n]"
+	# shellcheck disable=SC2086
+	[ "$("$TA" help $c)" = "$h" ] || bad "'tokaudit help $c' differs from '$c --help'"
+done
+[ -z "$wide" ] && ok "every --help fits 80 columns" || bad "wider than 80:$wide"
+[ -z "$nex_bad" ] && ok "every command's --help ends with 2 to 4 examples" || bad "examples:$nex_bad"
+expect_rc "tokaudit help" 0 "$TA" help && expect_in "help lists the commands" "Commands:" "$OUT"
+n=$("$TA" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { n++ } on && /^$/ { on = 0 } END { print n }')
+[ "$n" = 15 ] && ok "--help lists the 15 commands" || bad "--help lists $n commands"
+absent "-v absent where nothing loads BPF" "--verbose" "$TA" policy check --help
+expect_in "-v kept where libbpf speaks" "--verbose" "$("$TA" run --help)"
+expect_rc "policy check -v is refused" 2 "$TA" policy check -v x.policy
+expect_rc "a typo of a command" 2 "$TA" rnu && expect_in "closest command suggested" "did you mean 'run'?" "$ERR"
+expect_rc "a typo of an option" 2 "$TA" run --interfce eth0 && expect_in "closest option suggested" "did you mean '--interface'?" "$ERR"
+expect_rc "nothing close to a made-up word" 2 "$TA" frobnicate && absent "no suggestion for it" "did you mean" echo "$ERR"
+expect_rc "help of an unknown command" 2 "$TA" help frob
 expect_rc "policy without subcommand" 2 "$TA" policy
 expect_rc "policy with a bad subcommand" 2 "$TA" policy frob
 expect_rc "version" 0 "$TA" version && expect_in "version prints it" "tokaudit " "$OUT"

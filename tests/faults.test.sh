@@ -27,6 +27,21 @@ truth() {
 }
 py_bool() { [ "$1" = true ] && echo True || echo False; }
 
+# an attach killed between pinning its maps and writing its metadata, made
+# on purpose: the metadata zeroed as it is before the attach writes it
+expect_rc "attach (to interrupt)" 0 gw "$TA" attach -i gwout
+vsize=$(bpftool map show pinned "$TOKAUDIT_PIN_ROOT/gwout/ta_meta" | sed -n 's/.*value \([0-9]*\)B.*/\1/p')
+bpftool map update pinned "$TOKAUDIT_PIN_ROOT/gwout/ta_meta" key 0 0 0 0 value $(printf '0 %.0s' $(seq "$vsize")) \
+	&& ok "metadata zeroed ($vsize bytes)" || bad "cannot zero the metadata"
+expect_rc "status on incomplete pins exits 1" 1 gw "$TA" status --json
+grep -q '"incomplete":true,"xdp_attached":true,"tc_attached":true' <<<"$OUT" && ok "status: incomplete pins, and the hooks that are there" || bad "status: $OUT $ERR"
+expect_rc "status as text" 1 gw "$TA" status
+expect_in "status says how to go on" "an interrupted attach left incomplete pins" "$OUT"
+expect_rc "attach over incomplete pins starts afresh" 0 gw "$TA" attach -i gwout
+expect_in "attach says so" "starting afresh" "$ERR"
+expect_rc "status after" 0 gw "$TA" status --json
+expect_rc "detach" 0 gw "$TA" detach -i gwout
+
 pass=0 fail=0
 note() { fail=$((fail + 1)); [ "$fail" -le 8 ] && bad "iteration $i ($op, killed after ${ms} ms): $*"; }
 for i in $(seq "$N"); do
@@ -57,7 +72,13 @@ for i in $(seq "$N"); do
 	# status tells the truth
 	truth
 	st=$(gw "$TA" status --json 2>"$tmp/st.err"); rc=$?
-	if [ -d "$TOKAUDIT_PIN_ROOT/gwout" ] && [ $rc = 0 ]; then
+	if grep -q '"incomplete":true' <<<"$st"; then
+		# an attach killed half-way: its pins are incomplete, and status says
+		# so with what is on the interface
+		got=$(grep '"incomplete":true' <<<"$st" | jq_py '(r["xdp_attached"], r["tc_attached"])')
+		want="($(py_bool $T_XDP), $(py_bool $T_TC))"
+		{ [ $rc = 1 ] && [ "$got" = "$want" ]; } || { note "status on incomplete pins: exit $rc, (xdp, tc) $got, the kernel $want"; continue; }
+	elif [ -d "$TOKAUDIT_PIN_ROOT/gwout" ] && [ $rc = 0 ]; then
 		got=$(jq_py '(r["xdp_attached"], r["tc_attached"])' <<<"$st" 2>/dev/null)
 		want="($(py_bool $T_XDP), $(py_bool $T_TC))"
 		[ "$got" = "$want" ] || { note "status says (xdp, tc) $got, the kernel $want: $(gw bpftool net show dev gwout | tr "\n" " ")"; continue; }

@@ -243,9 +243,10 @@ if need_root "serve with the unit's capabilities"; then
 
 	# detach --all: every interface with pins, in one call
 	nsenter --net=/run/netns/$NS "$TA" attach -i ta0,ta1 >/dev/null 2>&1
-	n=$(ls "$TOKAUDIT_PIN_ROOT" 2>/dev/null | wc -l)
+	# (one directory per interface; clsact:IFACE:N marks a qdisc tokaudit made)
+	n=$(ls "$TOKAUDIT_PIN_ROOT" 2>/dev/null | grep -vc :)
 	expect_rc "detach --all" 0 nsenter --net=/run/netns/$NS "$TA" detach --all
-	[ "$n" -eq 2 ] && [ ! -e "$TOKAUDIT_PIN_ROOT/ta0" ] && [ ! -e "$TOKAUDIT_PIN_ROOT/ta1" ] \
+	[ "$n" -eq 2 ] && [ -z "$(ls -A "$TOKAUDIT_PIN_ROOT" 2>/dev/null)" ] \
 		&& ! ip -n "$NS" link show ta0 | grep -q xdp && ok "detach --all removed both attached interfaces" \
 		|| bad "detach --all: had $n, left $(ls "$TOKAUDIT_PIN_ROOT" 2>&1)"
 	expect_rc "detach --all with nothing attached" 0 nsenter --net=/run/netns/$NS "$TA" detach --all

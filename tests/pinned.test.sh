@@ -35,6 +35,31 @@ grep '"rport":50000' <<<"$OUT" | grep -q '"packets_out":100,"packets_in":100' &&
 expect_rc "flows as text" 0 gw "$TA" flows
 expect_in "text flow line" "70.42.47.70:50000" "$OUT"
 
+# flow filters: a TCP flow and an unexpected one beside the media flow
+peer "$C" tcp 212.118.226.40 443 >/dev/null
+peer "$C" tcp 70.42.47.70 8080 --timeout 1 >/dev/null
+all=$(gw "$TA" flows --json)
+nall=$(grep -c . <<<"$all")
+sel() { gw "$TA" flows --json "$@" | python3 -c '
+import json, sys
+print(" ".join(sorted("%s/%s/%s/%s" % (f["verdict"], f["proto"], f["rule"], f["rport"]) for f in map(json.loads, sys.stdin))))'; }
+[ "$nall" -ge 3 ] && ok "three kinds of flows to filter ($nall flows)" || bad "flows: $all"
+[ "$(sel --verdict unexpected)" = "unexpected/tcp/None/8080" ] && ok "flows --verdict unexpected" || bad "--verdict: $(sel --verdict unexpected)"
+[ "$(sel --verdict allowed --proto tcp)" = "allowed/tcp/control/443" ] && ok "flows --verdict allowed --proto tcp" || bad "--proto: $(sel --verdict allowed --proto tcp)"
+[ "$(sel --rule media,control | wc -w)" = 2 ] && ok "flows --rule media,control: two flows" || bad "--rule: $(sel --rule media,control)"
+[ "$(sel --remote 70.42.47.64/26:50000)" = "allowed/udp/media/50000" ] && ok "flows --remote PREFIX:PORT" || bad "--remote: $(sel --remote 70.42.47.64/26:50000)"
+[ "$(sel --state two-way)" = "allowed/udp/media/50000" ] && ok "flows --state two-way" || bad "--state: $(sel --state two-way)"
+first=$(gw "$TA" flows --json --sort bytes --limit 1 | jq_py 'r["rport"]')
+[ "$first" = 50000 ] && ok "flows --sort bytes --limit 1: the media flow" || bad "--sort bytes: $first"
+expect_rc "flows --limit 1 as text" 0 gw "$TA" flows --limit 1
+expect_in "text says how many more" "more ($nall of $nall flows match; --limit shows more)" "$OUT"
+expect_rc "flows --verdict bogus" 2 gw "$TA" flows --verdict bogus
+expect_in "bad verdict names the accepted ones" "no verdict 'bogus' (other, allowed, unexpected, invalid, dropped)" "$ERR"
+expect_rc "flows --sort size" 2 gw "$TA" flows --sort size
+expect_rc "flows --state nope" 2 gw "$TA" flows --state nope
+expect_rc "flows matching nothing" 0 gw "$TA" flows --proto 47
+expect_in "says none matches" "none of the $nall flows matches" "$OUT"
+
 # attach again: counters kept
 expect_rc "attach again" 0 gw "$TA" attach -i gwout
 expect_in "attach again says counters kept" "counters kept" "$OUT"

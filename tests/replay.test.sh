@@ -115,6 +115,14 @@ exp = [json.loads(l) for l in open(sys.argv[1])][:-1]   # the last frame (ARP) i
 got = [json.loads(l) for l in open(sys.argv[2]) if '"packet"' in l]
 assert [(e["verdict"], e["rule"]) for e in exp] == [(g["verdict"], g["rule"]) for g in got]
 PY
+	# --filter: the frames libpcap's filter accepts, as tcpdump counts them
+	for e in 'udp' 'tcp and port 443' 'net 70.42.47.64/26' 'ip6' 'not arp'; do
+		want=$(tcpdump -nr "$tmp/basic.pcap" "$e" 2>/dev/null | wc -l)
+		got=$("$TA" replay --json --filter "$e" "$tmp/basic.pcap" | tail -1 | jq_py 'r["frames"] - r["frames_filtered"]')
+		[ "$got" = "$want" ] && ok "--filter '$e': $got frames run, as tcpdump" || bad "--filter '$e': $got run, tcpdump $want"
+	done
+	expect_rc "--filter with a syntax error" 1 "$TA" replay --filter 'udp and' "$tmp/basic.pcap"
+	expect_in "the filter error names the expression" "--filter 'udp and': can't parse filter expression" "$ERR"
 	# jumbo and snaplen-cut frames: classified, and counted at their wire length
 	"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/jumbo.pcap" > "$tmp/j.jsonl" 2>"$tmp/err"
 	python3 - "$tmp/j.jsonl" <<'PY' && ok "jumbo and snaplen-cut frames counted at wire length" || bad "jumbo: $(head -3 "$tmp/j.jsonl")"

@@ -10,6 +10,42 @@
 #include "flows.h"
 #include "hooks.h"
 
+#define HELP_WIDTH 80
+#define OPT_COL 33 /* where an option's help starts */
+
+/* text from column col, wrapped at HELP_WIDTH (continuation lines at col) */
+static void wrap(FILE *f, int col, const char *text)
+{
+	int at = col;
+
+	while (*text) {
+		size_t w = strcspn(text, " ");
+
+		if (at > col && at + 1 + (int)w > HELP_WIDTH) {
+			fprintf(f, "\n%*s", col, "");
+			at = col;
+		} else if (at > col) {
+			fputc(' ', f);
+			at++;
+		}
+		fprintf(f, "%.*s", (int)w, text);
+		at += (int)w;
+		text += w;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
+static void opt_line(FILE *f, const char *left, const char *help)
+{
+	/* an option too wide for its column gets its help on the next line */
+	if (2 + (int)strlen(left) + 1 > OPT_COL)
+		fprintf(f, "  %s\n%*s", left, OPT_COL, "");
+	else
+		fprintf(f, "  %-*s", OPT_COL - 2, left);
+	wrap(f, OPT_COL, help);
+}
+
 void ta_cli_help(const struct ta_cmd *cmd, FILE *f)
 {
 	fprintf(f, "Usage: tokaudit %s [options]%s%s\n\n%s\n", cmd->name, cmd->args ? " " : "",
@@ -23,11 +59,66 @@ void ta_cli_help(const struct ta_cmd *cmd, FILE *f)
 		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
 			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
 			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
-		fprintf(f, "  %-30s %s\n", left, o->help);
+		opt_line(f, left, o->help);
 	}
-	fprintf(f, "  %-30s %s\n", "-v, --verbose", "show libbpf's debug messages");
-	fprintf(f, "  %-30s %s\n", "-h, --help", "show this help");
+	if (!cmd->no_verbose)
+		opt_line(f, "-v, --verbose", "show libbpf's debug messages");
+	opt_line(f, "-h, --help", "show this help");
+	if (cmd->examples) {
+		fprintf(f, "\nExamples:\n");
+		for (const char *l = cmd->examples; *l;) {
+			size_t n = strcspn(l, "\n"), t = strcspn(l, "\t");
+
+			if (t < n) /* "command\twhat it does": the command, then its effect */
+				fprintf(f, "  %.*s\n      %.*s\n", (int)t, l, (int)(n - t - 1), l + t + 1);
+			else
+				fprintf(f, "  %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
 	fprintf(f, "\nExit status: 0 success, 1 failure at run time, 2 usage error.\n");
+}
+
+/* Edit distance of two short words (for "did you mean") */
+int ta_cli_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b), d[33][33];
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (int i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (int j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (int i = 1; i <= la; i++)
+		for (int j = 1; j <= lb; j++) {
+			int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+/* The closest of names to word, when close enough to be a typo (else NULL);
+ * a word that starts a name counts as close. */
+const char *ta_cli_closest(const char *word, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	int bd = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		int d = ta_cli_distance(word, names[i]);
+		if (strlen(word) >= 3 && !strncmp(names[i], word, strlen(word)))
+			d = 1;
+		if (d < bd) {
+			bd = d;
+			best = names[i];
+		}
+	}
+	return best;
 }
 
 static int set_opt(const struct ta_cmd *cmd, const struct ta_opt *o, const char *arg, void *cfg)
@@ -120,10 +211,12 @@ int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg)
 		}
 	}
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	if (!cmd->no_verbose)
+		lo[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
 	lo[n] = (struct option){ 0 };
 	so[sl++] = 'h';
-	so[sl++] = 'v';
+	if (!cmd->no_verbose)
+		so[sl++] = 'v';
 	so[sl] = 0;
 
 	optind = 1;
@@ -168,9 +261,24 @@ int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg)
 			if (c == ':')
 				ta_err("%s: option '%s' needs a value (see 'tokaudit %s --help')",
 				       cmd->name, bad, cmd->name);
-			else
-				ta_err("%s: unknown option '%s' (see 'tokaudit %s --help')", cmd->name,
-				       bad, cmd->name);
+			else {
+				const char *names[64], *near;
+				char want[48];
+				size_t k = 0;
+
+				for (const struct ta_opt *x = cmd->opts; x && x->name && k < 62; x++)
+					names[k++] = x->name;
+				names[k++] = "help";
+				if (!cmd->no_verbose)
+					names[k++] = "verbose";
+				char word[40];
+
+				snprintf(word, sizeof(word), "%.*s", (int)strcspn(bad + 2, "="), bad + 2);
+				near = !strncmp(bad, "--", 2) ? ta_cli_closest(word, names, k) : NULL;
+				snprintf(want, sizeof(want), "--%s", near ? near : "");
+				ta_err("%s: unknown option '%s'%s%s%s (see 'tokaudit %s --help')", cmd->name, bad,
+				       near ? "; did you mean '" : "", near ? want : "", near ? "'?" : "", cmd->name);
+			}
 			return TA_EXIT_USAGE;
 		}
 		const struct ta_opt *o = NULL;

@@ -41,8 +41,11 @@ struct ta_opt {
 struct ta_cmd {
 	const char *name;     /* "replay", "policy check", ... */
 	const char *args;     /* positional arguments, for the usage line */
+	const char *brief;    /* one line for 'tokaudit --help' (at most 60 columns) */
 	const char *summary;
 	const char *details;  /* extra --help text, may be NULL */
+	const char *examples; /* "tokaudit ...\twhat it does\n" lines, 2 to 4 */
+	bool no_verbose;      /* no libbpf here: no -v */
 	const struct ta_opt *opts;
 	size_t cfg_size;
 	int min_pos, max_pos; /* number of positional arguments */
@@ -55,6 +58,10 @@ struct ta_cmd {
  * Returns 0, TA_EXIT_USAGE after printing an error, or -1 after --help. */
 int ta_cli_parse(const struct ta_cmd *cmd, int argc, char **argv, void *cfg);
 void ta_cli_help(const struct ta_cmd *cmd, FILE *f);
+/* Edit distance of two words; the closest of names to word if it looks
+ * like a typo of it (NULL otherwise). */
+int ta_cli_distance(const char *a, const char *b);
+const char *ta_cli_closest(const char *word, const char *const *names, size_t n);
 
 /* Messages (ta_err, ta_info) and -v */
 #include "log.h"

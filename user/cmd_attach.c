@@ -78,6 +78,9 @@ out:
 
 const struct ta_cmd ta_cmd_attach = {
 	.name = "attach",
+	.brief = "Attach and return: audit from pins, no process",
+	.examples = "sudo tokaudit attach -i eth0\taudit with the built-in policy; read with status, flows, stats\n"
+		    "sudo tokaudit attach -i eth0 --hook tc --policy /etc/tokaudit/policy\ttc both ways, your policy\n",
 	.summary = "Attach and return: programs, links and maps pinned under\n"
 		   "/sys/fs/bpf/tokaudit/IFACE/, auditing with no process running.",
 	.details = "Attaching again keeps the flows and counters (and the policy, unless\n"
@@ -176,6 +179,9 @@ static int do_detach(void *vcfg)
 
 const struct ta_cmd ta_cmd_detach = {
 	.name = "detach",
+	.brief = "Detach and remove everything attach made",
+	.examples = "sudo tokaudit detach -i eth0\tone interface\n"
+		    "sudo tokaudit detach --all\tevery interface tokaudit is on (as the package's removal does)\n",
 	.summary = "Detach from interfaces and remove everything attach made there.",
 	.opts = detach_opts,
 	.cfg_size = sizeof(struct detach_cfg),
@@ -231,6 +237,9 @@ static int do_reload(void *vcfg)
 
 const struct ta_cmd ta_cmd_reload = {
 	.name = "reload",
+	.brief = "Replace the policy of attached interfaces atomically",
+	.examples = "sudo tokaudit reload -p /etc/tokaudit/policy\tevery attached interface\n"
+		    "sudo tokaudit reload -i eth0 -p new.policy\tone interface; a broken file changes nothing\n",
 	.summary = "Replace the policy of attached interfaces atomically (pinned mode).",
 	.details = "The new policy is written to the idle slot and switched to with one store:\n"
 		   "no packet is classified against half a policy. A broken file is rejected\n"

@@ -5,7 +5,10 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <stdlib.h>
 #include "commands.h"
+#include "flowsel.h"
+#include "util.h"
 #include "json.h"
 #include "pinstore.h"
 #include "report.h"
@@ -24,9 +27,15 @@ static const struct ta_opt read_opts[] = {
 
 /* ---- status ---- */
 
+struct status_walk {
+	const struct read_cfg *cfg;
+	int *any; /* interfaces shown */
+};
+
 static int status_one(struct ta_attached *a, void *arg)
 {
-	const struct read_cfg *cfg = arg;
+	const struct status_walk *w = arg;
+	const struct read_cfg *cfg = w->cfg;
 	const struct ta_meta *m = &a->meta;
 	bool xdp, tc;
 	uint64_t cnt[TA_C_MAX], tot[TA_V_MAX];
@@ -36,6 +45,7 @@ static int status_one(struct ta_attached *a, void *arg)
 	ta_pins_hooks(a, &xdp, &tc);
 	if (ta_dp_counters(&a->dp, cnt) || ta_dp_vstats(&a->dp, vs))
 		return -1;
+	(*w->any)++;
 	for (int v = 0; v < TA_V_MAX; v++)
 		tot[v] = ta_vstat_total(vs, v).packets;
 	up = (double)(ta_now_ns() - m->attached_ns) / 1e9;
@@ -75,38 +85,93 @@ static int status_one(struct ta_attached *a, void *arg)
 
 /* ---- flows ---- */
 
-struct flows_print {
-	const char *ifname;
-	struct ta_meta_view mv;
+struct flows_cfg {
+	const char *ifaces;
 	bool json;
-	size_t n;
+	struct ta_flow_sel_args sel_args;
+	struct ta_flow_sel sel;
 };
 
-static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+static const struct ta_opt flows_opts[] = {
+	TA_FLOW_SEL_OPTS(offsetof(struct flows_cfg, sel_args)),
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct flows_cfg, ifaces), "IFACE[,IFACE...]",
+	  "only these interfaces (default: every attached one)" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct flows_cfg, json), NULL, "one JSON object per line" },
+	{ 0 },
+};
+
+struct flows_print {
+	const struct flows_cfg *cfg;
+	struct ta_meta_view mv;
+	struct ta_closed *f;
+	size_t n, cap, seen;
+	int err;
+};
+
+static int keep_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
 {
 	struct flows_print *fp = arg;
 
+	fp->seen++;
+	if (!ta_flow_sel_match(&fp->cfg->sel, &fp->mv.ctx, k, v))
+		return 0;
+	if (ta_grow(&fp->f, &fp->cap, fp->n + 1, sizeof(*fp->f), 1024)) {
+		fp->err = -1;
+		return -1;
+	}
+	fp->f[fp->n].k = *k;
+	fp->f[fp->n].v = *v;
 	fp->n++;
-	if (fp->json)
-		ta_jprint(stdout, ta_flow_jobj(&fp->mv.ctx, NULL, fp->ifname, k, v));
-	else
-		ta_flow_line(stdout, &fp->mv.ctx, k, v, 52);
 	return 0;
 }
 
 static int flows_one(struct ta_attached *a, void *arg)
 {
-	const struct read_cfg *cfg = arg;
-	struct flows_print fp = { .ifname = a->ifname, .json = cfg->json };
+	const struct flows_cfg *cfg = arg;
+	struct flows_print fp = { .cfg = cfg };
+	size_t show;
 
 	ta_meta_view(&a->meta, a->dp.generation, &fp.mv);
+	ta_dp_flows(&a->dp, keep_flow, &fp);
+	if (fp.err) {
+		ta_err("flows: %s: out of memory", a->ifname);
+		free(fp.f);
+		return -1;
+	}
+	ta_flow_sel_sort(&cfg->sel, fp.f, fp.n);
+	show = cfg->sel.limit && cfg->sel.limit < fp.n ? cfg->sel.limit : fp.n;
 	if (!cfg->json)
 		printf("%s:\n%-52s %-10s %-8s %-11s %13s %15s %6s\n", a->ifname, "FLOW", "VERDICT", "RULE", "STATE",
 		       "PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
-	ta_dp_flows(&a->dp, print_flow, &fp);
-	if (!cfg->json && !fp.n)
-		printf("  no flows\n");
+	for (size_t i = 0; i < show; i++) {
+		if (cfg->json)
+			ta_jprint(stdout, ta_flow_jobj(&fp.mv.ctx, NULL, a->ifname, &fp.f[i].k, &fp.f[i].v));
+		else
+			ta_flow_line(stdout, &fp.mv.ctx, &fp.f[i].k, &fp.f[i].v, 52);
+	}
+	if (!cfg->json) {
+		if (!fp.seen)
+			printf("  no flows\n");
+		else if (!fp.n)
+			printf("  none of the %zu flows matches\n", fp.seen);
+		else if (show < fp.n)
+			printf("  ... %zu more (%zu of %zu flows match; --limit shows more)\n", fp.n - show, fp.n,
+			       fp.seen);
+	}
+	free(fp.f);
 	return 0;
+}
+
+static int do_flows(void *vcfg)
+{
+	struct flows_cfg *cfg = vcfg;
+	char err[300];
+
+	if (ta_flow_sel_init(&cfg->sel, &cfg->sel_args, err, sizeof(err))) {
+		ta_err("flows: %s", err);
+		return TA_EXIT_USAGE;
+	}
+	return ta_pins_walk(cfg->ifaces, false, flows_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
 
 /* ---- stats ---- */
@@ -130,42 +195,46 @@ static int stats_one(struct ta_attached *a, void *arg)
 	return 0;
 }
 
-static void status_leftover(const char *ifname, bool xdp, bool tc, void *arg)
+static void status_leftover(const char *ifname, const char *pins, bool xdp, bool tc, void *arg)
 {
 	const struct read_cfg *cfg = arg;
-	const char *what = xdp && tc ? "XDP program and tc filter" : xdp ? "XDP program" : "tc filter";
+	const char *what = xdp && tc ? "XDP program and tc filter" : xdp ? "XDP program" : tc ? "tc filter" : NULL;
 
 	if (cfg->json) {
 		json_object *o = json_object_new_object();
 
 		ta_jadd(o, "iface", ta_jstr(ifname));
-		ta_jadd(o, "pins", NULL);
-		ta_jadd(o, "left_behind", ta_jbool(true));
+		ta_jadd(o, "pins", pins ? ta_jstr(pins) : NULL);
+		ta_jadd(o, pins ? "incomplete" : "left_behind", ta_jbool(true));
 		ta_jadd(o, "xdp_attached", ta_jbool(xdp));
 		ta_jadd(o, "tc_attached", ta_jbool(tc));
 		ta_jprint(stdout, o);
 		return;
 	}
-	printf("%s: a tokaudit %s without pins, left behind (by a killed 'tokaudit run'?): "
-	       "'tokaudit detach -i %s' removes it\n", ifname, what, ifname);
+	if (pins)
+		printf("%s: an interrupted attach left incomplete pins in %s%s%s%s: 'tokaudit attach -i %s' starts "
+		       "afresh, 'tokaudit detach -i %s' removes them\n", ifname, pins, what ? " (" : "",
+		       what ? what : "", what ? " attached)" : "", ifname, ifname);
+	else
+		printf("%s: a tokaudit %s without pins, left behind (by a killed 'tokaudit run'?): "
+		       "'tokaudit detach -i %s' removes it\n", ifname, what, ifname);
 }
 
-/* Hooks of tokaudit that no pin accounts for, then the pinned attachments:
- * the exit status says whether anything is attached through pins. */
 static int do_status(void *vcfg)
 {
 	struct read_cfg *cfg = vcfg;
 
 	if (ta_pins_readable())
 		return TA_EXIT_FAIL;
-	if (ta_pins_leftovers(cfg->ifaces, status_leftover, cfg) && !ta_pins_any(cfg->ifaces))
-		return TA_EXIT_FAIL;
-	return ta_pins_walk(cfg->ifaces, false, status_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
-}
+	int left = ta_pins_leftovers(cfg->ifaces, status_leftover, cfg), any = 0, rc;
 
-static int do_flows(void *cfg)
-{
-	return ta_pins_walk(((struct read_cfg *)cfg)->ifaces, false, flows_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
+	if (left && !ta_pins_any(cfg->ifaces))
+		return TA_EXIT_FAIL;
+	ta_pins_skip_incomplete(true);
+	rc = ta_pins_walk(cfg->ifaces, false, status_one, &(struct status_walk){ cfg, &any });
+	ta_pins_skip_incomplete(false);
+	/* attached through pins: at least one interface whose pins are whole */
+	return rc || !any ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
 
 static int do_stats(void *cfg)
@@ -175,16 +244,27 @@ static int do_stats(void *cfg)
 
 const struct ta_cmd ta_cmd_status = {
 	.name = "status",
+	.brief = "Where tokaudit is attached, how, and its totals",
+	.examples = "sudo tokaudit status\tevery attached interface\n"
+		    "sudo tokaudit status -i eth0 --json\tone JSON object\n",
 	.summary = "Show where tokaudit is attached (pinned mode), how, and its totals.",
 	.opts = read_opts, .cfg_size = sizeof(struct read_cfg), .run = do_status,
 };
 const struct ta_cmd ta_cmd_flows = {
 	.name = "flows",
+	.brief = "List the flows of the pinned flow tables",
+	.examples = "sudo tokaudit flows --verdict unexpected --sort bytes --limit 20\tthe 20 biggest unexpected flows\n"
+		    "sudo tokaudit flows --remote 70.42.47.64/26 --proto udp --state one-way-out\tmedia that never got an answer\n",
 	.summary = "List the flows of the pinned flow tables.",
-	.opts = read_opts, .cfg_size = sizeof(struct read_cfg), .run = do_flows,
+	.details = "Filters combine (all must hold); a list within one matches any of its words.\n"
+		   "A table of 131072 flows is browsed with --sort and --limit.",
+	.opts = flows_opts, .cfg_size = sizeof(struct flows_cfg), .run = do_flows,
 };
 const struct ta_cmd ta_cmd_stats = {
 	.name = "stats",
+	.brief = "The pinned counters: per verdict, per rule, named",
+	.examples = "sudo tokaudit stats\tpackets and bytes per verdict and rule, and the named counters\n"
+		    "sudo tokaudit stats --json | jq .counters.events_lost_new_flow\tone counter\n",
 	.summary = "Show the pinned counters: per verdict, per rule, named counters.",
 	.opts = read_opts, .cfg_size = sizeof(struct read_cfg), .run = do_stats,
 };
@@ -248,6 +328,10 @@ static int do_why(void *vcfg)
 
 const struct ta_cmd ta_cmd_why = {
 	.name = "why",
+	.brief = "Say per flow what blocked it: kernel, policy, ICMP",
+	.examples = "sudo tokaudit why\tone sentence per blocked flow\n"
+		    "sudo tokaudit why --remote 70.42.47.64/26 --rule media\tonly the media flows to one block\n"
+		    "sudo tokaudit why --all --json\tendpoint discards too, as JSON\n",
 	.summary = "Say, per flow, what blocked it: kernel drops (where, why), policy drops,\n"
 		   "ICMP errors, refused or unanswered SYNs, one-way UDP (pinned mode).",
 	.details = "Also lists the rules that never carried traffic. 'tokaudit run' prints the\n"

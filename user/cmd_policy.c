@@ -59,6 +59,10 @@ static int do_policy_check(void *vcfg)
 
 const struct ta_cmd ta_cmd_policy_check = {
 	.name = "policy check",
+	.brief = "Check a policy file: a summary, or each error with its place",
+	.examples = "tokaudit policy check /etc/tokaudit/policy\tvalid? a summary per rule, or each error as FILE:LINE:COL\n"
+		    "tokaudit policy check my.policy && sudo systemctl reload tokaudit\tinstall a change only when it checks\n",
+	.no_verbose = true,
 	.args = "FILE",
 	.summary = "Check a policy file: print a summary when it is valid, every error\n"
 		   "(FILE:LINE:COLUMN: error: ...) and exit 1 when it is not.",
@@ -114,6 +118,11 @@ static int do_policy_show(void *vcfg)
 
 const struct ta_cmd ta_cmd_policy_show = {
 	.name = "policy show",
+	.brief = "Print a policy (default: the built-in OpenTok one)",
+	.examples = "tokaudit policy show\tthe built-in OpenTok policy, as a file to start from\n"
+		    "tokaudit policy show --table /etc/tokaudit/policy\tone line per rule\n"
+		    "tokaudit policy show --json | jq '.rules[].label'\tthe rule labels\n",
+	.no_verbose = true,
 	.args = "[FILE]",
 	.summary = "Print a policy (the built-in OpenTok policy without FILE) in the\n"
 		   "policy file syntax, as a table (--table) or as JSON (--json).",
@@ -259,6 +268,10 @@ static int do_verify(void *vcfg)
 
 const struct ta_cmd ta_cmd_policy_verify = {
 	.name = "policy verify",
+	.brief = "Resolve the policy's server names: report address drift",
+	.examples = "tokaudit policy verify\tdo the OpenTok servers still resolve inside the policy's blocks?\n"
+		    "tokaudit policy verify --strict /etc/tokaudit/policy\texit 1 on any drift (for a cron job)\n",
+	.no_verbose = true,
 	.args = "[FILE]",
 	.summary = "Resolve the policy's server names and report drift: names whose addresses\n"
 		   "fall outside their rule's blocks (exit 1), names that do not resolve, and\n"

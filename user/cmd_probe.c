@@ -190,6 +190,11 @@ out:
 
 const struct ta_cmd ta_cmd_probe = {
 	.name = "probe",
+	.brief = "Try every server of the policy on its ports",
+	.examples = "tokaudit probe\tevery OpenTok server and port of the built-in policy\n"
+		    "tokaudit probe --rule control --save before.json\tthe TCP control ports; keep the results\n"
+		    "tokaudit probe --hosts lab.hosts\tnames from a hosts file instead of DNS\n",
+	.no_verbose = true,
 	.summary = "Try every server of the policy on its ports and say why a check failed.\n"
 		   "THIS CONTACTS THE REAL SERVERS (unless --hosts points elsewhere).",
 	.details = "Names are expanded (mantis40[1-8]-oak.tokbox.com: eight names) and resolved,\n"

@@ -19,6 +19,7 @@ struct replay_cfg {
 	bool packets;
 	bool json;
 	unsigned flows;
+	const char *filter;
 	const char *pos[1];
 	const struct ta_flow_ctx *ctx; /* rule labels, for the frame callback */
 };
@@ -30,6 +31,8 @@ static const struct ta_opt replay_opts[] = {
 	  "the protected network: a source inside means out, a destination inside means in" },
 	{ "packets", 0, TA_OPT_FLAG, offsetof(struct replay_cfg, packets), NULL,
 	  "add one record per frame" },
+	{ "filter", 'f', TA_OPT_STR, offsetof(struct replay_cfg, filter), "EXPR",
+	  "run only the frames this pcap-filter expression accepts (as tcpdump's: 'udp and net 70.42.47.64/26')" },
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct replay_cfg, json), NULL,
 	  "one JSON object per line (README: \"replay JSON records\")" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
@@ -190,8 +193,8 @@ static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 }
 
 static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol,
-			  struct flow_print *fp, uint64_t frames, uint64_t cut, const char *status, double first_ts,
-			  double last_ts)
+			  struct flow_print *fp, uint64_t frames, uint64_t cut, uint64_t filtered, const char *status,
+			  double first_ts, double last_ts)
 {
 	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
@@ -206,6 +209,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		ta_jadd(o, "type", ta_jstr("summary"));
 		ta_jadd(o, "frames", ta_ju64(frames));
 		ta_jadd(o, "frames_cut", ta_ju64(cut));
+		ta_jadd(o, "frames_filtered", ta_ju64(filtered));
 		ta_jadd(o, "flows", ta_ju64(fp->nflows));
 		ta_jadd(o, "status", ta_jstr(status));
 		ta_jtime(o, "first_frame", first_ts);
@@ -247,7 +251,10 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		ta_jprint(f, o);
 		return;
 	}
-	fprintf(f, "\n%" PRIu64 " frames%s", frames, cut ? "" : "\n");
+	fprintf(f, "\n%" PRIu64 " frames", frames);
+	if (filtered)
+		fprintf(f, ", %" PRIu64 " left out by --filter", filtered);
+	fprintf(f, "%s", cut ? "" : "\n");
 	if (cut)
 		fprintf(f, " (%" PRIu64 " longer than %d bytes were cut to it for the run; their wire length is counted)\n",
 			cut, TA_RUN_MAX);
@@ -299,6 +306,8 @@ static int do_replay(void *vcfg)
 		goto out;
 	if (ta_replay_open(&r, file, &comp, local, nlocal, cfg->flows))
 		goto out;
+	if (cfg->filter && ta_replay_set_filter(&r, cfg->filter))
+		goto out;
 	for (size_t i = 0; i < pol.nrules && i < TA_MAX_RULES; i++)
 		fp.labels[i] = pol.rules[i].label;
 	fp.ctx = (struct ta_flow_ctx){ .labels = fp.labels, .nlabels = TA_MAX_RULES, .unix_clock = true };
@@ -308,7 +317,7 @@ static int do_replay(void *vcfg)
 	if (!cfg->json)
 		printf("%sFlows (%s):\n", cfg->packets ? "\n" : "", file);
 	ta_dp_flows(&r.dp, print_flow, &fp);
-	print_summary(stdout, cfg->json, &r.dp, &pol, &fp, r.frames, r.cut, r.status, r.first_ts, r.last_ts);
+	print_summary(stdout, cfg->json, &r.dp, &pol, &fp, r.frames, r.cut, r.filtered, r.status, r.first_ts, r.last_ts);
 	if (fflush(stdout))
 		r.status = "error";
 	rc = strcmp(r.status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;
@@ -322,6 +331,10 @@ out:
 
 const struct ta_cmd ta_cmd_replay = {
 	.name = "replay",
+	.brief = "Run a capture through the XDP program offline",
+	.examples = "sudo tokaudit replay trace.pcapng\tflows and verdicts, as the kernel judged them\n"
+		    "sudo tokaudit replay --local 10.0.0.0/8 --packets --json trace.pcap\ta record per frame, direction from your prefixes\n"
+		    "sudo tokaudit replay --filter 'host 70.42.47.70' --packets trace.pcap\tone host's frames, one line each\n",
 	.args = "CAPTURE",
 	.summary = "Run a pcap/pcapng capture through the XDP program (BPF_PROG_TEST_RUN)\n"
 		   "and report flows, verdicts and rules as the kernel judged them.",

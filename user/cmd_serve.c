@@ -84,6 +84,10 @@ static int do_serve(void *vcfg)
 
 const struct ta_cmd ta_cmd_serve = {
 	.name = "serve",
+	.brief = "Audit as a service: events, Prometheus metrics",
+	.examples = "sudo systemctl enable --now tokaudit\tthe packaged service (settings in /etc/default/tokaudit)\n"
+		    "sudo tokaudit serve -i eth0 --metrics 9464 --events /var/log/ta.jsonl\tby hand\n"
+		    "curl -s localhost:9464/metrics | grep tokaudit_packets\tthe per-verdict counters\n",
 	.summary = "Audit for good: attach through the pins (adopting what an earlier serve\n"
 		   "or attach left), write JSON events, serve Prometheus metrics.",
 	.details = "Counters and flows live in the pins (/sys/fs/bpf/tokaudit/IFACE), so\n"

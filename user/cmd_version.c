@@ -113,6 +113,9 @@ static int do_version(void *vcfg)
 
 const struct ta_cmd ta_cmd_version = {
 	.name = "version",
+	.brief = "The version, the revision and the kernel's features",
+	.examples = "tokaudit version\twhat this kernel offers tokaudit\n"
+		    "tokaudit version -i eth0 --json\twith the driver's native XDP support\n",
 	.summary = "Print the version, the git revision, libbpf's version and the kernel's features.",
 	.details = "Kernel features: BTF, ring buffer, tp_btf for kfree_skb, named drop reasons,\n"
 		   "symbolised drop places, the capabilities held; with -i, whether the\n"

@@ -31,13 +31,29 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: tokaudit [-v] COMMAND [options]\n\n"
 		   "Audit traffic against the OpenTok (Vonage Video API) network requirements\n"
 		   "with eBPF: which flows are allowed, unexpected or dropped.\n\nCommands:\n");
-	for (size_t i = 0; i < NCMDS; i++) {
-		const char *nl = strchr(commands[i]->summary, '\n');
-		int len = nl ? (int)(nl - commands[i]->summary) : (int)strlen(commands[i]->summary);
-		fprintf(f, "  %-16s %.*s\n", commands[i]->name, len, commands[i]->summary);
-	}
-	fprintf(f, "\n'tokaudit COMMAND --help' tells more about a command.\n"
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->brief);
+	fprintf(f, "\n'tokaudit help COMMAND' tells more about a command.\n"
 		   "Exit status: 0 success, 1 failure at run time, 2 usage error.\n");
+}
+
+/* "unknown command 'X'", with the closest command when X looks like a typo */
+static int unknown_command(const char *what)
+{
+	const char *names[NCMDS + 1], *near;
+	char first[NCMDS][24];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NCMDS; i++) {
+		snprintf(first[n], sizeof(first[n]), "%.*s", (int)strcspn(commands[i]->name, " "), commands[i]->name);
+		names[n] = first[n];
+		n++;
+	}
+	names[n++] = "help";
+	near = ta_cli_closest(what, names, n);
+	ta_err("unknown command '%s'%s%s%s (see 'tokaudit --help')", what, near ? "; did you mean '" : "",
+	       near ? near : "", near ? "'?" : "");
+	return TA_EXIT_USAGE;
 }
 
 int ta_main(int argc, char **argv)
@@ -64,6 +80,20 @@ int ta_main(int argc, char **argv)
 	if (i >= argc) {
 		usage(stderr);
 		return TA_EXIT_USAGE;
+	}
+	/* tokaudit help [COMMAND [SUBCOMMAND]]: that command's --help */
+	if (!strcmp(argv[i], "help")) {
+		char *hv[4] = { argv[0], NULL, NULL, NULL };
+		int hc = 1;
+
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return TA_EXIT_OK;
+		}
+		for (int k = i + 1; k < argc && hc < 3; k++)
+			hv[hc++] = argv[k];
+		hv[hc++] = "--help";
+		return ta_main(hc, hv);
 	}
 	for (size_t c = 0; c < NCMDS; c++) {
 		const struct ta_cmd *cmd = commands[c];
@@ -115,6 +145,5 @@ int ta_main(int argc, char **argv)
 		free(cfg);
 		return r;
 	}
-	ta_err("unknown command '%s' (see 'tokaudit --help')", argv[i]);
-	return TA_EXIT_USAGE;
+	return unknown_command(argv[i]);
 }

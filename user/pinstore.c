@@ -233,6 +233,14 @@ void ta_meta_view(const struct ta_meta *m, uint32_t generation, struct ta_meta_v
 }
 
 /* Open the pinned maps of one interface (no program loaded). */
+/* status reports interrupted attaches itself (ta_pins_leftovers) */
+static bool skip_incomplete;
+
+void ta_pins_skip_incomplete(bool skip)
+{
+	skip_incomplete = skip;
+}
+
 static int open_attached(struct ta_attached *a, bool quiet)
 {
 	int err;
@@ -243,7 +251,7 @@ static int open_attached(struct ta_attached *a, bool quiet)
 		return -ENOENT;
 	}
 	if ((err = read_meta(a->dir, &a->meta))) {
-		if (err == -ENODATA)
+		if (err == -ENODATA && !skip_incomplete)
 			ta_err("%s: an interrupted attach left incomplete pins behind in %s: 'tokaudit attach -i %s' "
 			       "starts afresh, 'tokaudit detach -i %s' removes them", a->ifname, a->dir, a->ifname,
 			       a->ifname);
@@ -296,8 +304,9 @@ int ta_pins_walk(const char *names, bool quiet, ta_attached_fn fn, void *arg)
 		struct ta_attached a = { .ifname = list[i] };
 
 		ta_pin_dir(a.dir, sizeof(a.dir), list[i]);
-		if (open_attached(&a, quiet)) {
-			if (!quiet)
+		int oerr = open_attached(&a, quiet);
+		if (oerr) {
+			if (!quiet && !(skip_incomplete && oerr == -ENODATA))
 				rc = -1;
 			continue;
 		}
@@ -358,17 +367,30 @@ int ta_pins_leftovers(const char *names, ta_leftover_fn fn, void *arg)
 	int n = 0;
 
 	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
-		bool xdp, tc;
+		struct ta_meta m;
+		bool xdp, tc, incomplete = false;
 
 		if (names && !in_list(names, i->if_name))
 			continue;
 		ta_pin_dir(dir, sizeof(dir), i->if_name);
-		if (pinned(dir))
-			continue;
+		if (pinned(dir)) {
+			/* pins, but an attach killed before it finished them */
+			char p[512];
+			uint32_t key = 0;
+			int fd;
+
+			snprintf(p, sizeof(p), "%s/ta_meta", dir);
+			fd = bpf_obj_get(p);
+			incomplete = fd >= 0 && !bpf_map_lookup_elem(fd, &key, &m) && !m.magic && !m.version;
+			if (fd >= 0)
+				close(fd);
+			if (!incomplete)
+				continue;
+		}
 		xdp = ta_xdp_ours((int)i->if_index);
 		tc = ta_tc_ours((int)i->if_index);
-		if (xdp || tc) {
-			fn(i->if_name, xdp, tc, arg);
+		if (xdp || tc || incomplete) {
+			fn(i->if_name, incomplete ? dir : NULL, xdp, tc, arg);
 			n++;
 		}
 	}

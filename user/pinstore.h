@@ -88,10 +88,6 @@ int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, con
 
 /* Are the XDP link and the tc filter in place? */
 void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
-/* Interfaces of this network namespace (or only those named in names) that
- * carry tokaudit hooks but have no pins: left by a killed 'run', or by an
- * attach whose pins went with a private bpffs.  fn is called for each;
- * returns how many. */
 /* What reading the pins takes, for messages and the README */
 #define TA_PINS_CAPS "the pins are root's (mode 0600): run as root, or with CAP_DAC_OVERRIDE (they are opened read-write)"
 /* 0 when this process may read the pin root (or there is none); else says
@@ -99,7 +95,14 @@ void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
 int ta_pins_readable(void);
 /* Are any of names (NULL: any interface) attached through pins? */
 bool ta_pins_any(const char *names);
-typedef void (*ta_leftover_fn)(const char *ifname, bool xdp, bool tc, void *arg);
+/* Interfaces of this network namespace (or only those named in names) that
+ * carry tokaudit hooks but have no pins (left by a killed 'run', or by an
+ * attach whose pins went with a private bpffs), or whose pins an attach
+ * killed half-way left incomplete (pins: their directory; else NULL).  fn
+ * is called for each; returns how many. */
+typedef void (*ta_leftover_fn)(const char *ifname, const char *pins, bool xdp, bool tc, void *arg);
+/* ta_pins_walk passes over incomplete pins in silence (status reports them). */
+void ta_pins_skip_incomplete(bool skip);
 int ta_pins_leftovers(const char *names, ta_leftover_fn fn, void *arg);
 
 #endif

@@ -139,6 +139,16 @@ int ta_replay_open(struct ta_replay *r, const char *file, const struct ta_compil
 	return 0;
 }
 
+int ta_replay_set_filter(struct ta_replay *r, const char *expr)
+{
+	if (pcap_compile(r->pc, &r->filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		ta_err("replay: --filter '%s': %s", expr, pcap_geterr(r->pc));
+		return -EINVAL;
+	}
+	r->has_filter = true;
+	return 0;
+}
+
 int ta_replay_run(struct ta_replay *r, ta_replay_frame_fn fn, void *arg)
 {
 	static uint8_t frame[TA_RUN_MAX];
@@ -157,6 +167,10 @@ int ta_replay_run(struct ta_replay *r, ta_replay_frame_fn fn, void *arg)
 			return -1;
 		}
 		r->frames++;
+		if (r->has_filter && !pcap_offline_filter(&r->filter, h, d)) {
+			r->filtered++;
+			continue;
+		}
 		/* the flows' clock is the capture's (Unix time; a capture going back
 		 * in time keeps its last time, so flows never age backwards) */
 		{
@@ -197,6 +211,9 @@ int ta_replay_run(struct ta_replay *r, ta_replay_frame_fn fn, void *arg)
 
 void ta_replay_close(struct ta_replay *r)
 {
+	if (r->has_filter)
+		pcap_freecode(&r->filter);
+	r->has_filter = false;
 	if (r->pc)
 		pcap_close(r->pc);
 	r->pc = NULL;

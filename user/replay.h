@@ -16,7 +16,10 @@ struct ta_replay {
 	int dlt;
 	struct ta_dp dp;
 	bool dp_open;
-	uint64_t frames, cut;      /* frames run, frames longer than TA_RUN_MAX */
+	uint64_t frames, cut;      /* frames read, frames longer than TA_RUN_MAX */
+	uint64_t filtered;         /* frames the --filter expression left out (not run) */
+	struct bpf_program filter;
+	bool has_filter;
 	uint64_t ts_ns;            /* the latest capture time (Unix ns): the flows' clock */
 	double first_ts, last_ts;  /* the capture's first and last timestamps (Unix s) */
 	const char *status;        /* "ok", or "error" when the capture broke off */
@@ -27,6 +30,9 @@ struct ta_replay {
  * the side in the policy is remote.  0 or -EINVAL after one line. */
 int ta_replay_open(struct ta_replay *r, const char *file, const struct ta_compiled *comp,
 		   const struct ta_prefix *local, size_t nlocal, unsigned flows);
+/* Run only the frames a pcap-filter expression (as tcpdump's) accepts:
+ * 0, or -EINVAL after one line naming the error in the expression. */
+int ta_replay_set_filter(struct ta_replay *r, const char *expr);
 typedef void (*ta_replay_frame_fn)(void *arg, uint64_t n, const struct pcap_pkthdr *h, const struct ta_last *l,
 				   uint32_t retval);
 /* Run every frame, calling fn (may be NULL) after each.  0, or -1 when the
