@@ -46,7 +46,7 @@ EOF
 sleep 0.5
 expect_rc "attach on the gateway's inside interface" 0 gw "$TA" attach -i gwin --side inside
 
-expect_rc "probe exits 0" 0 cl "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --timeout 1 --udp-ports 1025,50000,40000 --json --save "$tmp/run.json"
+expect_rc "probe with failed checks exits 1" 1 cl "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --timeout 1 --udp-ports 1025,50000,40000 --json --save "$tmp/run.json"
 printf '%s\n' "$OUT" > "$tmp/out.json"
 res() { # name port proto -> result
 	python3 -c "
@@ -70,7 +70,7 @@ print(m[0].get('$4') if m else 'missing')"; }
 [ "$(res media1.lab.test 1025 udp)" = ok ] && ok "udp 1025 (echo): ok" || bad "udp 1025: $(res media1.lab.test 1025 udp)"
 [ "$(res media1.lab.test 50000 udp)" = "open|filtered" ] && ok "udp 50000 (replies dropped): open|filtered" || bad "udp 50000: $(res media1.lab.test 50000 udp)"
 [ "$(res media2.lab.test 40000 udp)" = refused ] && ok "udp 40000 (port unreachable): refused" || bad "udp 40000: $(res media2.lab.test 40000 udp)"
-[ "$(res missing.lab.test 0 tcp)" = dns-failed ] && ok "name missing from --hosts: dns-failed" || bad "missing: $(res missing.lab.test 0 tcp)"
+[ "$(res missing.lab.test 0 tcp)" = not-in-hosts ] && ok "name missing from --hosts: not-in-hosts (not a DNS failure)" || bad "missing: $(res missing.lab.test 0 tcp)"
 [ "$(res hlg.lab.test 80 tcp)" = ok ] && ok "hlg name: ok" || bad "hlg: $(res hlg.lab.test 80 tcp)"
 [ "$(res 216.151.209.20 443 tcp)" = ok ] && ok "a rule's explicit address is probed" || bad "explicit address: $(res 216.151.209.20 443 tcp)"
 n=$(python3 -c "import json; print(len([c for c in json.load(open('$tmp/out.json'))['checks'] if c['name'].startswith('media')]))")
@@ -79,16 +79,29 @@ a=$(field ctl.lab.test 5560 tcp auditor)
 grep -q "dropped in this host at nft_do_chain" <<<"$a" && grep -q NETFILTER_DROP <<<"$a" && ok "auditor explains the timeout: kernel drop" || bad "auditor 5560: $a"
 a=$(field media1.lab.test 50000 udp auditor)
 grep -q "NETFILTER_DROP" <<<"$a" && grep -q "inbound" <<<"$a" && ok "auditor explains open|filtered: replies dropped inbound" || bad "auditor udp: $a"
-python3 -c "import json; s=json.load(open('$tmp/out.json'))['summary']; assert s['control']['failed'] >= 3 and s['hlg']['failed'] == 0, s" && ok "summary per rule" || bad "summary"
+python3 -c "
+import json; s = json.load(open('$tmp/out.json'))['summary']
+assert s['control']['failed'] >= 3 and s['hlg']['failed'] == 0, s
+r = s['control']['results']
+assert r['refused'] >= 1 and r['timeout'] >= 1 and r['unreachable'] >= 1 and sum(r.values()) == s['control']['checks'], r
+" && ok "summary per rule and by result" || bad "summary: $(python3 -c "import json; print(json.load(open('$tmp/out.json'))['summary'])")"
 
 # save -> load round trip
-expect_rc "load a saved run" 0 "$TA" probe --load "$tmp/run.json" --json
+expect_rc "load a saved run (with failures: exit 1)" 1 "$TA" probe --load "$tmp/run.json" --json
 python3 -c "
 import json,sys
 a = json.load(open('$tmp/run.json')); b = json.loads(sys.stdin.read())
 assert a['checks'] == b['checks'] and a['policy'] == b['policy'] and 'started' in b, 'differ'" <<<"$OUT" && ok "save/load round trip" || bad "round trip"
-expect_rc "load as text" 0 "$TA" probe --load "$tmp/run.json"
+expect_rc "load as text: the run had failures, exit 1" 1 "$TA" probe --load "$tmp/run.json"
 expect_in "text names the ICMP error" "ICMP admin-prohibited, type 3 code 13, from 10.1.0.1" "$OUT"
+expect_in "text summary by result" "refused" "$(sed -n '/^Summary/,$p' <<<"$OUT")"
+# exit status: what counts as a failure
+expect_rc "--fail-on none: exit 0" 0 "$TA" probe --load "$tmp/run.json" --fail-on none
+expect_rc "--fail-on open|filtered: the UDP silence fails" 1 "$TA" probe --load "$tmp/run.json" --fail-on 'open|filtered'
+expect_rc "--fail-on a result that no check had: exit 0" 0 "$TA" probe --load "$tmp/run.json" --fail-on error
+expect_rc "--fail-on bogus" 2 "$TA" probe --load "$tmp/run.json" --fail-on bogus
+expect_in "--fail-on names the results" "no result 'bogus'" "$ERR"
+expect_rc "the hlg rule alone: every check ok, exit 0" 0 cl "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --rule hlg --timeout 1
 echo '{"not": "a run"}' > "$tmp/bad.json"
 expect_rc "load of something else" 1 "$TA" probe --load "$tmp/bad.json"
 expect_rc "probe --rule nosuch" 2 cl "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --rule nosuch

@@ -49,11 +49,69 @@ static void print_text(json_object *root)
 		if ((v = json_object_object_get(c, "auditor")))
 			printf("      auditor: %s\n", json_object_get_string(v));
 	}
-	printf("\nSummary:\n");
-	json_object_object_foreach(sum, k, s)
-		printf("  %-12s %d checks, %d ok, %d failed\n", k, json_object_get_int(json_object_object_get(s, "checks")),
-		       json_object_get_int(json_object_object_get(s, "ok")),
-		       json_object_get_int(json_object_object_get(s, "failed")));
+	printf("\nSummary (per rule, by result):\n");
+	json_object_object_foreach(sum, k, s) {
+		json_object *by = json_object_object_get(s, "results");
+
+		printf("  %-12s %3d checks:", k, json_object_get_int(json_object_object_get(s, "checks")));
+		if (by) {
+			const char *sep = " ";
+			json_object_object_foreach(by, rk, rv) {
+				printf("%s%d %s", sep, json_object_get_int(rv), rk);
+				sep = ", ";
+			}
+		} else { /* a run saved before results were grouped */
+			printf(" %d ok, %d failed", json_object_get_int(json_object_object_get(s, "ok")),
+			       json_object_get_int(json_object_object_get(s, "failed")));
+		}
+		printf("\n");
+	}
+}
+
+/* The exit status of a run: 1 when a check's result is in fail (a bit per
+ * result), else 0. */
+static int run_status(json_object *root, unsigned fail)
+{
+	json_object *checks = json_object_object_get(root, "checks");
+	int bad = 0;
+
+	for (size_t i = 0; i < json_object_array_length(checks); i++) {
+		const char *res = json_object_get_string(
+			json_object_object_get(json_object_array_get_idx(checks, i), "result"));
+		for (int k = 0; ta_probe_result_names[k]; k++)
+			if (res && !strcmp(res, ta_probe_result_names[k]) && (fail & (1u << k)))
+				bad++;
+	}
+	return bad ? TA_EXIT_FAIL : TA_EXIT_OK;
+}
+
+/* --fail-on: result names, "none" or "default" */
+static int parse_fail_on(const char *list, unsigned *fail)
+{
+	*fail = 1u << TA_PR_NOTRUN | 1u << TA_PR_REFUSED | 1u << TA_PR_TIMEOUT | 1u << TA_PR_UNREACH |
+		1u << TA_PR_DNS | 1u << TA_PR_ERROR | 1u << TA_PR_NOHOST;
+	if (!list)
+		return 0;
+	*fail = 0;
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ","), k;
+
+		if (w == 4 && !strncmp(p, "none", 4)) {
+			p += w + (p[w] == ',');
+			continue;
+		}
+		for (k = 0; ta_probe_result_names[k]; k++)
+			if (strlen(ta_probe_result_names[k]) == w && !strncmp(p, ta_probe_result_names[k], w))
+				break;
+		if (!ta_probe_result_names[k] || k == TA_PR_OK) {
+			ta_err("probe: --fail-on: no result '%.*s' (not-run, refused, timeout, unreachable, dns-failed, "
+			       "open|filtered, error, not-in-hosts, or none)", (int)w, p);
+			return -1;
+		}
+		*fail |= 1u << k;
+		p += w + (p[w] == ',');
+	}
+	return 0;
 }
 
 /* ---- the command ---- */
@@ -69,6 +127,7 @@ struct probe_cfg {
 	bool json;
 	const char *udp_ports;
 	double deadline;
+	const char *fail_on;
 };
 
 static const struct ta_opt probe_opts[] = {
@@ -87,6 +146,8 @@ static const struct ta_opt probe_opts[] = {
 	{ "save", 0, TA_OPT_STR, offsetof(struct probe_cfg, save), "FILE", "write the results as JSON" },
 	{ "load", 0, TA_OPT_STR, offsetof(struct probe_cfg, load), "FILE", "print a saved run instead of probing" },
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct probe_cfg, json), NULL, "print JSON" },
+	{ "fail-on", 0, TA_OPT_STR, offsetof(struct probe_cfg, fail_on), "R[,R...]",
+	  "results that make the exit status 1 (default: all but ok and open|filtered; 'none': never)" },
 	{ 0 },
 };
 
@@ -107,7 +168,10 @@ static int do_probe(void *vcfg)
 	struct ta_probe r = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	int udp[32] = { 1025, 50000, 65535 }, nudp = 3, rc = TA_EXIT_OK, err;
 	struct timespec rt;
+	unsigned fail;
 
+	if (parse_fail_on(cfg->fail_on, &fail))
+		return TA_EXIT_USAGE;
 	if (cfg->load) {
 		json_object *root = json_object_from_file(cfg->load);
 		if (!root || !json_object_object_get(root, "checks")) {
@@ -120,8 +184,9 @@ static int do_probe(void *vcfg)
 			puts(ta_jtext(root));
 		else
 			print_text(root);
+		rc = run_status(root, fail);
 		json_object_put(root);
-		return TA_EXIT_OK;
+		return rc;
 	}
 	if (cfg->udp_ports) {
 		char *d = strdup(cfg->udp_ports), *save = NULL, *t;
@@ -177,6 +242,8 @@ static int do_probe(void *vcfg)
 		puts(ta_jtext(root));
 	else
 		print_text(root);
+	if (rc == TA_EXIT_OK)
+		rc = run_status(root, fail);
 	json_object_put(root);
 	if (probe_stop)
 		ta_info("probe: interrupted; checks not run are marked not-run");
@@ -202,9 +269,11 @@ const struct ta_cmd ta_cmd_probe = {
 		   "connect, with latency. UDP: the sampled ports get a datagram; a reply is ok,\n"
 		   "an ICMP port-unreachable refused, other ICMP errors unreachable, and silence\n"
 		   "open|filtered. Results: ok, refused, timeout, unreachable (ICMP type/code\n"
-		   "from ADDR), dns-failed, open|filtered, not-run. When tokaudit is attached\n"
-		   "on this host (pinned mode), a failed check also says what the auditor saw.\n"
-		   "Exit 0 when the run completed, whatever the checks found.",
+		   "from ADDR), dns-failed (not-in-hosts with --hosts), open|filtered, not-run.\n"
+		   "When tokaudit is attached on this host (pinned mode), a failed check also\n"
+		   "says what the auditor saw.\n"
+		   "Exit 0 when every check passed, 1 when one failed (--fail-on says which\n"
+		   "results count: by default all but ok and open|filtered), 2 on a usage error.",
 	.opts = probe_opts,
 	.cfg_size = sizeof(struct probe_cfg),
 	.init = probe_init,

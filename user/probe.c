@@ -145,7 +145,7 @@ int ta_resolve(const char *name, const struct ta_hosts *h, char addrs[][64], int
 /* ---- checks ---- */
 
 const char *const ta_probe_result_names[] = { "not-run", "ok", "refused", "timeout", "unreachable",
-					      "dns-failed", "open|filtered", "error" };
+					      "dns-failed", "open|filtered", "error", "not-in-hosts", NULL };
 
 static void add_check(struct ta_probe *r, int rule, const char *name, const char *addr, int proto, int port, int result)
 {
@@ -386,7 +386,9 @@ static void on_name(const char *name, void *arg)
 	int n = ta_resolve(name, cn->h, addrs, 16);
 
 	if (!n) {
-		add_check(cn->r, cn->rule, name, "", cn->ru->pclass == TA_PC_UDP ? 17 : 6, 0, TA_PR_DNS);
+		/* with --hosts, a name it lacks is the file's gap, not a DNS failure */
+		add_check(cn->r, cn->rule, name, "", cn->ru->pclass == TA_PC_UDP ? 17 : 6, 0,
+			  cn->h ? TA_PR_NOHOST : TA_PR_DNS);
 		return;
 	}
 	for (int i = 0; i < n; i++)
@@ -474,7 +476,7 @@ json_object *ta_probe_json(const struct ta_probe *r, const struct ta_policy *pol
 		json_object_object_add(o, "proto", ta_jstr(c->proto == 6 ? "tcp" : "udp"));
 		json_object_object_add(o, "port", json_object_new_int(c->port));
 		json_object_object_add(o, "result", ta_jstr(ta_probe_result_names[c->result]));
-		json_object_object_add(o, "ms", c->result == TA_PR_NOTRUN || c->result == TA_PR_DNS ? NULL : ta_jnum(c->ms, 3));
+		json_object_object_add(o, "ms", c->result == TA_PR_NOTRUN || c->result == TA_PR_DNS || c->result == TA_PR_NOHOST ? NULL : ta_jnum(c->ms, 3));
 		if (c->icmp_from[0]) {
 			json_object_object_add(o, "icmp_type", json_object_new_int(c->icmp_type));
 			json_object_object_add(o, "icmp_code", json_object_new_int(c->icmp_code));
@@ -488,18 +490,23 @@ json_object *ta_probe_json(const struct ta_probe *r, const struct ta_policy *pol
 	}
 	json_object_object_add(root, "checks", arr);
 	for (size_t ri = 0; ri < pol->nrules; ri++) {
-		int ok = 0, total = 0;
+		int ok = 0, total = 0, by[TA_PR_MAX] = { 0 };
 		for (size_t i = 0; i < r->n; i++)
 			if (r->c[i].rule == (int)ri) {
 				total++;
 				ok += r->c[i].result == TA_PR_OK;
+				by[r->c[i].result]++;
 			}
 		if (!total)
 			continue;
-		json_object *s = json_object_new_object();
+		json_object *s = json_object_new_object(), *bo = json_object_new_object();
 		json_object_object_add(s, "checks", json_object_new_int(total));
 		json_object_object_add(s, "ok", json_object_new_int(ok));
 		json_object_object_add(s, "failed", json_object_new_int(total - ok));
+		for (int k = 0; k < TA_PR_MAX; k++)
+			if (by[k])
+				json_object_object_add(bo, ta_probe_result_names[k], json_object_new_int(by[k]));
+		json_object_object_add(s, "results", bo);
 		json_object_object_add(sum, pol->rules[ri].label, s);
 	}
 	json_object_object_add(root, "summary", sum);

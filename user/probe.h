@@ -31,7 +31,8 @@ void ta_hosts_free(struct ta_hosts *h);
 int ta_resolve(const char *name, const struct ta_hosts *h, char addrs[][64], int max);
 
 /* ---- checks ---- */
-enum { TA_PR_NOTRUN, TA_PR_OK, TA_PR_REFUSED, TA_PR_TIMEOUT, TA_PR_UNREACH, TA_PR_DNS, TA_PR_OPENFILT, TA_PR_ERROR };
+enum { TA_PR_NOTRUN, TA_PR_OK, TA_PR_REFUSED, TA_PR_TIMEOUT, TA_PR_UNREACH, TA_PR_DNS, TA_PR_OPENFILT, TA_PR_ERROR,
+       TA_PR_NOHOST, TA_PR_MAX };
 extern const char *const ta_probe_result_names[];
 
 struct ta_check {
