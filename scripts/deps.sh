@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# Install the Debian packages tokaudit's build, tests, lab and benchmarks need.
+# Install the Debian packages tokaudit needs.
+#   scripts/deps.sh            build, tests, lab and benchmarks (a developer's machine, CI)
+#   scripts/deps.sh --runtime  only what running a built tokaudit needs (a gateway):
+#                              the shared libraries it links, nothing to build or test with
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
+usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; }
+# what the binary links (their own dependencies come with them), and the tools
+# an admin uses beside it
+runtime=(
+	libbpf1 libelf1 zlib1g libpcap0.8 libjson-c5 libmicrohttpd12 libsystemd0 libmnl0
+	iproute2                            # ip, tc: what tokaudit attached, by hand
+)
+case ${1:-} in
+	-h | --help) usage; exit 0 ;;
+	--runtime) mode=runtime ;;
+	"") mode=all ;;
+	*) echo "deps: unknown option '$1' (scripts/deps.sh [--runtime])" >&2; exit 2 ;;
+esac
 pkgs=(
 	make gcc clang llvm pkg-config      # build: C and BPF compilers, llvm-strip
 	uthash-dev                          # hash tables in userspace
@@ -25,6 +41,7 @@ pkgs=(
 	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
 	valgrind                            # leak checks in tests
 )
+[ "$mode" = runtime ] && pkgs=("${runtime[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -281,3 +281,17 @@ expect_in "version: the kernel" "kernel         $(uname -r)" "$out"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TA" version 2>&1)
 expect_in "version as nobody: says which capabilities are missing" "missing CAP_BPF" "$out"
 expect_in "version as nobody: ring buffer unknown, not 'no'" "unknown (probing needs CAP_BPF)" "$out"
+
+# scripts/deps.sh --runtime: the package of every library the binary links
+# directly is in it (libc aside), and it lists nothing to build with
+rt=$(sed -n '/^runtime=(/,/^)/p' scripts/deps.sh | sed 's/#.*//' | tr -s ' \t\n' ' ')
+miss=
+for lib in $(readelf -d "$TA" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p'); do
+	path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+	pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1)
+	case $pkg in libc6 | "") ;; *) [[ " $rt " == *" $pkg "* ]] || miss+=" $lib($pkg)" ;; esac
+done
+[ -z "$miss" ] && ok "deps.sh --runtime has every library tokaudit links" || bad "deps.sh --runtime lacks:$miss"
+grep -qE -- '-dev|clang|gcc' <<<"$rt" && bad "deps.sh --runtime installs build tools: $rt" || ok "deps.sh --runtime installs nothing to build with"
+expect_rc "deps.sh --help" 0 bash scripts/deps.sh --help
+expect_rc "deps.sh with a bad option" 2 bash scripts/deps.sh --bogus
