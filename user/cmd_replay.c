@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "flows.h"
 #include "json.h"
@@ -20,6 +21,7 @@ struct replay_cfg {
 	bool json;
 	unsigned flows;
 	const char *filter;
+	bool quiet;
 	const char *pos[1];
 	const struct ta_flow_ctx *ctx; /* rule labels, for the frame callback */
 };
@@ -35,6 +37,8 @@ static const struct ta_opt replay_opts[] = {
 	  "run only the frames this pcap-filter expression accepts (as tcpdump's: 'udp and net 70.42.47.64/26')" },
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct replay_cfg, json), NULL,
 	  "one JSON object per line (README: \"replay JSON records\")" },
+	{ "quiet", 'q', TA_OPT_FLAG, offsetof(struct replay_cfg, quiet), NULL,
+	  "no progress line (there is one on a terminal when a capture takes more than 2 s)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
 	  "size of the flow table (default 131072)", 1024, 16777216 },
 	{ 0 },
@@ -287,6 +291,31 @@ static void on_frame(void *arg, uint64_t n, const struct pcap_pkthdr *h, const s
 	print_packet(stdout, cfg->json, n, h, l, cfg->ctx, retval);
 }
 
+/* The progress line: on a terminal, after 2 s, at most every half second */
+struct progress {
+	uint64_t start_ns, last_ns, last_frames;
+	bool shown;
+};
+
+static void on_progress(void *arg, const struct ta_replay *r)
+{
+	struct progress *p = arg;
+	uint64_t now = ta_now_ns();
+	double frac = ta_replay_fraction(r);
+
+	if (now - p->start_ns < 2000000000ull || now - p->last_ns < 500000000ull)
+		return;
+	double rate = (double)(r->frames - p->last_frames) / ((double)(now - (p->last_ns ? p->last_ns : p->start_ns)) / 1e9);
+	if (frac >= 0)
+		fprintf(stderr, "\rreplay: %" PRIu64 " frames, %.0f k frames/s, %.0f %% of %s ", r->frames, rate / 1e3,
+			frac * 100, r->file);
+	else
+		fprintf(stderr, "\rreplay: %" PRIu64 " frames, %.0f k frames/s ", r->frames, rate / 1e3);
+	p->last_ns = now;
+	p->last_frames = r->frames;
+	p->shown = true;
+}
+
 static int do_replay(void *vcfg)
 {
 	struct replay_cfg *cfg = vcfg;
@@ -312,7 +341,14 @@ static int do_replay(void *vcfg)
 		fp.labels[i] = pol.rules[i].label;
 	fp.ctx = (struct ta_flow_ctx){ .labels = fp.labels, .nlabels = TA_MAX_RULES, .unix_clock = true };
 	cfg->ctx = &fp.ctx;
+	struct progress prog = { .start_ns = ta_now_ns() };
+	if (!cfg->quiet && isatty(STDERR_FILENO)) {
+		r.progress = on_progress;
+		r.progress_arg = &prog;
+	}
 	ta_replay_run(&r, cfg->packets ? on_frame : NULL, cfg);
+	if (prog.shown)
+		fprintf(stderr, "\r\033[K"); /* the line goes: the report follows */
 	fp.ctx.now_ns = r.ts_ns;
 	if (!cfg->json)
 		printf("%sFlows (%s):\n", cfg->packets ? "\n" : "", file);

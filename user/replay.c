@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "log.h"
 #include "replay.h"
 
@@ -167,6 +168,8 @@ int ta_replay_run(struct ta_replay *r, ta_replay_frame_fn fn, void *arg)
 			return -1;
 		}
 		r->frames++;
+		if (r->progress && !(r->frames & 8191))
+			r->progress(r->progress_arg, r);
 		if (r->has_filter && !pcap_offline_filter(&r->filter, h, d)) {
 			r->filtered++;
 			continue;
@@ -207,6 +210,17 @@ int ta_replay_run(struct ta_replay *r, ta_replay_frame_fn fn, void *arg)
 			fn(arg, r->frames, h, ta_dp_last(&r->dp), retval);
 	}
 	return 0;
+}
+
+double ta_replay_fraction(const struct ta_replay *r)
+{
+	FILE *f = r->pc ? pcap_file(r->pc) : NULL;
+	struct stat st;
+	long at;
+
+	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 || (at = ftell(f)) < 0)
+		return -1;
+	return (double)at / (double)st.st_size;
 }
 
 void ta_replay_close(struct ta_replay *r)

@@ -20,6 +20,9 @@ struct ta_replay {
 	uint64_t filtered;         /* frames the --filter expression left out (not run) */
 	struct bpf_program filter;
 	bool has_filter;
+	/* called every few thousand frames when set (a progress line) */
+	void (*progress)(void *arg, const struct ta_replay *r);
+	void *progress_arg;
 	uint64_t ts_ns;            /* the latest capture time (Unix ns): the flows' clock */
 	double first_ts, last_ts;  /* the capture's first and last timestamps (Unix s) */
 	const char *status;        /* "ok", or "error" when the capture broke off */
@@ -39,6 +42,8 @@ typedef void (*ta_replay_frame_fn)(void *arg, uint64_t n, const struct pcap_pkth
  * capture broke off (said; r->status "error"): the frames before it count. */
 int ta_replay_run(struct ta_replay *r, ta_replay_frame_fn fn, void *arg);
 void ta_replay_close(struct ta_replay *r);
+/* How far into the capture file reading is, 0..1 (-1: not a regular file) */
+double ta_replay_fraction(const struct ta_replay *r);
 
 /* A captured frame of link type dlt as an Ethernet frame in out (at most max
  * bytes): its length, or -1 when shorter than its link header. */
