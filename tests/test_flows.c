@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "flows.h"
+#include "flowsel.h"
 #include "json.h"
 #include "kdrop.h"
 #include "why.h"
@@ -203,6 +204,82 @@ static void test_drop_classes(void **state)
 	assert_false(ta_fn_is_endpoint("__dev_queue_xmit"));
 }
 
+/* ICMP flows read as ICMP (echo and its identifier), never as ports */
+static void test_flow_ends(void **state)
+{
+	struct ta_flow_key k;
+	char buf[160];
+
+	key(&k, 17, "10.1.0.5", 40000, "70.42.47.70", 50000);
+	ta_flow_ends(buf, sizeof(buf), &k);
+	assert_string_equal(buf, "udp 10.1.0.5:40000 -> 70.42.47.70:50000");
+	key(&k, 1, "10.1.0.5", 4660, "70.42.47.70", 4660);
+	ta_flow_ends(buf, sizeof(buf), &k);
+	assert_string_equal(buf, "icmp 10.1.0.5 -> 70.42.47.70 echo id 4660");
+	key(&k, 1, "10.1.0.5", 0, "70.42.47.70", 0);
+	ta_flow_ends(buf, sizeof(buf), &k);
+	assert_string_equal(buf, "icmp 10.1.0.5 -> 70.42.47.70");
+}
+
+/* flow selection: verdicts, states, protocols, rules, sorting */
+static void test_flow_selection(void **state)
+{
+	struct ta_flow_sel s;
+	struct ta_flow_sel_args a = { 0 };
+	struct ta_flow_ctx c = ctx(100 * SEC_NS);
+	struct ta_closed f[3];
+	char err[300];
+
+	key(&f[0].k, 17, "10.1.0.5", 40000, "70.42.47.70", 50000);
+	memset(&f[0].v, 0, sizeof(f[0].v));
+	f[0].v.flags = TA_FF_ALLOWED;
+	f[0].v.rule = 0;
+	f[0].v.generation = 3;
+	f[0].v.packets[TA_DIR_OUT] = 5;
+	f[0].v.bytes[TA_DIR_OUT] = 500;
+	f[0].v.first_ns = 10 * SEC_NS;
+	f[0].v.last_ns = 90 * SEC_NS;
+	f[1] = f[0];
+	key(&f[1].k, 6, "10.1.0.5", 40001, "212.118.226.40", 22);
+	f[1].v.flags = TA_FF_UNEXPECTED;
+	f[1].v.rule = TA_NO_RULE;
+	f[1].v.bytes[TA_DIR_OUT] = 9000;
+	f[1].v.policy_drops = 2;
+	f[1].v.first_ns = 5 * SEC_NS;
+	f[1].v.last_ns = 95 * SEC_NS;
+	f[2] = f[0];
+	key(&f[2].k, 17, "10.1.0.5", 40002, "72.5.167.140", 6000);
+	f[2].v.packets[TA_DIR_IN] = 5;
+	f[2].v.bytes[TA_DIR_OUT] = 100;
+
+	a.verdict = "unexpected,dropped";
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), 0);
+	assert_false(ta_flow_sel_match(&s, &c, &f[0].k, &f[0].v));
+	assert_true(ta_flow_sel_match(&s, &c, &f[1].k, &f[1].v));
+	a = (struct ta_flow_sel_args){ .state = "one-way-out", .proto = "udp", .rule = "control,media" };
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), 0);
+	assert_true(ta_flow_sel_match(&s, &c, &f[0].k, &f[0].v));
+	assert_false(ta_flow_sel_match(&s, &c, &f[1].k, &f[1].v)); /* tcp */
+	assert_false(ta_flow_sel_match(&s, &c, &f[2].k, &f[2].v)); /* two-way */
+	a = (struct ta_flow_sel_args){ .sort = "bytes" };
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), 0);
+	ta_flow_sel_sort(&s, f, 3);
+	assert_int_equal(f[0].k.rport, 22);
+	assert_int_equal(f[2].k.rport, 6000);
+	a = (struct ta_flow_sel_args){ .sort = "age" };
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), 0);
+	ta_flow_sel_sort(&s, f, 3);
+	assert_int_equal(f[0].k.rport, 22); /* first seen at 5 s */
+	a = (struct ta_flow_sel_args){ .verdict = "alowed" };
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no verdict 'alowed'"));
+	a = (struct ta_flow_sel_args){ .proto = "sctpx" };
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), -1);
+	a = (struct ta_flow_sel_args){ .proto = "132" };
+	assert_int_equal(ta_flow_sel_init(&s, &a, err, sizeof(err)), 0);
+	assert_int_equal(s.proto, 132);
+}
+
 static void test_json_writer(void **state)
 {
 	json_object *o = json_object_new_object();
@@ -234,6 +311,8 @@ int main(void)
 		cmocka_unit_test(test_remote_parse),
 		cmocka_unit_test(test_drop_classes),
 		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_flow_ends),
+		cmocka_unit_test(test_flow_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,15 @@ void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k)
 
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
+	if (k->proto == 1 || k->proto == 58) {
+		/* ICMP has no ports: an echo flow is tied by its identifier, other
+		 * ICMP between two hosts is one flow */
+		if (k->lport)
+			snprintf(buf, len, "%s %s -> %s echo id %u", proto, loc, rem, k->lport);
+		else
+			snprintf(buf, len, "%s %s -> %s", proto, loc, rem);
+		return;
+	}
 	if (k->family == 6)
 		snprintf(buf, len, "%s [%s]:%u -> [%s]:%u", proto, loc, k->lport, rem, k->rport);
 	else
