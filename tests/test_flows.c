@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "flows.h"
 #include "flowsel.h"
+#include "units.h"
 #include "json.h"
 #include "kdrop.h"
 #include "why.h"
@@ -204,6 +205,28 @@ static void test_drop_classes(void **state)
 	assert_false(ta_fn_is_endpoint("__dev_queue_xmit"));
 }
 
+/* numbers as a person reads them */
+static void test_units(void **state)
+{
+	char b[32];
+
+	assert_string_equal(ta_fmt_bytes(b, sizeof(b), 0), "0 B");
+	assert_string_equal(ta_fmt_bytes(b, sizeof(b), 999), "999 B");
+	assert_string_equal(ta_fmt_bytes(b, sizeof(b), 1234), "1.2 kB");
+	assert_string_equal(ta_fmt_bytes(b, sizeof(b), 60000), "60 kB");
+	assert_string_equal(ta_fmt_bytes(b, sizeof(b), 1200000), "1.2 MB");
+	assert_string_equal(ta_fmt_bytes(b, sizeof(b), 999999), "1.0 MB");
+	assert_string_equal(ta_fmt_bits(b, sizeof(b), 106250), "850 kb/s");
+	assert_string_equal(ta_fmt_bits(b, sizeof(b), 0), "0 b/s");
+	assert_string_equal(ta_fmt_count(b, sizeof(b), 1500), "1.5k");
+	assert_string_equal(ta_fmt_count(b, sizeof(b), 42), "42");
+	assert_string_equal(ta_fmt_dur(b, sizeof(b), 45), "45s");
+	assert_string_equal(ta_fmt_dur(b, sizeof(b), 187), "3m07s");
+	assert_string_equal(ta_fmt_dur(b, sizeof(b), 2 * 3600 + 13 * 60 + 5), "2h13m");
+	assert_string_equal(ta_fmt_dur(b, sizeof(b), 4 * 86400 + 2 * 3600), "4d02h");
+	assert_string_equal(ta_fmt_dur(b, sizeof(b), -3), "0s");
+}
+
 /* ICMP flows read as ICMP (echo and its identifier), never as ports */
 static void test_flow_ends(void **state)
 {
@@ -312,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_drop_classes),
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_flow_ends),
+		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_flow_selection),
 	};
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "tui.h"
 #include "json.h"
 #include "options.h"
 #include "report.h"
@@ -75,6 +76,7 @@ static int do_run(void *vcfg)
 	int rc = TA_EXIT_FAIL, r;
 	bool tty;
 	uint64_t end_ns = 0, next_tick;
+	struct ta_tui tui = { 0 };
 
 	struct ta_attach_opts o;
 
@@ -128,6 +130,9 @@ static int do_run(void *vcfg)
 		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
 		ta_jprint(stdout, o);
 	}
+	/* on a terminal, the live view (plain redraws when curses cannot drive it) */
+	if (tty && !ta_tui_open(&tui))
+		ta_tui_draw(&tui, s, true);
 	if (cfg->duration > 0)
 		end_ns = ta_now_ns() + (uint64_t)(cfg->duration * 1e9);
 	next_tick = ta_now_ns() + (uint64_t)(cfg->interval * 1e9);
@@ -142,6 +147,8 @@ static int do_run(void *vcfg)
 			wait = (int64_t)(end_ns - now) / 1000000;
 		if (wait < 0)
 			wait = 0;
+		if (tui.scr && wait > 100)
+			wait = 100; /* keys are read between polls */
 		r = ta_session_poll(s, (int)wait);
 		if (r < 0) {
 			ta_err("run: reading events failed: %s", strerror(-r));
@@ -152,20 +159,30 @@ static int do_run(void *vcfg)
 			reload_flag = 0;
 			ta_session_reload(s);
 		}
+		if (tui.scr && ta_tui_keys(&tui, s))
+			ta_tui_draw(&tui, s, false);
+		if (tui.quit)
+			break;
 		if (ta_now_ns() >= next_tick) {
 			ta_session_tick(s);
-			if (tty)
+			if (tui.scr) {
+				if (!tui.paused)
+					ta_tui_draw(&tui, s, true);
+			} else if (tty) {
 				ta_session_screen(s, stdout);
+			}
 			next_tick += (uint64_t)(cfg->interval * 1e9);
 			if (next_tick < ta_now_ns())
 				next_tick = ta_now_ns() + (uint64_t)(cfg->interval * 1e9);
 		}
 	}
-	/* final: drain, walk once more, report */
+	/* final: the terminal back, drain, walk once more, report */
+	ta_tui_close(&tui);
 	ta_session_poll(s, 0);
 	ta_session_tick(s);
 	ta_session_report(s, stdout, s->json, cfg->all);
 out:
+	ta_tui_close(&tui);
 	ta_session_close(s);
 	if (s->evidence && ta_evidence_close(s->evidence)) {
 		ta_err("run: writing the evidence capture %s failed", cfg->pcap);
@@ -186,9 +203,11 @@ const struct ta_cmd ta_cmd_run = {
 		   "and print a compliance report per rule on Ctrl-C, SIGTERM or --duration.",
 	.details = "XDP sees ingress and tc egress (--hook tc: tc both ways). With --side\n"
 		   "outside (the default) ingress is 'in' and egress 'out'; --side inside\n"
-		   "swaps them. On a terminal the screen refreshes every --interval; otherwise\n"
-		   "(or with --json) one JSON object per line: started, opened, updated,\n"
-		   "unexpected, dropped, closed, reload, report (README: \"run JSON events\").\n"
+		   "swaps them. On a terminal, a live view (rates every --interval; keys: q\n"
+		   "quit, p pause, s/r/b/k/i sort, v verdict, u rule, a all; colours unless\n"
+		   "NO_COLOR is set); otherwise (or with --json) one JSON object per line:\n"
+		   "started, opened, updated, unexpected, dropped, closed, reload, report\n"
+		   "(README: \"run JSON events\").\n"
 		   "SIGHUP reloads the policy file. Everything attached is detached on exit.\n"
 		   "Needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (README: \"Capabilities\").",
 	.opts = run_opts,
