@@ -123,27 +123,6 @@ PY
 	done
 	expect_rc "--filter with a syntax error" 1 "$TA" replay --filter 'udp and' "$tmp/basic.pcap"
 	expect_in "the filter error names the expression" "--filter 'udp and': can't parse filter expression" "$ERR"
-	# a progress line on a terminal (script gives replay one) for a capture
-	# that takes more than 2 s; none through a pipe or with --quiet
-	python3 - "$tmp/big.pcap" <<'PY'
-import struct, sys
-fr = bytes(12) + b'\x08\x00' + bytes([0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 1, 0, 5, 70, 42, 47, 70,
-                                      0x13, 0x88, 0xc3, 0x50, 0, 12, 0, 0]) + b'fuzz'
-rec = struct.pack('<IIII', 1700000000, 0, len(fr), len(fr)) + fr
-with open(sys.argv[1], 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i in range(30):
-        f.write(rec * 100000)
-PY
-	tty_out=$(script -qec "$TA replay $tmp/big.pcap" /dev/null | tr '\r' '\n')
-	grep -aq "^replay: [0-9]* frames, [0-9]* k frames/s, [0-9]* % of $tmp/big.pcap" <<<"$tty_out" \
-		&& ok "progress line on a terminal: $(grep -a '^replay:' <<<"$tty_out" | tail -1)" || bad "no progress line: $(head -c 300 <<<"$tty_out")"
-	grep -aq "3000000 frames" <<<"$tty_out" && ok "the report follows the progress line" || bad "report: $(tail -c 300 <<<"$tty_out")"
-	quiet_out=$(script -qec "$TA replay --quiet $tmp/big.pcap" /dev/null)
-	grep -aq "frames/s" <<<"$quiet_out" && bad "--quiet still shows progress" || ok "--quiet: no progress line"
-	"$TA" replay "$tmp/big.pcap" 2>"$tmp/err" >/dev/null
-	grep -q "frames/s" "$tmp/err" && bad "progress through a pipe" || ok "not a terminal: no progress line"
-	rm -f "$tmp/big.pcap"
 	# jumbo and snaplen-cut frames: classified, and counted at their wire length
 	"$TA" replay --local 10.1.0.0/16 --packets --json "$tmp/jumbo.pcap" > "$tmp/j.jsonl" 2>"$tmp/err"
 	python3 - "$tmp/j.jsonl" <<'PY' && ok "jumbo and snaplen-cut frames counted at wire length" || bad "jumbo: $(head -3 "$tmp/j.jsonl")"
