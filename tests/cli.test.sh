@@ -57,6 +57,25 @@ expect_rc "policy show" 0 "$TA" policy show
 expect_in "show prints the media rule" "rule media" "$OUT"
 expect_in "show keeps port purposes as comments" "# TCP/5560" "$OUT"
 expect_rc "policy show --table" 0 "$TA" policy show --table && expect_in "table has hlg" "216.151.209.20 216.151.209.15" "$OUT"
+# the table's columns line up whatever the widths: the header's ADDRESSES,
+# every rule's first address and every server name start in one column
+aligned() {
+	python3 -c '
+import re, sys
+lines = sys.stdin.read().splitlines()
+col = lines[0].index("ADDRESSES")
+for l in lines[1:]:
+    if l.startswith(" "):
+        assert len(l) - len(l.lstrip(" ")) == col, (col, l)
+    else:
+        cells = re.split(r" +", l.strip())
+        assert l.index(" " + cells[4]) + 1 == col, (col, l)
+'
+}
+aligned <<<"$OUT" && ok "policy table: names under the addresses, columns aligned" || bad "policy table misaligned: $(head -4 <<<"$OUT")"
+printf 'rule a-rather-long-rule-label-here\n proto udp\n ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18\n dir in\n addr 192.0.2.0/24\n names x.example\n\nrule b\n proto tcp\n ports 80\n dir out\n addr 198.51.100.7\n names y.example z.example\n' >"$tmp/wide.policy"
+expect_rc "policy show --table of wide cells" 0 "$TA" policy show --table "$tmp/wide.policy"
+aligned <<<"$OUT" && ok "wide labels and port lists: still aligned" || bad "wide table misaligned: $OUT"
 expect_rc "policy show --json" 0 "$TA" policy show --json
 python3 -c 'import json,sys; d=json.load(sys.stdin); r={x["label"]:x for x in d["rules"]}; assert list(r)==["media","control","hlg"]; assert r["media"]["ports"]==[[1025,65535]]; assert r["hlg"]["dir"]=="out"; assert "216.151.209.15" in r["hlg"]["addr"]' <<<"$OUT" \
 	&& ok "show --json has the three rules" || bad "show --json content"

@@ -120,6 +120,24 @@ assert kd and all(a["wire_len"] == 135 and a["cap_len"] == 135 for a in kd), kd[
 PY
 tshark -r "$tmp/ev.pcap" -Y 'udp.srcport == 50000' 2>/dev/null | grep -q '70.42.47.70 → 10.1.0.5' && ok "evidence: the dropped echoes are in the capture" || bad "tshark filter"
 tshark -r "$tmp/ev.pcap" -Y 'tcp.dstport == 22 && tcp.flags.syn == 1' 2>/dev/null | grep -q . && ok "evidence: the dropped SSH SYN is in the capture" || bad "no SSH SYN in the capture"
+# --pcap-filter: only what the expression accepts is kept (the SSH SYN is not UDP)
+ip netns exec "$G" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/evf.pcap" \
+	--pcap-filter 'udp and host 70.42.47.70' >"$tmp/evf.jsonl" 2>"$tmp/evf.err" &
+TAPID=$!
+for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/evf.jsonl" 2>/dev/null && break; sleep 0.1; done
+peer "$C" udp 70.42.47.70 50000 10 --gap 0.005 >/dev/null
+peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null
+sleep 0.5
+kill -TERM $TAPID; wait $TAPID; TAPID=
+nu=$(tshark -r "$tmp/evf.pcap" -Y 'udp && ip.addr == 70.42.47.70' 2>/dev/null | wc -l)
+nall=$(tshark -r "$tmp/evf.pcap" 2>/dev/null | wc -l)
+na=$(wc -l < "$tmp/evf.pcap.annotations.jsonl")
+[ "$nu" -gt 0 ] && [ "$nu" = "$nall" ] && [ "$na" = "$nall" ] && ok "--pcap-filter: $nall packets kept, all UDP to the media host, one annotation each" \
+	|| bad "--pcap-filter: $nu of $nall match, $na annotations: $(cat "$tmp/evf.err")"
+expect_rc "--pcap-filter that does not compile" 1 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap "$tmp/bad.pcap" --pcap-filter 'udp and'
+expect_in "--pcap-filter error named" "--pcap-filter 'udp and': can't parse" "$ERR"
+[ ! -e "$tmp/bad.pcap" ] && ok "--pcap-filter refused before any file is made" || bad "a file was made"
+expect_rc "--pcap-filter without --pcap" 2 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap-filter udp
 expect_rc "--pcap to an unwritable place" 1 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap /nonexistent/dir/x.pcap
 expect_in "--pcap error named" "--pcap /nonexistent/dir/x.pcap" "$ERR"
 

@@ -22,6 +22,7 @@ struct run_cfg {
 	double duration;
 	unsigned flows;
 	const char *pcap;
+	const char *pcap_filter;
 	unsigned snaplen;
 	bool all;
 };
@@ -42,6 +43,8 @@ static const struct ta_opt run_opts[] = {
 	  "size of the flow table (default 131072)", 1024, 16777216 },
 	{ "pcap", 0, TA_OPT_STR, offsetof(struct run_cfg, pcap), "FILE",
 	  "evidence: unexpected and dropped packets to FILE (+ FILE.annotations.jsonl)" },
+	{ "pcap-filter", 0, TA_OPT_STR, offsetof(struct run_cfg, pcap_filter), "EXPR",
+	  "keep only the evidence packets this pcap-filter expression accepts (as tcpdump's)" },
 	{ "all", 'a', TA_OPT_FLAG, offsetof(struct run_cfg, all), NULL,
 	  "the report's Why lists endpoint discards too (socket teardown, unread data)" },
 	{ "snaplen", 0, TA_OPT_UINT, offsetof(struct run_cfg, snaplen), "BYTES",
@@ -103,7 +106,12 @@ static int do_run(void *vcfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	s->snaplen = cfg->snaplen;
-	if (cfg->pcap && !(s->evidence = ta_evidence_open(cfg->pcap)))
+	if (cfg->pcap_filter && !cfg->pcap) {
+		ta_err("run: --pcap-filter selects what --pcap keeps: give --pcap FILE too");
+		free(s);
+		return TA_EXIT_USAGE;
+	}
+	if (cfg->pcap && !(s->evidence = ta_evidence_open(cfg->pcap, cfg->pcap_filter)))
 		goto out;
 	if (ta_session_open(s, cfg->policy, cfg->flows) || ta_session_attach(s))
 		goto out;

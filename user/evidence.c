@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +16,38 @@ struct ta_evidence {
 	pcap_t *dead;
 	pcap_dumper_t *dump;
 	FILE *side;
-	uint64_t n;
+	uint64_t n, filtered;
 	int failed;
+	struct bpf_program filter;
+	bool has_filter;
 };
 
-struct ta_evidence *ta_evidence_open(const char *path)
+struct ta_evidence *ta_evidence_open(const char *path, const char *filter)
 {
 	struct ta_evidence *ev = calloc(1, sizeof(*ev));
 	char side[4096];
 
 	if (!ev)
 		return NULL;
+	if (filter) { /* checked before any file is made */
+		pcap_t *d = pcap_open_dead(DLT_EN10MB, 65535);
+
+		if (!d || pcap_compile(d, &ev->filter, filter, 1, PCAP_NETMASK_UNKNOWN)) {
+			ta_err("--pcap-filter '%s': %s", filter, d ? pcap_geterr(d) : "cannot compile");
+			if (d)
+				pcap_close(d);
+			free(ev);
+			return NULL;
+		}
+		pcap_close(d);
+		ev->has_filter = true;
+	}
 	FILE *pf = ta_fopen_private(path, false);
 
 	if (!pf) {
 		ta_err("--pcap %s: %s", path, ta_open_error(errno));
+		if (ev->has_filter)
+			pcap_freecode(&ev->filter);
 		free(ev);
 		return NULL;
 	}
@@ -78,6 +96,10 @@ void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const
 	h.len = c->wire_len + off;
 	if (h.len < h.caplen)
 		h.len = h.caplen;
+	if (ev->has_filter && !pcap_offline_filter(&ev->filter, &h, frame)) {
+		ev->filtered++;
+		return;
+	}
 	pcap_dump((u_char *)ev->dump, &h, frame);
 	ev->n++;
 	o = json_object_new_object();
@@ -113,6 +135,8 @@ int ta_evidence_close(struct ta_evidence *ev)
 	pcap_dump_flush(ev->dump);
 	pcap_dump_close(ev->dump);
 	pcap_close(ev->dead);
+	if (ev->has_filter)
+		pcap_freecode(&ev->filter);
 	r = fclose(ev->side) || ev->failed ? -1 : 0;
 	free(ev);
 	return r;

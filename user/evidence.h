@@ -9,7 +9,9 @@
 
 struct ta_evidence;
 
-struct ta_evidence *ta_evidence_open(const char *path);   /* prints the error; NULL */
+/* filter: a pcap-filter expression the packets must pass (NULL: all).
+ * Prints the error and returns NULL. */
+struct ta_evidence *ta_evidence_open(const char *path, const char *filter);
 void ta_evidence_write(struct ta_evidence *ev, const struct ta_capture *c, const char *iface,
 		       const char *rule, double unix_ts);
 uint64_t ta_evidence_count(const struct ta_evidence *ev);
