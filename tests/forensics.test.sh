@@ -96,6 +96,11 @@ n=$(tshark -r "$tmp/ev.pcap" 2>/dev/null | wc -l)
 a=$(wc -l < "$tmp/ev.pcap.annotations.jsonl")
 [ "$n" -gt 0 ] && [ "$n" = "$a" ] && ok "evidence: tshark reads $n packets, one annotation each" || bad "evidence: $n packets, $a annotations; run said: $(tail -3 "$tmp/ev.err" | tr '\n' ' ')"
 rep=$(grep '"event":"report"' "$tmp/ev.jsonl")
+# the report's dropped list says what Why explains: the kernel's blocks and enforce's drops
+jq_py '[(f["proto"], f["rport"], f["policy_drops"] > 0, f["kernel_drops"] > 0) for f in r["dropped"]]' <<<"$rep" \
+	| grep -q "('udp', 50000, False, True)" && jq_py '[(f["proto"], f["rport"]) for f in r["dropped"]]' <<<"$rep" | grep -q "('tcp', 22)" \
+	&& ok "report: dropped lists the kernel-blocked media flow and the enforce-dropped ssh flow" \
+	|| bad "dropped: $(jq_py 'r["dropped"]' <<<"$rep" | head -c 400)"
 python3 - "$tmp/ev.pcap.annotations.jsonl" "$rep" "$n" <<'PY' && ok "evidence: counts and annotations agree with the report" || bad "evidence annotations"
 import json, sys
 ann = [json.loads(l) for l in open(sys.argv[1])]

@@ -226,7 +226,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 		ta_jadd(o, "unexpected", a);
 		a = json_object_new_array();
 		for (size_t i = 0; i < c.n && nd < top; i++)
-			if (c.a[i].v.policy_drops) {
+			if (c.a[i].v.policy_drops || c.a[i].v.kernel_drops) {
 				nd++;
 				json_object_array_add(a, ta_flow_jobj(&fc, NULL, ta_session_iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
 								      &c.a[i].v));
@@ -273,9 +273,11 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 		}
 	if (!nu)
 		fputs("  none\n", f);
-	fprintf(f, "\nDropped flows:\n");
+	/* the same flows the Why section explains: dropped by enforce mode, or
+	 * blocked by this host (endpoint discards are not drops of the path) */
+	fprintf(f, "\nDropped flows (by enforce mode or by this host; Why says where):\n");
 	for (size_t i = 0; i < c.n && nd < top; i++)
-		if (c.a[i].v.policy_drops) {
+		if (c.a[i].v.policy_drops || c.a[i].v.kernel_drops) {
 			nd++;
 			fputs("  ", f);
 			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
