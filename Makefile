@@ -37,7 +37,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Iuser -I$(BUILD) -MMD -MP
-LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lmnl -lncursesw -lm
+LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lmnl -lncursesw -lsmartcols -lm
 
 # ---- sources ----
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

@@ -43,6 +43,7 @@ nall=$(grep -c . <<<"$all")
 sel() { gw "$TA" flows --json "$@" | python3 -c '
 import json, sys
 print(" ".join(sorted("%s/%s/%s/%s" % (f["verdict"], f["proto"], f["rule"], f["rport"]) for f in map(json.loads, sys.stdin))))'; }
+sel_n() { jq_py 'r["packets_out"]' <<<"$(grep "\"rport\":$1," <<<"$all")"; }
 [ "$nall" -ge 3 ] && ok "three kinds of flows to filter ($nall flows)" || bad "flows: $all"
 [ "$(sel --verdict unexpected)" = "unexpected/tcp/None/8080" ] && ok "flows --verdict unexpected" || bad "--verdict: $(sel --verdict unexpected)"
 [ "$(sel --verdict allowed --proto tcp)" = "allowed/tcp/control/443" ] && ok "flows --verdict allowed --proto tcp" || bad "--proto: $(sel --verdict allowed --proto tcp)"
@@ -57,6 +58,22 @@ expect_rc "flows --verdict bogus" 2 gw "$TA" flows --verdict bogus
 expect_in "bad verdict names the accepted ones" "no verdict 'bogus' (other, allowed, unexpected, invalid, dropped)" "$ERR"
 expect_rc "flows --sort size" 2 gw "$TA" flows --sort size
 expect_rc "flows --state nope" 2 gw "$TA" flows --state nope
+# the table: columns chosen with -o, --raw exact numbers, aligned columns
+expect_rc "flows -o --raw --noheadings" 0 gw "$TA" flows -o remote,verdict,rule,pkts-out --raw --noheadings --sort remote
+[ "$OUT" = "$(printf '70.42.47.70:8080 unexpected - %s\n70.42.47.70:50000 allowed media %s\n212.118.226.40:443 allowed control %s' \
+	"$(sel_n 8080)" "$(sel_n 50000)" "$(sel_n 443)")" ] && ok "flows -o REMOTE,VERDICT,RULE,PKTS-OUT --raw: exact lines" || bad "raw table: $OUT"
+expect_rc "flows as an aligned table" 0 gw "$TA" flows
+python3 -c '
+import sys
+lines = [l for l in sys.stdin.read().splitlines()[1:] if l.strip() and not l.startswith("  ")]
+head = lines[0]
+starts = [head.index(c) for c in ("VERDICT", "RULE", "STATE")]
+for l in lines[1:]:
+    for s in starts:
+        assert l[s - 1] == " " and l[s] != " ", (s, l)
+' <<<"$OUT" && ok "flows: the text columns line up under their headings" || bad "table: $OUT"
+expect_rc "flows -o with an unknown column" 2 gw "$TA" flows -o flow,bogus
+expect_in "the column named, the known ones listed" "no column 'bogus' (FLOW, PROTO" "$ERR"
 expect_rc "flows matching nothing" 0 gw "$TA" flows --proto 47
 expect_in "says none matches" "none of the $nall flows matches" "$OUT"
 

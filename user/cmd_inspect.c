@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include "commands.h"
 #include "flowsel.h"
+#include "table.h"
+#include "units.h"
 #include "util.h"
 #include "json.h"
+#include "kdrop.h"
 #include "pinstore.h"
 #include "report.h"
 
@@ -90,10 +93,23 @@ struct flows_cfg {
 	bool json;
 	struct ta_flow_sel_args sel_args;
 	struct ta_flow_sel sel;
+	struct ta_table_opts table;
 };
+
+enum { FC_FLOW, FC_PROTO, FC_LOCAL, FC_REMOTE, FC_VERDICT, FC_RULE, FC_STATE, FC_PKTS_OUT, FC_PKTS_IN,
+       FC_BYTES_OUT, FC_BYTES_IN, FC_AGE, FC_IDLE, FC_NOTES, FC_IFACE, FC_MAX };
+static const struct ta_col flow_cols[FC_MAX] = {
+	[FC_FLOW] = { "FLOW" }, [FC_PROTO] = { "PROTO" }, [FC_LOCAL] = { "LOCAL" }, [FC_REMOTE] = { "REMOTE" },
+	[FC_VERDICT] = { "VERDICT" }, [FC_RULE] = { "RULE" }, [FC_STATE] = { "STATE" },
+	[FC_PKTS_OUT] = { "PKTS-OUT", true }, [FC_PKTS_IN] = { "PKTS-IN", true },
+	[FC_BYTES_OUT] = { "BYTES-OUT", true }, [FC_BYTES_IN] = { "BYTES-IN", true },
+	[FC_AGE] = { "AGE", true }, [FC_IDLE] = { "IDLE", true }, [FC_NOTES] = { "NOTES" }, [FC_IFACE] = { "IFACE" },
+};
+#define FLOW_COLS_DEFAULT "FLOW,VERDICT,RULE,STATE,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,IDLE,NOTES"
 
 static const struct ta_opt flows_opts[] = {
 	TA_FLOW_SEL_OPTS(offsetof(struct flows_cfg, sel_args)),
+	TA_TABLE_OPTS(offsetof(struct flows_cfg, table)),
 	{ "interface", 'i', TA_OPT_STR, offsetof(struct flows_cfg, ifaces), "IFACE[,IFACE...]",
 	  "only these interfaces (default: every attached one)" },
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct flows_cfg, json), NULL, "one JSON object per line" },
@@ -125,10 +141,71 @@ static int keep_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	return 0;
 }
 
+/* One row of the flows table: every column's cell */
+static int flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
+		    const struct ta_flow_val *v, bool raw)
+{
+	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[160] = "";
+	const char *cells[FC_MAX] = { 0 }, *rule = ta_flow_rule_label(c, v);
+	double a = c->now_ns > v->first_ns ? (double)(c->now_ns - v->first_ns) / 1e9 : 0;
+	double i = c->now_ns > v->last_ns ? (double)(c->now_ns - v->last_ns) / 1e9 : 0;
+
+	ta_flow_ends(ends, sizeof(ends), k);
+	ta_addr_str(k->local, loc, sizeof(loc));
+	ta_addr_str(k->remote, rem, sizeof(rem));
+	if (k->proto == 6 || k->proto == 17)
+		snprintf(rem + strlen(rem), sizeof(rem) - strlen(rem), ":%u", k->rport);
+	if (raw) {
+		snprintf(po, sizeof(po), "%llu", (unsigned long long)v->packets[TA_DIR_OUT]);
+		snprintf(pi, sizeof(pi), "%llu", (unsigned long long)v->packets[TA_DIR_IN]);
+		snprintf(bo, sizeof(bo), "%llu", (unsigned long long)v->bytes[TA_DIR_OUT]);
+		snprintf(bi, sizeof(bi), "%llu", (unsigned long long)v->bytes[TA_DIR_IN]);
+		snprintf(age, sizeof(age), "%.0f", a);
+		snprintf(idle, sizeof(idle), "%.0f", i);
+	} else {
+		ta_fmt_count(po, sizeof(po), (double)v->packets[TA_DIR_OUT]);
+		ta_fmt_count(pi, sizeof(pi), (double)v->packets[TA_DIR_IN]);
+		ta_fmt_bytes(bo, sizeof(bo), v->bytes[TA_DIR_OUT]);
+		ta_fmt_bytes(bi, sizeof(bi), v->bytes[TA_DIR_IN]);
+		ta_fmt_dur(age, sizeof(age), a);
+		ta_fmt_dur(idle, sizeof(idle), i);
+	}
+	if (v->policy_drops)
+		snprintf(notes, sizeof(notes), "dropped %llu", (unsigned long long)v->policy_drops);
+	if (v->kernel_drops) {
+		char rb[64];
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%skernel-dropped %llu (%s)",
+			 *notes ? "; " : "", (unsigned long long)v->kernel_drops,
+			 ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)));
+	}
+	if (v->icmp_errors)
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%sicmp %u/%u", *notes ? "; " : "",
+			 v->icmp_type, v->icmp_code);
+	cells[FC_FLOW] = ends;
+	cells[FC_PROTO] = ta_proto_name(k->proto, pb, sizeof(pb));
+	cells[FC_LOCAL] = loc;
+	cells[FC_REMOTE] = rem;
+	cells[FC_VERDICT] = ta_verdict_name(ta_flow_verdict(v));
+	cells[FC_RULE] = rule ? rule : "-";
+	cells[FC_STATE] = ta_fstate_name(ta_flow_state(k, v, c->now_ns));
+	cells[FC_PKTS_OUT] = po;
+	cells[FC_PKTS_IN] = pi;
+	cells[FC_BYTES_OUT] = bo;
+	cells[FC_BYTES_IN] = bi;
+	cells[FC_AGE] = age;
+	cells[FC_IDLE] = idle;
+	cells[FC_NOTES] = notes;
+	cells[FC_IFACE] = ifname;
+	return ta_table_row(t, cells);
+}
+
 static int flows_one(struct ta_attached *a, void *arg)
 {
 	const struct flows_cfg *cfg = arg;
 	struct flows_print fp = { .cfg = cfg };
+	struct ta_table *t = NULL;
+	bool plain = !cfg->table.noheadings && !cfg->table.raw;
+	char err[500];
 	size_t show;
 
 	ta_meta_view(&a->meta, a->dp.generation, &fp.mv);
@@ -140,21 +217,29 @@ static int flows_one(struct ta_attached *a, void *arg)
 	}
 	ta_flow_sel_sort(&cfg->sel, fp.f, fp.n);
 	show = cfg->sel.limit && cfg->sel.limit < fp.n ? cfg->sel.limit : fp.n;
-	if (!cfg->json)
-		printf("%s:\n%-52s %-10s %-8s %-11s %13s %15s %6s\n", a->ifname, "FLOW", "VERDICT", "RULE", "STATE",
-		       "PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
+	if (!cfg->json && !(t = ta_table_new(flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, err, sizeof(err)))) {
+		ta_err("flows: -o: %s", err);
+		free(fp.f);
+		return -1;
+	}
 	for (size_t i = 0; i < show; i++) {
 		if (cfg->json)
 			ta_jprint(stdout, ta_flow_jobj(&fp.mv.ctx, NULL, a->ifname, &fp.f[i].k, &fp.f[i].v));
 		else
-			ta_flow_line(stdout, &fp.mv.ctx, &fp.f[i].k, &fp.f[i].v, 52);
+			flow_row(t, &fp.mv.ctx, a->ifname, &fp.f[i].k, &fp.f[i].v, cfg->table.raw);
 	}
 	if (!cfg->json) {
-		if (!fp.seen)
+		if (plain)
+			printf("%s:\n", a->ifname);
+		if (show)
+			ta_table_print(t, stdout);
+		else
+			ta_table_free(t);
+		if (plain && !fp.seen)
 			printf("  no flows\n");
-		else if (!fp.n)
+		else if (plain && !fp.n)
 			printf("  none of the %zu flows matches\n", fp.seen);
-		else if (show < fp.n)
+		else if (plain && show < fp.n)
 			printf("  ... %zu more (%zu of %zu flows match; --limit shows more)\n", fp.n - show, fp.n,
 			       fp.seen);
 	}
@@ -170,6 +255,15 @@ static int do_flows(void *vcfg)
 	if (ta_flow_sel_init(&cfg->sel, &cfg->sel_args, err, sizeof(err))) {
 		ta_err("flows: %s", err);
 		return TA_EXIT_USAGE;
+	}
+	if (!cfg->json) { /* -o names checked before anything is read */
+		char terr[500];
+		struct ta_table *t = ta_table_new(flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, terr, sizeof(terr));
+		if (!t) {
+			ta_err("flows: -o: %s", terr);
+			return TA_EXIT_USAGE;
+		}
+		ta_table_free(t);
 	}
 	return ta_pins_walk(cfg->ifaces, false, flows_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
@@ -257,7 +351,10 @@ const struct ta_cmd ta_cmd_flows = {
 		    "sudo tokaudit flows --remote 70.42.47.64/26 --proto udp --state one-way-out\tmedia that never got an answer\n",
 	.summary = "List the flows of the pinned flow tables.",
 	.details = "Filters combine (all must hold); a list within one matches any of its words.\n"
-		   "A table of 131072 flows is browsed with --sort and --limit.",
+		   "A table of 131072 flows is browsed with --sort and --limit.\n"
+		   "Columns (-o): FLOW, PROTO, LOCAL, REMOTE, VERDICT, RULE, STATE, PKTS-OUT,\n"
+		   "PKTS-IN, BYTES-OUT, BYTES-IN, AGE, IDLE, NOTES (drops, ICMP errors), IFACE;\n"
+		   "default " FLOW_COLS_DEFAULT ".",
 	.opts = flows_opts, .cfg_size = sizeof(struct flows_cfg), .run = do_flows,
 };
 const struct ta_cmd ta_cmd_stats = {
