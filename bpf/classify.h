@@ -50,6 +50,36 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
  * The single exit point: counts the verdict, applies enforce mode, and
  * returns 1 when the packet must be dropped.
  */
+/* An IP packet outside the policy, one in cfg_other_mask + 1: counted by its
+ * remote end (the hot path pays a random number, rarely a map update). */
+static __always_inline void ta_other_sample(const struct ta_pkt *p, const struct ta_res *r, __u32 len)
+{
+	struct ta_other_key k = {};
+	struct ta_count *c, one = { 1, len };
+	const struct ta_tuple *t = &p->t;
+
+	if (!t->family || (bpf_get_prandom_u32() & cfg_other_mask))
+		return;
+	k.dir = r->dir;
+	k.proto = t->proto;
+	if (r->dir == TA_DIR_OUT) {
+		__builtin_memcpy(k.remote, t->dst, 16);
+		k.rport = t->dport;
+	} else {
+		__builtin_memcpy(k.remote, t->src, 16);
+		k.rport = t->sport;
+	}
+	if (t->proto != 6 && t->proto != 17)
+		k.rport = 0;
+	c = bpf_map_lookup_elem(&ta_other, &k);
+	if (c) {
+		__sync_fetch_and_add(&c->packets, 1);
+		__sync_fetch_and_add(&c->bytes, len);
+	} else {
+		bpf_map_update_elem(&ta_other, &k, &one, BPF_NOEXIST);
+	}
+}
+
 static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 len)
 {
 	__u32 idx = TA_VSTAT_IDX(r->verdict, r->dir);
@@ -67,6 +97,8 @@ static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 l
 			c->packets++;
 			c->bytes += len;
 		}
+	} else if (r->verdict == TA_V_OTHER) {
+		ta_other_sample(p, r, len);
 	} else if (r->verdict == TA_V_INVALID) {
 		ta_count(TA_C_INV_BASE + (r->inv < TA_INV_MAX ? r->inv : 0));
 	} else if (r->verdict == TA_V_UNEXPECTED && cfg_enforce) {

@@ -17,6 +17,7 @@ const volatile __u8 cfg_enforce = 0;              /* drop unexpected packets */
 const volatile __u8 cfg_events = 1;               /* ring-buffer events at all (a reader runs) */
 const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
 const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
+const volatile __u32 cfg_other_mask = TA_OTHER_SAMPLE - 1; /* sample 'other' when (random & mask) == 0 */
 const volatile __u16 cfg_capture = 0;             /* evidence: bytes of unexpected/dropped packets, 0 off */
 
 /* ---- Run-time state, written by the loader through the mmapped .bss ---- */
@@ -85,6 +86,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ta_count);
 } ta_rstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TA_OTHER_ENTRIES);
+	__type(key, struct ta_other_key);
+	__type(value, struct ta_count);
+} ta_other SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

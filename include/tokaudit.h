@@ -109,6 +109,17 @@ struct ta_count {
 	__u64 bytes;
 };
 
+/* Traffic outside the policy ('other'), sampled: who else crosses the
+ * gateway.  One packet in TA_OTHER_SAMPLE is counted, by its remote end. */
+#define TA_OTHER_SAMPLE 64
+#define TA_OTHER_ENTRIES 4096
+struct ta_other_key {
+	__u8 remote[16];
+	__u16 rport;      /* TCP/UDP remote port, 0 for other protocols */
+	__u8 proto;
+	__u8 dir;         /* enum ta_dir */
+};
+
 /*
  * LPM key: every address is 16 bytes, IPv4 as IPv4-mapped IPv6
  * (::ffff:a.b.c.d), and the key starts with the policy slot (generation & 1)
@@ -283,7 +294,7 @@ struct ta_last {
 
 /* Pinned mode: the attach's configuration and the policy's rule labels. */
 #define TA_META_MAGIC 0x746f6b61u /* "toka" */
-#define TA_META_VERSION 2         /* bump when a pinned map's layout changes */
+#define TA_META_VERSION 3         /* bump when a pinned map's layout changes */
 struct ta_meta {
 	__u32 magic;
 	__u32 version;

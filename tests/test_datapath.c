@@ -388,6 +388,87 @@ static void test_no_flow_for_other(void **state)
 	close_setup(&f);
 }
 
+/* 'Other' traffic is sampled by its remote end: every packet with a sample
+ * of 1 (exact), about one in TA_OTHER_SAMPLE by default; policy traffic never. */
+struct other_seen {
+	uint64_t out5000, in53, icmp, policy, entries;
+};
+
+static int on_other(const struct ta_other_key *k, const struct ta_count *c, void *arg)
+{
+	struct other_seen *o = arg;
+	char a[64];
+
+	ta_addr_str(k->remote, a, sizeof(a));
+	o->entries++;
+	if (getenv("TA_TEST_DEBUG"))
+		print_message("other: %s port %u proto %u dir %u: %llu\n", a, k->rport, k->proto, k->dir,
+			      (unsigned long long)c->packets);
+	if (!strcmp(a, "192.0.2.9") && k->rport == 5000 && k->proto == 17 && k->dir == TA_DIR_OUT)
+		o->out5000 = c->packets;
+	else if (!strcmp(a, "192.0.2.77") && k->rport == 53 && k->dir == TA_DIR_IN)
+		o->in53 = c->packets;
+	else if (!strcmp(a, "192.0.2.9") && k->proto == 1 && k->rport == 0)
+		o->icmp = c->packets;
+	else if (!strncmp(a, "70.42.47.", 9))
+		o->policy += c->packets;
+	return 0;
+}
+
+static void other_case(uint32_t sample, int n_out, struct other_seen *seen)
+{
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	struct ta_dp dp;
+	struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_IN, .tc_dir_mode = TA_DM_OUT, .other_sample = sample };
+	uint8_t frame[PK_MAX];
+	uint32_t ret;
+	struct pk out = O4(17, "192.0.2.9", 5000), in = I4(17, "192.0.2.77", 53),
+		  media = O4(17, "70.42.47.99", 5000), icmp = O4(1, "192.0.2.9", 0, .icmp_type = 8);
+
+	ta_test_policy(&pol, &comp, TA_TEST_POLICY_EXTRA);
+	assert_int_equal(ta_dp_open(&dp, &o), 0);
+	assert_int_equal(ta_dp_set_policy(&dp, &comp), 0);
+	for (int i = 0; i < n_out; i++) {
+		out.sport = (uint16_t)(1000 + i % 50000);
+		int len = pk_build(&out, frame);
+		assert_int_equal(ta_dp_run_tc(&dp, frame, (uint32_t)len, &ret), 0);
+	}
+	for (int i = 0; i < 30; i++) {
+		int len = pk_build(&in, frame);
+		assert_int_equal(ta_dp_run_xdp(&dp, frame, (uint32_t)len, &ret), 0);
+		len = pk_build(&media, frame);
+		assert_int_equal(ta_dp_run_tc(&dp, frame, (uint32_t)len, &ret), 0);
+	}
+	for (int i = 0; i < 7; i++) {
+		int len = pk_build(&icmp, frame);
+		assert_int_equal(ta_dp_run_tc(&dp, frame, (uint32_t)len, &ret), 0);
+	}
+	memset(seen, 0, sizeof(*seen));
+	ta_dp_other(&dp, on_other, seen);
+	ta_dp_close(&dp);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+}
+
+static void test_other_sampled(void **state)
+{
+	struct other_seen s;
+
+	if (!ta_need_root())
+		return;
+	other_case(1, 100, &s); /* every packet: exact */
+	assert_int_equal(s.out5000, 100);
+	assert_int_equal(s.in53, 30);
+	assert_int_equal(s.icmp, 7);
+	assert_int_equal(s.policy, 0);
+	assert_int_equal(s.entries, 3);
+	other_case(0, 6400, &s); /* the default, 1 in 64: about 100 of 6400 */
+	print_message("sampled 1 in %d: %llu of 6400\n", TA_OTHER_SAMPLE, (unsigned long long)s.out5000);
+	assert_in_range(s.out5000, 50, 150);
+	assert_int_equal(s.policy, 0);
+}
+
 /* Events: unexpected new flows always, allowed ones only when asked. */
 struct ev_count {
 	int n, unexpected, allowed;
@@ -489,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_table_C),
 		cmocka_unit_test(test_table_D),
 		cmocka_unit_test(test_no_flow_for_other),
+		cmocka_unit_test(test_other_sampled),
 		cmocka_unit_test(test_events_default),
 		cmocka_unit_test(test_events_allowed),
 		cmocka_unit_test(test_policy_switch),

@@ -24,7 +24,7 @@ wait_for "tokaudit run  gwout" && ok "the live view starts" || bad "no live view
 # traffic to an unrelated host; the stream keeps a rate going
 peer "$C" udp 70.42.47.70 50000 300 >/dev/null
 peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null
-peer "$C" udp 192.0.2.10 5000 5 --no-wait >/dev/null
+peer "$C" udp 192.0.2.10 5000 3200 --no-wait >/dev/null   # other traffic: ~50 samples
 peer "$C" stream 72.5.167.140 6000 3 --pps 500 >/dev/null &
 sp=$!
 sleep 1.5
@@ -37,6 +37,8 @@ grep -q "tcp 10.1.0.5:[0-9]* -> 70.42.47.70:22 *unexpected" <<<"$s" && ok "the s
 grep -Eq '(kB|MB| B) +[0-9.]+ [kM]?b/s +[0-9]+s +[0-9]+s' <<<"$s" && ok "flows with bytes, rate, age and idle in units" || bad "units: $(grep 'udp' <<<"$s" | head -2)"
 first=$(grep -A1 '^FLOW ' <<<"$s" | tail -1)
 grep -q ":6000" <<<"$first" && ok "sorted by rate: the live stream first" || bad "rate sort: $first"
+grep -Eq '^other, top talkers \(sampled 1/64\):.* 192\.0\.2\.10 udp/5000 out ~[0-9.]+k?' <<<"$s" \
+	&& ok "other traffic's top talker: $(grep '^other, top' <<<"$s")" || bad "top talkers: $(grep '^other' <<<"$s")"
 
 # keys: sort by bytes, filter by verdict, pause, all
 tmux -L "$SOCK" send-keys b
@@ -73,8 +75,16 @@ wait_for "EXITED rc=0" && ok "q quits, exit 0" || bad "q: $(screen | tail -5)"
 s=$(screen)
 grep -q "tokaudit run  gwout" <<<"$s" && bad "the live view stayed on the terminal" || ok "the live view is gone from the terminal"
 grep -qi "media" <<<"$s" && grep -q "unexpected" <<<"$s" && ok "the report is on the normal screen" || bad "report: $(head -c 400 <<<"$s")"
+sed -n '/^Other traffic, top talkers/,/^$/p' <<<"$s" | grep -Eq "192\.0\.2\.10 +udp/5000 +out +~[0-9.]+k? packets" \
+	&& ok "the report names the top talker of other traffic" || bad "report talkers: $(grep -A2 '^Other traffic' <<<"$s")"
 tmux -L "$SOCK" kill-server 2>/dev/null
 
-# NO_COLOR and a plain pipe: no curses at all
-OUT=$(NO_COLOR=1 nsenter --net=/run/netns/$G "$TA" run -i gwout --duration 1 --json 2>&1)
-grep -q $'\033' <<<"$OUT" && bad "escape codes in JSON output" || ok "not a terminal: no escape codes"
+# NO_COLOR and a plain pipe: no curses at all; the JSON report's talkers
+nsenter --net=/run/netns/$G "$TA" run -i gwout --duration 3 --json >"$tmp/j.jsonl" 2>&1 &
+jp=$!
+sleep 1.5
+peer "$C" udp 192.0.2.10 7000 3200 --no-wait >/dev/null
+wait $jp
+grep -q $'\033' "$tmp/j.jsonl" && bad "escape codes in JSON output" || ok "not a terminal: no escape codes"
+grep '"event":"report"' "$tmp/j.jsonl" | jq_py '[t for t in r["other_top"] if t["remote"] == "192.0.2.10" and t["port"] == 7000 and t["proto"] == "udp" and t["dir"] == "out" and t["packets_est"] == 64 * t["samples"] and 1000 <= t["packets_est"] <= 10000]' | grep -q remote \
+	&& ok "JSON report: other_top with the estimate" || bad "other_top: $(grep '"event":"report"' "$tmp/j.jsonl" | jq_py 'r.get("other_top")')"

@@ -115,6 +115,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_record_last = o->record_last;
 	skel->rodata->cfg_events = !o->no_events;
 	skel->rodata->cfg_capture = o->capture;
+	skel->rodata->cfg_other_mask = (o->other_sample ? o->other_sample : TA_OTHER_SAMPLE) - 1;
 	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
 	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else
@@ -184,6 +185,7 @@ static const struct {
 	[TA_M_PERSIST] = { "ta_persist", sizeof(uint32_t), sizeof(struct ta_persist) },
 	[TA_M_EVENTS] = { "ta_events", 0, 0 },
 	[TA_M_BSS] = { "bss", sizeof(uint32_t), sizeof(struct tokaudit__bss) },
+	[TA_M_OTHER] = { "ta_other", sizeof(struct ta_other_key), sizeof(struct ta_count) },
 };
 
 static struct bpf_map **map_of(struct tokaudit *skel, int m)
@@ -196,6 +198,7 @@ static struct bpf_map **map_of(struct tokaudit *skel, int m)
 		[TA_M_META] = &skel->maps.ta_meta, [TA_M_SELFDROP] = &skel->maps.ta_selfdrop,
 		[TA_M_KDROP_REASONS] = &skel->maps.ta_kdrop_reasons, [TA_M_PERSIST] = &skel->maps.ta_persist,
 		[TA_M_EVENTS] = &skel->maps.ta_events, [TA_M_BSS] = &skel->maps.bss,
+		[TA_M_OTHER] = &skel->maps.ta_other,
 	};
 	return v[m];
 }
@@ -517,6 +520,23 @@ int ta_dp_vstats(struct ta_dp *dp, struct ta_count out[TA_VSTAT_MAX])
 int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES])
 {
 	return percpu_sum(dp->fd[TA_M_RSTATS], TA_MAX_RULES, sizeof(*out), out);
+}
+
+int ta_dp_other(struct ta_dp *dp, ta_other_fn fn, void *arg)
+{
+	struct ta_other_key k, next, *prev = NULL;
+	struct ta_count c;
+	int fd = dp->fd[TA_M_OTHER];
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &c))
+			continue; /* evicted meanwhile */
+		if (fn(&k, &c, arg))
+			break;
+	}
+	return 0;
 }
 
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])

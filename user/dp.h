@@ -23,6 +23,7 @@ struct ta_dp_opts {
 	bool record_last;       /* replay and tests: keep the last packet's result */
 	uint32_t flow_entries;  /* 0: default */
 	uint32_t frag_entries;  /* 0: default */
+	uint32_t other_sample;  /* count one 'other' packet in this many (a power of two; 0: TA_OTHER_SAMPLE) */
 };
 
 /* The direction modes of the hooks for interfaces facing 'side' (enum ta_side):
@@ -36,7 +37,7 @@ void ta_dp_opts_side(struct ta_dp_opts *o, int side);
 enum ta_dp_map {
 	TA_M_POLICY, TA_M_PORTS, TA_M_LOCAL, TA_M_FLOWS, TA_M_FRAGS, TA_M_VSTATS, TA_M_RSTATS,
 	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_KDROP_REASONS, TA_M_PERSIST, TA_M_EVENTS, TA_M_BSS,
-	TA_M_MAX,
+	TA_M_OTHER, TA_M_MAX,
 };
 /* The packet programs */
 enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
@@ -97,6 +98,9 @@ int ta_dp_vstats(struct ta_dp *dp, struct ta_count out[TA_VSTAT_MAX]);
 /* Packets and bytes of verdict v over every direction. */
 struct ta_count ta_vstat_total(const struct ta_count vs[TA_VSTAT_MAX], int v);
 int ta_dp_rstats(struct ta_dp *dp, struct ta_count out[TA_MAX_RULES]);
+/* The sampled 'other' traffic, by remote end: fn for each (stops on non-zero). */
+typedef int (*ta_other_fn)(const struct ta_other_key *k, const struct ta_count *c, void *arg);
+int ta_dp_other(struct ta_dp *dp, ta_other_fn fn, void *arg);
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX]);
 /* Blocks of policy traffic by drop reason (TA_DROP_REASONS: other subsystems) */
 int ta_dp_kdrop_reasons(struct ta_dp *dp, uint64_t out[TA_KDROP_REASON_SLOTS]);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "report.h"
 #include "session.h"
+#include "units.h"
 #include "util.h"
 #include "why.h"
 
@@ -171,6 +172,79 @@ void ta_session_screen(struct ta_session *s, FILE *f)
 	fflush(f);
 }
 
+/* ---- other traffic: the top talkers of the sampled map ---- */
+
+static int keep_top(const struct ta_other_key *k, const struct ta_count *c, void *arg)
+{
+	struct ta_talkers *t = arg;
+	size_t i;
+
+	t->entries++;
+	if (t->n < TA_TOP_OTHER)
+		i = t->n++;
+	else if (c->packets > t->c[TA_TOP_OTHER - 1].packets)
+		i = TA_TOP_OTHER - 1;
+	else
+		return 0;
+	/* insertion into the sorted top list */
+	while (i > 0 && t->c[i - 1].packets < c->packets) {
+		t->k[i] = t->k[i - 1];
+		t->c[i] = t->c[i - 1];
+		i--;
+	}
+	t->k[i] = *k;
+	t->c[i] = *c;
+	return 0;
+}
+
+void ta_other_talkers(struct ta_dp *dp, struct ta_talkers *t)
+{
+	memset(t, 0, sizeof(*t));
+	ta_dp_other(dp, keep_top, t);
+}
+
+void ta_other_top(struct ta_dp *dp, FILE *f, struct json_object *obj)
+{
+	struct ta_talkers t;
+	char a[64], pb[16], n1[16], n2[16];
+
+	ta_other_talkers(dp, &t);
+	if (obj) {
+		json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < t.n; i++) {
+			json_object *o = json_object_new_object();
+
+			ta_addr_str(t.k[i].remote, a, sizeof(a));
+			ta_jadd(o, "remote", ta_jstr(a));
+			ta_jadd(o, "proto", ta_jstr(ta_proto_name(t.k[i].proto, pb, sizeof(pb))));
+			ta_jadd(o, "port", t.k[i].rport ? ta_ju64(t.k[i].rport) : NULL);
+			ta_jadd(o, "dir", ta_jstr(t.k[i].dir == TA_DIR_IN ? "in" : "out"));
+			ta_jadd(o, "samples", ta_ju64(t.c[i].packets));
+			ta_jadd(o, "packets_est", ta_ju64(t.c[i].packets * TA_OTHER_SAMPLE));
+			ta_jadd(o, "bytes_est", ta_ju64(t.c[i].bytes * TA_OTHER_SAMPLE));
+			json_object_array_add(arr, o);
+		}
+		ta_jadd(obj, "other_sample", ta_ju64(TA_OTHER_SAMPLE));
+		ta_jadd(obj, "other_top", arr);
+		return;
+	}
+	fprintf(f, "\nOther traffic, top talkers (sampled 1 packet in %d: estimates):\n", TA_OTHER_SAMPLE);
+	for (size_t i = 0; i < t.n; i++) {
+		char what[32];
+
+		ta_addr_str(t.k[i].remote, a, sizeof(a));
+		snprintf(what, sizeof(what), "%s", ta_proto_name(t.k[i].proto, pb, sizeof(pb)));
+		if (t.k[i].rport)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "/%u", t.k[i].rport);
+		fprintf(f, "  %-40s %-12s %-3s ~%s packets, ~%s\n", a, what, t.k[i].dir == TA_DIR_IN ? "in" : "out",
+			ta_fmt_count(n1, sizeof(n1), (double)(t.c[i].packets * TA_OTHER_SAMPLE)),
+			ta_fmt_bytes(n2, sizeof(n2), t.c[i].bytes * TA_OTHER_SAMPLE));
+	}
+	if (!t.n)
+		fputs("  none seen\n", f);
+}
+
 void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 {
 	struct collect c = { 0 };
@@ -232,6 +306,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 								      &c.a[i].v));
 			}
 		ta_jadd(o, "dropped", a);
+		ta_other_top(&s->dp, NULL, o);
 		ta_why(NULL, o, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
 		if (s->evidence) {
 			x = json_object_new_object();
@@ -284,6 +359,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 		}
 	if (!nd)
 		fputs("  none\n", f);
+	ta_other_top(&s->dp, f, NULL);
 	fprintf(f, "\nWhy (flows something blocked):\n");
 	ta_why(f, NULL, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
 	fprintf(f, "\nflows opened %llu, closed %llu, evicted from a full table %llu\n",

@@ -24,6 +24,17 @@ void ta_why(FILE *f, struct json_object *obj, struct ta_dp *dp, const struct ta_
 	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt);
 /* Named counters and verdict tables, shared with the pinned-mode commands:
  * as text, or added to o (keys "verdicts", "rules", "counters"). */
+/* The busiest remote ends of the sampled 'other' traffic: text to f, or the
+ * keys other_top and other_sample added to obj. */
+#define TA_TOP_OTHER 10
+struct ta_talkers {
+	struct ta_other_key k[TA_TOP_OTHER];
+	struct ta_count c[TA_TOP_OTHER]; /* samples: times TA_OTHER_SAMPLE for estimates */
+	size_t n;
+	uint64_t entries;
+};
+void ta_other_talkers(struct ta_dp *dp, struct ta_talkers *t);
+void ta_other_top(struct ta_dp *dp, FILE *f, struct json_object *obj);
 void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
 void ta_counters_json(struct json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
 

@@ -7,6 +7,7 @@
 #include "dp.h"
 #include "flows.h"
 #include "names.h"
+#include "report.h"
 #include "session.h"
 #include "tui.h"
 #include "units.h"
@@ -237,6 +238,28 @@ void ta_tui_draw(struct ta_tui *t, struct ta_session *s, bool tick)
 		 ta_fmt_count(a, sizeof(a), (double)cnt[TA_C_POLICY_DROP]),
 		 ta_fmt_count(b, sizeof(b), (double)(cnt[TA_C_KDROP] + cnt[TA_C_KDROP_NOFLOW])),
 		 ta_fmt_count(c, sizeof(c), (double)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP] + cnt[TA_C_EV_LOST_DROP])));
+	{ /* what else crosses: the busiest remote ends outside the policy (sampled) */
+		struct ta_talkers tk;
+		char line[512];
+		size_t at;
+
+		ta_other_talkers(&s->dp, &tk);
+		at = (size_t)snprintf(line, sizeof(line), "other, top talkers (sampled 1/%d):", TA_OTHER_SAMPLE);
+		for (size_t i = 0; i < tk.n && i < 4; i++) {
+			char ad[64], pb[16], n1[16];
+			const char *pn;
+			ta_addr_str(tk.k[i].remote, ad, sizeof(ad));
+			pn = ta_proto_name(tk.k[i].proto, pb, sizeof(pb));
+			at += (size_t)snprintf(line + at, sizeof(line) - at, "%s %s %s%s%.0u %s ~%s", i ? "," : "", ad, pn,
+					       tk.k[i].rport ? "/" : "", tk.k[i].rport, tk.k[i].dir == TA_DIR_IN ? "in" : "out",
+					       ta_fmt_count(n1, sizeof(n1), (double)(tk.c[i].packets * TA_OTHER_SAMPLE)));
+			if (at >= sizeof(line))
+				break;
+		}
+		if (!tk.n)
+			snprintf(line + at, sizeof(line) - at, " none seen");
+		mvprintw(y++, 0, "%.*s", cols, line);
+	}
 	y++;
 
 	/* the flows */
