@@ -108,6 +108,23 @@ expect_rc "probe --rule nosuch" 2 cl "$TA" probe --policy "$tmp/lab.policy" --ho
 expect_rc "probe --udp-ports garbage" 2 "$TA" probe --udp-ports 1,x
 expect_rc "probe with a missing hosts file" 1 "$TA" probe --hosts "$tmp/none"
 
+# ICMP errors are rate-limited per destination (a burst of 6, then one a
+# second): of 14 closed UDP ports probed at once, some meet silence; tried
+# again one by one, every one is refused, and says it was retried
+printf 'rule m\n proto udp\n ports 1025-65535\n dir both\n addr 72.5.167.128/26\n names media2.lab.test\n' >"$tmp/rl.policy"
+ports=$(seq -s, 40100 40113)
+expect_rc "14 closed UDP ports at once: all refused, exit 1" 1 cl "$TA" probe --policy "$tmp/rl.policy" --hosts "$tmp/hosts" \
+	--udp-ports "$ports" --parallel 14 --timeout 1 --json
+python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+res = [c["result"] for c in r["checks"]]
+retried = [c for c in r["checks"] if c["retried"]]
+assert res == ["refused"] * 14, res
+assert retried and all(c["result"] == "refused" for c in retried), retried
+print(len(retried))
+' <<<"$OUT" >"$tmp/rl.n" && ok "rate-limited ICMP: all 14 refused, $(cat "$tmp/rl.n") of them on a retry" || bad "rate limit: $(jq_py '[(c["port"], c["result"], c["retried"]) for c in r["checks"]]' <<<"$OUT")"
+
 # policy verify: drift is a failure
 expect_rc "verify: every name inside its blocks" 0 "$TA" policy verify "$tmp/lab.policy" --hosts "$tmp/hosts"
 expect_in "verify reports the unresolved name" "missing.lab.test does not resolve" "$OUT"

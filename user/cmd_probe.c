@@ -38,6 +38,8 @@ static void print_text(json_object *root)
 		       json_object_get_int(json_object_object_get(c, "port")), res);
 		if ((v = json_object_object_get(c, "ms")) && !strcmp(res, "ok"))
 			printf(" %.1f ms", json_object_get_double(v));
+		if ((v = json_object_object_get(c, "retried")) && json_object_get_boolean(v))
+			printf(" (retried: ICMP errors are rate-limited)");
 		if ((v = json_object_object_get(c, "icmp_from")))
 			printf(" (ICMP %s, type %d code %d, from %s)",
 			       ta_icmp_name(strchr(json_object_get_string(v), ':') ? 6 : 4,

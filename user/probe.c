@@ -426,6 +426,49 @@ int ta_probe_plan(struct ta_probe *r, const struct ta_policy *pol, const char *r
 	return 0;
 }
 
+/* Did another check to this address get an ICMP error from it? */
+static bool icmp_answers(const struct ta_probe *r, const struct ta_check *c)
+{
+	for (size_t j = 0; j < r->n; j++) {
+		const struct ta_check *o = &r->c[j];
+		if (o != c && o->icmp_from[0] && !strcmp(o->addr, c->addr) &&
+		    (o->result == TA_PR_UNREACH || (o->result == TA_PR_REFUSED && o->proto == 17)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Hosts rate-limit their ICMP errors per destination (Linux: a burst of 6,
+ * then one a second), so of many checks to one address some meet silence
+ * where the others got an error, at random.  A check that met silence
+ * (timeout, open|filtered) at an address that answered another check with
+ * an ICMP error is tried again, alone, a second after the previous retry,
+ * and marked as retried: its result is the one it gets then.
+ */
+static void retry_rate_limited(struct ta_probe *r)
+{
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct ta_check *c = &r->c[i];
+
+		if ((c->result != TA_PR_TIMEOUT && c->result != TA_PR_OPENFILT) || !icmp_answers(r, c))
+			continue;
+		if ((r->stop && *r->stop) || ta_now_ns() > r->deadline_ns)
+			return;
+		while (last && ta_now_ns() - last < 1050000000ull) {
+			struct timespec ts = { 0, 50000000 };
+			nanosleep(&ts, NULL);
+		}
+		c->icmp_type = c->icmp_code = 0;
+		c->icmp_from[0] = c->detail[0] = 0;
+		do_check(c, r->timeout);
+		c->retried = true;
+		last = ta_now_ns();
+	}
+}
+
 void ta_probe_execute(struct ta_probe *r, unsigned parallel)
 {
 	unsigned nt = parallel < r->n ? parallel : (unsigned)r->n;
@@ -443,6 +486,7 @@ void ta_probe_execute(struct ta_probe *r, unsigned parallel)
 	for (unsigned i = 0; i < nt; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	retry_rate_limited(r);
 }
 
 void ta_probe_free(struct ta_probe *r)
@@ -476,6 +520,7 @@ json_object *ta_probe_json(const struct ta_probe *r, const struct ta_policy *pol
 		json_object_object_add(o, "proto", ta_jstr(c->proto == 6 ? "tcp" : "udp"));
 		json_object_object_add(o, "port", json_object_new_int(c->port));
 		json_object_object_add(o, "result", ta_jstr(ta_probe_result_names[c->result]));
+		json_object_object_add(o, "retried", json_object_new_boolean(c->retried));
 		json_object_object_add(o, "ms", c->result == TA_PR_NOTRUN || c->result == TA_PR_DNS || c->result == TA_PR_NOHOST ? NULL : ta_jnum(c->ms, 3));
 		if (c->icmp_from[0]) {
 			json_object_object_add(o, "icmp_type", json_object_new_int(c->icmp_type));

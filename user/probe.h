@@ -47,6 +47,7 @@ struct ta_check {
 	char icmp_from[64];
 	char detail[128];
 	int lport;
+	bool retried;      /* tried again, alone, after a silence an ICMP rate limit may explain */
 	char auditor[768];
 };
 
