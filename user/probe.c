@@ -8,8 +8,10 @@
  * failure says why: refused, timeout, unreachable (ICMP type/code from
  * ADDR), dns-failed, or for UDP honestly open|filtered.
  *
- * The engine: plan the checks, run them, correlate failures with the
- * attached auditor, give the results as JSON.  The commands print.
+ * The engine: plan the checks, run them (retrying what an ICMP rate limit
+ * may explain), correlate failures with the attached auditor, give the
+ * results as JSON.  It is one cohesive job, kept in one file: the commands
+ * print.
  */
 #include <arpa/inet.h>
 #include <errno.h>
