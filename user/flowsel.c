@@ -4,6 +4,7 @@
 #include "dp.h"
 #include "flowsel.h"
 #include "names.h"
+#include "util.h"
 
 /* Each comma-separated word of list must be one of names[0..n): a bit per word.
  * On an unknown word, err names it and what is accepted. */
@@ -88,16 +89,6 @@ int ta_flow_sel_init(struct ta_flow_sel *s, const struct ta_flow_sel_args *a, ch
 	return 0;
 }
 
-static bool in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, word, n) && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
-}
-
 bool ta_flow_sel_match(const struct ta_flow_sel *s, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
 		       const struct ta_flow_val *v)
 {
@@ -114,7 +105,7 @@ bool ta_flow_sel_match(const struct ta_flow_sel *s, const struct ta_flow_ctx *c,
 		return false;
 	if (s->rules) {
 		const char *label = ta_flow_rule_label(c, v);
-		if (!label || !in_list(s->rules, label))
+		if (!label || !ta_in_list(s->rules, label))
 			return false;
 	}
 	return true;

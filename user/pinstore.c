@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "log.h"
+#include "util.h"
 #include "pinstore.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
@@ -336,17 +337,6 @@ void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc)
 	*tc = ta_tc_ours((int)a->meta.ifindex);
 }
 
-/* Is name one of the comma-separated list? */
-static bool in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
-}
-
 bool ta_pins_any(const char *names)
 {
 	char list[TA_PINS_MAX][IF_NAMESIZE + 1], dir[256];
@@ -354,7 +344,7 @@ bool ta_pins_any(const char *names)
 
 	for (int i = 0; i < n; i++) {
 		ta_pin_dir(dir, sizeof(dir), list[i]);
-		if ((!names || in_list(names, list[i])) && pinned(dir))
+		if ((!names || ta_in_list(names, list[i])) && pinned(dir))
 			return true;
 	}
 	return false;
@@ -370,7 +360,7 @@ int ta_pins_leftovers(const char *names, ta_leftover_fn fn, void *arg)
 		struct ta_meta m;
 		bool xdp, tc, incomplete = false;
 
-		if (names && !in_list(names, i->if_name))
+		if (names && !ta_in_list(names, i->if_name))
 			continue;
 		ta_pin_dir(dir, sizeof(dir), i->if_name);
 		if (pinned(dir)) {
