@@ -46,20 +46,19 @@ static __always_inline void ta_record_last(const struct ta_pkt *p, const struct 
 	}
 }
 
-/*
- * The single exit point: counts the verdict, applies enforce mode, and
- * returns 1 when the packet must be dropped.
- */
 /* An IP packet outside the policy, one in cfg_other_mask + 1: counted by its
  * remote end (the hot path pays a random number, rarely a map update). */
 static __always_inline void ta_other_sample(const struct ta_pkt *p, const struct ta_res *r, __u32 len)
 {
-	struct ta_other_key k = {};
-	struct ta_count *c, one = { 1, len };
 	const struct ta_tuple *t = &p->t;
 
+	/* the 63 packets in 64 that are not sampled stop here, before any key is built */
 	if (!t->family || (bpf_get_prandom_u32() & cfg_other_mask))
 		return;
+
+	struct ta_other_key k = {};
+	struct ta_count *c, one = { 1, len };
+
 	k.dir = r->dir;
 	k.proto = t->proto;
 	if (r->dir == TA_DIR_OUT) {
@@ -80,6 +79,10 @@ static __always_inline void ta_other_sample(const struct ta_pkt *p, const struct
 	}
 }
 
+/*
+ * The single exit point: counts the verdict, applies enforce mode, and
+ * returns 1 when the packet must be dropped.
+ */
 static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 len)
 {
 	__u32 idx = TA_VSTAT_IDX(r->verdict, r->dir);
