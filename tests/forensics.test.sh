@@ -158,6 +158,13 @@ n=$(grep -c '→' <<<"$OUT")
 [ "$n" = 1 ] && ok "why --remote keeps one flow" || bad "why --remote gave $n flows: $OUT"
 expect_rc "why --rule media --json" 0 gw "$TA" why --rule media --json
 python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert [x["flow"]["rule"] for x in r["why"]] == ["media"], r' <<<"$OUT" && ok "why --rule filters by rule" || bad "why --rule: $OUT"
+expect_rc "why --limit 1" 0 gw "$TA" why --limit 1 --sort packets
+n=$(grep -c '→' <<<"$OUT")
+[ "$n" = 1 ] && grep -Eq '^  \([0-9]+ more: --limit\)$' <<<"$OUT" && ok "why --limit: one sentence, and how many more" || bad "why --limit: $OUT"
+expect_rc "why --proto udp --json" 0 gw "$TA" why --proto udp --json
+python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); p=[x["flow"]["proto"] for x in r["why"]]; assert p and set(p)=={"udp"}, r' <<<"$OUT" && ok "why --proto keeps the udp flows" || bad "why --proto: $OUT"
+expect_rc "why --rule media,control" 0 gw "$TA" why --rule media,control --json
+python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert {x["flow"]["rule"] for x in r["why"]}=={"media","control"}, r' <<<"$OUT" && ok "why --rule takes a list" || bad "why --rule list: $OUT"
 expect_rc "why --rule with an unknown label" 1 gw "$TA" why --rule nosuch
 expect_in "unknown label named" "no rule 'nosuch'" "$ERR"
 expect_rc "why --remote garbage" 2 gw "$TA" why --remote not-an-address

@@ -31,6 +31,27 @@ absent() {
 	if grep -Eq -- "$pat" <<<"$out"; then bad "$name: found: $(grep -E -- "$pat" <<<"$out" | head -3)"; return 1; fi
 	ok "$name"
 }
+# aligned_cols LEFT,COLS RIGHT,COLS < table: the cells of each column named
+# start (left) or end (right) where its header does, on every line
+aligned_cols() {
+	python3 -c '
+import sys
+left, right = [c for c in sys.argv[1].split(",") if c], [c for c in sys.argv[2].split(",") if c]
+lines = [l for l in sys.stdin.read().splitlines() if l.strip()]
+head = " " + lines[0] + " "
+def pos(name):
+    i = head.index(" " + name + " ")
+    return i, i + len(name)
+for l in lines[1:]:
+    for c in left:
+        s, _ = pos(c)
+        assert s == 0 or l[s - 1] == " ", (c, l)
+        assert s < len(l) and l[s] != " ", (c, l)
+    for c in right:
+        _, e = pos(c)
+        assert l[e - 1] != " " and (e == len(l) or l[e] == " "), (c, l)
+' "$1" "$2"
+}
 # expect_in NAME NEEDLE HAYSTACK
 expect_in() {
 	if grep -qF -- "$2" <<<"$3"; then ok "$1"; else bad "$1: '$2' not in: $(head -c 300 <<<"$3")"; fi

@@ -106,6 +106,31 @@ if start_run "$tmp/audit.jsonl"; then
 	grep '"rport":50000' "$tmp/audit.jsonl" | tail -1 | grep -q '"state":"two-way"' && ok "udp echo flow is two-way" || bad "udp flow state"
 fi
 
+# ---------- run's flow selection: events and report lists, counters whole ----------
+if start_run "$tmp/sel.jsonl" --verdict unexpected --proto tcp; then
+	peer "$C" udp 70.42.47.70 50000 20 >/dev/null
+	peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null
+	peer "$C" udp 70.42.47.70 7 5 --timeout 0.5 >/dev/null   # unexpected, but udp
+	sleep 1
+	stop_run
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+flows = [e for e in ev if e["event"] in ("opened", "updated", "unexpected", "closed", "dropped")]
+assert flows, "no flow events"
+assert all(e["verdict"] == "unexpected" and e["proto"] == "tcp" for e in flows), [e for e in flows if e["verdict"] != "unexpected" or e["proto"] != "tcp"][:2]
+assert any(e["rport"] == 22 for e in flows)
+rep = [e for e in ev if e["event"] == "report"][0]
+assert [f["rport"] for f in rep["unexpected"]] == [22], rep["unexpected"]
+media = [x for x in rep["compliance"] if x["rule"] == "media"][0]
+assert media["packets"] >= 40, media
+assert rep["verdicts"]["unexpected"]["packets"] > 1, rep["verdicts"]
+' "$tmp/sel.jsonl" && ok "run --verdict unexpected --proto tcp: only those flows evented and listed; the counters count all" \
+		|| bad "run selection: $(grep -v '"event":"updated"' "$tmp/sel.jsonl" | head -c 1500)"
+fi
+expect_rc "run with a bad --verdict" 2 ip netns exec "$G" "$TA" run -i gwout --verdict maybe --duration 1
+expect_in "the bad verdict named, with the accepted ones" "no verdict 'maybe' (other, allowed, unexpected, invalid, dropped)" "$ERR"
+
 # ---------- enforce: exactly the unexpected packets dropped ----------
 ip netns exec "$G" nft flush table inet ta; ip netns exec "$G" nft delete table inet ta; nft_setup
 if start_run "$tmp/enf.jsonl" --enforce; then

@@ -133,7 +133,17 @@ wait $a1; r1=$?; wait $a2; r2=$?
 # tc hook on the other interface, then detach everything
 expect_rc "attach --hook tc on gwin" 0 gw "$TA" attach -i gwin --hook tc --side inside
 expect_rc "status of both" 0 gw "$TA" status
-expect_in "status lists gwin" "gwin: inside side, tc" "$OUT"
+aligned_cols IFACE,SIDE,HOOK,MODE,POLICY GEN,UP,ALLOWED,UNEXPECTED,OTHER,INVALID,DROPS <<<"$OUT" \
+	&& ok "status: one table, its columns aligned" || bad "status table: $OUT"
+expect_rc "status --raw -o" 0 gw "$TA" status --raw --noheadings -o iface,side,hook,mode
+grep -qx "gwin inside tc audit" <<<"$OUT" && grep -Eqx "gwout outside xdp(-skb)?\+tc audit" <<<"$OUT" \
+	&& ok "status -o: gwin inside on tc, gwout outside on XDP and tc" || bad "status -o: $OUT"
+expect_rc "status -o with an unknown column" 2 gw "$TA" status -o iface,nosuch
+expect_in "the unknown column named, with the known ones" "no column 'nosuch' (IFACE, SIDE" "$ERR"
+expect_rc "stats of both" 0 gw "$TA" stats
+aligned_cols VERDICT PACKETS,BYTES,IN,OUT <<<"$(sed -n '/^VERDICT/,/^$/p' <<<"$OUT" | head -5)" \
+	&& aligned_cols RULE PACKETS,BYTES <<<"$(sed -n '/^RULE/,/^$/p' <<<"$OUT" | head -4)" \
+	&& ok "stats: verdict and rule tables aligned" || bad "stats tables: $OUT"
 expect_rc "detach both" 0 gw "$TA" detach -i gwout,gwin
 [ ! -e "$TOKAUDIT_PIN_ROOT/gwout" ] && [ ! -e "$TOKAUDIT_PIN_ROOT/gwin" ] && ok "pins removed" || bad "pins left: $(ls -R "$TOKAUDIT_PIN_ROOT")"
 left=$(gw bpftool net show | grep -c -E 'tokaudit|clsact|driver id|generic id')

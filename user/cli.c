@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "flows.h"
 #include "hooks.h"
+#include "table.h"
 
 #define HELP_WIDTH 80
 #define OPT_COL 33 /* where an option's help starts */
@@ -52,6 +53,14 @@ void ta_cli_help(const struct ta_cmd *cmd, FILE *f)
 		cmd->args ? cmd->args : "", cmd->summary);
 	if (cmd->details)
 		fprintf(f, "\n%s\n", cmd->details);
+	if (cmd->cols) {
+		char names[600], text[900];
+
+		ta_table_names(cmd->cols, cmd->ncols, names, sizeof(names));
+		snprintf(text, sizeof(text), "Columns (-o): %s; default %s.", names, cmd->cols_default);
+		fputc('\n', f);
+		wrap(f, 0, text);
+	}
 	fprintf(f, "\nOptions:\n");
 	for (const struct ta_opt *o = cmd->opts; o && o->name; o++) {
 		char left[64];

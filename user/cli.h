@@ -38,6 +38,8 @@ struct ta_opt {
 	bool required;        /* the command cannot run without it */
 };
 
+struct ta_col;
+
 struct ta_cmd {
 	const char *name;     /* "replay", "policy check", ... */
 	const char *args;     /* positional arguments, for the usage line */
@@ -45,6 +47,9 @@ struct ta_cmd {
 	const char *summary;
 	const char *details;  /* extra --help text, may be NULL */
 	const char *examples; /* "tokaudit ...\twhat it does\n" lines, 2 to 4 */
+	const struct ta_col *cols; /* a table's columns, listed by --help for -o */
+	size_t ncols;
+	const char *cols_default;
 	bool no_verbose;      /* no libbpf here: no -v */
 	const struct ta_opt *opts;
 	size_t cfg_size;

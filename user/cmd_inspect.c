@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "commands.h"
 #include "flowsel.h"
+#include "flowtable.h"
 #include "table.h"
 #include "units.h"
 #include "util.h"
@@ -30,15 +31,41 @@ static const struct ta_opt read_opts[] = {
 
 /* ---- status ---- */
 
+struct status_cfg {
+	const char *ifaces;
+	bool json;
+	struct ta_table_opts table;
+};
+
+enum { ST_IFACE, ST_SIDE, ST_HOOK, ST_MODE, ST_POLICY, ST_GEN, ST_RULES, ST_UP, ST_ATTACHES, ST_ALLOWED,
+       ST_UNEXPECTED, ST_OTHER, ST_INVALID, ST_DROPS, ST_PINS, ST_MAX };
+static const struct ta_col status_cols[ST_MAX] = {
+	[ST_IFACE] = { "IFACE" }, [ST_SIDE] = { "SIDE" }, [ST_HOOK] = { "HOOK" }, [ST_MODE] = { "MODE" },
+	[ST_POLICY] = { "POLICY", .wrap = true }, [ST_GEN] = { "GEN", true }, [ST_RULES] = { "RULES", true },
+	[ST_UP] = { "UP", true }, [ST_ATTACHES] = { "ATTACHES", true }, [ST_ALLOWED] = { "ALLOWED", true },
+	[ST_UNEXPECTED] = { "UNEXPECTED", true }, [ST_OTHER] = { "OTHER", true }, [ST_INVALID] = { "INVALID", true },
+	[ST_DROPS] = { "DROPS", true, "packets enforce mode dropped" }, [ST_PINS] = { "PINS", .wrap = true },
+};
+#define STATUS_COLS_DEFAULT "IFACE,SIDE,HOOK,MODE,POLICY,GEN,UP,ALLOWED,UNEXPECTED,OTHER,INVALID,DROPS"
+
+static const struct ta_opt status_opts[] = {
+	{ "interface", 'i', TA_OPT_STR, offsetof(struct status_cfg, ifaces), "IFACE[,IFACE...]",
+	  "only these interfaces (default: every attached one)" },
+	{ "json", 'j', TA_OPT_FLAG, offsetof(struct status_cfg, json), NULL, "one JSON object per line" },
+	TA_TABLE_OPTS(offsetof(struct status_cfg, table)),
+	{ 0 },
+};
+
 struct status_walk {
-	const struct read_cfg *cfg;
+	const struct status_cfg *cfg;
 	int *any; /* interfaces shown */
+	struct ta_table *t;
 };
 
 static int status_one(struct ta_attached *a, void *arg)
 {
 	const struct status_walk *w = arg;
-	const struct read_cfg *cfg = w->cfg;
+	const struct status_cfg *cfg = w->cfg;
 	const struct ta_meta *m = &a->meta;
 	bool xdp, tc;
 	uint64_t cnt[TA_C_MAX], tot[TA_V_MAX];
@@ -74,16 +101,39 @@ static int status_one(struct ta_attached *a, void *arg)
 		ta_jadd(o, "flows_created", ta_ju64(cnt[TA_C_FLOW_NEW]));
 		return ta_jprint(stdout, o);
 	}
-	printf("%s: %s side, %s%s, %s, policy %s (generation %u, %u rules), attached %.0f s ago (%u attach%s)\n"
-	       "  packets: %llu allowed, %llu unexpected, %llu other, %llu invalid; %llu dropped by policy\n"
-	       "  pins: %s\n",
-	       a->ifname, m->side ? "inside" : "outside",
-	       m->hook ? "tc" : (xdp ? (m->xdp_mode == TA_XDP_SKB ? "XDP (skb mode)" : "XDP") : "XDP MISSING"),
-	       tc ? " + tc" : ", tc MISSING", m->enforce ? "enforcing" : "audit only", m->policy, a->dp.generation,
-	       m->nrules, up, m->attaches, m->attaches == 1 ? "" : "es", (unsigned long long)tot[TA_V_ALLOWED],
-	       (unsigned long long)tot[TA_V_UNEXPECTED], (unsigned long long)tot[TA_V_OTHER],
-	       (unsigned long long)tot[TA_V_INVALID], (unsigned long long)cnt[TA_C_POLICY_DROP], a->dir);
-	return 0;
+	char hook[40], gen[16], rules[16], upt[24], att[16], n[5][24];
+	const char *cells[ST_MAX];
+	bool raw = cfg->table.raw;
+
+	/* a hook the pins have but the interface lacks is named MISSING */
+	snprintf(hook, sizeof(hook), "%s%s", m->hook ? "tc" : (xdp ? (m->xdp_mode == TA_XDP_SKB ? "xdp-skb" : "xdp") : "XDP-MISSING"),
+		 m->hook ? (tc ? "" : "-MISSING") : (tc ? "+tc" : "+TC-MISSING"));
+	snprintf(gen, sizeof(gen), "%u", a->dp.generation);
+	snprintf(rules, sizeof(rules), "%u", m->nrules);
+	snprintf(att, sizeof(att), "%u", m->attaches);
+	if (raw)
+		snprintf(upt, sizeof(upt), "%.0f", up);
+	else
+		ta_fmt_dur(upt, sizeof(upt), up);
+	for (int v = 0; v < TA_V_MAX; v++)
+		snprintf(n[v], sizeof(n[v]), "%llu", (unsigned long long)tot[v]);
+	snprintf(n[4], sizeof(n[4]), "%llu", (unsigned long long)cnt[TA_C_POLICY_DROP]);
+	cells[ST_IFACE] = a->ifname;
+	cells[ST_SIDE] = m->side ? "inside" : "outside";
+	cells[ST_HOOK] = hook;
+	cells[ST_MODE] = m->enforce ? "enforce" : "audit";
+	cells[ST_POLICY] = m->policy;
+	cells[ST_GEN] = gen;
+	cells[ST_RULES] = rules;
+	cells[ST_UP] = upt;
+	cells[ST_ATTACHES] = att;
+	cells[ST_ALLOWED] = n[TA_V_ALLOWED];
+	cells[ST_UNEXPECTED] = n[TA_V_UNEXPECTED];
+	cells[ST_OTHER] = n[TA_V_OTHER];
+	cells[ST_INVALID] = n[TA_V_INVALID];
+	cells[ST_DROPS] = n[4];
+	cells[ST_PINS] = a->dir;
+	return ta_table_row(w->t, cells);
 }
 
 /* ---- flows ---- */
@@ -95,17 +145,6 @@ struct flows_cfg {
 	struct ta_flow_sel sel;
 	struct ta_table_opts table;
 };
-
-enum { FC_FLOW, FC_PROTO, FC_LOCAL, FC_REMOTE, FC_VERDICT, FC_RULE, FC_STATE, FC_PKTS_OUT, FC_PKTS_IN,
-       FC_BYTES_OUT, FC_BYTES_IN, FC_AGE, FC_IDLE, FC_NOTES, FC_IFACE, FC_MAX };
-static const struct ta_col flow_cols[FC_MAX] = {
-	[FC_FLOW] = { "FLOW" }, [FC_PROTO] = { "PROTO" }, [FC_LOCAL] = { "LOCAL" }, [FC_REMOTE] = { "REMOTE" },
-	[FC_VERDICT] = { "VERDICT" }, [FC_RULE] = { "RULE" }, [FC_STATE] = { "STATE" },
-	[FC_PKTS_OUT] = { "PKTS-OUT", true }, [FC_PKTS_IN] = { "PKTS-IN", true },
-	[FC_BYTES_OUT] = { "BYTES-OUT", true }, [FC_BYTES_IN] = { "BYTES-IN", true },
-	[FC_AGE] = { "AGE", true }, [FC_IDLE] = { "IDLE", true }, [FC_NOTES] = { "NOTES" }, [FC_IFACE] = { "IFACE" },
-};
-#define FLOW_COLS_DEFAULT "FLOW,VERDICT,RULE,STATE,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,IDLE,NOTES"
 
 static const struct ta_opt flows_opts[] = {
 	TA_FLOW_SEL_OPTS(offsetof(struct flows_cfg, sel_args)),
@@ -131,72 +170,11 @@ static int keep_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	fp->seen++;
 	if (!ta_flow_sel_match(&fp->cfg->sel, &fp->mv.ctx, k, v))
 		return 0;
-	if (ta_grow(&fp->f, &fp->cap, fp->n + 1, sizeof(*fp->f), 1024)) {
+	if (ta_closed_add(&fp->f, &fp->cap, &fp->n, k, v)) {
 		fp->err = -1;
 		return -1;
 	}
-	fp->f[fp->n].k = *k;
-	fp->f[fp->n].v = *v;
-	fp->n++;
 	return 0;
-}
-
-/* One row of the flows table: every column's cell */
-static int flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
-		    const struct ta_flow_val *v, bool raw)
-{
-	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[160] = "";
-	const char *cells[FC_MAX] = { 0 }, *rule = ta_flow_rule_label(c, v);
-	double a = c->now_ns > v->first_ns ? (double)(c->now_ns - v->first_ns) / 1e9 : 0;
-	double i = c->now_ns > v->last_ns ? (double)(c->now_ns - v->last_ns) / 1e9 : 0;
-
-	ta_flow_ends(ends, sizeof(ends), k);
-	ta_addr_str(k->local, loc, sizeof(loc));
-	ta_addr_str(k->remote, rem, sizeof(rem));
-	if (k->proto == 6 || k->proto == 17)
-		snprintf(rem + strlen(rem), sizeof(rem) - strlen(rem), ":%u", k->rport);
-	if (raw) {
-		snprintf(po, sizeof(po), "%llu", (unsigned long long)v->packets[TA_DIR_OUT]);
-		snprintf(pi, sizeof(pi), "%llu", (unsigned long long)v->packets[TA_DIR_IN]);
-		snprintf(bo, sizeof(bo), "%llu", (unsigned long long)v->bytes[TA_DIR_OUT]);
-		snprintf(bi, sizeof(bi), "%llu", (unsigned long long)v->bytes[TA_DIR_IN]);
-		snprintf(age, sizeof(age), "%.0f", a);
-		snprintf(idle, sizeof(idle), "%.0f", i);
-	} else {
-		ta_fmt_count(po, sizeof(po), (double)v->packets[TA_DIR_OUT]);
-		ta_fmt_count(pi, sizeof(pi), (double)v->packets[TA_DIR_IN]);
-		ta_fmt_bytes(bo, sizeof(bo), v->bytes[TA_DIR_OUT]);
-		ta_fmt_bytes(bi, sizeof(bi), v->bytes[TA_DIR_IN]);
-		ta_fmt_dur(age, sizeof(age), a);
-		ta_fmt_dur(idle, sizeof(idle), i);
-	}
-	if (v->policy_drops)
-		snprintf(notes, sizeof(notes), "dropped %llu", (unsigned long long)v->policy_drops);
-	if (v->kernel_drops) {
-		char rb[64];
-		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%skernel-dropped %llu (%s)",
-			 *notes ? "; " : "", (unsigned long long)v->kernel_drops,
-			 ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)));
-	}
-	if (v->icmp_errors)
-		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%sicmp %u/%u", *notes ? "; " : "",
-			 v->icmp_type, v->icmp_code);
-	cells[FC_FLOW] = ends;
-	cells[FC_PROTO] = ta_proto_name(k->proto, pb, sizeof(pb));
-	cells[FC_LOCAL] = loc;
-	cells[FC_REMOTE] = rem;
-	cells[FC_VERDICT] = ta_verdict_name(ta_flow_verdict(v));
-	cells[FC_RULE] = rule ? rule : "-";
-	cells[FC_STATE] = ta_fstate_name(ta_flow_state(k, v, c->now_ns));
-	cells[FC_PKTS_OUT] = po;
-	cells[FC_PKTS_IN] = pi;
-	cells[FC_BYTES_OUT] = bo;
-	cells[FC_BYTES_IN] = bi;
-	cells[FC_AGE] = age;
-	cells[FC_IDLE] = idle;
-	cells[FC_NOTES] = notes;
-	cells[FC_IFACE] = ifname;
-	return ta_table_row(t, cells);
 }
 
 static int flows_one(struct ta_attached *a, void *arg)
@@ -217,7 +195,7 @@ static int flows_one(struct ta_attached *a, void *arg)
 	}
 	ta_flow_sel_sort(&cfg->sel, fp.f, fp.n);
 	show = cfg->sel.limit && cfg->sel.limit < fp.n ? cfg->sel.limit : fp.n;
-	if (!cfg->json && !(t = ta_table_new(flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, err, sizeof(err)))) {
+	if (!cfg->json && !(t = ta_table_new(ta_flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, err, sizeof(err)))) {
 		ta_err("flows: -o: %s", err);
 		free(fp.f);
 		return -1;
@@ -226,7 +204,7 @@ static int flows_one(struct ta_attached *a, void *arg)
 		if (cfg->json)
 			ta_jprint(stdout, ta_flow_jobj(&fp.mv.ctx, NULL, a->ifname, &fp.f[i].k, &fp.f[i].v));
 		else
-			flow_row(t, &fp.mv.ctx, a->ifname, &fp.f[i].k, &fp.f[i].v, cfg->table.raw);
+			ta_flow_row(t, &fp.mv.ctx, a->ifname, &fp.f[i].k, &fp.f[i].v, cfg->table.raw);
 	}
 	if (!cfg->json) {
 		if (plain)
@@ -258,7 +236,7 @@ static int do_flows(void *vcfg)
 	}
 	if (!cfg->json) { /* -o names checked before anything is read */
 		char terr[500];
-		struct ta_table *t = ta_table_new(flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, terr, sizeof(terr));
+		struct ta_table *t = ta_table_new(ta_flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, terr, sizeof(terr));
 		if (!t) {
 			ta_err("flows: -o: %s", terr);
 			return TA_EXIT_USAGE;
@@ -291,7 +269,7 @@ static int stats_one(struct ta_attached *a, void *arg)
 
 static void status_leftover(const char *ifname, const char *pins, bool xdp, bool tc, void *arg)
 {
-	const struct read_cfg *cfg = arg;
+	const struct status_cfg *cfg = arg;
 	const char *what = xdp && tc ? "XDP program and tc filter" : xdp ? "XDP program" : tc ? "tc filter" : NULL;
 
 	if (cfg->json) {
@@ -316,17 +294,31 @@ static void status_leftover(const char *ifname, const char *pins, bool xdp, bool
 
 static int do_status(void *vcfg)
 {
-	struct read_cfg *cfg = vcfg;
+	struct status_cfg *cfg = vcfg;
+	struct ta_table *t = NULL;
+	char err[500];
 
-	if (ta_pins_readable())
+	if (!cfg->json && !(t = ta_table_new(status_cols, ST_MAX, STATUS_COLS_DEFAULT, &cfg->table, err, sizeof(err)))) {
+		ta_err("status: -o: %s", err);
+		return TA_EXIT_USAGE;
+	}
+	if (ta_pins_readable()) {
+		ta_table_free(t);
 		return TA_EXIT_FAIL;
+	}
 	int left = ta_pins_leftovers(cfg->ifaces, status_leftover, cfg), any = 0, rc;
 
-	if (left && !ta_pins_any(cfg->ifaces))
+	if (left && !ta_pins_any(cfg->ifaces)) {
+		ta_table_free(t);
 		return TA_EXIT_FAIL;
+	}
 	ta_pins_skip_incomplete(true);
-	rc = ta_pins_walk(cfg->ifaces, false, status_one, &(struct status_walk){ cfg, &any });
+	rc = ta_pins_walk(cfg->ifaces, false, status_one, &(struct status_walk){ cfg, &any, t });
 	ta_pins_skip_incomplete(false);
+	if (t && any && ta_table_print(t, stdout))
+		rc = -1;
+	else if (t && !any)
+		ta_table_free(t);
 	/* attached through pins: at least one interface whose pins are whole */
 	return rc || !any ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
@@ -339,10 +331,15 @@ static int do_stats(void *cfg)
 const struct ta_cmd ta_cmd_status = {
 	.name = "status",
 	.brief = "Where tokaudit is attached, how, and its totals",
-	.examples = "sudo tokaudit status\tevery attached interface\n"
+	.examples = "sudo tokaudit status\tevery attached interface, a line each\n"
+		    "sudo tokaudit status -o iface,hook,mode,pins\twhere each one's pins are\n"
 		    "sudo tokaudit status -i eth0 --json\tone JSON object\n",
 	.summary = "Show where tokaudit is attached (pinned mode), how, and its totals.",
-	.opts = read_opts, .cfg_size = sizeof(struct read_cfg), .run = do_status,
+	.details = "HOOK names a hook the pins hold but the interface lacks as MISSING.\n"
+		   "Pins that an interrupted attach left, and tokaudit hooks without pins,\n"
+		   "are reported above the table, with the command that clears them.",
+	.cols = status_cols, .ncols = ST_MAX, .cols_default = STATUS_COLS_DEFAULT,
+	.opts = status_opts, .cfg_size = sizeof(struct status_cfg), .run = do_status,
 };
 const struct ta_cmd ta_cmd_flows = {
 	.name = "flows",
@@ -351,10 +348,8 @@ const struct ta_cmd ta_cmd_flows = {
 		    "sudo tokaudit flows --remote 70.42.47.64/26 --proto udp --state one-way-out\tmedia that never got an answer\n",
 	.summary = "List the flows of the pinned flow tables.",
 	.details = "Filters combine (all must hold); a list within one matches any of its words.\n"
-		   "A table of 131072 flows is browsed with --sort and --limit.\n"
-		   "Columns (-o): FLOW, PROTO, LOCAL, REMOTE, VERDICT, RULE, STATE, PKTS-OUT,\n"
-		   "PKTS-IN, BYTES-OUT, BYTES-IN, AGE, IDLE, NOTES (drops, ICMP errors), IFACE;\n"
-		   "default " FLOW_COLS_DEFAULT ".",
+		   "A table of 131072 flows is browsed with --sort and --limit.",
+	.cols = ta_flow_cols, .ncols = FC_MAX, .cols_default = FLOW_COLS_DEFAULT,
 	.opts = flows_opts, .cfg_size = sizeof(struct flows_cfg), .run = do_flows,
 };
 const struct ta_cmd ta_cmd_stats = {
@@ -371,15 +366,13 @@ const struct ta_cmd ta_cmd_stats = {
 struct why_cfg {
 	const char *ifaces;
 	bool json;
-	struct ta_remote remote;
-	const char *rule;
+	struct ta_flow_sel_args sel_args;
+	struct ta_flow_sel sel;
 	bool all;
 };
 
 static const struct ta_opt why_opts[] = {
-	{ "remote", 'r', TA_OPT_REMOTE, offsetof(struct why_cfg, remote), "ADDR[/LEN][:PORT]",
-	  "only flows with this remote address or prefix (and port); IPv6 with a port: [ADDR]:PORT" },
-	{ "rule", 0, TA_OPT_STR, offsetof(struct why_cfg, rule), "LABEL", "only flows of this rule" },
+	TA_FLOW_SEL_OPTS(offsetof(struct why_cfg, sel_args)),
 	{ "all", 'a', TA_OPT_FLAG, offsetof(struct why_cfg, all), NULL,
 	  "endpoint discards too (socket teardown, unread data: not blocks)" },
 	{ "interface", 'i', TA_OPT_STR, offsetof(struct why_cfg, ifaces), "IFACE[,IFACE...]",
@@ -391,18 +384,19 @@ static const struct ta_opt why_opts[] = {
 static int why_one(struct ta_attached *a, void *arg)
 {
 	const struct why_cfg *cfg = arg;
-	const struct ta_why_filter flt = { .remote = cfg->remote, .rule = cfg->rule, .all = cfg->all };
+	const struct ta_why_filter flt = { .sel = &cfg->sel, .all = cfg->all };
 	struct ta_meta_view mv;
 
 	ta_meta_view(&a->meta, a->dp.generation, &mv);
-	if (cfg->rule) {
-		uint32_t r;
-		for (r = 0; r < a->meta.nrules && strcmp(mv.labels[r], cfg->rule); r++)
+	for (const char *p = cfg->sel.rules; p && *p;) { /* every label asked for is the policy's */
+		size_t w = strcspn(p, ","), r;
+		for (r = 0; r < a->meta.nrules && (strlen(mv.labels[r]) != w || strncmp(mv.labels[r], p, w)); r++)
 			;
 		if (r == a->meta.nrules) {
-			ta_err("why: %s: the policy has no rule '%s'", a->ifname, cfg->rule);
+			ta_err("why: %s: the policy has no rule '%.*s'", a->ifname, (int)w, p);
 			return -1;
 		}
+		p += w + (p[w] == ',');
 	}
 	if (cfg->json) {
 		json_object *o = json_object_new_object();
@@ -419,7 +413,12 @@ static int why_one(struct ta_attached *a, void *arg)
 static int do_why(void *vcfg)
 {
 	struct why_cfg *cfg = vcfg;
+	char err[300];
 
+	if (ta_flow_sel_init(&cfg->sel, &cfg->sel_args, err, sizeof(err))) {
+		ta_err("why: %s", err);
+		return TA_EXIT_USAGE;
+	}
 	return ta_pins_walk(cfg->ifaces, false, why_one, cfg) ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
 
@@ -428,6 +427,7 @@ const struct ta_cmd ta_cmd_why = {
 	.brief = "Say per flow what blocked it: kernel, policy, ICMP",
 	.examples = "sudo tokaudit why\tone sentence per blocked flow\n"
 		    "sudo tokaudit why --remote 70.42.47.64/26 --rule media\tonly the media flows to one block\n"
+		    "sudo tokaudit why --verdict allowed --sort packets -n 5\tthe five busiest allowed flows that something blocked\n"
 		    "sudo tokaudit why --all --json\tendpoint discards too, as JSON\n",
 	.summary = "Say, per flow, what blocked it: kernel drops (where, why), policy drops,\n"
 		   "ICMP errors, refused or unanswered SYNs, one-way UDP (pinned mode).",

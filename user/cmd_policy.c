@@ -3,11 +3,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "commands.h"
 #include "json.h"
 #include "policy.h"
 #include "probe.h"
+#include "table.h"
 
 /* ---- policy check ---- */
 struct check_cfg {
@@ -78,13 +80,95 @@ const struct ta_cmd ta_cmd_policy_check = {
 struct show_cfg {
 	bool json;
 	bool table;
+	struct ta_table_opts topts;
 	const char *pos[1];
 };
+
+enum { PT_RULE, PT_PROTO, PT_PORTS, PT_DIR, PT_ADDRESSES, PT_NAMES, PT_MAX };
+static const struct ta_col policy_cols[PT_MAX] = {
+	[PT_RULE] = { "RULE" }, [PT_PROTO] = { "PROTO" }, [PT_PORTS] = { "PORTS", .wrap = true },
+	[PT_DIR] = { "DIR" }, [PT_ADDRESSES] = { "ADDRESSES", .wrap = true }, [PT_NAMES] = { "NAMES", .help = "server names; without it, they go under the addresses", .wrap = true },
+};
+#define POLICY_COLS_DEFAULT "RULE,PROTO,PORTS,DIR,ADDRESSES"
+
+/* Like the requirement document's table: a line per rule, its server
+ * names on the lines below it, in the ADDRESSES column.  With --raw or a
+ * NAMES column, one line per rule: lists comma-separated. */
+static char *joined(const char *const *v, size_t n, bool raw)
+{
+	const char *sep = raw ? "," : ", ";
+	size_t len = 1, at = 0;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(s + at, len - at, "%s%s", i ? sep : "", v[i]);
+	return s;
+}
+
+static int write_table(const struct ta_policy *p, const struct ta_table_opts *o)
+{
+	char err[400], ports[1024], buf[64];
+	struct ta_table *t = ta_table_new(policy_cols, PT_MAX, POLICY_COLS_DEFAULT, o, err, sizeof(err));
+
+	if (!t) {
+		ta_err("policy show: -o: %s", err);
+		return TA_EXIT_USAGE;
+	}
+	bool below = !o->raw && ta_table_shows(t, PT_ADDRESSES) && !ta_table_shows(t, PT_NAMES);
+	char sep = o->raw ? ',' : ' ';
+	bool spaced = !o->raw && isatty(STDOUT_FILENO); /* "80, 443": a terminal wraps between them */
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ta_rule *r = &p->rules[i];
+		size_t at = 0, alen = r->nprefixes * sizeof(buf) + 1;
+		char *addrs = malloc(alen), *names = joined((const char *const *)r->names, r->nnames, !spaced);
+		const char *cells[PT_MAX] = { r->label, ta_pclass_name(r->pclass), ports, ta_rdir_name(r->dir), addrs, names };
+		int bad;
+
+		if (!addrs || !names) {
+			free(addrs);
+			free(names);
+			goto fail;
+		}
+		ta_rule_ports_text(r, ports, sizeof(ports));
+		if (spaced)
+			for (char *c = ports, tmp[sizeof(ports)]; (c = strchr(c, ',')) && strlen(ports) + 2 < sizeof(ports); c += 2) {
+				snprintf(tmp, sizeof(tmp), "%s", c + 1);
+				snprintf(c, sizeof(ports) - (size_t)(c - ports), ", %s", tmp);
+			}
+		addrs[0] = 0;
+		for (size_t j = 0; j < r->nprefixes; j++) {
+			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
+			at += (size_t)snprintf(addrs + at, alen - at, "%s%s", j ? (char[]){ sep, 0 } : "", buf);
+		}
+		bad = ta_table_row(t, cells);
+		free(addrs);
+		free(names);
+		if (bad)
+			goto fail;
+		for (size_t j = 0; below && j < r->nnames; j++) {
+			const char *more[PT_MAX] = { [PT_ADDRESSES] = r->names[j] };
+			if (ta_table_row(t, more))
+				goto fail;
+		}
+	}
+	return ta_table_print(t, stdout) ? TA_EXIT_FAIL : TA_EXIT_OK;
+fail:
+	ta_table_free(t);
+	ta_err("policy show: out of memory");
+	return TA_EXIT_FAIL;
+}
 
 static const struct ta_opt show_opts[] = {
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct show_cfg, json), NULL, "print the rules as JSON" },
 	{ "table", 't', TA_OPT_FLAG, offsetof(struct show_cfg, table), NULL,
-	  "print the rules as a table, like the requirement document's" },
+	  "print the rules as a table, like the requirement document's (so do -o, --noheadings and --raw)" },
+	TA_TABLE_OPTS(offsetof(struct show_cfg, topts)),
 	{ 0 },
 };
 
@@ -107,8 +191,12 @@ static int do_policy_show(void *vcfg)
 		}
 		puts(s);
 		free(s);
-	} else if (cfg->table) {
-		ta_policy_write_table(&pol, stdout);
+	} else if (cfg->table || cfg->topts.columns || cfg->topts.noheadings || cfg->topts.raw) {
+		int rc = write_table(&pol, &cfg->topts);
+		if (rc) {
+			ta_policy_free(&pol);
+			return rc;
+		}
 	} else {
 		ta_policy_write(&pol, stdout);
 	}
@@ -126,6 +214,7 @@ const struct ta_cmd ta_cmd_policy_show = {
 	.args = "[FILE]",
 	.summary = "Print a policy (the built-in OpenTok policy without FILE) in the\n"
 		   "policy file syntax, as a table (--table) or as JSON (--json).",
+	.cols = policy_cols, .ncols = PT_MAX, .cols_default = POLICY_COLS_DEFAULT,
 	.opts = show_opts,
 	.cfg_size = sizeof(struct show_cfg),
 	.min_pos = 0,

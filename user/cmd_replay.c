@@ -11,6 +11,10 @@
 #include "flows.h"
 #include "json.h"
 #include "replay.h"
+#include "report.h"
+#include "flowsel.h"
+#include "flowtable.h"
+#include "util.h"
 
 #define XDP_DROP 1
 
@@ -22,6 +26,10 @@ struct replay_cfg {
 	unsigned flows;
 	const char *filter;
 	bool quiet;
+	struct ta_table_opts table;
+	struct ta_flow_sel_args sel_args;
+	struct ta_flow_sel sel;
+	uint64_t packets_shown;
 	const char *pos[1];
 	const struct ta_flow_ctx *ctx; /* rule labels, for the frame callback */
 };
@@ -41,6 +49,8 @@ static const struct ta_opt replay_opts[] = {
 	  "no progress line (there is one on a terminal when a capture takes more than 2 s)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
 	  "size of the flow table (default 131072)", 1024, 16777216 },
+	TA_FLOW_SEL_OPTS(offsetof(struct replay_cfg, sel_args)),
+	TA_TABLE_OPTS(offsetof(struct replay_cfg, table)),
 	{ 0 },
 };
 
@@ -153,47 +163,58 @@ struct flow_print {
 	bool json;
 	const char *labels[TA_MAX_RULES];
 	struct ta_flow_ctx ctx;   /* capture time: the flows' clock is the capture's */
-	uint64_t rule_flows[TA_MAX_RULES];
+	struct ta_flow_counts counts; /* every flow, shown or not */
 	uint64_t nflows;
-	uint64_t verdict_flows[TA_V_MAX];
+	const struct ta_flow_sel *sel;
+	struct ta_closed *shown;      /* the flows --verdict... chose */
+	size_t nshown, capshown;
 };
 
-static int print_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+/* Count every flow; keep the ones the selection takes. */
+static int count_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
 {
 	struct flow_print *fp = arg;
-	char loc[64], rem[64], pb[24], from[64];
-	int verdict = ta_flow_verdict(v);
-	const char *rule = ta_rule_label(&fp->ctx, v->rule);
-	const char *proto = ta_proto_name(k->proto, pb, sizeof(pb));
 
-	ta_addr_str(k->local, loc, sizeof(loc));
-	ta_addr_str(k->remote, rem, sizeof(rem));
 	fp->nflows++;
-	fp->verdict_flows[verdict]++;
+	fp->counts.verdict[ta_flow_verdict(v)]++;
 	if (v->rule < TA_MAX_RULES)
-		fp->rule_flows[v->rule]++;
-	if (fp->json) {
-		json_object *o = json_object_new_object();
+		fp->counts.rule[v->rule]++;
+	if (!ta_flow_sel_match(fp->sel, &fp->ctx, k, v))
+		return 0;
+	return ta_closed_add(&fp->shown, &fp->capshown, &fp->nshown, k, v) ? 1 : 0;
+}
 
-		ta_jadd(o, "type", ta_jstr("flow"));
-		ta_jmerge(o, ta_flow_jobj(&fp->ctx, NULL, NULL, k, v));
-		ta_jprint(fp->f, o);
+#define REPLAY_FLOW_COLS "FLOW,VERDICT,RULE,OPENED,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,NOTES"
+
+/* The flows chosen, as JSON records or a table */
+static int print_flows(struct flow_print *fp, const struct replay_cfg *cfg, const char *file)
+{
+	size_t n = cfg->sel.limit && cfg->sel.limit < fp->nshown ? cfg->sel.limit : fp->nshown;
+	struct ta_table *t = NULL;
+	char err[500];
+
+	if (fp->json) {
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+
+			ta_jadd(o, "type", ta_jstr("flow"));
+			ta_jmerge(o, ta_flow_jobj(&fp->ctx, NULL, NULL, &fp->shown[i].k, &fp->shown[i].v));
+			ta_jprint(fp->f, o);
+		}
 		return 0;
 	}
-	fprintf(fp->f, "  %-5s %s:%u -> %s:%u  %-10s %-8s opened %-3s  pkts %llu out / %llu in  bytes %llu out / %llu in",
-		proto, loc, k->lport, rem, k->rport, ta_verdict_name(verdict), rule ? rule : "-",
-		ta_dir_name(v->opener) ? ta_dir_name(v->opener) : "-",
-		(unsigned long long)v->packets[TA_DIR_OUT], (unsigned long long)v->packets[TA_DIR_IN],
-		(unsigned long long)v->bytes[TA_DIR_OUT], (unsigned long long)v->bytes[TA_DIR_IN]);
-	if (v->icmp_errors) {
-		ta_addr_str(v->icmp_from, from, sizeof(from));
-		fprintf(fp->f, "  icmp errors %u (last type %u code %u from %s)", v->icmp_errors,
-			v->icmp_type, v->icmp_code, from);
+	if (!(t = ta_table_new(ta_flow_cols, FC_MAX, REPLAY_FLOW_COLS, &cfg->table, err, sizeof(err)))) {
+		ta_err("replay: -o: %s", err);
+		return TA_EXIT_USAGE;
 	}
-	if (v->policy_drops)
-		fprintf(fp->f, "  dropped %llu", (unsigned long long)v->policy_drops);
-	fputc('\n', fp->f);
-	return 0;
+	fprintf(fp->f, "%sFlows (%s", cfg->packets ? "\n" : "", file);
+	if (n < fp->nflows)
+		fprintf(fp->f, ": %zu of %llu", n, (unsigned long long)fp->nflows);
+	fprintf(fp->f, "):\n");
+	fflush(fp->f);
+	for (size_t i = 0; i < n; i++)
+		ta_flow_row(t, &fp->ctx, NULL, &fp->shown[i].k, &fp->shown[i].v, cfg->table.raw);
+	return ta_table_print(t, fp->f) ? TA_EXIT_FAIL : 0;
 }
 
 static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol,
@@ -234,7 +255,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 			}
 			ta_jadd(x, "packets", ta_ju64(p));
 			ta_jadd(x, "bytes", ta_ju64(b));
-			ta_jadd(x, "flows", ta_ju64(fp->verdict_flows[v]));
+			ta_jadd(x, "flows", ta_ju64(fp->counts.verdict[v]));
 			ta_jadd(vj, ta_verdict_name(v), x);
 		}
 		ta_jadd(o, "verdicts", vj);
@@ -244,7 +265,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 
 			ta_jadd(x, "packets", ta_ju64(rs[r].packets));
 			ta_jadd(x, "bytes", ta_ju64(rs[r].bytes));
-			ta_jadd(x, "flows", ta_ju64(fp->rule_flows[r]));
+			ta_jadd(x, "flows", ta_ju64(fp->counts.rule[r]));
 			ta_jadd(rj, pol->rules[r].label, x);
 		}
 		ta_jadd(o, "rules", rj);
@@ -262,21 +283,10 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 	if (cut)
 		fprintf(f, " (%" PRIu64 " longer than %d bytes were cut to it for the run; their wire length is counted)\n",
 			cut, TA_RUN_MAX);
-	fprintf(f, "\n%-11s %10s %12s %10s %10s %8s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT", "FLOWS");
-	for (int v = 0; v < TA_V_MAX; v++) {
-		struct ta_count t = ta_vstat_total(vs, v);
-		fprintf(f, "%-11s %10llu %12llu %10llu %10llu %8" PRIu64 "\n", ta_verdict_name(v),
-			(unsigned long long)t.packets, (unsigned long long)t.bytes,
-			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
-			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets, fp->verdict_flows[v]);
-	}
-	fprintf(f, "\n%-11s %10s %12s %8s\n", "RULE", "PACKETS", "BYTES", "FLOWS");
-	for (size_t r = 0; r < pol->nrules; r++)
-		fprintf(f, "%-11s %10llu %12llu %8" PRIu64 "%s\n", pol->rules[r].label,
-			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes, fp->rule_flows[r],
-			rs[r].packets ? "" : "   (not exercised)");
+	fputc('\n', f);
+	ta_print_count_tables(f, vs, rs, fp->labels, (uint32_t)pol->nrules, &fp->counts);
 	if (cnt[TA_C_FRAG_ORPHAN] || cnt[TA_C_ICMP_ERR_FLOW] || cnt[TA_C_FLOW_FAIL])
-		fprintf(f, "\norphan fragments %llu, ICMP errors attributed to flows %llu, flows not created (table full) %llu\n",
+		fprintf(f, "\norphan fragments %llu, ICMP errors on flows %llu, flows not created (table full) %llu\n",
 			(unsigned long long)cnt[TA_C_FRAG_ORPHAN], (unsigned long long)cnt[TA_C_ICMP_ERR_FLOW],
 			(unsigned long long)cnt[TA_C_FLOW_FAIL]);
 	for (int c = TA_C_INV_BASE + 1; c < TA_C_MAX; c++)
@@ -286,9 +296,17 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 
 static void on_frame(void *arg, uint64_t n, const struct pcap_pkthdr *h, const struct ta_last *l, uint32_t retval)
 {
-	const struct replay_cfg *cfg = arg;
+	struct replay_cfg *cfg = arg;
+	struct ta_flow_key k = { .proto = l->proto, .rport = l->rport };
 
-	print_packet(stdout, cfg->json, n, h, l, cfg->ctx, retval);
+	if (cfg->sel.limit && cfg->packets_shown >= cfg->sel.limit)
+		return;
+	memcpy(k.remote, l->remote, sizeof(k.remote));
+	if ((l->family == 4 || l->family == 6 || !(cfg->sel.proto >= 0 || cfg->sel.remote.has)) &&
+	    ta_flow_sel_match_packet(&cfg->sel, cfg->ctx, l->verdict, retval == XDP_DROP, l->rule, &k)) {
+		print_packet(stdout, cfg->json, n, h, l, cfg->ctx, retval);
+		cfg->packets_shown++;
+	}
 }
 
 /* The progress line: on a terminal, after 2 s, at most every half second */
@@ -328,6 +346,13 @@ static int do_replay(void *vcfg)
 	int rc;
 	struct flow_print fp = { .f = stdout, .json = cfg->json };
 
+	char err[300];
+
+	if (ta_flow_sel_init(&cfg->sel, &cfg->sel_args, err, sizeof(err))) {
+		ta_err("replay: %s", err);
+		return TA_EXIT_USAGE;
+	}
+	fp.sel = &cfg->sel;
 	if (cfg->local && (rc = parse_local(cfg->local, &local, &nlocal)))
 		return rc;
 	rc = TA_EXIT_FAIL;
@@ -350,9 +375,14 @@ static int do_replay(void *vcfg)
 	if (prog.shown)
 		fprintf(stderr, "\r\033[K"); /* the line goes: the report follows */
 	fp.ctx.now_ns = r.ts_ns;
-	if (!cfg->json)
-		printf("%sFlows (%s):\n", cfg->packets ? "\n" : "", file);
-	ta_dp_flows(&r.dp, print_flow, &fp);
+	ta_dp_flows(&r.dp, count_flow, &fp);
+	/* in the order of their first frames, unless --sort says otherwise */
+	ta_flow_sort(cfg->sel.sort ? cfg->sel.sort : TA_SORT_AGE, fp.shown, fp.nshown);
+	if ((rc = print_flows(&fp, cfg, file))) {
+		free(fp.shown);
+		goto out;
+	}
+	free(fp.shown);
 	print_summary(stdout, cfg->json, &r.dp, &pol, &fp, r.frames, r.cut, r.filtered, r.status, r.first_ts, r.last_ts);
 	if (fflush(stdout))
 		r.status = "error";
@@ -370,7 +400,8 @@ const struct ta_cmd ta_cmd_replay = {
 	.brief = "Run a capture through the XDP program offline",
 	.examples = "sudo tokaudit replay trace.pcapng\tflows and verdicts, as the kernel judged them\n"
 		    "sudo tokaudit replay --local 10.0.0.0/8 --packets --json trace.pcap\ta record per frame, direction from your prefixes\n"
-		    "sudo tokaudit replay --filter 'host 70.42.47.70' --packets trace.pcap\tone host's frames, one line each\n",
+		    "sudo tokaudit replay --filter 'host 70.42.47.70' --packets trace.pcap\tone host's frames, one line each\n"
+		    "sudo tokaudit replay --verdict unexpected --sort bytes -n 10 trace.pcap\tthe ten biggest unexpected flows\n",
 	.args = "CAPTURE",
 	.summary = "Run a pcap/pcapng capture through the XDP program (BPF_PROG_TEST_RUN)\n"
 		   "and report flows, verdicts and rules as the kernel judged them.",
@@ -378,8 +409,12 @@ const struct ta_cmd ta_cmd_replay = {
 		   "them. Direction: with --local, a source inside is 'out' and a destination\n"
 		   "inside is 'in'; otherwise (or when neither is inside) the side in the\n"
 		   "policy is the remote one, and when neither is, the destination is.\n"
+		   "--verdict, --rule, --remote, --proto and --limit choose the flows listed\n"
+		   "and, with --packets, the frames; --state and --sort apply to flows only.\n"
+		   "The summary counts every frame and flow.\n"
 		   "Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN: the programs are\n"
 		   "loaded into the kernel (README: \"Capabilities\").",
+	.cols = ta_flow_cols, .ncols = FC_MAX, .cols_default = REPLAY_FLOW_COLS,
 	.opts = replay_opts,
 	.cfg_size = sizeof(struct replay_cfg),
 	.min_pos = 1,

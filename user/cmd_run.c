@@ -12,6 +12,7 @@
 #include "options.h"
 #include "report.h"
 #include "session.h"
+#include "flowsel.h"
 
 struct run_cfg {
 	struct ta_attach_cli a;
@@ -25,6 +26,8 @@ struct run_cfg {
 	const char *pcap_filter;
 	unsigned snaplen;
 	bool all;
+	struct ta_flow_sel_args sel_args;
+	struct ta_flow_sel sel;
 };
 
 static const struct ta_opt run_opts[] = {
@@ -49,6 +52,7 @@ static const struct ta_opt run_opts[] = {
 	  "the report's Why lists endpoint discards too (socket teardown, unread data)" },
 	{ "snaplen", 0, TA_OPT_UINT, offsetof(struct run_cfg, snaplen), "BYTES",
 	  "bytes of each evidence packet (default 256)", 64, TA_CAP_MAX },
+	TA_FLOW_SEL_OPTS(offsetof(struct run_cfg, sel_args)),
 	{ 0 },
 };
 
@@ -85,6 +89,12 @@ static int do_run(void *vcfg)
 
 	if (!s)
 		return TA_EXIT_FAIL;
+	char err[300];
+	if (ta_flow_sel_init(&cfg->sel, &cfg->sel_args, err, sizeof(err))) {
+		ta_err("run: %s", err);
+		free(s);
+		return TA_EXIT_USAGE;
+	}
 	if ((r = ta_attach_cli_resolve("run", &cfg->a, &o))) {
 		free(s);
 		return r;
@@ -93,6 +103,7 @@ static int do_run(void *vcfg)
 	s->hook = o.hook;
 	s->xdp_mode = o.xdp_mode;
 	s->enforce = cfg->enforce;
+	s->sel = &cfg->sel;
 	memcpy(s->ifaces, cfg->a.ifaces.v, sizeof(s->ifaces));
 	s->nifaces = cfg->a.ifaces.n;
 	tty = isatty(STDOUT_FILENO) && !cfg->json;
@@ -205,7 +216,8 @@ const struct ta_cmd ta_cmd_run = {
 	.brief = "Audit interfaces live, report compliance on exit",
 	.examples = "sudo tokaudit run -i eth0\tlive view; Ctrl-C for the compliance report\n"
 		    "sudo tokaudit run -i eth0 --duration 600 --json > audit.jsonl\tten minutes of JSON events and a report\n"
-		    "sudo tokaudit run -i eth0,eth1 --side inside --pcap drops.pcap\tinside interfaces, evidence of what was dropped\n",
+		    "sudo tokaudit run -i eth0,eth1 --side inside --pcap drops.pcap\tinside interfaces, evidence of what was dropped\n"
+		    "sudo tokaudit run -i eth0 --verdict unexpected,dropped --json\tonly the flows that need an answer\n",
 	.args = NULL,
 	.summary = "Audit interfaces live: attach, show allowed/unexpected/dropped flows,\n"
 		   "and print a compliance report per rule on Ctrl-C, SIGTERM or --duration.",
@@ -216,6 +228,9 @@ const struct ta_cmd ta_cmd_run = {
 		   "NO_COLOR is set); otherwise (or with --json) one JSON object per line:\n"
 		   "started, opened, updated, unexpected, dropped, closed, reload, report\n"
 		   "(README: \"run JSON events\").\n"
+		   "--verdict, --rule, --remote, --proto, --state, --sort and --limit choose\n"
+		   "the flows the live view shows, the flow events and the report's flow lists\n"
+		   "and Why; the counters and the compliance table count everything.\n"
 		   "SIGHUP reloads the policy file. Everything attached is detached on exit.\n"
 		   "Needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (README: \"Capabilities\").",
 	.opts = run_opts,

@@ -8,6 +8,7 @@
 #include "flows.h"
 #include "kdrop.h"
 #include "policy.h"
+#include "util.h"
 
 #define F_FIN 0x01
 #define F_SYN 0x02
@@ -324,4 +325,15 @@ bool ta_remote_match(const struct ta_remote *r, const struct ta_flow_key *k)
 	if (!r->has)
 		return true;
 	return ta_prefix_contains(&r->p, k->remote) && (r->port < 0 || k->rport == r->port);
+}
+
+int ta_closed_add(struct ta_closed **a, size_t *cap, size_t *n, const struct ta_flow_key *k,
+		  const struct ta_flow_val *v)
+{
+	if (ta_grow(a, cap, *n, sizeof(**a), 256))
+		return -1;
+	(*a)[*n].k = *k;
+	(*a)[*n].v = *v;
+	(*n)++;
+	return 0;
 }

@@ -36,6 +36,9 @@ struct ta_closed {   /* a flow as it was: one kept for a report after it closed 
 	struct ta_flow_key k;
 	struct ta_flow_val v;
 };
+/* Append (k, v) to the growing array *a of *n flows: -1 when out of memory. */
+int ta_closed_add(struct ta_closed **a, size_t *cap, size_t *n, const struct ta_flow_key *k,
+		  const struct ta_flow_val *v);
 
 /* How to read flows: rule labels, the clock their times are in, now. */
 struct ta_flow_ctx {

@@ -89,26 +89,30 @@ int ta_flow_sel_init(struct ta_flow_sel *s, const struct ta_flow_sel_args *a, ch
 	return 0;
 }
 
-bool ta_flow_sel_match(const struct ta_flow_sel *s, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
-		       const struct ta_flow_val *v)
+/* What packets and flows share: verdict, protocol, remote end, rule label */
+static bool match(const struct ta_flow_sel *s, int verdict, bool dropped, const char *label, const struct ta_flow_key *k)
 {
-	if (s->verdicts) {
-		bool dropped = v->policy_drops || v->kernel_drops;
-		if (!(s->verdicts & (1u << ta_flow_verdict(v))) && !(dropped && (s->verdicts & (1u << TA_SEL_DROPPED))))
-			return false;
-	}
+	if (s->verdicts && !(s->verdicts & (1u << verdict)) && !(dropped && (s->verdicts & (1u << TA_SEL_DROPPED))))
+		return false;
 	if (s->proto >= 0 && k->proto != s->proto)
 		return false;
 	if (!ta_remote_match(&s->remote, k))
 		return false;
+	return !s->rules || (label && ta_in_list(s->rules, label));
+}
+
+bool ta_flow_sel_match_packet(const struct ta_flow_sel *s, const struct ta_flow_ctx *c, int verdict, bool dropped,
+			       uint32_t rule, const struct ta_flow_key *k)
+{
+	return match(s, verdict, dropped, ta_rule_label(c, rule), k);
+}
+
+bool ta_flow_sel_match(const struct ta_flow_sel *s, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
+		       const struct ta_flow_val *v)
+{
 	if (s->states && !(s->states & (1u << ta_flow_state(k, v, c->now_ns))))
 		return false;
-	if (s->rules) {
-		const char *label = ta_flow_rule_label(c, v);
-		if (!label || !ta_in_list(s->rules, label))
-			return false;
-	}
-	return true;
+	return match(s, ta_flow_verdict(v), v->policy_drops || v->kernel_drops, ta_flow_rule_label(c, v), k);
 }
 
 static int sort_kind;
@@ -118,10 +122,8 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-static int cmp(const void *pa, const void *pb)
+static int cmp_kind(const struct ta_closed *a, const struct ta_closed *b)
 {
-	const struct ta_closed *a = pa, *b = pb;
-
 	switch (sort_kind) {
 	case TA_SORT_BYTES:
 		return cmp_u64_desc(a->v.bytes[0] + a->v.bytes[1], b->v.bytes[0] + b->v.bytes[1]);
@@ -139,10 +141,24 @@ static int cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* ties in the key's order, so that a listing is the same every time */
+static int cmp(const void *pa, const void *pb)
+{
+	const struct ta_closed *a = pa, *b = pb;
+	int r = cmp_kind(a, b);
+
+	return r ? r : memcmp(&a->k, &b->k, sizeof(a->k));
+}
+
 void ta_flow_sel_sort(const struct ta_flow_sel *s, struct ta_closed *f, size_t n)
 {
-	if (!s->sort || n < 2)
+	ta_flow_sort(s->sort, f, n);
+}
+
+void ta_flow_sort(int kind, struct ta_closed *f, size_t n)
+{
+	if (!kind || n < 2)
 		return;
-	sort_kind = s->sort;
+	sort_kind = kind;
 	qsort(f, n, sizeof(*f), cmp);
 }

@@ -34,8 +34,14 @@ struct ta_flow_sel {
 int ta_flow_sel_init(struct ta_flow_sel *s, const struct ta_flow_sel_args *a, char *err, size_t len);
 bool ta_flow_sel_match(const struct ta_flow_sel *s, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
 		       const struct ta_flow_val *v);
+/* One packet (replay --packets): its verdict, whether it was dropped, its
+ * rule and ends (k: proto, remote, rport); --state does not apply. */
+bool ta_flow_sel_match_packet(const struct ta_flow_sel *s, const struct ta_flow_ctx *c, int verdict, bool dropped,
+			       uint32_t rule, const struct ta_flow_key *k);
 /* Order flows (struct ta_closed: key and value) as s->sort says. */
 void ta_flow_sel_sort(const struct ta_flow_sel *s, struct ta_closed *f, size_t n);
+/* Order by kind (enum ta_flow_sort); ties in the order of their keys. */
+void ta_flow_sort(int kind, struct ta_closed *f, size_t n);
 
 /* The option table entries, for a command's options (cfg holds a
  * struct ta_flow_sel_args at offset off) */

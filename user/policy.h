@@ -82,7 +82,7 @@ void ta_diags_print(const struct ta_diags *d, FILE *f);
 
 /* Output */
 void ta_policy_write(const struct ta_policy *p, FILE *f);       /* file syntax */
-void ta_policy_write_table(const struct ta_policy *p, FILE *f); /* like the document */
+void ta_rule_ports_text(const struct ta_rule *r, char *buf, size_t len); /* "80,443", "-" for none */
 char *ta_policy_json(const struct ta_policy *p);                /* malloc'd */
 
 /* Formatting helpers */

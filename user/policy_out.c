@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Printing a policy: file syntax, a table like the requirement document's, JSON. */
+/* Printing a policy: file syntax, JSON (the table: cmd_policy.c). */
 #include <arpa/inet.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -110,8 +110,7 @@ void ta_policy_write(const struct ta_policy *p, FILE *f)
 	}
 }
 
-/* The ports of r as "80,443" ("-" for none) in buf */
-static void ports_text(const struct ta_rule *r, char *buf, size_t len)
+void ta_rule_ports_text(const struct ta_rule *r, char *buf, size_t len)
 {
 	FILE *m = fmemopen(buf, len - 1, "w");
 
@@ -123,37 +122,6 @@ static void ports_text(const struct ta_rule *r, char *buf, size_t len)
 	else
 		fputs("-", m);
 	fclose(m);
-}
-
-/* Columns as wide as their widest cell, so they line up whatever the
- * labels and ports; server names go under the addresses. */
-void ta_policy_write_table(const struct ta_policy *p, FILE *f)
-{
-	char buf[64], ports[256];
-	int lw = 4, pw = 5, col;
-
-	for (size_t i = 0; i < p->nrules; i++) {
-		ports_text(&p->rules[i], ports, sizeof(ports));
-		if ((int)strlen(p->rules[i].label) > lw)
-			lw = (int)strlen(p->rules[i].label);
-		if ((int)strlen(ports) > pw)
-			pw = (int)strlen(ports);
-	}
-	col = lw + 1 + 5 + 1 + pw + 1 + 4 + 1; /* where the addresses start */
-	fprintf(f, "%-*s %-5s %-*s %-4s %s\n", lw, "RULE", "PROTO", pw, "PORTS", "DIR", "ADDRESSES / SERVER NAMES");
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct ta_rule *r = &p->rules[i];
-
-		ports_text(r, ports, sizeof(ports));
-		fprintf(f, "%-*s %-5s %-*s %-4s", lw, r->label, ta_pclass_name(r->pclass), pw, ports, ta_rdir_name(r->dir));
-		for (size_t j = 0; j < r->nprefixes; j++) {
-			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
-			fprintf(f, " %s", buf);
-		}
-		fputc('\n', f);
-		for (size_t j = 0; j < r->nnames; j++)
-			fprintf(f, "%*s%s\n", col, "", r->names[j]);
-	}
 }
 
 char *ta_policy_json(const struct ta_policy *p)

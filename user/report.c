@@ -14,6 +14,8 @@
 #include "log.h"
 #include "report.h"
 #include "session.h"
+#include "table.h"
+#include "flowsel.h"
 #include "units.h"
 #include "util.h"
 #include "why.h"
@@ -67,6 +69,57 @@ void ta_counters_json(json_object *o, struct ta_dp *dp, const char *const *label
 	ta_jadd(o, "counters", cj);
 }
 
+enum { CT_VERDICT, CT_PACKETS, CT_BYTES, CT_IN, CT_OUT, CT_FLOWS, CT_NOTE, CT_MAX };
+static const struct ta_col verdict_cols[CT_MAX] = {
+	[CT_VERDICT] = { "VERDICT" }, [CT_PACKETS] = { "PACKETS", true }, [CT_BYTES] = { "BYTES", true },
+	[CT_IN] = { "IN", true }, [CT_OUT] = { "OUT", true }, [CT_FLOWS] = { "FLOWS", true }, [CT_NOTE] = { "NOTE" },
+};
+static const struct ta_col rule_cols[CT_MAX] = {
+	[CT_VERDICT] = { "RULE" }, [CT_PACKETS] = { "PACKETS", true }, [CT_BYTES] = { "BYTES", true },
+	[CT_IN] = { "IN", true }, [CT_OUT] = { "OUT", true }, [CT_FLOWS] = { "FLOWS", true }, [CT_NOTE] = { "NOTE" },
+};
+
+static const char *u64s(char *buf, uint64_t v)
+{
+	snprintf(buf, 24, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+void ta_print_count_tables(FILE *f, const struct ta_count *vs, const struct ta_count *rs, const char *const *labels,
+			uint32_t nr, const struct ta_flow_counts *fc)
+{
+	char err[200], b[CT_MAX][24];
+	const char *defv = fc ? "VERDICT,PACKETS,BYTES,IN,OUT,FLOWS" : "VERDICT,PACKETS,BYTES,IN,OUT";
+	bool idle = false;
+
+	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++)
+		idle |= !rs[r].packets;
+	const char *defr = !fc ? "RULE,PACKETS,BYTES" : idle ? "RULE,PACKETS,BYTES,FLOWS,NOTE" : "RULE,PACKETS,BYTES,FLOWS";
+	struct ta_table *t = ta_table_new(verdict_cols, CT_MAX, defv, NULL, err, sizeof(err));
+
+	if (!t)
+		return;
+	for (int v = 0; v < TA_V_MAX; v++) {
+		struct ta_count tot = ta_vstat_total(vs, v);
+		const char *cells[CT_MAX] = { ta_verdict_name(v), u64s(b[1], tot.packets), u64s(b[2], tot.bytes),
+					      u64s(b[3], vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets),
+					      u64s(b[4], vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets),
+					      fc ? u64s(b[5], fc->verdict[v]) : NULL };
+		ta_table_row(t, cells);
+	}
+	ta_table_print(t, f);
+	fputc('\n', f);
+	if (!(t = ta_table_new(rule_cols, CT_MAX, defr, NULL, err, sizeof(err))))
+		return;
+	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++) {
+		const char *cells[CT_MAX] = { labels[r] ? labels[r] : "?", u64s(b[1], rs[r].packets),
+					      u64s(b[2], rs[r].bytes), NULL, NULL, fc ? u64s(b[5], fc->rule[r]) : NULL,
+					      rs[r].packets ? NULL : "not exercised" };
+		ta_table_row(t, cells);
+	}
+	ta_table_print(t, f);
+}
+
 void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nr)
 {
 	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
@@ -76,17 +129,7 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uin
 		ta_err("cannot read the counters: %s", strerror(errno));
 		return;
 	}
-	fprintf(f, "%-11s %12s %14s %12s %12s\n", "VERDICT", "PACKETS", "BYTES", "IN", "OUT");
-	for (int v = 0; v < TA_V_MAX; v++) {
-		struct ta_count t = ta_vstat_total(vs, v);
-		fprintf(f, "%-11s %12llu %14llu %12llu %12llu\n", ta_verdict_name(v), (unsigned long long)t.packets,
-			(unsigned long long)t.bytes, (unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_IN].packets,
-			(unsigned long long)vs[v * TA_VSTAT_DIRS + TA_DIR_OUT].packets);
-	}
-	fprintf(f, "\n%-11s %12s %14s\n", "RULE", "PACKETS", "BYTES");
-	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++)
-		fprintf(f, "%-11s %12llu %14llu\n", labels[r] ? labels[r] : "?",
-			(unsigned long long)rs[r].packets, (unsigned long long)rs[r].bytes);
+	ta_print_count_tables(f, vs, rs, labels, nr, NULL);
 	fprintf(f, "\npolicy drops %llu, flows created %llu, flow table full %llu, events lost %llu\n",
 		(unsigned long long)cnt[TA_C_POLICY_DROP], (unsigned long long)cnt[TA_C_FLOW_NEW],
 		(unsigned long long)cnt[TA_C_FLOW_FAIL],
@@ -97,38 +140,32 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uin
 	drop_notes(f, cnt, "");
 }
 
-struct sortable {
-	struct ta_flow_key k;
-	struct ta_flow_val v;
-};
-
 struct collect {
-	struct sortable *a;
+	struct ta_closed *a;
 	size_t n, cap;
+	const struct ta_flow_sel *sel; /* NULL: every flow */
+	const struct ta_flow_ctx *ctx;
 };
 
 static int collect_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
 {
 	struct collect *c = arg;
 
-	if (ta_grow(&c->a, &c->cap, c->n, sizeof(*c->a), 256))
-		return 1;
-	c->a[c->n].k = *k;
-	c->a[c->n].v = *v;
-	c->n++;
-	return 0;
+	if (c->sel && !ta_flow_sel_match(c->sel, c->ctx, k, v))
+		return 0;
+	return ta_closed_add(&c->a, &c->cap, &c->n, k, v) ? 1 : 0;
 }
 
 static int by_recent(const void *a, const void *b)
 {
-	const struct sortable *x = a, *y = b;
+	const struct ta_closed *x = a, *y = b;
 
 	return x->v.last_ns < y->v.last_ns ? 1 : x->v.last_ns > y->v.last_ns ? -1 : 0;
 }
 
 static int by_packets(const void *a, const void *b)
 {
-	const struct sortable *x = a, *y = b;
+	const struct ta_closed *x = a, *y = b;
 	uint64_t px = x->v.packets[0] + x->v.packets[1], py = y->v.packets[0] + y->v.packets[1];
 
 	return px < py ? 1 : px > py ? -1 : 0;
@@ -247,19 +284,23 @@ void ta_other_top(struct ta_dp *dp, FILE *f, struct json_object *obj)
 
 void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 {
-	struct collect c = { 0 };
 	struct ta_count rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
 	struct ta_flow_ctx fc = ta_session_ctx(s);
+	struct collect c = { .sel = s->sel, .ctx = &fc };
 	uint64_t now = fc.now_ns;
 	size_t nu = 0, nd = 0;
-	const size_t top = 20;
-	struct ta_why_filter wf = { .all = all };
+	const size_t top = s->sel && s->sel->limit ? s->sel->limit : 20;
+	struct ta_why_filter wf = { .sel = s->sel, .all = all };
 
 	ta_dp_flows(&s->dp, collect_flow, &c);
 	for (size_t i = 0; i < s->nkeep; i++) /* closed ones kept for this */
 		collect_flow(&s->keep[i].k, &s->keep[i].v, &c);
-	qsort(c.a, c.n, sizeof(*c.a), by_packets);
+	/* the most packets first, unless --sort says otherwise */
+	if (s->sel && s->sel->sort)
+		ta_flow_sel_sort(s->sel, c.a, c.n);
+	else
+		qsort(c.a, c.n, sizeof(*c.a), by_packets);
 	if (ta_dp_rstats(&s->dp, rs) || ta_dp_counters(&s->dp, cnt)) {
 		ta_err("cannot read the counters: %s", strerror(errno));
 		free(c.a);
@@ -380,54 +421,55 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 }
 
 struct why_ctx {
-	FILE *f;
-	json_object *arr;
 	const struct ta_flow_ctx *c;
 	const struct ta_why_filter *flt;
-	size_t n;
+	struct ta_closed *f; /* the flows to explain */
+	size_t n, cap;
 };
 
 static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
 {
 	struct why_ctx *w = arg;
-	const struct ta_why_filter *flt = w->flt;
-	char sentence[768], ifn[IF_NAMESIZE + 1];
-	const char *ifname = if_indextoname(k->ifindex, ifn);
+	char sentence[768];
 
-	if (flt->remote.has && !ta_remote_match(&flt->remote, k))
+	if (w->flt->sel && !ta_flow_sel_match(w->flt->sel, w->c, k, v))
 		return 0;
-	if (flt->rule) {
-		const char *l = ta_flow_rule_label(w->c, v);
-		if (!l || strcmp(l, flt->rule))
-			return 0;
-	}
-	if (!ta_flow_diagnosis(w->c, ifname, k, v, flt->all, sentence, sizeof(sentence)))
+	if (!ta_flow_diagnosis(w->c, NULL, k, v, w->flt->all, sentence, sizeof(sentence)))
 		return 0;
-	if (w->arr) {
-		json_object *o = json_object_new_object();
-
-		ta_jadd(o, "diagnosis", ta_jstr(sentence));
-		ta_jadd(o, "flow", ta_flow_jobj(w->c, NULL, ifname, k, v));
-		json_object_array_add(w->arr, o);
-	} else {
-		fprintf(w->f, "  %s\n", sentence);
-	}
-	w->n++;
-	return 0;
+	return ta_closed_add(&w->f, &w->cap, &w->n, k, v) ? 1 : 0;
 }
 
 void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
 	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt)
 {
-	struct why_ctx w = { .f = f, .c = c, .flt = flt };
+	struct why_ctx w = { .c = c, .flt = flt };
 	struct ta_count rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
+	json_object *arr = obj ? json_object_new_array() : NULL;
+	size_t show;
 
-	if (obj)
-		w.arr = json_object_new_array();
 	ta_dp_flows(dp, why_flow, &w);
 	for (size_t i = 0; i < nclosed; i++) /* flows that closed meanwhile */
 		why_flow(&closed[i].k, &closed[i].v, &w);
+	if (flt->sel)
+		ta_flow_sel_sort(flt->sel, w.f, w.n);
+	show = flt->sel && flt->sel->limit && flt->sel->limit < w.n ? flt->sel->limit : w.n;
+	for (size_t i = 0; i < show; i++) {
+		char sentence[768], ifn[IF_NAMESIZE + 1];
+		const char *ifname = if_indextoname(w.f[i].k.ifindex, ifn);
+
+		ta_flow_diagnosis(c, ifname, &w.f[i].k, &w.f[i].v, flt->all, sentence, sizeof(sentence));
+		if (arr) {
+			json_object *o = json_object_new_object();
+
+			ta_jadd(o, "diagnosis", ta_jstr(sentence));
+			ta_jadd(o, "flow", ta_flow_jobj(c, NULL, ifname, &w.f[i].k, &w.f[i].v));
+			json_object_array_add(arr, o);
+		} else {
+			fprintf(f, "  %s\n", sentence);
+		}
+	}
+	free(w.f);
 	if (ta_dp_rstats(dp, rs))
 		memset(rs, 0, sizeof(rs));
 	if (ta_dp_counters(dp, cnt))
@@ -435,7 +477,7 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 	if (obj) {
 		json_object *a = json_object_new_array();
 
-		ta_jadd(obj, "why", w.arr);
+		ta_jadd(obj, "why", arr);
 		for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
 			if (!rs[r].packets && c->labels[r])
 				json_object_array_add(a, ta_jstr(c->labels[r]));
@@ -446,7 +488,9 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 		return;
 	}
 	if (!w.n)
-		fputs("  nothing blocked any flow\n", f);
+		fputs(flt->sel ? "  nothing blocked any flow of the selection\n" : "  nothing blocked any flow\n", f);
+	else if (show < w.n)
+		fprintf(f, "  (%zu more: --limit)\n", w.n - show);
 	for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
 		if (!rs[r].packets && c->labels[r])
 			fprintf(f, "  rule %s never carried traffic\n", c->labels[r]);

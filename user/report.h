@@ -11,10 +11,10 @@
 #include "flows.h"
 
 /* Which flows 'why' explains */
+struct ta_flow_sel;
 struct ta_why_filter {
-	struct ta_remote remote;  /* remote.has: only this remote prefix (and port) */
-	const char *rule;         /* only flows of this rule label, NULL: any */
-	bool all;                 /* endpoint discards too */
+	const struct ta_flow_sel *sel; /* which flows, in what order, how many; NULL: every one */
+	bool all;                      /* endpoint discards too */
 };
 /* The diagnosis of every blocked flow, the rules that carried nothing, and
  * notes on drops no flow took: printed to f, or added to obj (keys "why",
@@ -35,6 +35,14 @@ struct ta_talkers {
 };
 void ta_other_talkers(struct ta_dp *dp, struct ta_talkers *t);
 void ta_other_top(struct ta_dp *dp, FILE *f, struct json_object *obj);
+/* Packets and bytes per verdict (in and out) and per rule, as two tables;
+ * with fc, the flows of each too. */
+struct ta_flow_counts {
+	uint64_t verdict[TA_V_MAX];
+	uint64_t rule[TA_MAX_RULES];
+};
+void ta_print_count_tables(FILE *f, const struct ta_count *vs, const struct ta_count *rs, const char *const *labels,
+			   uint32_t nr, const struct ta_flow_counts *fc);
 void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
 void ta_counters_json(struct json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nrules);
 

@@ -13,6 +13,7 @@
 #include "kdrop.h"
 #include "pinstore.h"
 #include "session.h"
+#include "flowsel.h"
 #include "why.h"
 #include "util.h"
 
@@ -83,6 +84,10 @@ static void emit(struct ta_session *s, const char *event, const struct ta_flow_k
 		return;
 	}
 	c = ta_session_ctx(s);
+	if (s->sel && !ta_flow_sel_match(s->sel, &c, k, v)) {
+		json_object_put(extra);
+		return;
+	}
 	o = ta_flow_jobj(&c, event, ta_session_iface_name(s, k->ifindex), k, v);
 	ta_jmerge(o, extra);
 	ta_jprint(s->out, o);

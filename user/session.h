@@ -20,6 +20,8 @@ struct ta_rule_acc { /* per rule, over the session */
 };
 
 
+struct ta_flow_sel;
+
 struct ta_session {
 	struct ta_dp dp;
 	struct ta_policy pol;
@@ -33,6 +35,7 @@ struct ta_session {
 	bool enforce;
 	FILE *out;
 	bool json;
+	const struct ta_flow_sel *sel; /* run --verdict...: the flows evented, shown and reported; NULL: all */
 	uint64_t start_ns;
 	/* tracking */
 	struct ta_tracked *flows;

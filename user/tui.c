@@ -6,6 +6,7 @@
 #include <uthash.h>
 #include "dp.h"
 #include "flows.h"
+#include "flowsel.h"
 #include "names.h"
 #include "report.h"
 #include "session.h"
@@ -106,6 +107,7 @@ struct gather {
 	double dt;
 	uint64_t draw;
 	bool tick;
+	const struct ta_flow_sel *sel; /* run's --verdict...; NULL: all */
 };
 
 static int gather(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
@@ -136,6 +138,8 @@ static int gather(const struct ta_flow_key *k, const struct ta_flow_val *v, void
 			return 0;
 	}
 	if (g->t->rule >= 0 && (v->rule != (uint32_t)g->t->rule || v->generation != g->ctx.generation))
+		return 0;
+	if (g->sel && !ta_flow_sel_match(g->sel, &g->ctx, k, v))
 		return 0;
 	if (g->n == g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 256;
@@ -179,7 +183,7 @@ void ta_tui_draw(struct ta_tui *t, struct ta_session *s, bool tick)
 {
 	struct ta_count vs[TA_VSTAT_MAX], rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX], now = ta_now_ns();
-	struct gather g = { .t = t, .ctx = ta_session_ctx(s), .tick = tick };
+	struct gather g = { .t = t, .ctx = ta_session_ctx(s), .tick = tick, .sel = s->sel };
 	char ifs[128] = "", a[16], b[16], c[16];
 	int rows = LINES, cols = COLS, y = 0;
 	/* rates move on the interval's ticks; a redraw for a key keeps them */
@@ -284,7 +288,7 @@ void ta_tui_draw(struct ta_tui *t, struct ta_session *s, bool tick)
 	mvprintw(y++, 0, "%-50s %-10s %-8s %-11s %8s %9s %11s %6s %6s", "FLOW", "VERDICT", "RULE", "STATE", "PACKETS",
 		 "BYTES", "RATE", "AGE", "IDLE");
 	off();
-	for (size_t i = 0; i < g.n && y < rows - 1; i++, y++) {
+	for (size_t i = 0; i < g.n && y < rows - 1 && !(s->sel && s->sel->limit && i >= s->sel->limit); i++, y++) {
 		const struct row *r = &g.r[i];
 		char ends[96], pk[16], by[16], rt[16], age[16], idle[16];
 		const char *rule = ta_flow_rule_label(&g.ctx, &r->v);
