@@ -37,7 +37,10 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Iuser -I$(BUILD) -MMD -MP
-LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lmnl -lncursesw -lsmartcols -lm
+LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lmnl -lncursesw -lsmartcols -lm \
+	$(shell pkg-config --libs libfixbuf 2>/dev/null || echo -lfixbuf -lglib-2.0 -lpthread)
+# libfixbuf's headers include glib's
+CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 
 # ---- sources ----
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

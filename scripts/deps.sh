@@ -9,7 +9,7 @@ usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; }
 # what the binary links (their own dependencies come with them), and the tools
 # an admin uses beside it
 runtime=(
-	libbpf1 libelf1 zlib1g libpcap0.8 libjson-c5 libmicrohttpd12 libsystemd0 libmnl0 libncursesw6 libtinfo6 libsmartcols1
+	libbpf1 libelf1 zlib1g libpcap0.8 libjson-c5 libmicrohttpd12 libsystemd0 libmnl0 libncursesw6 libtinfo6 libsmartcols1 libfixbuf9 libglib2.0-0
 	iproute2                            # ip, tc: what tokaudit attached, by hand
 )
 case ${1:-} in
@@ -31,6 +31,8 @@ pkgs=(
 	libmnl-dev                          # version: the driver's XDP features (netdev netlink)
 	libncurses-dev tmux                 # run's live view, and its tests (driven in tmux)
 	libsmartcols-dev                    # text tables (flows)
+	libfixbuf-dev                       # serve --ipfix: IPFIX export
+	nfdump pmacct libfixbuf-tools       # tests: real IPFIX collectors (nfcapd, nfacctd), ipfixDump
 	scdoc mandoc man-db bsdextrautils   # the man page: built, linted, rendered (col)
 	systemd systemd-container strace    # the units: systemd-analyze, a real systemd (nspawn); serve's system calls
 	build-essential debhelper dpkg-dev lintian   # the Debian package, built and checked

@@ -142,6 +142,16 @@ static int set_opt(const struct ta_cmd *cmd, const struct ta_opt *o, const char 
 	case TA_OPT_STR:
 		*(const char **)field = arg;
 		return 0;
+	case TA_OPT_STRS: {
+		struct ta_strs *l = (struct ta_strs *)field;
+
+		if (l->n == TA_STRS_MAX) {
+			ta_err("%s: --%s is taken at most %d times", cmd->name, o->name, TA_STRS_MAX);
+			return TA_EXIT_USAGE;
+		}
+		l->v[l->n++] = arg;
+		return 0;
+	}
 	case TA_OPT_UINT: {
 		unsigned long long v;
 

@@ -24,6 +24,13 @@ enum ta_opt_type {
 	TA_OPT_ENUM,     /* int: the index of the value in 'values' (set it to -1 for "not given") */
 	TA_OPT_IFACES,   /* struct ta_iface_list: existing interfaces, comma-separated */
 	TA_OPT_REMOTE,   /* struct ta_remote: ADDR[/LEN][:PORT], [ADDR6[/LEN]]:PORT */
+	TA_OPT_STRS,     /* struct ta_strs: each use of the option adds one */
+};
+
+#define TA_STRS_MAX 4
+struct ta_strs {
+	const char *v[TA_STRS_MAX];
+	int n;
 };
 
 struct ta_opt {

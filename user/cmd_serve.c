@@ -2,9 +2,13 @@
 /* tokaudit serve: the long-running audit (options; the loop is serve.c). */
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "httpd.h"
+#include "ipfix.h"
 #include "options.h"
 #include "serve.h"
 
@@ -17,6 +21,9 @@ struct serve_cfg {
 	bool keep_attached;
 	double interval;
 	unsigned flows;
+	struct ta_strs ipfix;
+	unsigned ipfix_domain, ipfix_pen;
+	double ipfix_active;
 };
 
 static const struct ta_opt serve_opts[] = {
@@ -35,6 +42,15 @@ static const struct ta_opt serve_opts[] = {
 	  "how often the flow table is walked (default 2)", 0.1, 3600 },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct serve_cfg, flows), "N",
 	  "size of the flow table at the first attach (default 131072)", 1024, 16777216 },
+	{ "ipfix", 0, TA_OPT_STRS, offsetof(struct serve_cfg, ipfix), "HOST:PORT[,tcp|udp]",
+	  "export flow records (IPFIX) to this collector (udp by default; twice for two collectors)" },
+	{ "ipfix-domain", 0, TA_OPT_UINT, offsetof(struct serve_cfg, ipfix_domain), "N",
+	  "observation domain of this gateway's records (default: its host id)", 0, 4294967294.0 },
+	{ "ipfix-active-timeout", 0, TA_OPT_DOUBLE, offsetof(struct serve_cfg, ipfix_active), "SECONDS",
+	  "a record of a long flow this often (default 60)", 1, 86400 },
+	{ "ipfix-enterprise", 0, TA_OPT_UINT, offsetof(struct serve_cfg, ipfix_pen), "PEN",
+	  "private enterprise number of tokaudit's own elements (default 32473, documentation only: set yours)",
+	  1, 4294967295.0 },
 	{ 0 },
 };
 
@@ -53,6 +69,9 @@ static void serve_init(void *vcfg)
 	struct serve_cfg *cfg = vcfg;
 
 	cfg->interval = 2;
+	cfg->ipfix_active = 60;
+	cfg->ipfix_pen = TA_IPFIX_PEN_DEFAULT;
+	cfg->ipfix_domain = UINT32_MAX; /* not given */
 	ta_attach_cli_init(&cfg->a);
 }
 
@@ -65,6 +84,22 @@ static int do_serve(void *vcfg)
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: the loop wakes up */
 	int r;
 
+	if (cfg->ipfix.n > TA_IPFIX_MAX_COLLECTORS) {
+		ta_err("serve: --ipfix: at most %d collectors", TA_IPFIX_MAX_COLLECTORS);
+		return TA_EXIT_USAGE;
+	}
+	for (int i = 0; i < cfg->ipfix.n; i++) {
+		char err[400];
+		if (ta_ipfix_parse_collector(cfg->ipfix.v[i], &so.ipfix.c[i], err, sizeof(err))) {
+			ta_err("serve: --ipfix %s", err);
+			return TA_EXIT_USAGE;
+		}
+	}
+	so.ipfix.n = cfg->ipfix.n;
+	so.ipfix.pen = cfg->ipfix_pen;
+	so.ipfix.active_timeout = cfg->ipfix_active;
+	/* one domain per gateway: without --ipfix-domain, the host id */
+	so.ipfix.domain = cfg->ipfix_domain != UINT32_MAX ? cfg->ipfix_domain : (uint32_t)gethostid();
 	if ((r = ta_attach_cli_resolve("serve", &cfg->a, &so.o)))
 		return r;
 	so.o.enforce = cfg->enforce;
@@ -87,7 +122,8 @@ const struct ta_cmd ta_cmd_serve = {
 	.brief = "Audit as a service: events, Prometheus metrics",
 	.examples = "sudo systemctl enable --now tokaudit\tthe packaged service (settings in /etc/default/tokaudit)\n"
 		    "sudo tokaudit serve -i eth0 --metrics 9464 --events /var/log/ta.jsonl\tby hand\n"
-		    "curl -s localhost:9464/metrics | grep tokaudit_packets\tthe per-verdict counters\n",
+		    "curl -s localhost:9464/metrics | grep tokaudit_packets\tthe per-verdict counters\n"
+		    "sudo tokaudit serve -i eth0 --ipfix 10.0.0.9:4739 --ipfix-domain 12\tflow records to the site's collector\n",
 	.summary = "Audit for good: attach through the pins (adopting what an earlier serve\n"
 		   "or attach left), write JSON events, serve Prometheus metrics.",
 	.details = "Counters and flows live in the pins (/sys/fs/bpf/tokaudit/IFACE), so\n"
@@ -98,6 +134,11 @@ const struct ta_cmd ta_cmd_serve = {
 		   "systemd is restarting the unit. Under systemd (Type=notify) it reports\n"
 		   "READY, WATCHDOG and a status line. Userspace\n"
 		   "memory is bounded by the flow table (README: \"Run as a service\").\n"
+		   "--ipfix exports each direction of each flow as an IPFIX record (RFC 7011)\n"
+		   "when it ends (idle, FIN/RST, evicted, serve stopping) and every\n"
+		   "--ipfix-active-timeout, with delta counters; a slow or dead collector\n"
+		   "costs records (counted in tokaudit_ipfix_*), never the audit (README:\n"
+		   "\"Many gateways\"; 'tokaudit ipfix elements' lists the record's elements).\n"
 		   "Needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (README: \"Capabilities\").",
 	.opts = serve_opts,
 	.cfg_size = sizeof(struct serve_cfg),

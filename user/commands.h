@@ -10,6 +10,7 @@ extern const struct ta_cmd ta_cmd_replay;
 extern const struct ta_cmd ta_cmd_version;
 extern const struct ta_cmd ta_cmd_run;
 extern const struct ta_cmd ta_cmd_serve;
+extern const struct ta_cmd ta_cmd_ipfix_elements;
 extern const struct ta_cmd ta_cmd_attach, ta_cmd_detach, ta_cmd_status, ta_cmd_flows, ta_cmd_stats,
 	ta_cmd_reload, ta_cmd_why, ta_cmd_probe, ta_cmd_policy_verify;
 

@@ -13,6 +13,7 @@ static const struct ta_cmd *const commands[] = {
 	&ta_cmd_policy_verify,
 	&ta_cmd_run,
 	&ta_cmd_serve,
+	&ta_cmd_ipfix_elements,
 	&ta_cmd_attach,
 	&ta_cmd_status,
 	&ta_cmd_flows,

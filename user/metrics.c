@@ -7,6 +7,7 @@
 #include "kdrop.h"
 #include "log.h"
 #include "metrics.h"
+#include "ipfix.h"
 #include "session.h"
 
 /* A label value, escaped as the text format wants (\\, \", \n). */
@@ -105,7 +106,32 @@ static void counter(FILE *f, const char *name, const char *help, struct ta_sessi
 		sample(f, name, ss[i], NULL, NULL, NULL, NULL, (double)x[i].cnt[idx]);
 }
 
-int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n)
+/* The IPFIX export, per collector */
+static void ipfix_metrics(FILE *f, struct ta_ipfix *x)
+{
+	static const struct { const char *name, *type, *help; } fam[] = {
+		{ "tokaudit_ipfix_records_total", "counter", "Flow records sent to the collector" },
+		{ "tokaudit_ipfix_records_dropped_total", "counter",
+		  "Flow records lost: the queue was full, or the collector unreachable" },
+		{ "tokaudit_ipfix_errors_total", "counter", "Failed sends and connects to the collector" },
+		{ "tokaudit_ipfix_queue_records", "gauge", "Flow records waiting to be sent" },
+		{ "tokaudit_ipfix_connected", "gauge", "1 while the collector takes records (TCP: connected)" },
+	};
+	struct ta_ipfix_stats st;
+
+	for (size_t j = 0; j < sizeof(fam) / sizeof(fam[0]); j++) {
+		family(f, fam[j].name, fam[j].type, fam[j].help);
+		for (int i = 0; !ta_ipfix_stats(x, i, &st); i++) {
+			double v[] = { (double)st.records, (double)st.dropped, (double)st.errors, (double)st.queued,
+				       st.connected ? 1 : 0 };
+			fprintf(f, "%s{collector=\"", fam[j].name);
+			lv(f, st.name);
+			fprintf(f, "\"} %.17g\n", v[j]);
+		}
+	}
+}
+
+int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipfix *ipfix)
 {
 	struct snap *x = calloc((size_t)(n ? n : 1), sizeof(*x));
 	struct utsname u;
@@ -226,11 +252,13 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n)
 	family(f, "tokaudit_serve_starts_total", "counter", "serve processes that took over these pins");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_serve_starts_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->persist.starts);
+	if (ipfix)
+		ipfix_metrics(f, ipfix);
 	free(x);
 	return ferror(f) ? -1 : 0;
 }
 
-char *ta_metrics_text(struct ta_session *const *s, int n, size_t *len)
+char *ta_metrics_text(struct ta_session *const *s, int n, struct ta_ipfix *ipfix, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
@@ -238,7 +266,7 @@ char *ta_metrics_text(struct ta_session *const *s, int n, size_t *len)
 
 	if (!f)
 		return NULL;
-	err = ta_metrics_write(f, s, n);
+	err = ta_metrics_write(f, s, n, ipfix);
 	if (fclose(f) || err) {
 		free(buf);
 		return NULL;

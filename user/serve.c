@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include "files.h"
 #include "httpd.h"
+#include "ipfix.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,6 +28,7 @@ struct serve {
 	FILE *ev;
 	bool ev_own;
 	struct ta_httpd *http;
+	struct ta_ipfix *ipfix;
 	int ep;
 	uint64_t watchdog_us;
 };
@@ -115,7 +117,7 @@ static char *metrics_page(void *arg, size_t *len)
 {
 	struct serve *v = arg;
 
-	return ta_metrics_text(v->s, v->n, len);
+	return ta_metrics_text(v->s, v->n, v->ipfix, len);
 }
 
 static int epoll_add(int ep, int fd)
@@ -153,6 +155,7 @@ static void tick(struct serve *v)
 		ta_session_tick(v->s[i]);
 		ta_session_persist(v->s[i]);
 	}
+	ta_ipfix_flush(v->ipfix); /* this walk's records out now */
 	notify_status(v);
 }
 
@@ -240,6 +243,17 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		if (ta_session_open_pinned(s, so->policy, so->flows))
 			goto out;
 	}
+	if (so->ipfix.n) {
+		char err[300];
+		if (!(v.ipfix = ta_ipfix_start(&so->ipfix, err, sizeof(err)))) {
+			ta_err("serve: --ipfix: %s", err);
+			goto out;
+		}
+		for (int i = 0; i < v.n; i++) {
+			v.s[i]->ipfix = v.ipfix;
+			v.s[i]->ipfix_active_ns = (uint64_t)(so->ipfix.active_timeout * 1e9);
+		}
+	}
 	if (so->metrics && !(v.http = ta_httpd_start(&so->metrics_sa, so->metrics_len, metrics_page, &v)))
 		goto out;
 	v.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -305,7 +319,11 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 	sd_notify(0, "STOPPING=1");
 	drain(&v);
 	tick(&v);
+	for (int i = 0; i < v.n; i++) /* every flow's last record: the next serve starts from here */
+		ta_session_ipfix_final(v.s[i]);
 out:
+	ta_ipfix_stop(v.ipfix, 3); /* what is queued, 3 s at most */
+	v.ipfix = NULL;
 	ta_httpd_stop(v.http);
 	if (v.ep >= 0)
 		close(v.ep);

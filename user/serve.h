@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include "hooks.h"
+#include "ipfix.h"
 
 struct ta_serve_opts {
 	struct ta_iface ifaces[TA_MAX_IFACES];
@@ -25,6 +26,7 @@ struct ta_serve_opts {
 	socklen_t metrics_len;
 	const char *events;      /* JSON events to this file; NULL or "-": stdout */
 	bool keep_attached;      /* on SIGTERM/SIGINT leave the programs auditing */
+	struct ta_ipfix_opts ipfix; /* flow records to these collectors (ipfix.n 0: none) */
 };
 
 /* Signals the caller's handlers set */

@@ -15,6 +15,8 @@
 #include "session.h"
 #include "flowsel.h"
 #include "why.h"
+#include "flowexport.h"
+#include "ipfix.h"
 #include "util.h"
 
 struct ta_tracked {
@@ -23,6 +25,8 @@ struct ta_tracked {
 	uint64_t policy_drops;
 	uint64_t last_emit_ns;
 	uint64_t walk;           /* last walk that saw it */
+	struct ta_exported x;    /* IPFIX: what records carried so far */
+	struct ta_flow_val *seen; /* IPFIX: the flow at the last walk (for a record when it is evicted) */
 	UT_hash_handle hh;
 };
 
@@ -361,6 +365,7 @@ void ta_session_close(struct ta_session *s)
 	s->rb = NULL;
 	HASH_ITER(hh, s->flows, t, tmp) {
 		HASH_DEL(s->flows, t);
+		free(t->seen);
 		free(t);
 	}
 	free(s->keep);
@@ -432,6 +437,7 @@ int ta_session_poll(struct ta_session *s, int timeout_ms)
 struct walk_ctx {
 	struct ta_session *s;
 	uint64_t now;
+	struct ta_flow_ctx ctx;
 	struct ta_flow_key *del;
 	size_t ndel, capdel;
 };
@@ -447,6 +453,13 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	if (!t)
 		return 0;
 	t->walk = s->walk;
+	if (s->ipfix && !t->x.ns) {
+		/* a resumed flow's packets before this serve went into the last
+		 * serve's records: this one exports what comes after */
+		if (s->adopted && v->first_ns < s->start_ns)
+			t->x = (struct ta_exported){ { v->packets[0], v->packets[1] }, { v->bytes[0], v->bytes[1] }, 0 };
+		t->x.ns = w->now;
+	}
 	if (created) /* resumed: in the table before this (adopting) reader started */
 		emit(s, "opened", k, v, s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
 	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns) {
@@ -466,12 +479,22 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 			return 0;
 		w->del[w->ndel++] = *k;
 		emit(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
+		if (s->ipfix)
+			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x,
+				       ta_flow_close_kind(k, v) == TA_CLOSE_IDLE ? TA_FER_IDLE : TA_FER_END, w->now);
 		keep_flow(s, k, v);
 		s->closed_idle++;
 		s->persist.closed[ta_flow_close_kind(k, v)]++;
 		HASH_DEL(s->flows, t);
+		free(t->seen);
 		free(t);
 		return 0;
+	}
+	if (s->ipfix) {
+		if (w->now - t->x.ns >= s->ipfix_active_ns)
+			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x, TA_FER_ACTIVE, w->now);
+		if (t->seen || (t->seen = malloc(sizeof(*t->seen))))
+			*t->seen = *v;
 	}
 	s->table_flows++;
 	s->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
@@ -485,7 +508,7 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 
 int ta_session_tick(struct ta_session *s)
 {
-	struct walk_ctx w = { .s = s, .now = ta_now_ns() };
+	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
 	struct ta_tracked *t, *tmp;
 
 	uint64_t cnt[TA_C_MAX], created = 0;
@@ -509,8 +532,11 @@ int ta_session_tick(struct ta_session *s)
 		v.packets[TA_DIR_OUT] = t->packets;
 		v.rule = TA_NO_RULE;
 		emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+		if (s->ipfix && t->seen) /* what the last walk saw of it: the rest is gone with the entry */
+			ta_flow_export(s->ipfix, &w.ctx, &t->key, t->seen, &t->x, TA_FER_RESOURCES, w.now);
 		s->evicted++;
 		HASH_DEL(s->flows, t);
+		free(t->seen);
 		free(t);
 	}
 	if (counted) {
@@ -527,3 +553,22 @@ int ta_session_tick(struct ta_session *s)
 	return 0;
 }
 
+
+static int final_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct ta_tracked *t;
+
+	HASH_FIND(hh, w->s->flows, k, sizeof(*k), t);
+	if (t)
+		ta_flow_export(w->s->ipfix, &w->ctx, k, v, &t->x, TA_FER_FORCED, w->now);
+	return 0;
+}
+
+void ta_session_ipfix_final(struct ta_session *s)
+{
+	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
+
+	if (s->ipfix)
+		ta_dp_flows(&s->dp, final_flow, &w);
+}

@@ -21,6 +21,7 @@ struct ta_rule_acc { /* per rule, over the session */
 
 
 struct ta_flow_sel;
+struct ta_ipfix;
 
 struct ta_session {
 	struct ta_dp dp;
@@ -57,6 +58,8 @@ struct ta_session {
 	struct ta_persist persist;    /* the reader's counters, kept in the pins */
 	uint64_t active[TA_V_MAX][TA_FS_MAX]; /* flows in the table at the last tick */
 	uint64_t table_flows;         /* entries in the flow table at the last tick */
+	struct ta_ipfix *ipfix;       /* serve --ipfix: flow records, NULL: none */
+	uint64_t ipfix_active_ns;     /* a long flow's records this often */
 };
 
 /* Load the policy, open and configure the programs (no attach yet). */
@@ -68,6 +71,8 @@ int ta_session_open(struct ta_session *s, const char *policy, unsigned flows);
 int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned flows);
 /* Pinned mode: pick up a reload made by another command (new labels). */
 void ta_session_refresh(struct ta_session *s);
+/* IPFIX: the last records of every flow in the table (serve stops) */
+void ta_session_ipfix_final(struct ta_session *s);
 /* Pinned mode: save the reader's counters in the pins. */
 void ta_session_persist(struct ta_session *s);
 
