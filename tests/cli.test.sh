@@ -96,3 +96,23 @@ expect_rc "a directory as policy exits 1" 1 "$TA" policy check "$tmp"
 head -c 3000 /dev/urandom > "$tmp/random.policy"
 expect_rc "binary garbage exits 1" 1 "$TA" policy check "$tmp/random.policy"
 printf 'rule a\n proto udp\n ports 1\n dir in\n addr 10.0.0.0/8\n' | { expect_rc "policy from stdin" 0 "$TA" policy check -; }
+
+# the IPFIX element list in the README is what the binary exports
+expect_rc "ipfix elements" 0 "$TA" ipfix elements
+miss=$(while IFS= read -r l; do grep -qxF -- "$l" "$(dirname "$0")/../README.md" || echo "$l"; done <<<"$OUT")
+[ -z "$miss" ] && ok "README lists every IPFIX element as 'ipfix elements' prints it" || bad "README lacks: $miss"
+expect_rc "ipfix elements --format xml" 0 "$TA" ipfix elements --format xml --enterprise 53412
+python3 -c 'import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.read()); r = d.getElementsByTagName("record"); assert len(r) == 10 and all(x.getElementsByTagName("enterpriseId")[0].firstChild.data == "53412" for x in r)' <<<"$OUT" \
+	&& ok "the XML registry parses: 10 enterprise elements under the number given" || bad "xml: $OUT"
+expect_rc "ipfix elements --format bogus" 2 "$TA" ipfix elements --format bogus
+expect_rc "serve --ipfix without a port" 2 "$TA" serve -i lo --ipfix 10.0.0.9
+expect_in "the bad collector named" "give HOST:PORT" "$ERR"
+expect_rc "serve --ipfix with a bad transport" 2 "$TA" serve -i lo --ipfix 10.0.0.9:4739,sctp
+expect_in "the transports named" "tcp or udp, not 'sctp'" "$ERR"
+expect_rc "serve with three collectors" 2 "$TA" serve -i lo --ipfix 10.0.0.9:1 --ipfix 10.0.0.9:2 --ipfix 10.0.0.9:3
+if command -v nfdump >/dev/null; then
+	f=$("$TA" policy show --nfdump-filter)
+	nfdump -Z "$f" >/dev/null 2>&1 && ok "nfdump accepts the built-in policy's filter" || bad "nfdump -Z: $(nfdump -Z "$f" 2>&1 | head -2)"
+else
+	bad "nfdump missing: run scripts/deps.sh"
+fi

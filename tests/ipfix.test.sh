@@ -244,7 +244,7 @@ for i in $(seq 8); do
 done
 for i in $(seq 8); do
 	peer "${P}f$i" udp 70.42.47.70 50000 $((10 * i)) >/dev/null &   # 10*i each way: media
-	peer "${P}f$i" tcp 70.42.47.70 22 --timeout 1 >/dev/null &       # unexpected
+	[ $((i % 2)) = 1 ] && peer "${P}f$i" tcp 70.42.47.70 22 --timeout 1 >/dev/null &   # unexpected: odd gateways only
 done
 wait_peers() { for _ in $(seq 50); do pgrep -f "lab_peer.py (udp|tcp) 70.42.47.70" >/dev/null || return 0; sleep 0.1; done; }
 wait_peers
@@ -267,4 +267,10 @@ for i in $(seq 8); do
 	got=$(awk -v s="$sys" '$1 == s { print $2, $3 }' <<<"$tot")
 	if [ -n "$sys" ] && [ "$got" = "$want" ] && [ "${want%% *}" -gt 0 ]; then good=$((good + 1)); else bad "gateway $i (domain $((100 + i)), exporter '$sys'): collector $got, stats $want"; fi
 done
+# README's worked query: which gateways saw unexpected traffic to OpenTok addresses
+filter=$("$TA" policy show --nfdump-filter)
+nfdump -Z "$filter" >/dev/null 2>&1 && ok "policy show --nfdump-filter: nfdump accepts the filter" || bad "nfdump rejects: $(nfdump -Z "$filter" 2>&1 | head -2)"
+which=$(nfdump -q -R "$tmp/fleet" -o 'fmt:%ra' "$filter" 2>&1 | tr -d ' ' | sort -u | tr '\n' ' ')
+[ "$which" = "10.9.0.11 10.9.0.13 10.9.0.15 10.9.0.17 " ] && ok "the worked nfdump query names the gateways with unexpected traffic: $which" \
+	|| bad "nfdump query: '$which' (want the odd gateways 10.9.0.11 10.9.0.13 10.9.0.15 10.9.0.17)"
 [ $good = 8 ] && ok "fleet: 8 gateways, each domain's packets and bytes at nfcapd equal its stats" || bad "fleet: $good of 8 match; exporters: $(grep -i exporter "$tmp/fleet.log" | tr '\n' '|')"

@@ -80,6 +80,7 @@ const struct ta_cmd ta_cmd_policy_check = {
 struct show_cfg {
 	bool json;
 	bool table;
+	bool nfdump;
 	struct ta_table_opts topts;
 	const char *pos[1];
 };
@@ -90,6 +91,65 @@ static const struct ta_col policy_cols[PT_MAX] = {
 	[PT_DIR] = { "DIR" }, [PT_ADDRESSES] = { "ADDRESSES", .wrap = true }, [PT_NAMES] = { "NAMES", .help = "server names; without it, they go under the addresses", .wrap = true },
 };
 #define POLICY_COLS_DEFAULT "RULE,PROTO,PORTS,DIR,ADDRESSES"
+
+/* One end of a rule in nfdump's filter language: "proto udp and (src net
+ * A or src net B) and (src port >= 1025 and src port <= 65535)" */
+static void nfdump_end(FILE *f, const struct ta_rule *r, const char *end)
+{
+	char buf[64];
+
+	fprintf(f, "(proto %s and (", r->pclass == TA_PC_ICMP ? "icmp" : ta_pclass_name(r->pclass));
+	for (size_t j = 0; j < r->nprefixes; j++) {
+		ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
+		fprintf(f, "%s%s %s %s", j ? " or " : "", end, strchr(buf, '/') ? "net" : "host", buf);
+	}
+	fputc(')', f);
+	if (r->pclass != TA_PC_ICMP && r->nranges) {
+		fputs(" and (", f);
+		for (size_t j = 0; j < r->nranges; j++) {
+			if (r->ranges[j].lo == r->ranges[j].hi)
+				fprintf(f, "%s%s port %u", j ? " or " : "", end, r->ranges[j].lo);
+			else
+				fprintf(f, "%s(%s port >= %u and %s port <= %u)", j ? " or " : "", end, r->ranges[j].lo, end,
+					r->ranges[j].hi);
+		}
+		fputc(')', f);
+	}
+	fputc(')', f);
+}
+
+/* The records of unexpected traffic as nfdump sees them: to or from an
+ * address of the policy, and no rule's protocol and port on that end.  A
+ * record is one direction, without the flow's opener: the replies of an
+ * outbound-only rule count as allowed (tokaudit's state), and so would an
+ * inbound packet that looks like one. */
+static void write_nfdump(const struct ta_policy *p, FILE *f)
+{
+	char buf[64];
+	bool first = true;
+
+	fputc('(', f);
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].nprefixes; j++) {
+			bool seen = false; /* rules share blocks: each once */
+			for (size_t a = 0; a <= i && !seen; a++)
+				for (size_t b = 0; b < (a == i ? j : p->rules[a].nprefixes) && !seen; b++)
+					seen = !memcmp(&p->rules[a].prefixes[b], &p->rules[i].prefixes[j], sizeof(struct ta_prefix));
+			if (seen)
+				continue;
+			ta_prefix_str(&p->rules[i].prefixes[j], buf, sizeof(buf));
+			fprintf(f, "%s%s %s", first ? "" : " or ", strchr(buf, '/') ? "net" : "host", buf);
+			first = false;
+		}
+	fputs(") and not (", f);
+	for (size_t i = 0; i < p->nrules; i++) {
+		fputs(i ? " or " : "", f);
+		nfdump_end(f, &p->rules[i], "dst");
+		fputs(" or ", f);
+		nfdump_end(f, &p->rules[i], "src");
+	}
+	fputs(")\n", f);
+}
 
 /* Like the requirement document's table: a line per rule, its server
  * names on the lines below it, in the ADDRESSES column.  With --raw or a
@@ -169,6 +229,8 @@ static const struct ta_opt show_opts[] = {
 	{ "table", 't', TA_OPT_FLAG, offsetof(struct show_cfg, table), NULL,
 	  "print the rules as a table, like the requirement document's (so do -o, --noheadings and --raw)" },
 	TA_TABLE_OPTS(offsetof(struct show_cfg, topts)),
+	{ "nfdump-filter", 0, TA_OPT_FLAG, offsetof(struct show_cfg, nfdump), NULL,
+	  "print an nfdump filter of the flow records to or from the policy's addresses that no rule allows" },
 	{ 0 },
 };
 
@@ -191,6 +253,8 @@ static int do_policy_show(void *vcfg)
 		}
 		puts(s);
 		free(s);
+	} else if (cfg->nfdump) {
+		write_nfdump(&pol, stdout);
 	} else if (cfg->table || cfg->topts.columns || cfg->topts.noheadings || cfg->topts.raw) {
 		int rc = write_table(&pol, &cfg->topts);
 		if (rc) {
@@ -209,7 +273,8 @@ const struct ta_cmd ta_cmd_policy_show = {
 	.brief = "Print a policy (default: the built-in OpenTok one)",
 	.examples = "tokaudit policy show\tthe built-in OpenTok policy, as a file to start from\n"
 		    "tokaudit policy show --table /etc/tokaudit/policy\tone line per rule\n"
-		    "tokaudit policy show --json | jq '.rules[].label'\tthe rule labels\n",
+		    "tokaudit policy show --json | jq '.rules[].label'\tthe rule labels\n"
+		    "nfdump -R /var/cache/nfdump -A odid \"$(tokaudit policy show --nfdump-filter)\"\tgateways with unexpected traffic\n",
 	.no_verbose = true,
 	.args = "[FILE]",
 	.summary = "Print a policy (the built-in OpenTok policy without FILE) in the\n"
