@@ -22,6 +22,8 @@
 #include "dp.h"
 #include "pkt.h"
 #include "policy.h"
+#include "ipfix.h"
+#include <sys/resource.h>
 #include "empty.skel.h"
 #include "tokaudit.skel.h"
 
@@ -305,6 +307,55 @@ static void scale(void)
 	}
 }
 
+/* IPFIX export: n records through the exporter to a collector, as fast as
+ * the queue takes them (never dropping): records/s and this process's CPU */
+static void ipfix_rate(const char *collector, unsigned n, double rate)
+{
+	struct ta_ipfix_opts o = { .n = 1, .domain = 1, .pen = TA_IPFIX_PEN_DEFAULT, .active_timeout = 60 };
+	struct ta_ipfix_rec r = { .family = 4, .proto = 17, .dport = 50000, .direction = 1, .end_reason = TA_FER_IDLE,
+				  .packets = 10, .octets = 1490, .verdict = "allowed", .rule = "media", .opener = "out",
+				  .state = "two-way" };
+	struct ta_ipfix_stats st;
+	struct rusage u0, u1;
+	char err[300];
+	struct ta_ipfix *x;
+	double t0, t1;
+
+	if (ta_ipfix_parse_collector(collector, &o.c[0], err, sizeof(err)) || !(x = ta_ipfix_start(&o, err, sizeof(err)))) {
+		fprintf(stderr, "ipfix: %s\n", err);
+		exit(1);
+	}
+	r.src[10] = r.src[11] = r.dst[10] = r.dst[11] = 0xff;
+	r.src[12] = 10, r.src[15] = 5, r.dst[12] = 70, r.dst[13] = 42, r.dst[14] = 47, r.dst[15] = 70;
+	while (ta_ipfix_stats(x, 0, &st) || !st.connected) /* the templates are out */
+		usleep(1000);
+	getrusage(RUSAGE_SELF, &u0);
+	t0 = now_s();
+	for (unsigned i = 0; i < n; i++) {
+		r.sport = (uint16_t)(1024 + i % 60000);
+		r.start_ms = r.end_ms = 1796000000000ull + i;
+		while (!ta_ipfix_stats(x, 0, &st) && st.queued > TA_IPFIX_QUEUE - 1024)
+			sched_yield();
+		if (rate > 0 && !(i % 256)) /* paced: i records by i / rate seconds */
+			while (now_s() - t0 < i / rate)
+				usleep(200);
+		ta_ipfix_put(x, &r);
+	}
+	ta_ipfix_flush(x);
+	while (!ta_ipfix_stats(x, 0, &st) && st.queued)
+		usleep(100);
+	ta_ipfix_stats(x, 0, &st);
+	uint64_t sent = st.records, dropped = st.dropped;
+	ta_ipfix_stop(x, 10);
+	t1 = now_s();
+	getrusage(RUSAGE_SELF, &u1);
+	double cpu = (double)(u1.ru_utime.tv_sec - u0.ru_utime.tv_sec + u1.ru_stime.tv_sec - u0.ru_stime.tv_sec) +
+		     (double)(u1.ru_utime.tv_usec - u0.ru_utime.tv_usec + u1.ru_stime.tv_usec - u0.ru_stime.tv_usec) / 1e6;
+	printf("{\"bench\": \"ipfix_export\", \"rate\": %.0f, \"records\": %u, \"sent\": %llu, \"dropped\": %llu, \"seconds\": %.3f, "
+	       "\"records_per_s\": %.0f, \"cpu_s\": %.3f, \"records_per_cpu_s\": %.0f}\n",
+	       rate, n, (unsigned long long)sent, (unsigned long long)dropped, t1 - t0, n / (t1 - t0), cpu, cpu > 0 ? n / cpu : 0);
+}
+
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {
 	return 0;
@@ -331,8 +382,10 @@ int main(int argc, char **argv)
 		events((unsigned)atoi(argv[2]));
 	} else if (argc >= 2 && !strcmp(argv[1], "scale")) {
 		scale();
+	} else if (argc >= 4 && !strcmp(argv[1], "ipfix")) {
+		ipfix_rate(argv[2], (unsigned)atoi(argv[3]), argc >= 5 ? atof(argv[4]) : 0);
 	} else {
-		fprintf(stderr, "usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events N | scale\n");
+		fprintf(stderr, "usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events N | scale | ipfix HOST:PORT N [RATE]\n");
 		return 2;
 	}
 	return 0;
