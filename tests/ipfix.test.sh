@@ -205,6 +205,19 @@ grep -q "sourceTransportPort.*: 50000\|destinationTransportPort.*: 50000" <<<"$d
 	&& bad "a record of the flow from while it was down arrived" || ok "records from while it was down are not sent late: they were counted as dropped"
 [ "${d0:-0}" -ge "${d:-0}" ] && ok "dropped stays counted after the reconnect ($d0)" || bad "dropped $d0 < $d"
 
+# a collector whose host never answers (SYNs dropped in the lab): stopping
+# serve does not wait for TCP's connect timeout
+ip -n "$G" route add 203.0.113.9/32 via $COLL
+bg nsenter --net=/run/netns/$G "$TA" serve -i gwout --interval 0.5 --ipfix 203.0.113.9:4739,tcp
+SPID=$LAST
+sleep 1.5
+t0=$(date +%s.%N)
+stop $SPID; rc=$?
+dt=$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$t0" "$(date +%s.%N)")
+kill -0 $SPID 2>/dev/null && { sleep 5; kill -0 $SPID 2>/dev/null && bad "serve still running 10 s after SIGTERM (collector never answering)"; }
+python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 8 else 1)" "$dt" && [ "$rc" = 0 ] \
+	&& ok "a collector that never answers: serve stops in $dt s, exit 0" || bad "stop took $dt s, exit $rc"
+
 # ---------- the fleet: 8 gateways, one collector ----------
 H=${P}hub
 FLEET=$H

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* IPFIX export with libfixbuf: see ipfix.h. */
+/*
+ * IPFIX export with libfixbuf (see ipfix.h), one cohesive job: records to
+ * messages on the wire.  The element table (model, templates and the
+ * printed lists come from it), the collector's address, and per collector
+ * a queue and a thread that connects, appends, emits, re-sends templates
+ * and counts what it could not send.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -439,6 +445,8 @@ static void *exporter(void *arg)
 
 	if (!batch)
 		return NULL;
+	/* cancellable only while sending, when no lock is held (ta_ipfix_stop) */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&k->mu);
 	for (;;) {
 		size_t n = 0;
@@ -460,6 +468,7 @@ static void *exporter(void *arg)
 		k->flush = false;
 		stop = k->stop && (!k->count || mono_ns() >= k->stop_by_ns);
 		pthread_mutex_unlock(&k->mu);
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 
 		uint64_t now = mono_ns();
 		if (!k->fbuf && now >= k->retry_ns)
@@ -483,6 +492,7 @@ static void *exporter(void *arg)
 		}
 		if (k->fbuf && k->pending && flush)
 			emit(k);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		pthread_mutex_lock(&k->mu);
 		if (stop)
 			break;
@@ -491,6 +501,7 @@ static void *exporter(void *arg)
 	atomic_fetch_add(&k->dropped, k->count);
 	k->count = 0;
 	pthread_mutex_unlock(&k->mu);
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	if (k->fbuf) {
 		if (k->pending)
 			emit(k);
@@ -578,8 +589,18 @@ void ta_ipfix_stop(struct ta_ipfix *x, double wait_s)
 	for (int i = 0; i < x->n; i++) {
 		struct coll *k = &x->c[i];
 
-		if (k->started)
-			pthread_join(k->th, NULL);
+		if (k->started) {
+			/* a thread stuck in a TCP connect to a host that does not
+			 * answer must not hold serve's exit: cancelled past the wait */
+			struct timespec t;
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_sec += (time_t)wait_s + 2;
+			if (pthread_timedjoin_np(k->th, NULL, &t)) {
+				ta_info("ipfix: collector %s: the exporter did not finish in time; its queue is lost", k->c.name);
+				pthread_cancel(k->th);
+				pthread_join(k->th, NULL);
+			}
+		}
 		if (k->model)
 			fbInfoModelFree(k->model);
 		free(k->q);

@@ -1,4 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A live session (run, serve): one cohesive job, the reader's side of a set
+ * of flow tables.  Open or adopt the programs, read the ring buffer, walk
+ * the tables every tick and turn what changed into events, closed flows,
+ * the report's keepsakes and IPFIX records (each flow's exported baseline
+ * lives with its tracked state here), and reload the policy.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -175,12 +175,15 @@ PY
 # ---- 6. IPFIX export: records per second, and serve's CPU at 10 000 new flows/s ----
 IPD=$B/ipfix.nfcapd
 nfstart() { rm -rf "$IPD"; mkdir -p "$IPD"; ip netns exec $SINK nfcapd -w "$IPD" -p 4739 -b 127.0.0.1 -t 3600 -B 8388608 >/dev/null 2>&1 & nfpid=$!; sleep 0.5; }
-nfcount() { kill -TERM $nfpid 2>/dev/null; wait $nfpid 2>/dev/null; nfdump -R "$IPD" -q -o csv 2>/dev/null | grep -c '^2'; }
+# (not in $(...): a subshell cannot wait for nfcapd to write its file)
+nfstop() { kill -TERM $nfpid 2>/dev/null; wait $nfpid 2>/dev/null; }
+nfcount() { nfdump -R "$IPD" -q -o csv 2>/dev/null | grep -c '^2'; }
 for rate in 0 200000; do
 	say "IPFIX export, 1M records, rate ${rate/#0/unpaced}"
 	nfstart
 	line=$(ip netns exec $SINK "$TB" ipfix 127.0.0.1:4739 1000000 $rate)
 	sleep 1
+	nfstop
 	echo "${line%\}}, \"collector_received\": $(nfcount)}" >> "$J"
 done
 say "serve's CPU at 10 000 new flows/s, exporting IPFIX"
@@ -199,6 +202,7 @@ ticks1=$(awk '{print $14 + $15}' /proc/$spid/stat); t1=$(date +%s.%N)
 wait $tg
 sleep 3
 kill -TERM $spid; wait $spid
+nfstop
 got=$(nfcount)
 python3 -c 'import json,sys; t0,t1,k0,k1,hz,got=map(float,sys.argv[1:]); print(json.dumps({"bench": "ipfix_serve_cpu", "flows_per_s": 10000, "seconds": round(t1-t0,1), "cpu_share": round((k1-k0)/hz/(t1-t0), 4), "collector_records": int(got)}))' \
 	"$t0" "$t1" "$ticks0" "$ticks1" "$(getconf CLK_TCK)" "$got" >> "$J"
