@@ -219,12 +219,14 @@ test: all $(TEST_BINS) $(ASAN_BINS)
 # SEED replays a run (every fuzzer prints the seed it used).
 FUZZ_SECONDS ?= 60
 FUZZ_FRAMES ?= 1000000
+FAULT_N ?= 200
 SEED ?= 20131823
 .PHONY: fuzz
 fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_policy
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_pcap
 	TA_DIFF_SEED=$(SEED) TA_DIFF_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_diff
+	TA_FAULT_SEED=$$(( $(SEED) % 32768 )) TA_FAULT_N=$(FAULT_N) bash tests/faults.test.sh
 
 # Debian 12's 6.1 kernel under qemu runs the suites that need a kernel (also
 # part of make test, as tests/kernels.test.sh)
