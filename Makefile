@@ -189,14 +189,14 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/lib
 # The policy tests and the policy fuzzer again, under AddressSanitizer and
 # UBSan (no BPF in them, so they run anywhere, root or not).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-POLICY_SRCS := user/policy.c user/policy_out.c user/compile.c user/json.c user/files.c user/log.c
+POLICY_SRCS := user/policy.c user/policy_out.c user/table.c user/compile.c user/json.c user/files.c user/log.c
 ASAN_BINS := $(BUILD)/tests/asan_test_policy $(BUILD)/tests/asan_fuzz_policy
 $(BUILD)/tests/asan_test_policy: tests/test_policy.c
 $(BUILD)/tests/asan_fuzz_policy: tests/fuzz/fuzz_policy.c
 $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*.h user/*.h) Makefile | $(BUILD)/tests
 	$(call msg,ASAN,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests $(ASAN_FLAGS) \
-		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lm -lcmocka -o $@
+		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lsmartcols -lm -lcmocka -o $@
 
 # The whole of tokaudit under AddressSanitizer and UBSan: the capture fuzzer
 # drives the replay engine (and its BPF program) through it.

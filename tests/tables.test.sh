@@ -64,6 +64,9 @@ expect_rc "policy show -o" 0 "$TA" policy show -o dir,rule,names
 expect_rc "policy show -o with an unknown column" 2 "$TA" policy show -o rule,bogus
 expect_in "-o names the unknown column and the known ones" "no column 'bogus' (RULE, PROTO, PORTS, DIR, ADDRESSES, NAMES)" "$ERR"
 
+expect_rc "replay -o with an unknown column, before any capture is read" 2 "$TA" replay -o flow,nosuch "$tmp/none.pcap"
+expect_in "the column named, not the missing capture" "replay: -o: no column 'nosuch'" "$ERR"
+
 # replay's flows and summary (loads BPF programs)
 if need_root "replay tables"; then
 	python3 "$top/tests/gen_captures.py" "$tmp" >/dev/null

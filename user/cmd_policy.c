@@ -85,145 +85,6 @@ struct show_cfg {
 	const char *pos[1];
 };
 
-enum { PT_RULE, PT_PROTO, PT_PORTS, PT_DIR, PT_ADDRESSES, PT_NAMES, PT_MAX };
-static const struct ta_col policy_cols[PT_MAX] = {
-	[PT_RULE] = { "RULE" }, [PT_PROTO] = { "PROTO" }, [PT_PORTS] = { "PORTS", .wrap = true },
-	[PT_DIR] = { "DIR" }, [PT_ADDRESSES] = { "ADDRESSES", .wrap = true }, [PT_NAMES] = { "NAMES", .help = "server names; without it, they go under the addresses", .wrap = true },
-};
-#define POLICY_COLS_DEFAULT "RULE,PROTO,PORTS,DIR,ADDRESSES"
-
-/* One end of a rule in nfdump's filter language: "proto udp and (src net
- * A or src net B) and (src port >= 1025 and src port <= 65535)" */
-static void nfdump_end(FILE *f, const struct ta_rule *r, const char *end)
-{
-	char buf[64];
-
-	fprintf(f, "(proto %s and (", r->pclass == TA_PC_ICMP ? "icmp" : ta_pclass_name(r->pclass));
-	for (size_t j = 0; j < r->nprefixes; j++) {
-		ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
-		fprintf(f, "%s%s %s %s", j ? " or " : "", end, strchr(buf, '/') ? "net" : "host", buf);
-	}
-	fputc(')', f);
-	if (r->pclass != TA_PC_ICMP && r->nranges) {
-		fputs(" and (", f);
-		for (size_t j = 0; j < r->nranges; j++) {
-			if (r->ranges[j].lo == r->ranges[j].hi)
-				fprintf(f, "%s%s port %u", j ? " or " : "", end, r->ranges[j].lo);
-			else
-				fprintf(f, "%s(%s port >= %u and %s port <= %u)", j ? " or " : "", end, r->ranges[j].lo, end,
-					r->ranges[j].hi);
-		}
-		fputc(')', f);
-	}
-	fputc(')', f);
-}
-
-/* The records of unexpected traffic as nfdump sees them: to or from an
- * address of the policy, and no rule's protocol and port on that end.  A
- * record is one direction, without the flow's opener: the replies of an
- * outbound-only rule count as allowed (tokaudit's state), and so would an
- * inbound packet that looks like one. */
-static void write_nfdump(const struct ta_policy *p, FILE *f)
-{
-	char buf[64];
-	bool first = true;
-
-	fputc('(', f);
-	for (size_t i = 0; i < p->nrules; i++)
-		for (size_t j = 0; j < p->rules[i].nprefixes; j++) {
-			bool seen = false; /* rules share blocks: each once */
-			for (size_t a = 0; a <= i && !seen; a++)
-				for (size_t b = 0; b < (a == i ? j : p->rules[a].nprefixes) && !seen; b++)
-					seen = !memcmp(&p->rules[a].prefixes[b], &p->rules[i].prefixes[j], sizeof(struct ta_prefix));
-			if (seen)
-				continue;
-			ta_prefix_str(&p->rules[i].prefixes[j], buf, sizeof(buf));
-			fprintf(f, "%s%s %s", first ? "" : " or ", strchr(buf, '/') ? "net" : "host", buf);
-			first = false;
-		}
-	fputs(") and not (", f);
-	for (size_t i = 0; i < p->nrules; i++) {
-		fputs(i ? " or " : "", f);
-		nfdump_end(f, &p->rules[i], "dst");
-		fputs(" or ", f);
-		nfdump_end(f, &p->rules[i], "src");
-	}
-	fputs(")\n", f);
-}
-
-/* Like the requirement document's table: a line per rule, its server
- * names on the lines below it, in the ADDRESSES column.  With --raw or a
- * NAMES column, one line per rule: lists comma-separated. */
-static char *joined(const char *const *v, size_t n, bool raw)
-{
-	const char *sep = raw ? "," : ", ";
-	size_t len = 1, at = 0;
-	char *s;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(v[i]) + 2;
-	if (!(s = malloc(len)))
-		return NULL;
-	s[0] = 0;
-	for (size_t i = 0; i < n; i++)
-		at += (size_t)snprintf(s + at, len - at, "%s%s", i ? sep : "", v[i]);
-	return s;
-}
-
-static int write_table(const struct ta_policy *p, const struct ta_table_opts *o)
-{
-	char err[400], ports[1024], buf[64];
-	struct ta_table *t = ta_table_new(policy_cols, PT_MAX, POLICY_COLS_DEFAULT, o, err, sizeof(err));
-
-	if (!t) {
-		ta_err("policy show: -o: %s", err);
-		return TA_EXIT_USAGE;
-	}
-	bool below = !o->raw && ta_table_shows(t, PT_ADDRESSES) && !ta_table_shows(t, PT_NAMES);
-	char sep = o->raw ? ',' : ' ';
-	bool spaced = !o->raw && isatty(STDOUT_FILENO); /* "80, 443": a terminal wraps between them */
-
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct ta_rule *r = &p->rules[i];
-		size_t at = 0, alen = r->nprefixes * sizeof(buf) + 1;
-		char *addrs = malloc(alen), *names = joined((const char *const *)r->names, r->nnames, !spaced);
-		const char *cells[PT_MAX] = { r->label, ta_pclass_name(r->pclass), ports, ta_rdir_name(r->dir), addrs, names };
-		int bad;
-
-		if (!addrs || !names) {
-			free(addrs);
-			free(names);
-			goto fail;
-		}
-		ta_rule_ports_text(r, ports, sizeof(ports));
-		if (spaced)
-			for (char *c = ports, tmp[sizeof(ports)]; (c = strchr(c, ',')) && strlen(ports) + 2 < sizeof(ports); c += 2) {
-				snprintf(tmp, sizeof(tmp), "%s", c + 1);
-				snprintf(c, sizeof(ports) - (size_t)(c - ports), ", %s", tmp);
-			}
-		addrs[0] = 0;
-		for (size_t j = 0; j < r->nprefixes; j++) {
-			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
-			at += (size_t)snprintf(addrs + at, alen - at, "%s%s", j ? (char[]){ sep, 0 } : "", buf);
-		}
-		bad = ta_table_row(t, cells);
-		free(addrs);
-		free(names);
-		if (bad)
-			goto fail;
-		for (size_t j = 0; below && j < r->nnames; j++) {
-			const char *more[PT_MAX] = { [PT_ADDRESSES] = r->names[j] };
-			if (ta_table_row(t, more))
-				goto fail;
-		}
-	}
-	return ta_table_print(t, stdout) ? TA_EXIT_FAIL : TA_EXIT_OK;
-fail:
-	ta_table_free(t);
-	ta_err("policy show: out of memory");
-	return TA_EXIT_FAIL;
-}
-
 static const struct ta_opt show_opts[] = {
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct show_cfg, json), NULL, "print the rules as JSON" },
 	{ "table", 't', TA_OPT_FLAG, offsetof(struct show_cfg, table), NULL,
@@ -254,12 +115,14 @@ static int do_policy_show(void *vcfg)
 		puts(s);
 		free(s);
 	} else if (cfg->nfdump) {
-		write_nfdump(&pol, stdout);
+		ta_policy_write_nfdump(&pol, stdout);
 	} else if (cfg->table || cfg->topts.columns || cfg->topts.noheadings || cfg->topts.raw) {
-		int rc = write_table(&pol, &cfg->topts);
+		char err[400];
+		int rc = ta_policy_write_table(&pol, stdout, &cfg->topts, err, sizeof(err));
 		if (rc) {
+			ta_err("policy show: %s%s", rc == -1 ? "-o: " : "", err);
 			ta_policy_free(&pol);
-			return rc;
+			return rc == -1 ? TA_EXIT_USAGE : TA_EXIT_FAIL;
 		}
 	} else {
 		ta_policy_write(&pol, stdout);
@@ -279,7 +142,7 @@ const struct ta_cmd ta_cmd_policy_show = {
 	.args = "[FILE]",
 	.summary = "Print a policy (the built-in OpenTok policy without FILE) in the\n"
 		   "policy file syntax, as a table (--table) or as JSON (--json).",
-	.cols = policy_cols, .ncols = PT_MAX, .cols_default = POLICY_COLS_DEFAULT,
+	.cols = ta_policy_cols, .ncols = TA_POLICY_NCOLS, .cols_default = TA_POLICY_COLS_DEFAULT,
 	.opts = show_opts,
 	.cfg_size = sizeof(struct show_cfg),
 	.min_pos = 0,

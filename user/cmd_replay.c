@@ -353,6 +353,14 @@ static int do_replay(void *vcfg)
 		return TA_EXIT_USAGE;
 	}
 	fp.sel = &cfg->sel;
+	if (!cfg->json) { /* a bad -o is said before the capture runs */
+		struct ta_table *t = ta_table_new(ta_flow_cols, FC_MAX, REPLAY_FLOW_COLS, &cfg->table, err, sizeof(err));
+		if (!t) {
+			ta_err("replay: -o: %s", err);
+			return TA_EXIT_USAGE;
+		}
+		ta_table_free(t);
+	}
 	if (cfg->local && (rc = parse_local(cfg->local, &local, &nlocal)))
 		return rc;
 	rc = TA_EXIT_FAIL;

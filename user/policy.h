@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "tokaudit.h"
+#include "table.h"
 
 #define TA_LABEL_MAX 31
 #define TA_NAME_MAX 253             /* a server-name pattern */
@@ -83,6 +84,14 @@ void ta_diags_print(const struct ta_diags *d, FILE *f);
 /* Output */
 void ta_policy_write(const struct ta_policy *p, FILE *f);       /* file syntax */
 void ta_rule_ports_text(const struct ta_rule *r, char *buf, size_t len); /* "80,443", "-" for none */
+/* The table (policy show --table): 0, -1 when o names an unknown column,
+ * -2 when out of memory or writing failed; err says which. */
+#define TA_POLICY_NCOLS 6
+#define TA_POLICY_COLS_DEFAULT "RULE,PROTO,PORTS,DIR,ADDRESSES"
+extern const struct ta_col ta_policy_cols[TA_POLICY_NCOLS];
+int ta_policy_write_table(const struct ta_policy *p, FILE *f, const struct ta_table_opts *o, char *err, size_t errlen);
+/* An nfdump filter of the records no rule allows (policy show --nfdump-filter) */
+void ta_policy_write_nfdump(const struct ta_policy *p, FILE *f);
 char *ta_policy_json(const struct ta_policy *p);                /* malloc'd */
 
 /* Formatting helpers */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Printing a policy: file syntax, JSON (the table: cmd_policy.c). */
+/* Printing a policy: file syntax, a table like the requirement document's, JSON, an nfdump filter. */
 #include <arpa/inet.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "policy.h"
 #include "json.h"
+#include "table.h"
 
 const char *ta_pclass_name(int pclass)
 {
@@ -123,6 +125,144 @@ void ta_rule_ports_text(const struct ta_rule *r, char *buf, size_t len)
 		fputs("-", m);
 	fclose(m);
 }
+
+enum { PT_RULE, PT_PROTO, PT_PORTS, PT_DIR, PT_ADDRESSES, PT_NAMES, PT_MAX };
+_Static_assert(PT_MAX == TA_POLICY_NCOLS, "policy.h's column count");
+const struct ta_col ta_policy_cols[PT_MAX] = {
+	[PT_RULE] = { "RULE" }, [PT_PROTO] = { "PROTO" }, [PT_PORTS] = { "PORTS", .wrap = true },
+	[PT_DIR] = { "DIR" }, [PT_ADDRESSES] = { "ADDRESSES", .wrap = true }, [PT_NAMES] = { "NAMES", .help = "server names; without it, they go under the addresses", .wrap = true },
+};
+
+/* One end of a rule in nfdump's filter language: "proto udp and (src net
+ * A or src net B) and (src port >= 1025 and src port <= 65535)" */
+static void nfdump_end(FILE *f, const struct ta_rule *r, const char *end)
+{
+	char buf[64];
+
+	fprintf(f, "(proto %s and (", r->pclass == TA_PC_ICMP ? "icmp" : ta_pclass_name(r->pclass));
+	for (size_t j = 0; j < r->nprefixes; j++) {
+		ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
+		fprintf(f, "%s%s %s %s", j ? " or " : "", end, strchr(buf, '/') ? "net" : "host", buf);
+	}
+	fputc(')', f);
+	if (r->pclass != TA_PC_ICMP && r->nranges) {
+		fputs(" and (", f);
+		for (size_t j = 0; j < r->nranges; j++) {
+			if (r->ranges[j].lo == r->ranges[j].hi)
+				fprintf(f, "%s%s port %u", j ? " or " : "", end, r->ranges[j].lo);
+			else
+				fprintf(f, "%s(%s port >= %u and %s port <= %u)", j ? " or " : "", end, r->ranges[j].lo, end,
+					r->ranges[j].hi);
+		}
+		fputc(')', f);
+	}
+	fputc(')', f);
+}
+
+/* The records of unexpected traffic as nfdump sees them: to or from an
+ * address of the policy, and no rule's protocol and port on that end.  A
+ * record is one direction, without the flow's opener: the replies of an
+ * outbound-only rule count as allowed (tokaudit's state), and so would an
+ * inbound packet that looks like one. */
+void ta_policy_write_nfdump(const struct ta_policy *p, FILE *f)
+{
+	char buf[64];
+	bool first = true;
+
+	fputc('(', f);
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].nprefixes; j++) {
+			bool seen = false; /* rules share blocks: each once */
+			for (size_t a = 0; a <= i && !seen; a++)
+				for (size_t b = 0; b < (a == i ? j : p->rules[a].nprefixes) && !seen; b++)
+					seen = !memcmp(&p->rules[a].prefixes[b], &p->rules[i].prefixes[j], sizeof(struct ta_prefix));
+			if (seen)
+				continue;
+			ta_prefix_str(&p->rules[i].prefixes[j], buf, sizeof(buf));
+			fprintf(f, "%s%s %s", first ? "" : " or ", strchr(buf, '/') ? "net" : "host", buf);
+			first = false;
+		}
+	fputs(") and not (", f);
+	for (size_t i = 0; i < p->nrules; i++) {
+		fputs(i ? " or " : "", f);
+		nfdump_end(f, &p->rules[i], "dst");
+		fputs(" or ", f);
+		nfdump_end(f, &p->rules[i], "src");
+	}
+	fputs(")\n", f);
+}
+
+/* Like the requirement document's table: a line per rule, its server
+ * names on the lines below it, in the ADDRESSES column.  With --raw or a
+ * NAMES column, one line per rule: lists comma-separated. */
+static char *joined(const char *const *v, size_t n, bool raw)
+{
+	const char *sep = raw ? "," : ", ";
+	size_t len = 1, at = 0;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(s + at, len - at, "%s%s", i ? sep : "", v[i]);
+	return s;
+}
+
+int ta_policy_write_table(const struct ta_policy *p, FILE *f, const struct ta_table_opts *o, char *err, size_t errlen)
+{
+	char ports[1024], buf[64];
+	struct ta_table *t = ta_table_new(ta_policy_cols, PT_MAX, TA_POLICY_COLS_DEFAULT, o, err, errlen);
+
+	if (!t)
+		return -1;
+	bool below = !o->raw && ta_table_shows(t, PT_ADDRESSES) && !ta_table_shows(t, PT_NAMES);
+	char sep = o->raw ? ',' : ' ';
+	bool spaced = !o->raw && isatty(STDOUT_FILENO); /* "80, 443": a terminal wraps between them */
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ta_rule *r = &p->rules[i];
+		size_t at = 0, alen = r->nprefixes * sizeof(buf) + 1;
+		char *addrs = malloc(alen), *names = joined((const char *const *)r->names, r->nnames, !spaced);
+		const char *cells[PT_MAX] = { r->label, ta_pclass_name(r->pclass), ports, ta_rdir_name(r->dir), addrs, names };
+		int bad;
+
+		if (!addrs || !names) {
+			free(addrs);
+			free(names);
+			goto fail;
+		}
+		ta_rule_ports_text(r, ports, sizeof(ports));
+		if (spaced)
+			for (char *c = ports, tmp[sizeof(ports)]; (c = strchr(c, ',')) && strlen(ports) + 2 < sizeof(ports); c += 2) {
+				snprintf(tmp, sizeof(tmp), "%s", c + 1);
+				snprintf(c, sizeof(ports) - (size_t)(c - ports), ", %s", tmp);
+			}
+		addrs[0] = 0;
+		for (size_t j = 0; j < r->nprefixes; j++) {
+			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
+			at += (size_t)snprintf(addrs + at, alen - at, "%s%s", j ? (char[]){ sep, 0 } : "", buf);
+		}
+		bad = ta_table_row(t, cells);
+		free(addrs);
+		free(names);
+		if (bad)
+			goto fail;
+		for (size_t j = 0; below && j < r->nnames; j++) {
+			const char *more[PT_MAX] = { [PT_ADDRESSES] = r->names[j] };
+			if (ta_table_row(t, more))
+				goto fail;
+		}
+	}
+	return ta_table_print(t, f) ? -2 : 0;
+fail:
+	ta_table_free(t);
+	snprintf(err, errlen, "out of memory");
+	return -2;
+}
+
 
 char *ta_policy_json(const struct ta_policy *p)
 {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 #include "policy.h"
+#include "table.h"
 
 #define ITER 5000
 #define MAXLEN 4096
@@ -103,7 +104,11 @@ static void one(const char *buf, size_t len)
 		ta_compiled_free(&c);
 		FILE *f = open_memstream(&out, &olen);
 		ta_policy_write(&p, f);
-		ta_policy_write_table(&p, f);
+		char terr[200];
+		assert_int_equal(ta_policy_write_table(&p, f, &(struct ta_table_opts){ 0 }, terr, sizeof(terr)), 0);
+		assert_int_equal(ta_policy_write_table(&p, f, &(struct ta_table_opts){ .raw = true, .columns = "names,rule" },
+						       terr, sizeof(terr)), 0);
+		ta_policy_write_nfdump(&p, f);
 		fclose(f);
 		free(out);
 		char *j = ta_policy_json(&p);
