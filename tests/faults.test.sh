@@ -10,7 +10,7 @@ set -u
 need_root "kill -9 lab tests" || exit 0
 lab_start kl || exit 0
 seed=${TA_FAULT_SEED:-$(( $(date +%s) % 32768 ))}
-N=${TA_FAULT_N:-20}   # make test; make fuzz runs FAULT_N (200)
+N=${TA_FAULT_N:-10}   # make test; make fuzz runs FAULT_N (200)
 RANDOM=$seed
 echo "# seed $seed (TA_FAULT_SEED=$seed replays it)"
 printf 'rule a\n proto udp\n ports 5000\n dir both\n addr 70.42.47.64/26\n' >"$tmp/A.policy"

@@ -13,6 +13,7 @@ pass=0 fail=0 skip=0 failed_suites=()
 run_suite() { # name, command...
 	local name=$1; shift
 	local out rc p f s
+	local t0=$SECONDS
 	out=$("$@" 2>&1); rc=$?
 	if [[ $name == *.test.sh ]]; then
 		p=$(grep -c '^ok ' <<<"$out"); f=$(grep -c '^FAIL ' <<<"$out"); s=$(grep -c '^SKIP ' <<<"$out")
@@ -25,7 +26,7 @@ run_suite() { # name, command...
 	# a crash, a sanitizer report or a non-zero exit with nothing counted is a failure
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	printf '%-28s %3d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+	printf '%-28s %3d passed, %d failed, %d skipped  (%d s)\n' "$name" "$p" "$f" "$s" $((SECONDS - t0))
 	if [ "$f" -ne 0 ] || [ "${VERBOSE:-0}" = 1 ]; then
 		sed 's/^/    | /' <<<"$out"
 		[ "$f" -ne 0 ] && failed_suites+=("$name")
