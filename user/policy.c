@@ -81,6 +81,23 @@ static void diag(struct parser *ps, const char *at, const char *fmt, ...)
 	d->n++;
 }
 
+/* The same for arrays that grow long (a rule's addresses, ports) and are
+ * appended to only here: capacity doubles at each power of two, so 100 000
+ * addresses are not 100 000 copies of a growing array. */
+static int push_many(void **arr, size_t *n, size_t size, const void *item)
+{
+	if (!(*n & (*n - 1))) {
+		void *nv = realloc(*arr, (*n ? *n * 2 : 1) * size);
+
+		if (!nv)
+			return -1;
+		*arr = nv;
+	}
+	memcpy((char *)*arr + *n * size, item, size);
+	(*n)++;
+	return 0;
+}
+
 static int push(void **arr, size_t *n, size_t size, const void *item)
 {
 	void *nv = realloc(*arr, (*n + 1) * size);
@@ -233,7 +250,7 @@ static void parse_ports(struct parser *ps, const char *s, const char *end, const
 			return;
 		}
 		struct ta_range rg = { (uint16_t)lo, (uint16_t)hi };
-		if (push((void **)&r->ranges, &r->nranges, sizeof(rg), &rg))
+		if (push_many((void **)&r->ranges, &r->nranges, sizeof(rg), &rg))
 			ps->nomem = 1;
 	}
 	if (!seen)
@@ -336,7 +353,7 @@ static void parse_addrs(struct parser *ps, const char *s, const char *end, const
 				diag(ps, w, "too many addresses: at most %d per policy", TA_MAX_PREFIXES);
 			continue;
 		}
-		if (push((void **)&r->prefixes, &r->nprefixes, sizeof(p), &p))
+		if (push_many((void **)&r->prefixes, &r->nprefixes, sizeof(p), &p))
 			ps->nomem = 1;
 	}
 	if (!count)
