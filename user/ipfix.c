@@ -219,7 +219,7 @@ int ta_ipfix_parse_collector(const char *s, struct ta_ipfix_collector *c, char *
 
 struct coll {
 	struct ta_ipfix_collector c;
-	uint32_t domain, pen;
+	uint32_t domain;
 	pthread_t th;
 	bool started;
 	/* the queue: a ring, guarded by mu */
@@ -526,7 +526,6 @@ struct ta_ipfix *ta_ipfix_start(const struct ta_ipfix_opts *o, char *err, size_t
 
 		k->c = o->c[i];
 		k->domain = o->domain;
-		k->pen = o->pen;
 		pthread_mutex_init(&k->mu, NULL);
 		pthread_cond_init(&k->cv, NULL);
 		x->n++;

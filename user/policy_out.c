@@ -112,7 +112,7 @@ void ta_policy_write(const struct ta_policy *p, FILE *f)
 	}
 }
 
-void ta_rule_ports_text(const struct ta_rule *r, char *buf, size_t len)
+void ta_rule_ports_text(const struct ta_rule *r, const char *sep, char *buf, size_t len)
 {
 	FILE *m = fmemopen(buf, len - 1, "w");
 
@@ -120,7 +120,7 @@ void ta_rule_ports_text(const struct ta_rule *r, char *buf, size_t len)
 	if (!m)
 		return;
 	if (r->nranges)
-		write_ports(r, m, ",");
+		write_ports(r, m, sep);
 	else
 		fputs("-", m);
 	fclose(m);
@@ -234,12 +234,7 @@ int ta_policy_write_table(const struct ta_policy *p, FILE *f, const struct ta_ta
 			free(names);
 			goto fail;
 		}
-		ta_rule_ports_text(r, ports, sizeof(ports));
-		if (spaced)
-			for (char *c = ports, tmp[sizeof(ports)]; (c = strchr(c, ',')) && strlen(ports) + 2 < sizeof(ports); c += 2) {
-				snprintf(tmp, sizeof(tmp), "%s", c + 1);
-				snprintf(c, sizeof(ports) - (size_t)(c - ports), ", %s", tmp);
-			}
+		ta_rule_ports_text(r, spaced ? ", " : ",", ports, sizeof(ports));
 		addrs[0] = 0;
 		for (size_t j = 0; j < r->nprefixes; j++) {
 			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
