@@ -180,16 +180,31 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		p->icmp_err = 0;
 	}
 
-	r.dir = ta_direction(mode, slot, &p->t, &cover);
-	if (!cover)
-		return ta_finish(p, &r, len);
+	if (mode == TA_DM_IN || mode == TA_DM_OUT) {
+		/* The remote end is known without the trie.  IPv4: the prefilter
+		 * turns most other traffic away, then the flow is looked up first
+		 * and its cached verdict saves the LPM and port lookups. */
+		const __u8 *remote = mode == TA_DM_OUT ? p->t.dst : p->t.src;
+
+		r.dir = mode;
+		if (p->t.family == 4 ? !ta_may_cover4(slot, remote) :
+				       !(cover = ta_lpm(slot, remote)))
+			return ta_finish(p, &r, len); /* IPv6 has no prefilter: the trie first */
+	} else {
+		r.dir = ta_direction(mode, slot, &p->t, &cover);
+		if (!cover)
+			return ta_finish(p, &r, len);
+	}
 
 	if (p->t.frag == TA_FRAG_LATER) {
-		ta_classify_later_frag(&p->t, r.dir, ifindex, len, &r);
+		if (!cover)
+			cover = ta_cover(slot, p->t.family, r.dir == TA_DIR_OUT ? p->t.dst : p->t.src);
+		if (cover)
+			ta_classify_later_frag(&p->t, r.dir, ifindex, len, &r);
 		return ta_finish(p, &r, len);
 	}
 	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);
-	if (p->t.frag == TA_FRAG_FIRST)
+	if (p->t.frag == TA_FRAG_FIRST && r.verdict != TA_V_OTHER)
 		ta_remember_first_frag(&p->t, r.dir, &r);
 	return ta_finish(p, &r, len);
 }

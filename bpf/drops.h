@@ -222,10 +222,10 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	}
 
 	/* the side in the policy is the remote one */
-	cover = ta_lpm(slot, t.dst);
+	cover = ta_cover(slot, t.family, t.dst);
 	dir = TA_DIR_OUT;
 	if (!cover) {
-		cover = ta_lpm(slot, t.src);
+		cover = ta_cover(slot, t.family, t.src);
 		dir = TA_DIR_IN;
 	}
 	if (!cover)

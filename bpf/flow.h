@@ -27,10 +27,45 @@ static __always_inline void ta_flow_account(struct ta_flow_val *f, __u8 dir, __u
 	f->last_ns = now;
 }
 
+/* The cached verdict of a packet of direction dir, when the flow's cache
+ * was filled under generation gen: 1, with r set; 0 otherwise. */
+static __always_inline int ta_flow_cached(const struct ta_flow_val *f, __u8 dir, __u32 gen,
+					  struct ta_res *r)
+{
+	__u64 vc = *(volatile const __u64 *)&f->vcache;
+	__u32 code = (vc >> TA_VC_SHIFT(dir)) & 0xff;
+
+	if ((__u32)vc != gen || !code)
+		return 0;
+	if (code == TA_VC_UNEXPECTED) {
+		r->verdict = TA_V_UNEXPECTED;
+		r->rule = TA_NO_RULE;
+	} else {
+		r->verdict = TA_V_ALLOWED;
+		r->rule = code - 1;
+	}
+	return 1;
+}
+
+/* Remember the verdict r of direction dir under gen, keeping the other
+ * direction's when it was computed under the same generation.  One store:
+ * a racing CPU's entry may be lost (recomputed later), never mixed. */
+static __always_inline void ta_flow_cache(struct ta_flow_val *f, __u8 dir, __u32 gen,
+					  const struct ta_res *r)
+{
+	__u64 vc = *(volatile const __u64 *)&f->vcache;
+	__u64 code = r->verdict == TA_V_ALLOWED ? r->rule + 1 : TA_VC_UNEXPECTED;
+	__u64 keep = (__u32)vc == gen ? vc & (0xffull << TA_VC_SHIFT(dir ^ 1)) : 0;
+
+	*(volatile __u64 *)&f->vcache = gen | keep | (code << TA_VC_SHIFT(dir));
+}
+
 /*
  * Classify one L4 tuple that is not a later fragment.
- * cover: rules whose addresses cover the remote end (non-zero).
- * Creates or updates the flow entry and returns the verdict in r.
+ * cover: rules whose addresses cover the remote end, or 0 when not looked up
+ * yet (fixed-direction hooks look it up only when the flow's cached verdict
+ * cannot answer).  Creates or updates the flow entry and returns the verdict
+ * in r; leaves r's verdict 'other' when the remote end is not covered.
  */
 static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir, __u64 cover,
 					     __u32 gen, __u32 ifindex, __u32 len,
@@ -40,16 +75,23 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 	struct ta_flow_val *f;
 	__u32 slot = gen & 1;
 	__u16 rport = dir == TA_DIR_OUT ? t->dport : t->sport;
-	__u64 m, now = ta_flow_now();
+	__u64 m, now;
 	__u32 old;
 	int created = 0;
 
 	ta_flow_key_of(&k, t, dir, ifindex);
 	f = bpf_map_lookup_elem(&ta_flows, &k);
+	if (f && ta_flow_cached(f, dir, gen, r))
+		goto account;
+	if (!cover) {
+		cover = ta_cover(slot, t->family, dir == TA_DIR_OUT ? t->dst : t->src);
+		if (!cover)
+			return; /* not in the policy (any more): 'other', the flow untouched */
+	}
 	if (!f) {
 		struct ta_flow_val nf = {};
 
-		nf.first_ns = now;
+		nf.first_ns = ta_flow_now();
 		nf.rule = TA_NO_RULE;
 		nf.generation = gen;
 		/* The side whose packet the auditor saw first opened the flow. */
@@ -72,7 +114,10 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 	r->flow = f;
 	if (!f)
 		return;
-
+	ta_flow_cache(f, dir, gen, r);
+account:
+	r->flow = f;
+	now = ta_flow_now();
 	ta_flow_account(f, dir, len, now);
 	old = ta_flow_set(f, (r->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
 				     ((__u32)t->tcp_flags << TA_FF_TCP_SHIFT(dir & 1)));

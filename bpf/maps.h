@@ -33,6 +33,10 @@ __u64 replay_now_ns = 0;    /* replay: the frame's capture time, used as the flo
 __u8 drop_class[TA_DROP_REASONS] = {};
 struct ta_text_range ep_ranges[TA_EP_RANGES] = {};
 __u32 ep_nranges = 0;
+/* IPv4 prefilter, per generation slot: bit (a >> 16) is set when some policy
+ * prefix may cover an address of the /16 a (a superset: a clear bit means no
+ * LPM entry can match, so most traffic outside the policy skips the trie) */
+__u64 cover16[2][TA_COVER16_WORDS] = {};
 
 /* ---- Maps ---- */
 struct {

@@ -29,6 +29,23 @@ static __always_inline __u64 ta_lpm(__u32 slot, const __u8 *addr)
 	return v ? v->rules : 0;
 }
 
+/* IPv4 prefilter: 0 when no policy prefix can cover the (mapped) address */
+static __always_inline int ta_may_cover4(__u32 slot, const __u8 *addr)
+{
+	__u32 h = ((__u32)addr[12] << 8) | addr[13];
+
+	return (cover16[slot & 1][h >> 6] >> (h & 63)) & 1;
+}
+
+/* The rules covering an address: an IPv4 address whose /16 holds no policy
+ * prefix is answered by the prefilter, without walking the trie. */
+static __always_inline __u64 ta_cover(__u32 slot, __u8 family, const __u8 *addr)
+{
+	if (family == 4 && !ta_may_cover4(slot, addr))
+		return 0;
+	return ta_lpm(slot, addr);
+}
+
 static __always_inline int ta_is_local(const __u8 *addr)
 {
 	struct ta_local_key k = { .prefixlen = 128 };
@@ -78,28 +95,28 @@ static __always_inline __u8 ta_direction(__u8 mode, __u32 slot, const struct ta_
 					 __u64 *cover)
 {
 	if (mode == TA_DM_IN) {
-		*cover = ta_lpm(slot, t->src);
+		*cover = ta_cover(slot, t->family, t->src);
 		return TA_DIR_IN;
 	}
 	if (mode == TA_DM_OUT) {
-		*cover = ta_lpm(slot, t->dst);
+		*cover = ta_cover(slot, t->family, t->dst);
 		return TA_DIR_OUT;
 	}
 	if (mode == TA_DM_LOCAL) {
 		if (ta_is_local(t->src)) {
-			*cover = ta_lpm(slot, t->dst);
+			*cover = ta_cover(slot, t->family, t->dst);
 			return TA_DIR_OUT;
 		}
 		if (ta_is_local(t->dst)) {
-			*cover = ta_lpm(slot, t->src);
+			*cover = ta_cover(slot, t->family, t->src);
 			return TA_DIR_IN;
 		}
 	}
 	/* auto: the side in the policy is the remote one; neither: dst is remote */
-	*cover = ta_lpm(slot, t->dst);
+	*cover = ta_cover(slot, t->family, t->dst);
 	if (*cover)
 		return TA_DIR_OUT;
-	*cover = ta_lpm(slot, t->src);
+	*cover = ta_cover(slot, t->family, t->src);
 	return *cover ? TA_DIR_IN : TA_DIR_OUT;
 }
 

@@ -132,6 +132,7 @@ struct ta_lpm_key {
 	__u8 addr[16];
 };
 #define TA_LPM_SLOT_BITS 32
+#define TA_COVER16_WORDS 1024    /* 65536 bits: one per IPv4 /16 */
 
 struct ta_lpm_val {
 	__u64 rules; /* every rule whose addresses cover this prefix */
@@ -195,7 +196,16 @@ struct ta_flow_val {
 	__u32 cap_window_count;    /* packets captured in it */
 	__u32 last_ep_reason;      /* the last endpoint discard: reason and location */
 	__u64 last_ep_loc;
+	__u64 vcache;              /* verdict cache, TA_VC_*: one 64-bit word, written whole */
 };
+
+/* The verdict cache of a flow: the policy generation it was computed under
+ * (low 32 bits) and, per direction of packet, a code (bits 32 + 8 * dir):
+ * 0 not known, 1..64 allowed by rule code - 1, TA_VC_UNEXPECTED.  A packet
+ * of a known flow under the same generation skips the LPM and port lookups:
+ * the verdict depends only on the key, the opener and the policy. */
+#define TA_VC_UNEXPECTED 0xffu
+#define TA_VC_SHIFT(dir) (32 + 8 * ((dir) & 1))
 
 /* Drop classes (drop tracing): what a kernel drop of a policy packet means.
  * Userspace fills drop_class[] from the running kernel's reason names. */
@@ -294,7 +304,7 @@ struct ta_last {
 
 /* Pinned mode: the attach's configuration and the policy's rule labels. */
 #define TA_META_MAGIC 0x746f6b61u /* "toka" */
-#define TA_META_VERSION 3         /* bump when a pinned map's layout changes */
+#define TA_META_VERSION 4         /* bump when a pinned map's layout changes */
 struct ta_meta {
 	__u32 magic;
 	__u32 version;

@@ -317,6 +317,40 @@ static void lpm_key(struct ta_lpm_key *k, uint32_t slot, const struct ta_prefix 
 	memcpy(k->addr, p->addr, 16);
 }
 
+/* The IPv4 prefilter of a policy: the bit of every /16 that some prefix
+ * may cover.  A superset: a prefix of /16 or shorter sets all its /16s, and
+ * an IPv6 prefix that covers part of ::ffff:0:0/96 (the mapped IPv4 space)
+ * sets what it covers of it. */
+static void fill_cover16(uint64_t bits[TA_COVER16_WORDS], const struct ta_compiled *c)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(bits, 0, TA_COVER16_WORDS * sizeof(uint64_t));
+	for (size_t i = 0; i < c->nlpm; i++) {
+		const struct ta_prefix *p = &c->lpm[i].prefix;
+		unsigned len = p->len, lo, n;
+
+		/* does the prefix meet the mapped space? compare min(len, 96) bits */
+		unsigned cmp = len < 96 ? len : 96, bytes = cmp / 8, rem = cmp % 8;
+		if (memcmp(p->addr, mapped, bytes) ||
+		    (rem && ((p->addr[bytes] ^ mapped[bytes]) >> (8 - rem))))
+			continue;
+		if (len <= 96) {
+			lo = 0;
+			n = 65536;
+		} else if (len >= 112) {
+			lo = ((unsigned)p->addr[12] << 8) | p->addr[13];
+			n = 1;
+		} else {
+			unsigned keep = len - 96; /* 1..15 bits of the /16 index */
+			lo = (((unsigned)p->addr[12] << 8) | p->addr[13]) & (0xffffu << (16 - keep)) & 0xffffu;
+			n = 1u << (16 - keep);
+		}
+		for (unsigned h = lo; h < lo + n; h++)
+			bits[h >> 6] |= 1ull << (h & 63);
+	}
+}
+
 /* The classic tracepoint is found through tracefs (libbpf reads the event's id
  * there); mount it where it is missing, as attach mounts a missing bpffs. */
 static int ensure_tracefs(void)
@@ -418,6 +452,7 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 			return err;
 		}
 	}
+	fill_cover16((uint64_t *)dp->bss->cover16[slot], c);
 	memcpy(dp->ports + TA_PORT_IDX(slot, 0, 0, 0), c->ports,
 	       (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t));
 	__sync_synchronize();
