@@ -197,15 +197,25 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 	}
 
 	if (p->t.frag == TA_FRAG_LATER) {
-		if (!cover)
-			cover = ta_cover(slot, p->t.family, r.dir == TA_DIR_OUT ? p->t.dst : p->t.src);
-		if (cover)
-			ta_classify_later_frag(&p->t, r.dir, ifindex, len, &r);
+		struct ta_frag_val *fv = ta_frag_find(&p->t);
+
+		/* a datagram remembered under this policy needs no trie: its
+		 * first fragment was covered then */
+		if (!fv || fv->generation != gen) {
+			if (!cover)
+				cover = ta_cover(slot, p->t.family, r.dir == TA_DIR_OUT ? p->t.dst : p->t.src);
+			if (!cover)
+				return ta_finish(p, &r, len);
+		}
+		if (fv)
+			ta_classify_later_frag(fv, &p->t, r.dir, ifindex, len, &r);
+		else
+			ta_orphan_frag(&p->t, r.dir, ifindex, gen, &r);
 		return ta_finish(p, &r, len);
 	}
 	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);
 	if (p->t.frag == TA_FRAG_FIRST && r.verdict != TA_V_OTHER)
-		ta_remember_first_frag(&p->t, r.dir, &r);
+		ta_remember_first_frag(&p->t, r.dir, gen, &r);
 	return ta_finish(p, &r, len);
 }
 

@@ -147,7 +147,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 23);
 } ta_events SEC(".maps");
 
 #endif /* TA_MAPS_H */

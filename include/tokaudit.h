@@ -237,7 +237,9 @@ struct ta_frag_val {
 	__u16 lport;    /* ports of the first fragment, to count on its flow */
 	__u16 rport;
 	__u8 has_flow;
-	__u8 pad[5];
+	__u8 pad;
+	__u32 generation; /* the policy it was judged under: under the same one a
+			   * later fragment needs no LPM lookup */
 };
 
 enum ta_event_type {

@@ -139,8 +139,21 @@ kill -TERM $runpid 2>/dev/null; wait $runpid 2>/dev/null
 flows=$(grep '"event":"report"' "$B/rss.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["counters"]["flows_created"])' 2>/dev/null)
 echo "{\"bench\": \"rss\", \"flow_table\": 1048576, \"packets\": 3000000, \"flows\": ${flows:-0}, \"vmrss_kib\": ${rss:-0}}" >> "$J"
 rm -f "$B/rss.jsonl"
-say "events drained while new flows arrive"
-"$TB" events 200000 >> "$J"
+say "events drained by a bare reader while two threads create flows"
+"$TB" events 3 2 >> "$J"
+say "events drained by tokaudit serve (JSON flow events), offered rate stepped"
+nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval 1 >/dev/null 2>"$B/serve-ev.err" &
+evpid=$!
+for _ in $(seq 100); do [ -d "$TOKAUDIT_PIN_ROOT/v1" ] && break; sleep 0.1; done
+sleep 1
+evid=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
+round=0
+for rate in 25000 50000 100000 200000 400000 0; do
+	round=$((round + 1))
+	line=$(sink "$TB" evgen "$evid" $rate 3 2 $round) && echo "${line%\}},\"reader\":\"serve\"}" >> "$J"
+	sleep 2 # the reader catches up before the next step
+done
+kill -TERM $evpid 2>/dev/null; wait $evpid 2>/dev/null
 
 # ---- 4. policy scale ----
 say "policy scale"

@@ -36,15 +36,33 @@ if pp:
         p(f"| {r['path']} | {r['ns']:.0f} ({r['min']:.0f}–{r['max']:.0f}) | {r['over_floor']:.0f} | "
           f"{x['ns']:.0f} | {r['ns'] / x['ns']:.2f} |" if x else
           f"| {r['path']} | {r['ns']:.0f} ({r['min']:.0f}–{r['max']:.0f}) | {r['over_floor']:.0f} | – | – |")
-    nip = [r for r in pp if r["path"] == "not_in_policy_ipv4" and r["prog"] == "tokaudit_xdp"][0]
-    alw = [r for r in pp if r["path"] == "allowed_existing_flow" and r["prog"] == "tokaudit_xdp"][0]
+    ta = {r["path"]: r for r in pp if r["prog"] == "tokaudit_xdp"}
     p("")
-    p(f"* Target not-in-policy ≤ floor + 60 ns: {nip['over_floor']:.0f} ns over the floor, {verdict(nip['over_floor'] <= 60)}.")
-    p(f"* Target allowed on an existing flow ≤ 150 ns: {alw['ns']:.0f} ns, {verdict(alw['ns'] <= 150)}.")
+
+    def ratio_target(path, limit, what):
+        r, x = ta.get(path), xf.get(path)
+        if not r or not x:
+            p(f"* Target {what}: not measured (xdp-filter did not load).")
+            return
+        q = r["ns"] / x["ns"]
+        p(f"* Target {what} ≤ {limit:.2f} × xdp-filter on the same frame: {r['ns']:.0f} ns vs {x['ns']:.0f} ns, "
+          f"{q:.2f} ×, {verdict(q <= limit)}.")
+    ratio_target("allowed_existing_flow", 1.25, "allowed on an existing flow")
+    ratio_target("later_fragment_allowed", 1.25, "later fragment of a known datagram")
+    ratio_target("not_in_policy_ipv4", 1.0, "not in the policy (IPv4)")
+    ratio_target("ipv6_not_in_policy", 1.0, "not in the policy (IPv6)")
+    nf1 = ta.get("new_flow")
+    if nf1:
+        fl = nf1.get("single_run_floor", 0)
+        cost = nf1["ns"] - fl
+        p(f"* Target new flow ≤ 200 ns: a single run takes {nf1['ns']:.0f} ns, of which {fl:.0f} ns is test_run's own "
+          f"(the empty program run once, as often): {cost:.0f} ns, {verdict(cost <= 200)}"
+          + ("." if cost <= 200 else " — what dominates: the LRU hash insert (free-list pop, bucket lock, copy of the "
+             "key and value) and the lookup after it."))
     p("* xdp-filter (Debian xdp-tools, behind libxdp's dispatcher) holds the policy's 162 addresses and its TCP ports plus three UDP "
       "ports (a port bitmap; the cost does not depend on how many bits are set), as source-side entries so that it looks every "
       "packet up and passes it, as tokaudit does in audit mode (xdp-filter drops what it matches). It keeps no flow state.")
-    p("* `new_flow` is the median of 4 096 single runs (each creates an LRU entry and a ring-buffer event); single runs include "
+    p("* `new_flow` is the median of 4 096 single runs (each creates an LRU entry; an allowed flow sends no event by default); single runs include "
       "test_run's own per-run overhead, so it reads higher than a repeated path.\n")
 
 tp = by("throughput")
@@ -61,7 +79,7 @@ if tp:
     a = base.get("tokaudit_audit")
     if a:
         p("")
-        p(f"* Target tokaudit audit ≥ 90 % of the empty program's rate: {100 * a['pps'] / empty['pps']:.0f} %, {verdict(a['pps'] >= 0.9 * empty['pps'])}.")
+        p(f"* Target tokaudit audit ≥ 95 % of the empty program's rate: {100 * a['pps'] / empty['pps']:.0f} %, {verdict(a['pps'] >= 0.95 * empty['pps'])}.")
     p("* On veth the generator and the receiving NAPI share a CPU, so these rates are for comparing the configurations "
       "with each other, not line rates of a NIC.\n")
 
@@ -73,16 +91,41 @@ if nf or ev:
           f"{r['kernel_ns_per_new_flow']:.0f} ns per new flow in the program, {r['flows_per_s_with_syscalls']:,.0f} flows/s "
           f"including one test_run syscall each.")
         p(f"* Kernel memory of the flow table: {r['map_memlock']:,} bytes, {r['bytes_per_flow']:.0f} bytes per flow "
-          f"(key {r['key_bytes']} B, value {r['value_bytes']} B, plus the LRU hash's element overhead; preallocated).")
+          f"(key {r['key_bytes']} B, value {r['value_bytes']} B, plus the LRU hash's element overhead; preallocated). "
+          f"Target ≤ 128 B per IPv4 flow: {verdict(r['bytes_per_flow'] <= 128)}"
+          + ("." if r["bytes_per_flow"] <= 128 else " — what dominates: the value's rarely used diagnostics (ICMP errors, drops, "
+             "evidence windows: about 100 of its bytes), the 48-byte key that holds IPv4 as 16-byte addresses, and the kernel's "
+             "own 64 bytes per element (48 B element header + 16 B bucket)."))
     for r in by("rss"):
         p(f"* `tokaudit run` with a {r['flow_table']:,}-entry flow table after {r['packets']:,} packets with random UDP ports "
           f"to a media address ({r['flows']:,} flows created; the table keeps the most recent 1 M): resident memory "
           f"{r['vmrss_kib'] / 1024:,.0f} MiB "
           f"(userspace tracks every flow for its opened/updated/closed events).")
     for r in ev:
-        p(f"* Events: {r['events_drained']:,} of {r['events_sent']:,} new-flow events drained by one reader thread while "
-          f"{r['flows']:,} flows were created as fast as test_run could ({r['events_per_s']:,.0f} events/s), "
-          f"{r['events_lost']} lost.")
+        p(f"* Events, bare reader: {r['threads']} generator threads created {r['flows']:,} new flows as fast as test_run goes "
+          f"({r['offered_per_s']:,.0f}/s); one reader thread (libbpf's ring consumer, counting only) drained "
+          f"{r['events_drained']:,} of {r['events_sent']:,} events, {r['events_per_s']:,.0f} events/s, {r['events_lost']} lost. "
+          f"Target ≥ 1 000 000 events/s drained with 0 lost: {verdict(r['events_per_s'] >= 1e6 and r['events_lost'] == 0)}"
+          + ("" if r['events_per_s'] >= 1e6 else " — the generator is the limit here (2 cores: two generator threads and the reader share them; "
+             "each new flow is one test_run syscall and an LRU insert), not the ring."))
+    eg = [r for r in by("evgen") if r.get("reader") == "serve"]
+    if eg:
+        p("")
+        p("Events drained by `tokaudit serve` (the real reader: it tracks each flow and writes a JSON event line for it, here to "
+          "/dev/null), two generator threads offering new unexpected flows at each rate for 3 s:\n")
+        p("| offered rate | offered events/s | sent to the ring | lost (ring full) | lost % |")
+        p("|--|--|--|--|--|")
+        for r in eg:
+            tot = r["events_sent"] + r["events_lost"]
+            label = "as fast as possible" if not r["rate"] else "{:,.0f}/s".format(r["rate"])
+            p(f"| {label} | {r['offered_per_s']:,.0f} | "
+              f"{r['events_sent']:,} | {r['events_lost']:,} | {100 * r['events_lost'] / tot if tot else 0:.1f} |")
+        clean = [r["offered_per_s"] for r in eg if r["events_lost"] == 0]
+        p("")
+        p(f"* serve's ceiling with 0 lost: {max(clean, default=0):,.0f} events/s offered. What dominates (perf record on serve): "
+          "building and printing each JSON event (json-c objects, printf of numbers: about half the time), malloc/free and "
+          "the flow tracking hash; the periodic table walk holds the drain meanwhile, which the 8 MiB ring absorbs for "
+          "about 95 000 events.")
     p("")
 
 sc = by("scale")
@@ -103,7 +146,7 @@ if rp:
       f"(target ≥ 300 000: {verdict(r['frames_per_s'] >= 300000)}).")
     p(f"* `tshark -r` with an equivalent display filter on the same file: {r['tshark_seconds']} s, {r['tshark_frames_per_s']:,} frames/s "
       f"({r['tshark_matches']:,} matches; tokaudit: {r['allowed']:,} allowed). Ratio tokaudit/tshark: "
-      f"{r['frames_per_s'] / r['tshark_frames_per_s']:.1f}×.")
+      f"{r['frames_per_s'] / r['tshark_frames_per_s']:.1f}× (target ≥ 5×: {verdict(r['frames_per_s'] >= 5 * r['tshark_frames_per_s'])}).")
     if r["frames_per_s"] < 300000:
         p("* What dominates: one BPF_PROG_TEST_RUN syscall per frame (about 1–2 µs of entry, copy and exit around a "
           "~100 ns program); a batched run would need the kernel to keep state between frames of one call, which test_run does not.")
