@@ -34,6 +34,10 @@ static __always_inline int ta_may_cover4(__u32 slot, const __u8 *addr)
 {
 	__u32 h = ((__u32)addr[12] << 8) | addr[13];
 
+	/* restated out of the compiler's sight: Linux 6.1's verifier loses the
+	 * bound of the OR the compiler makes of it */
+	barrier_var(h);
+	h &= 0xffff;
 	return (cover16[slot & 1][h >> 6] >> (h & 63)) & 1;
 }
 

@@ -91,7 +91,7 @@ expect_rc "missing file exits 1" 1 "$TA" replay "$tmp/nonexistent.pcap"
 [ "$ERR" = "tokaudit: replay: cannot read capture $tmp/nonexistent.pcap: No such file or directory" ] && ok "missing file: the path once" || bad "missing: $ERR"
 
 # (not in the kernel matrix: the progress line does not depend on the kernel,
-# and 3 M frames are slow under TCG)
+# and 5 M frames are slow under TCG)
 # a progress line on a terminal (script gives replay one) for a capture
 # that takes more than 2 s; none through a pipe or with --quiet
 python3 - "$tmp/big.pcap" <<'PY'
@@ -101,13 +101,13 @@ fr = bytes(12) + b'\x08\x00' + bytes([0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 
 rec = struct.pack('<IIII', 1700000000, 0, len(fr), len(fr)) + fr
 with open(sys.argv[1], 'wb') as f:
     f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i in range(30):
+    for i in range(50):
         f.write(rec * 100000)
 PY
 tty_out=$(script -qec "$TA replay $tmp/big.pcap" /dev/null | tr '\r' '\n')
 grep -aq "^replay: [0-9]* frames, [0-9]* k frames/s, [0-9]* % of $tmp/big.pcap" <<<"$tty_out" \
 	&& ok "progress line on a terminal: $(grep -a '^replay:' <<<"$tty_out" | tail -1)" || bad "no progress line: $(head -c 300 <<<"$tty_out")"
-grep -aq "3000000 frames" <<<"$tty_out" && ok "the report follows the progress line" || bad "report: $(tail -c 300 <<<"$tty_out")"
+grep -aq "5000000 frames" <<<"$tty_out" && ok "the report follows the progress line" || bad "report: $(tail -c 300 <<<"$tty_out")"
 quiet_out=$(script -qec "$TA replay --quiet $tmp/big.pcap" /dev/null)
 grep -aq "frames/s" <<<"$quiet_out" && bad "--quiet still shows progress" || ok "--quiet: no progress line"
 "$TA" replay "$tmp/big.pcap" 2>"$tmp/err" >/dev/null

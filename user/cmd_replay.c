@@ -46,7 +46,7 @@ static const struct ta_opt replay_opts[] = {
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct replay_cfg, json), NULL,
 	  "one JSON object per line (README: \"replay JSON records\")" },
 	{ "quiet", 'q', TA_OPT_FLAG, offsetof(struct replay_cfg, quiet), NULL,
-	  "no progress line (there is one on a terminal when a capture takes more than 2 s)" },
+	  "no progress line (there is one on a terminal when a capture takes more than 1 s)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
 	  "size of the flow table (default 131072)", 1024, 16777216 },
 	TA_FLOW_SEL_OPTS(offsetof(struct replay_cfg, sel_args)),
@@ -309,7 +309,7 @@ static void on_frame(void *arg, uint64_t n, const struct pcap_pkthdr *h, const s
 	}
 }
 
-/* The progress line: on a terminal, after 2 s, at most every half second */
+/* The progress line: on a terminal, after 1 s, at most every half second */
 struct progress {
 	uint64_t start_ns, last_ns, last_frames;
 	bool shown;
@@ -321,7 +321,7 @@ static void on_progress(void *arg, const struct ta_replay *r)
 	uint64_t now = ta_now_ns();
 	double frac = ta_replay_fraction(r);
 
-	if (now - p->start_ns < 2000000000ull || now - p->last_ns < 500000000ull)
+	if (now - p->start_ns < 1000000000ull || now - p->last_ns < 500000000ull)
 		return;
 	double rate = (double)(r->frames - p->last_frames) / ((double)(now - (p->last_ns ? p->last_ns : p->start_ns)) / 1e9);
 	if (frac >= 0)
