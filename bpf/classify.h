@@ -111,7 +111,8 @@ static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 l
 			__u32 zero = 0;
 			struct ta_selfdrop *sd = bpf_map_lookup_elem(&ta_selfdrop, &zero);
 
-			__sync_fetch_and_add(&r->flow->policy_drops, 1);
+			if (r->cold)
+				__sync_fetch_and_add(&r->cold->policy_drops, 1);
 			if (sd) {
 				sd->flow = (__u64)(long)r->flow;
 				sd->ts_ns = bpf_ktime_get_ns();
@@ -120,7 +121,7 @@ static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 l
 	}
 	if (cfg_record_last)
 		ta_record_last(p, r);
-	if (cfg_capture && (r->verdict == TA_V_UNEXPECTED || drop) && r->flow && ta_capture_allowed(r->flow)) {
+	if (cfg_capture && (r->verdict == TA_V_UNEXPECTED || drop) && r->cold && ta_capture_allowed(r->cold)) {
 		p->out_capture = 1;
 		p->out_verdict = r->verdict;
 		p->out_dir = r->dir;

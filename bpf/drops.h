@@ -89,16 +89,18 @@ static __always_inline __u32 ta_ip_len(const struct iphdr *ip, const struct ipv6
 	return bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
 }
 
-static __always_inline void ta_drop_capture(struct ta_flow_val *f, const struct ta_flow_key *k, __u8 dir,
+static __always_inline void ta_drop_capture(struct ta_flow_hot *f, struct ta_flow_cold *cold,
+					    const struct ta_flow_key *k, __u8 dir,
 					    unsigned char *head, __u16 nh, __u32 wire, __u32 linear,
 					    __u32 reason, __u64 loc)
 {
 	struct ta_capture *c;
+	__u64 st = f->state;
 	__u32 n;
 
-	if (!ta_capture_allowed(f))
+	if (!ta_capture_allowed(cold))
 		return;
-	c = ta_cap_reserve((f->flags & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir, f->rule, 0, wire,
+	c = ta_cap_reserve((st & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir, ta_flow_rule(st), 0, wire,
 			   k->ifindex, &n);
 	if (!c)
 		return;
@@ -127,11 +129,12 @@ static __always_inline __u32 ta_skb_out_ifindex(struct sk_buff *skb)
  * packets on their way out through an audited interface (the direction its
  * egress hook sees, cfg_tc_dir_mode) get a flow, keyed on that interface.
  */
-static __always_inline struct ta_flow_val *ta_drop_new_flow(struct sk_buff *skb, struct ta_flow_key *k,
+static __always_inline struct ta_flow_hot *ta_drop_new_flow(struct sk_buff *skb, struct ta_flow_key *k,
 							   const struct ta_tuple *t, __u8 dir, __u64 cover,
 							   __u8 tcp_flags)
 {
-	struct ta_flow_val nf = {};
+	struct ta_flow_hot nf = {}, *f;
+	int created = 0;
 	struct ta_res r = {};
 	__u32 gen = active_gen, ifx, out = ta_skb_out_ifindex(skb);
 	int i, found = 0;
@@ -158,14 +161,16 @@ static __always_inline struct ta_flow_val *ta_drop_new_flow(struct sk_buff *skb,
 	ta_set_verdict(&r, cover & ta_port_rules(gen & 1, t->proto, dir,
 						 dir == TA_DIR_OUT ? t->dport : t->sport));
 	nf.first_ns = nf.last_ns = bpf_ktime_get_ns(); /* tracing: no coarse clock */
-	nf.rule = r.rule;
-	nf.generation = gen;
-	nf.opener = dir;
-	nf.flags = TA_FF_DROP_OPENED | (r.verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
-		   ((__u32)tcp_flags << TA_FF_TCP_SHIFT(dir & 1));
-	if (bpf_map_update_elem(&ta_flows, k, &nf, BPF_NOEXIST) == 0)
+	nf.state = ta_flow_state0(dir, gen) | TA_FF_DROP_OPENED |
+		   (r.verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
+		   ((__u64)tcp_flags << TA_FF_TCP_SHIFT(dir & 1));
+	if (r.verdict == TA_V_ALLOWED) /* its rule, judged now (the cache stays empty) */
+		nf.state = (nf.state & ~((__u64)TA_FS_NONE << TA_FS_RULE_SHIFT)) |
+			   ((__u64)(r.rule & TA_FS_NONE) << TA_FS_RULE_SHIFT);
+	f = ta_flow_make(t, dir, ifx, &nf, &created);
+	if (created)
 		ta_count(TA_C_KDROP_FLOW_NEW);
-	return bpf_map_lookup_elem(&ta_flows, k);
+	return f;
 }
 
 /*
@@ -178,7 +183,8 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 {
 	struct ta_tuple t = {};
 	struct ta_flow_key k = {};
-	struct ta_flow_val *f = NULL;
+	struct ta_flow_hot *f = NULL;
+	struct ta_flow_cold *c;
 	__u32 slot = active_gen & 1, wire, linear;
 	__u8 first, dir, cls, tcp_flags = 0, has_flow = 1;
 	struct iphdr ip;
@@ -251,6 +257,9 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 			}
 		}
 	}
+	/* the class first: its search is verified once, not once per kind of
+	 * flow map the lookup below may have found the flow in */
+	cls = ta_drop_class_of(reason, loc);
 	/* the flow, as one of the audited interfaces keyed it */
 	for (i = 0; i < TA_MAX_IFACES; i++) {
 		__u32 ifx = audited_ifindex[i];
@@ -258,7 +267,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		if (!ifx)
 			break;
 		ta_flow_key_of(&k, &t, dir, ifx);
-		f = bpf_map_lookup_elem(&ta_flows, &k);
+		f = ta_flow_find_key(&k);
 		if (f)
 			break;
 	}
@@ -277,14 +286,13 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 			return 0;
 		}
 	}
-	cls = ta_drop_class_of(reason, loc);
 	if (cls == TA_DC_ENDPOINT) {
 		/* a socket let it go: the flow's business, not a block */
 		ta_count(TA_C_KDROP_ENDPOINT);
-		if (f) {
-			__sync_fetch_and_add(&f->endpoint_drops, 1);
-			f->last_ep_reason = reason;
-			f->last_ep_loc = loc;
+		if (f && (c = ta_flow_cold(f, &k))) {
+			__sync_fetch_and_add(&c->endpoint_drops, 1);
+			c->last_ep_reason = reason;
+			c->last_ep_loc = loc;
 		}
 		return 0;
 	}
@@ -300,25 +308,30 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		return 0;
 	}
 	ta_count(TA_C_KDROP);
-	__sync_fetch_and_add(&f->kernel_drops, 1);
-	f->last_drop_reason = reason;
-	f->last_drop_loc = loc;
-	f->last_drop_dir = dir;
-	f->last_drop_tcp = tcp_flags;
+	c = ta_flow_cold(f, &k);
+	if (!c) { /* the cold table refused: the block is counted, not described */
+		ta_drop_event(&k, dir, ta_flow_rule(f->state), reason, loc, has_flow);
+		return 0;
+	}
+	__sync_fetch_and_add(&c->kernel_drops, 1);
+	c->last_drop_reason = reason;
+	c->last_drop_loc = loc;
+	c->last_drop_dir = dir;
+	c->last_drop_tcp = tcp_flags;
 	if (cfg_capture) {
 		linear = tail > nh ? tail - nh : 0;
-		ta_drop_capture(f, &k, dir, head, nh, wire, linear, reason, loc);
+		ta_drop_capture(f, c, &k, dir, head, nh, wire, linear, reason, loc);
 	}
 	{
 		__u64 now = bpf_ktime_get_ns();
 
-		if (now - f->last_drop_ev_ns < TA_DROP_EV_GAP_NS) {
+		if (now - c->last_drop_ev_ns < TA_DROP_EV_GAP_NS) {
 			ta_count(TA_C_KDROP_EV_BOUND);
 			return 0;
 		}
-		f->last_drop_ev_ns = now;
+		c->last_drop_ev_ns = now;
 	}
-	ta_drop_event(&k, dir, f->rule, reason, loc, has_flow);
+	ta_drop_event(&k, dir, ta_flow_rule(f->state), reason, loc, has_flow);
 	return 0;
 }
 

@@ -80,7 +80,7 @@ static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u
 }
 
 /* Evidence capture, at most TA_CAP_PER_FLOW_PER_SEC packets per flow a second. */
-static __always_inline int ta_capture_allowed(struct ta_flow_val *f)
+static __always_inline int ta_capture_allowed(struct ta_flow_cold *f)
 {
 	__u64 now = bpf_ktime_get_ns();
 

@@ -1,43 +1,173 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Flow state: one LRU entry per connection (both directions), its verdict
- * from the rules of the direction that opened it, and ICMP errors charged
- * to the flow they quote.
+ * from the rules of the direction that opened it, cached per policy
+ * generation, and ICMP errors charged to the flow they quote.  IPv4 flows
+ * use a 16-byte key (ta_flows), the others the full one (ta_flows6); a
+ * flow's rare diagnostics live in ta_fcold (see struct ta_flow_hot).
  */
 #ifndef TA_FLOW_H
 #define TA_FLOW_H
 
 #include "policy_lookup.h"
 
-/* Set flow flag bits with one atomic, and only when some are new. Returns the old flags. */
-static __always_inline __u32 ta_flow_set(struct ta_flow_val *f, __u32 bits)
+#define TA_FS_FIELD(st, shift) ((__u32)((st) >> (shift)) & TA_FS_NONE)
+
+static __always_inline int ta_flow_compact(const struct ta_tuple *t, __u32 ifindex)
 {
-	__u32 old = f->flags;
+	return t->family == 4 && ifindex < TA_FLOW4_MAX_IFINDEX;
+}
+
+static __always_inline void ta_flow4_key_of(struct ta_flow4_key *k, const struct ta_tuple *t,
+					    __u8 dir, __u32 ifindex)
+{
+	/* the IPv4 address is the last word of the mapped form */
+	if (dir == TA_DIR_OUT) {
+		k->local = *(const __u32 *)&t->src[12];
+		k->remote = *(const __u32 *)&t->dst[12];
+		k->lport = t->sport;
+		k->rport = t->dport;
+	} else {
+		k->local = *(const __u32 *)&t->dst[12];
+		k->remote = *(const __u32 *)&t->src[12];
+		k->lport = t->dport;
+		k->rport = t->sport;
+	}
+	k->ifx_proto = ifindex << 8 | t->proto;
+}
+
+/* The flow of a tuple seen in direction dir on ifindex, or NULL */
+static __always_inline struct ta_flow_hot *ta_flow_find(const struct ta_tuple *t, __u8 dir, __u32 ifindex)
+{
+	struct ta_flow_hot *f;
+
+	/* (barrier_var: one call per map, which the verifier inlines; merged
+	 * into one call with either map it would not, costing ~5 ns a packet) */
+	if (ta_flow_compact(t, ifindex)) {
+		struct ta_flow4_key k;
+
+		ta_flow4_key_of(&k, t, dir, ifindex);
+		f = bpf_map_lookup_elem(&ta_flows, &k);
+		barrier_var(f);
+	} else {
+		struct ta_flow_key k = {};
+
+		ta_flow_key_of(&k, t, dir, ifindex);
+		f = bpf_map_lookup_elem(&ta_flows6, &k);
+	}
+	return f;
+}
+
+/* The same from a full key (drop tracing builds one anyway) */
+static __always_inline struct ta_flow_hot *ta_flow_find_key(const struct ta_flow_key *k)
+{
+	if (k->family == 4 && k->ifindex < TA_FLOW4_MAX_IFINDEX) {
+		struct ta_flow4_key k4 = {
+			.local = *(const __u32 *)&k->local[12], .remote = *(const __u32 *)&k->remote[12],
+			.lport = k->lport, .rport = k->rport, .ifx_proto = k->ifindex << 8 | k->proto,
+		};
+
+		struct ta_flow_hot *f = bpf_map_lookup_elem(&ta_flows, &k4);
+
+		barrier_var(f);
+		return f;
+	}
+	return bpf_map_lookup_elem(&ta_flows6, k);
+}
+
+/* Add nf unless the flow exists; the flow either way (NULL: the table
+ * refused).  *created is 1 when this call added it. */
+static __always_inline struct ta_flow_hot *ta_flow_make(const struct ta_tuple *t, __u8 dir, __u32 ifindex,
+							 const struct ta_flow_hot *nf, int *created)
+{
+	if (ta_flow_compact(t, ifindex)) {
+		struct ta_flow4_key k;
+
+		ta_flow4_key_of(&k, t, dir, ifindex);
+		struct ta_flow_hot *f;
+
+		*created = bpf_map_update_elem(&ta_flows, &k, nf, BPF_NOEXIST) == 0;
+		f = bpf_map_lookup_elem(&ta_flows, &k);
+		barrier_var(f);
+		return f;
+	} else {
+		struct ta_flow_key k = {};
+
+		ta_flow_key_of(&k, t, dir, ifindex);
+		*created = bpf_map_update_elem(&ta_flows6, &k, nf, BPF_NOEXIST) == 0;
+		return bpf_map_lookup_elem(&ta_flows6, &k);
+	}
+}
+
+/* The state word of a new flow: its opener, no rule, the generation */
+static __always_inline __u64 ta_flow_state0(__u8 opener, __u32 gen)
+{
+	return (opener == TA_DIR_OUT ? TA_FS_OPENER_OUT : 0) | ((__u64)TA_FS_NONE << TA_FS_RULE_SHIFT) |
+	       ((__u64)(gen & TA_FS_GEN_MASK) << TA_FS_GEN_SHIFT);
+}
+
+static __always_inline __u8 ta_flow_opener(__u64 st)
+{
+	return (st & TA_FS_OPENER_OUT) ? TA_DIR_OUT : TA_DIR_IN;
+}
+
+/* The first rule that allowed a packet of the flow, or TA_NO_RULE */
+static __always_inline __u32 ta_flow_rule(__u64 st)
+{
+	__u32 r = TA_FS_FIELD(st, TA_FS_RULE_SHIFT);
+
+	return r == TA_FS_NONE ? TA_NO_RULE : r;
+}
+
+/* A flow's cold part, made when first needed.  An entry left by an earlier
+ * flow of the same key (the hot one was evicted) is cleared first: it is
+ * told by its first_ns. */
+static __always_inline struct ta_flow_cold *ta_flow_cold(struct ta_flow_hot *f, const struct ta_flow_key *k)
+{
+	struct ta_flow_cold *c = bpf_map_lookup_elem(&ta_fcold, k);
+
+	if (!c) {
+		/* from a zero in global data: the drop tracer has no stack to spare */
+		bpf_map_update_elem(&ta_fcold, k, &ta_cold_zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&ta_fcold, k);
+		if (!c)
+			return NULL;
+	}
+	if (c->first_ns != f->first_ns) {
+		__builtin_memset(c, 0, sizeof(*c));
+		c->first_ns = f->first_ns;
+	}
+	if (!(f->state & TA_FS_COLD))
+		__sync_fetch_and_or(&f->state, TA_FS_COLD);
+	return c;
+}
+
+/* Set flag bits with one atomic, and only when some are new.  Returns the old state. */
+static __always_inline __u64 ta_flow_set(struct ta_flow_hot *f, __u64 bits)
+{
+	__u64 old = f->state;
 
 	if ((old & bits) == bits)
 		return old;
-	return __sync_fetch_and_or(&f->flags, bits);
+	return __sync_fetch_and_or(&f->state, bits);
 }
 
-static __always_inline void ta_flow_account(struct ta_flow_val *f, __u8 dir, __u32 len,
-					    __u64 now)
+static __always_inline void ta_flow_account(struct ta_flow_hot *f, __u8 dir, __u32 len, __u64 now)
 {
 	__sync_fetch_and_add(&f->packets[dir & 1], 1);
 	__sync_fetch_and_add(&f->bytes[dir & 1], len);
 	f->last_ns = now;
 }
 
-/* The cached verdict of a packet of direction dir, when the flow's cache
- * was filled under generation gen: 1, with r set; 0 otherwise. */
-static __always_inline int ta_flow_cached(const struct ta_flow_val *f, __u8 dir, __u32 gen,
-					  struct ta_res *r)
+/* The cached verdict of a packet of direction dir under generation gen:
+ * 1 with r set, or 0. */
+static __always_inline int ta_flow_cached(__u64 st, __u8 dir, __u32 gen, struct ta_res *r)
 {
-	__u64 vc = *(volatile const __u64 *)&f->vcache;
-	__u32 code = (vc >> TA_VC_SHIFT(dir)) & 0xff;
+	__u32 code = TA_FS_FIELD(st, TA_FS_CODE_SHIFT(dir));
 
-	if ((__u32)vc != gen || !code)
+	if (((__u32)(st >> TA_FS_GEN_SHIFT) & TA_FS_GEN_MASK) != (gen & TA_FS_GEN_MASK) || !code)
 		return 0;
-	if (code == TA_VC_UNEXPECTED) {
+	if (code == TA_FS_NONE) {
 		r->verdict = TA_V_UNEXPECTED;
 		r->rule = TA_NO_RULE;
 	} else {
@@ -47,17 +177,37 @@ static __always_inline int ta_flow_cached(const struct ta_flow_val *f, __u8 dir,
 	return 1;
 }
 
-/* Remember the verdict r of direction dir under gen, keeping the other
- * direction's when it was computed under the same generation.  One store:
- * a racing CPU's entry may be lost (recomputed later), never mixed. */
-static __always_inline void ta_flow_cache(struct ta_flow_val *f, __u8 dir, __u32 gen,
-					  const struct ta_res *r)
+/* One attempt to record verdict r of direction dir under gen in the state
+ * word: the cache entry, and the flow's rule when it is the first to allow.
+ * A new generation clears the other direction's entry and ages the rule.
+ * 1 when written (or nothing to write), 0 when another CPU changed the word. */
+static __always_inline int ta_flow_try_judge(struct ta_flow_hot *f, __u8 dir, __u32 gen, const struct ta_res *r)
 {
-	__u64 vc = *(volatile const __u64 *)&f->vcache;
-	__u64 code = r->verdict == TA_V_ALLOWED ? r->rule + 1 : TA_VC_UNEXPECTED;
-	__u64 keep = (__u32)vc == gen ? vc & (0xffull << TA_VC_SHIFT(dir ^ 1)) : 0;
+	__u64 old = *(volatile __u64 *)&f->state, st = old;
+	__u64 code = r->verdict == TA_V_ALLOWED ? r->rule + 1 : TA_FS_NONE;
+	__u32 g = gen & TA_FS_GEN_MASK, og = (__u32)(old >> TA_FS_GEN_SHIFT) & TA_FS_GEN_MASK;
 
-	*(volatile __u64 *)&f->vcache = gen | keep | (code << TA_VC_SHIFT(dir));
+	if (og != g) {
+		__u32 age = TA_FS_FIELD(old, TA_FS_AGE_SHIFT) & 3, d = (g - og) & TA_FS_GEN_MASK;
+
+		age = d >= 2 || age + d >= 2 ? 2 : age + d;
+		st &= ~(((__u64)TA_FS_NONE << TA_FS_CODE_SHIFT(0)) | ((__u64)TA_FS_NONE << TA_FS_CODE_SHIFT(1)) |
+			(3ull << TA_FS_AGE_SHIFT) | ((__u64)TA_FS_GEN_MASK << TA_FS_GEN_SHIFT));
+		st |= ((__u64)age << TA_FS_AGE_SHIFT) | ((__u64)g << TA_FS_GEN_SHIFT);
+	}
+	st = (st & ~((__u64)TA_FS_NONE << TA_FS_CODE_SHIFT(dir))) | (code << TA_FS_CODE_SHIFT(dir));
+	if (r->verdict == TA_V_ALLOWED && TA_FS_FIELD(old, TA_FS_RULE_SHIFT) == TA_FS_NONE)
+		st = (st & ~(((__u64)TA_FS_NONE << TA_FS_RULE_SHIFT) | (3ull << TA_FS_AGE_SHIFT))) |
+		     ((__u64)(r->rule & TA_FS_NONE) << TA_FS_RULE_SHIFT);
+	return st == old || __sync_val_compare_and_swap(&f->state, old, st) == old;
+}
+
+static __always_inline void ta_flow_judged(struct ta_flow_hot *f, __u8 dir, __u32 gen, const struct ta_res *r)
+{
+	/* twice at most: a flag bit set by another CPU in between is the usual
+	 * cause; should it fail again the next packet computes and retries */
+	if (!ta_flow_try_judge(f, dir, gen, r))
+		ta_flow_try_judge(f, dir, gen, r);
 }
 
 /*
@@ -71,17 +221,14 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 					     __u32 gen, __u32 ifindex, __u32 len,
 					     struct ta_res *r)
 {
-	struct ta_flow_key k = {};
-	struct ta_flow_val *f;
+	struct ta_flow_hot *f = ta_flow_find(t, dir, ifindex);
 	__u32 slot = gen & 1;
 	__u16 rport = dir == TA_DIR_OUT ? t->dport : t->sport;
-	__u64 m, now;
-	__u32 old;
-	int created = 0;
+	__u64 m, old;
+	__u8 opener;
+	int created = 0, unexp;
 
-	ta_flow_key_of(&k, t, dir, ifindex);
-	f = bpf_map_lookup_elem(&ta_flows, &k);
-	if (f && ta_flow_cached(f, dir, gen, r))
+	if (f && ta_flow_cached(f->state, dir, gen, r))
 		goto account;
 	if (!cover) {
 		cover = ta_cover(slot, t->family, dir == TA_DIR_OUT ? t->dst : t->src);
@@ -89,18 +236,14 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 			return; /* not in the policy (any more): 'other', the flow untouched */
 	}
 	if (!f) {
-		struct ta_flow_val nf = {};
+		struct ta_flow_hot nf = {};
 
 		nf.first_ns = ta_flow_now();
-		nf.rule = TA_NO_RULE;
-		nf.generation = gen;
 		/* The side whose packet the auditor saw first opened the flow. */
-		nf.opener = dir;
-		if (bpf_map_update_elem(&ta_flows, &k, &nf, BPF_NOEXIST) == 0) {
-			created = 1;
+		nf.state = ta_flow_state0(dir, gen);
+		f = ta_flow_make(t, dir, ifindex, &nf, &created);
+		if (created)
 			ta_count(TA_C_FLOW_NEW);
-		}
-		f = bpf_map_lookup_elem(&ta_flows, &k);
 		if (!f)
 			ta_count(TA_C_FLOW_FAIL);
 	}
@@ -108,28 +251,32 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 	m = cover & ta_port_rules(slot, t->proto, dir, rport);
 	/* Rules of the other direction match a packet of a flow that side opened
 	 * (outbound-only rules let the answers in). */
-	if (f && f->opener != dir)
-		m |= cover & ta_port_rules(slot, t->proto, f->opener, rport);
+	opener = f ? ta_flow_opener(f->state) : dir;
+	if (opener != dir)
+		m |= cover & ta_port_rules(slot, t->proto, opener, rport);
 	ta_set_verdict(r, m);
-	r->flow = f;
 	if (!f)
 		return;
-	ta_flow_cache(f, dir, gen, r);
+	ta_flow_judged(f, dir, gen, r);
 account:
 	r->flow = f;
-	now = ta_flow_now();
-	ta_flow_account(f, dir, len, now);
-	old = ta_flow_set(f, (r->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
-				     ((__u32)t->tcp_flags << TA_FF_TCP_SHIFT(dir & 1)));
-	if (r->verdict == TA_V_ALLOWED && f->rule == TA_NO_RULE) {
-		f->rule = r->rule;
-		f->generation = gen; /* the labels to read f->rule with */
-	}
-	if (created) {
-		if (r->verdict == TA_V_UNEXPECTED || cfg_events_allowed)
-			ta_event(&k, TA_EV_NEW_FLOW, r->verdict, dir, r->rule);
-	} else if (r->verdict == TA_V_UNEXPECTED && !(old & TA_FF_UNEXPECTED)) {
-		ta_event(&k, TA_EV_UNEXPECTED, r->verdict, dir, r->rule);
+	ta_flow_account(f, dir, len, ta_flow_now());
+	unexp = r->verdict == TA_V_UNEXPECTED;
+	old = ta_flow_set(f, (unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED) |
+				     ((__u64)t->tcp_flags << TA_FF_TCP_SHIFT(dir & 1)));
+	/* the full key only where an event or the cold part needs it */
+	if (created || (unexp && (!(old & TA_FF_UNEXPECTED) || cfg_enforce || cfg_capture))) {
+		struct ta_flow_key k = {};
+
+		ta_flow_key_of(&k, t, dir, ifindex);
+		if (created) {
+			if (unexp || cfg_events_allowed)
+				ta_event(&k, TA_EV_NEW_FLOW, r->verdict, dir, r->rule);
+		} else if (unexp && !(old & TA_FF_UNEXPECTED)) {
+			ta_event(&k, TA_EV_UNEXPECTED, r->verdict, dir, r->rule);
+		}
+		if (unexp && (cfg_enforce || cfg_capture))
+			r->cold = ta_flow_cold(f, &k);
 	}
 }
 
@@ -140,29 +287,33 @@ account:
 static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qdir, __u64 cover,
 						 __u32 slot, __u32 ifindex, struct ta_res *r)
 {
-	struct ta_flow_key k = {};
-	struct ta_flow_val *f;
+	struct ta_flow_hot *f = ta_flow_find(&p->q, qdir, ifindex);
 	__u16 rport = qdir == TA_DIR_OUT ? p->q.dport : p->q.sport;
 
-	ta_flow_key_of(&k, &p->q, qdir, ifindex);
-	f = bpf_map_lookup_elem(&ta_flows, &k);
 	r->icmp_err = 1;
 	if (f) {
-		__u32 fl = f->flags;
+		struct ta_flow_key k = {};
+		struct ta_flow_cold *c;
+		__u64 st = f->state;
 
+		ta_flow_key_of(&k, &p->q, qdir, ifindex);
+		c = ta_flow_cold(f, &k);
 		ta_count(TA_C_ICMP_ERR_FLOW);
-		__sync_fetch_and_add(&f->icmp_errors, 1);
-		f->icmp_type = p->icmp_type;
-		f->icmp_code = p->icmp_code;
-		__builtin_memcpy(f->icmp_from, p->t.src, 16);
+		if (c) {
+			__sync_fetch_and_add(&c->icmp_errors, 1);
+			c->icmp_type = p->icmp_type;
+			c->icmp_code = p->icmp_code;
+			__builtin_memcpy(c->icmp_from, p->t.src, 16);
+		}
 		f->last_ns = ta_flow_now();
 		r->flow = f;
-		if ((fl & TA_FF_UNEXPECTED) || !(fl & TA_FF_ALLOWED)) {
+		r->cold = c;
+		if ((st & TA_FF_UNEXPECTED) || !(st & TA_FF_ALLOWED)) {
 			r->verdict = TA_V_UNEXPECTED;
 			r->rule = TA_NO_RULE;
 		} else {
 			r->verdict = TA_V_ALLOWED;
-			r->rule = f->rule;
+			r->rule = ta_flow_rule(st);
 		}
 		return;
 	}

@@ -34,7 +34,6 @@ static __always_inline void ta_classify_later_frag(const struct ta_frag_val *fv,
 	r->verdict = fv->verdict;
 	r->rule = fv->rule;
 	if (fv->has_flow) {
-		struct ta_flow_key k = {};
 		struct ta_tuple ft = *t;
 
 		/* the datagram's ports, as its first fragment carried them */
@@ -45,10 +44,16 @@ static __always_inline void ta_classify_later_frag(const struct ta_frag_val *fv,
 			ft.sport = fv->rport;
 			ft.dport = fv->lport;
 		}
-		ta_flow_key_of(&k, &ft, dir, ifindex);
-		r->flow = bpf_map_lookup_elem(&ta_flows, &k);
-		if (r->flow)
+		r->flow = ta_flow_find(&ft, dir, ifindex);
+		if (r->flow) {
 			ta_flow_account(r->flow, dir, len, ta_flow_now());
+			if (r->verdict == TA_V_UNEXPECTED && (cfg_enforce || cfg_capture)) {
+				struct ta_flow_key k = {};
+
+				ta_flow_key_of(&k, &ft, dir, ifindex);
+				r->cold = ta_flow_cold(r->flow, &k);
+			}
+		}
 	}
 }
 

@@ -37,6 +37,8 @@ __u32 ep_nranges = 0;
  * prefix may cover an address of the /16 a (a superset: a clear bit means no
  * LPM entry can match, so most traffic outside the policy skips the trie) */
 __u64 cover16[2][TA_COVER16_WORDS] = {};
+/* a new cold entry's first value (never written) */
+struct ta_flow_cold ta_cold_zero = {};
 
 /* ---- Maps ---- */
 struct {
@@ -63,12 +65,28 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ta_local SEC(".maps");
 
+/* Flows: IPv4 with the compact key; IPv6 (and IPv4 on an ifindex beyond
+ * 2^24) with the full one; the cold part of either, created when needed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 131072); /* resized by the loader */
-	__type(key, struct ta_flow_key);
-	__type(value, struct ta_flow_val);
+	__type(key, struct ta_flow4_key);
+	__type(value, struct ta_flow_hot);
 } ta_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768); /* resized by the loader */
+	__type(key, struct ta_flow_key);
+	__type(value, struct ta_flow_hot);
+} ta_flows6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* resized by the loader */
+	__type(key, struct ta_flow_key);
+	__type(value, struct ta_flow_cold);
+} ta_fcold SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

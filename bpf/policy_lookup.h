@@ -16,7 +16,8 @@ struct ta_res {
 	__u8 dir;
 	__u8 inv;
 	__u8 icmp_err;
-	struct ta_flow_val *flow;
+	struct ta_flow_hot *flow;
+	struct ta_flow_cold *cold; /* when an enforce drop, a capture or an ICMP error needs it */
 };
 
 static __always_inline __u64 ta_lpm(__u32 slot, const __u8 *addr)

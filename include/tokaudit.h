@@ -149,7 +149,8 @@ struct ta_local_key {
 	__u8 addr[16];
 };
 
-/* One connection, both directions. */
+/* One connection, both directions: how events and the reader name it, and
+ * the kernel key of the flows without a compact key (ta_flows6). */
 struct ta_flow_key {
 	__u8 local[16];
 	__u8 remote[16];
@@ -161,21 +162,97 @@ struct ta_flow_key {
 	__u8 pad[6];
 };
 
-/* Bits of ta_flow_val.flags (updated with atomic OR, only when they change) */
+/* The kernel key of an IPv4 flow on an interface whose ifindex is below
+ * 2^24 (ta_flows): 16 bytes instead of 48.  Others go to ta_flows6. */
+struct ta_flow4_key {
+	__u32 local;     /* network order, as on the wire */
+	__u32 remote;
+	__u16 lport;
+	__u16 rport;
+	__u32 ifx_proto; /* ifindex << 8 | protocol */
+};
+#define TA_FLOW4_MAX_IFINDEX (1u << 24)
+
+/*
+ * A flow's hot part, what every packet touches: counters, times, and one
+ * state word.  The rare diagnostics (ICMP errors, drops, evidence windows)
+ * live apart in ta_fcold, keyed by the full ta_flow_key, created when first
+ * needed (TA_FS_COLD says there is one).
+ *
+ * state, updated with 64-bit atomics (OR for flags, compare-and-swap for the
+ * rest):
+ *   bits  0-15  TCP flags seen, 8 per direction (TA_FF_TCP_SHIFT)
+ *   bits 16-18  TA_FF_ALLOWED, TA_FF_UNEXPECTED, TA_FF_DROP_OPENED
+ *   bit  19     TA_FS_COLD: the flow has a ta_fcold entry
+ *   bit  20     TA_FS_OPENER_OUT: the outbound side opened it
+ *   bits 21-22  age of the rule: generations between the rule's and the
+ *               cache's (0, 1, 2 = older)
+ *   bits 23-29  the first rule that allowed a packet, TA_FS_NONE when none
+ *   bits 30-36, 37-43  verdict cache per packet direction (in, out): 0 not
+ *               known, rule + 1, or TA_FS_NONE (unexpected)
+ *   bits 44-63  the low 20 bits of the policy generation of the cache
+ * A packet of a known flow under the cache's generation skips the LPM and
+ * port lookups: the verdict depends only on the key, the opener and the
+ * policy.  (A flow untouched through exactly a multiple of 2^20 reloads
+ * would read a stale cache.)
+ */
+struct ta_flow_hot {
+	__u64 packets[2];  /* indexed by enum ta_dir */
+	__u64 bytes[2];
+	__u64 first_ns;    /* the flow clock: CLOCK_MONOTONIC (coarse), or capture time in replay */
+	__u64 last_ns;
+	__u64 state;
+};
+#define TA_FS_COLD (1ull << 19)
+#define TA_FS_OPENER_OUT (1ull << 20)
+#define TA_FS_FLAGS_MASK 0x7ffffull     /* the bits that are TA_FF_* flags */
+#define TA_FS_AGE_SHIFT 21
+#define TA_FS_RULE_SHIFT 23
+#define TA_FS_CODE_SHIFT(dir) (30 + 7 * ((dir) & 1))
+#define TA_FS_GEN_SHIFT 44
+#define TA_FS_GEN_MASK 0xfffffu
+#define TA_FS_NONE 0x7fu                /* a 7-bit field's "no rule" / "unexpected" */
+
+/* A flow's cold part (ta_fcold) */
+struct ta_flow_cold {
+	__u64 first_ns;            /* the hot entry's: an entry of an earlier flow with
+				    * the same key (evicted since) is stale */
+	__u64 policy_drops;        /* dropped by enforce mode */
+	__u64 kernel_drops;        /* blocks: dropped in this host's path (drop forensics) */
+	__u64 last_drop_loc;       /* kernel address of the last block */
+	__u64 last_drop_ev_ns;     /* rate bound of drop events */
+	__u64 cap_window_ns;       /* evidence capture: start of the current second */
+	__u64 last_ep_loc;         /* the last endpoint discard's location */
+	__u32 icmp_errors;
+	__u32 endpoint_drops;      /* endpoint discards (socket teardown, unread data...) */
+	__u32 last_drop_reason;    /* enum skb_drop_reason of the running kernel */
+	__u32 cap_window_count;    /* packets captured in it */
+	__u32 last_ep_reason;
+	__u8 icmp_type;            /* last ICMP error attributed to this flow */
+	__u8 icmp_code;
+	__u8 last_drop_dir;        /* direction of the last blocked packet */
+	__u8 last_drop_tcp;        /* its TCP flags */
+	__u8 icmp_from[16];        /* sender of the last ICMP error */
+};
+
+/* Bits of ta_flow_val.flags (the low bits of ta_flow_hot.state) */
 #define TA_FF_TCP_SHIFT(dir) ((dir) * 8) /* TCP flags seen, 8 bits per direction */
 #define TA_FF_ALLOWED (1u << 16)        /* some packet of the flow was allowed */
 #define TA_FF_UNEXPECTED (1u << 17)     /* some packet of the flow was unexpected */
 #define TA_FF_DROP_OPENED (1u << 18)    /* created by drop tracing: a packet died in this host
 					 * before it reached the audited interface */
 
+/* A flow as the reader sees it: the loader assembles it from the hot entry
+ * and, when there is one, the cold entry.  Never in a map. */
 struct ta_flow_val {
 	__u64 packets[TA_DIR_MAX]; /* indexed by enum ta_dir */
 	__u64 bytes[TA_DIR_MAX];
-	__u64 first_ns;            /* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC, a few ms */
+	__u64 first_ns;            /* CLOCK_MONOTONIC, a few ms (replay: capture time) */
 	__u64 last_ns;
 	__u32 rule;                /* first rule that allowed a packet, or TA_NO_RULE */
-	__u32 generation;          /* policy generation 'rule' was judged under (at creation
-				    * when no rule allowed a packet yet) */
+	__u32 generation;          /* policy generation 'rule' was judged under (0: older than
+				    * the one before the current); with no rule, the
+				    * generation the flow was last judged under */
 	__u32 flags;               /* TA_FF_* */
 	__u8 opener;               /* enum ta_dir of the side that opened it */
 	__u8 icmp_type;            /* last ICMP error attributed to this flow */
@@ -191,21 +268,10 @@ struct ta_flow_val {
 	__u8 last_drop_dir;        /* direction of the last blocked packet */
 	__u8 last_drop_tcp;        /* its TCP flags */
 	__u8 pad2[2];
-	__u64 last_drop_ev_ns;     /* rate bound of drop events */
-	__u64 cap_window_ns;       /* evidence capture: start of the current second */
-	__u32 cap_window_count;    /* packets captured in it */
 	__u32 last_ep_reason;      /* the last endpoint discard: reason and location */
+	__u32 pad3;
 	__u64 last_ep_loc;
-	__u64 vcache;              /* verdict cache, TA_VC_*: one 64-bit word, written whole */
 };
-
-/* The verdict cache of a flow: the policy generation it was computed under
- * (low 32 bits) and, per direction of packet, a code (bits 32 + 8 * dir):
- * 0 not known, 1..64 allowed by rule code - 1, TA_VC_UNEXPECTED.  A packet
- * of a known flow under the same generation skips the LPM and port lookups:
- * the verdict depends only on the key, the opener and the policy. */
-#define TA_VC_UNEXPECTED 0xffu
-#define TA_VC_SHIFT(dir) (32 + 8 * ((dir) & 1))
 
 /* Drop classes (drop tracing): what a kernel drop of a policy packet means.
  * Userspace fills drop_class[] from the running kernel's reason names. */
@@ -306,7 +372,7 @@ struct ta_last {
 
 /* Pinned mode: the attach's configuration and the policy's rule labels. */
 #define TA_META_MAGIC 0x746f6b61u /* "toka" */
-#define TA_META_VERSION 4         /* bump when a pinned map's layout changes */
+#define TA_META_VERSION 5         /* bump when a pinned map's layout changes */
 struct ta_meta {
 	__u32 magic;
 	__u32 version;

@@ -489,6 +489,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tokaudit.skel.h"
 
@@ -562,6 +563,49 @@ static void test_policy_switch(void **state)
 	close_setup(&f);
 }
 
+/* A flow's cold part (here its ICMP errors) is that flow's only: a flow
+ * made again with the same key after the first was evicted from the hot
+ * table starts without the old one's diagnostics, and the reader never
+ * shows them. */
+static void test_cold_part(void **state)
+{
+	struct fixture f = { 0 };
+	uint8_t frame[PK_MAX];
+	uint32_t ret;
+	const struct pk err = I4(1, "198.18.0.1", 0, .icmp_type = 3, .icmp_code = 13, .quote = &q_media);
+	struct ta_flow_key k;
+	struct ta_flow4_key k4;
+	struct ta_flow_val v;
+	int len;
+
+	if (!ta_need_root())
+		return;
+	assert_int_equal(open_setup(&f, SETUP_A), 0);
+	key4(&k, L4, 40100, "70.42.47.70", 50000, 17);
+	for (int round = 0; round < 2; round++) {
+		len = pk_build(&q_media, frame);
+		assert_int_equal(ta_dp_run_tc(&f.dp, frame, (uint32_t)len, &ret), 0);
+		assert_int_equal(ta_dp_flow_lookup(&f.dp, &k, &v), 0);
+		assert_int_equal(v.icmp_errors, 0); /* the second round: nothing of the first */
+		assert_int_equal(v.packets[TA_DIR_OUT], 1);
+		len = pk_build(&err, frame);
+		assert_int_equal(ta_dp_run_xdp(&f.dp, frame, (uint32_t)len, &ret), 0);
+		assert_int_equal(ta_dp_flow_lookup(&f.dp, &k, &v), 0);
+		assert_int_equal(v.icmp_errors, 1);
+		assert_int_equal(v.icmp_code, 13);
+		/* the hot entry goes, as the LRU would push it out; the cold one stays */
+		memcpy(&k4.local, k.local + 12, 4);
+		memcpy(&k4.remote, k.remote + 12, 4);
+		k4.lport = k.lport;
+		k4.rport = k.rport;
+		k4.ifx_proto = k.ifindex << 8 | k.proto;
+		assert_int_equal(bpf_map_delete_elem(ta_dp_map_fd(&f.dp, TA_M_FLOWS), &k4), 0);
+		assert_int_equal(ta_dp_flow_lookup(&f.dp, &k, &v), -ENOENT);
+		usleep(20000); /* the flow clock (coarse) moves on: the next flow is a new one */
+	}
+	close_setup(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_events_default),
 		cmocka_unit_test(test_events_allowed),
 		cmocka_unit_test(test_policy_switch),
+		cmocka_unit_test(test_cold_part),
 	};
 
 	return cmocka_run_group_tests_name("datapath", tests, NULL, NULL);

@@ -26,7 +26,7 @@ static const struct ta_opt attach_opts[] = {
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct attach_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct attach_cfg, flows), "N",
-	  "size of the flow table on a first attach (default 131072)", 1024, 16777216 },
+	  "IPv4 flow table entries on a first attach (IPv6: N/4; default 131072)", 1024, 16777216 },
 	{ 0 },
 };
 

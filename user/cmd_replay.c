@@ -48,7 +48,7 @@ static const struct ta_opt replay_opts[] = {
 	{ "quiet", 'q', TA_OPT_FLAG, offsetof(struct replay_cfg, quiet), NULL,
 	  "no progress line (there is one on a terminal when a capture takes more than 1 s)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct replay_cfg, flows), "N",
-	  "size of the flow table (default 131072)", 1024, 16777216 },
+	  "IPv4 flow table entries (IPv6: N/4; default 131072)", 1024, 16777216 },
 	TA_FLOW_SEL_OPTS(offsetof(struct replay_cfg, sel_args)),
 	TA_TABLE_OPTS(offsetof(struct replay_cfg, table)),
 	{ 0 },

@@ -43,7 +43,7 @@ static const struct ta_opt run_opts[] = {
 	{ "duration", 'd', TA_OPT_DOUBLE, offsetof(struct run_cfg, duration), "SECONDS",
 	  "stop after this long (default: until Ctrl-C or SIGTERM)", 0, 31536000 },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct run_cfg, flows), "N",
-	  "size of the flow table (default 131072)", 1024, 16777216 },
+	  "IPv4 flow table entries (IPv6: N/4; default 131072)", 1024, 16777216 },
 	{ "pcap", 0, TA_OPT_STR, offsetof(struct run_cfg, pcap), "FILE",
 	  "evidence: unexpected and dropped packets to FILE (+ FILE.annotations.jsonl)" },
 	{ "pcap-filter", 0, TA_OPT_STR, offsetof(struct run_cfg, pcap_filter), "EXPR",

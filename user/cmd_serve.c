@@ -41,7 +41,7 @@ static const struct ta_opt serve_opts[] = {
 	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct serve_cfg, interval), "SECONDS",
 	  "how often the flow table is walked (default 2)", 0.1, 3600 },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct serve_cfg, flows), "N",
-	  "size of the flow table at the first attach (default 131072)", 1024, 16777216 },
+	  "IPv4 flow table entries at the first attach (IPv6: N/4; default 131072)", 1024, 16777216 },
 	{ "ipfix", 0, TA_OPT_STRS, offsetof(struct serve_cfg, ipfix), "HOST:PORT[,tcp|udp]",
 	  "export flow records (IPFIX) to this collector (udp by default; twice for two collectors)" },
 	{ "ipfix-domain", 0, TA_OPT_UINT, offsetof(struct serve_cfg, ipfix_domain), "N",

@@ -86,7 +86,8 @@ static int set_pins(struct tokaudit *skel, const char *dir)
 		if (dot && !strcmp(dot, ".rodata"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, dot ? dot + 1 : name);
-		if (map == skel->maps.ta_flows || map == skel->maps.ta_frags)
+		if (map == skel->maps.ta_flows || map == skel->maps.ta_frags || map == skel->maps.ta_flows6 ||
+		    map == skel->maps.ta_fcold)
 			size_like_pin(map, path);
 		int err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -116,7 +117,12 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_events = !o->no_events;
 	skel->rodata->cfg_capture = o->capture;
 	skel->rodata->cfg_other_mask = (o->other_sample ? o->other_sample : TA_OTHER_SAMPLE) - 1;
-	bpf_map__set_max_entries(skel->maps.ta_flows, o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS);
+	uint32_t nflows = o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS;
+	bpf_map__set_max_entries(skel->maps.ta_flows, nflows);
+	bpf_map__set_max_entries(skel->maps.ta_flows6, nflows / TA_FLOWS6_DIV > TA_FLOWS_MIN ? nflows / TA_FLOWS6_DIV
+											   : TA_FLOWS_MIN);
+	bpf_map__set_max_entries(skel->maps.ta_fcold, nflows / TA_FCOLD_DIV > TA_FLOWS_MIN ? nflows / TA_FCOLD_DIV
+											 : TA_FLOWS_MIN);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
 	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else
 	 * (TOKAUDIT_KFREE_TRACEPOINT=1 forces the latter, so it can be tested here) */
@@ -174,7 +180,9 @@ static const struct {
 	[TA_M_POLICY] = { "ta_policy", sizeof(struct ta_lpm_key), sizeof(struct ta_lpm_val) },
 	[TA_M_PORTS] = { "ta_ports", sizeof(uint32_t), sizeof(uint64_t) },
 	[TA_M_LOCAL] = { "ta_local", sizeof(struct ta_local_key), sizeof(uint8_t) },
-	[TA_M_FLOWS] = { "ta_flows", sizeof(struct ta_flow_key), sizeof(struct ta_flow_val) },
+	[TA_M_FLOWS] = { "ta_flows", sizeof(struct ta_flow4_key), sizeof(struct ta_flow_hot) },
+	[TA_M_FLOWS6] = { "ta_flows6", sizeof(struct ta_flow_key), sizeof(struct ta_flow_hot) },
+	[TA_M_FCOLD] = { "ta_fcold", sizeof(struct ta_flow_key), sizeof(struct ta_flow_cold) },
 	[TA_M_FRAGS] = { "ta_frags", sizeof(struct ta_frag_key), sizeof(struct ta_frag_val) },
 	[TA_M_VSTATS] = { "ta_vstats", sizeof(uint32_t), sizeof(struct ta_count) },
 	[TA_M_RSTATS] = { "ta_rstats", sizeof(uint32_t), sizeof(struct ta_count) },
@@ -198,7 +206,8 @@ static struct bpf_map **map_of(struct tokaudit *skel, int m)
 		[TA_M_META] = &skel->maps.ta_meta, [TA_M_SELFDROP] = &skel->maps.ta_selfdrop,
 		[TA_M_KDROP_REASONS] = &skel->maps.ta_kdrop_reasons, [TA_M_PERSIST] = &skel->maps.ta_persist,
 		[TA_M_EVENTS] = &skel->maps.ta_events, [TA_M_BSS] = &skel->maps.bss,
-		[TA_M_OTHER] = &skel->maps.ta_other,
+		[TA_M_OTHER] = &skel->maps.ta_other, [TA_M_FLOWS6] = &skel->maps.ta_flows6,
+		[TA_M_FCOLD] = &skel->maps.ta_fcold,
 	};
 	return v[m];
 }
@@ -613,14 +622,85 @@ uint32_t ta_dp_flow_capacity(const struct ta_dp *dp)
 	return bpf_obj_get_info_by_fd(dp->fd[TA_M_FLOWS], &info, &len) ? 0 : info.max_entries;
 }
 
-/* Walk the flow table in batches (one syscall per 4096 flows); kernels
- * without batch operations on LRU hashes fall back to key by key. */
-int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
+/* A kernel flow as the reader sees it: the hot entry, its state word
+ * unpacked (the generations are the low bits the word keeps, resolved
+ * against the one in force), and the cold entry when it has one. */
+static void flow_view(const struct ta_dp *dp, const struct ta_flow_key *k, const struct ta_flow_hot *h,
+		      struct ta_flow_val *v)
+{
+	uint64_t st = h->state;
+	uint32_t cur = dp->bss ? dp->bss->active_gen : dp->generation;
+	uint32_t g20 = (uint32_t)(st >> TA_FS_GEN_SHIFT) & TA_FS_GEN_MASK;
+	uint32_t gen = cur - ((cur - g20) & TA_FS_GEN_MASK);
+	uint32_t age = (uint32_t)(st >> TA_FS_AGE_SHIFT) & 3;
+	uint32_t rule = (uint32_t)(st >> TA_FS_RULE_SHIFT) & TA_FS_NONE;
+	struct ta_flow_cold c;
+
+	memset(v, 0, sizeof(*v));
+	memcpy(v->packets, h->packets, sizeof(v->packets));
+	memcpy(v->bytes, h->bytes, sizeof(v->bytes));
+	v->first_ns = h->first_ns;
+	v->last_ns = h->last_ns;
+	v->flags = (uint32_t)(st & TA_FS_FLAGS_MASK);
+	v->opener = (st & TA_FS_OPENER_OUT) ? TA_DIR_OUT : TA_DIR_IN;
+	v->rule = rule == TA_FS_NONE ? TA_NO_RULE : rule;
+	v->generation = rule == TA_FS_NONE ? gen : age < 2 ? gen - age : 0;
+	if (!(st & TA_FS_COLD) || bpf_map_lookup_elem(dp->fd[TA_M_FCOLD], k, &c) || c.first_ns != h->first_ns)
+		return; /* none, or evicted from the cold table since */
+	v->icmp_type = c.icmp_type;
+	v->icmp_code = c.icmp_code;
+	v->icmp_errors = c.icmp_errors;
+	v->endpoint_drops = c.endpoint_drops;
+	memcpy(v->icmp_from, c.icmp_from, 16);
+	v->policy_drops = c.policy_drops;
+	v->kernel_drops = c.kernel_drops;
+	v->last_drop_loc = c.last_drop_loc;
+	v->last_drop_reason = c.last_drop_reason;
+	v->last_drop_dir = c.last_drop_dir;
+	v->last_drop_tcp = c.last_drop_tcp;
+	v->last_ep_reason = c.last_ep_reason;
+	v->last_ep_loc = c.last_ep_loc;
+}
+
+static bool key_compact(const struct ta_flow_key *k)
+{
+	return k->family == 4 && k->ifindex < TA_FLOW4_MAX_IFINDEX;
+}
+
+static void key4_of(struct ta_flow4_key *k4, const struct ta_flow_key *k)
+{
+	memcpy(&k4->local, k->local + 12, 4);
+	memcpy(&k4->remote, k->remote + 12, 4);
+	k4->lport = k->lport;
+	k4->rport = k->rport;
+	k4->ifx_proto = k->ifindex << 8 | k->proto;
+}
+
+static void key_of4(struct ta_flow_key *k, const struct ta_flow4_key *k4)
+{
+	memset(k, 0, sizeof(*k));
+	k->local[10] = k->local[11] = k->remote[10] = k->remote[11] = 0xff;
+	memcpy(k->local + 12, &k4->local, 4);
+	memcpy(k->remote + 12, &k4->remote, 4);
+	k->lport = k4->lport;
+	k->rport = k4->rport;
+	k->ifindex = k4->ifx_proto >> 8;
+	k->proto = (uint8_t)k4->ifx_proto;
+	k->family = 4;
+}
+
+/* One flow table, in batches (one syscall per 4096 flows); kernels without
+ * batch operations on LRU hashes fall back to key by key.  1 when cb stopped. */
+static int walk_flows(struct ta_dp *dp, int m, ta_flow_cb cb, void *arg)
 {
 	enum { CHUNK = 4096 };
-	int fd = dp->fd[TA_M_FLOWS];
-	struct ta_flow_key *keys = malloc(CHUNK * sizeof(*keys));
-	struct ta_flow_val *vals = malloc(CHUNK * sizeof(*vals));
+	int fd = dp->fd[m];
+	bool compact = m == TA_M_FLOWS;
+	size_t ks = compact ? sizeof(struct ta_flow4_key) : sizeof(struct ta_flow_key);
+	unsigned char *keys = malloc(CHUNK * ks);
+	struct ta_flow_hot *vals = malloc(CHUNK * sizeof(*vals));
+	struct ta_flow_key k;
+	struct ta_flow_val v;
 	uint64_t batch = 0;
 	void *in = NULL;
 	int stop = 0, err;
@@ -637,8 +717,14 @@ int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
 				goto slow;
 			break;
 		}
-		for (uint32_t i = 0; i < count && !stop; i++)
-			stop = cb(&keys[i], &vals[i], arg);
+		for (uint32_t i = 0; i < count && !stop; i++) {
+			if (compact)
+				key_of4(&k, (const struct ta_flow4_key *)(keys + i * ks));
+			else
+				memcpy(&k, keys + i * ks, sizeof(k));
+			flow_view(dp, &k, &vals[i], &v);
+			stop = cb(&k, &v, arg);
+		}
 		if (err || stop) /* ENOENT: that was the last batch */
 			break;
 		in = &batch;
@@ -650,15 +736,20 @@ slow:
 	free(keys);
 	free(vals);
 	{
-		struct ta_flow_key k, next;
-		struct ta_flow_val v;
+		union { struct ta_flow4_key k4; struct ta_flow_key k; } cur, next;
+		struct ta_flow_hot h;
 		void *prev = NULL;
 
 		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(fd, &k, &v))
+			cur = next;
+			prev = &cur;
+			if (bpf_map_lookup_elem(fd, &cur, &h))
 				continue; /* evicted meanwhile */
+			if (compact)
+				key_of4(&k, &cur.k4);
+			else
+				k = cur.k;
+			flow_view(dp, &k, &h, &v);
 			if (cb(&k, &v, arg))
 				return 1;
 		}
@@ -666,14 +757,44 @@ slow:
 	return 0;
 }
 
+/* Walk the flows: IPv4 (compact keys), then the others */
+int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
+{
+	return walk_flows(dp, TA_M_FLOWS, cb, arg) || walk_flows(dp, TA_M_FLOWS6, cb, arg);
+}
+
 int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v)
 {
-	return bpf_map_lookup_elem(dp->fd[TA_M_FLOWS], k, v) ? -errno : 0;
+	struct ta_flow4_key k4;
+	struct ta_flow_hot h;
+	int err;
+
+	if (key_compact(k)) {
+		key4_of(&k4, k);
+		err = bpf_map_lookup_elem(dp->fd[TA_M_FLOWS], &k4, &h);
+	} else {
+		err = bpf_map_lookup_elem(dp->fd[TA_M_FLOWS6], k, &h);
+	}
+	if (err)
+		return -errno;
+	flow_view(dp, k, &h, v);
+	return 0;
 }
 
 int ta_dp_flow_delete(struct ta_dp *dp, const struct ta_flow_key *k)
 {
-	return bpf_map_delete_elem(dp->fd[TA_M_FLOWS], k) ? -errno : 0;
+	struct ta_flow4_key k4;
+	int err;
+
+	if (key_compact(k)) {
+		key4_of(&k4, k);
+		err = bpf_map_delete_elem(dp->fd[TA_M_FLOWS], &k4);
+	} else {
+		err = bpf_map_delete_elem(dp->fd[TA_M_FLOWS6], k);
+	}
+	err = err ? -errno : 0;
+	bpf_map_delete_elem(dp->fd[TA_M_FCOLD], k); /* its diagnostics, if any */
+	return err;
 }
 
 const char *ta_invalid_name(int r)

@@ -31,13 +31,18 @@ struct ta_dp_opts {
 void ta_dp_opts_side(struct ta_dp_opts *o, int side);
 
 #define TA_DEFAULT_FLOWS 131072
+/* IPv6 flows get a table of flow_entries / TA_FLOWS6_DIV, the cold parts
+ * (diagnostics) one of flow_entries / TA_FCOLD_DIV, each at least TA_FLOWS_MIN */
+#define TA_FLOWS6_DIV 4
+#define TA_FCOLD_DIV 16
+#define TA_FLOWS_MIN 4096
 #define TA_DEFAULT_FRAGS 8192
 
 /* The maps, by role */
 enum ta_dp_map {
 	TA_M_POLICY, TA_M_PORTS, TA_M_LOCAL, TA_M_FLOWS, TA_M_FRAGS, TA_M_VSTATS, TA_M_RSTATS,
 	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_KDROP_REASONS, TA_M_PERSIST, TA_M_EVENTS, TA_M_BSS,
-	TA_M_OTHER, TA_M_MAX,
+	TA_M_OTHER, TA_M_FLOWS6, TA_M_FCOLD, TA_M_MAX,
 };
 /* The packet programs */
 enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };

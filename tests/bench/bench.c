@@ -162,6 +162,20 @@ static void perpkt(int ext_fd, const char *ext_name)
 	ta_policy_free(&pol);
 }
 
+static unsigned long long map_memlock(int fd)
+{
+	char path[64], line[256];
+	unsigned long long memlock = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "memlock: %llu", &memlock);
+	if (f)
+		fclose(f);
+	return memlock;
+}
+
 /* Fill a table of n flows with distinct packets: creation rate, memory. */
 static void newflow(unsigned n)
 {
@@ -191,20 +205,17 @@ static void newflow(unsigned n)
 	struct bpf_map_info info = { 0 };
 	uint32_t il = sizeof(info);
 	bpf_obj_get_info_by_fd(bpf_map__fd(dp.skel->maps.ta_flows), &info, &il);
-	/* memlock of the map as the kernel reports it (fdinfo) */
-	char path[64], line[256];
-	unsigned long long memlock = 0;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(dp.skel->maps.ta_flows));
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		sscanf(line, "memlock: %llu", &memlock);
-	if (f)
-		fclose(f);
+	/* memlock of each flow map as the kernel reports it (fdinfo) */
+	unsigned long long memlock = map_memlock(bpf_map__fd(dp.skel->maps.ta_flows));
+	unsigned long long m6 = map_memlock(bpf_map__fd(dp.skel->maps.ta_flows6));
+	unsigned long long mc = map_memlock(bpf_map__fd(dp.skel->maps.ta_fcold));
 	printf("{\"bench\":\"newflow\",\"table\":%u,\"flows_created\":%llu,\"create_failed\":%llu,"
 	       "\"kernel_ns_per_new_flow\":%.1f,\"flows_per_s_with_syscalls\":%.0f,\"map_memlock\":%llu,"
-	       "\"bytes_per_flow\":%.1f,\"key_bytes\":%u,\"value_bytes\":%u}\n",
+	       "\"bytes_per_flow\":%.1f,\"key_bytes\":%u,\"value_bytes\":%u,"
+	       "\"flows6_entries\":%u,\"flows6_memlock\":%llu,\"fcold_entries\":%u,\"fcold_memlock\":%llu}\n",
 	       n, (unsigned long long)cnt[TA_C_FLOW_NEW], (unsigned long long)cnt[TA_C_FLOW_FAIL], ktime / n, n / dt,
-	       memlock, (double)memlock / n, info.key_size, info.value_size);
+	       memlock, (double)memlock / n, info.key_size, info.value_size,
+	       bpf_map__max_entries(dp.skel->maps.ta_flows6), m6, bpf_map__max_entries(dp.skel->maps.ta_fcold), mc);
 	ta_dp_close(&dp);
 	ta_compiled_free(&comp);
 	ta_policy_free(&pol);

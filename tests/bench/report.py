@@ -90,12 +90,18 @@ if nf or ev:
         p(f"* Flow table of {r['table']:,} entries filled with {r['flows_created']:,} new flows ({r['create_failed']} failed): "
           f"{r['kernel_ns_per_new_flow']:.0f} ns per new flow in the program, {r['flows_per_s_with_syscalls']:,.0f} flows/s "
           f"including one test_run syscall each.")
-        p(f"* Kernel memory of the flow table: {r['map_memlock']:,} bytes, {r['bytes_per_flow']:.0f} bytes per flow "
+        p(f"* Kernel memory of the IPv4 flow table: {r['map_memlock']:,} bytes, {r['bytes_per_flow']:.0f} bytes per flow "
           f"(key {r['key_bytes']} B, value {r['value_bytes']} B, plus the LRU hash's element overhead; preallocated). "
           f"Target ≤ 128 B per IPv4 flow: {verdict(r['bytes_per_flow'] <= 128)}"
-          + ("." if r["bytes_per_flow"] <= 128 else " — what dominates: the value's rarely used diagnostics (ICMP errors, drops, "
-             "evidence windows: about 100 of its bytes), the 48-byte key that holds IPv4 as 16-byte addresses, and the kernel's "
-             "own 64 bytes per element (48 B element header + 16 B bucket)."))
+          + ("." if r["bytes_per_flow"] <= 128 else " — what is left: the kernel's own 64 bytes per element (48 B element "
+             "header + 16 B bucket), the 16-byte key, and the 56-byte value, of which 16 bytes are the first and last packet "
+             "times in nanoseconds (1 ms ticks in 32 bits would make it 128 B, at the cost of times the reader rounds)."))
+        if "flows6_memlock" in r:
+            tot = r["map_memlock"] + r["flows6_memlock"] + r["fcold_memlock"]
+            p(f"* Beside it, preallocated: the IPv6 flow table ({r['flows6_entries']:,} entries, "
+              f"{r['flows6_memlock'] / r['flows6_entries']:.0f} bytes per IPv6 flow) and the cold table of flow diagnostics "
+              f"({r['fcold_entries']:,} entries, {r['fcold_memlock'] / r['fcold_entries']:.0f} bytes each): all the flow state "
+              f"is {tot:,} bytes, {tot / r['table']:.0f} bytes per `--flows` entry.")
     for r in by("rss"):
         p(f"* `tokaudit run` with a {r['flow_table']:,}-entry flow table after {r['packets']:,} packets with random UDP ports "
           f"to a media address ({r['flows']:,} flows created; the table keeps the most recent 1 M): resident memory "
