@@ -184,13 +184,14 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 	if (mode == TA_DM_IN || mode == TA_DM_OUT) {
 		/* The remote end is known without the trie.  IPv4: the prefilter
 		 * turns most other traffic away, then the flow is looked up first
-		 * and its cached verdict saves the LPM and port lookups. */
+		 * and its cached verdict saves the LPM and port lookups.  IPv6 has
+		 * no prefilter: the trie comes first. */
 		const __u8 *remote = mode == TA_DM_OUT ? p->t.dst : p->t.src;
 
 		r.dir = mode;
 		if (p->t.family == 4 ? !ta_may_cover4(slot, remote) :
 				       !(cover = ta_lpm(slot, remote)))
-			return ta_finish(p, &r, len); /* IPv6 has no prefilter: the trie first */
+			return ta_finish(p, &r, len);
 	} else {
 		r.dir = ta_direction(mode, slot, &p->t, &cover);
 		if (!cover)

@@ -95,6 +95,9 @@ enum ta_counter {
 	TA_C_KDROP_NONS,        /* drops whose network namespace could not be read: not attributed */
 	TA_C_KDROP_ENDPOINT,    /* endpoint discards of policy packets (socket teardown, unread data...) */
 	TA_C_KDROP_FLOW_NEW,    /* flows created by a drop: the packet never reached an audited hook */
+	TA_C_KDROP_MISSED,      /* never written by the programs: the reader fills it with the runs of
+				 * the drop tracer the kernel skipped because it was already running on
+				 * that CPU (an interrupt freeing a packet meanwhile); host-wide */
 	TA_C_INV_BASE,          /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };

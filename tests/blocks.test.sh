@@ -68,6 +68,18 @@ def expect(name, got, want):
         print("ok %s: %s" % (side, name))
     else:
         print("FAIL %s: %s:\n      got  %r\n      want %r" % (side, name, got, want))
+# the kernel skips a tracing program already running on that CPU (an
+# interrupt freeing a packet meanwhile): such drops are never seen, and
+# counted host-wide as kernel_drops_missed.  A shortfall they explain is
+# reported as such; any other difference fails.
+missed = stats["counters"]["kernel_drops_missed"]
+def expect_drops(name, got, want):
+    if got == want:
+        print("ok %s: %s" % (side, name))
+    elif got < want <= got + missed:
+        print("ok %s: %s: %d of %d, the tracer skipped %d times (kernel_drops_missed)" % (side, name, got, want, missed))
+    else:
+        print("FAIL %s: %s:\n      got  %r\n      want %r (kernel_drops_missed %d)" % (side, name, got, want, missed))
 def drop_at(f):
     loc = f["last_drop_location"] or ""
     if not re.match(r"^nft_do_chain\+0x[0-9a-f]+$", loc):
@@ -81,34 +93,39 @@ for name, port, addr, rule in (("5560 dropped", 5560, "70.42.47.70", "ctl_5560")
     if not x:
         continue
     f, n = x["flow"], cnt[rule]
-    expect(name + ": drop count = nft counter (%d)" % n, (f["kernel_drops"], f["last_drop_reason"]), (n, "NETFILTER_DROP"))
+    expect_drops(name + ": drop count = nft counter (%d)" % n, f["kernel_drops"], n)
+    expect(name + ": drop reason", f["last_drop_reason"], "NETFILTER_DROP")
+    d = f["kernel_drops"]
     head = "TCP 10.1.0.5:%d %s %s:%d (control, allowed): " % (f["lport"], arrow, addr, port)
     if side == "outside":
         # never left: the flow exists only through its drops
-        want = head + "%d SYN%s dropped in this host %s before leaving %s" % (n, "" if n == 1 else "s", drop_at(f), ifc)
+        want = head + "%d SYN%s dropped in this host %s before leaving %s" % (d, "" if d == 1 else "s", drop_at(f), ifc)
         expect(name + ": state", f["state"], "blocked-before-egress")
     else:
         tail = {5560: "SYN never answered",
                 3478: "SYN answered by ICMP admin-prohibited (type 3 code 13) from 10.1.0.1",
                 443: "SYN answered by a TCP reset (refused)"}[port]
         want = head + "%d out, %d in; %d dropped in this host %s, outbound; %s" % (
-            f["packets_out"], f["packets_in"], n, drop_at(f), tail)
+            f["packets_out"], f["packets_in"], d, drop_at(f), tail)
         expect(name + ": every SYN seen", f["packets_out"], n)
     expect(name + ": sentence", x["diagnosis"], want)
 x = one("media echoes dropped", 50000, "udp")
 if x:
     f, n = x["flow"], cnt["media_in"]
-    expect("media: drop count = nft counter", (n, f["kernel_drops"], f["last_drop_dir"]), (20, 20, "in"))
+    expect("media: nft dropped every echo", n, 20)
+    expect_drops("media: drop count = nft counter", f["kernel_drops"], n)
+    expect("media: drop direction", f["last_drop_dir"], "in")
+    d = f["kernel_drops"]
     head = "UDP 10.1.0.5:%d %s 70.42.47.70:50000 (media, allowed): " % (f["lport"], arrow)
     if side == "outside":  # the echoes reached the outside interface, then died
-        want = head + "20 out, 20 in; 20 dropped in this host %s, inbound" % drop_at(f)
+        want = head + "20 out, 20 in; %d dropped in this host %s, inbound" % (d, drop_at(f))
     else:
-        want = head + "20 out, 0 in; 20 dropped in this host %s, inbound; UDP only ever flowed out" % drop_at(f)
+        want = head + "20 out, 0 in; %d dropped in this host %s, inbound; UDP only ever flowed out" % (d, drop_at(f))
     expect("media: sentence", x["diagnosis"], want)
 expect("healthy hlg flow not diagnosed", [x for x in w if x["flow"]["remote"] == "216.151.209.20"], [])
 c = stats["counters"]
-expect("every block charged to a flow", (c["kernel_drops"], c["kernel_drops_no_flow"], c["kernel_drops_ns_unknown"]),
-       (sum(cnt.values()), 0, 0))
+expect_drops("every block counted", c["kernel_drops"], sum(cnt.values()))
+expect("every block charged to a flow", (c["kernel_drops_no_flow"], c["kernel_drops_ns_unknown"]), (0, 0))
 expect("why: no drops left without a flow", why["drops_without_flow"], 0)
 PY
 }

@@ -237,6 +237,8 @@ int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
 	memset(dp, 0, sizeof(*dp));
 	for (int m = 0; m < TA_M_MAX; m++)
 		dp->fd[m] = -1;
+	snprintf(path, sizeof(path), "%s/drop_link", dir);
+	dp->drop_link_fd = bpf_obj_get(path); /* -1 when drops are not traced */
 	for (int m = 0; m < TA_M_MAX; m++) {
 		struct bpf_map_info info = { 0 };
 		uint32_t len = sizeof(info);
@@ -283,6 +285,8 @@ void ta_dp_close(struct ta_dp *dp)
 		for (int m = 0; m < TA_M_MAX; m++)
 			if (dp->fd[m] > 0)
 				close(dp->fd[m]);
+		if (dp->drop_link_fd > 0)
+			close(dp->drop_link_fd);
 	}
 	memset(dp, 0, sizeof(*dp));
 }
@@ -583,9 +587,44 @@ int ta_dp_other(struct ta_dp *dp, ta_other_fn fn, void *arg)
 	return 0;
 }
 
+/* Runs of the drop tracer the kernel skipped (nested on a CPU where it was
+ * already running): the tracer's program, from the skeleton or the pinned
+ * link; 0 when drops are not traced. */
+static uint64_t drops_missed(const struct ta_dp *dp)
+{
+	struct bpf_prog_info pi = { 0 };
+	uint32_t len = sizeof(pi);
+	int fd = -1, own = 0;
+
+	if (dp->skel) {
+		struct bpf_program *p = bpf_program__autoload(dp->skel->progs.tokaudit_kfree_skb)
+						? dp->skel->progs.tokaudit_kfree_skb
+						: dp->skel->progs.tokaudit_kfree_skb_tp;
+		fd = bpf_program__fd(p);
+	} else if (dp->drop_link_fd > 0) {
+		struct bpf_link_info li = { 0 };
+		uint32_t ll = sizeof(li);
+
+		if (!bpf_obj_get_info_by_fd(dp->drop_link_fd, &li, &ll))
+			fd = bpf_prog_get_fd_by_id(li.prog_id);
+		own = 1;
+	}
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &pi, &len))
+		pi.recursion_misses = 0;
+	if (own)
+		close(fd);
+	return pi.recursion_misses;
+}
+
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])
 {
-	return percpu_sum(dp->fd[TA_M_COUNTERS], TA_C_MAX, sizeof(*out), out);
+	int err = percpu_sum(dp->fd[TA_M_COUNTERS], TA_C_MAX, sizeof(*out), out);
+
+	if (!err)
+		out[TA_C_KDROP_MISSED] = drops_missed(dp);
+	return err;
 }
 
 int ta_dp_kdrop_reasons(struct ta_dp *dp, uint64_t out[TA_KDROP_REASON_SLOTS])
@@ -614,12 +653,18 @@ int ta_dp_persist_write(const struct ta_dp *dp, const struct ta_persist *p)
 	return bpf_map_update_elem(dp->fd[TA_M_PERSIST], &key, p, BPF_ANY) ? -errno : 0;
 }
 
-uint32_t ta_dp_flow_capacity(const struct ta_dp *dp)
+static uint32_t max_entries(int fd)
 {
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info);
 
-	return bpf_obj_get_info_by_fd(dp->fd[TA_M_FLOWS], &info, &len) ? 0 : info.max_entries;
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+/* both flow tables, IPv4 and IPv6: the reader tracks the flows of both */
+uint32_t ta_dp_flow_capacity(const struct ta_dp *dp)
+{
+	return max_entries(dp->fd[TA_M_FLOWS]) + max_entries(dp->fd[TA_M_FLOWS6]);
 }
 
 /* A kernel flow as the reader sees it: the hot entry, its state word
@@ -850,6 +895,7 @@ const char *ta_counter_name(int c)
 		[TA_C_KDROP_NONS] = "kernel_drops_ns_unknown",
 		[TA_C_KDROP_ENDPOINT] = "kernel_drops_endpoint",
 		[TA_C_KDROP_FLOW_NEW] = "flows_created_by_drops",
+		[TA_C_KDROP_MISSED] = "kernel_drops_missed",
 	};
 	/* invalid packets by reason: "invalid_" + the reason, dashes as underscores */
 	static char inv[TA_INV_MAX][48];

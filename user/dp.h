@@ -58,6 +58,7 @@ struct ta_dp {
 	size_t ports_len;
 	uint32_t generation;    /* policy generation in force */
 	uint64_t switched_ns;   /* CLOCK_MONOTONIC of the last policy switch */
+	int drop_link_fd;       /* pinned maps only: the drop tracer's pinned link, or -1 */
 };
 
 /* Route libbpf's messages: shown with -v only (errors are said in one line) */
@@ -112,7 +113,7 @@ int ta_dp_kdrop_reasons(struct ta_dp *dp, uint64_t out[TA_KDROP_REASON_SLOTS]);
 /* The reader's counters that outlive it (zero on maps that never had one) */
 int ta_dp_persist_read(const struct ta_dp *dp, struct ta_persist *p);
 int ta_dp_persist_write(const struct ta_dp *dp, const struct ta_persist *p);
-/* Entries the flow table holds at most (0 on error) */
+/* Entries the flow tables (IPv4 and IPv6) hold at most (0 on error) */
 uint32_t ta_dp_flow_capacity(const struct ta_dp *dp);
 
 /* Walk the flow table; cb returns non-zero to stop. */

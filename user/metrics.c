@@ -181,7 +181,7 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	family(f, "tokaudit_flow_table_entries", "gauge", "Entries in the kernel flow table at the last walk");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_entries", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->table_flows);
-	family(f, "tokaudit_flow_table_capacity", "gauge", "Entries the kernel flow table holds at most");
+	family(f, "tokaudit_flow_table_capacity", "gauge", "Entries the kernel flow tables (IPv4 and IPv6) hold at most");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_capacity", ss[i], NULL, NULL, NULL, NULL, (double)x[i].capacity);
 	family(f, "tokaudit_flow_table_fill_ratio", "gauge", "Entries over capacity (0 to 1)");
@@ -200,6 +200,9 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	counter(f, "tokaudit_endpoint_discards_total",
 		"Policy packets an endpoint discarded (socket teardown, unread data): not blocks", ss, n, x,
 		TA_C_KDROP_ENDPOINT);
+	counter(f, "tokaudit_kernel_drops_missed_total",
+		"Packet frees the drop tracer did not see: the kernel skipped it, already running on that CPU "
+		"(host-wide)", ss, n, x, TA_C_KDROP_MISSED);
 	counter(f, "tokaudit_kernel_drops_unattributed_total",
 		"Kernel drops whose network namespace could not be read (not counted as blocks)", ss, n, x,
 		TA_C_KDROP_NONS);

@@ -30,6 +30,10 @@ static void drop_notes(FILE *f, const uint64_t cnt[TA_C_MAX], const char *indent
 		fprintf(f, "%snote: %llu drops of policy traffic whose network namespace could not be read were "
 			"not attributed (they may be another namespace's): see kernel_drops_ns_unknown\n", indent,
 			(unsigned long long)cnt[TA_C_KDROP_NONS]);
+	if (cnt[TA_C_KDROP_MISSED])
+		fprintf(f, "%snote: the kernel skipped the drop tracer %llu times, when a packet was freed on a CPU "
+			"where it was already running (host-wide, any namespace): drops may be missing from the "
+			"counts\n", indent, (unsigned long long)cnt[TA_C_KDROP_MISSED]);
 }
 
 void ta_counters_json(json_object *o, struct ta_dp *dp, const char *const *labels, uint32_t nr)
