@@ -111,7 +111,10 @@ static void perpkt(int ext_fd, const char *ext_name)
 	run_prog(bpf_program__fd(e->progs.empty_xdp), frame, len, floor_r);
 	printf("{\"bench\":\"perpkt\",\"prog\":\"empty_xdp\",\"path\":\"floor\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f}\n",
 	       floor_r[0], floor_r[1], floor_r[2]);
+	const char *only = getenv("TA_BENCH_PATH"); /* profiling one path */
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (only && strcmp(only, paths[i].name))
+			continue;
 		len = pk_build(&paths[i].pk, frame);
 		if (paths[i].warm || paths[i].pk.frag == PK_LATER) {
 			/* a first packet (or first fragment) makes the flow exist */
