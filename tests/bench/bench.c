@@ -5,7 +5,7 @@
  * the min and max; test_run's own duration (ns per repeat, measured in the
  * kernel around the program) is the unit.  Prints one JSON object per line.
  *
- *   ta_bench perpkt [--prog-id N --name NAME]   per-packet cost of each path
+ *   ta_bench perpkt [--prog-id N --name NAME]   per-packet cost of each path (TA_BENCH_PATH: one)
  *   ta_bench newflow N                          flow creation rate, table of N
  *   ta_bench events [S [THREADS]]               events drained by a bare reader while flows are created
  *   ta_bench evgen ID RATE [S [THR [ROUND]]]    new-flow events into an attached program
