@@ -165,8 +165,7 @@ static __always_inline struct ta_flow_hot *ta_drop_new_flow(struct sk_buff *skb,
 		   (r.verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
 		   ((__u64)tcp_flags << TA_FF_TCP_SHIFT(dir & 1));
 	if (r.verdict == TA_V_ALLOWED) /* its rule, judged now (the cache stays empty) */
-		nf.state = (nf.state & ~((__u64)TA_FS_NONE << TA_FS_RULE_SHIFT)) |
-			   ((__u64)(r.rule & TA_FS_NONE) << TA_FS_RULE_SHIFT);
+		nf.state = ta_flow_with_rule(nf.state, r.rule);
 	f = ta_flow_make(t, dir, ifx, &nf, &created);
 	if (created)
 		ta_count(TA_C_KDROP_FLOW_NEW);

@@ -111,6 +111,13 @@ static __always_inline __u8 ta_flow_opener(__u64 st)
 	return (st & TA_FS_OPENER_OUT) ? TA_DIR_OUT : TA_DIR_IN;
 }
 
+/* st with its first allowing rule set to rule (age 0: judged now) */
+static __always_inline __u64 ta_flow_with_rule(__u64 st, __u32 rule)
+{
+	return (st & ~(((__u64)TA_FS_NONE << TA_FS_RULE_SHIFT) | (3ull << TA_FS_AGE_SHIFT))) |
+	       ((__u64)(rule & TA_FS_NONE) << TA_FS_RULE_SHIFT);
+}
+
 /* The first rule that allowed a packet of the flow, or TA_NO_RULE */
 static __always_inline __u32 ta_flow_rule(__u64 st)
 {
@@ -197,8 +204,7 @@ static __always_inline int ta_flow_try_judge(struct ta_flow_hot *f, __u8 dir, __
 	}
 	st = (st & ~((__u64)TA_FS_NONE << TA_FS_CODE_SHIFT(dir))) | (code << TA_FS_CODE_SHIFT(dir));
 	if (r->verdict == TA_V_ALLOWED && TA_FS_FIELD(old, TA_FS_RULE_SHIFT) == TA_FS_NONE)
-		st = (st & ~(((__u64)TA_FS_NONE << TA_FS_RULE_SHIFT) | (3ull << TA_FS_AGE_SHIFT))) |
-		     ((__u64)(r->rule & TA_FS_NONE) << TA_FS_RULE_SHIFT);
+		st = ta_flow_with_rule(st, r->rule);
 	return st == old || __sync_val_compare_and_swap(&f->state, old, st) == old;
 }
 

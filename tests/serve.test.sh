@@ -132,7 +132,8 @@ gwcurl http://127.0.0.1:$MPORT/metrics > "$tmp/metrics.txt"
 if out=$(promtool check metrics < "$tmp/metrics.txt" 2>&1); then ok "promtool check metrics"; else bad "promtool check metrics: $out"; fi
 for m in tokaudit_packets_total tokaudit_bytes_total tokaudit_rule_packets_total tokaudit_flows_active \
 	tokaudit_flows_opened_total tokaudit_flows_closed_total tokaudit_rule_last_seen_timestamp_seconds \
-	tokaudit_kernel_drops_total tokaudit_policy_drops_total tokaudit_icmp_errors_attributed_total \
+	tokaudit_kernel_drops_total tokaudit_kernel_drops_missed_total tokaudit_policy_drops_total \
+	tokaudit_icmp_errors_attributed_total \
 	tokaudit_invalid_packets_total tokaudit_events_sent_total tokaudit_events_lost_total \
 	tokaudit_flow_table_fill_ratio tokaudit_policy_generation tokaudit_policy_reloads_total tokaudit_build_info; do
 	grep -q "^$m{" "$tmp/metrics.txt" || bad "metric $m missing"
@@ -243,6 +244,9 @@ start_serve --flows 16384 --events /dev/null || exit 0
 peer "$C" flood 70.42.47.70 100000 >/dev/null
 sleep 2
 rss=$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)
+# both flow tables: 16384 IPv4 entries and a quarter of that (at least 4096) for IPv6
+cap=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flow_table_capacity{.*} //p')
+[ "$cap" = 20480 ] && ok "flow table capacity counts both tables: $cap" || bad "flow table capacity '$cap', want 20480"
 ev=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_closed_total{.*reason="evicted"} //p')
 # 100000 new flows through a table of 16384: all but what it holds now were evicted
 [ "${ev:-0}" -ge $((100000 - 16384)) ] && [ "${ev:-0}" -le 100000 ] &&

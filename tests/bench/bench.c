@@ -274,6 +274,26 @@ static void *evgen_run(void *arg)
 	return NULL;
 }
 
+/* nthreads generators (1..8) offering rate frames/s between them for
+ * seconds: the frames they ran */
+static unsigned long long generate(int fd, int nthreads, double rate, double seconds, int round)
+{
+	struct evgen_thread g[8];
+	unsigned long long frames = 0;
+
+	if (nthreads < 1 || nthreads > 8)
+		nthreads = 2;
+	for (int i = 0; i < nthreads; i++) {
+		g[i] = (struct evgen_thread){ .fd = fd, .id = i, .round = round, .rate = rate / nthreads, .seconds = seconds };
+		pthread_create(&g[i].th, NULL, evgen_run, &g[i]);
+	}
+	for (int i = 0; i < nthreads; i++) {
+		pthread_join(g[i].th, NULL);
+		frames += g[i].frames;
+	}
+	return frames;
+}
+
 /* Sum of a per-CPU counter of the program's ta_counters map */
 static int prog_counters(int prog_fd, uint64_t out[TA_C_MAX])
 {
@@ -309,9 +329,7 @@ static int prog_counters(int prog_fd, uint64_t out[TA_C_MAX])
 
 static void evgen(int fd, double rate, double seconds, int nthreads, int round)
 {
-	struct evgen_thread g[8];
 	uint64_t c0[TA_C_MAX], c1[TA_C_MAX];
-	unsigned long long frames = 0;
 
 	if (fd < 0 || prog_counters(fd, c0)) {
 		fprintf(stderr, "bench: evgen needs the id of an attached tokaudit XDP program\n");
@@ -320,14 +338,7 @@ static void evgen(int fd, double rate, double seconds, int nthreads, int round)
 	if (nthreads < 1 || nthreads > 8)
 		nthreads = 2;
 	double t0 = now_s();
-	for (int i = 0; i < nthreads; i++) {
-		g[i] = (struct evgen_thread){ .fd = fd, .id = i, .round = round, .rate = rate / nthreads, .seconds = seconds };
-		pthread_create(&g[i].th, NULL, evgen_run, &g[i]);
-	}
-	for (int i = 0; i < nthreads; i++) {
-		pthread_join(g[i].th, NULL);
-		frames += g[i].frames;
-	}
+	unsigned long long frames = generate(fd, nthreads, rate, seconds, round);
 	double dt = now_s() - t0;
 	prog_counters(fd, c1);
 	unsigned long long sent = c1[TA_C_EV_SENT] - c0[TA_C_EV_SENT];
@@ -365,8 +376,6 @@ static void events(double seconds, int nthreads)
 	struct ta_dp dp;
 	struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_OUT, .flow_entries = 1u << 20 };
 	uint64_t cnt[TA_C_MAX];
-	struct evgen_thread g[8];
-	unsigned long long frames = 0;
 	pthread_t th;
 
 	load_policy(&pol, &comp);
@@ -378,14 +387,7 @@ static void events(double seconds, int nthreads)
 	if (nthreads < 1 || nthreads > 8)
 		nthreads = 2;
 	double t0 = now_s();
-	for (int i = 0; i < nthreads; i++) {
-		g[i] = (struct evgen_thread){ .fd = xdp, .id = i, .seconds = seconds };
-		pthread_create(&g[i].th, NULL, evgen_run, &g[i]);
-	}
-	for (int i = 0; i < nthreads; i++) {
-		pthread_join(g[i].th, NULL);
-		frames += g[i].frames;
-	}
+	unsigned long long frames = generate(xdp, nthreads, 0, seconds, 0);
 	double dt = now_s() - t0;
 	usleep(200000);
 	reader_stop = 1;
