@@ -46,6 +46,9 @@ expect_rc "help of an unknown command" 2 "$TA" help frob
 expect_rc "policy without subcommand" 2 "$TA" policy
 expect_rc "policy with a bad subcommand" 2 "$TA" policy frob
 expect_rc "version" 0 "$TA" version && expect_in "version prints it" "tokaudit " "$OUT"
+v=$OUT
+expect_rc "--version, as every packaged tool answers it" 0 "$TA" --version && [ "$OUT" = "$v" ] && ok "--version prints what 'version' does" || bad "--version: $OUT"
+expect_rc "-v --version" 0 "$TA" -v --version
 expect_rc "unknown option of a command" 2 "$TA" policy show --frob && expect_in "unknown option named" "unknown option '--frob'" "$ERR"
 expect_rc "missing argument" 2 "$TA" policy check
 expect_rc "extra argument" 2 "$TA" policy check a b

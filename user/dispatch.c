@@ -71,7 +71,12 @@ int ta_main(int argc, char **argv)
 			usage(stdout);
 			return TA_EXIT_OK;
 		} else if (!strcmp(argv[i], "--version")) {
-			return ta_cmd_version.run(NULL);
+			/* as 'tokaudit version' with no option: a zeroed configuration */
+			void *cfg = calloc(1, ta_cmd_version.cfg_size);
+			int rc = cfg ? ta_cmd_version.run(cfg) : TA_EXIT_FAIL;
+
+			free(cfg);
+			return rc;
 		} else {
 			ta_err("unknown option '%s' (see 'tokaudit --help')", argv[i]);
 			return TA_EXIT_USAGE;
