@@ -211,7 +211,13 @@ $(BUILD)/tests/asan_fuzz_pcap: tests/fuzz/fuzz_pcap.c $(ASAN_OBJS) $(BUILD)/user
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(ASAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
 ASAN_BINS += $(BUILD)/tests/asan_fuzz_pcap
 
-test: all $(TEST_BINS) $(ASAN_BINS)
+# BPF helpers of the shell suites (tests/bpf/*.bpf.c), loaded with tc
+TEST_BPF := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+$(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c Makefile | $(BUILD)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+test: all $(TEST_BINS) $(ASAN_BINS) $(TEST_BPF)
 	$(Q)./tests/run.sh
 
 # Longer runs than make test's (root for the engine and the datapath):

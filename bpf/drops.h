@@ -28,10 +28,12 @@
 
 #define TA_TCP_SYN 0x02
 
-static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir, __u32 rule,
+/* A block of a flow's packet: the event carries the flow's verdict and rule */
+static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir, __u64 st,
 					  __u32 reason, __u64 loc, __u8 has_flow)
 {
-	ta_emit(k, TA_EV_KERNEL_DROP, 0, dir, rule, has_flow, reason, loc, TA_C_EV_LOST_DROP);
+	ta_emit(k, TA_EV_KERNEL_DROP, (st & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir,
+		ta_flow_rule(st), has_flow, reason, loc, TA_C_EV_LOST_DROP);
 }
 
 /* Is loc inside socket/endpoint code?  Binary search of ep_ranges. */
@@ -113,32 +115,43 @@ static __always_inline void ta_drop_capture(struct ta_flow_hot *f, struct ta_flo
 	ta_cap_submit(c, n, n ? bpf_probe_read_kernel(c->data, ta_cap_len(n), head + nh) : 0);
 }
 
-/* The interface the skb was routed out of (0: not routed, or unreadable). */
-static __always_inline __u32 ta_skb_out_ifindex(struct sk_buff *skb)
+/* The interface the skb was routed out of (0: not routed, or unreadable),
+ * and the route's error: a blackhole, unreachable or prohibit route or rule
+ * (or no route at all) routes to a discard entry whose error is an errno and
+ * whose device is a loopback, never the way out.  Without a branch (reads
+ * through a NULL dst fail and give 0), so the paths after it stay as many as
+ * they were: Linux 6.1's verifier has few to spare here. */
+static __always_inline __u32 ta_skb_route(struct sk_buff *skb, __u8 *route_err)
 {
 	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
 	struct dst_entry *dst = (struct dst_entry *)(refdst & ~1UL); /* SKB_DST_NOREF */
+	__s32 err = BPF_CORE_READ(dst, error), sign = err >> 31;
+	__u32 ifx = BPF_CORE_READ(dst, dev, ifindex);
+	__u32 e = (__u32)((err ^ sign) - sign); /* either sign is used */
 
-	if (!dst)
-		return 0;
-	return BPF_CORE_READ(dst, dev, ifindex);
+	*route_err = (__u8)e;
+	/* no error: (0 - 1) >> 31 is 1; any error (1 to 32768): 0 */
+	return ifx * ((e - 1) >> 31);
 }
 
 /*
  * A block with no flow: the packet died before an audited hook saw it.  Only
  * packets on their way out through an audited interface (the direction its
- * egress hook sees, cfg_tc_dir_mode) get a flow, keyed on that interface.
+ * egress hook sees, cfg_tc_dir_mode) get a flow, keyed on that interface:
+ * out (ta_skb_route) is one, or 0: not routed (yet, or to a discard entry:
+ * the route refused it), and then the first.  m: the rules allowing the packet
+ * as if it opened the flow.  *why: TA_DF_CREATED, or why there is no flow.
  */
-static __always_inline struct ta_flow_hot *ta_drop_new_flow(struct sk_buff *skb, struct ta_flow_key *k,
-							   const struct ta_tuple *t, __u8 dir, __u64 cover,
-							   __u8 tcp_flags)
+static __always_inline struct ta_flow_hot *ta_drop_new_flow(struct ta_flow_key *k,
+							   const struct ta_tuple *t, __u8 dir, __u64 m,
+							   __u8 tcp_flags, __u32 out, __u8 *why)
 {
 	struct ta_flow_hot nf = {}, *f;
 	int created = 0;
-	struct ta_res r = {};
-	__u32 gen = active_gen, ifx, out = ta_skb_out_ifindex(skb);
+	__u32 gen = active_gen, ifx;
 	int i, found = 0;
 
+	*why = TA_DF_ELSEWHERE;
 	if (dir != cfg_tc_dir_mode)
 		return NULL;
 	ifx = audited_ifindex[0];
@@ -157,18 +170,18 @@ static __always_inline struct ta_flow_hot *ta_drop_new_flow(struct sk_buff *skb,
 	}
 	if (!ifx)
 		return NULL;
+	*why = TA_DF_NONE;
 	ta_flow_key_of(k, t, dir, ifx);
-	ta_set_verdict(&r, cover & ta_port_rules(gen & 1, t->proto, dir,
-						 dir == TA_DIR_OUT ? t->dport : t->sport));
 	nf.first_ns = nf.last_ns = bpf_ktime_get_ns(); /* tracing: no coarse clock */
-	nf.state = ta_flow_state0(dir, gen) | TA_FF_DROP_OPENED |
-		   (r.verdict == TA_V_ALLOWED ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
+	nf.state = ta_flow_state0(dir, gen) | TA_FF_DROP_OPENED | (m ? TA_FF_ALLOWED : TA_FF_UNEXPECTED) |
 		   ((__u64)tcp_flags << TA_FF_TCP_SHIFT(dir & 1));
-	if (r.verdict == TA_V_ALLOWED) /* its rule, judged now (the cache stays empty) */
-		nf.state = ta_flow_with_rule(nf.state, r.rule);
+	if (m) /* its rule, judged now (the cache stays empty) */
+		nf.state = ta_flow_with_rule(nf.state, ta_first_rule(m));
 	f = ta_flow_make(t, dir, ifx, &nf, &created);
 	if (created)
 		ta_count(TA_C_KDROP_FLOW_NEW);
+	if (f)
+		*why = TA_DF_CREATED;
 	return f;
 }
 
@@ -184,10 +197,13 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	struct ta_flow_key k = {};
 	struct ta_flow_hot *f = NULL;
 	struct ta_flow_cold *c;
-	__u32 slot = active_gen & 1, wire, linear;
-	__u8 first, dir, cls, tcp_flags = 0, has_flow = 1;
-	struct iphdr ip;
-	struct ipv6hdr ip6;
+	__u32 slot = active_gen & 1, wire, linear, out;
+	__u8 first, dir, cls, tcp_flags = 0, has_flow = TA_DF_KNOWN, route;
+	union { /* the headers, one after the other: the tracer has no stack to spare */
+		struct iphdr ip;
+		struct ipv6hdr ip6;
+		__u8 l4[14];
+	} h;
 	__u64 cover;
 	int i;
 
@@ -197,31 +213,31 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	if (!head || nh == (__u16)~0U)
 		return 0;
 	/* one read for IPv4; IPv6 reads its longer header again */
-	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+	if (bpf_probe_read_kernel(&h.ip, sizeof(h.ip), head + nh))
 		return 0;
-	first = ((__u8 *)&ip)[0];
+	first = ((__u8 *)&h.ip)[0];
 	if ((first >> 4) == 4) {
-		if (ip.ihl < 5)
+		if (h.ip.ihl < 5)
 			return 0;
 		t.family = 4;
-		t.proto = ip.protocol;
-		ta_addr4(t.src, ip.saddr);
-		ta_addr4(t.dst, ip.daddr);
-		if (bpf_ntohs(ip.frag_off) & 0x1fff)
+		t.proto = h.ip.protocol;
+		ta_addr4(t.src, h.ip.saddr);
+		ta_addr4(t.dst, h.ip.daddr);
+		if (bpf_ntohs(h.ip.frag_off) & 0x1fff)
 			t.frag = TA_FRAG_LATER;
 		if (th == (__u16)~0U || th <= nh)
-			th = nh + ip.ihl * 4;
-		wire = ta_ip_len(&ip, NULL);
+			th = nh + h.ip.ihl * 4;
+		wire = ta_ip_len(&h.ip, NULL);
 	} else if ((first >> 4) == 6) {
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+		if (bpf_probe_read_kernel(&h.ip6, sizeof(h.ip6), head + nh))
 			return 0;
 		t.family = 6;
-		t.proto = ip6.nexthdr; /* extension headers: the transport header says where L4 is */
-		ta_addr6(t.src, &ip6.saddr);
-		ta_addr6(t.dst, &ip6.daddr);
+		t.proto = h.ip6.nexthdr; /* extension headers: the transport header says where L4 is */
+		ta_addr6(t.src, &h.ip6.saddr);
+		ta_addr6(t.dst, &h.ip6.daddr);
 		if (th == (__u16)~0U || th <= nh)
-			th = nh + sizeof(ip6);
-		wire = ta_ip_len(NULL, &ip6);
+			th = nh + sizeof(h.ip6);
+		wire = ta_ip_len(NULL, &h.ip6);
 	} else {
 		return 0;
 	}
@@ -242,9 +258,9 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	}
 
 	if (t.frag != TA_FRAG_LATER) {
-		__u8 l4[14];
+		__u8 *l4 = h.l4;
 
-		if (!bpf_probe_read_kernel(l4, sizeof(l4), head + th)) {
+		if (!bpf_probe_read_kernel(h.l4, sizeof(h.l4), head + th)) {
 			if (t.proto == TA_IPPROTO_TCP || t.proto == TA_IPPROTO_UDP) {
 				t.sport = ((__u16)l4[0] << 8) | l4[1];
 				t.dport = ((__u16)l4[2] << 8) | l4[3];
@@ -295,21 +311,26 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		}
 		return 0;
 	}
+	out = ta_skb_route(skb, &route); /* where it was going, or the route refused it */
 	if (!f) {
-		f = ta_drop_new_flow(skb, &k, &t, dir, cover, tcp_flags);
-		has_flow = 2;
+		/* judged as the packet opening its flow, as the hooks would have */
+		__u64 m = cover & ta_port_rules(slot, t.proto, dir, dir == TA_DIR_OUT ? t.dport : t.sport);
+
+		f = ta_drop_new_flow(&k, &t, dir, m, tcp_flags, out, &has_flow);
+		if (!f) {
+			ta_count_block_reason(reason);
+			ta_count(has_flow == TA_DF_NONE ? TA_C_KDROP_NOFLOW : TA_C_KDROP_ELSEWHERE);
+			ta_flow_key_of(&k, &t, dir, 0);
+			ta_emit(&k, TA_EV_KERNEL_DROP, m ? TA_V_ALLOWED : TA_V_UNEXPECTED, dir,
+				m ? ta_first_rule(m) : TA_NO_RULE, has_flow, reason, loc, TA_C_EV_LOST_DROP);
+			return 0;
+		}
 	}
 	ta_count_block_reason(reason);
-	if (!f) {
-		ta_count(TA_C_KDROP_NOFLOW);
-		ta_flow_key_of(&k, &t, dir, 0);
-		ta_drop_event(&k, dir, TA_NO_RULE, reason, loc, 0);
-		return 0;
-	}
 	ta_count(TA_C_KDROP);
 	c = ta_flow_cold(f, &k);
 	if (!c) { /* the cold table refused: the block is counted, not described */
-		ta_drop_event(&k, dir, ta_flow_rule(f->state), reason, loc, has_flow);
+		ta_drop_event(&k, dir, f->state, reason, loc, has_flow);
 		return 0;
 	}
 	__sync_fetch_and_add(&c->kernel_drops, 1);
@@ -317,6 +338,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	c->last_drop_loc = loc;
 	c->last_drop_dir = dir;
 	c->last_drop_tcp = tcp_flags;
+	c->last_drop_route = route;
 	if (cfg_capture) {
 		linear = tail > nh ? tail - nh : 0;
 		ta_drop_capture(f, c, &k, dir, head, nh, wire, linear, reason, loc);
@@ -330,7 +352,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		}
 		c->last_drop_ev_ns = now;
 	}
-	ta_drop_event(&k, dir, ta_flow_rule(f->state), reason, loc, has_flow);
+	ta_drop_event(&k, dir, f->state, reason, loc, has_flow);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Flow state: one LRU entry per connection (both directions), its verdict
- * from the rules of the direction that opened it, cached per policy
+ * Flow state: one LRU entry per connection (both directions), every packet
+ * judged by the rules of the direction that opened it, cached per policy
  * generation, and ICMP errors charged to the flow they quote.  IPv4 flows
  * use a 16-byte key (ta_flows), the others the full one (ta_flows6); a
  * flow's rare diagnostics live in ta_fcold (see struct ta_flow_hot).
@@ -254,12 +254,12 @@ static __always_inline void ta_classify_flow(const struct ta_tuple *t, __u8 dir,
 			ta_count(TA_C_FLOW_FAIL);
 	}
 
-	m = cover & ta_port_rules(slot, t->proto, dir, rport);
-	/* Rules of the other direction match a packet of a flow that side opened
-	 * (outbound-only rules let the answers in). */
+	/* A rule's direction says who may open a flow: every packet of a flow,
+	 * either way, is judged by the rules of its opener's direction (an
+	 * outbound-only rule lets the answers in, and never the answers out of
+	 * a flow opened from outside).  No entry: the packet opens it. */
 	opener = f ? ta_flow_opener(f->state) : dir;
-	if (opener != dir)
-		m |= cover & ta_port_rules(slot, t->proto, opener, rport);
+	m = cover & ta_port_rules(slot, t->proto, opener, rport);
 	ta_set_verdict(r, m);
 	if (!f)
 		return;
@@ -305,11 +305,21 @@ static __always_inline void ta_classify_icmp_err(const struct ta_pkt *p, __u8 qd
 		ta_flow_key_of(&k, &p->q, qdir, ifindex);
 		c = ta_flow_cold(f, &k);
 		ta_count(TA_C_ICMP_ERR_FLOW);
-		if (c) {
+		/* An error answers the flow (a far host or router refused what the
+		 * protected side sent) only when it comes in about an outbound
+		 * packet.  One going out, about an inbound packet, is the protected
+		 * side refusing what it was sent (a closed socket, this gateway's
+		 * own firewall): recorded apart, never read as a block. */
+		if (c && qdir == TA_DIR_OUT) {
 			__sync_fetch_and_add(&c->icmp_errors, 1);
 			c->icmp_type = p->icmp_type;
 			c->icmp_code = p->icmp_code;
 			__builtin_memcpy(c->icmp_from, p->t.src, 16);
+		} else if (c) {
+			__sync_fetch_and_add(&c->icmp_sent, 1);
+			c->icmp_sent_type = p->icmp_type;
+			c->icmp_sent_code = p->icmp_code;
+			__builtin_memcpy(c->icmp_sent_from, p->t.src, 16);
 		}
 		f->last_ns = ta_flow_now();
 		r->flow = f;

@@ -32,6 +32,7 @@
 #define TA_IPPROTO_DSTOPTS 60
 
 #define TA_MAX_VLAN 2      /* 802.1ad + 802.1Q */
+#define TA_VLAN_HLEN 4     /* one tag */
 #define TA_IP6_MAX_EXT 6   /* extension headers walked before giving up */
 
 /* Fragment state of a packet */
@@ -128,6 +129,12 @@ static __always_inline int ta_parse_l4(struct ta_cursor *c, struct ta_tuple *t, 
 
 		if ((void *)(uh + 1) > c->end || (!quoted && l4len < sizeof(*uh)))
 			return quoted ? TA_INV_ICMP_QUOTE : TA_INV_L4_TRUNC;
+		/* its own length: a header at least, the IP payload at most (the
+		 * datagram of a first fragment or of a quote is longer than the
+		 * part at hand) */
+		if (!quoted && (bpf_ntohs(uh->len) < sizeof(*uh) ||
+				(bpf_ntohs(uh->len) > l4len && t->frag != TA_FRAG_FIRST)))
+			return TA_INV_UDP_LEN;
 		t->sport = bpf_ntohs(uh->source);
 		t->dport = bpf_ntohs(uh->dest);
 	} else if (t->proto == TA_IPPROTO_ICMP || t->proto == TA_IPPROTO_ICMPV6) {

@@ -40,13 +40,17 @@ int tokaudit_xdp(struct xdp_md *ctx)
 static __always_inline int ta_tc(struct __sk_buff *skb, __u32 mode)
 {
 	struct ta_pkt p = {};
+	/* counted as the wire carries the frame: a VLAN tag the stack keeps in
+	 * the skb's metadata (offloaded) counts, as XDP counts it inline (the
+	 * evidence holds the bytes the skb has, tag-less) */
+	__u32 len = skb->len + (skb->vlan_present ? TA_VLAN_HLEN : 0);
 	int rc;
 
 	/* Headers of a non-linear skb may lie beyond data_end: pull them in. */
 	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
 		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
 	rc = ta_parse_tc(skb, &p);
-	rc = ta_classify(&p, rc, mode, skb->ifindex, skb->len);
+	rc = ta_classify(&p, rc, mode, skb->ifindex, len);
 	if (cfg_capture && p.out_capture) {
 		__u32 n;
 		struct ta_capture *c = ta_cap_reserve(p.out_verdict, p.out_dir, p.out_rule, p.out_policy_drop,

@@ -70,6 +70,7 @@ enum ta_invalid_reason {
 	TA_INV_L4_TRUNC,    /* TCP/UDP/ICMP header cut short */
 	TA_INV_TCP_DOFF,    /* TCP data offset < 5 */
 	TA_INV_ICMP_QUOTE,  /* ICMP error whose quoted packet cannot be parsed */
+	TA_INV_UDP_LEN,     /* UDP length below 8, or past the IP payload */
 	TA_INV_MAX,
 };
 
@@ -86,7 +87,7 @@ enum ta_counter {
 	TA_C_EV_LOST_NEW,       /* new-flow events lost: ring buffer full */
 	TA_C_EV_LOST_UNEXP,     /* unexpected-flow events lost: ring buffer full */
 	TA_C_KDROP,             /* kernel drops (blocks) of policy packets, on a flow */
-	TA_C_KDROP_NOFLOW,      /* blocks of policy packets that no flow could take */
+	TA_C_KDROP_NOFLOW,      /* blocks of policy packets no flow took: the flow table refused */
 	TA_C_KDROP_EV_BOUND,    /* drop events held back by the per-flow rate bound */
 	TA_C_EV_LOST_DROP,      /* drop events lost: ring buffer full */
 	TA_C_CAP_SENT,          /* evidence packets captured */
@@ -95,6 +96,9 @@ enum ta_counter {
 	TA_C_KDROP_NONS,        /* drops whose network namespace could not be read: not attributed */
 	TA_C_KDROP_ENDPOINT,    /* endpoint discards of policy packets (socket teardown, unread data...) */
 	TA_C_KDROP_FLOW_NEW,    /* flows created by a drop: the packet never reached an audited hook */
+	TA_C_KDROP_ELSEWHERE,   /* blocks of policy packets no flow took: not on their way through an
+				 * audited interface (routed out of another, or inbound before the
+				 * audited hook) */
 	TA_C_KDROP_MISSED,      /* never written by the programs: the reader fills it with the runs of
 				 * the drop tracer the kernel skipped because it was already running on
 				 * that CPU (an interrupt freeing a packet meanwhile); host-wide */
@@ -236,6 +240,15 @@ struct ta_flow_cold {
 	__u8 last_drop_dir;        /* direction of the last blocked packet */
 	__u8 last_drop_tcp;        /* its TCP flags */
 	__u8 icmp_from[16];        /* sender of the last ICMP error */
+	__u32 icmp_sent;           /* ICMP errors the protected side sent about the
+				    * flow's inbound packets (it refused them) */
+	__u8 icmp_sent_type;       /* the last one's type and code */
+	__u8 icmp_sent_code;
+	__u8 last_drop_route;      /* the last block's route error (an errno: a
+				    * blackhole, unreachable or prohibit route or
+				    * rule), 0 when its route was none of those */
+	__u8 pad;
+	__u8 icmp_sent_from[16];   /* its sender: an inside host, or this gateway */
 };
 
 /* Bits of ta_flow_val.flags (the low bits of ta_flow_hot.state) */
@@ -270,10 +283,15 @@ struct ta_flow_val {
 	__u32 last_drop_reason;    /* enum skb_drop_reason of the running kernel */
 	__u8 last_drop_dir;        /* direction of the last blocked packet */
 	__u8 last_drop_tcp;        /* its TCP flags */
-	__u8 pad2[2];
+	__u8 last_drop_route;      /* its route error (errno), 0: none */
+	__u8 pad2;
 	__u32 last_ep_reason;      /* the last endpoint discard: reason and location */
-	__u32 pad3;
+	__u32 icmp_sent;           /* ICMP errors the protected side sent about inbound packets */
 	__u64 last_ep_loc;
+	__u8 icmp_sent_type;
+	__u8 icmp_sent_code;
+	__u8 pad4[6];
+	__u8 icmp_sent_from[16];
 };
 
 /* Drop classes (drop tracing): what a kernel drop of a policy packet means.
@@ -319,6 +337,14 @@ enum ta_event_type {
 	TA_EV_CAPTURE = 5,      /* struct ta_capture: the first bytes of a packet */
 };
 
+/* A kernel drop's flow (ta_event.has_flow) */
+enum ta_drop_flow {
+	TA_DF_NONE = 0,      /* no flow: the flow table refused */
+	TA_DF_KNOWN = 1,     /* charged to a flow the hooks made */
+	TA_DF_CREATED = 2,   /* charged to a flow the drop made */
+	TA_DF_ELSEWHERE = 3, /* no flow: not on its way through an audited interface */
+};
+
 /* Evidence (--pcap): the first bytes of an unexpected or dropped packet.
  * From XDP and tc the data starts at the Ethernet header; from a kernel
  * drop at the network header (l3 = 1). */
@@ -349,7 +375,7 @@ struct ta_event {
 	__u8 type;      /* enum ta_event_type */
 	__u8 verdict;
 	__u8 dir;       /* direction of the packet that caused the event */
-	__u8 has_flow;  /* kernel drop: 1 known flow, 2 flow created by the drop, 0 none */
+	__u8 has_flow;  /* kernel drop: enum ta_drop_flow */
 	__u32 drop_reason;
 	__u64 drop_loc;
 };
@@ -375,7 +401,7 @@ struct ta_last {
 
 /* Pinned mode: the attach's configuration and the policy's rule labels. */
 #define TA_META_MAGIC 0x746f6b61u /* "toka" */
-#define TA_META_VERSION 5         /* bump when a pinned map's layout changes */
+#define TA_META_VERSION 6         /* bump when a pinned map's layout changes */
 struct ta_meta {
 	__u32 magic;
 	__u32 version;

@@ -202,5 +202,9 @@ assert c["kernel_drops_endpoint"] >= 5, c
 expect_rc "why --all" 0 gw "$TA" why -i gwout --all
 expect_in "why --all shows endpoint discards" "discarded by an endpoint at" "$OUT"
 expect_rc "why (default) says endpoint discards are hidden" 0 gw "$TA" why -i gwout
-expect_in "why: hidden discards counted" "endpoint discards of policy traffic not shown: --all shows them" "$OUT"
+expect_in "why: hidden discards counted" "whose packets only an endpoint discarded or this side refused with ICMP not shown: --all shows" "$OUT"
+expect_rc "why --json and why --all --json" 0 gw "$TA" why -i gwout --json
+hidden=$(jq_py 'r["flows_only_all_explains"]' <<<"$OUT")
+shown=$(gw "$TA" why -i gwout --all --json | jq_py 'len(r["why"])')
+[ "$hidden" -gt 0 ] && [ "$hidden" = "$shown" ] && ok "why promises the $hidden flows --all lists" || bad "why promised $hidden flows, --all lists $shown"
 expect_rc "detach both" 0 gw "$TA" detach -i gwout,gwin

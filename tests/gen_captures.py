@@ -87,6 +87,10 @@ def frames():
     add(ip4(L, "216.151.209.20", 6, tcp(43000, 443, 0x10)), "allowed", "hlg", L, "216.151.209.20")
     add(ip4("216.151.209.15", L, 6, tcp(80, 43001, 0x02)), "unexpected", None, "216.151.209.15", L)
     add(ip4("216.151.209.15", L, 17, udp(443, 43002)), "unexpected", None, "216.151.209.15", L)
+    # a connection opened from outside, from hlg's port 443: hlg allows only
+    # outbound-opened ones, so no packet of it is allowed, the answers neither
+    add(ip4("216.151.209.15", L, 6, tcp(443, 43003, 0x02)), "unexpected", None, "216.151.209.15", L)
+    add(ip4(L, "216.151.209.15", 6, tcp(43003, 443, 0x12)), "unexpected", None, L, "216.151.209.15")
     # fragments: first decides, later inherits; an orphan
     payload = udp(44000, 5004, b"f" * 64)
     add(ip4(L, "70.42.47.100", 17, payload[:48], ident=900, frag=0x2000), "allowed", "media", L, "70.42.47.100")

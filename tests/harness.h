@@ -23,7 +23,11 @@
 	" addr 2001:db8:100::/48\n"                                    \
 	"rule ping\n proto icmp\n dir both\n addr 198.51.100.0/24\n"   \
 	"rule pin\n proto tcp\n ports 22\n dir out\n addr 70.42.47.70\n" \
-	"rule inonly\n proto tcp\n ports 8443\n dir in\n addr 203.0.113.0/24\n"
+	"rule inonly\n proto tcp\n ports 8443\n dir in\n addr 203.0.113.0/24\n" \
+	"rule udpout\n proto udp\n ports 3478\n dir out\n addr 100.64.7.0/24\n" \
+	"rule pingout\n proto icmp\n dir out\n addr 100.64.8.0/24\n"       \
+	"rule udpin\n proto udp\n ports 5353\n dir in\n addr 100.64.9.0/24\n" \
+	"rule hlg6\n proto tcp\n ports 443\n dir out\n addr 2001:db8:72::1/128\n"
 
 /* Root is needed to load BPF.  Outside CI a missing privilege is a visible
  * SKIP; under CI=true it is a failure, since CI runs as root. */

@@ -20,6 +20,12 @@ count and time.
   lab_peer.py flows HOST PORT N [--gap S]
                                          N one-datagram flows, each from a new socket;
                                          prints their local ports
+  lab_peer.py send SRC SPORT DST DPORT N [--ttl T]
+                                         N datagrams from SRC:SPORT (bound beside any
+                                         server there), the socket closed at once; with
+                                         --ttl, that IP TTL; prints JSON
+  lab_peer.py synfin SRC DST DPORT N     N TCP segments with SYN and FIN both set (no
+                                         connection: invalid to conntrack), by raw socket
   lab_peer.py linger HOST UDPPORT TCPPORT N
                                          N UDP datagrams whose echoes are never read, then
                                          the socket closed; N TCP connections closed with
@@ -28,6 +34,7 @@ count and time.
 import json
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -217,13 +224,45 @@ def linger(args):
     print(json.dumps({"udp_sent": n, "tcp_closed": n}))
 
 
+def send(args):
+    ttl = opt(args, "--ttl", 0, int)
+    src, sport, dst, dport, n = args[0], int(args[1]), args[2], int(args[3]), int(args[4])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if ttl:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+    s.bind((src, sport))
+    for i in range(n):
+        s.sendto(b"late%04d" % i, (dst, dport))
+        time.sleep(0.01)
+    s.close()
+    print(json.dumps({"sent": n}))
+
+
+def synfin(args):
+    src, dst, dport, n = args[0], args[1], int(args[2]), int(args[3])
+    sport = 41999
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, 20)
+    for i in range(n):
+        hdr = struct.pack("!HHIIBBHHH", sport, dport, 1000 + i, 0, 5 << 4, 0x03, 65535, 0, 0)
+        b = pseudo + hdr
+        c = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        while c >> 16:
+            c = (c & 0xFFFF) + (c >> 16)
+        hdr = hdr[:16] + struct.pack("!H", ~c & 0xFFFF) + hdr[18:]
+        s.sendto(hdr, (dst, 0))
+        time.sleep(0.01)
+    print(json.dumps({"sent": n, "sport": sport}))
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     cmd, args = sys.argv[1], sys.argv[2:]
     {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream, "linger": linger, "flood": flood,
-     "flows": flows}[cmd](args)
+     "flows": flows, "send": send, "synfin": synfin}[cmd](args)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ table inet ta {
 	counter hlg {}
 	counter policy_out {}
 	counter policy_in {}
+	counter ww_in {}
+	counter ww_out {}
 	set blocks { type ipv4_addr; flags interval; elements = { 70.42.47.64/26, 72.5.167.128/26, 212.118.226.32/27 } }
 	set hlgs { type ipv4_addr; elements = { 216.151.209.20, 216.151.209.15 } }
 	chain tally {
@@ -28,12 +30,14 @@ table inet ta {
 		iifname "gwout" ip saddr @blocks udp sport 1025-65535 counter name media
 		oifname "gwout" ip daddr @blocks tcp dport { 80, 443, 3478, 5560 } counter name control
 		iifname "gwout" ip saddr @blocks tcp sport { 80, 443, 3478, 5560 } counter name control
-		oifname "gwout" ip daddr @hlgs tcp dport { 80, 443 } counter name hlg
+		oifname "gwout" ip daddr @hlgs tcp dport { 80, 443 } ct direction original counter name hlg
 		iifname "gwout" ip saddr @hlgs tcp sport { 80, 443 } ct direction reply counter name hlg
 		oifname "gwout" ip daddr @blocks counter name policy_out
 		oifname "gwout" ip daddr @hlgs counter name policy_out
 		iifname "gwout" ip saddr @blocks counter name policy_in
 		iifname "gwout" ip saddr @hlgs counter name policy_in
+		iifname "gwout" ip saddr 216.151.209.15 tcp sport 443 ip daddr 10.1.0.5 tcp dport 8080 counter name ww_in
+		oifname "gwout" ip daddr 216.151.209.15 tcp dport 443 ip saddr 10.1.0.5 tcp sport 8080 counter name ww_out
 	}
 }
 EOF
@@ -104,6 +108,37 @@ if start_run "$tmp/audit.jsonl"; then
 	grep -q '"event":"unexpected".*"rport":22' "$tmp/audit.jsonl" && ok "unexpected event for ssh" || bad "no unexpected event"
 	grep -q '"state":"refused"\|"state":"closed"' "$tmp/audit.jsonl" && ok "tcp states reported" || bad "no tcp state"
 	grep '"rport":50000' "$tmp/audit.jsonl" | tail -1 | grep -q '"state":"two-way"' && ok "udp echo flow is two-way" || bad "udp flow state"
+fi
+
+# ---------- a connection opened from outside, from an outbound-only rule's address and port ----------
+# hlg allows TCP 443 opened from inside only: none of this connection's
+# packets, the client's answers included, is allowed, and hlg carries nothing
+if start_run "$tmp/ww.jsonl"; then
+	peer "$C" serve 10.1.0.5 >/dev/null 2>&1 &
+	sleep 0.3
+	t=$(peer "$I" tcp 10.1.0.5 8080 --src 216.151.209.15 --sport 443)
+	sleep 1
+	stop_run
+	[ "$(jq_py 'r["result"]' <<<"$t")" = ok ] && ok "inbound-opened connection from hlg:443 completes (audit)" || bad "inbound connection: $t"
+	python3 - "$tmp/ww.jsonl" "$(nft_count ww_in)" "$(nft_count ww_out)" <<'PY' \
+		&& ok "inbound-opened flow from hlg:443: unexpected both ways, counts = nftables, hlg not exercised, hlg named as the other way" \
+		|| bad "inbound-opened hlg flow: $(grep -v '"event":"updated"' "$tmp/ww.jsonl" | head -c 1500)"
+import json, sys
+nin, nout = int(sys.argv[2]), int(sys.argv[3])
+ev = [json.loads(l) for l in open(sys.argv[1])]
+rep = [e for e in ev if e["event"] == "report"][0]
+f = [x for x in rep["unexpected"] if x["remote"] == "216.151.209.15" and x["rport"] == 443 and x["lport"] == 8080]
+assert len(f) == 1, rep["unexpected"]
+f = f[0]
+assert (f["verdict"], f["rule"], f["rule_other_way"], f["opener"]) == ("unexpected", None, "hlg", "in"), f
+assert nin >= 3 and nout >= 2, (nin, nout)
+assert (f["packets_in"], f["packets_out"]) == (nin, nout), (f["packets_in"], f["packets_out"], nin, nout)
+v = rep["verdicts"]
+assert (v["unexpected"]["in"], v["unexpected"]["out"]) == (nin, nout), v
+assert v["allowed"]["packets"] == 0, v
+hlg = [x for x in rep["compliance"] if x["rule"] == "hlg"][0]
+assert hlg["packets"] == 0 and not hlg["exercised"], hlg
+PY
 fi
 
 # ---------- run's flow selection: events and report lists, counters whole ----------

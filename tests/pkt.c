@@ -45,7 +45,7 @@ static int l4_build(const struct pk *p, uint8_t *b)
 	case 17:
 		put16(b, p->sport);
 		put16(b + 2, p->dport);
-		put16(b + 4, (uint16_t)(8 + p->payload));
+		put16(b + 4, (uint16_t)(p->udp_len >= 0 ? p->udp_len : 8 + p->payload));
 		put16(b + 6, 0);
 		n = 8;
 		break;

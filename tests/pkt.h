@@ -31,12 +31,13 @@ struct pk {
 	int ihl;              /* IPv4 ihl field, -1: right value */
 	int tot_len;          /* IPv4 total length / IPv6 payload length, -1: right */
 	int doff;             /* TCP data offset, -1: 5 */
+	int udp_len;          /* UDP length field, -1: right */
 	int version;          /* IP version nibble, -1: right */
 	int cut;              /* cut the frame to this many bytes, 0: none */
 };
 
 /* A spec with every malformation off. */
-#define PK(...) ((struct pk){ .ihl = -1, .tot_len = -1, .doff = -1, .version = -1, __VA_ARGS__ })
+#define PK(...) ((struct pk){ .ihl = -1, .tot_len = -1, .doff = -1, .udp_len = -1, .version = -1, __VA_ARGS__ })
 
 /* Build the frame into buf (PK_MAX bytes); returns its length. */
 int pk_build(const struct pk *p, uint8_t *buf);

@@ -69,11 +69,24 @@ for f in flows:
     assert f["first_seen_iso"].startswith("2023-11-14T"), f["first_seen_iso"]
 assert s["first_frame"] == lo and lo < s["last_frame"] <= hi, s
 PY
+	# a connection opened from outside on an outbound-only rule's port: no
+	# rule, unexpected, hlg named as the rule for the other way (issue 34)
+	python3 - "$tmp/out.jsonl" <<'PY' && ok "replay: an inbound-opened flow on hlg's port names no rule, hlg as the other way" || bad "replay: inbound-opened hlg flow"
+import json, sys
+flows = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "flow"]
+w = [f for f in flows if f["remote"] == "216.151.209.15" and f["lport"] == 43003]
+assert len(w) == 1, w
+w = w[0]
+assert (w["verdict"], w["rule"], w["rule_other_way"], w["opener"]) == ("unexpected", None, "hlg", "in"), w
+assert (w["packets_in"], w["packets_out"]) == (1, 1), w
+ok = [f for f in flows if f["remote"] == "216.151.209.20" and f["rport"] == 443]
+assert ok and all(f["rule"] == "hlg" and f["rule_other_way"] is None for f in ok), ok
+PY
 	# every record type is JSON, one per line, with the documented keys
 	python3 - "$tmp/out.jsonl" <<'PY' && ok "json records carry the documented fields" || bad "json record fields"
 import json, sys
 need = {"packet": {"pkt", "ts", "len", "verdict", "rule", "dir", "family", "proto", "local", "lport", "remote", "rport", "frag", "icmp_error", "invalid_reason", "action"},
-        "flow": {"proto", "family", "local", "lport", "remote", "rport", "verdict", "rule", "opener", "packets_out", "packets_in", "bytes_out", "bytes_in", "tcp_flags_out", "tcp_flags_in", "icmp_errors", "icmp_last_type", "icmp_last_code", "icmp_from", "policy_drops", "generation"},
+        "flow": {"proto", "family", "local", "lport", "remote", "rport", "verdict", "rule", "rule_other_way", "opener", "packets_out", "packets_in", "bytes_out", "bytes_in", "tcp_flags_out", "tcp_flags_in", "icmp_errors", "icmp_last_type", "icmp_last_code", "icmp_from", "policy_drops", "generation"},
         "summary": {"frames", "frames_cut", "flows", "status", "verdicts", "rules", "counters"}}
 seen = set()
 for l in open(sys.argv[1]):

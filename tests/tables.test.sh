@@ -98,7 +98,7 @@ fl = [r for r in recs if r["type"] == "flow"]
 assert pk and all(r["remote"] == "216.151.209.15" and r["proto"] == "tcp" for r in pk), pk
 assert fl and all(r["remote"] == "216.151.209.15" and r["proto"] == "tcp" for r in fl), fl
 s = [r for r in recs if r["type"] == "summary"][0]
-assert s["frames"] == 27 and s["flows"] == 12, s
+assert s["frames"] == 29 and s["flows"] == 13, s
 ' <<<"$OUT" && ok "--remote and --proto choose frames and flows; the summary counts all" || bad "--remote/--proto: $OUT"
 	expect_rc "replay --state bogus" 2 "$TA" replay --state bogus "$tmp/basic.pcap"
 	expect_in "--state names the accepted states" "no state 'bogus' (" "$ERR"

@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include "harness.h"
+#include "flows.h"
 #include "pkt.h"
 
 #define L4 "10.1.0.5"
@@ -40,7 +41,7 @@
 #define I6(pr, src_, sp, ...) PK(.family = 6, .src = src_, .dst = L6, .proto = pr, .sport = sp, .dport = 40000, __VA_ARGS__)
 
 /* checks beyond verdict and counters */
-enum { CK_NONE, CK_NOT_IP, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_HLG_FLOW,
+enum { CK_NONE, CK_NOT_IP, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_HLG_FLOW, CK_WRONG_WAY,
        /* BPF_PROG_TEST_RUN cannot build an skb of this frame (an IPv4
         * ethertype with less than an IPv4 header): XDP only */
        CK_NO_SKB };
@@ -109,6 +110,35 @@ static const struct step steps[] = {
 	{ "inbound tcp from 8443 (in-only rule)", I4(6, "203.0.113.9", 8443, .dport = 43000, .tcp_flags = 0x02), IN, ALLOWED, "inonly", IN },
 	{ "answer on the inbound-opened flow", O4(6, "203.0.113.9", 8443, .sport = 43000, .tcp_flags = 0x12), OUT, ALLOWED, "inonly", OUT },
 	{ "outbound tcp to 8443 opening a flow", O4(6, "203.0.113.10", 8443, .tcp_flags = 0x02), OUT, UNEXP, NULL, OUT },
+	/* a flow opened the other way from a directional rule's: none of its
+	 * packets, either way, matches the rule (README "Stateful rules") */
+	{ "inbound SYN from hlg's port 443 (out-only)", I4(6, "216.151.209.20", 443, .dport = 8443, .tcp_flags = 0x02), IN, UNEXP, NULL, IN },
+	{ "SYN-ACK out on the inbound-opened flow", O4(6, "216.151.209.20", 443, .sport = 8443, .tcp_flags = 0x12), OUT, UNEXP, NULL, OUT },
+	{ "ACK in on it", I4(6, "216.151.209.20", 443, .dport = 8443, .tcp_flags = 0x10), IN, UNEXP, NULL, IN },
+	{ "data out on it", O4(6, "216.151.209.20", 443, .sport = 8443, .tcp_flags = 0x18, .payload = 100), OUT, UNEXP, NULL, OUT },
+	{ "FIN out on it", O4(6, "216.151.209.20", 443, .sport = 8443, .tcp_flags = 0x11), OUT, UNEXP, NULL, OUT },
+	{ "FIN-ACK in on it", I4(6, "216.151.209.20", 443, .dport = 8443, .tcp_flags = 0x11), IN, UNEXP, NULL, IN },
+	{ "last ACK out on it", O4(6, "216.151.209.20", 443, .sport = 8443, .tcp_flags = 0x10), OUT, UNEXP, NULL, OUT, CK_WRONG_WAY },
+	{ "outbound SYN to hlg from the same port", O4(6, "216.151.209.15", 443, .sport = 8443, .tcp_flags = 0x02), OUT, ALLOWED, "hlg", OUT },
+	{ "inbound udp from udpout's port (out-only)", I4(17, "100.64.7.5", 3478, .dport = 5000), IN, UNEXP, NULL, IN },
+	{ "udp answer out on the inbound-opened flow", O4(17, "100.64.7.5", 3478, .sport = 5000), OUT, UNEXP, NULL, OUT },
+	{ "outbound udp to udpout", O4(17, "100.64.7.6", 3478, .sport = 5001), OUT, ALLOWED, "udpout", OUT },
+	{ "udp answer in on the outbound-opened flow", I4(17, "100.64.7.6", 3478, .dport = 5001), IN, ALLOWED, "udpout", IN },
+	{ "inbound echo request to pingout's block (out-only)", I4(1, "100.64.8.5", 0, .icmp_type = 8, .sport = 9), IN, UNEXP, NULL, IN },
+	{ "echo reply out on the inbound-opened flow", O4(1, "100.64.8.5", 0, .icmp_type = 0, .sport = 9), OUT, UNEXP, NULL, OUT },
+	{ "outbound echo request to pingout", O4(1, "100.64.8.6", 0, .icmp_type = 8, .sport = 10), OUT, ALLOWED, "pingout", OUT },
+	{ "echo reply in on the outbound-opened flow", I4(1, "100.64.8.6", 0, .icmp_type = 0, .sport = 10), IN, ALLOWED, "pingout", IN },
+	{ "outbound SYN to inonly's port 8443 (in-only)", O4(6, "203.0.113.11", 8443, .sport = 43100, .tcp_flags = 0x02), OUT, UNEXP, NULL, OUT },
+	{ "SYN-ACK in on the outbound-opened flow", I4(6, "203.0.113.11", 8443, .dport = 43100, .tcp_flags = 0x12), IN, UNEXP, NULL, IN },
+	{ "ACK out on it", O4(6, "203.0.113.11", 8443, .sport = 43100, .tcp_flags = 0x10), OUT, UNEXP, NULL, OUT },
+	{ "outbound udp to udpin's port (in-only)", O4(17, "100.64.9.5", 5353, .sport = 5002), OUT, UNEXP, NULL, OUT },
+	{ "udp answer in on the outbound-opened flow", I4(17, "100.64.9.5", 5353, .dport = 5002), IN, UNEXP, NULL, IN },
+	{ "inbound udp to udpin", I4(17, "100.64.9.6", 5353, .dport = 5003), IN, ALLOWED, "udpin", IN },
+	{ "udp answer out on the inbound-opened flow", O4(17, "100.64.9.6", 5353, .sport = 5003), OUT, ALLOWED, "udpin", OUT },
+	{ "v6 inbound SYN from hlg6's port 443 (out-only)", I6(6, "2001:db8:72::1", 443, .dport = 8443, .tcp_flags = 0x02), IN, UNEXP, NULL, IN },
+	{ "v6 SYN-ACK out on it", O6(6, "2001:db8:72::1", 443, .sport = 8443, .tcp_flags = 0x12), OUT, UNEXP, NULL, OUT },
+	{ "v6 outbound SYN to hlg6", O6(6, "2001:db8:72::1", 443, .sport = 8444, .tcp_flags = 0x02), OUT, ALLOWED, "hlg6", OUT },
+	{ "v6 SYN-ACK in on it", I6(6, "2001:db8:72::1", 443, .dport = 8444, .tcp_flags = 0x12), IN, ALLOWED, "hlg6", IN },
 	/* ICMP */
 	{ "echo request to the ping rule", O4(1, "198.51.100.7", 0, .icmp_type = 8, .sport = 7), OUT, ALLOWED, "ping", OUT },
 	{ "echo reply from the ping rule", I4(1, "198.51.100.7", 0, .icmp_type = 0, .sport = 7), IN, ALLOWED, "ping", IN },
@@ -165,6 +195,14 @@ static const struct step steps[] = {
 	{ "TCP header cut short", O4(6, "70.42.47.86", 443, .cut = 14 + 20 + 10), OUT, INVALID, NULL, OUT },
 	{ "UDP header cut short", O4(17, "70.42.47.86", 5000, .cut = 14 + 20 + 4), OUT, INVALID, NULL, OUT },
 	{ "UDP beyond the IPv4 total length", O4(17, "70.42.47.86", 5000, .tot_len = 24), OUT, INVALID, NULL, OUT },
+	{ "UDP length 0", O4(17, "70.42.47.86", 5000, .udp_len = 0), OUT, INVALID, NULL, OUT },
+	{ "UDP length 7", I4(17, "70.42.47.86", 5000, .udp_len = 7), IN, INVALID, NULL, IN },
+	{ "UDP length past the IP payload", O4(17, "70.42.47.86", 5000, .payload = 10, .udp_len = 19), OUT, INVALID, NULL, OUT },
+	{ "UDP length equal to the IP payload", O4(17, "70.42.47.86", 5000, .payload = 10, .udp_len = 18), OUT, ALLOWED, "media", OUT },
+	{ "UDP length short of the IP payload (padding)", O4(17, "70.42.47.86", 5000, .payload = 10, .udp_len = 8), OUT, ALLOWED, "media", OUT },
+	{ "IPv6 UDP length 0", O6(17, "2001:db8:100::4", 5000, .udp_len = 0), OUT, INVALID, NULL, OUT },
+	{ "first fragment: the UDP length covers the whole datagram", O4(17, "70.42.47.87", 5000, .frag = PK_FIRST, .frag_id = 90, .payload = 16, .udp_len = 200), OUT, ALLOWED, "media", OUT },
+	{ "first fragment with UDP length 4", O4(17, "70.42.47.87", 5000, .frag = PK_FIRST, .frag_id = 91, .payload = 16, .udp_len = 4), OUT, INVALID, NULL, OUT },
 	{ "ICMP header cut short", O4(1, "198.51.100.8", 0, .icmp_type = 8, .cut = 14 + 20 + 4), OUT, INVALID, NULL, OUT },
 	{ "IPv6 header cut short", O6(17, "2001:db8:100::4", 5000, .cut = 14 + 30), OUT, INVALID, NULL, OUT, CK_NO_SKB },
 	{ "IPv6 header cut short, inbound", I6(17, "2001:db8:100::4", 5000, .cut = 14 + 30), IN, INVALID, NULL, IN, CK_NO_SKB },
@@ -182,6 +220,7 @@ struct fixture {
 	struct ta_policy pol;
 	struct ta_compiled comp;
 	struct ta_dp dp;
+	const char *labels[TA_MAX_RULES];
 };
 
 static int open_setup(struct fixture *f, enum setup s)
@@ -189,6 +228,8 @@ static int open_setup(struct fixture *f, enum setup s)
 	struct ta_dp_opts o = { .record_last = true };
 
 	ta_test_policy(&f->pol, &f->comp, TA_TEST_POLICY_EXTRA);
+	for (size_t i = 0; i < f->pol.nrules && i < TA_MAX_RULES; i++)
+		f->labels[i] = f->pol.rules[i].label;
 	switch (s) {
 	case SETUP_A: case SETUP_D:
 		o.xdp_dir_mode = TA_DM_IN;
@@ -275,6 +316,27 @@ static void check_extra(struct fixture *f, const struct step *st)
 		assert_int_equal((v.flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff, 0x12);
 		assert_true(v.flags & TA_FF_ALLOWED);
 		assert_false(v.flags & TA_FF_UNEXPECTED);
+	} else if (st->check == CK_WRONG_WAY) {
+		/* opened from outside: unexpected throughout, no rule, and hlg
+		 * named as the rule that would have allowed it opened from inside */
+		struct ta_flow_ctx c = { .labels = f->labels, .nlabels = TA_MAX_RULES, .dp = &f->dp };
+		char note[128] = "";
+
+		key4(&k, L4, 8443, "216.151.209.20", 443, 6);
+		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
+		assert_int_equal(v.opener, TA_DIR_IN);
+		assert_int_equal(v.rule, TA_NO_RULE);
+		assert_int_equal(v.packets[TA_DIR_OUT], 4);
+		assert_int_equal(v.packets[TA_DIR_IN], 3);
+		assert_true(v.flags & TA_FF_UNEXPECTED);
+		assert_false(v.flags & TA_FF_ALLOWED);
+		assert_string_equal(ta_flow_other_way_rule(&c, &k, &v), "hlg");
+		assert_true(ta_flow_other_way_note(&c, &k, &v, note, sizeof(note)));
+		assert_string_equal(note, "opened from outside; hlg allows only flows opened from inside");
+		/* a flow some rule allowed names no other way */
+		key4(&k, L4, 41000, "216.151.209.20", 443, 6);
+		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
+		assert_null(ta_flow_other_way_rule(&c, &k, &v));
 	}
 }
 

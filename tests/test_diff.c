@@ -105,17 +105,18 @@ static int rule_proto_port(const struct ta_rule *r, int proto, uint16_t port)
 	return 0;
 }
 
-/* First rule (in policy order) allowing remote/proto/port in direction dir;
- * opener: the side that opened the flow (-1: judge without flow state). */
+/* First rule (in policy order) allowing remote/proto/port for a packet of
+ * direction dir; opener: the side that opened its flow (-1: judge without
+ * flow state, as if the packet opened it).  A rule's direction says who may
+ * open a flow, so only the opener's direction counts, for every packet. */
 static int match(const uint8_t remote[16], int proto, uint16_t rport, int dir, int opener)
 {
+	int who = opener >= 0 ? opener : dir;
+
 	for (size_t i = 0; i < rpol->nrules; i++) {
 		const struct ta_rule *r = &rpol->rules[i];
-		int dir_ok = (r->dir >> dir) & 1;
 
-		if (!dir_ok && opener >= 0 && opener != dir)
-			dir_ok = (r->dir >> opener) & 1; /* a flow the other side opened */
-		if (dir_ok && rule_has_addr(r, remote) && rule_proto_port(r, proto, rport))
+		if (((r->dir >> who) & 1) && rule_has_addr(r, remote) && rule_proto_port(r, proto, rport))
 			return (int)i;
 	}
 	return -1;
@@ -257,6 +258,10 @@ static int rparse_ip(const uint8_t *b, int n, int v4, struct rtuple *t, int quot
 	} else if (t->proto == 17) {
 		if (avail < 8 || (!quoted && *l4len < 8))
 			return -1;
+		/* the UDP length: at least a header, at most the IP payload
+		 * (a first fragment's datagram goes on past it) */
+		if (!quoted && (g16(l + 4) < 8 || (g16(l + 4) > *l4len && t->frag != 1)))
+			return -1;
 		t->sport = g16(l);
 		t->dport = g16(l + 2);
 	} else if (t->proto == 1 || t->proto == 58) {
@@ -384,12 +389,13 @@ static const char *const remote4[] = {
 	"72.5.167.128", "72.5.167.191", "72.5.167.127", "72.5.167.192", "212.118.226.32",
 	"212.118.226.63", "212.118.226.31", "212.118.226.64", "216.151.209.20", "216.151.209.15",
 	"216.151.209.21", "198.51.100.7", "203.0.113.9", "192.0.2.1", "198.18.0.1",
+	"100.64.7.5", "100.64.8.5", "100.64.9.5",
 };
 static const char *const remote6[] = {
 	"2001:db8:100::1", "2001:db8:100:ffff:ffff:ffff:ffff:ffff", "2001:db8:101::1",
-	"2001:db8:ff::1", "2001:db8:ffff::1",
+	"2001:db8:ff::1", "2001:db8:ffff::1", "2001:db8:72::1",
 };
-static const uint16_t ports[] = { 0, 1, 22, 53, 80, 443, 1024, 1025, 3478, 3479, 5560, 8443, 40000, 65535 };
+static const uint16_t ports[] = { 0, 1, 22, 53, 80, 443, 1024, 1025, 3478, 3479, 5353, 5560, 8443, 40000, 65535 };
 static const int ext_types[] = { 0, 43, 60, 51 };
 
 static void random_pk(struct pk *p, int *dir, struct pk *quote_store, const struct pk *history, int nhist)
@@ -466,6 +472,7 @@ static void random_pk(struct pk *p, int *dir, struct pk *quote_store, const stru
 	case 2: p->doff = (int)(rnd() % 16); break;
 	case 3: p->version = (int)(rnd() % 16); break;
 	case 4: p->cut = 14 + (int)(rnd() % 80); break;
+	case 5: p->udp_len = (int)(rnd() % 2 ? rnd() % 8 : rnd() % 128); break;
 	default: break;
 	}
 }

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "kdrop.h"
 #include "why.h"
+#include "report.h"
 
 #define SEC_NS 1000000000ull
 
@@ -97,6 +98,74 @@ static void test_rule_labels_across_reload(void **state)
 	c.generation = 0; /* unknown generation: the labels apply */
 	v.rule = 2;
 	assert_string_equal(ta_flow_rule_label(&c, &v), "hlg");
+}
+
+/* ICMP flows carry no ports: an echo flow's identifier is written once */
+static void test_icmp_flow_json(void **state)
+{
+	struct ta_flow_ctx c = ctx(10 * SEC_NS);
+	struct ta_flow_key k;
+	struct ta_flow_val v = { .rule = TA_NO_RULE, .opener = TA_DIR_OUT };
+	json_object *o, *x;
+
+	key(&k, 1, "10.1.0.5", 7, "198.51.100.7", 7);
+	o = ta_flow_jobj(&c, NULL, NULL, &k, &v);
+	assert_true(json_object_object_get_ex(o, "lport", &x) && x == NULL);
+	assert_true(json_object_object_get_ex(o, "rport", &x) && x == NULL);
+	assert_true(json_object_object_get_ex(o, "echo_id", &x));
+	assert_int_equal(json_object_get_int(x), 7);
+	json_object_put(o);
+	key(&k, 1, "10.1.0.5", 0, "198.51.100.7", 0); /* ICMP that is not an echo */
+	o = ta_flow_jobj(&c, NULL, NULL, &k, &v);
+	assert_true(json_object_object_get_ex(o, "echo_id", &x) && x == NULL);
+	json_object_put(o);
+	key(&k, 17, "10.1.0.5", 40000, "70.42.47.70", 50000);
+	o = ta_flow_jobj(&c, NULL, NULL, &k, &v);
+	assert_true(json_object_object_get_ex(o, "lport", &x));
+	assert_int_equal(json_object_get_int(x), 40000);
+	assert_true(json_object_object_get_ex(o, "echo_id", &x) && x == NULL);
+	/* no policy tables in the context: no other-way rule, and null */
+	assert_true(json_object_object_get_ex(o, "rule_other_way", &x) && x == NULL);
+	json_object_put(o);
+	/* why's sentence names the echo by its identifier, once */
+	char buf[768];
+	key(&k, 1, "10.1.0.5", 7, "198.51.100.7", 7);
+	v.kernel_drops = 1;
+	v.last_drop_dir = TA_DIR_OUT;
+	v.flags = TA_FF_ALLOWED;
+	assert_int_equal(ta_flow_diagnosis(&c, "gwout", &k, &v, false, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "ICMP 10.1.0.5 \xe2\x86\x92 198.51.100.7 echo id 7 (no rule, allowed): "));
+	k.lport = k.rport = 0;
+	assert_int_equal(ta_flow_diagnosis(&c, "gwout", &k, &v, false, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "ICMP 10.1.0.5 \xe2\x86\x92 198.51.100.7 (no rule, allowed): "));
+}
+
+/* Drops no flow took: one note per cause, each naming its real cause */
+static void test_drop_notes(void **state)
+{
+	uint64_t cnt[TA_C_MAX] = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cnt[TA_C_KDROP_NOFLOW] = 7;
+	cnt[TA_C_KDROP_ELSEWHERE] = 3;
+	f = open_memstream(&buf, &len);
+	ta_drop_notes(f, cnt, "  ");
+	fclose(f);
+	assert_non_null(strstr(buf, "  note: 7 kernel drops of policy traffic could not be charged to a flow (the flow "
+				    "table refused a new entry"));
+	assert_non_null(strstr(buf, "  note: 3 kernel drops of policy traffic were of packets not on their way through "
+				    "an audited interface"));
+	free(buf);
+	/* an elsewhere drop alone never reads as a full table */
+	cnt[TA_C_KDROP_NOFLOW] = 0;
+	f = open_memstream(&buf, &len);
+	ta_drop_notes(f, cnt, "");
+	fclose(f);
+	assert_null(strstr(buf, "flow table"));
+	assert_non_null(strstr(buf, "audit that interface too"));
+	free(buf);
 }
 
 static void test_diagnosis_blocked_before_egress(void **state)
@@ -329,6 +398,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_states_and_close_reasons),
 		cmocka_unit_test(test_rule_labels_across_reload),
+		cmocka_unit_test(test_icmp_flow_json),
+		cmocka_unit_test(test_drop_notes),
 		cmocka_unit_test(test_diagnosis_blocked_before_egress),
 		cmocka_unit_test(test_diagnosis_endpoint_discards_only_with_all),
 		cmocka_unit_test(test_remote_parse),

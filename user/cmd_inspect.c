@@ -186,7 +186,7 @@ static int flows_one(struct ta_attached *a, void *arg)
 	char err[500];
 	size_t show;
 
-	ta_meta_view(&a->meta, a->dp.generation, &fp.mv);
+	ta_meta_view(&a->meta, &a->dp, &fp.mv);
 	ta_dp_flows(&a->dp, keep_flow, &fp);
 	if (fp.err) {
 		ta_err("flows: %s: out of memory", a->ifname);
@@ -253,7 +253,7 @@ static int stats_one(struct ta_attached *a, void *arg)
 	const struct read_cfg *cfg = arg;
 	struct ta_meta_view mv;
 
-	ta_meta_view(&a->meta, a->dp.generation, &mv);
+	ta_meta_view(&a->meta, &a->dp, &mv);
 	if (cfg->json) {
 		json_object *o = json_object_new_object();
 
@@ -387,7 +387,7 @@ static int why_one(struct ta_attached *a, void *arg)
 	const struct ta_why_filter flt = { .sel = &cfg->sel, .all = cfg->all };
 	struct ta_meta_view mv;
 
-	ta_meta_view(&a->meta, a->dp.generation, &mv);
+	ta_meta_view(&a->meta, &a->dp, &mv);
 	for (const char *p = cfg->sel.rules; p && *p;) { /* every label asked for is the policy's */
 		size_t w = strcspn(p, ","), r;
 		for (r = 0; r < a->meta.nrules && (strlen(mv.labels[r]) != w || strncmp(mv.labels[r], p, w)); r++)

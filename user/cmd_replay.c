@@ -104,7 +104,7 @@ static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthd
 	char loc[64], rem[64], pb[24];
 	const char *dir = ta_dir_name(l->dir);
 	const char *rule = ta_rule_label(c, l->rule);
-	int ip = l->family == 4 || l->family == 6;
+	int ip = l->family == 4 || l->family == 6, icmp = ta_is_icmp(l->proto);
 	const char *proto = ip ? ta_proto_name(l->proto, pb, sizeof(pb)) : NULL;
 	const char *frag = l->is_frag == 1 ? "first" : l->is_frag == 2 ? "later" : NULL;
 	const char *action = retval == XDP_DROP ? "drop" : "pass";
@@ -131,9 +131,10 @@ static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthd
 		ta_jadd(o, "family", ip ? ta_ju64(l->family) : NULL);
 		ta_jadd(o, "proto", ta_jstr(proto));
 		ta_jadd(o, "local", ip ? ta_jstr(loc) : NULL);
-		ta_jadd(o, "lport", ip ? ta_ju64(l->lport) : NULL);
+		ta_jadd(o, "lport", ip && !icmp ? ta_ju64(l->lport) : NULL);
 		ta_jadd(o, "remote", ip ? ta_jstr(rem) : NULL);
-		ta_jadd(o, "rport", ip ? ta_ju64(l->rport) : NULL);
+		ta_jadd(o, "rport", ip && !icmp ? ta_ju64(l->rport) : NULL);
+		ta_jadd(o, "echo_id", ip && icmp && l->lport ? ta_ju64(l->lport) : NULL);
 		ta_jadd(o, "frag", ta_jstr(frag));
 		ta_jadd(o, "icmp_error", ta_jbool(l->icmp_err));
 		ta_jadd(o, "invalid_reason", ta_jstr(l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL));
@@ -143,9 +144,15 @@ static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthd
 	}
 	fprintf(f, "%8" PRIu64 "  %-10s %-10s %-4s ", n, ta_verdict_name(l->verdict),
 		rule ? rule : "-", dir ? dir : "-");
-	if (ip)
-		fprintf(f, "%-5s %s:%u -> %s:%u", proto, loc, l->lport, rem, l->rport);
-	else
+	if (ip) {
+		struct ta_flow_key k = { .proto = l->proto, .family = l->family, .lport = l->lport, .rport = l->rport };
+		char ends[160];
+
+		memcpy(k.local, l->local, 16);
+		memcpy(k.remote, l->remote, 16);
+		ta_flow_ends(ends, sizeof(ends), &k);
+		fprintf(f, "%s", ends);
+	} else
 		fputs("non-IP", f);
 	if (frag)
 		fprintf(f, " frag=%s", frag);
@@ -372,7 +379,7 @@ static int do_replay(void *vcfg)
 		goto out;
 	for (size_t i = 0; i < pol.nrules && i < TA_MAX_RULES; i++)
 		fp.labels[i] = pol.rules[i].label;
-	fp.ctx = (struct ta_flow_ctx){ .labels = fp.labels, .nlabels = TA_MAX_RULES, .unix_clock = true };
+	fp.ctx = (struct ta_flow_ctx){ .labels = fp.labels, .nlabels = TA_MAX_RULES, .unix_clock = true, .dp = &r.dp };
 	cfg->ctx = &fp.ctx;
 	struct progress prog = { .start_ns = ta_now_ns() };
 	if (!cfg->quiet && isatty(STDERR_FILENO)) {

@@ -6,6 +6,7 @@
  * the skeleton.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,6 +481,26 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	return 0;
 }
 
+uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport)
+{
+	uint32_t slot = dp->generation & 1, pc;
+	struct ta_lpm_key k = { .prefixlen = TA_LPM_SLOT_BITS + 128, .slot = slot };
+	struct ta_lpm_val v;
+
+	if (proto == IPPROTO_TCP)
+		pc = TA_PC_TCP;
+	else if (proto == IPPROTO_UDP)
+		pc = TA_PC_UDP;
+	else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		pc = TA_PC_ICMP, rport = 0;
+	else
+		return 0;
+	memcpy(k.addr, remote, 16);
+	if (!dp->ports || bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v))
+		return 0;
+	return v.rules & dp->ports[TA_PORT_IDX(slot, pc, opener & 1, rport)];
+}
+
 int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n)
 {
 	int fd = dp->fd[TA_M_LOCAL];
@@ -703,8 +724,13 @@ static void flow_view(const struct ta_dp *dp, const struct ta_flow_key *k, const
 	v->last_drop_reason = c.last_drop_reason;
 	v->last_drop_dir = c.last_drop_dir;
 	v->last_drop_tcp = c.last_drop_tcp;
+	v->last_drop_route = c.last_drop_route;
 	v->last_ep_reason = c.last_ep_reason;
 	v->last_ep_loc = c.last_ep_loc;
+	v->icmp_sent = c.icmp_sent;
+	v->icmp_sent_type = c.icmp_sent_type;
+	v->icmp_sent_code = c.icmp_sent_code;
+	memcpy(v->icmp_sent_from, c.icmp_sent_from, 16);
 }
 
 static bool key_compact(const struct ta_flow_key *k)
@@ -856,6 +882,7 @@ const char *ta_invalid_name(int r)
 		[TA_INV_L4_TRUNC] = "l4-truncated",
 		[TA_INV_TCP_DOFF] = "tcp-bad-data-offset",
 		[TA_INV_ICMP_QUOTE] = "icmp-bad-quote",
+		[TA_INV_UDP_LEN] = "udp-bad-length",
 	};
 
 	return r >= 0 && r < TA_INV_MAX ? n[r] : "?";
@@ -887,6 +914,7 @@ const char *ta_counter_name(int c)
 		[TA_C_EV_LOST_UNEXP] = "events_lost_unexpected",
 		[TA_C_KDROP] = "kernel_drops",
 		[TA_C_KDROP_NOFLOW] = "kernel_drops_no_flow",
+		[TA_C_KDROP_ELSEWHERE] = "kernel_drops_elsewhere",
 		[TA_C_KDROP_EV_BOUND] = "drop_events_rate_bounded",
 		[TA_C_EV_LOST_DROP] = "events_lost_kernel_drop",
 		[TA_C_CAP_SENT] = "evidence_captured",

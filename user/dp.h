@@ -85,6 +85,9 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n);
 
 /* Install a compiled policy as the next generation, then switch to it. */
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c);
+/* The rules of the policy in force that allow a flow to remote:rport opened
+ * in direction opener (the datapath's own tables; 0 when none) */
+uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport);
 /* Prefixes that are "inside" (direction mode TA_DM_LOCAL). */
 int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n);
 

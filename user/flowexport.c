@@ -53,6 +53,8 @@ void ta_flow_export(struct ta_ipfix *ipfix, const struct ta_flow_ctx *c, const s
 			r.egress = 0;
 			r.direction = 0;
 		}
+		if (ta_is_icmp(k->proto)) /* an echo identifier is no port */
+			r.sport = r.dport = 0;
 		ta_ipfix_put(ipfix, &r);
 		x->packets[d] = v->packets[d];
 		x->bytes[d] = v->bytes[d];

@@ -117,7 +117,7 @@ void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k)
 
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
-	if (k->proto == 1 || k->proto == 58) {
+	if (ta_is_icmp(k->proto)) {
 		/* ICMP has no ports: an echo flow is tied by its identifier, other
 		 * ICMP between two hosts is one flow */
 		if (k->lport)
@@ -149,6 +149,31 @@ const char *ta_flow_rule_label(const struct ta_flow_ctx *c, const struct ta_flow
 	return TA_RULE_REMOVED;
 }
 
+const char *ta_flow_other_way_rule(const struct ta_flow_ctx *c, const struct ta_flow_key *k,
+				   const struct ta_flow_val *v)
+{
+	uint64_t m;
+
+	if (!c->dp || v->rule < TA_MAX_RULES || !(v->flags & TA_FF_UNEXPECTED) ||
+	    (c->generation && v->generation != c->generation))
+		return NULL;
+	m = ta_dp_rules_for(c->dp, k->remote, k->proto, (v->opener & 1) ^ 1, k->rport);
+	return m ? ta_rule_label(c, (uint32_t)__builtin_ctzll(m)) : NULL;
+}
+
+bool ta_flow_other_way_note(const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
+			    char *buf, size_t len)
+{
+	const char *rule = ta_flow_other_way_rule(c, k, v);
+	bool in = (v->opener & 1) == TA_DIR_IN;
+
+	if (!rule)
+		return false;
+	snprintf(buf, len, "opened from %s; %s allows only flows opened from %s", in ? "outside" : "inside", rule,
+		 in ? "inside" : "outside");
+	return true;
+}
+
 double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns)
 {
 	if (!ns)
@@ -169,23 +194,25 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 {
 	json_object *o = json_object_new_object();
 	const char *rule = ta_flow_rule_label(c, v);
-	char pb[24];
+	bool icmp = ta_is_icmp(k->proto);
+	char pb[24], eb[48];
 
 	if (event) {
 		ta_jadd(o, "event", ta_jstr(event));
 		ta_jtime(o, "time", c->unix_clock ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
 	}
-	if (iface)
+	if (iface || event) /* an event names its interface, or says null */
 		ta_jadd(o, "iface", ta_jstr(iface));
 	ta_jadd(o, "proto", ta_jstr(ta_proto_name(k->proto, pb, sizeof(pb))));
 	ta_jadd(o, "family", ta_ju64(k->family));
 	ta_jadd(o, "local", addr_obj(k->local));
-	ta_jadd(o, "lport", ta_ju64(k->lport));
+	ta_jadd(o, "lport", icmp ? NULL : ta_ju64(k->lport));
 	ta_jadd(o, "remote", addr_obj(k->remote));
-	ta_jadd(o, "rport", ta_ju64(k->rport));
+	ta_jadd(o, "rport", icmp ? NULL : ta_ju64(k->rport));
 	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
 	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
 	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));
+	ta_jadd(o, "rule_other_way", ta_jstr(ta_flow_other_way_rule(c, k, v)));
 	ta_jadd(o, "opener", ta_jstr(ta_dir_name(v->opener & 1)));
 	ta_jadd(o, "state", ta_jstr(ta_fstate_name(ta_flow_state(k, v, c->now_ns))));
 	ta_jadd(o, "packets_out", ta_ju64(v->packets[TA_DIR_OUT]));
@@ -200,6 +227,11 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	ta_jadd(o, "icmp_last_type", v->icmp_errors ? ta_ju64(v->icmp_type) : NULL);
 	ta_jadd(o, "icmp_last_code", v->icmp_errors ? ta_ju64(v->icmp_code) : NULL);
 	ta_jadd(o, "icmp_from", v->icmp_errors ? addr_obj(v->icmp_from) : NULL);
+	/* errors this side sent about inbound packets of the flow: it refused them */
+	ta_jadd(o, "icmp_sent", ta_ju64(v->icmp_sent));
+	ta_jadd(o, "icmp_sent_last_type", v->icmp_sent ? ta_ju64(v->icmp_sent_type) : NULL);
+	ta_jadd(o, "icmp_sent_last_code", v->icmp_sent ? ta_ju64(v->icmp_sent_code) : NULL);
+	ta_jadd(o, "icmp_sent_from", v->icmp_sent ? addr_obj(v->icmp_sent_from) : NULL);
 	ta_jadd(o, "policy_drops", ta_ju64(v->policy_drops));
 	ta_jadd(o, "kernel_drops", ta_ju64(v->kernel_drops));
 	if (v->kernel_drops) {
@@ -208,10 +240,12 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 		ta_jadd(o, "last_drop_reason", ta_jstr(ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb))));
 		ta_jadd(o, "last_drop_location", ta_jstr(ta_ksym(v->last_drop_loc, sb, sizeof(sb))));
 		ta_jadd(o, "last_drop_dir", ta_jstr(ta_dir_name(v->last_drop_dir & 1)));
+		ta_jadd(o, "last_drop_route", ta_jstr(ta_route_err_name(v->last_drop_route, eb, sizeof(eb))));
 	} else {
 		ta_jadd(o, "last_drop_reason", NULL);
 		ta_jadd(o, "last_drop_location", NULL);
 		ta_jadd(o, "last_drop_dir", NULL);
+		ta_jadd(o, "last_drop_route", NULL);
 	}
 	ta_jadd(o, "endpoint_drops", ta_ju64(v->endpoint_drops));
 	if (v->endpoint_drops) {
@@ -223,6 +257,8 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 		ta_jadd(o, "last_endpoint_drop_reason", NULL);
 		ta_jadd(o, "last_endpoint_drop_location", NULL);
 	}
+	/* an ICMP echo flow is tied by its identifier, the same both ways: once */
+	ta_jadd(o, "echo_id", icmp && k->lport ? ta_ju64(k->lport) : NULL);
 	ta_jadd(o, "generation", ta_ju64(v->generation));
 	return o;
 }
@@ -242,7 +278,7 @@ static void human(char *buf, size_t len, uint64_t v)
 void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
 		  int width)
 {
-	char ends[160], po[16], pi[16], bo[16], bi[16];
+	char ends[160], po[16], pi[16], bo[16], bi[16], note[128];
 	const char *rule = ta_flow_rule_label(c, v);
 	uint64_t now_ns = c->now_ns;
 	double ago = now_ns > v->last_ns ? (double)(now_ns - v->last_ns) / 1e9 : 0;
@@ -259,11 +295,17 @@ void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key
 		fprintf(f, " dropped %llu", (unsigned long long)v->policy_drops);
 	if (v->kernel_drops) {
 		char rb[64];
-		fprintf(f, " kernel-dropped %llu (%s)", (unsigned long long)v->kernel_drops,
-			ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)));
+		char eb[48];
+		const char *route = ta_route_err_name(v->last_drop_route, eb, sizeof(eb));
+
+		fprintf(f, " kernel-dropped %llu (%s%s%s)", (unsigned long long)v->kernel_drops,
+			ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)), route ? "; routing: " : "",
+			route ? route : "");
 	}
 	if (v->icmp_errors)
 		fprintf(f, " icmp %u/%u", v->icmp_type, v->icmp_code);
+	if (ta_flow_other_way_note(c, k, v, note, sizeof(note)))
+		fprintf(f, " (%s)", note);
 	fputc('\n', f);
 }
 

@@ -10,6 +10,7 @@
 #include "policy.h"
 
 struct json_object;
+struct ta_dp;
 
 /* Idle timeouts (seconds) after which a flow is reported closed and removed */
 #define TA_IDLE_TCP 300
@@ -49,6 +50,7 @@ struct ta_flow_ctx {
 	uint32_t prev_nlabels;
 	uint64_t now_ns;                /* in the flows' clock */
 	bool unix_clock;                /* flow times are Unix ns (replay), not CLOCK_MONOTONIC */
+	const struct ta_dp *dp;         /* the policy's tables, for ta_flow_other_way_rule; may be NULL */
 };
 
 /* now_ns: CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
@@ -68,6 +70,15 @@ double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns);
 /* The label of the rule that allowed the flow, judged under its generation:
  * NULL when none; "(rule removed by reload)" when that policy is gone. */
 const char *ta_flow_rule_label(const struct ta_flow_ctx *c, const struct ta_flow_val *v);
+/* An unexpected flow that no rule allowed: the rule that would have allowed
+ * it had the other side opened it (a directional rule judges a flow by its
+ * opener), under the policy in force; NULL when none or not known. */
+const char *ta_flow_other_way_rule(const struct ta_flow_ctx *c, const struct ta_flow_key *k,
+				   const struct ta_flow_val *v);
+/* The same as a phrase: "opened from outside; hlg allows only flows opened
+ * from inside".  false (buf untouched) when there is no such rule. */
+bool ta_flow_other_way_note(const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
+			    char *buf, size_t len);
 /* A rule label by index in the generation in force, or NULL */
 const char *ta_rule_label(const struct ta_flow_ctx *c, uint32_t rule);
 #define TA_RULE_REMOVED "(rule removed by reload)"
@@ -89,7 +100,13 @@ struct ta_remote {
 int ta_remote_parse(const char *s, struct ta_remote *r, char *err, size_t errlen);
 bool ta_remote_match(const struct ta_remote *r, const struct ta_flow_key *k);
 
-/* "tcp 10.0.0.1:123 -> 1.2.3.4:443" */
+/* ICMP or ICMPv6: no ports (an echo flow's lport and rport both hold its identifier) */
+static inline bool ta_is_icmp(int proto)
+{
+	return proto == 1 || proto == 58;
+}
+
+/* "tcp 10.0.0.1:123 -> 1.2.3.4:443", "icmp 10.0.0.1 -> 1.2.3.4 echo id 7" */
 void ta_flow_ends(char *buf, size_t len, const struct ta_flow_key *k);
 
 #endif

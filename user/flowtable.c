@@ -13,7 +13,7 @@ const struct ta_col ta_flow_cols[FC_MAX] = {
 	[FC_VERDICT] = { "VERDICT" }, [FC_RULE] = { "RULE" }, [FC_STATE] = { "STATE" }, [FC_OPENED] = { "OPENED", .help = "the direction of the first packet" },
 	[FC_PKTS_OUT] = { "PKTS-OUT", true }, [FC_PKTS_IN] = { "PKTS-IN", true },
 	[FC_BYTES_OUT] = { "BYTES-OUT", true }, [FC_BYTES_IN] = { "BYTES-IN", true },
-	[FC_AGE] = { "AGE", true }, [FC_IDLE] = { "IDLE", true }, [FC_NOTES] = { "NOTES", .help = "drops, ICMP errors", .wrap = true },
+	[FC_AGE] = { "AGE", true }, [FC_IDLE] = { "IDLE", true }, [FC_NOTES] = { "NOTES", .help = "drops, ICMP errors, a rule that allows only the other opener", .wrap = true },
 	[FC_IFACE] = { "IFACE" },
 };
 
@@ -21,8 +21,8 @@ const struct ta_col ta_flow_cols[FC_MAX] = {
 int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
 		const struct ta_flow_val *v, bool raw)
 {
-	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[160] = "";
-	const char *cells[FC_MAX] = { 0 }, *rule = ta_flow_rule_label(c, v);
+	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[224] = "";
+	const char *cells[FC_MAX] = { 0 }, *rule = ta_flow_rule_label(c, v), *rule2;
 	double a = c->now_ns > v->first_ns ? (double)(c->now_ns - v->first_ns) / 1e9 : 0;
 	double i = c->now_ns > v->last_ns ? (double)(c->now_ns - v->last_ns) / 1e9 : 0;
 
@@ -60,6 +60,9 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%u icmp error%s, last %u/%u from %s",
 			 *notes ? "; " : "", v->icmp_errors, v->icmp_errors == 1 ? "" : "s", v->icmp_type, v->icmp_code, from);
 	}
+	if ((rule2 = ta_flow_other_way_rule(c, k, v))) /* short: the sentence is why's */
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s: %s-opened only", *notes ? "; " : "",
+			 rule2, (v->opener & 1) == TA_DIR_IN ? "out" : "in");
 	cells[FC_FLOW] = ends;
 	cells[FC_PROTO] = ta_proto_name(k->proto, pb, sizeof(pb));
 	cells[FC_LOCAL] = loc;

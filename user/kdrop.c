@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,21 @@ const char *ta_ksym(uint64_t addr, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s+0x%llx", syms[lo].name, (unsigned long long)(addr - syms[lo].v));
 	return buf;
+}
+
+const char *ta_route_err_name(int err, char *buf, size_t len)
+{
+	switch (err) {
+	case 0: return NULL;
+	/* the errors fib lookups give the route and rule types (fib_props) */
+	case EINVAL: return "a blackhole route or rule";
+	case EHOSTUNREACH: return "an unreachable route";
+	case EACCES: return "a prohibit route or rule";
+	case ENETUNREACH: return "no route (or an unreachable rule)";
+	default:
+		snprintf(buf, len, "a route error (%s)", strerrorname_np(err) ? strerrorname_np(err) : "?");
+		return buf;
+	}
 }
 
 const char *ta_icmp_name(int family, int type, int code)

@@ -34,6 +34,9 @@ const char *ta_drop_class_str(int c);   /* "block" or "endpoint" */
 size_t ta_drop_tables(uint8_t cls[TA_DROP_REASONS], struct ta_text_range *r, size_t max);
 /* "nft_do_chain+0x1a4", or the address in hex when kallsyms cannot tell. */
 const char *ta_ksym(uint64_t addr, char *buf, size_t len);
+/* What a route error (an errno the discard route carries) says: "a blackhole
+ * route or rule", "an unreachable route" ...; NULL for 0. */
+const char *ta_route_err_name(int err, char *buf, size_t len);
 /* Name of an ICMP/ICMPv6 error: "admin-prohibited", "port-unreachable" ... */
 const char *ta_icmp_name(int family, int type, int code);
 

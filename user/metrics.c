@@ -203,6 +203,9 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	counter(f, "tokaudit_kernel_drops_missed_total",
 		"Packet frees the drop tracer did not see: the kernel skipped it, already running on that CPU "
 		"(host-wide)", ss, n, x, TA_C_KDROP_MISSED);
+	counter(f, "tokaudit_kernel_drops_elsewhere_total",
+		"Blocks of policy packets not on their way through an audited interface: counted, no flow", ss, n,
+		x, TA_C_KDROP_ELSEWHERE);
 	counter(f, "tokaudit_kernel_drops_unattributed_total",
 		"Kernel drops whose network namespace could not be read (not counted as blocks)", ss, n, x,
 		TA_C_KDROP_NONS);

@@ -219,8 +219,10 @@ static void meta_set_labels(struct ta_meta *m, const struct ta_policy *pol, cons
 	snprintf(m->policy, sizeof(m->policy), "%s", path ? path : "built-in");
 }
 
-void ta_meta_view(const struct ta_meta *m, uint32_t generation, struct ta_meta_view *mv)
+void ta_meta_view(const struct ta_meta *m, const struct ta_dp *dp, struct ta_meta_view *mv)
 {
+	uint32_t generation = dp->generation;
+
 	memset(mv, 0, sizeof(*mv));
 	for (uint32_t i = 0; i < m->nrules && i < TA_MAX_RULES; i++)
 		mv->labels[i] = m->labels[i];
@@ -229,7 +231,7 @@ void ta_meta_view(const struct ta_meta *m, uint32_t generation, struct ta_meta_v
 	mv->ctx = (struct ta_flow_ctx){
 		.labels = mv->labels, .nlabels = TA_MAX_RULES, .generation = generation,
 		.prev_labels = m->prev_generation && m->prev_generation + 1 == generation ? mv->prev : NULL,
-		.prev_nlabels = TA_MAX_RULES, .now_ns = ta_now_ns(),
+		.prev_nlabels = TA_MAX_RULES, .now_ns = ta_now_ns(), .dp = dp,
 	};
 }
 

@@ -40,7 +40,7 @@ struct ta_meta_view {
 	const char *prev[TA_MAX_RULES];
 	struct ta_flow_ctx ctx;
 };
-void ta_meta_view(const struct ta_meta *m, uint32_t generation, struct ta_meta_view *mv);
+void ta_meta_view(const struct ta_meta *m, const struct ta_dp *dp, struct ta_meta_view *mv);
 
 /* One attached interface, its maps open (no program loaded) */
 struct ta_attached {

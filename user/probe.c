@@ -338,7 +338,7 @@ static int explain_iface(struct ta_attached *a, void *arg)
 	struct ta_meta_view mv;
 	struct explain_ctx x = { .r = arg };
 
-	ta_meta_view(&a->meta, a->dp.generation, &mv);
+	ta_meta_view(&a->meta, &a->dp, &mv);
 	x.c = mv.ctx;
 	ta_dp_flows(&a->dp, explain_flow, &x);
 	return 0;

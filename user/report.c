@@ -20,15 +20,21 @@
 #include "util.h"
 #include "why.h"
 
-/* Notes on drops that no flow took, with what to do (text) */
-static void drop_notes(FILE *f, const uint64_t cnt[TA_C_MAX], const char *indent)
+void ta_drop_notes(FILE *f, const uint64_t cnt[TA_C_MAX], const char *indent)
 {
 	if (cnt[TA_C_KDROP_NOFLOW])
 		fprintf(f, "%snote: %llu kernel drops of policy traffic could not be charged to a flow (the flow "
-			"table was full): raise --flows\n", indent, (unsigned long long)cnt[TA_C_KDROP_NOFLOW]);
+			"table refused a new entry: it was full, every entry in use): raise --flows\n", indent,
+			(unsigned long long)cnt[TA_C_KDROP_NOFLOW]);
+	if (cnt[TA_C_KDROP_ELSEWHERE])
+		fprintf(f, "%snote: %llu kernel drops of policy traffic were of packets not on their way through an "
+			"audited interface (routed out of another one, or inbound before the audited hook): counted, "
+			"not charged to a flow; audit that interface too to see them\n", indent,
+			(unsigned long long)cnt[TA_C_KDROP_ELSEWHERE]);
 	if (cnt[TA_C_KDROP_NONS])
 		fprintf(f, "%snote: %llu drops of policy traffic whose network namespace could not be read were "
-			"not attributed (they may be another namespace's): see kernel_drops_ns_unknown\n", indent,
+			"not attributed (they may be another namespace's; tokaudit_kernel_drops_unattributed_total)\n",
+			indent,
 			(unsigned long long)cnt[TA_C_KDROP_NONS]);
 	if (cnt[TA_C_KDROP_MISSED])
 		fprintf(f, "%snote: the kernel skipped the drop tracer %llu times, when a packet was freed on a CPU "
@@ -141,7 +147,7 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uin
 	fprintf(f, "kernel drops of policy traffic: %llu blocks (%llu on flows they opened), %llu endpoint discards\n",
 		(unsigned long long)(cnt[TA_C_KDROP] + cnt[TA_C_KDROP_NOFLOW]),
 		(unsigned long long)cnt[TA_C_KDROP_FLOW_NEW], (unsigned long long)cnt[TA_C_KDROP_ENDPOINT]);
-	drop_notes(f, cnt, "");
+	ta_drop_notes(f, cnt, "");
 }
 
 struct collect {
@@ -429,6 +435,8 @@ struct why_ctx {
 	const struct ta_why_filter *flt;
 	struct ta_closed *f; /* the flows to explain */
 	size_t n, cap;
+	size_t hidden;       /* flows only --all explains: endpoint discards, ICMP errors sent */
+	uint64_t ep_on_flows; /* endpoint discards the flows hold */
 };
 
 static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
@@ -438,8 +446,12 @@ static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, vo
 
 	if (w->flt->sel && !ta_flow_sel_match(w->flt->sel, w->c, k, v))
 		return 0;
-	if (!ta_flow_diagnosis(w->c, NULL, k, v, w->flt->all, sentence, sizeof(sentence)))
+	w->ep_on_flows += v->endpoint_drops;
+	if (!ta_flow_diagnosis(w->c, NULL, k, v, w->flt->all, sentence, sizeof(sentence))) {
+		if (v->endpoint_drops || v->icmp_sent)
+			w->hidden++;
 		return 0;
+	}
 	return ta_closed_add(&w->f, &w->cap, &w->n, k, v) ? 1 : 0;
 }
 
@@ -487,6 +499,8 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 				json_object_array_add(a, ta_jstr(c->labels[r]));
 		ta_jadd(obj, "rules_without_traffic", a);
 		ta_jadd(obj, "drops_without_flow", ta_ju64(cnt[TA_C_KDROP_NOFLOW]));
+		ta_jadd(obj, "drops_elsewhere", ta_ju64(cnt[TA_C_KDROP_ELSEWHERE]));
+		ta_jadd(obj, "flows_only_all_explains", ta_ju64(flt->all ? 0 : w.hidden));
 		ta_jadd(obj, "drops_ns_unknown", ta_ju64(cnt[TA_C_KDROP_NONS]));
 		ta_jadd(obj, "endpoint_discards", ta_ju64(cnt[TA_C_KDROP_ENDPOINT]));
 		return;
@@ -498,8 +512,11 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 	for (uint32_t r = 0; r < nrules && r < TA_MAX_RULES; r++)
 		if (!rs[r].packets && c->labels[r])
 			fprintf(f, "  rule %s never carried traffic\n", c->labels[r]);
-	if (!flt->all && cnt[TA_C_KDROP_ENDPOINT])
-		fprintf(f, "  (%llu endpoint discards of policy traffic not shown: --all shows them)\n",
-			(unsigned long long)cnt[TA_C_KDROP_ENDPOINT]);
-	drop_notes(f, cnt, "  ");
+	if (!flt->all && w.hidden)
+		fprintf(f, "  (%zu flow%s whose packets only an endpoint discarded or this side refused with ICMP "
+			"not shown: --all shows %s)\n", w.hidden, w.hidden == 1 ? "" : "s", w.hidden == 1 ? "it" : "them");
+	if (cnt[TA_C_KDROP_ENDPOINT] > w.ep_on_flows && !flt->sel)
+		fprintf(f, "  (%llu endpoint discards of policy traffic were of packets no flow holds now: counted "
+			"only)\n", (unsigned long long)(cnt[TA_C_KDROP_ENDPOINT] - w.ep_on_flows));
+	ta_drop_notes(f, cnt, "  ");
 }

@@ -18,10 +18,14 @@ struct ta_why_filter {
 };
 /* The diagnosis of every blocked flow, the rules that carried nothing, and
  * notes on drops no flow took: printed to f, or added to obj (keys "why",
- * "rules_without_traffic", "drops_without_flow", "drops_ns_unknown",
- * "endpoint_discards") when obj is not NULL. */
+ * "rules_without_traffic", "drops_without_flow", "drops_elsewhere",
+ * "flows_only_all_explains", "drops_ns_unknown", "endpoint_discards") when
+ * obj is not NULL. */
 void ta_why(FILE *f, struct json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
 	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt);
+/* One note per cause of kernel drops no flow took (and of drops the tracer
+ * missed), each saying what to do: text lines after indent */
+void ta_drop_notes(FILE *f, const uint64_t cnt[TA_C_MAX], const char *indent);
 /* Named counters and verdict tables, shared with the pinned-mode commands:
  * as text, or added to o (keys "verdicts", "rules", "counters"). */
 /* The busiest remote ends of the sampled 'other' traffic: text to f, or the

@@ -79,6 +79,7 @@ struct ta_flow_ctx ta_session_ctx(struct ta_session *s)
 					  : s->prev_pol.nrules != 0) ? s->prev_labels : NULL,
 		.prev_nlabels = TA_MAX_RULES,
 		.now_ns = ta_now_ns(),
+		.dp = &s->dp,
 	};
 	return c;
 }
@@ -205,10 +206,23 @@ static int on_event(void *ctx, void *data, size_t size)
 		ta_jadd(x, "drop_reason", ta_jstr(ta_drop_reason_name(e->drop_reason, rb, sizeof(rb))));
 		ta_jadd(x, "drop_location", ta_jstr(ta_ksym(e->drop_loc, sb, sizeof(sb))));
 		ta_jadd(x, "drop_dir", ta_jstr(ta_dir_name(e->dir & 1)));
-		ta_jadd(x, "known_flow", ta_jbool(e->has_flow == 1));
-		ta_jadd(x, "flow_created_by_drop", ta_jbool(e->has_flow == 2));
-		if (!e->has_flow || ta_dp_flow_lookup(&s->dp, &e->key, &v))
-			event_val(e, 0, &v);
+		ta_jadd(x, "known_flow", ta_jbool(e->has_flow == TA_DF_KNOWN));
+		ta_jadd(x, "flow_created_by_drop", ta_jbool(e->has_flow == TA_DF_CREATED));
+		ta_jadd(x, "no_flow_cause", ta_jstr(e->has_flow == TA_DF_NONE ? "flow-table-full" :
+						    e->has_flow == TA_DF_ELSEWHERE ? "not-via-an-audited-interface" : NULL));
+		if (e->has_flow == TA_DF_NONE || e->has_flow == TA_DF_ELSEWHERE ||
+		    ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
+			/* no flow (or gone): the packet as the event tells it, a flow
+			 * it would have opened, seen only dying (no interface: null) */
+			event_val(e, TA_FF_DROP_OPENED |
+				     (e->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED :
+				      e->verdict == TA_V_UNEXPECTED ? TA_FF_UNEXPECTED : 0), &v);
+			v.rule = e->rule;
+			v.kernel_drops = 1;
+			v.last_drop_reason = e->drop_reason;
+			v.last_drop_loc = e->drop_loc;
+			v.last_drop_dir = e->dir;
+		}
 		emit(s, "kernel-drop", &e->key, &v, x);
 		return 0;
 	}

@@ -4,6 +4,7 @@
  *   UDP 10.1.0.5:40000 → 70.42.47.70:50000 (media, allowed): 120 out, 0 in; 118 dropped in this host at nft_do_chain (NETFILTER_DROP)
  * put together from what the datapath recorded on the flow.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "dp.h"
@@ -15,30 +16,40 @@
 #define F_SYN 0x02
 #define F_ACK 0x10
 
-static void cat(char *buf, size_t len, size_t *used, int *parts, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+static void vapp(char *buf, size_t len, size_t *used, const char *fmt, va_list ap)
+{
+	if (*used < len)
+		*used += (size_t)vsnprintf(buf + *used, len - *used, fmt, ap);
+}
 
-#include <stdarg.h>
-static void cat(char *buf, size_t len, size_t *used, int *parts, const char *fmt, ...)
+/* Append to the sentence's last part */
+static void __attribute__((format(printf, 4, 5))) app(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (*used >= len)
-		return;
-	if ((*parts)++)
-		*used += (size_t)snprintf(buf + *used, len - *used, "; ");
-	if (*used >= len)
-		return;
 	va_start(ap, fmt);
-	*used += (size_t)vsnprintf(buf + *used, len - *used, fmt, ap);
+	vapp(buf, len, used, fmt, ap);
+	va_end(ap);
+}
+
+/* Append a part, after "; " when it is not the first */
+static void __attribute__((format(printf, 5, 6))) cat(char *buf, size_t len, size_t *used, int *parts,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((*parts)++)
+		app(buf, len, used, "; ");
+	va_start(ap, fmt);
+	vapp(buf, len, used, fmt, ap);
 	va_end(ap);
 }
 
 int ta_flow_diagnosis(const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
 		      const struct ta_flow_val *v, bool all, char *buf, size_t len)
 {
-	char loc[64], rem[64], pb[24], rb[64], sb[128], from[64];
-	const char *rule = ta_flow_rule_label(c, v);
+	char loc[64], rem[64], pb[24], rb[64], sb[128], from[64], note[128], eb[48];
+	const char *rule = ta_flow_rule_label(c, v), *route;
 	int state = ta_flow_state(k, v, c->now_ns);
 	int o = v->opener & 1;
 	unsigned opener_flags = (v->flags >> TA_FF_TCP_SHIFT(o)) & 0xff;
@@ -53,8 +64,13 @@ int ta_flow_diagnosis(const struct ta_flow_ctx *c, const char *ifname, const str
 			*p = (char)(*p - 32);
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
-	used = (size_t)snprintf(buf, len, "%s %s:%u \xe2\x86\x92 %s:%u (%s, %s): ", proto, loc, k->lport, rem,
-				k->rport, rule ? rule : "no rule", ta_verdict_name(ta_flow_verdict(v)));
+	if (ta_is_icmp(k->proto)) /* no ports; an echo's identifier once */
+		used = (size_t)snprintf(buf, len, "%s %s \xe2\x86\x92 %s%s%.0u (%s, %s): ", proto, loc, rem,
+					k->lport ? " echo id " : "", k->lport, rule ? rule : "no rule",
+					ta_verdict_name(ta_flow_verdict(v)));
+	else
+		used = (size_t)snprintf(buf, len, "%s %s:%u \xe2\x86\x92 %s:%u (%s, %s): ", proto, loc, k->lport, rem,
+					k->rport, rule ? rule : "no rule", ta_verdict_name(ta_flow_verdict(v)));
 	if (!before) /* packets the audited interface saw */
 		cat(buf, len, &used, &parts, "%llu out, %llu in", (unsigned long long)v->packets[TA_DIR_OUT],
 		    (unsigned long long)v->packets[TA_DIR_IN]);
@@ -73,6 +89,8 @@ int ta_flow_diagnosis(const struct ta_flow_ctx *c, const char *ifname, const str
 			    (unsigned long long)v->kernel_drops, ta_ksym(v->last_drop_loc, sb, sizeof(sb)),
 			    ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)),
 			    v->last_drop_dir == TA_DIR_IN ? ", inbound" : ", outbound");
+		if ((route = ta_route_err_name(v->last_drop_route, eb, sizeof(eb))))
+			app(buf, len, &used, ": this host's routing refused it, %s", route);
 	}
 	if (v->policy_drops) {
 		affected = 1;
@@ -97,10 +115,21 @@ int ta_flow_diagnosis(const struct ta_flow_ctx *c, const char *ifname, const str
 		affected = 1;
 		cat(buf, len, &used, &parts, "UDP only ever flowed %s", state == TA_FS_ONE_WAY_OUT ? "out" : "in");
 	}
+	if (ta_flow_other_way_note(c, k, v, note, sizeof(note)))
+		cat(buf, len, &used, &parts, "%s", note);
 	if (all && v->endpoint_drops) {
 		affected = 1;
 		cat(buf, len, &used, &parts, "%u discarded by an endpoint at %s (%s)", v->endpoint_drops,
 		    ta_ksym(v->last_ep_loc, sb, sizeof(sb)), ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb)));
+	}
+	if (all && v->icmp_sent) {
+		/* this side refused what it was sent: not a block of the path */
+		affected = 1;
+		ta_addr_str(v->icmp_sent_from, from, sizeof(from));
+		cat(buf, len, &used, &parts, "%u inbound %s refused by this side with ICMP %s (type %u code %u) from %s",
+		    v->icmp_sent, v->icmp_sent == 1 ? "packet" : "packets",
+		    ta_icmp_name(k->family, v->icmp_sent_type, v->icmp_sent_code), v->icmp_sent_type,
+		    v->icmp_sent_code, from);
 	}
 	return affected;
 }
