@@ -176,12 +176,12 @@ kill -HUP "$SERVE"
 wait_prom "a good policy on SIGHUP goes in" 'sum(tokaudit_policy_reloads_total{result="ok"})' 1
 wait_prom "generation moved on" 'max(tokaudit_policy_generation)' $((gen + 1))
 
-# the events file rotated (logrotate's way: rename, SIGHUP) while flows open
+# the events file rotated (logrotate's way: rename, SIGUSR1) while flows open
 peer "$C" flows 70.42.47.70 50000 150 --gap 0.01 > "$tmp/flows.json" &
 fp=$!
 sleep 0.7
 mv "$tmp/events" "$tmp/events.1"
-kill -HUP "$SERVE"
+kill -USR1 "$SERVE"
 wait $fp
 sleep 1.5
 python3 - "$tmp/flows.json" "$tmp/events.1" "$tmp/events" <<'PY'
@@ -199,7 +199,7 @@ for i, f in enumerate(sys.argv[2:]):
         if e.get("event") == "opened" and e.get("rport") == 50000:
             seen.add(e["lport"])
 print(("ok" if not torn else "FAIL") + " rotation: every line of both files is whole JSON (%d torn)" % torn)
-print(("ok" if n[1] else "FAIL") + " rotation: the new file gets the events after SIGHUP (%d lines)" % n[1])
+print(("ok" if n[1] else "FAIL") + " rotation: the new file gets the events after SIGUSR1 (%d lines)" % n[1])
 miss = want - seen
 print(("ok" if not miss else "FAIL") + " rotation: all %d new flows announced across the two files (%d missing)" % (len(want), len(miss)))
 PY

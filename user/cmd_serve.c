@@ -35,7 +35,7 @@ static const struct ta_opt serve_opts[] = {
 	{ "metrics", 'm', TA_OPT_STR, offsetof(struct serve_cfg, metrics), "[ADDR:]PORT",
 	  "Prometheus metrics on http://ADDR:PORT/metrics (no ADDR: 127.0.0.1 only; default and 'off': none)" },
 	{ "events", 0, TA_OPT_STR, offsetof(struct serve_cfg, events), "FILE|-",
-	  "JSON events, one per line, appended to FILE (reopened on SIGHUP) or - for stdout (default)" },
+	  "JSON events, one per line, appended to FILE (reopened on SIGUSR1; a FIFO may get its reader later) or - for stdout (default)" },
 	{ "keep-attached", 'k', TA_OPT_FLAG, offsetof(struct serve_cfg, keep_attached), NULL,
 	  "on SIGTERM/SIGINT leave the programs auditing from their pins (default: detach)" },
 	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct serve_cfg, interval), "SECONDS",
@@ -60,6 +60,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		sigs.hup = 1;
+	else if (sig == SIGUSR1)
+		sigs.usr1 = 1;
 	else
 		sigs.stop = 1;
 }
@@ -113,6 +115,7 @@ static int do_serve(void *vcfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return ta_serve(&so, &sigs) ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
@@ -129,8 +132,11 @@ const struct ta_cmd ta_cmd_serve = {
 	.details = "Counters and flows live in the pins (/sys/fs/bpf/tokaudit/IFACE), so\n"
 		   "after a restart, a crash or kill -9 the next serve continues them: every\n"
 		   "metric counter is monotonic. SIGHUP rereads the policy (a broken one is\n"
-		   "refused and counted, the running one stays) and reopens --events (for\n"
-		   "logrotate). SIGTERM/SIGINT detach unless --keep-attached, or unless\n"
+		   "refused and counted, the running one stays); SIGUSR1 reopens --events\n"
+		   "(logrotate). Events are written by a thread of their own: a full disk, a\n"
+		   "FIFO with no reader or a stalled reader never stops the audit, and each\n"
+		   "line is written whole or counted as unwritten (metrics).\n"
+		   "SIGTERM/SIGINT detach unless --keep-attached, or unless\n"
 		   "systemd is restarting the unit. Under systemd (Type=notify) it reports\n"
 		   "READY, WATCHDOG and a status line. Userspace\n"
 		   "memory is bounded by the flow table (README: \"Run as a service\").\n"

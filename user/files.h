@@ -14,6 +14,9 @@
  * or a character device (/dev/stdout, a pipe to tshark) is fine too.
  * NULL with errno set (ELOOP: a symbolic link) after no message. */
 FILE *ta_fopen_private(const char *path, bool append);
+/* The same as a file descriptor; nonblock: a FIFO with no reader fails
+ * with ENXIO instead of waiting for one.  -1 with errno. */
+int ta_open_private_fd(const char *path, bool append, bool nonblock);
 /* "refusing to follow a symbolic link" for ELOOP, else strerror */
 const char *ta_open_error(int err);
 

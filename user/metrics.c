@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include "evwriter.h"
 #include "kdrop.h"
 #include "log.h"
 #include "metrics.h"
@@ -131,7 +132,7 @@ static void ipfix_metrics(FILE *f, struct ta_ipfix *x)
 	}
 }
 
-int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipfix *ipfix)
+int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipfix *ipfix, struct ta_evw *evw)
 {
 	struct snap *x = calloc((size_t)(n ? n : 1), sizeof(*x));
 	struct utsname u;
@@ -234,6 +235,23 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 				       (double)x[i].cnt[lost[j].c]);
 	}
 
+	if (evw) { /* the events file: lines written, lines that could not be */
+		struct ta_evw_stats st;
+
+		ta_evw_stats(evw, &st);
+		family(f, "tokaudit_events_written_total", "counter", "Event lines written whole to --events");
+		fprintf(f, "tokaudit_events_written_total %llu\n", (unsigned long long)st.written);
+		family(f, "tokaudit_events_unwritten_total", "counter",
+		       "Event lines not written to --events, by cause (queue-full: the output took no more for a while; "
+		       "write-error: a full disk, an I/O error, the reader gone)");
+		fprintf(f, "tokaudit_events_unwritten_total{cause=\"queue-full\"} %llu\n", (unsigned long long)st.lost_queue);
+		fprintf(f, "tokaudit_events_unwritten_total{cause=\"write-error\"} %llu\n", (unsigned long long)st.lost_write);
+		family(f, "tokaudit_events_queued", "gauge", "Event lines waiting to be written");
+		fprintf(f, "tokaudit_events_queued %llu\n", (unsigned long long)st.queued);
+		family(f, "tokaudit_events_output_waiting", "gauge", "1 while the events FIFO has no reader");
+		fprintf(f, "tokaudit_events_output_waiting %d\n", st.waiting ? 1 : 0);
+	}
+
 	family(f, "tokaudit_policy_generation", "gauge", "Generation of the policy in force (1 at the first attach)");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_policy_generation", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->dp.generation);
@@ -264,7 +282,7 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	return ferror(f) ? -1 : 0;
 }
 
-char *ta_metrics_text(struct ta_session *const *s, int n, struct ta_ipfix *ipfix, size_t *len)
+char *ta_metrics_text(struct ta_session *const *s, int n, struct ta_ipfix *ipfix, struct ta_evw *evw, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
@@ -272,7 +290,7 @@ char *ta_metrics_text(struct ta_session *const *s, int n, struct ta_ipfix *ipfix
 
 	if (!f)
 		return NULL;
-	err = ta_metrics_write(f, s, n, ipfix);
+	err = ta_metrics_write(f, s, n, ipfix, evw);
 	if (fclose(f) || err) {
 		free(buf);
 		return NULL;

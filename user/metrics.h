@@ -13,12 +13,13 @@
 
 struct ta_session;
 struct ta_ipfix;
+struct ta_evw;
 
 /* Write the exposition of the n sessions (and of the IPFIX export, when
  * ipfix is not NULL) to f.  0, or -1 when a map could not be read (what was
  * written so far is incomplete). */
-int ta_metrics_write(FILE *f, struct ta_session *const *s, int n, struct ta_ipfix *ipfix);
+int ta_metrics_write(FILE *f, struct ta_session *const *s, int n, struct ta_ipfix *ipfix, struct ta_evw *evw);
 /* The same into a malloc'ed string (*len bytes); NULL on error. */
-char *ta_metrics_text(struct ta_session *const *s, int n, struct ta_ipfix *ipfix, size_t *len);
+char *ta_metrics_text(struct ta_session *const *s, int n, struct ta_ipfix *ipfix, struct ta_evw *evw, size_t *len);
 
 #endif

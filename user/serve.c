@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
-#include "files.h"
+#include "evwriter.h"
 #include "httpd.h"
 #include "ipfix.h"
 #include "json.h"
@@ -25,8 +25,7 @@ struct serve {
 	struct ta_session *s[TA_MAX_IFACES];
 	int n;
 	int lock_fd[TA_MAX_IFACES];
-	FILE *ev;
-	bool ev_own;
+	struct ta_evw *evw;        /* the events, written by a thread of their own */
 	struct ta_httpd *http;
 	struct ta_ipfix *ipfix;
 	int ep;
@@ -56,35 +55,6 @@ static int serve_lock(const char *ifname)
 	return fd;
 }
 
-static int events_open(struct serve *v)
-{
-	const char *path = v->so->events;
-	FILE *f;
-
-	if (!path || !strcmp(path, "-")) {
-		v->ev = stdout;
-		v->ev_own = false;
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		return 0;
-	}
-	f = ta_fopen_private(path, true);
-	if (!f) {
-		ta_err("serve: cannot open the events file %s: %s", path, ta_open_error(errno));
-		return -1;
-	}
-	/* a line goes out whole: one write per event */
-	setvbuf(f, NULL, _IOLBF, 1 << 16);
-	if (v->ev && v->ev_own) {
-		fflush(v->ev);
-		fclose(v->ev);
-	}
-	v->ev = f;
-	v->ev_own = true;
-	for (int i = 0; i < v->n; i++)
-		v->s[i]->out = f;
-	return 0;
-}
-
 static void started(struct serve *v)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -110,14 +80,19 @@ static void started(struct serve *v)
 	ta_jadd(o, "policy", ta_jstr(v->n ? v->s[0]->meta.policy : "built-in"));
 	ta_jadd(o, "generation", ta_ju64(v->n ? v->s[0]->dp.generation : 0));
 	ta_jadd(o, "rules", ta_ju64(v->n ? v->s[0]->meta.nrules : 0));
-	ta_jprint(v->ev, o);
+	{
+		const char *t = ta_jtext(o);
+
+		ta_evw_put(v->evw, t, strlen(t));
+	}
+	json_object_put(o);
 }
 
 static char *metrics_page(void *arg, size_t *len)
 {
 	struct serve *v = arg;
 
-	return ta_metrics_text(v->s, v->n, v->ipfix, len);
+	return ta_metrics_text(v->s, v->n, v->ipfix, v->evw, len);
 }
 
 static int epoll_add(int ep, int fd)
@@ -221,7 +196,7 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		v.lock_fd[i] = -1;
-	if (events_open(&v))
+	if (!(v.evw = ta_evw_open(so->events, 0)))
 		return 1;
 	for (int i = 0; i < so->nifaces; i++) {
 		struct ta_session *s;
@@ -239,7 +214,7 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		s->ifaces[0] = so->ifaces[i];
 		s->nifaces = 1;
 		s->json = true;
-		s->out = v.ev;
+		s->evw = v.evw;
 		if (ta_session_open_pinned(s, so->policy, so->flows))
 			goto out;
 	}
@@ -300,11 +275,13 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		drain(&v);
 		if (v.http)
 			ta_httpd_run(v.http);
+		if (sig->usr1) { /* logrotate moved the events file: a new one, nothing lost */
+			sig->usr1 = 0;
+			ta_evw_reopen(v.evw);
+		}
 		if (sig->hup) {
 			sig->hup = 0;
 			sd_notify(0, "RELOADING=1");
-			if (v.ev_own)
-				events_open(&v); /* logrotate moved it: a new file, nothing lost */
 			for (int i = 0; i < v.n; i++)
 				ta_session_reload(v.s[i]);
 			sd_notify(0, "READY=1");
@@ -349,11 +326,7 @@ out:
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		if (v.lock_fd[i] >= 0)
 			close(v.lock_fd[i]);
-	if (v.ev && v.ev_own && fclose(v.ev)) {
-		ta_err("serve: writing the events file %s failed", so->events);
-		rc = 1;
-	}
-	else if (v.ev && !v.ev_own && fflush(v.ev) && errno != EPIPE)
-		rc = 1;
+	/* what is queued goes out (3 s at most); lost lines were counted and are said */
+	ta_evw_close(v.evw, 3);
 	return rc;
 }

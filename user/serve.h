@@ -2,7 +2,8 @@
 /*
  * The long-running audit (tokaudit serve): one pinned session per
  * interface, the ring buffers and the metrics endpoint in one event loop,
- * JSON events to a file that SIGHUP reopens, systemd notification.
+ * JSON events written by a thread of their own (evwriter.h) to a file that
+ * SIGUSR1 reopens, the policy reread on SIGHUP, systemd notification.
  * Counters live in the pins, so a restart (or a crash) loses nothing.
  */
 #ifndef TA_SERVE_H
@@ -32,7 +33,8 @@ struct ta_serve_opts {
 /* Signals the caller's handlers set */
 struct ta_serve_signals {
 	volatile sig_atomic_t stop;
-	volatile sig_atomic_t hup;
+	volatile sig_atomic_t hup;   /* reread the policy */
+	volatile sig_atomic_t usr1;  /* reopen the events file */
 };
 
 /* Run until *stop.  TA_EXIT_* style: 0 on a clean stop, 1 on failure

@@ -22,12 +22,23 @@
 #include "session.h"
 #include "flowsel.h"
 #include "why.h"
+#include "evwriter.h"
 #include "flowexport.h"
 #include "ipfix.h"
 #include "util.h"
 
+/* What a walk last saw of a flow: enough to report it when the LRU table
+ * pushes it out before the next walk */
+struct ta_last_seen {
+	uint64_t packets[TA_DIR_MAX], bytes[TA_DIR_MAX];
+	uint64_t first_ns, last_ns;
+	uint32_t rule, generation, flags;
+	uint8_t opener;
+};
+
 struct ta_tracked {
 	struct ta_flow_key key;
+	struct ta_last_seen last;
 	uint64_t packets;        /* both ways, at the last "updated" */
 	uint64_t policy_drops;
 	uint64_t last_emit_ns;
@@ -84,6 +95,20 @@ struct ta_flow_ctx ta_session_ctx(struct ta_session *s)
 	return c;
 }
 
+/* One JSON line out: to the writer thread (serve) or the stream (run).
+ * Consumes o. */
+static void out_line(struct ta_session *s, json_object *o)
+{
+	if (s->evw) {
+		const char *t = ta_jtext(o);
+
+		ta_evw_put(s->evw, t, strlen(t));
+		json_object_put(o);
+	} else {
+		ta_jprint(s->out, o);
+	}
+}
+
 /* A flow event; extra (may be NULL) holds more fields and is consumed. */
 static void emit(struct ta_session *s, const char *event, const struct ta_flow_key *k,
 		 const struct ta_flow_val *v, json_object *extra)
@@ -102,7 +127,7 @@ static void emit(struct ta_session *s, const char *event, const struct ta_flow_k
 	}
 	o = ta_flow_jobj(&c, event, ta_session_iface_name(s, k->ifindex), k, v);
 	ta_jmerge(o, extra);
-	ta_jprint(s->out, o);
+	out_line(s, o);
 }
 
 static json_object *one_field(const char *k, json_object *v)
@@ -142,6 +167,31 @@ static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const s
 	s->nkeep++;
 }
 
+static void last_seen_set(struct ta_last_seen *l, const struct ta_flow_val *v)
+{
+	memcpy(l->packets, v->packets, sizeof(l->packets));
+	memcpy(l->bytes, v->bytes, sizeof(l->bytes));
+	l->first_ns = v->first_ns;
+	l->last_ns = v->last_ns;
+	l->rule = v->rule;
+	l->generation = v->generation;
+	l->flags = v->flags;
+	l->opener = v->opener;
+}
+
+static void last_seen_val(const struct ta_last_seen *l, struct ta_flow_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	memcpy(v->packets, l->packets, sizeof(v->packets));
+	memcpy(v->bytes, l->bytes, sizeof(v->bytes));
+	v->first_ns = l->first_ns;
+	v->last_ns = l->last_ns;
+	v->rule = l->rule;
+	v->generation = l->generation;
+	v->flags = l->flags;
+	v->opener = l->opener;
+}
+
 static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *k,
 				const struct ta_flow_val *v, bool *created)
 {
@@ -155,6 +205,7 @@ static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *
 	if (!t)
 		return NULL;
 	t->key = *k;
+	last_seen_set(&t->last, v);
 	t->packets = v->packets[0] + v->packets[1];
 	t->policy_drops = 0; /* drops before we saw it are reported by the next walk */
 	t->last_emit_ns = ta_now_ns();
@@ -177,6 +228,60 @@ static void event_val(const struct ta_event *e, uint32_t flags, struct ta_flow_v
 	v->opener = e->dir;
 	v->generation = e->generation;
 	v->first_ns = v->last_ns = e->ts_ns;
+}
+
+/* The table holds a new flow of a key this reader tracks: the one it
+ * tracked was pushed out meanwhile.  Report it closed and forget it. */
+static bool close_if_replaced(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_tracked *t;
+	struct ta_flow_val old;
+
+	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
+	if (!t || (v && v->first_ns == t->last.first_ns))
+		return false;
+	last_seen_val(&t->last, &old);
+	emit(s, "closed", k, &old, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	s->evicted++;
+	HASH_DEL(s->flows, t);
+	free(t->seen);
+	free(t);
+	return true;
+}
+
+/* A flow's event whose flow the full table pushed out before this reader
+ * read it: reported from what the event carries (and what the last walk
+ * saw), never dropped: opened, unexpected, closed as evicted. */
+static void gone_before_read(struct ta_session *s, const struct ta_event *e)
+{
+	struct ta_flow_val v;
+	struct ta_tracked *t;
+	bool unexp = e->verdict == TA_V_UNEXPECTED;
+
+	/* a new flow of a key the walk knew: that one was pushed out first */
+	if (e->type == TA_EV_NEW_FLOW)
+		close_if_replaced(s, &e->key, NULL);
+	HASH_FIND(hh, s->flows, &e->key, sizeof(e->key), t);
+	if (t) { /* the walk announced it; the next tick closes it */
+		if (unexp) {
+			t->last.flags |= TA_FF_UNEXPECTED;
+			last_seen_val(&t->last, &v);
+			emit(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+		}
+		return;
+	}
+	event_val(e, unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED, &v);
+	v.rule = unexp ? TA_NO_RULE : e->rule;
+	v.packets[e->dir & 1] = 1; /* the packet that made the event */
+	emit(s, "opened", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	if (unexp)
+		emit(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	emit(s, "closed", &e->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	s->opened++;
+	s->persist.flows_opened++;
+	s->evicted++;
+	if (v.rule < TA_MAX_RULES)
+		s->rules[v.rule].flows++;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -231,8 +336,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		emit(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
 		return 0;
 	}
-	if (ta_dp_flow_lookup(&s->dp, &e->key, &v))
-		return 0; /* gone already: the walk reports what it finds */
+	if (ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
+		gone_before_read(s, e);
+		return 0;
+	}
+	close_if_replaced(s, &e->key, &v);
 	track(s, &e->key, &v, &created);
 	if (created)
 		emit(s, "opened", &e->key, &v, NULL);
@@ -440,7 +548,7 @@ int ta_session_reload(struct ta_session *s)
 		ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
 		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
 		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
-		ta_jprint(s->out, o);
+		out_line(s, o);
 	}
 	if (!s->json || s->pinned)
 		ta_info("%s%spolicy reloaded: generation %u, %zu rules", s->pinned ? s->ifaces[0].name : "",
@@ -468,11 +576,15 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	struct walk_ctx *w = arg;
 	struct ta_session *s = w->s;
 	bool created;
-	struct ta_tracked *t = track(s, k, v, &created);
+	struct ta_tracked *t;
 	uint64_t pk = v->packets[0] + v->packets[1];
+
+	close_if_replaced(s, k, v); /* pushed out and made again since the last walk: two flows */
+	t = track(s, k, v, &created);
 
 	if (!t)
 		return 0;
+	last_seen_set(&t->last, v);
 	t->walk = s->walk;
 	if (s->ipfix && !t->x.ns) {
 		/* a resumed flow's packets before this serve went into the last
@@ -549,9 +661,9 @@ int ta_session_tick(struct ta_session *s)
 	HASH_ITER(hh, s->flows, t, tmp) {
 		if (t->walk == s->walk)
 			continue;
-		struct ta_flow_val v = { 0 };
-		v.packets[TA_DIR_OUT] = t->packets;
-		v.rule = TA_NO_RULE;
+		struct ta_flow_val v;
+
+		last_seen_val(&t->last, &v); /* as the last walk saw it: what came after went with it */
 		emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
 		if (s->ipfix && t->seen) /* what the last walk saw of it: the rest is gone with the entry */
 			ta_flow_export(s->ipfix, &w.ctx, &t->key, t->seen, &t->x, TA_FER_RESOURCES, w.now);

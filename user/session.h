@@ -22,6 +22,7 @@ struct ta_rule_acc { /* per rule, over the session */
 
 struct ta_flow_sel;
 struct ta_ipfix;
+struct ta_evw;
 
 struct ta_session {
 	struct ta_dp dp;
@@ -35,6 +36,7 @@ struct ta_session {
 	int side, hook, xdp_mode;
 	bool enforce;
 	FILE *out;
+	struct ta_evw *evw;           /* serve: events go to the writer thread instead of out */
 	bool json;
 	const struct ta_flow_sel *sel; /* run --verdict...: the flows evented, shown and reported; NULL: all */
 	uint64_t start_ns;

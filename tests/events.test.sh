@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# serve's event stream when its output misbehaves: the events are written by
+# a thread of their own, so
+#  - a FIFO with no reader: the audit starts, the wait is said once, the
+#    events come once a reader opens it;
+#  - a reader that stops reading: the metrics still answer within 1 s, the
+#    lines that do not fit the queue are counted (queue-full), serve stops;
+#  - a full disk: every line in the file is whole, the failure is said once
+#    and counted (write-error), and once space is back the next line starts
+#    a line of its own;
+#  - SIGUSR1 reopens the file (logrotate) without touching the policy;
+#    SIGHUP rereads the policy and leaves the file alone.
+set -u
+. "$(dirname "$0")/lib.sh"
+need_root "events under pressure" || exit 0
+command -v curl >/dev/null || { bad "events: curl missing (scripts/deps.sh installs it)"; exit 0; }
+lab_start tev || exit 0
+MPORT=9474
+SERVE= RD=
+lab_cleanup_extra() {
+	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
+	[ -n "$RD" ] && kill -9 "$RD" 2>/dev/null
+	mountpoint -q "$tmp/small" 2>/dev/null && umount "$tmp/small"
+	gw "$TA" detach -i gwout >/dev/null 2>&1
+}
+metrics() { gw curl -sf --max-time 1 "http://127.0.0.1:$MPORT/metrics"; }
+metric() { metrics | awk -v k="$1" '$1 == k {print $2}'; }
+start_serve() { # EVENTS ARGS...
+	local ev=$1; shift
+	: >"$tmp/serve.err"
+	nsenter --net=/run/netns/$G "$TA" serve -i gwout --metrics 127.0.0.1:$MPORT --events "$ev" \
+		--interval 0.5 "$@" 2>>"$tmp/serve.err" &
+	SERVE=$!
+	for _ in $(seq 100); do
+		metrics >/dev/null && return 0
+		sleep 0.1
+	done
+	bad "serve did not start: $(cat "$tmp/serve.err")"
+	return 1
+}
+stop_serve() {
+	local t0=$SECONDS
+	kill -TERM "$SERVE"; wait "$SERVE"; RC=$?; SERVE=
+	STOP_S=$((SECONDS - t0))
+}
+# whole FILE: every line of FILE is one JSON object
+whole() {
+	python3 - "$1" <<'PY'
+import json, sys
+data = open(sys.argv[1], "rb").read()
+lines = data.split(b"\n")
+assert lines[-1] == b"", "the file ends inside a line"
+for i, l in enumerate(lines[:-1]):
+    o = json.loads(l)
+    assert isinstance(o, dict) and "event" in o, (i, l[:200])
+print(len(lines) - 1)
+PY
+}
+
+# ---------- a FIFO with no reader ----------
+mkfifo "$tmp/ev.fifo"
+if start_serve "$tmp/ev.fifo"; then
+	ok "FIFO without a reader: serve starts and audits (metrics answer)"
+	peer "$C" udp 70.42.47.70 50000 20 >/dev/null
+	sleep 1
+	[ "$(metric tokaudit_events_output_waiting)" = 1 ] && ok "FIFO without a reader: waiting, as the metric says" || bad "waiting metric: $(metric tokaudit_events_output_waiting)"
+	n=$(grep -c "has no reader yet" "$tmp/serve.err")
+	[ "$n" = 1 ] && ok "FIFO without a reader: said once" || bad "said $n times: $(cat "$tmp/serve.err")"
+	cat "$tmp/ev.fifo" >"$tmp/fifo.out" &
+	RD=$!
+	peer "$C" udp 70.42.47.70 65535 5 >/dev/null
+	sleep 1.5
+	[ "$(metric tokaudit_events_output_waiting)" = 0 ] && ok "FIFO: a reader came, nothing waits" || bad "still waiting"
+	stop_serve
+	wait "$RD" 2>/dev/null; RD=
+	python3 - "$tmp/fifo.out" <<'PY' && ok "FIFO: the reader got every line whole, the flows from before it came too" || bad "FIFO lines: $(head -c 600 "$tmp/fifo.out")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev and ev[0]["event"] == "started", ev[:1]
+ports = {e.get("rport") for e in ev if e["event"] == "opened"}
+assert {50000, 65535} <= ports, ports
+PY
+	[ "$RC" = 0 ] && ok "FIFO: serve stops cleanly" || bad "FIFO: serve exit $RC: $(cat "$tmp/serve.err")"
+fi
+
+# ---------- a reader that stops reading ----------
+if start_serve "$tmp/ev.fifo"; then
+	# opens the FIFO, then never reads it
+	python3 -c 'import os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); time.sleep(120)' "$tmp/ev.fifo" &
+	RD=$!
+	peer "$C" flood 70.42.47.70 40000 >/dev/null &
+	fl=$!
+	slow=0 worst=0
+	for _ in $(seq 8); do
+		t0=$(date +%s%N)
+		metrics >/dev/null || slow=$((slow + 1))
+		t=$((($(date +%s%N) - t0) / 1000000)); [ $t -gt $worst ] && worst=$t
+		sleep 0.5
+	done
+	wait $fl
+	sleep 2
+	[ $slow = 0 ] && ok "stalled reader: every scrape answered within 1 s (slowest $worst ms)" || bad "stalled reader: $slow of 8 scrapes timed out"
+	q=$(metric 'tokaudit_events_unwritten_total{cause="queue-full"}')
+	[ "${q:-0}" -gt 0 ] && ok "stalled reader: the lines that did not fit are counted ($q queue-full)" || bad "queue-full: '$q'"
+	stop_serve
+	[ $STOP_S -le 8 ] && ok "stalled reader: serve stops anyway (${STOP_S} s)" || bad "serve took ${STOP_S} s to stop"
+	grep -q "events were not written" "$tmp/serve.err" && ok "stalled reader: the loss said at exit" || bad "no loss said: $(cat "$tmp/serve.err")"
+	kill -9 "$RD" 2>/dev/null; wait "$RD" 2>/dev/null; RD=
+fi
+
+# ---------- a full disk ----------
+mkdir -p "$tmp/small"
+mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/small" && dd if=/dev/zero of="$tmp/small/filler" bs=1k count=900 status=none
+if mountpoint -q "$tmp/small" && start_serve "$tmp/small/ev.jsonl"; then
+	peer "$C" flows 70.42.47.70 50000 400 >/dev/null
+	sleep 2
+	e=$(metric 'tokaudit_events_unwritten_total{cause="write-error"}')
+	[ "${e:-0}" -gt 0 ] && ok "full disk: the lines that could not be written are counted ($e write-error)" || bad "write-error: '$e'"
+	n=$(grep -c "writing the events file .* failed" "$tmp/serve.err")
+	[ "$n" = 1 ] && ok "full disk: said once" || bad "full disk said $n times: $(head -c 400 "$tmp/serve.err")"
+	w1=$(whole "$tmp/small/ev.jsonl") && ok "full disk: every line in the file whole ($w1)" || bad "full disk: a torn line: $(tail -c 300 "$tmp/small/ev.jsonl")"
+	rm -f "$tmp/small/filler"
+	peer "$C" flows 70.42.47.70 50000 20 >/dev/null
+	sleep 1.5
+	w2=$(whole "$tmp/small/ev.jsonl") && [ "$w2" -gt "$w1" ] && ok "space back: new lines, each on its own ($w1 -> $w2)" || bad "after space came back: $w1 -> ${w2:-torn}"
+	grep -q "takes lines again" "$tmp/serve.err" && ok "space back: said" || bad "recovery not said"
+	stop_serve
+fi
+mountpoint -q "$tmp/small" && umount "$tmp/small"
+
+# ---------- SIGUSR1 reopens the events file, SIGHUP rereads the policy ----------
+if start_serve "$tmp/ev.jsonl"; then
+	gen=$(metric "tokaudit_policy_generation{interface=\"gwout\"}")
+	peer "$C" flows 70.42.47.70 50000 5 >/dev/null
+	sleep 1
+	mv "$tmp/ev.jsonl" "$tmp/ev.jsonl.1"
+	kill -USR1 "$SERVE"
+	sleep 0.5
+	peer "$C" flows 70.42.47.70 65535 5 >/dev/null
+	sleep 1.5
+	[ -s "$tmp/ev.jsonl" ] && whole "$tmp/ev.jsonl" >/dev/null && ok "SIGUSR1: a new file gets the events" || bad "SIGUSR1: no new file"
+	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = "$gen" ] && [ "$(metric 'tokaudit_policy_reloads_total{interface="gwout",result="ok"}')" = 0 ] \
+		&& ok "SIGUSR1: the policy untouched (generation $gen, no reload)" || bad "SIGUSR1 changed the policy: $(metrics | grep -E 'generation|reloads')"
+	kill -HUP "$SERVE"
+	sleep 1
+	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = $((gen + 1)) ] && ok "SIGHUP: the policy reread (generation $((gen + 1)))" || bad "SIGHUP: generation $(metric "tokaudit_policy_generation{interface=\"gwout\"}")"
+	n=$(wc -l <"$tmp/ev.jsonl")
+	grep -q '"event":"reload"' "$tmp/ev.jsonl" && ok "SIGHUP: the reload event in the same file" || bad "SIGHUP: reload event not in the current file"
+	stop_serve
+fi
+
+# ---------- a small table under many new flows: every flow reported, evicted ones with their record ----------
+if start_serve "$tmp/ev3.jsonl" --flows 1024; then
+	# 20 000 distinct unexpected flows (UDP 1024 is below the media range)
+	peer "$C" flows 70.42.47.70 1024 20000 >"$tmp/flows3.json"
+	sleep 4
+	lost=$(metrics | awk '$1 ~ /^tokaudit_events_lost_total\{/ {s += $2} $1 ~ /^tokaudit_events_unwritten_total\{/ {s += $2} END {print s + 0}')
+	stop_serve
+	python3 - "$tmp/ev3.jsonl" "$tmp/flows3.json" "$lost" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+want = set(json.load(open(sys.argv[2]))["lports"])
+lost = int(sys.argv[3])
+seen = {e["lport"] for e in ev if e.get("rport") == 1024 and e["event"] in ("opened", "unexpected")}
+miss = want - seen
+print(("ok" if len(miss) <= lost else "FAIL") +
+      " small table: every one of %d new flows reported, or its event counted as lost (%d missing, %d lost)" % (len(want), len(miss), lost))
+ev_closed = [e for e in ev if e["event"] == "closed" and e.get("reason") == "evicted" and e.get("rport") == 1024]
+bad = [e for e in ev_closed if e["verdict"] != "unexpected" or e["rule"] is not None or e["first_seen"] is None
+       or e["generation"] < 1 or e["packets_out"] < 1 or e["opener"] != "out"]
+print(("ok" if ev_closed and not bad else "FAIL") +
+      " evicted flows reported with their own record (%d evicted, %d zeroed or wrong: %s)" % (len(ev_closed), len(bad), json.dumps(bad[:1])[:600]))
+# a key used again (a source port the client reused) after its flow was
+# pushed out is a new flow: each one opened, then closed, before the next
+import re
+order = {}
+for e in ev:
+    if e.get("rport") == 1024 and e["event"] in ("opened", "unexpected", "closed"):
+        order.setdefault(e["lport"], []).append(e["event"][0])
+bad = [(p, o) for p, o in order.items() if not re.fullmatch(r"(ou*c)*(ou*c?)", "".join(o))]
+again = sum(1 for o in order.values() if o.count("o") > 1)
+print(("ok" if order and not bad and again else "FAIL") + " every flow of a reused key: opened, closed, then the next (%d keys, %d used again, %d out of order: %s)" % (len(order), again, len(bad), bad[:3]))
+PY
+fi
