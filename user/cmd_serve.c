@@ -131,7 +131,8 @@ const struct ta_cmd ta_cmd_serve = {
 		   "or attach left), write JSON events, serve Prometheus metrics.",
 	.details = "Counters and flows live in the pins (/sys/fs/bpf/tokaudit/IFACE), so\n"
 		   "after a restart, a crash or kill -9 the next serve continues them: every\n"
-		   "metric counter is monotonic. SIGHUP rereads the policy (a broken one is\n"
+		   "metric counter is monotonic (but the events' own: this process's).\n"
+		   "SIGHUP rereads the policy (a broken one is\n"
 		   "refused and counted, the running one stays); SIGUSR1 reopens --events\n"
 		   "(logrotate). Events are written by a thread of their own: a full disk, a\n"
 		   "FIFO with no reader or a stalled reader never stops the audit, and each\n"

@@ -222,6 +222,10 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 		TA_C_FRAG_ORPHAN);
 
 	counter(f, "tokaudit_events_sent_total", "Events the programs wrote to the ring buffer", ss, n, x, TA_C_EV_SENT);
+	family(f, "tokaudit_events_read_total", "counter",
+	       "Ring-buffer events serve read (this process: sent minus read is what waits in the ring)");
+	for (int i = 0; i < n; i++)
+		sample(f, "tokaudit_events_read_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->events_read);
 	family(f, "tokaudit_events_lost_total", "counter",
 	       "Events lost because the ring buffer was full (no reader, or too slow), by cause");
 	{

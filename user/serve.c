@@ -134,11 +134,29 @@ static void tick(struct serve *v)
 	notify_status(v);
 }
 
-static void drain(struct serve *v)
+/* Read the ring buffers, a batch each at most: under a flood the loop still
+ * serves the metrics and walks the tables between batches (what the ring
+ * cannot hold meanwhile is counted by the programs as lost) */
+static void drain(struct serve *v, unsigned batch)
 {
 	for (int i = 0; i < v->n; i++)
-		if (v->s[i]->rb)
+		if (v->s[i]->rb) {
+			v->s[i]->drain_budget = batch;
 			ring_buffer__consume(v->s[i]->rb);
+			v->s[i]->drain_budget = 0;
+		}
+}
+
+/* In the middle of a long walk: the scrapes waiting get their page (which
+ * reads the last walk's figures, whole) */
+static void walk_yield(void *arg, bool ring)
+{
+	struct serve *v = arg;
+
+	if (v->http)
+		ta_httpd_run(v->http);
+	if (ring)
+		drain(v, TA_DRAIN_BATCH / 8); /* and the ring keeps some room */
 }
 
 /* Leave the interfaces auditing without a reader: programs without events */
@@ -215,6 +233,8 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		s->nifaces = 1;
 		s->json = true;
 		s->evw = v.evw;
+		s->yield = walk_yield;
+		s->yield_arg = &v;
 		if (ta_session_open_pinned(s, so->policy, so->flows))
 			goto out;
 	}
@@ -272,7 +292,7 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 			rc = 1;
 			break;
 		}
-		drain(&v);
+		drain(&v, TA_DRAIN_BATCH);
 		if (v.http)
 			ta_httpd_run(v.http);
 		if (sig->usr1) { /* logrotate moved the events file: a new one, nothing lost */
@@ -294,7 +314,7 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	drain(&v);
+	drain(&v, 0);
 	tick(&v);
 	for (int i = 0; i < v.n; i++) /* every flow's last record: the next serve starts from here */
 		ta_session_ipfix_final(v.s[i]);

@@ -284,29 +284,19 @@ static void gone_before_read(struct ta_session *s, const struct ta_event *e)
 		s->rules[v.rule].flows++;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+/* One ring event: its flow's lines */
+static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 {
-	struct ta_session *s = ctx;
-	const struct ta_event *e = data;
 	struct ta_flow_val v;
 	bool created;
 
-	if (size == sizeof(struct ta_capture)) {
-		const struct ta_capture *c = data;
-		if (s->evidence)
-			ta_evidence_write(s->evidence, c, ta_session_iface_name(s, c->ifindex),
-					  c->rule < TA_MAX_RULES ? s->labels[c->rule] : NULL, ta_ktime_to_unix(c->ts_ns));
-		return 0;
-	}
-	if (size < sizeof(*e))
-		return 0;
 	if (e->type == TA_EV_KERNEL_DROP) {
 		char rb[64], sb[128];
 		json_object *x;
 
 		s->kdrop_events++;
 		if (!s->json)
-			return 0;
+			return;
 		x = json_object_new_object();
 		ta_jadd(x, "drop_reason", ta_jstr(ta_drop_reason_name(e->drop_reason, rb, sizeof(rb))));
 		ta_jadd(x, "drop_location", ta_jstr(ta_ksym(e->drop_loc, sb, sizeof(sb))));
@@ -329,16 +319,16 @@ static int on_event(void *ctx, void *data, size_t size)
 			v.last_drop_dir = e->dir;
 		}
 		emit(s, "kernel-drop", &e->key, &v, x);
-		return 0;
+		return;
 	}
 	if (e->type == TA_EV_ORPHAN_FRAG) {
 		event_val(e, TA_FF_UNEXPECTED, &v);
 		emit(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
-		return 0;
+		return;
 	}
 	if (ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
 		gone_before_read(s, e);
-		return 0;
+		return;
 	}
 	close_if_replaced(s, &e->key, &v);
 	track(s, &e->key, &v, &created);
@@ -346,7 +336,28 @@ static int on_event(void *ctx, void *data, size_t size)
 		emit(s, "opened", &e->key, &v, NULL);
 	if (e->verdict == TA_V_UNEXPECTED)
 		emit(s, "unexpected", &e->key, &v, NULL);
-	return 0;
+	return;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct ta_session *s = ctx;
+	const struct ta_event *e = data;
+
+	if (size == sizeof(struct ta_capture)) {
+		const struct ta_capture *c = data;
+		if (s->evidence)
+			ta_evidence_write(s->evidence, c, ta_session_iface_name(s, c->ifindex),
+					  c->rule < TA_MAX_RULES ? s->labels[c->rule] : NULL, ta_ktime_to_unix(c->ts_ns));
+		return 0;
+	}
+	if (size < sizeof(*e))
+		return 0;
+	s->events_read++;
+	on_flow_event(s, e);
+	/* a bounded drain: the caller's loop serves the metrics and the walk
+	 * between batches, however fast events come */
+	return s->drain_budget && --s->drain_budget == 0 ? TA_DRAIN_DONE : 0;
 }
 
 static int open_ring(struct ta_session *s)
@@ -569,11 +580,16 @@ struct walk_ctx {
 	struct ta_flow_ctx ctx;
 	struct ta_flow_key *del;
 	size_t ndel, capdel;
+	uint64_t seen;                        /* flows walked */
+	uint64_t table_flows;                 /* published as s->table_flows when the walk ends */
+	uint64_t active[TA_V_MAX][TA_FS_MAX]; /* likewise s->active */
 };
 
-static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+/* Every this many flows a walk lets the caller serve what waits (metrics) */
+#define WALK_YIELD 2048
+
+static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
-	struct walk_ctx *w = arg;
 	struct ta_session *s = w->s;
 	bool created;
 	struct ta_tracked *t;
@@ -629,14 +645,24 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 		if (t->seen || (t->seen = malloc(sizeof(*t->seen))))
 			*t->seen = *v;
 	}
-	s->table_flows++;
-	s->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
+	w->table_flows++;
+	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
 	if (pk != t->packets && !created) {
 		emit(s, "updated", k, v, NULL);
 		t->packets = pk;
 		t->last_emit_ns = w->now;
 	}
 	return 0;
+}
+
+static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct ta_session *s = w->s;
+
+	if (s->yield && ++w->seen % WALK_YIELD == 0)
+		s->yield(s->yield_arg, true);
+	return walk_one(w, k, v);
 }
 
 int ta_session_tick(struct ta_session *s)
@@ -651,9 +677,10 @@ int ta_session_tick(struct ta_session *s)
 	if (counted)
 		created = cnt[TA_C_FLOW_NEW] + cnt[TA_C_KDROP_FLOW_NEW];
 	s->walk++;
-	s->table_flows = 0;
-	memset(s->active, 0, sizeof(s->active));
 	ta_dp_flows(&s->dp, walk_flow, &w);
+	/* what a scrape during the walk reads is the last walk's, whole */
+	s->table_flows = w.table_flows;
+	memcpy(s->active, w.active, sizeof(s->active));
 	for (size_t i = 0; i < w.ndel; i++)
 		ta_dp_flow_delete(&s->dp, &w.del[i]);
 	free(w.del);
@@ -661,6 +688,10 @@ int ta_session_tick(struct ta_session *s)
 	HASH_ITER(hh, s->flows, t, tmp) {
 		if (t->walk == s->walk)
 			continue;
+		/* many closed at once: a scrape may wait (no reading the ring here:
+		 * its events would change the table this loop walks) */
+		if (s->yield && ++w.seen % WALK_YIELD == 0)
+			s->yield(s->yield_arg, false);
 		struct ta_flow_val v;
 
 		last_seen_val(&t->last, &v); /* as the last walk saw it: what came after went with it */

@@ -3,6 +3,7 @@
 #ifndef TA_SESSION_H
 #define TA_SESSION_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "dp.h"
@@ -52,6 +53,12 @@ struct ta_session {
 	struct ta_evidence *evidence; /* --pcap */
 	unsigned snaplen;
 	uint64_t kdrop_events;
+	uint64_t events_read;         /* ring events this reader consumed */
+	/* a long walk calls it now and then (serve: the metrics; ring: the ring
+	 * buffer may be read too, no tracked flow being iterated) */
+	void (*yield)(void *arg, bool ring);
+	void *yield_arg;
+	unsigned drain_budget;        /* events left to read in this drain (0: no bound) */
 	/* pinned mode (serve): one interface, its maps and programs the pin store's */
 	bool pinned;
 	bool adopted;                 /* the pins were there: flows and counters continue */
@@ -85,6 +92,9 @@ void ta_session_close(struct ta_session *s);   /* detach, unload, free */
 int ta_session_reload(struct ta_session *s);
 /* Drain events and walk the flow table: emits JSON events when s->json. */
 int ta_session_poll(struct ta_session *s, int timeout_ms);
+/* What the event callback returns when a bounded drain has read its share */
+#define TA_DRAIN_DONE (-EAGAIN)
+#define TA_DRAIN_BATCH 4096
 int ta_session_tick(struct ta_session *s);
 /* The live screen and the compliance report (report.c) */
 void ta_session_screen(struct ta_session *s, FILE *f);
