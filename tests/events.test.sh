@@ -43,6 +43,17 @@ stop_serve() {
 	kill -TERM "$SERVE"; wait "$SERVE"; RC=$?; SERVE=
 	STOP_S=$((SECONDS - t0))
 }
+# scrapes N GAP: N scrapes GAP s apart; sets SLOW (over 1 s or failed) and WORST (ms)
+scrapes() {
+	local t0 t
+	SLOW=0 WORST=0
+	for _ in $(seq "$1"); do
+		t0=$(date +%s%N)
+		metrics >/dev/null || SLOW=$((SLOW + 1))
+		t=$((($(date +%s%N) - t0) / 1000000)); [ $t -gt $WORST ] && WORST=$t
+		sleep "$2"
+	done
+}
 # whole FILE: every line of FILE is one JSON object
 whole() {
 	python3 - "$1" <<'PY'
@@ -90,16 +101,10 @@ if start_serve "$tmp/ev.fifo"; then
 	RD=$!
 	peer "$C" flood 70.42.47.70 40000 >/dev/null &
 	fl=$!
-	slow=0 worst=0
-	for _ in $(seq 8); do
-		t0=$(date +%s%N)
-		metrics >/dev/null || slow=$((slow + 1))
-		t=$((($(date +%s%N) - t0) / 1000000)); [ $t -gt $worst ] && worst=$t
-		sleep 0.5
-	done
+	scrapes 8 0.5
 	wait $fl
 	sleep 2
-	[ $slow = 0 ] && ok "stalled reader: every scrape answered within 1 s (slowest $worst ms)" || bad "stalled reader: $slow of 8 scrapes timed out"
+	[ $SLOW = 0 ] && ok "stalled reader: every scrape answered within 1 s (slowest $WORST ms)" || bad "stalled reader: $SLOW of 8 scrapes timed out"
 	q=$(metric 'tokaudit_events_unwritten_total{cause="queue-full"}')
 	[ "${q:-0}" -gt 0 ] && ok "stalled reader: the lines that did not fit are counted ($q queue-full)" || bad "queue-full: '$q'"
 	stop_serve
@@ -145,7 +150,15 @@ if start_serve "$tmp/ev.jsonl"; then
 	sleep 1
 	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = $((gen + 1)) ] && ok "SIGHUP: the policy reread (generation $((gen + 1)))" || bad "SIGHUP: generation $(metric "tokaudit_policy_generation{interface=\"gwout\"}")"
 	n=$(wc -l <"$tmp/ev.jsonl")
-	grep -q '"event":"reload"' "$tmp/ev.jsonl" && ok "SIGHUP: the reload event in the same file" || bad "SIGHUP: reload event not in the current file"
+	grep -q '"event":"reload".*"by":"signal"' "$tmp/ev.jsonl" && ok "SIGHUP: the reload event in the same file" || bad "SIGHUP: reload event not in the current file"
+	# a reload through the pins counts as one too
+	"$TA" policy show >"$tmp/again.policy"
+	expect_rc "tokaudit reload beside serve" 0 gw "$TA" reload -i gwout -p "$tmp/again.policy"
+	sleep 1.5
+	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = $((gen + 2)) ] &&
+		[ "$(metric 'tokaudit_policy_reloads_total{interface="gwout",result="ok"}')" = 2 ] &&
+		ok "tokaudit reload: counted with SIGHUP's (2 reloads, generation $((gen + 2)))" || bad "CLI reload: $(metrics | grep -E 'generation|reloads')"
+	grep -q '"event":"reload".*"by":"tokaudit reload"' "$tmp/ev.jsonl" && ok "tokaudit reload: announced as an event" || bad "no reload event for the CLI reload"
 	stop_serve
 fi
 
@@ -191,29 +204,13 @@ fi
 # within 1 s, RSS stays within the README's bound, the reader reads every
 # event the ring kept, and every flow is reported or counted as lost.
 if command -v trafgen >/dev/null; then
-	ip netns exec "$I" nft -f - <<'NFT'
-table inet fl {
-	chain pre {
-		type filter hook prerouting priority -300;
-		ip saddr 10.1.0.10-10.1.0.250 drop
-	}
-}
-NFT
+	inet_drops_spoofed
 	if start_serve "$tmp/ev4.jsonl" --interval 2; then
 		GWMAC=$(ip netns exec "$G" cat /sys/class/net/gwin/address)
 		CMAC=$(ip netns exec "$C" cat /sys/class/net/c0/address)
 		printf '{ eth(da=%s, sa=%s), ipv4(sa=10.1.0.10, da=70.42.47.70, ttl=64, sa[3]=dinc(10, 250)), tcp(sport=1024, sport=dinc(1024, 65535), dport=22, syn) }\n' \
 			"$GWMAC" "$CMAC" >"$tmp/f.cfg"
-		(
-			slow=0 worst=0
-			for _ in $(seq 48); do
-				t0=$(date +%s%N)
-				metrics >/dev/null || slow=$((slow + 1))
-				t=$((($(date +%s%N) - t0) / 1000000)); [ $t -gt $worst ] && worst=$t
-				sleep 0.25
-			done
-			echo "$slow $worst" >"$tmp/scrapes"
-		) &
+		( scrapes 48 0.25; echo "$SLOW $WORST" >"$tmp/scrapes" ) &
 		sc=$!
 		N=1500000
 		ip netns exec "$C" trafgen -o c0 -i "$tmp/f.cfg" -n $N -P 1 -q >/dev/null 2>&1

@@ -32,14 +32,7 @@ lab_start fl || exit 0
 
 # the inet side drops what the flood sends (spoofed sources 10.1.0.10-250),
 # so no answer comes back and every packet of it is counted once each way
-ip netns exec "$I" nft -f - <<'NFT'
-table inet fl {
-	chain pre {
-		type filter hook prerouting priority -300;
-		ip saddr 10.1.0.10-10.1.0.250 drop
-	}
-}
-NFT
+inet_drops_spoofed
 # the independent count: what the policy says of each packet at gwout
 ip netns exec "$G" nft -f - <<'NFT'
 table netdev cnt {

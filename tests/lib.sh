@@ -92,3 +92,16 @@ peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
 gw() { nsenter --net=/run/netns/$G "$@"; }
 cl() { nsenter --net=/run/netns/$C "$@"; }
 jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }
+# The lab's inet side drops what trafgen floods send from the spoofed
+# sources 10.1.0.10-250: nothing answers them, so every packet is counted
+# once and no reply dies looking for a client that does not exist
+inet_drops_spoofed() {
+	ip netns exec "$I" nft -f - <<'NFT'
+table inet fl {
+	chain pre {
+		type filter hook prerouting priority -300;
+		ip saddr 10.1.0.10-10.1.0.250 drop
+	}
+}
+NFT
+}

@@ -263,7 +263,7 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_policy_rules", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->meta.nrules);
 	family(f, "tokaudit_policy_reloads_total", "counter",
-	       "Policy reloads by serve (SIGHUP), by result (refused: the file had errors, the policy in force stayed)");
+	       "Policy reloads (SIGHUP, or tokaudit reload beside serve), by result (refused: the file had errors, the policy in force stayed)");
 	for (int i = 0; i < n; i++) {
 		sample(f, "tokaudit_policy_reloads_total", ss[i], "result", "ok", NULL, NULL,
 		       (double)ss[i]->persist.reloads_ok);

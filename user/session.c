@@ -438,15 +438,39 @@ int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned fl
 	return open_ring(s);
 }
 
+/* The "reload" event: the generation now in force; by: "signal" (SIGHUP)
+ * or "tokaudit reload" (through the pins) */
+static void reload_event(struct ta_session *s, uint32_t nrules, const char *by)
+{
+	json_object *o;
+
+	if (!s->json)
+		return;
+	o = json_object_new_object();
+	ta_jadd(o, "event", ta_jstr("reload"));
+	ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+	ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+	ta_jadd(o, "rules", ta_ju64(nrules));
+	ta_jadd(o, "by", ta_jstr(by));
+	out_line(s, o);
+}
+
 void ta_session_refresh(struct ta_session *s)
 {
 	struct ta_meta m;
 
 	if (!s->pinned || ta_dp_meta_read(&s->dp, &m) || m.generation == s->meta.generation)
 		return;
+	/* 'tokaudit reload' installed a policy through the pins: a reload as
+	 * SIGHUP's is, counted and announced the same way */
+	if (m.generation > s->meta.generation) {
+		s->persist.reloads_ok += m.generation - s->meta.generation;
+		ta_session_persist(s);
+	}
 	s->meta = m;
 	s->dp.generation = m.generation;
 	ta_session_labels(s);
+	reload_event(s, m.nrules, "tokaudit reload");
 }
 
 void ta_session_persist(struct ta_session *s)
@@ -552,15 +576,7 @@ int ta_session_reload(struct ta_session *s)
 	s->prev_pol = s->pol;
 	s->pol = np;
 	ta_session_labels(s);
-	if (s->json) {
-		json_object *o = json_object_new_object();
-
-		ta_jadd(o, "event", ta_jstr("reload"));
-		ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
-		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
-		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
-		out_line(s, o);
-	}
+	reload_event(s, (uint32_t)s->pol.nrules, "signal");
 	if (!s->json || s->pinned)
 		ta_info("%s%spolicy reloaded: generation %u, %zu rules", s->pinned ? s->ifaces[0].name : "",
 			s->pinned ? ": " : "", s->dp.generation, s->pol.nrules);
