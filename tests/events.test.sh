@@ -72,6 +72,8 @@ PY
 mkfifo "$tmp/ev.fifo"
 if start_serve "$tmp/ev.fifo"; then
 	ok "FIFO without a reader: serve starts and audits (metrics answer)"
+	grep -Eq "auditing gwout: outside side, xdp\+tc \((native|skb)\), audit; policy built-in, generation 1, 3 rules" "$tmp/serve.err" &&
+		ok "the start names the interface, side, hooks, mode, policy and generation" || bad "start line: $(head -c 400 "$tmp/serve.err")"
 	peer "$C" udp 70.42.47.70 50000 20 >/dev/null
 	sleep 1
 	[ "$(metric tokaudit_events_output_waiting)" = 1 ] && ok "FIFO without a reader: waiting, as the metric says" || bad "waiting metric: $(metric tokaudit_events_output_waiting)"

@@ -16,6 +16,7 @@ media_pkts() { gw "$TA" stats -i gwout --json | jq_py 'r["rules"]["media"]["pack
 
 expect_rc "status before any attach" 1 gw "$TA" status
 expect_in "nothing attached said" "not attached anywhere" "$ERR"
+expect_in "nothing attached: the service named first" "start the service ('systemctl start tokaudit'" "$ERR"
 expect_rc "attach" 0 gw "$TA" attach -i gwout
 expect_in "attach names the pins" "$TOKAUDIT_PIN_ROOT/gwout" "$OUT"
 [ -e "$TOKAUDIT_PIN_ROOT/gwout/xdp_link" ] && [ -e "$TOKAUDIT_PIN_ROOT/gwout/ta_flows" ] && ok "link and maps pinned" || bad "pins: $(ls "$TOKAUDIT_PIN_ROOT/gwout")"

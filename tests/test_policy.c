@@ -226,6 +226,22 @@ static void test_nul_byte(void **state)
 	ta_diags_free(&d);
 }
 
+/* A file saved by Notepad starts with a UTF-8 byte-order mark */
+static void test_bom(void **state)
+{
+	struct ta_policy p;
+	struct ta_diags d;
+
+	assert_int_equal(parse("\xef\xbb\xbfrule a\n proto udp\n ports 1025-65535\n dir both\n addr 10.0.0.0/8\n", &p, &d), 0);
+	assert_int_equal(p.nrules, 1);
+	assert_string_equal(p.rules[0].label, "a");
+	ta_policy_free(&p);
+	ta_diags_free(&d);
+	/* its columns are counted after the mark, and a mark elsewhere is no blank */
+	expect_error("\xef\xbb\xbfrule a\n proto udpx\n", 2, 8, "udpx");
+	expect_error("rule a\n\xef\xbb\xbfproto udp\n", 2, 1, "");
+}
+
 static void test_load_missing_file(void **state)
 {
 	struct ta_policy p;
@@ -385,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_prefix_limit),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_compile_port_edges),

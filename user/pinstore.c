@@ -298,7 +298,8 @@ int ta_pins_walk(const char *names, bool quiet, ta_attached_fn fn, void *arg)
 	} else {
 		n = ta_pins_names(list, MAXN);
 		if (!n && !quiet) {
-			ta_err("tokaudit is not attached anywhere (see 'tokaudit attach --help')");
+			ta_err("tokaudit is not attached anywhere: start the service ('systemctl start tokaudit', "
+			       "interfaces in /etc/default/tokaudit) or attach by hand ('tokaudit attach -i IFACE')");
 			ta_pins_unlock();
 			return -1;
 		}

@@ -697,6 +697,9 @@ int ta_policy_parse(const char *text, size_t len, const char *fname, struct ta_p
 		diag(&ps, NULL, "NUL byte in the policy: not a text file");
 		return ps.errors;
 	}
+	/* a UTF-8 byte-order mark, as Notepad writes one: not part of the text */
+	if (len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
 	while (s < end && !ps.nomem) {
 		const char *nl = memchr(s, '\n', end - s);
 		const char *le = nl ? nl : end;

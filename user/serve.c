@@ -265,6 +265,13 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 	if (sd_watchdog_enabled(0, &us) > 0)
 		v.watchdog_us = us;
 	sd_notify(0, "READY=1");
+	for (int i = 0; i < v.n; i++) /* the journal says what runs, as it starts */
+		ta_info("auditing %s: %s side, %s%s, %s; policy %s, generation %u, %u rules%s",
+			v.s[i]->ifaces[0].name, so->o.side == TA_SIDE_OUTSIDE ? "outside" : "inside",
+			so->o.hook == TA_HOOK_TC ? "tc" : "xdp+tc",
+			so->o.hook == TA_HOOK_TC ? "" : v.s[i]->meta.xdp_mode == TA_XDP_SKB ? " (skb)" : " (native)",
+			so->o.enforce ? "enforce" : "audit", v.s[i]->meta.policy, v.s[i]->dp.generation,
+			v.s[i]->meta.nrules, v.s[i]->adopted ? "; adopted the pins" : "");
 	if (v.http)
 		ta_info("metrics on http://%s/metrics", ta_httpd_where(v.http));
 	next_tick = ta_now_ns() + (uint64_t)(so->interval * 1e9);
