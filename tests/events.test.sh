@@ -136,7 +136,8 @@ fi
 mountpoint -q "$tmp/small" && umount "$tmp/small"
 
 # ---------- SIGUSR1 reopens the events file, SIGHUP rereads the policy ----------
-if start_serve "$tmp/ev.jsonl"; then
+"$TA" policy show >"$tmp/cur.policy"
+if start_serve "$tmp/ev.jsonl" --policy "$tmp/cur.policy"; then
 	gen=$(metric "tokaudit_policy_generation{interface=\"gwout\"}")
 	peer "$C" flows 70.42.47.70 50000 5 >/dev/null
 	sleep 1
@@ -148,19 +149,26 @@ if start_serve "$tmp/ev.jsonl"; then
 	[ -s "$tmp/ev.jsonl" ] && whole "$tmp/ev.jsonl" >/dev/null && ok "SIGUSR1: a new file gets the events" || bad "SIGUSR1: no new file"
 	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = "$gen" ] && [ "$(metric 'tokaudit_policy_reloads_total{interface="gwout",result="ok"}')" = 0 ] \
 		&& ok "SIGUSR1: the policy untouched (generation $gen, no reload)" || bad "SIGUSR1 changed the policy: $(metrics | grep -E 'generation|reloads')"
+	printf 'rule extra\n proto udp\n ports 9\n dir out\n addr 192.0.2.99\n' >>"$tmp/cur.policy"
 	kill -HUP "$SERVE"
 	sleep 1
 	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = $((gen + 1)) ] && ok "SIGHUP: the policy reread (generation $((gen + 1)))" || bad "SIGHUP: generation $(metric "tokaudit_policy_generation{interface=\"gwout\"}")"
 	n=$(wc -l <"$tmp/ev.jsonl")
 	grep -q '"event":"reload".*"by":"signal"' "$tmp/ev.jsonl" && ok "SIGHUP: the reload event in the same file" || bad "SIGHUP: reload event not in the current file"
 	# a reload through the pins counts as one too
-	"$TA" policy show >"$tmp/again.policy"
+	"$TA" policy show >"$tmp/again.policy" # the built-in one: another than cur.policy now
 	expect_rc "tokaudit reload beside serve" 0 gw "$TA" reload -i gwout -p "$tmp/again.policy"
 	sleep 1.5
 	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = $((gen + 2)) ] &&
 		[ "$(metric 'tokaudit_policy_reloads_total{interface="gwout",result="ok"}')" = 2 ] &&
 		ok "tokaudit reload: counted with SIGHUP's (2 reloads, generation $((gen + 2)))" || bad "CLI reload: $(metrics | grep -E 'generation|reloads')"
 	grep -q '"event":"reload".*"by":"tokaudit reload"' "$tmp/ev.jsonl" && ok "tokaudit reload: announced as an event" || bad "no reload event for the CLI reload"
+	# SIGHUP twice with one file: the second finds it in force, no new generation
+	kill -HUP "$SERVE"; sleep 1; kill -HUP "$SERVE"; sleep 1
+	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = $((gen + 3)) ] &&
+		grep -q "policy unchanged: generation $((gen + 3)) stays" "$tmp/serve.err" &&
+		ok "SIGHUP of the policy in force: no new generation (flows keep their rules), said" ||
+		bad "unchanged SIGHUP: generation $(metric "tokaudit_policy_generation{interface=\"gwout\"}"): $(tail -2 "$tmp/serve.err")"
 	stop_serve
 fi
 

@@ -116,7 +116,18 @@ ssh = [f for f in fl if f["proto"] == "tcp" and f["rport"] == 22]
 assert media and all(f["rule"] == "media" and f["generation"] == 1 and not f["rule_removed_by_reload"] for f in media), media[:2]
 assert ssh and all(f["rule"] == "ssh" and f["generation"] == 2 for f in ssh), ssh
 ' <<<"$OUT" && ok "after reload: old flows keep their rule (media), new ones the new (ssh)" || bad "labels after reload: $(head -c 600 <<<"$OUT")"
-expect_rc "a second reload" 0 gw "$TA" reload --policy "$tmp/ssh.policy"
+expect_rc "the same policy again" 0 gw "$TA" reload --policy "$tmp/ssh.policy"
+expect_in "the same policy: no new generation" "unchanged: generation 2 stays" "$OUT"
+expect_rc "flows after an unchanged reload" 0 gw "$TA" flows -i gwout --json
+python3 -c '
+import json, sys
+fl = [json.loads(l) for l in sys.stdin if l.strip()]
+assert fl and not any(f["rule_removed_by_reload"] for f in fl), fl[:2]
+assert any(f["rule"] == "media" for f in fl) and any(f["rule"] == "ssh" for f in fl), fl
+' <<<"$OUT" && ok "an unchanged reload removes no rule: media and ssh flows keep theirs" || bad "labels after an unchanged reload: $(head -c 600 <<<"$OUT")"
+{ cat "$tmp/ssh.policy"; printf 'rule extra\n proto udp\n ports 9\n dir out\n addr 192.0.2.99\n'; } >"$tmp/ssh2.policy"
+expect_rc "a second reload, another policy" 0 gw "$TA" reload --policy "$tmp/ssh2.policy"
+expect_in "another policy: generation 3" "generation 3" "$OUT"
 expect_rc "flows after two reloads" 0 gw "$TA" flows -i gwout
 expect_in "a rule two policies back reads as removed" "(rule removed by reload)" "$OUT"
 absent "no media flow shows the new policy's rule" 'udp.*50000.*allowed *ssh' printf '%s\n' "$OUT"

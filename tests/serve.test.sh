@@ -171,7 +171,7 @@ wait_prom "a broken policy on SIGHUP is refused and counted" 'sum(tokaudit_polic
 kill -0 "$SERVE" 2>/dev/null && ok "serve still runs after the refused reload" || bad "serve died on a broken policy"
 [ "$(prom 'max(tokaudit_policy_generation)')" = "$gen" ] && ok "the running policy stayed (generation $gen)" || bad "generation changed"
 grep -q "the running policy (generation $gen) stays" "$tmp/serve.err" && ok "the refusal is logged" || bad "log: $(tail -3 "$tmp/serve.err")"
-"$TA" policy show > "$tokaudit_policy"
+{ "$TA" policy show; printf 'rule extra\n proto udp\n ports 9\n dir out\n addr 192.0.2.99\n'; } > "$tokaudit_policy"
 kill -HUP "$SERVE"
 wait_prom "a good policy on SIGHUP goes in" 'sum(tokaudit_policy_reloads_total{result="ok"})' 1
 wait_prom "generation moved on" 'max(tokaudit_policy_generation)' $((gen + 1))

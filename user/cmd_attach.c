@@ -213,9 +213,14 @@ static int reload_one(struct ta_attached *a, void *arg)
 {
 	struct reload_ctx *r = arg;
 
-	if (ta_pins_install(&a->dp, &a->meta, a->ifname, &r->pol, &r->comp, r->path))
+	int rc = ta_pins_install(&a->dp, &a->meta, a->ifname, &r->pol, &r->comp, r->path);
+
+	if (rc < 0)
 		return -1;
-	printf("%s: policy %s installed, generation %u\n", a->ifname, r->path, a->dp.generation);
+	if (rc == TA_PINS_UNCHANGED)
+		printf("%s: policy %s unchanged: generation %u stays\n", a->ifname, r->path, a->dp.generation);
+	else
+		printf("%s: policy %s installed, generation %u\n", a->ifname, r->path, a->dp.generation);
 	return 0;
 }
 

@@ -481,6 +481,34 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	return 0;
 }
 
+bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c)
+{
+	uint32_t slot = dp->generation & 1;
+	struct ta_lpm_key k, next;
+	struct ta_lpm_val v;
+	size_t n = 0;
+	void *prev = NULL;
+
+	if (!dp->generation || !dp->ports ||
+	    memcmp(dp->ports + TA_PORT_IDX(slot, 0, 0, 0), c->ports,
+		   (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t)))
+		return false;
+	/* the slot holds as many prefixes, each with the same rules */
+	while (bpf_map_get_next_key(dp->fd[TA_M_POLICY], prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n += next.slot == slot;
+	}
+	if (n != c->nlpm)
+		return false;
+	for (size_t i = 0; i < c->nlpm; i++) {
+		lpm_key(&k, slot, &c->lpm[i].prefix);
+		if (bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v) || v.rules != c->lpm[i].rules)
+			return false;
+	}
+	return true;
+}
+
 uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport)
 {
 	uint32_t slot = dp->generation & 1, pc;

@@ -85,6 +85,9 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n);
 
 /* Install a compiled policy as the next generation, then switch to it. */
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c);
+/* Is c the policy in force, to the last port and prefix? (a reload of the
+ * same policy needs no new generation) */
+bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c);
 /* The rules of the policy in force that allow a flow to remote:rport opened
  * in direction opener (the datapath's own tables; 0 when none) */
 uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport);

@@ -204,6 +204,18 @@ static int read_meta(const char *dir, struct ta_meta *m)
 	return err;
 }
 
+/* The pins hold this policy already: the same labels, prefixes and ports */
+static bool pins_hold(const struct ta_dp *dp, const struct ta_meta *m, const struct ta_policy *pol,
+		      const struct ta_compiled *comp)
+{
+	if (!m->generation || m->nrules != pol->nrules)
+		return false;
+	for (size_t i = 0; i < pol->nrules && i < TA_MAX_RULES; i++)
+		if (strncmp(m->labels[i], pol->rules[i].label, sizeof(m->labels[i])))
+			return false;
+	return ta_dp_policy_same(dp, comp);
+}
+
 static void meta_set_labels(struct ta_meta *m, const struct ta_policy *pol, const char *path)
 {
 	/* flows judged under the policy being replaced keep reading its labels */
@@ -495,8 +507,9 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 			remove_pins(dir);
 		return err;
 	}
-	/* a first attach, or a new policy: install it; else the pinned one stays */
-	if (!*again || policy_path) {
+	/* a first attach, or a policy other than the pinned one: install it;
+	 * else the pinned one stays, and its generation (flows keep their rules) */
+	if (!*again || (policy_path && !pins_hold(&dp, m, pol, comp))) {
 		if ((err = ta_dp_set_policy(&dp, comp)))
 			goto out;
 		meta_set_labels(m, pol, policy_path);
@@ -593,9 +606,15 @@ int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, con
 		    const struct ta_compiled *comp, const char *policy_path)
 {
 	struct ta_meta nm = *m;
-	int err = ta_dp_set_policy(dp, comp);
+	int err;
 
-	if (err)
+	if (pins_hold(dp, m, pol, comp)) { /* nothing changes: no new generation */
+		snprintf(nm.policy, sizeof(nm.policy), "%s", policy_path ? policy_path : "built-in");
+		if (strcmp(nm.policy, m->policy) && !ta_dp_meta_write(dp, &nm))
+			*m = nm;
+		return TA_PINS_UNCHANGED;
+	}
+	if ((err = ta_dp_set_policy(dp, comp)))
 		return err;
 	meta_set_labels(&nm, pol, policy_path);
 	nm.generation = dp->generation;

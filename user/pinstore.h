@@ -82,7 +82,10 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d);
 
 /* Install a compiled policy on an attached interface's maps (dp, opened
  * from its pins, and its meta *m, updated: the new labels, the replaced
- * ones kept for the flows judged under them).  Take the lock around it. */
+ * ones kept for the flows judged under them).  Take the lock around it.
+ * 0, TA_PINS_UNCHANGED when the pins hold that policy already (no new
+ * generation: flows keep their rules), or -errno. */
+#define TA_PINS_UNCHANGED 1
 int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, const struct ta_policy *pol,
 		    const struct ta_compiled *comp, const char *policy_path);
 

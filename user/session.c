@@ -539,6 +539,17 @@ void ta_session_close(struct ta_session *s)
 	ta_policy_free(&s->prev_pol);
 }
 
+/* run: is np the policy in force, labels and images alike? */
+static bool same_policy(const struct ta_session *s, const struct ta_policy *np, const struct ta_compiled *c)
+{
+	if (np->nrules != s->pol.nrules)
+		return false;
+	for (size_t i = 0; i < np->nrules; i++)
+		if (strcmp(np->rules[i].label, s->pol.rules[i].label))
+			return false;
+	return ta_dp_policy_same(&s->dp, c);
+}
+
 int ta_session_reload(struct ta_session *s)
 {
 	struct ta_policy np;
@@ -558,10 +569,20 @@ int ta_session_reload(struct ta_session *s)
 			err = ta_pins_install(&s->dp, &s->meta, s->ifaces[0].name, &np, &comp, s->policy_path);
 			ta_pins_unlock();
 		}
+	} else if (same_policy(s, &np, &comp)) {
+		err = TA_PINS_UNCHANGED;
 	} else {
 		err = ta_dp_set_policy(&s->dp, &comp);
 	}
 	ta_compiled_free(&comp);
+	if (err == TA_PINS_UNCHANGED) { /* no new generation: flows keep their rules */
+		ta_info("%s%spolicy unchanged: generation %u stays", s->pinned ? s->ifaces[0].name : "",
+			s->pinned ? ": " : "", s->dp.generation);
+		ta_policy_free(&np);
+		s->persist.reloads_ok++;
+		ta_session_persist(s);
+		return 0;
+	}
 	if (err) {
 		ta_err("reload failed: %s; the running policy stays", strerror(-err));
 		ta_policy_free(&np);
