@@ -72,6 +72,10 @@ PY
 mkfifo "$tmp/ev.fifo"
 if start_serve "$tmp/ev.fifo"; then
 	ok "FIFO without a reader: serve starts and audits (metrics answer)"
+	m0=$(metrics)
+	grep -q '^tokaudit_kernel_drops_total{interface="gwout",reason="NETFILTER_DROP"} 0$' <<<"$m0" &&
+		grep -q '^tokaudit_flows_active{interface="gwout",verdict="unexpected",state="one-way-out"} 0$' <<<"$m0" &&
+		ok "families there at 0 before anything happened (kernel drops, active flows)" || bad "families at 0: $(grep -E 'kernel_drops_total|flows_active' <<<"$m0" | head -5)"
 	grep -Eq "auditing gwout: outside side, xdp\+tc \((native|skb)\), audit; policy built-in, generation 1, 3 rules" "$tmp/serve.err" &&
 		ok "the start names the interface, side, hooks, mode, policy and generation" || bad "start line: $(head -c 400 "$tmp/serve.err")"
 	peer "$C" udp 70.42.47.70 50000 20 >/dev/null

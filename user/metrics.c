@@ -165,10 +165,12 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 			       NULL, (double)(ss[i]->persist.rule_last_ns[r] / 1000000000ull));
 
 	family(f, "tokaudit_flows_active", "gauge", "Flows in the kernel flow table, by verdict and state");
+	/* the verdicts a flow can have, every state, at 0 too: a dashboard's
+	 * panel has its series from the start */
 	for (int i = 0; i < n; i++)
 		for (int v = 0; v < TA_V_MAX; v++)
 			for (int st = 0; st < TA_FS_MAX; st++)
-				if (ss[i]->active[v][st])
+				if (ss[i]->active[v][st] || v == TA_V_ALLOWED || v == TA_V_UNEXPECTED)
 					sample(f, "tokaudit_flows_active", ss[i], "verdict", ta_verdict_name(v), "state",
 					       ta_fstate_name(st), (double)ss[i]->active[v][st]);
 	counter(f, "tokaudit_flows_opened_total", "Flow entries the programs created", ss, n, x, TA_C_FLOW_NEW);
@@ -192,9 +194,12 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 
 	family(f, "tokaudit_kernel_drops_total", "counter",
 	       "Blocks of policy traffic in this host's path (drop forensics), by kernel drop reason");
+	/* the reasons seen, and a firewall's own at 0 before any: the family is
+	 * there from the start (a panel or an alert on it has a series) */
+	long nf = ta_drop_reason_value("NETFILTER_DROP");
 	for (int i = 0; i < n; i++)
 		for (uint32_t r = 0; r < TA_KDROP_REASON_SLOTS; r++)
-			if (x[i].reasons[r])
+			if (x[i].reasons[r] || (long)r == nf)
 				sample(f, "tokaudit_kernel_drops_total", ss[i], "reason",
 				       r == TA_DROP_REASONS ? "OTHER_SUBSYSTEM" : ta_drop_reason_name(r, rb, sizeof(rb)),
 				       NULL, NULL, (double)x[i].reasons[r]);
