@@ -440,7 +440,7 @@ int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned fl
 
 /* The "reload" event: the generation now in force; by: "signal" (SIGHUP)
  * or "tokaudit reload" (through the pins) */
-static void reload_event(struct ta_session *s, uint32_t nrules, const char *by)
+static void reload_event(struct ta_session *s, uint32_t nrules, const char *by, bool unchanged)
 {
 	json_object *o;
 
@@ -452,6 +452,7 @@ static void reload_event(struct ta_session *s, uint32_t nrules, const char *by)
 	ta_jadd(o, "generation", ta_ju64(s->dp.generation));
 	ta_jadd(o, "rules", ta_ju64(nrules));
 	ta_jadd(o, "by", ta_jstr(by));
+	ta_jadd(o, "unchanged", ta_jbool(unchanged)); /* the policy in force again: no new generation */
 	out_line(s, o);
 }
 
@@ -470,7 +471,7 @@ void ta_session_refresh(struct ta_session *s)
 	s->meta = m;
 	s->dp.generation = m.generation;
 	ta_session_labels(s);
-	reload_event(s, m.nrules, "tokaudit reload");
+	reload_event(s, m.nrules, "tokaudit reload", false);
 }
 
 void ta_session_persist(struct ta_session *s)
@@ -581,6 +582,7 @@ int ta_session_reload(struct ta_session *s)
 		ta_policy_free(&np);
 		s->persist.reloads_ok++;
 		ta_session_persist(s);
+		reload_event(s, (uint32_t)s->pol.nrules, "signal", true);
 		return 0;
 	}
 	if (err) {
@@ -597,7 +599,7 @@ int ta_session_reload(struct ta_session *s)
 	s->prev_pol = s->pol;
 	s->pol = np;
 	ta_session_labels(s);
-	reload_event(s, (uint32_t)s->pol.nrules, "signal");
+	reload_event(s, (uint32_t)s->pol.nrules, "signal", false);
 	if (!s->json || s->pinned)
 		ta_info("%s%spolicy reloaded: generation %u, %zu rules", s->pinned ? s->ifaces[0].name : "",
 			s->pinned ? ": " : "", s->dp.generation, s->pol.nrules);
