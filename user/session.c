@@ -230,23 +230,39 @@ static void event_val(const struct ta_event *e, uint32_t flags, struct ta_flow_v
 	v->first_ns = v->last_ns = e->ts_ns;
 }
 
-/* The table holds a new flow of a key this reader tracks: the one it
- * tracked was pushed out meanwhile.  Report it closed and forget it. */
-static bool close_if_replaced(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
+static void forget(struct ta_session *s, struct ta_tracked *t)
 {
-	struct ta_tracked *t;
-	struct ta_flow_val old;
-
-	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
-	if (!t || (v && v->first_ns == t->last.first_ns))
-		return false;
-	last_seen_val(&t->last, &old);
-	emit(s, "closed", k, &old, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
-	s->evicted++;
 	HASH_DEL(s->flows, t);
 	free(t->seen);
 	free(t);
-	return true;
+}
+
+/* A tracked flow the full table pushed out: closed as the last walk saw it
+ * (what came after went with the entry), its last IPFIX record, forgotten */
+static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_flow_ctx *c, uint64_t now)
+{
+	struct ta_flow_val v;
+
+	last_seen_val(&t->last, &v);
+	emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	if (s->ipfix && t->seen)
+		ta_flow_export(s->ipfix, c, &t->key, t->seen, &t->x, TA_FER_RESOURCES, now);
+	s->evicted++;
+	forget(s, t);
+}
+
+/* The table holds a new flow of a key this reader tracks (v, or NULL: a new
+ * flow's event): the one it tracked was pushed out meanwhile. */
+static void close_if_replaced(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_tracked *t;
+	struct ta_flow_ctx c;
+
+	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
+	if (!t || (v && v->first_ns == t->last.first_ns))
+		return;
+	c = ta_session_ctx(s);
+	evicted(s, t, &c, c.now_ns);
 }
 
 /* A flow's event whose flow the full table pushed out before this reader
@@ -528,11 +544,8 @@ void ta_session_close(struct ta_session *s)
 	if (s->rb)
 		ring_buffer__free(s->rb);
 	s->rb = NULL;
-	HASH_ITER(hh, s->flows, t, tmp) {
-		HASH_DEL(s->flows, t);
-		free(t->seen);
-		free(t);
-	}
+	HASH_ITER(hh, s->flows, t, tmp)
+		forget(s, t);
 	free(s->keep);
 	s->keep = NULL;
 	ta_dp_close(&s->dp);
@@ -673,9 +686,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		keep_flow(s, k, v);
 		s->closed_idle++;
 		s->persist.closed[ta_flow_close_kind(k, v)]++;
-		HASH_DEL(s->flows, t);
-		free(t->seen);
-		free(t);
+		forget(s, t);
 		return 0;
 	}
 	if (s->ipfix) {
@@ -731,16 +742,7 @@ int ta_session_tick(struct ta_session *s)
 		 * its events would change the table this loop walks) */
 		if (s->yield && ++w.seen % WALK_YIELD == 0)
 			s->yield(s->yield_arg, false);
-		struct ta_flow_val v;
-
-		last_seen_val(&t->last, &v); /* as the last walk saw it: what came after went with it */
-		emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
-		if (s->ipfix && t->seen) /* what the last walk saw of it: the rest is gone with the entry */
-			ta_flow_export(s->ipfix, &w.ctx, &t->key, t->seen, &t->x, TA_FER_RESOURCES, w.now);
-		s->evicted++;
-		HASH_DEL(s->flows, t);
-		free(t->seen);
-		free(t);
+		evicted(s, t, &w.ctx, w.now);
 	}
 	if (counted) {
 		/* Pinned, only this reader deletes flows: every flow created and
