@@ -165,7 +165,7 @@ got=$(comp tokaudit run --interval "")
 udir=$tmp/units
 mkdir -p "$udir"
 for u in tokaudit.service tokaudit@.service; do
-	sed "s|^ExecStart=[^ ]*/tokaudit |ExecStart=$TA |" "build/systemd/$u" >"$udir/$u"
+	sed "s|^\(Exec[A-Za-z]*\)=[^ ]*/tokaudit |\1=$TA |" "build/systemd/$u" >"$udir/$u"
 done
 out=$(MANPATH=$top/build/man systemd-analyze verify --man=no "$udir/tokaudit.service" "$udir/tokaudit@.service" 2>&1)
 [ -z "$out" ] && ok "systemd-analyze verify: both units clean" || bad "systemd-analyze verify: $(head -3 <<<"$out")"

@@ -254,12 +254,23 @@ expect_rc "run with a broken policy" 1 ip netns exec "$G" "$TA" run -i gwout --p
 ip netns exec "$G" "$TA" run -i gwout --duration 120 --json >"$tmp/first.jsonl" 2>&1 &
 first=$!
 for _ in $(seq 300); do grep -q started "$tmp/first.jsonl" 2>/dev/null && break; sleep 0.1; done
-expect_rc "second XDP run refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
-expect_in "existing program named, tc suggested" "already has an XDP program, 'tokaudit_xdp'" "$ERR"
-expect_in "suggests --hook tc" "use --hook tc" "$ERR"
+expect_rc "second run refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
+expect_in "...naming the run that audits it" "gwout is audited already by 'tokaudit run' (pid $first)" "$ERR"
+# --hook tc too: it would have replaced the first run's tc filter, and taken
+# the clsact qdisc away on exit
+expect_rc "second run with --hook tc refused" 1 ip netns exec "$G" "$TA" run -i gwout --hook tc --duration 1
+expect_in "...likewise" "gwout is audited already by 'tokaudit run'" "$ERR"
+expect_rc "detach of a running run's interface refused" 1 gw "$TA" detach -i gwout
+expect_in "...naming it, --force offered" "which detaches when it stops; --force detaches anyway" "$ERR"
 expect_rc "tc hook beside it works" 0 ip netns exec "$G" "$TA" run -i gwin --hook tc --duration 0.5 --json
 kill -TERM $first
 wait $first
+# an XDP program not ours: refused, named, --hook tc suggested
+gw ip link set dev gwout xdpgeneric obj "$top/build/empty.bpf.o" sec xdp
+expect_rc "run beside a foreign XDP program refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
+expect_in "existing program named, tc suggested" "already has an XDP program, 'empty_xdp'" "$ERR"
+expect_in "suggests --hook tc" "use --hook tc" "$ERR"
+gw ip link set dev gwout xdpgeneric off
 # nothing left behind by run
 left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
 [ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$G" bpftool net show)"

@@ -42,16 +42,19 @@ prom() {
 	gwcurl "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1" |
 		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
 }
-# wait_prom NAME QUERY WANT: Prometheus converges to WANT within 15 s
-wait_prom() {
-	local v=
+# converge NAME WANT WHAT CMD...: CMD prints WANT within 15 s (WHAT names it)
+converge() {
+	local name=$1 want=$2 what=$3 v=
+	shift 3
 	for _ in $(seq 60); do
-		v=$(prom "$2")
-		[ "$v" = "$3" ] && { ok "$1 ($3)"; return 0; }
+		v=$("$@")
+		[ "$v" = "$want" ] && { ok "$name ($want)"; return 0; }
 		sleep 0.25
 	done
-	bad "$1: Prometheus says '$v', want $3"
+	bad "$name: $what '$v', want $want"
 }
+# wait_prom NAME QUERY WANT: Prometheus converges to WANT
+wait_prom() { converge "$1" "$3" "Prometheus says" prom "$2"; }
 stat_json() { gw "$TA" stats -i gwout --json; }
 nft_media() { # packets the gateway forwarded with the media block, UDP >= 1025 (both ways)
 	ip netns exec "$G" nft -j list table inet wit | python3 -c '
@@ -81,8 +84,12 @@ tokaudit_policy=$tmp/opentok.policy
 expect_rc "serve without -i" 2 "$TA" serve
 expect_rc "serve --metrics with a bad address" 2 "$TA" serve -i lo --metrics 300.1.1.1:80
 expect_in "bad address named" "'300.1.1.1' is not an IP address" "$ERR"
-expect_rc "serve on a missing interface" 1 gw "$TA" serve -i nosuch0
+expect_rc "serve on a missing interface: a configuration error (6)" 6 gw "$TA" serve -i nosuch0
 expect_in "missing interface named" "nosuch0" "$ERR"
+printf 'rule x\n proto udp\n ports 0-70000\n' > "$tmp/broken.policy"
+expect_rc "serve with a broken policy file: a configuration error (6)" 6 gw "$TA" serve -i gwout --policy "$tmp/broken.policy"
+expect_in "...the file's error and what stays" "serve: the settings will not do: not started" "$ERR"
+[ ! -e "$TOKAUDIT_PIN_ROOT/gwout" ] && ok "...nothing attached by it" || bad "a refused serve left pins"
 
 start_serve --policy "$tokaudit_policy" || exit 0
 gw "$TA" serve -i gwout >/dev/null 2>"$tmp/second.err"
@@ -144,6 +151,44 @@ for m in $(sed -n 's/^\(tokaudit_[a-z_]*\){.*/\1/p' "$tmp/metrics.txt" | sort -u
 done
 [ -z "$undoc" ] && ok "every exported metric is in the README's table" || bad "metrics not in the README:$undoc"
 
+# ---- serve's hooks: no other command takes them away, and what goes is put back
+mval() { gwcurl http://127.0.0.1:$MPORT/metrics | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'; }
+# wait_metric NAME SAMPLE WANT: serve's own page converges to WANT
+wait_metric() { converge "$1" "$3" "$2 is" mval "$2"; }
+expect_rc "run --hook tc on serve's interface refused" 1 gw "$TA" run -i gwout --hook tc --duration 1
+expect_in "...naming serve and what to read it with" \
+	"gwout is audited already by 'tokaudit serve' (pid $SERVE): read what it sees with 'tokaudit flows -i gwout' or 'tokaudit why -i gwout'" "$ERR"
+expect_rc "attach over serve refused" 1 gw "$TA" attach -i gwout --hook tc
+expect_rc "detach under serve refused without --force" 1 gw "$TA" detach -i gwout
+expect_in "...naming serve, --force offered" "gwout is audited by 'tokaudit serve' (pid $SERVE), which detaches when it stops; --force detaches anyway" "$ERR"
+[ "$(mval 'tokaudit_hook_attached{interface="gwout",hook="tc_egress"}')" = 1 ] && [ "$(mval tokaudit_hook_restores_total)" = 0 ] \
+	&& ok "every hook attached, none put back yet" || bad "hook metrics: $(gwcurl http://127.0.0.1:$MPORT/metrics | grep '^tokaudit_hook')"
+# the clsact qdisc deleted under serve (what 'run --hook tc' did on exit)
+gw tc qdisc del dev gwout clsact
+wait_metric "the clsact qdisc deleted: serve put the tc hook back" 'tokaudit_hook_restores_total{interface="gwout",hook="tc_egress"}' 1
+grep -q '"event":"hook".*"missing":\["tc_egress"\],"state":"restored"' "$tmp/events" && ok "...a hook event says so" || bad "no hook event: $(grep hook "$tmp/events")"
+grep -q "gwout: tc_egress missing (removed by another command?)" "$tmp/serve.err" && ok "...and the log" || bad "log: $(tail -3 "$tmp/serve.err")"
+# detach --force: pins and hooks gone; serve pins its maps again, counters go on
+m0=$(jq_py 'r["rules"]["media"]["packets"]' <<<"$(stat_json)")
+expect_rc "detach --force under serve" 0 gw "$TA" detach -i gwout --force
+wait_metric "detach --force: serve put its pins back" 'tokaudit_hook_restores_total{interface="gwout",hook="pins"}' 1
+peer "$C" udp 70.42.47.70 50000 50 >/dev/null
+sleep 1.2
+media=$(jq_py 'r["rules"]["media"]["packets"]' <<<"$(stat_json)")
+[ "$media" = "$(nft_media)" ] && [ "$media" = $((m0 + 100)) ] && ok "...counters kept and every packet audited ($m0 -> $media = nft witness)" \
+	|| bad "after detach --force: media $m0 -> $media, nft $(nft_media)"
+# what cannot be put back (another XDP program took the hook meanwhile):
+# shown at 0, said, tried again, back once the hook is free
+kill -STOP "$SERVE"
+gw "$TA" detach -i gwout --force >/dev/null 2>&1
+gw ip link set dev gwout xdpgeneric obj "$top/build/empty.bpf.o" sec xdp
+kill -CONT "$SERVE"
+wait_metric "another XDP program in the way: the metric shows it" 'tokaudit_hook_attached{interface="gwout",hook="xdp"}' 0
+grep -q "gwout: cannot put .*back.*trying again" "$tmp/serve.err" && ok "...the log says it cannot put it back" || bad "log: $(tail -3 "$tmp/serve.err")"
+gw ip link set dev gwout xdpgeneric off
+wait_metric "...and it is put back once the hook is free" 'tokaudit_hook_attached{interface="gwout",hook="xdp"}' 1
+wait_prom "Prometheus sees the pins put back twice" 'sum(tokaudit_hook_restores_total{hook="pins"})' 2
+
 # kill -9 in the middle of traffic, a new serve: nothing unaudited, no reset
 peer "$C" stream 70.42.47.70 50000 4 --pps 250 > "$tmp/stream.out" &
 sp=$!
@@ -168,12 +213,14 @@ gen=$(prom 'max(tokaudit_policy_generation)')
 printf 'rule broken\n proto udp\n ports 99999\n' > "$tokaudit_policy"
 kill -HUP "$SERVE"
 wait_prom "a broken policy on SIGHUP is refused and counted" 'sum(tokaudit_policy_reloads_total{result="refused"})' 1
+wait_prom "...and shown until a reload goes in" 'sum(tokaudit_policy_last_reload_successful)' 0
 kill -0 "$SERVE" 2>/dev/null && ok "serve still runs after the refused reload" || bad "serve died on a broken policy"
 [ "$(prom 'max(tokaudit_policy_generation)')" = "$gen" ] && ok "the running policy stayed (generation $gen)" || bad "generation changed"
 grep -q "the running policy (generation $gen) stays" "$tmp/serve.err" && ok "the refusal is logged" || bad "log: $(tail -3 "$tmp/serve.err")"
 { "$TA" policy show; printf 'rule extra\n proto udp\n ports 9\n dir out\n addr 192.0.2.99\n'; } > "$tokaudit_policy"
 kill -HUP "$SERVE"
 wait_prom "a good policy on SIGHUP goes in" 'sum(tokaudit_policy_reloads_total{result="ok"})' 1
+wait_prom "...the refusal no longer shown" 'sum(tokaudit_policy_last_reload_successful)' 1
 wait_prom "generation moved on" 'max(tokaudit_policy_generation)' $((gen + 1))
 
 # the events file rotated (logrotate's way: rename, SIGUSR1) while flows open

@@ -36,14 +36,14 @@ in_ct() { nsenter -t "$PID1" -m -u -i -n -p "$@"; }
 # settings, the policy, the binary
 mkdir -p "$tmp/systemd" "$tmp/default" "$tmp/policy" "$tmp/bin"
 cp "$top/build/tokaudit" "$tmp/bin/"
-sed "s|^ExecStart=[^ ]*/tokaudit |ExecStart=/opt/tokaudit/tokaudit |; s|^EnvironmentFile=-.*|EnvironmentFile=-/etc/default/tokaudit|" \
+sed "s|^\(Exec[A-Za-z]*\)=[^ ]*/tokaudit |\1=/opt/tokaudit/tokaudit |; s|^EnvironmentFile=-.*|EnvironmentFile=-/etc/default/tokaudit|" \
 	"$top/build/systemd/tokaudit.service" >"$tmp/systemd/tokaudit.service"
 # (a container has no udev, so no device units: the instance's BindsTo= on
 # its interface's device is left out here; on a host it stops the instance
 # when the interface goes)
 grep -q '^BindsTo=sys-subsystem-net-devices-%i.device' "$top/build/systemd/tokaudit@.service" \
 	&& ok "tokaudit@.service is bound to its interface's device" || bad "tokaudit@.service: no BindsTo on the device"
-sed "s|^ExecStart=[^ ]*/tokaudit |ExecStart=/opt/tokaudit/tokaudit |; s|^EnvironmentFile=-.*|EnvironmentFile=-/etc/default/tokaudit@%i|; /^BindsTo=/d" \
+sed "s|^\(Exec[A-Za-z]*\)=[^ ]*/tokaudit |\1=/opt/tokaudit/tokaudit |; s|^EnvironmentFile=-.*|EnvironmentFile=-/etc/default/tokaudit@%i|; /^BindsTo=/d" \
 	"$top/build/systemd/tokaudit@.service" >"$tmp/systemd/tokaudit@.service"
 grep -q "^ExecStart=/opt/tokaudit/tokaudit serve" "$tmp/systemd/tokaudit.service" || bad "could not point the unit at the build"
 printf 'TOKAUDIT_METRICS=127.0.0.1:9742\nTOKAUDIT_POLICY=/etc/tokaudit/opentok.policy\nTOKAUDIT_PIN_ROOT=%s\n' "$PINS" >"$tmp/default/tokaudit@ta0"

@@ -15,6 +15,11 @@
 #define TA_EXIT_OK 0
 #define TA_EXIT_FAIL 1   /* failure at run time: bad input, kernel refused, ... */
 #define TA_EXIT_USAGE 2  /* the command line itself is wrong */
+/* serve: its settings name what is not there or not valid (an interface, a
+ * policy file with errors, an events file it cannot open); systemd shows
+ * 6/NOTCONFIGURED and, by the unit's RestartPreventExitStatus=, does not
+ * restart it in a loop */
+#define TA_EXIT_CONFIG 6
 
 enum ta_opt_type {
 	TA_OPT_FLAG,     /* bool, no argument */
@@ -58,6 +63,7 @@ struct ta_cmd {
 	size_t ncols;
 	const char *cols_default;
 	bool no_verbose;      /* no libbpf here: no -v */
+	bool config_exit;     /* an option naming what is not there exits TA_EXIT_CONFIG (serve) */
 	const struct ta_opt *opts;
 	size_t cfg_size;
 	int min_pos, max_pos; /* number of positional arguments */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "commands.h"
 #include "options.h"
+#include "owner.h"
 #include "pinstore.h"
 
 /* ---- attach ---- */
@@ -58,7 +59,8 @@ static int do_attach(void *vcfg)
 		bool again;
 		char dir[256];
 
-		if (ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp, cfg->policy, &m, &again)) {
+		if (ta_owner_refuse_attach("attach", ifc->name, ifc->ifindex) ||
+		    ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp, cfg->policy, &m, &again)) {
 			rc = TA_EXIT_FAIL;
 			continue;
 		}
@@ -97,6 +99,7 @@ const struct ta_cmd ta_cmd_attach = {
 struct detach_cfg {
 	const char *ifaces;
 	bool all;
+	bool force;
 };
 
 static const struct ta_opt detach_opts[] = {
@@ -104,6 +107,8 @@ static const struct ta_opt detach_opts[] = {
 	  "interfaces to detach from" },
 	{ "all", 'a', TA_OPT_FLAG, offsetof(struct detach_cfg, all), NULL,
 	  "every interface with pins (what the package's removal runs)" },
+	{ "force", 'f', TA_OPT_FLAG, offsetof(struct detach_cfg, force), NULL,
+	  "detach even where a running serve or run audits (a serve puts its hooks back)" },
 	{ 0 },
 };
 
@@ -118,6 +123,30 @@ static int pinned_list(char *buf, size_t len)
 	for (int i = 0; i < n && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "", list[i]);
 	return n;
+}
+
+/* A running serve or run owns ifname: refused without --force (one line) */
+static bool owned_elsewhere(const char *ifname, bool force)
+{
+	struct ta_owner o;
+	char who[200];
+
+	ta_owner_of(ifname, (int)if_nametoindex(ifname), &o);
+	if (o.kind != TA_OWNER_SERVE && o.kind != TA_OWNER_RUN)
+		return false;
+	ta_owner_str(&o, who, sizeof(who));
+	if (force) {
+		ta_info("detach: %s is audited by %s: detaching anyway (--force)%s", ifname, who,
+			o.kind == TA_OWNER_SERVE ? "; that serve will put its hooks back" : "");
+		return false;
+	}
+	if (o.kind == TA_OWNER_SERVE && o.unit[0])
+		ta_err("detach: %s is audited by %s: 'systemctl stop %s' stops it and detaches; "
+		       "--force detaches anyway", ifname, who, o.unit);
+	else
+		ta_err("detach: %s is audited by %s, which detaches when it stops; --force detaches anyway", ifname,
+		       who);
+	return true;
 }
 
 static int do_detach(void *vcfg)
@@ -160,7 +189,7 @@ static int do_detach(void *vcfg)
 	for (tok = dup ? strtok_r(dup, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
 		struct ta_detached d;
 
-		if (ta_pins_detach(tok, no_pins, &d)) {
+		if (owned_elsewhere(tok, cfg->force) || ta_pins_detach(tok, no_pins, &d)) {
 			rc = TA_EXIT_FAIL;
 			continue;
 		}
@@ -180,7 +209,7 @@ static int do_detach(void *vcfg)
 const struct ta_cmd ta_cmd_detach = {
 	.name = "detach",
 	.brief = "Detach and remove everything attach made",
-	.examples = "sudo tokaudit detach -i eth0\tone interface\n"
+	.examples = "sudo tokaudit detach -i eth0\tone interface (refused where a serve or run audits it)\n"
 		    "sudo tokaudit detach --all\tevery interface tokaudit is on (as the package's removal does)\n",
 	.summary = "Detach from interfaces and remove everything attach made there.",
 	.opts = detach_opts,

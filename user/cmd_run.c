@@ -13,6 +13,7 @@
 #include "report.h"
 #include "session.h"
 #include "flowsel.h"
+#include "owner.h"
 
 struct run_cfg {
 	struct ta_attach_cli a;
@@ -66,6 +67,34 @@ static void on_signal(int sig)
 		stop_flag = 1;
 }
 
+/* Each interface's run lock (owner.h), after checking that nothing of
+ * tokaudit audits it already: 0, or -EBUSY after one line. */
+static int run_locks(const struct ta_iface_list *l, int *fds)
+{
+	for (int i = 0; i < l->n; i++) {
+		fds[i] = ta_owner_lock(TA_OWNER_RUN, l->v[i].name);
+		if (fds[i] < 0 && errno != EADDRINUSE) {
+			ta_err("run: cannot take the lock of %s: %s", l->v[i].name, strerror(errno));
+			return -errno;
+		}
+		/* says who audits it (the lock taken or not) */
+		if (ta_owner_refuse_attach("run", l->v[i].name, l->v[i].ifindex))
+			return -EBUSY;
+		if (fds[i] < 0) { /* a run that ended between the two */
+			ta_err("run: %s was audited by another run a moment ago: try again", l->v[i].name);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static void run_unlock(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 static void run_init(void *vcfg)
 {
 	struct run_cfg *cfg = vcfg;
@@ -84,11 +113,13 @@ static int do_run(void *vcfg)
 	bool tty;
 	uint64_t end_ns = 0, next_tick;
 	struct ta_tui tui = { 0 };
-
+	int locks[TA_MAX_IFACES];
 	struct ta_attach_opts o;
 
 	if (!s)
 		return TA_EXIT_FAIL;
+	for (int i = 0; i < TA_MAX_IFACES; i++)
+		locks[i] = -1;
 	char err[300];
 	if (ta_flow_sel_init(&cfg->sel, &cfg->sel_args, err, sizeof(err))) {
 		ta_err("run: %s", err);
@@ -123,6 +154,8 @@ static int do_run(void *vcfg)
 		return TA_EXIT_USAGE;
 	}
 	if (cfg->pcap && !(s->evidence = ta_evidence_open(cfg->pcap, cfg->pcap_filter)))
+		goto out;
+	if (run_locks(&cfg->a.ifaces, locks))
 		goto out;
 	if (ta_session_open(s, cfg->policy, cfg->flows) || ta_session_attach(s))
 		goto out;
@@ -207,6 +240,7 @@ out:
 		ta_err("run: writing the evidence capture %s failed", cfg->pcap);
 		rc = TA_EXIT_FAIL;
 	}
+	run_unlock(locks, cfg->a.ifaces.n);
 	free(s);
 	return rc;
 }

@@ -117,11 +117,12 @@ static int do_serve(void *vcfg)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return ta_serve(&so, &sigs) ? TA_EXIT_FAIL : TA_EXIT_OK;
+	return ta_serve(&so, &sigs);
 }
 
 const struct ta_cmd ta_cmd_serve = {
 	.name = "serve",
+	.config_exit = true,
 	.brief = "Audit as a service: events, Prometheus metrics",
 	.examples = "sudo systemctl enable --now tokaudit\tthe packaged service (settings in /etc/default/tokaudit)\n"
 		    "sudo tokaudit serve -i eth0 --metrics 9464 --events /var/log/ta.jsonl\tby hand\n"

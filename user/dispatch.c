@@ -146,6 +146,8 @@ int ta_main(int argc, char **argv)
 		int r = ta_cli_parse(cmd, argc - i - used + 1, argv + i + used - 1, cfg);
 		if (r == -1)
 			r = TA_EXIT_OK;
+		else if (r == TA_EXIT_FAIL && cmd->config_exit)
+			r = TA_EXIT_CONFIG; /* e.g. no such interface */
 		else if (r == 0)
 			r = cmd->run(cfg);
 		free(cfg);

@@ -229,6 +229,18 @@ static bool value_fits(int m, uint32_t value_size)
 	return value_size == map_layout[m].value;
 }
 
+int ta_dp_repin(const struct ta_dp *dp, const char *dir)
+{
+	char path[512];
+
+	for (int m = 0; m < TA_M_MAX; m++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_layout[m].pin);
+		if (dp->fd[m] >= 0 && access(path, F_OK) && bpf_obj_pin(dp->fd[m], path))
+			return -errno;
+	}
+	return 0;
+}
+
 int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
 {
 	char path[512];

@@ -71,6 +71,8 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o);
  * Checks every map's layout against this build.  Returns 0 or -errno after
  * printing one line. */
 int ta_dp_open_pinned(struct ta_dp *dp, const char *dir);
+/* Pin dp's maps in dir again where their pins are missing: 0 or -errno */
+int ta_dp_repin(const struct ta_dp *dp, const char *dir);
 void ta_dp_close(struct ta_dp *dp);
 /* A program's fd (-1 when only maps are open) and a map's fd */
 int ta_dp_prog_fd(const struct ta_dp *dp, enum ta_dp_prog p);

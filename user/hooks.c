@@ -52,6 +52,10 @@ int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n)
 	return 0;
 }
 
+const char *const ta_hook_names[TA_HK_MAX] = {
+	[TA_HK_PINS] = "pins", [TA_HK_XDP] = "xdp", [TA_HK_TC_EGRESS] = "tc_egress", [TA_HK_TC_INGRESS] = "tc_ingress",
+};
+
 static void prog_name(uint32_t id, char *buf, size_t len)
 {
 	struct bpf_prog_info info = { 0 };
@@ -242,7 +246,12 @@ int ta_tc_detach_ours(int ifindex)
 
 bool ta_tc_ours(int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	return ta_tc_ours_at(ifindex, false);
+}
+
+bool ta_tc_ours_at(int ifindex, bool ingress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TA_TC_HANDLE, .priority = TA_TC_PRIO);
 
 	return ifindex && bpf_tc_query(&h, &o) == 0;

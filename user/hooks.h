@@ -59,6 +59,8 @@ void ta_detach(struct ta_iface *ifc);
 int ta_tc_detach_ours(int ifindex);
 /* Is tokaudit's egress tc filter on the interface? */
 bool ta_tc_ours(int ifindex);
+/* ...on egress, or on ingress */
+bool ta_tc_ours_at(int ifindex, bool ingress);
 /* Remove the clsact qdisc (and every filter in it) */
 void ta_tc_clsact_remove(int ifindex);
 /* Is tokaudit's XDP program (by name) on the interface? */
@@ -66,6 +68,10 @@ bool ta_xdp_ours(int ifindex);
 /* Remove tokaudit's XDP program (found by name, through its link when it has
  * one) from an interface: 1 removed, 0 none of ours, -errno. */
 int ta_xdp_detach_ours(int ifindex);
+
+/* What a serve watches on its interfaces (ta_pins_missing: a bit each) */
+enum ta_hook_watch { TA_HK_PINS = 0, TA_HK_XDP, TA_HK_TC_EGRESS, TA_HK_TC_INGRESS, TA_HK_MAX };
+extern const char *const ta_hook_names[TA_HK_MAX];
 
 /* Priority and handle of our tc filters */
 #define TA_TC_PRIO 0xa5

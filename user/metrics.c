@@ -132,6 +132,22 @@ static void ipfix_metrics(FILE *f, struct ta_ipfix *x)
 	}
 }
 
+/* One family of the pins and hooks serve watches, a sample per hook the
+ * attach has (xdp, or tc_ingress with --hook tc): whether it was there at
+ * the last check, or how often serve put it back */
+static void hook_family(FILE *f, struct ta_session *const *ss, int n, const char *name, bool restores)
+{
+	if (restores)
+		family(f, name, "counter", "Hooks (or pins) another command removed and serve put back");
+	else
+		family(f, name, "gauge", "1 when the hook (or the pins) was in place at serve's last check, 0 while missing");
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < TA_HK_MAX; k++)
+			if (k != (ss[i]->hook == TA_HOOK_XDP ? TA_HK_TC_INGRESS : TA_HK_XDP))
+				sample(f, name, ss[i], "hook", ta_hook_names[k], NULL, NULL,
+				       restores ? (double)ss[i]->hook_restores[k] : !(ss[i]->hooks_missing & (1u << k)));
+}
+
 int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipfix *ipfix, struct ta_evw *evw)
 {
 	struct snap *x = calloc((size_t)(n ? n : 1), sizeof(*x));
@@ -275,6 +291,11 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 		sample(f, "tokaudit_policy_reloads_total", ss[i], "result", "refused", NULL, NULL,
 		       (double)ss[i]->persist.reloads_refused);
 	}
+	family(f, "tokaudit_policy_last_reload_successful", "gauge",
+	       "0 while the last reload was refused (the policy in force stays), 1 once one goes in (or none failed)");
+	for (int i = 0; i < n; i++)
+		sample(f, "tokaudit_policy_last_reload_successful", ss[i], NULL, NULL, NULL, NULL,
+		       ss[i]->reload_refused_at ? 0 : 1);
 	family(f, "tokaudit_enforce", "gauge", "1 when unexpected packets are dropped, 0 when only audited");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_enforce", ss[i], NULL, NULL, NULL, NULL, ss[i]->meta.enforce ? 1 : 0);
@@ -285,6 +306,8 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	family(f, "tokaudit_serve_starts_total", "counter", "serve processes that took over these pins");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_serve_starts_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->persist.starts);
+	hook_family(f, ss, n, "tokaudit_hook_attached", false);
+	hook_family(f, ss, n, "tokaudit_hook_restores_total", true);
 	if (ipfix)
 		ipfix_metrics(f, ipfix);
 	free(x);

@@ -422,6 +422,15 @@ static int remove_pins(const char *dir)
 	return rmdir(dir);
 }
 
+/* Is this XDP link still attached to an interface? */
+static bool link_live(int fd)
+{
+	struct bpf_link_info li = { 0 };
+	uint32_t len = sizeof(li);
+
+	return !bpf_obj_get_info_by_fd(fd, &li, &len) && li.xdp.ifindex;
+}
+
 static int attach_xdp_pinned(struct ta_iface *ifc, const char *dir, int prog_fd, int mode)
 {
 	char lp[512];
@@ -429,6 +438,13 @@ static int attach_xdp_pinned(struct ta_iface *ifc, const char *dir, int prog_fd,
 
 	snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
 	fd = bpf_obj_get(lp);
+	if (fd >= 0 && !link_live(fd)) {
+		/* detached under its pin (bpf_link_detach, the interface gone and
+		 * back): a new link replaces it */
+		close(fd);
+		unlink(lp);
+		fd = -1;
+	}
 	if (fd >= 0) {
 		/* ours from an earlier attach: swap the program in place, no gap */
 		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
@@ -526,9 +542,9 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 	if (err)
 		goto out;
 	pin_drop_tracing(&dp, ifc, dir);
-	/* keep "we made clsact" from the first attach: that one must remove it */
-	if (!*again)
-		m->created_clsact = ifc->created_clsact;
+	/* keep "we made clsact" from the first attach: that one must remove it;
+	 * and one made again here (someone had removed it) is ours too */
+	m->created_clsact = (uint8_t)((*again && m->created_clsact) || ifc->created_clsact);
 	ifc->created_clsact = false; /* nothing to undo here: detach does it, from the meta or the mark */
 	ifc->clsact_mark[0] = 0;
 	ifc->tc_egress = ifc->tc_ingress = false;
@@ -624,4 +640,67 @@ int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, con
 	}
 	*m = nm;
 	return 0;
+}
+
+unsigned ta_pins_missing(const char *ifname, int ifindex, int hook)
+{
+	char dir[256], lp[512];
+	unsigned miss = 0;
+	int fd;
+
+	ta_pin_dir(dir, sizeof(dir), ifname);
+	snprintf(lp, sizeof(lp), "%s/ta_meta", dir);
+	if (!pinned(dir) || faccessat(AT_FDCWD, lp, F_OK, AT_EACCESS))
+		miss |= 1u << TA_HK_PINS;
+	if (hook == TA_HOOK_XDP) {
+		snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
+		fd = bpf_obj_get(lp);
+		if (fd < 0 || !link_live(fd) || !ta_xdp_ours(ifindex))
+			miss |= 1u << TA_HK_XDP;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!ta_tc_ours_at(ifindex, false))
+		miss |= 1u << TA_HK_TC_EGRESS;
+	if (hook == TA_HOOK_TC && !ta_tc_ours_at(ifindex, true))
+		miss |= 1u << TA_HK_TC_INGRESS;
+	return miss;
+}
+
+int ta_pins_restore(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows, struct ta_dp *held,
+		    struct ta_meta *m)
+{
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	char dir[256];
+	bool again;
+	int err;
+
+	if ((err = ta_policy_load_compiled("serve", NULL, &pol, &comp)))
+		return err;
+	if ((err = ta_pins_lock(true)))
+		goto out;
+	ta_pin_dir(dir, sizeof(dir), ifc->name);
+	/* the pins gone ('detach --force'): this reader's maps, pinned again,
+	 * so that the programs attached next write where it reads */
+	if (!pinned(dir)) {
+		err = mkdir(dir, 0700) && errno != EEXIST ? -errno : ta_dp_repin(held, dir);
+		if (err)
+			ta_err("%s: cannot pin the maps again in %s: %s", ifc->name, dir, strerror(-err));
+	}
+	if (!err)
+		err = ta_pins_attach(ifc, o, flows, &pol, &comp, NULL, m, &again);
+	if (!err) { /* the drop tracer was attached again: the reader's old link goes */
+		char lp[512];
+
+		snprintf(lp, sizeof(lp), "%s/drop_link", dir);
+		if (held->drop_link_fd >= 0)
+			close(held->drop_link_fd);
+		held->drop_link_fd = bpf_obj_get(lp);
+	}
+	ta_pins_unlock();
+out:
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	return err;
 }

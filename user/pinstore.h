@@ -89,6 +89,15 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d);
 int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, const struct ta_policy *pol,
 		    const struct ta_compiled *comp, const char *policy_path);
 
+/* Which of the pins and the hooks an attach with hook (enum ta_hook_kind)
+ * made are missing on ifname now: a bit per enum ta_hook_watch */
+unsigned ta_pins_missing(const char *ifname, int ifindex, int hook);
+/* A serve puts back what went missing: the pins (from the maps it holds,
+ * held, whose drop-tracing link is renewed) and the hooks, counters and
+ * flows kept.  Takes the lock.  *m gets the pinned meta.  0 or -errno (said). */
+int ta_pins_restore(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows, struct ta_dp *held,
+		    struct ta_meta *m);
+
 /* Are the XDP link and the tc filter in place? */
 void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
 /* What reading the pins takes, for messages and the README */

@@ -5,16 +5,18 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
+#include "cli.h"
 #include "evwriter.h"
 #include "httpd.h"
 #include "ipfix.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "owner.h"
 #include "pinstore.h"
 #include "sdunit.h"
 #include "serve.h"
@@ -32,25 +34,22 @@ struct serve {
 	uint64_t watchdog_us;
 };
 
-/* One serve per interface: an abstract socket named after the pin root and
- * the interface, released by the kernel however the process ends. */
-static int serve_lock(const char *ifname)
+/* One serve per interface (owner.h), and none where a run audits */
+static int serve_lock(const char *ifname, int ifindex)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "tokaudit-serve:%s:%s", ta_pin_root(), ifname);
+	struct ta_owner o;
+	char who[200];
+	int fd = ta_owner_lock(TA_OWNER_SERVE, ifname);
 
-	if (fd < 0)
-		return -1;
-	if (n >= (int)sizeof(a.sun_path) - 1)
-		n = (int)sizeof(a.sun_path) - 2;
-	if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n))) {
-		if (errno == EADDRINUSE)
-			ta_err("serve: another tokaudit serve is already auditing %s", ifname);
-		else
-			ta_err("serve: cannot take the lock of %s: %s", ifname, strerror(errno));
+	if (fd < 0 && errno == EADDRINUSE) {
+		ta_owner_of(ifname, ifindex, &o);
+		ta_err("serve: another tokaudit serve is already auditing %s: %s", ifname,
+		       ta_owner_str(&o, who, sizeof(who)));
+	} else if (fd < 0) {
+		ta_err("serve: cannot take the lock of %s: %s", ifname, strerror(errno));
+	} else if (ta_owner_refuse_attach("serve", ifname, ifindex)) {
 		close(fd);
-		return -1;
+		fd = -1;
 	}
 	return fd;
 }
@@ -102,8 +101,60 @@ static int epoll_add(int ep, int fd)
 	return fd < 0 ? -1 : epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
 }
 
+static void hook_list(unsigned miss, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < TA_HK_MAX && off < len; k++)
+		if (miss & (1u << k))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", ta_hook_names[k]);
+}
+
+static void clock_str(double unix_s, char *buf, size_t len)
+{
+	time_t t = (time_t)unix_s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S UTC", &tm);
+}
+
+/* The status line's word on reloads and hooks: a refused reload until one
+ * goes in; hooks missing now, else what was put back and when; "" when
+ * nothing of the kind happened */
+static const char *status_hooks(const struct serve *v, char *buf, size_t len)
+{
+	char what[80], when[32];
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < v->n && off < len; i++) {
+		const struct ta_session *s = v->s[i];
+		uint64_t n = 0;
+
+		for (int k = 0; k < TA_HK_MAX; k++)
+			n += s->hook_restores[k];
+		if (s->reload_refused_at) {
+			clock_str(s->reload_refused_at, when, sizeof(when));
+			off += (size_t)snprintf(buf + off, len - off, "; %s: reload REFUSED %s, generation %u stays",
+						s->ifaces[0].name, when, s->dp.generation);
+		}
+		if (s->hooks_missing) {
+			hook_list(s->hooks_missing, what, sizeof(what));
+			off += (size_t)snprintf(buf + off, len - off, "; %s: %s MISSING", s->ifaces[0].name, what);
+		} else if (n) {
+			clock_str(s->hook_restored, when, sizeof(when));
+			off += (size_t)snprintf(buf + off, len - off, "; %s: hooks put back %llu time(s), last %s",
+						s->ifaces[0].name, (unsigned long long)n, when);
+		}
+	}
+	return buf;
+}
+
 static void notify_status(struct serve *v)
 {
+	char note[400];
 	struct ta_count vs[TA_VSTAT_MAX];
 	uint64_t pk[TA_V_MAX] = { 0 }, flows = 0;
 
@@ -117,14 +168,99 @@ static void notify_status(struct serve *v)
 		flows += v->s[i]->table_flows;
 	}
 	sd_notifyf(0, "STATUS=%d interface(s); packets allowed %llu, unexpected %llu, other %llu, invalid %llu; "
-		      "flows %llu",
+		      "flows %llu%s",
 		   v->n, (unsigned long long)pk[TA_V_ALLOWED], (unsigned long long)pk[TA_V_UNEXPECTED],
 		   (unsigned long long)pk[TA_V_OTHER], (unsigned long long)pk[TA_V_INVALID],
-		   (unsigned long long)flows);
+		   (unsigned long long)flows, status_hooks(v, note, sizeof(note)));
+}
+
+/* The "hook" event: what went missing and whether it is back */
+static void hook_event(struct serve *v, struct ta_session *s, unsigned miss, const char *state, int err)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	ta_jadd(o, "event", ta_jstr("hook"));
+	ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+	ta_jadd(o, "interface", ta_jstr(s->ifaces[0].name));
+	for (int k = 0; k < TA_HK_MAX; k++)
+		if (miss & (1u << k))
+			json_object_array_add(a, ta_jstr(ta_hook_names[k]));
+	ta_jadd(o, "missing", a);
+	ta_jadd(o, "state", ta_jstr(state));
+	ta_jadd(o, "error", err ? ta_jstr(strerror(-err)) : NULL);
+	{
+		const char *t = ta_jtext(o);
+
+		ta_evw_put(v->evw, t, strlen(t));
+	}
+	json_object_put(o);
+}
+
+/* Put back what another command removed (run's exit, detach --force, tc
+ * qdisc del): the same maps, so counters and flows go on */
+static int restore_hooks(struct serve *v, struct ta_session *s)
+{
+	struct ta_attach_opts o = v->so->o;
+	struct ta_meta m;
+	int err;
+
+	o.events = true;
+	if ((err = ta_pins_restore(&s->ifaces[0], &o, v->so->flows, &s->dp, &m)))
+		return err;
+	s->meta = m;
+	return 0;
+}
+
+#define TA_HOOK_RETRY_S 5
+
+/* Each tick: are this serve's pins and hooks all there?  What is missing
+ * is said (journal, event, status line, tokaudit_hook_attached) and put
+ * back; what cannot be is tried again next tick. */
+static void watch_hooks(struct serve *v)
+{
+	char what[80];
+
+	for (int i = 0; i < v->n; i++) {
+		struct ta_session *s = v->s[i];
+		unsigned miss = ta_pins_missing(s->ifaces[0].name, s->ifaces[0].ifindex, v->so->o.hook), now;
+		unsigned was = s->hooks_missing;
+		int err;
+
+		if (!miss) {
+			s->hooks_missing = 0;
+			continue;
+		}
+		hook_list(miss, what, sizeof(what));
+		if (miss == was && ta_now_ns() < s->hook_retry_ns)
+			continue; /* it failed a moment ago: not every tick in the journal */
+		if (miss != was)
+			ta_err("%s: %s missing (removed by another command?): not audited that way; putting it back",
+			       s->ifaces[0].name, what);
+		err = restore_hooks(v, s);
+		now = ta_pins_missing(s->ifaces[0].name, s->ifaces[0].ifindex, v->so->o.hook);
+		for (int k = 0; k < TA_HK_MAX; k++) /* each one back, counted once */
+			if (miss & ~now & (1u << k))
+				s->hook_restores[k]++;
+		if (miss & ~now)
+			s->hook_restored = ta_ktime_to_unix(ta_now_ns());
+		s->hooks_missing = now;
+		if (!now) {
+			ta_info("%s: %s put back; counters and flows kept", s->ifaces[0].name, what);
+			hook_event(v, s, miss, "restored", 0);
+		} else {
+			hook_list(now, what, sizeof(what));
+			ta_err("%s: cannot put %s back%s%s: trying again in %d s", s->ifaces[0].name, what,
+			       err ? ": " : "", err ? strerror(-err) : "", TA_HOOK_RETRY_S);
+			if (now != was)
+				hook_event(v, s, now, "missing", err ? err : -EAGAIN);
+			s->hook_retry_ns = ta_now_ns() + TA_HOOK_RETRY_S * 1000000000ull;
+		}
+	}
 }
 
 static void tick(struct serve *v)
 {
+	watch_hooks(v);
 	for (int i = 0; i < v->n; i++) {
 		ta_session_refresh(v->s[i]);
 		ta_session_tick(v->s[i]);
@@ -206,6 +342,22 @@ static void detach_all(struct serve *v)
 	ta_pins_unlock();
 }
 
+/* The policy file parses and compiles (checked before anything is touched:
+ * a restart with a broken file leaves the attached audit as it is) */
+static bool config_ok(const struct ta_serve_opts *so)
+{
+	struct ta_policy pol;
+	struct ta_compiled comp;
+
+	if (!so->policy)
+		return true;
+	if (ta_policy_load_compiled("serve", so->policy, &pol, &comp))
+		return false;
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	return true;
+}
+
 int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 {
 	struct serve v = { .so = so, .ep = -1 };
@@ -214,12 +366,15 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		v.lock_fd[i] = -1;
-	if (!(v.evw = ta_evw_open(so->events, 0)))
-		return 1;
+	if (!config_ok(so) || !(v.evw = ta_evw_open(so->events, 0))) {
+		ta_err("serve: the settings will not do: not started%s", ta_pins_any(NULL) ?
+		       "; what is attached goes on auditing from its pins (no events, no metrics) until serve starts" : "");
+		return TA_EXIT_CONFIG;
+	}
 	for (int i = 0; i < so->nifaces; i++) {
 		struct ta_session *s;
 
-		if ((v.lock_fd[i] = serve_lock(so->ifaces[i].name)) < 0)
+		if ((v.lock_fd[i] = serve_lock(so->ifaces[i].name, so->ifaces[i].ifindex)) < 0)
 			goto out;
 		s = calloc(1, sizeof(*s));
 		if (!s)

@@ -481,6 +481,7 @@ void ta_session_refresh(struct ta_session *s)
 	/* 'tokaudit reload' installed a policy through the pins: a reload as
 	 * SIGHUP's is, counted and announced the same way */
 	if (m.generation > s->meta.generation) {
+		s->reload_refused_at = 0;
 		s->persist.reloads_ok += m.generation - s->meta.generation;
 		ta_session_persist(s);
 	}
@@ -573,6 +574,7 @@ int ta_session_reload(struct ta_session *s)
 	if (ta_policy_load_compiled("reload", s->policy_path, &np, &comp)) {
 		ta_err("reload: the new policy has errors: the running policy (generation %u) stays",
 		       s->dp.generation);
+		s->reload_refused_at = ta_ktime_to_unix(ta_now_ns());
 		s->persist.reloads_refused++;
 		ta_session_persist(s);
 		return -EINVAL;
@@ -593,6 +595,7 @@ int ta_session_reload(struct ta_session *s)
 		ta_info("%s%spolicy unchanged: generation %u stays", s->pinned ? s->ifaces[0].name : "",
 			s->pinned ? ": " : "", s->dp.generation);
 		ta_policy_free(&np);
+		s->reload_refused_at = 0;
 		s->persist.reloads_ok++;
 		ta_session_persist(s);
 		reload_event(s, (uint32_t)s->pol.nrules, "signal", true);
@@ -601,10 +604,12 @@ int ta_session_reload(struct ta_session *s)
 	if (err) {
 		ta_err("reload failed: %s; the running policy stays", strerror(-err));
 		ta_policy_free(&np);
+		s->reload_refused_at = ta_ktime_to_unix(ta_now_ns());
 		s->persist.reloads_refused++;
 		ta_session_persist(s);
 		return err;
 	}
+	s->reload_refused_at = 0;
 	s->persist.reloads_ok++;
 	ta_session_persist(s);
 	/* flows judged under the old policy keep reading its labels */

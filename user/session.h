@@ -67,6 +67,11 @@ struct ta_session {
 	struct ta_persist persist;    /* the reader's counters, kept in the pins */
 	uint64_t active[TA_V_MAX][TA_FS_MAX]; /* flows in the table at the last tick */
 	uint64_t table_flows;         /* entries in the flow table at the last tick */
+	unsigned hooks_missing;       /* serve: a bit per enum ta_hook_watch missing at the last check */
+	uint64_t hook_restores[TA_HK_MAX]; /* serve: put back since it started */
+	double hook_restored;         /* ...the last time (Unix seconds), 0: never */
+	uint64_t hook_retry_ns;
+	double reload_refused_at;     /* the last reload was refused then (Unix s); 0: it went in */       /* serve: a failed put-back is tried again from then on */
 	struct ta_ipfix *ipfix;       /* serve --ipfix: flow records, NULL: none */
 	uint64_t ipfix_active_ns;     /* a long flow's records this often */
 };
