@@ -128,6 +128,9 @@ $(BUILD)/systemd/%: contrib/systemd/%.in contrib/systemd/hardening.conf Makefile
 $(BUILD)/systemd/paths: FORCE | $(BUILD)/systemd
 	$(Q)line='$(SBINDIR) $(SYSCONFDIR)'; [ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
 $(UNITS): $(BUILD)/systemd/paths
+# the installed policy, every command's default when it exists
+$(BUILD)/user/compile.o: CPPFLAGS += -DTA_SYSCONFDIR='"$(SYSCONFDIR)"'
+$(BUILD)/user/compile.o: $(BUILD)/systemd/paths
 
 # ---- the man page: one source, doc/tokaudit.8.scd ----
 $(BUILD)/tokaudit.8: doc/tokaudit.8.scd | $(BUILD)

@@ -55,6 +55,19 @@ expect_rc "extra argument" 2 "$TA" policy check a b
 expect_rc "option value out of range" 2 "$TA" replay --flows 5 x.pcap && expect_in "range named" "--flows takes a number" "$ERR"
 expect_rc "option without value" 2 "$TA" replay x.pcap --policy
 
+# which policy a command judges by without --policy: $TOKAUDIT_POLICY (the
+# installed file's turn is tested in the container of systemd.test.sh)
+printf 'rule mine\n proto udp\n ports 7\n dir out\n addr 192.0.2.7\n' > "/tmp/ta-cli-$$.policy"
+expect_rc "TOKAUDIT_POLICY=FILE: policy show prints that file" 0 env TOKAUDIT_POLICY="/tmp/ta-cli-$$.policy" "$TA" policy show
+expect_in "...its rule" "rule mine" "$OUT"
+expect_in "...and names it on stderr" "policy /tmp/ta-cli-$$.policy (from TOKAUDIT_POLICY)" "$ERR"
+expect_rc "TOKAUDIT_POLICY=built-in: the built-in one, nothing said" 0 env TOKAUDIT_POLICY=built-in "$TA" policy show
+expect_in "...rule media" "rule media" "$OUT"
+[ -z "$ERR" ] && ok "...no note" || bad "policy show said: $ERR"
+expect_rc "TOKAUDIT_POLICY naming a missing file: an error" 1 env TOKAUDIT_POLICY=/nonexistent.policy "$TA" policy show
+expect_in "...naming it" "/nonexistent.policy" "$ERR"
+rm -f "/tmp/ta-cli-$$.policy"
+
 # policy show / check on the built-in policy
 expect_rc "policy show" 0 "$TA" policy show
 expect_in "show prints the media rule" "rule media" "$OUT"

@@ -54,11 +54,19 @@ settings() { # TOKAUDIT_INTERFACES value
 	echo "TOKAUDIT_PIN_ROOT=$PINS" >>"$tmp/default/tokaudit"
 }
 settings ""
+# this build's installed policy (SYSCONFDIR/tokaudit/opentok.policy) is the
+# same file: commands judge by it as the unit does
+confdir=$(cut -d' ' -f2 "$top/build/systemd/paths")/tokaudit
+extra_bind=()
+if [ "$confdir" != /etc/tokaudit ]; then # e.g. /usr/local/etc (make's PREFIX): a link to /etc/tokaudit in its place
+	mkdir -p "$tmp/confdir" && ln -s /etc/tokaudit "$tmp/confdir/tokaudit"
+	extra_bind=(--bind-ro="$tmp/confdir:${confdir%/tokaudit}")
+fi
 
 systemd-nspawn --quiet -D / --volatile=yes --private-network --register=no --keep-unit \
 	--capability=CAP_BPF,CAP_PERFMON,CAP_SYSLOG --system-call-filter='bpf perf_event_open' \
 	--bind=/sys/fs/bpf --bind="$tmp/systemd:/etc/systemd/system" --bind-ro="$tmp/default:/etc/default" \
-	--bind-ro="$tmp/policy:/etc/tokaudit" --bind-ro="$tmp/bin:/opt/tokaudit" -b -- systemd.firstboot=off </dev/null >"$tmp/console" 2>&1 &
+	--bind-ro="$tmp/policy:/etc/tokaudit" "${extra_bind[@]}" --bind-ro="$tmp/bin:/opt/tokaudit" -b -- systemd.firstboot=off </dev/null >"$tmp/console" 2>&1 &
 NSPAWN=$!
 for _ in $(seq 100); do
 	for p in $(pgrep -x systemd); do
@@ -126,6 +134,54 @@ sleep 1
 [ "$(in_ct systemctl show -P MainPID tokaudit.service)" = "$pid" ] && [ "$(metric tokaudit_policy_reloads_total)" -ge 1 ] \
 	&& ok "systemctl reload: the policy reread, same process" || bad "reload: reloads $(metric tokaudit_policy_reloads_total)"
 
+# 3b. the first hour's mistakes, under the real unit
+pol=$tmp/policy/opentok.policy
+ta() { in_ct env -u TOKAUDIT_POLICY TOKAUDIT_PIN_ROOT="$PINS" /opt/tokaudit/tokaudit "$@"; }
+status_text() { in_ct systemctl show -P StatusText tokaudit.service; }
+# until_ok SECONDS CMD...: CMD succeeds within SECONDS
+until_ok() { local n=$(($1 * 4)); shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 0.25; done; return 1; }
+g0=$(metric tokaudit_policy_generation) pid=$(in_ct systemctl show -P MainPID tokaudit.service)
+cp "$pol" "$tmp/good.policy"
+printf 'rule broken\n proto udp\n ports 99999\n' >"$pol"
+if in_ct systemctl reload tokaudit.service 2>/dev/null; then bad "systemctl reload of a broken policy reported success"
+else ok "systemctl reload of a broken policy fails visibly"; fi
+[ "$(metric tokaudit_policy_generation)" = "$g0" ] && [ "$(in_ct systemctl show -P MainPID tokaudit.service)" = "$pid" ] \
+	&& [ "$(in_ct systemctl is-active tokaudit.service)" = active ] && ok "...the policy in force stays (generation $g0), serve runs on" \
+	|| bad "after the refused reload: generation $(metric tokaudit_policy_generation), state $(in_ct systemctl is-active tokaudit.service)"
+in_ct journalctl -u tokaudit.service --no-pager 2>/dev/null | grep -q "opentok.policy:3:.*error" \
+	&& ok "...the file's error is in the unit's journal" || bad "no policy error in the journal"
+# SIGHUP straight to serve (systemctl kill): serve refuses, the status line says so
+in_ct systemctl kill -s HUP tokaudit.service
+until_ok 10 eval '[[ $(status_text) == *"reload REFUSED"*"generation $g0 stays"* ]]' && ok "status line after a refused SIGHUP: $(status_text)" \
+	|| bad "status line: $(status_text)"
+[ "$(metric tokaudit_policy_last_reload_successful)" = 0 ] && ok "...tokaudit_policy_last_reload_successful 0" || bad "last_reload_successful $(metric tokaudit_policy_last_reload_successful)"
+{ cat "$tmp/good.policy"; printf 'rule extra\n proto udp\n ports 9\n dir out\n addr 192.0.2.99\n'; } >"$pol"
+in_ct systemctl reload tokaudit.service && ok "the file fixed: systemctl reload succeeds" || bad "reload of the fixed policy failed"
+until_ok 10 eval '[ "$(metric tokaudit_policy_generation)" = $((g0 + 1)) ]' && until_ok 10 eval '[[ $(status_text) != *REFUSED* ]]' \
+	&& [ "$(metric tokaudit_policy_last_reload_successful)" = 1 ] && ok "...generation $((g0 + 1)) in force, the refusal gone from the status line and the metric" \
+	|| bad "after the fix: generation $(metric tokaudit_policy_generation), status $(status_text)"
+# the installed policy is what commands judge by without --policy
+out=$(ta policy show 2>"$tmp/show.err")
+grep -q "^rule extra" <<<"$out" && grep -q "policy $confdir/opentok.policy (the installed one" "$tmp/show.err" \
+	&& ok "policy show: the installed (edited) policy, named" || bad "policy show: $(head -c 200 "$tmp/show.err") $(grep -c '^rule' <<<"$out") rules"
+out=$(ta run -i lo --duration 0.3 --json 2>&1)
+grep -q "\"event\":\"started\".*\"policy\":\"$confdir/opentok.policy\"" <<<"$out" && grep -q '"rules":4' <<<"$out" \
+	&& ok "run judges by the installed policy and says so" || bad "run's policy: $(grep started <<<"$out" | head -c 300)"
+# other commands on the unit's interface: refused, naming the unit
+if ta run -i ta0 --hook tc --duration 1 >/dev/null 2>"$tmp/run.err"; then bad "run --hook tc on the unit's interface was not refused"
+else grep -q "ta0 is audited already by tokaudit.service (pid $pid): read what it sees with 'tokaudit flows -i ta0'" "$tmp/run.err" \
+	&& ok "run --hook tc on the unit's interface refused, naming tokaudit.service" || bad "run refused with: $(cat "$tmp/run.err")"; fi
+if ta detach -i ta0 >/dev/null 2>"$tmp/detach.err"; then bad "detach under the unit was not refused"
+else grep -q "'systemctl stop tokaudit.service' stops it and detaches; --force detaches anyway" "$tmp/detach.err" \
+	&& ok "detach under the unit refused, naming systemctl stop" || bad "detach refused with: $(cat "$tmp/detach.err")"; fi
+# a hook taken away under the unit: put back, said in the status line and the metrics
+in_ct tc qdisc del dev ta0 clsact
+until_ok 10 eval '[ "$(metric "tokaudit_hook_restores_total{interface=\"ta0\",hook=\"tc_egress\"}")" = 1 ]' \
+	&& ok "the clsact qdisc deleted: serve put the tc hook back (tokaudit_hook_restores_total)" || bad "no restore: $(status_text)"
+until_ok 10 eval '[[ $(status_text) == *"ta0: hooks put back 1 time(s)"* ]]' && ok "...the status line says so: $(status_text)" \
+	|| bad "status line: $(status_text)"
+in_ct tc filter show dev ta0 egress | grep -q tokaudit_tc && ok "...the tc filter is there again" || bad "no tc filter on ta0"
+
 # 4. restart: the programs stay, counters continue
 # the XDP hook is a bpf link: the same link id means it was never detached
 # (a new serve swaps the program in it atomically)
@@ -157,6 +213,34 @@ prog3=$(xlink)
 sleep 2.5
 pk3=$(metric 'tokaudit_packets_total')
 [ "$pk3" -ge "$pk2" ] && ok "...counters monotonic ($pk2 -> $pk3)" || bad "counters after kill -9: $pk2 -> $pk3"
+
+# 5b. settings that will not do: the unit stops with 6/NOTCONFIGURED, no
+# restart loop, and what was attached goes on auditing from its pins
+in_ct systemctl reset-failed tokaudit.service 2>/dev/null
+sed -i 's|^TOKAUDIT_POLICY=.*|TOKAUDIT_POLICY=/etc/tokaudit/opentok.polcy|' "$tmp/default/tokaudit"
+in_ct systemctl restart tokaudit.service 2>/dev/null && bad "restart with a mistyped policy path succeeded" \
+	|| ok "restart with a mistyped TOKAUDIT_POLICY fails"
+sleep 5
+unit_state() { for k in "$@"; do in_ct systemctl show -P "$k" tokaudit.service; done | tr '\n' ' '; }
+st=$(unit_state ActiveState Result ExecMainStatus NRestarts)
+[ "$st" = "failed exit-code 6 0 " ] && ok "...failed with status 6, not restarted in a loop ($st)" || bad "after the mistyped policy: $st"
+in_ct journalctl -u tokaudit.service --no-pager 2>/dev/null | grep -q "the settings will not do: not started; what is attached goes on auditing from its pins" \
+	&& ok "...the journal says what goes on" || bad "journal: $(in_ct journalctl -u tokaudit -n 3 --no-pager | tr '\n' ' ')"
+pkts() { ta stats -i ta0 --json 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin); r=r[0] if isinstance(r,list) else r; print(sum(v["packets"] for v in r["verdicts"].values()))'; }
+p0=$(pkts)
+in_ct ip netns exec peer ping -c 3 -i 0.2 -q 192.0.2.1 >/dev/null
+p1=$(pkts)
+[ "$(xlink)" = "$prog" ] && [ "${p1:-0}" -ge $((${p0:-0} + 6)) ] && ok "...the programs still audit from the pins (link $prog, packets $p0 -> $p1)" \
+	|| bad "after the failed restart: link $(xlink), packets $p0 -> $p1"
+settings nosuch0
+in_ct systemctl start tokaudit.service 2>/dev/null && bad "start on a missing interface succeeded"
+sleep 5
+st=$(unit_state ActiveState ExecMainStatus NRestarts)
+[ "$st" = "failed 6 0 " ] && ok "a missing interface: failed with status 6, no restart loop ($st)" || bad "missing interface: $st"
+settings ta0
+in_ct systemctl reset-failed tokaudit.service 2>/dev/null
+in_ct timeout 30 systemctl start tokaudit.service && [ "$(xlink)" = "$prog" ] && ok "settings fixed: started, the pins adopted (link $prog)" \
+	|| bad "start after the fix: $(in_ct systemctl is-active tokaudit.service), link $(xlink)"
 
 # 6. stop: detached
 in_ct systemctl stop tokaudit.service

@@ -23,7 +23,7 @@ struct attach_cfg {
 static const struct ta_opt attach_opts[] = {
 	TA_ATTACH_OPTS(struct attach_cfg, a),
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct attach_cfg, policy), "FILE",
-	  "policy file (default: the built-in policy on a first attach, the pinned one after)" },
+	  "policy file (default: the pinned one when attached already; else $TOKAUDIT_POLICY, the installed one if any, the built-in one)" },
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct attach_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct attach_cfg, flows), "N",
@@ -48,7 +48,9 @@ static int do_attach(void *vcfg)
 		return rc;
 	o.enforce = cfg->enforce;
 	rc = TA_EXIT_FAIL;
-	if (ta_policy_load_compiled("attach", cfg->policy, &pol, &comp))
+	const char *first = cfg->policy ? cfg->policy : ta_policy_default(); /* a first attach's */
+
+	if (ta_policy_load_compiled("attach", first, &pol, &comp))
 		goto out;
 	if (ta_pins_lock(true))
 		goto out;
@@ -60,7 +62,8 @@ static int do_attach(void *vcfg)
 		char dir[256];
 
 		if (ta_owner_refuse_attach("attach", ifc->name, ifc->ifindex) ||
-		    ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp, cfg->policy, &m, &again)) {
+		    ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp, cfg->policy || !ta_pins_any(ifc->name) ? first : NULL,
+				   &m, &again)) {
 			rc = TA_EXIT_FAIL;
 			continue;
 		}

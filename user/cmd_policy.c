@@ -95,6 +95,18 @@ static const struct ta_opt show_opts[] = {
 	{ 0 },
 };
 
+/* Without FILE: the policy every command judges by, said on stderr when it
+ * is not the built-in one (stdout stays the policy) */
+static const char *default_policy(void)
+{
+	const char *p = ta_policy_default();
+
+	if (p)
+		ta_info("policy %s (%s)", p, getenv("TOKAUDIT_POLICY") && *getenv("TOKAUDIT_POLICY") ?
+			"from TOKAUDIT_POLICY" : "the installed one; TOKAUDIT_POLICY=built-in for the built-in one");
+	return p;
+}
+
 static int do_policy_show(void *vcfg)
 {
 	struct show_cfg *cfg = vcfg;
@@ -104,6 +116,8 @@ static int do_policy_show(void *vcfg)
 		ta_err("policy show: --json and --table exclude each other");
 		return TA_EXIT_USAGE;
 	}
+	if (!cfg->pos[0])
+		cfg->pos[0] = default_policy();
 	if (ta_policy_get(cfg->pos[0], &pol))
 		return TA_EXIT_FAIL;
 	if (cfg->json) {
@@ -133,15 +147,16 @@ static int do_policy_show(void *vcfg)
 
 const struct ta_cmd ta_cmd_policy_show = {
 	.name = "policy show",
-	.brief = "Print a policy (default: the built-in OpenTok one)",
-	.examples = "tokaudit policy show\tthe built-in OpenTok policy, as a file to start from\n"
+	.brief = "Print a policy (default: the one commands judge by)",
+	.examples = "TOKAUDIT_POLICY=built-in tokaudit policy show\tthe built-in OpenTok policy, as a file to start from\n"
 		    "tokaudit policy show --table /etc/tokaudit/policy\tone line per rule\n"
 		    "tokaudit policy show --json | jq '.rules[].label'\tthe rule labels\n"
 		    "nfdump -R /var/cache/nfdump -A odid \"$(tokaudit policy show --nfdump-filter)\"\tgateways with unexpected traffic\n",
 	.no_verbose = true,
 	.args = "[FILE]",
-	.summary = "Print a policy (the built-in OpenTok policy without FILE) in the\n"
-		   "policy file syntax, as a table (--table) or as JSON (--json).",
+	.summary = "Print a policy in the policy file syntax, as a table (--table) or as\n"
+		   "JSON (--json). Without FILE: the one every command judges by by default\n"
+		   "(README \"Which policy\"), named on stderr unless it is the built-in one.",
 	.cols = ta_policy_cols, .ncols = TA_POLICY_NCOLS, .cols_default = TA_POLICY_COLS_DEFAULT,
 	.opts = show_opts,
 	.cfg_size = sizeof(struct show_cfg),
@@ -232,6 +247,8 @@ static int do_verify(void *vcfg)
 	int drift = 0, unresolved = 0, empty = 0;
 	json_object *arr = json_object_new_array();
 
+	if (!cfg->pos[0])
+		cfg->pos[0] = default_policy();
 	if (ta_policy_get(cfg->pos[0], &pol)) {
 		json_object_put(arr);
 		return TA_EXIT_FAIL;

@@ -133,7 +133,7 @@ struct probe_cfg {
 };
 
 static const struct ta_opt probe_opts[] = {
-	{ "policy", 'p', TA_OPT_STR, offsetof(struct probe_cfg, policy), "FILE", "policy (default: the built-in one)" },
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct probe_cfg, policy), "FILE", "policy (default: $TOKAUDIT_POLICY, else the installed one if any, else the built-in one)" },
 	{ "rule", 'r', TA_OPT_STR, offsetof(struct probe_cfg, rule), "LABEL", "only this rule" },
 	{ "hosts", 0, TA_OPT_STR, offsetof(struct probe_cfg, hosts), "FILE",
 	  "name -> address pairs (/etc/hosts format) instead of DNS" },
@@ -205,6 +205,8 @@ static int do_probe(void *vcfg)
 		}
 		free(d);
 	}
+	if (!cfg->policy)
+		cfg->policy = ta_policy_default();
 	if (ta_policy_get(cfg->policy, &pol))
 		return TA_EXIT_FAIL;
 	if (cfg->hosts) {

@@ -36,7 +36,7 @@ struct replay_cfg {
 
 static const struct ta_opt replay_opts[] = {
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct replay_cfg, policy), "FILE",
-	  "policy file (default: the built-in OpenTok policy)" },
+	  "policy file (default: $TOKAUDIT_POLICY, else the installed one if any, else the built-in one)" },
 	{ "local", 'l', TA_OPT_STR, offsetof(struct replay_cfg, local), "CIDR[,CIDR...]",
 	  "the protected network: a source inside means out, a destination inside means in" },
 	{ "packets", 0, TA_OPT_FLAG, offsetof(struct replay_cfg, packets), NULL,
@@ -224,7 +224,7 @@ static int print_flows(struct flow_print *fp, const struct replay_cfg *cfg, cons
 	return ta_table_print(t, fp->f) ? TA_EXIT_FAIL : 0;
 }
 
-static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol,
+static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol, const char *policy,
 			  struct flow_print *fp, uint64_t frames, uint64_t cut, uint64_t filtered, const char *status,
 			  double first_ts, double last_ts)
 {
@@ -239,6 +239,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		json_object *o = json_object_new_object(), *vj = json_object_new_object(), *rj;
 
 		ta_jadd(o, "type", ta_jstr("summary"));
+		ta_jadd(o, "policy", ta_jstr(policy ? policy : "built-in"));
 		ta_jadd(o, "frames", ta_ju64(frames));
 		ta_jadd(o, "frames_cut", ta_ju64(cut));
 		ta_jadd(o, "frames_filtered", ta_ju64(filtered));
@@ -283,7 +284,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		ta_jprint(f, o);
 		return;
 	}
-	fprintf(f, "\n%" PRIu64 " frames", frames);
+	fprintf(f, "\npolicy %s: %" PRIu64 " frames", policy ? policy : "built-in", frames);
 	if (filtered)
 		fprintf(f, ", %" PRIu64 " left out by --filter", filtered);
 	fprintf(f, "%s", cut ? "" : "\n");
@@ -371,6 +372,8 @@ static int do_replay(void *vcfg)
 	if (cfg->local && (rc = parse_local(cfg->local, &local, &nlocal)))
 		return rc;
 	rc = TA_EXIT_FAIL;
+	if (!cfg->policy)
+		cfg->policy = ta_policy_default();
 	if (ta_policy_load_compiled("replay", cfg->policy, &pol, &comp))
 		goto out;
 	if (ta_replay_open(&r, file, &comp, local, nlocal, cfg->flows))
@@ -398,7 +401,7 @@ static int do_replay(void *vcfg)
 		goto out;
 	}
 	free(fp.shown);
-	print_summary(stdout, cfg->json, &r.dp, &pol, &fp, r.frames, r.cut, r.filtered, r.status, r.first_ts, r.last_ts);
+	print_summary(stdout, cfg->json, &r.dp, &pol, cfg->policy, &fp, r.frames, r.cut, r.filtered, r.status, r.first_ts, r.last_ts);
 	if (fflush(stdout))
 		r.status = "error";
 	rc = strcmp(r.status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;

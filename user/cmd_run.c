@@ -34,7 +34,7 @@ struct run_cfg {
 static const struct ta_opt run_opts[] = {
 	TA_ATTACH_OPTS(struct run_cfg, a),
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct run_cfg, policy), "FILE",
-	  "policy file (default: the built-in OpenTok policy); SIGHUP reloads it" },
+	  "policy file (default: $TOKAUDIT_POLICY, else the installed one if any, else the built-in one); SIGHUP reloads it" },
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct run_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only, traffic untouched)" },
 	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct run_cfg, interval), "SECONDS",
@@ -126,6 +126,8 @@ static int do_run(void *vcfg)
 		free(s);
 		return TA_EXIT_USAGE;
 	}
+	if (!cfg->policy)
+		cfg->policy = ta_policy_default();
 	if ((r = ta_attach_cli_resolve("run", &cfg->a, &o))) {
 		free(s);
 		return r;

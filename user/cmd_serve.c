@@ -29,7 +29,7 @@ struct serve_cfg {
 static const struct ta_opt serve_opts[] = {
 	TA_ATTACH_OPTS(struct serve_cfg, a),
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct serve_cfg, policy), "FILE",
-	  "policy file (default: what the pins hold, else the built-in policy); SIGHUP rereads it" },
+	  "policy file (default: what the pins hold; else $TOKAUDIT_POLICY, the installed one if any, the built-in one); SIGHUP rereads it" },
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct serve_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only, traffic untouched)" },
 	{ "metrics", 'm', TA_OPT_STR, offsetof(struct serve_cfg, metrics), "[ADDR:]PORT",

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "log.h"
 #include "policy.h"
 
@@ -161,6 +162,24 @@ int ta_policy_get(const char *path, struct ta_policy *pol)
 	}
 	ta_diags_free(&d);
 	return err ? -EINVAL : 0;
+}
+
+#ifndef TA_SYSCONFDIR
+#define TA_SYSCONFDIR "/etc"
+#endif
+
+const char *ta_policy_installed(void)
+{
+	return TA_SYSCONFDIR "/tokaudit/opentok.policy";
+}
+
+const char *ta_policy_default(void)
+{
+	const char *e = getenv("TOKAUDIT_POLICY");
+
+	if (e && *e)
+		return strcmp(e, "built-in") ? e : NULL;
+	return access(ta_policy_installed(), F_OK) ? NULL : ta_policy_installed();
 }
 
 int ta_policy_load_compiled(const char *who, const char *path, struct ta_policy *pol, struct ta_compiled *comp)

@@ -278,6 +278,14 @@ static bool prog_is_ours(uint32_t id)
 	return ours;
 }
 
+bool ta_xdp_prog_on(int ifindex, uint32_t prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	return prog_id && !bpf_xdp_query(ifindex, 0, &q) &&
+	       (q.prog_id == prog_id || q.drv_prog_id == prog_id || q.skb_prog_id == prog_id);
+}
+
 bool ta_xdp_ours(int ifindex)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);

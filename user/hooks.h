@@ -63,6 +63,8 @@ bool ta_tc_ours(int ifindex);
 bool ta_tc_ours_at(int ifindex, bool ingress);
 /* Remove the clsact qdisc (and every filter in it) */
 void ta_tc_clsact_remove(int ifindex);
+/* Is the XDP program prog_id on the interface? (no CAP_SYS_ADMIN needed) */
+bool ta_xdp_prog_on(int ifindex, uint32_t prog_id);
 /* Is tokaudit's XDP program (by name) on the interface? */
 bool ta_xdp_ours(int ifindex);
 /* Remove tokaudit's XDP program (found by name, through its link when it has

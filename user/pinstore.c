@@ -653,9 +653,15 @@ unsigned ta_pins_missing(const char *ifname, int ifindex, int hook)
 	if (!pinned(dir) || faccessat(AT_FDCWD, lp, F_OK, AT_EACCESS))
 		miss |= 1u << TA_HK_PINS;
 	if (hook == TA_HOOK_XDP) {
+		struct bpf_link_info li = { 0 };
+		uint32_t len = sizeof(li);
+
+		/* the pinned link on this interface, and its program the one
+		 * there (no program lookup by id: a unit has no CAP_SYS_ADMIN) */
 		snprintf(lp, sizeof(lp), "%s/xdp_link", dir);
 		fd = bpf_obj_get(lp);
-		if (fd < 0 || !link_live(fd) || !ta_xdp_ours(ifindex))
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &li, &len) || li.xdp.ifindex != (uint32_t)ifindex ||
+		    !ta_xdp_prog_on(ifindex, li.prog_id))
 			miss |= 1u << TA_HK_XDP;
 		if (fd >= 0)
 			close(fd);

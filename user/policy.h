@@ -130,5 +130,12 @@ int ta_policy_get(const char *path, struct ta_policy *pol);
 /* The same, compiled; who names the command in a compile error.  On error
  * nothing is left to free. */
 int ta_policy_load_compiled(const char *who, const char *path, struct ta_policy *pol, struct ta_compiled *comp);
+/* The installed policy file (SYSCONFDIR/tokaudit/opentok.policy: what the
+ * package ships and the service judges by) */
+const char *ta_policy_installed(void);
+/* The policy a command judges by when none is given: $TOKAUDIT_POLICY (a
+ * file, or "built-in"), else the installed file where it exists, else the
+ * built-in policy (NULL) */
+const char *ta_policy_default(void);
 
 #endif

@@ -390,7 +390,8 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		s->evw = v.evw;
 		s->yield = walk_yield;
 		s->yield_arg = &v;
-		if (ta_session_open_pinned(s, so->policy, so->flows))
+		if (ta_session_open_pinned(s, so->policy || ta_pins_any(s->ifaces[0].name) ? so->policy : ta_policy_default(),
+					   so->flows))
 			goto out;
 	}
 	if (so->ipfix.n) {
