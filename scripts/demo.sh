@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the lab (scripts/lab.sh), tokaudit run on the gateway's outside
 # interface with the built-in policy, and real traffic of every kind:
-# allowed, unexpected and other. Shows the live view (or JSON events when
+# allowed, unexpected, other, and a control connection the gateway's own
+# firewall drops (the report's Why names the nft rule). Shows the live view (or JSON events when
 # stdout is not a terminal) and the compliance report; removes the lab after.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,17 @@ trap cleanup EXIT INT TERM
 peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}" >/dev/null; }
 ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve 70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10 >/dev/null 2>&1 &
 
+# the gateway's own firewall blocks one control port: the report's Dropped
+# flows and Why say where (the table goes with the namespace)
+ip netns exec "$G" nft -f - <<'EOF'
+table inet tademo {
+	chain blocker {
+		type filter hook forward priority 0; policy accept;
+		ip daddr 72.5.167.128/26 tcp dport 5560 counter drop
+	}
+}
+EOF
+
 ip netns exec "$G" "$TA" run -i gwout --interval 1 --duration 14 &
 RUN=$!
 sleep 1.5
@@ -24,6 +36,7 @@ peer "$C" udp 212.118.226.40 1025 50               # media, first port of the ra
 peer "$C" tcp 212.118.226.40 443                   # control: HTTPS / TURN
 peer "$C" tcp 72.5.167.140 3478                    # control: TURN
 peer "$C" tcp 70.42.47.70 5560                     # control: iOS control channel
+peer "$C" tcp 72.5.167.140 5560 --timeout 1        # the same port to another block: the gateway's nft drops it
 peer "$C" tcp 216.151.209.20 443                   # hlg, outbound: allowed
 peer "$C" tcp 70.42.47.70 22                       # SSH to a media address: unexpected
 peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1   # inbound SYN from hlg: unexpected

@@ -140,6 +140,14 @@ for c in run serve attach why probe replay detach version; do
 done
 want_comp "--side values" "outside inside" tokaudit run --side ""
 want_comp "--hook=" "xdp tc" tokaudit serve --hook = ""
+want_comp "help" "help" tokaudit ""
+want_comp "help COMMAND" "run serve why" tokaudit help ""
+want_comp "--verdict values" "allowed unexpected other dropped" tokaudit flows --verdict ""
+got=$(comp tokaudit why --verdict unexpected,dr)
+[ "$got" = "unexpected,dropped " ] && ok "completion: --verdict a list goes on after the comma" || bad "completion: --verdict unexpected,dr gave '$got'"
+want_comp "--state values" "two-way one-way-out refused established" tokaudit run --state ""
+want_comp "--sort values" "bytes packets idle age remote" tokaudit flows --sort ""
+want_comp "--proto values" "tcp udp icmp icmp6" tokaudit why --proto ""
 got=$(comp tokaudit run --xdp-mode n)
 [ "$got" = "native " ] && ok "completion: --xdp-mode n -> native only" || bad "completion: --xdp-mode n gave '$got'"
 want_comp "-i: interfaces" "$(ls /sys/class/net | tr '\n' ' ')" tokaudit run -i ""

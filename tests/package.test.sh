@@ -41,6 +41,8 @@ for f in ./usr/sbin/tokaudit ./usr/share/man/man8/tokaudit.8.gz ./usr/share/bash
 done
 [ -z "$m" ] && ok "dpkg-deb -c: binary, man page, completion, units, settings, policy, contrib files" || bad "package lacks:$m"
 grep -q "^./usr/local" <<<"$list" && bad "package ships /usr/local" || ok "nothing under /usr/local"
+[ "$(dpkg-deb -f "$deb" Recommends)" = bash-completion ] && ok "the package recommends bash-completion (its completion needs it)" \
+	|| bad "Recommends: '$(dpkg-deb -f "$deb" Recommends)'"
 grep -q "^ExecStart=/usr/sbin/tokaudit serve" <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/tokaudit.service) \
 	&& ok "the unit runs /usr/sbin/tokaudit" || bad "the packaged unit's ExecStart"
 

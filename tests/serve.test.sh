@@ -97,14 +97,17 @@ gw "$TA" serve -i gwout >/dev/null 2>"$tmp/second.err"
 	ok "a second serve on the same interface is refused" || bad "second serve: $(cat "$tmp/second.err")"
 
 # a real Prometheus, in the gateway's namespace, scraping serve every second
+# its configuration: the README's (section Monitoring), this lab's port and
+# rules file, a scrape every second
 mkdir -p "$tmp/prom"
-cat > "$tmp/prom/prometheus.yml" <<EOF
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-rule_files: [ "$top/contrib/prometheus/tokaudit-rules.yml" ]
-scrape_configs:
-  - job_name: tokaudit
-    static_configs: [ { targets: [ "127.0.0.1:$MPORT" ], labels: { instance: gw } } ]
-EOF
+{
+	echo "global: { scrape_interval: 1s, evaluation_interval: 1s }"
+	sed -n '/^### Monitoring/,/^### /p' "$top/README.md" | sed -n '/^```yaml/,/^```$/p' | sed '1d;$d' |
+		sed -e "s|127.0.0.1:9741|127.0.0.1:$MPORT|" -e "s|/usr/share/tokaudit/prometheus/tokaudit-rules.yml|$top/contrib/prometheus/tokaudit-rules.yml|" \
+			-e "s|scrape_interval: 15s|scrape_interval: 1s|"
+} > "$tmp/prom/prometheus.yml"
+grep -q "job_name: tokaudit" "$tmp/prom/prometheus.yml" && grep -q "127.0.0.1:$MPORT" "$tmp/prom/prometheus.yml" \
+	&& ok "the README's scrape_config, taken for this Prometheus" || bad "no scrape_config in the README's Monitoring section"
 ip netns exec "$G" prometheus --config.file="$tmp/prom/prometheus.yml" --storage.tsdb.path="$tmp/prom/data" \
 	--web.listen-address=127.0.0.1:$PPORT >"$tmp/prom/log" 2>&1 &
 PROM=$!

@@ -75,6 +75,9 @@ wait_for "EXITED rc=0" && ok "q quits, exit 0" || bad "q: $(screen | tail -5)"
 s=$(screen)
 grep -q "tokaudit run  gwout" <<<"$s" && bad "the live view stayed on the terminal" || ok "the live view is gone from the terminal"
 grep -qi "media" <<<"$s" && grep -q "unexpected" <<<"$s" && ok "the report is on the normal screen" || bad "report: $(head -c 400 <<<"$s")"
+hist=$(tmux -L "$SOCK" capture-pane -p -J -S -300)
+sed -n '/^Unexpected flows/,/^$/p' <<<"$hist" | sed -n 2p | grep -Eq '^  FLOW \(LOCAL -> REMOTE\) +VERDICT +RULE +STATE +PKTS OUT/IN +BYTES OUT/IN +IDLE$' \
+	&& ok "the report's unexpected flows have headings" || bad "no headings: $(sed -n '/^Unexpected flows/,/^$/p' <<<"$hist" | head -3)"
 sed -n '/^Other traffic, top talkers/,/^$/p' <<<"$s" | grep -Eq "192\.0\.2\.10 +udp/5000 +out +~[0-9.]+k? packets" \
 	&& ok "the report names the top talker of other traffic" || bad "report talkers: $(grep -A2 '^Other traffic' <<<"$s")"
 tmux -L "$SOCK" kill-server 2>/dev/null

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "commands.h"
 #include "dp.h"
+#include "flowsel.h"
 
 
 static const struct ta_cmd *const commands[] = {
@@ -87,6 +88,9 @@ int ta_main(int argc, char **argv)
 		usage(stderr);
 		return TA_EXIT_USAGE;
 	}
+	/* tokaudit __values OPTION: the words it takes, for bash completion */
+	if (!strcmp(argv[i], "__values"))
+		return i + 1 < argc && !ta_flow_sel_values(argv[i + 1], stdout) ? TA_EXIT_OK : TA_EXIT_USAGE;
 	/* tokaudit help [COMMAND [SUBCOMMAND]]: that command's --help */
 	if (!strcmp(argv[i], "help")) {
 		char *hv[4] = { argv[0], NULL, NULL, NULL };

@@ -275,6 +275,12 @@ static void human(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
+void ta_flow_line_head(FILE *f, int width)
+{
+	fprintf(f, "%-*s %-10s %-8s %-11s %-13s %-15s %6s\n", width, "FLOW (LOCAL -> REMOTE)", "VERDICT", "RULE", "STATE",
+		"PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
+}
+
 void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
 		  int width)
 {

@@ -88,6 +88,8 @@ const char *ta_rule_label(const struct ta_flow_ctx *c, uint32_t rule);
 struct json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
 				 const struct ta_flow_key *k, const struct ta_flow_val *v);
 /* One line of text: proto local -> remote verdict rule state counters */
+/* The headings of ta_flow_line's columns, at the same width */
+void ta_flow_line_head(FILE *f, int width);
 void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
 		  int width);
 /* A remote-end filter: ADDR[/LEN], ADDR:PORT, [ADDR6]:PORT, [ADDR6/LEN]:PORT */

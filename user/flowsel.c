@@ -45,11 +45,45 @@ static const char *state_word(int i)
 	return ta_fstate_name(i);
 }
 
+static const char *const sorts[] = { [TA_SORT_BYTES] = "bytes", [TA_SORT_PACKETS] = "packets",
+				     [TA_SORT_IDLE] = "idle", [TA_SORT_AGE] = "age", [TA_SORT_REMOTE] = "remote" };
+
+static const char *sort_word(int i)
+{
+	return i > 0 && i < (int)(sizeof(sorts) / sizeof(sorts[0])) ? sorts[i] : NULL;
+}
+
+static const char *proto_word(int i)
+{
+	static const char *const p[] = { "tcp", "udp", "icmp", "icmp6" };
+
+	return i < 4 ? p[i] : NULL;
+}
+
+int ta_flow_sel_values(const char *opt, FILE *f)
+{
+	static const struct {
+		const char *opt;
+		const char *(*word)(int);
+		int n;
+	} lists[] = {
+		{ "verdict", verdict_word, TA_SEL_DROPPED + 1 }, { "state", state_word, TA_FS_MAX },
+		{ "proto", proto_word, 4 }, { "sort", sort_word, 8 },
+	};
+
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		if (strcmp(opt, lists[l].opt))
+			continue;
+		for (int i = 0; i < lists[l].n; i++)
+			if (lists[l].word(i))
+				fprintf(f, "%s\n", lists[l].word(i));
+		return 0;
+	}
+	return -1;
+}
+
 int ta_flow_sel_init(struct ta_flow_sel *s, const struct ta_flow_sel_args *a, char *err, size_t len)
 {
-	static const char *const sorts[] = { [TA_SORT_BYTES] = "bytes", [TA_SORT_PACKETS] = "packets",
-					     [TA_SORT_IDLE] = "idle", [TA_SORT_AGE] = "age",
-					     [TA_SORT_REMOTE] = "remote" };
 
 	memset(s, 0, sizeof(*s));
 	s->rules = a->rule;

@@ -7,6 +7,7 @@
 #define TA_FLOWSEL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include "flows.h"
 
@@ -45,6 +46,11 @@ void ta_flow_sort(int kind, struct ta_closed *f, size_t n);
 
 /* The option table entries, for a command's options (cfg holds a
  * struct ta_flow_sel_args at offset off) */
+/* The words an option of TA_FLOW_SEL_OPTS takes (opt: "verdict", "state",
+ * "proto", "sort"), one a line, for shell completion ('tokaudit __values
+ * OPT'); -1 for another option */
+int ta_flow_sel_values(const char *opt, FILE *f);
+
 #define TA_FLOW_SEL_OPTS(off)                                                                         \
 	{ "verdict", 0, TA_OPT_STR, (off) + offsetof(struct ta_flow_sel_args, verdict), "V[,V...]",     \
 	  "only flows with these verdicts: allowed, unexpected, other, dropped" },                     \

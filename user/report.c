@@ -393,7 +393,10 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 	fprintf(f, "\nUnexpected flows (top %zu by packets):\n", top);
 	for (size_t i = 0; i < c.n && nu < top; i++)
 		if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
-			nu++;
+			if (!nu++) {
+				fputs("  ", f);
+				ta_flow_line_head(f, 50);
+			}
 			fputs("  ", f);
 			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
 		}
@@ -404,7 +407,10 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 	fprintf(f, "\nDropped flows (by enforce mode or by this host; Why says where):\n");
 	for (size_t i = 0; i < c.n && nd < top; i++)
 		if (c.a[i].v.policy_drops || c.a[i].v.kernel_drops) {
-			nd++;
+			if (!nd++) {
+				fputs("  ", f);
+				ta_flow_line_head(f, 50);
+			}
 			fputs("  ", f);
 			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
 		}
