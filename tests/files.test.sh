@@ -42,7 +42,7 @@ sleep 0.3
 [ "$(head -c 4 "$tmp/fromfifo" | od -An -tx1 | tr -d ' ')" = d4c3b2a1 ] && ok "...a pcap came through the FIFO" || bad "FIFO: $(od -An -tx1 "$tmp/fromfifo" | head -1)"
 
 # serve --events
-expect_rc "serve --events through a planted symlink refused" 1 inns "$TA" serve -i ta0 --events "$tmp/planted.pcap"
+expect_rc "serve --events through a planted symlink refused (a configuration error: 6)" 6 inns "$TA" serve -i ta0 --events "$tmp/planted.pcap"
 expect_in "...naming the link" "symbolic link" "$ERR"
 [ "$(cat "$tmp/target")" = secret ] && ok "...target untouched" || bad "serve wrote through the link"
 # nsenter execs serve: $! is serve itself (a function here would be a subshell)

@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
-#include "cli.h"
 #include "evwriter.h"
 #include "httpd.h"
 #include "ipfix.h"
@@ -369,7 +368,7 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 	if (!config_ok(so) || !(v.evw = ta_evw_open(so->events, 0))) {
 		ta_err("serve: the settings will not do: not started%s", ta_pins_any(NULL) ?
 		       "; what is attached goes on auditing from its pins (no events, no metrics) until serve starts" : "");
-		return TA_EXIT_CONFIG;
+		return TA_SERVE_BAD_CONFIG;
 	}
 	for (int i = 0; i < so->nifaces; i++) {
 		struct ta_session *s;
