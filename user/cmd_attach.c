@@ -61,7 +61,7 @@ static int do_attach(void *vcfg)
 		bool again;
 		char dir[256];
 
-		if (ta_owner_refuse_attach("attach", ifc->name, ifc->ifindex) ||
+		if (ta_owner_refuse_attach("attach", ifc->name, ifc->ifindex, false) ||
 		    ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp, cfg->policy || !ta_pins_any(ifc->name) ? first : NULL,
 				   &m, &again)) {
 			rc = TA_EXIT_FAIL;

@@ -78,7 +78,7 @@ static int run_locks(const struct ta_iface_list *l, int *fds)
 			return -errno;
 		}
 		/* says who audits it (the lock taken or not) */
-		if (ta_owner_refuse_attach("run", l->v[i].name, l->v[i].ifindex))
+		if (ta_owner_refuse_attach("run", l->v[i].name, l->v[i].ifindex, true))
 			return -EBUSY;
 		if (fds[i] < 0) { /* a run that ended between the two */
 			ta_err("run: %s was audited by another run a moment ago: try again", l->v[i].name);
@@ -93,6 +93,83 @@ static void run_unlock(int *fds, int n)
 	for (int i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+}
+
+/* The "started" event: what is attached, how, with which policy */
+static void started_event(const struct ta_session *s, const char *policy)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	ta_jadd(o, "event", ta_jstr("started"));
+	ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+	for (int i = 0; i < s->nifaces; i++) {
+		json_object *x = json_object_new_object();
+
+		ta_jadd(x, "name", ta_jstr(s->ifaces[i].name));
+		ta_jadd(x, "ifindex", ta_ju64((uint64_t)s->ifaces[i].ifindex));
+		ta_jadd(x, "xdp", s->ifaces[i].has_xdp ? ta_jstr(s->ifaces[i].xdp_mode == TA_XDP_SKB ? "skb" : "native")
+						       : NULL);
+		json_object_array_add(a, x);
+	}
+	ta_jadd(o, "interfaces", a);
+	ta_jadd(o, "side", ta_jstr(s->side == TA_SIDE_OUTSIDE ? "outside" : "inside"));
+	ta_jadd(o, "hook", ta_jstr(s->hook == TA_HOOK_TC ? "tc" : "xdp"));
+	ta_jadd(o, "enforce", ta_jbool(s->enforce));
+	ta_jadd(o, "policy", ta_jstr(policy ? policy : "built-in"));
+	ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+	ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
+	ta_jprint(stdout, o);
+}
+
+/* Until Ctrl-C, SIGTERM, --duration or q: events read, a walk and a redraw
+ * every --interval, SIGHUP reloads.  TA_EXIT_OK, or TA_EXIT_FAIL when
+ * reading failed. */
+static int run_loop(struct ta_session *s, const struct run_cfg *cfg, struct ta_tui *tui)
+{
+	uint64_t step = (uint64_t)(cfg->interval * 1e9), next_tick = ta_now_ns() + step;
+	uint64_t end_ns = cfg->duration > 0 ? ta_now_ns() + (uint64_t)(cfg->duration * 1e9) : 0;
+	bool tty = !s->json;
+
+	while (!stop_flag) {
+		uint64_t now = ta_now_ns();
+		int64_t wait = (int64_t)(next_tick - now) / 1000000;
+		int r;
+
+		if (end_ns && now >= end_ns)
+			break;
+		if (end_ns && (int64_t)(end_ns - now) / 1000000 < wait)
+			wait = (int64_t)(end_ns - now) / 1000000;
+		if (wait < 0)
+			wait = 0;
+		if (tui->scr && wait > 100)
+			wait = 100; /* keys are read between polls */
+		r = ta_session_poll(s, (int)wait);
+		if (r < 0) {
+			ta_err("run: reading events failed: %s", strerror(-r));
+			return TA_EXIT_FAIL;
+		}
+		if (reload_flag) {
+			reload_flag = 0;
+			ta_session_reload(s);
+		}
+		if (tui->scr && ta_tui_keys(tui, s))
+			ta_tui_draw(tui, s, false);
+		if (tui->quit)
+			break;
+		if (ta_now_ns() >= next_tick) {
+			ta_session_tick(s);
+			if (tui->scr) {
+				if (!tui->paused)
+					ta_tui_draw(tui, s, true);
+			} else if (tty) {
+				ta_session_screen(s, stdout);
+			}
+			next_tick += step;
+			if (next_tick < ta_now_ns())
+				next_tick = ta_now_ns() + step;
+		}
+	}
+	return TA_EXIT_OK;
 }
 
 static void run_init(void *vcfg)
@@ -111,7 +188,6 @@ static int do_run(void *vcfg)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int rc = TA_EXIT_FAIL, r;
 	bool tty;
-	uint64_t end_ns = 0, next_tick;
 	struct ta_tui tui = { 0 };
 	int locks[TA_MAX_IFACES];
 	struct ta_attach_opts o;
@@ -161,75 +237,12 @@ static int do_run(void *vcfg)
 		goto out;
 	if (ta_session_open(s, cfg->policy, cfg->flows) || ta_session_attach(s))
 		goto out;
-	if (s->json) {
-		json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-		ta_jadd(o, "event", ta_jstr("started"));
-		ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
-		for (int i = 0; i < s->nifaces; i++) {
-			json_object *x = json_object_new_object();
-
-			ta_jadd(x, "name", ta_jstr(s->ifaces[i].name));
-			ta_jadd(x, "ifindex", ta_ju64((uint64_t)s->ifaces[i].ifindex));
-			ta_jadd(x, "xdp", s->ifaces[i].has_xdp ? ta_jstr(s->ifaces[i].xdp_mode == TA_XDP_SKB ? "skb" : "native")
-							       : NULL);
-			json_object_array_add(a, x);
-		}
-		ta_jadd(o, "interfaces", a);
-		ta_jadd(o, "side", ta_jstr(s->side == TA_SIDE_OUTSIDE ? "outside" : "inside"));
-		ta_jadd(o, "hook", ta_jstr(s->hook == TA_HOOK_TC ? "tc" : "xdp"));
-		ta_jadd(o, "enforce", ta_jbool(s->enforce));
-		ta_jadd(o, "policy", ta_jstr(cfg->policy ? cfg->policy : "built-in"));
-		ta_jadd(o, "generation", ta_ju64(s->dp.generation));
-		ta_jadd(o, "rules", ta_ju64(s->pol.nrules));
-		ta_jprint(stdout, o);
-	}
+	if (s->json)
+		started_event(s, cfg->policy);
 	/* on a terminal, the live view (plain redraws when curses cannot drive it) */
 	if (tty && !ta_tui_open(&tui))
 		ta_tui_draw(&tui, s, true);
-	if (cfg->duration > 0)
-		end_ns = ta_now_ns() + (uint64_t)(cfg->duration * 1e9);
-	next_tick = ta_now_ns() + (uint64_t)(cfg->interval * 1e9);
-	rc = TA_EXIT_OK;
-	while (!stop_flag) {
-		uint64_t now = ta_now_ns();
-		int64_t wait = (int64_t)(next_tick - now) / 1000000;
-
-		if (end_ns && now >= end_ns)
-			break;
-		if (end_ns && (int64_t)(end_ns - now) / 1000000 < wait)
-			wait = (int64_t)(end_ns - now) / 1000000;
-		if (wait < 0)
-			wait = 0;
-		if (tui.scr && wait > 100)
-			wait = 100; /* keys are read between polls */
-		r = ta_session_poll(s, (int)wait);
-		if (r < 0) {
-			ta_err("run: reading events failed: %s", strerror(-r));
-			rc = TA_EXIT_FAIL;
-			break;
-		}
-		if (reload_flag) {
-			reload_flag = 0;
-			ta_session_reload(s);
-		}
-		if (tui.scr && ta_tui_keys(&tui, s))
-			ta_tui_draw(&tui, s, false);
-		if (tui.quit)
-			break;
-		if (ta_now_ns() >= next_tick) {
-			ta_session_tick(s);
-			if (tui.scr) {
-				if (!tui.paused)
-					ta_tui_draw(&tui, s, true);
-			} else if (tty) {
-				ta_session_screen(s, stdout);
-			}
-			next_tick += (uint64_t)(cfg->interval * 1e9);
-			if (next_tick < ta_now_ns())
-				next_tick = ta_now_ns() + (uint64_t)(cfg->interval * 1e9);
-		}
-	}
+	rc = run_loop(s, cfg, &tui);
 	/* final: the terminal back, drain, walk once more, report */
 	ta_tui_close(&tui);
 	ta_session_poll(s, 0);

@@ -58,6 +58,46 @@ static int unknown_command(const char *what)
 	return TA_EXIT_USAGE;
 }
 
+/* One command: its configuration, defaults, options, then its work.
+ * argv[0] is the command word. */
+static int run_cmd(const struct ta_cmd *cmd, int argc, char **argv)
+{
+	void *cfg = calloc(1, cmd->cfg_size ? cmd->cfg_size : 1);
+	int r;
+
+	if (!cfg) {
+		ta_err("out of memory");
+		return TA_EXIT_FAIL;
+	}
+	if (cmd->init)
+		cmd->init(cfg);
+	r = ta_cli_parse(cmd, argc, argv, cfg);
+	if (r == -1)
+		r = TA_EXIT_OK;
+	else if (r == TA_EXIT_FAIL && cmd->config_exit)
+		r = TA_EXIT_CONFIG; /* e.g. no such interface */
+	else if (r == 0)
+		r = cmd->run(cfg);
+	free(cfg);
+	return r;
+}
+
+/* tokaudit help [COMMAND [SUBCOMMAND]]: that command's --help */
+static int help(int argc, char **argv, int i)
+{
+	char *hv[4] = { argv[0], NULL, NULL, NULL };
+	int hc = 1;
+
+	if (i + 1 >= argc) {
+		usage(stdout);
+		return TA_EXIT_OK;
+	}
+	for (int k = i + 1; k < argc && hc < 3; k++)
+		hv[hc++] = argv[k];
+	hv[hc++] = "--help";
+	return ta_main(hc, hv);
+}
+
 int ta_main(int argc, char **argv)
 {
 	int i = 1;
@@ -89,22 +129,14 @@ int ta_main(int argc, char **argv)
 		return TA_EXIT_USAGE;
 	}
 	/* tokaudit __values OPTION: the words it takes, for bash completion */
-	if (!strcmp(argv[i], "__values"))
-		return i + 1 < argc && !ta_flow_sel_values(argv[i + 1], stdout) ? TA_EXIT_OK : TA_EXIT_USAGE;
-	/* tokaudit help [COMMAND [SUBCOMMAND]]: that command's --help */
-	if (!strcmp(argv[i], "help")) {
-		char *hv[4] = { argv[0], NULL, NULL, NULL };
-		int hc = 1;
-
-		if (i + 1 >= argc) {
-			usage(stdout);
+	if (!strcmp(argv[i], "__values")) {
+		if (i + 1 < argc && !ta_flow_sel_values(argv[i + 1], stdout))
 			return TA_EXIT_OK;
-		}
-		for (int k = i + 1; k < argc && hc < 3; k++)
-			hv[hc++] = argv[k];
-		hv[hc++] = "--help";
-		return ta_main(hc, hv);
+		ta_err("__values takes one option name: verdict, state, proto or sort");
+		return TA_EXIT_USAGE;
 	}
+	if (!strcmp(argv[i], "help"))
+		return help(argc, argv, i);
 	for (size_t c = 0; c < NCMDS; c++) {
 		const struct ta_cmd *cmd = commands[c];
 		const char *sp = strchr(cmd->name, ' ');
@@ -140,22 +172,7 @@ int ta_main(int argc, char **argv)
 			cmd = sub;
 			used = 2;
 		}
-		void *cfg = calloc(1, cmd->cfg_size ? cmd->cfg_size : 1);
-		if (!cfg) {
-			ta_err("out of memory");
-			return TA_EXIT_FAIL;
-		}
-		if (cmd->init)
-			cmd->init(cfg);
-		int r = ta_cli_parse(cmd, argc - i - used + 1, argv + i + used - 1, cfg);
-		if (r == -1)
-			r = TA_EXIT_OK;
-		else if (r == TA_EXIT_FAIL && cmd->config_exit)
-			r = TA_EXIT_CONFIG; /* e.g. no such interface */
-		else if (r == 0)
-			r = cmd->run(cfg);
-		free(cfg);
-		return r;
+		return run_cmd(cmd, argc - i - used + 1, argv + i + used - 1);
 	}
 	return unknown_command(argv[i]);
 }

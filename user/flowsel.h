@@ -44,12 +44,13 @@ void ta_flow_sel_sort(const struct ta_flow_sel *s, struct ta_closed *f, size_t n
 /* Order by kind (enum ta_flow_sort); ties in the order of their keys. */
 void ta_flow_sort(int kind, struct ta_closed *f, size_t n);
 
-/* The option table entries, for a command's options (cfg holds a
- * struct ta_flow_sel_args at offset off) */
 /* The words an option of TA_FLOW_SEL_OPTS takes (opt: "verdict", "state",
  * "proto", "sort"), one a line, for shell completion ('tokaudit __values
  * OPT'); -1 for another option */
 int ta_flow_sel_values(const char *opt, FILE *f);
+
+/* The option table entries, for a command's options (cfg holds a
+ * struct ta_flow_sel_args at offset off) */
 
 #define TA_FLOW_SEL_OPTS(off)                                                                         \
 	{ "verdict", 0, TA_OPT_STR, (off) + offsetof(struct ta_flow_sel_args, verdict), "V[,V...]",     \

@@ -148,26 +148,22 @@ static void hook_family(FILE *f, struct ta_session *const *ss, int n, const char
 				       restores ? (double)ss[i]->hook_restores[k] : !(ss[i]->hooks_missing & (1u << k)));
 }
 
-int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipfix *ipfix, struct ta_evw *evw)
+/* tokaudit_build_info: the version and the kernel */
+static void build_info(FILE *f)
 {
-	struct snap *x = calloc((size_t)(n ? n : 1), sizeof(*x));
 	struct utsname u;
-	char rb[64];
 
-	if (!x)
-		return -1;
-	for (int i = 0; i < n; i++)
-		if (snap_read(ss[i], &x[i])) {
-			free(x);
-			return -1;
-		}
 	if (uname(&u))
 		snprintf(u.release, sizeof(u.release), "unknown");
 	family(f, "tokaudit_build_info", "gauge", "tokaudit's version and the kernel it runs on (always 1)");
 	fprintf(f, "tokaudit_build_info{version=\"%s\",kernel=\"", TA_VERSION);
 	lv(f, u.release);
 	fputs("\"} 1\n", f);
+}
 
+/* Packets and bytes by verdict and direction, and per rule */
+static void traffic_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x)
+{
 	verdict_dir(f, "tokaudit_packets_total", "Packets audited, by verdict and direction (every frame has one: its hook's)",
 		    ss, n, x, false);
 	verdict_dir(f, "tokaudit_bytes_total", "Bytes audited (wire length), by verdict and direction", ss, n, x, true);
@@ -179,7 +175,11 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 		for (uint32_t r = 0; r < ss[i]->meta.nrules && r < TA_MAX_RULES; r++)
 			sample(f, "tokaudit_rule_last_seen_timestamp_seconds", ss[i], "rule", ss[i]->labels[r], NULL,
 			       NULL, (double)(ss[i]->persist.rule_last_ns[r] / 1000000000ull));
+}
 
+/* The flow tables: active flows, opened, closed, fill */
+static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x)
+{
 	family(f, "tokaudit_flows_active", "gauge", "Flows in the kernel flow table, by verdict and state");
 	/* the verdicts a flow can have, every state, at 0 too: a dashboard's
 	 * panel has its series from the start */
@@ -207,6 +207,12 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_fill_ratio", ss[i], NULL, NULL, NULL, NULL,
 		       x[i].capacity ? (double)ss[i]->table_flows / x[i].capacity : 0);
+}
+
+/* Kernel drops of policy traffic, endpoint discards, invalid packets */
+static void drop_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x)
+{
+	char rb[64];
 
 	family(f, "tokaudit_kernel_drops_total", "counter",
 	       "Blocks of policy traffic in this host's path (drop forensics), by kernel drop reason");
@@ -241,7 +247,11 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 			       (double)x[i].cnt[TA_C_INV_BASE + r]);
 	counter(f, "tokaudit_orphan_fragments_total", "Later fragments whose first was never seen", ss, n, x,
 		TA_C_FRAG_ORPHAN);
+}
 
+/* The ring buffer and the events file */
+static void event_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x, struct ta_evw *evw)
+{
 	counter(f, "tokaudit_events_sent_total", "Events the programs wrote to the ring buffer", ss, n, x, TA_C_EV_SENT);
 	family(f, "tokaudit_events_read_total", "counter",
 	       "Ring-buffer events serve read (this process: sent minus read is what waits in the ring)");
@@ -276,7 +286,11 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 		family(f, "tokaudit_events_output_waiting", "gauge", "1 while the events FIFO has no reader");
 		fprintf(f, "tokaudit_events_output_waiting %d\n", st.waiting ? 1 : 0);
 	}
+}
 
+/* The policy in force, its reloads, the attach and its readers */
+static void policy_metrics(FILE *f, struct ta_session *const *ss, int n)
+{
 	family(f, "tokaudit_policy_generation", "gauge", "Generation of the policy in force (1 at the first attach)");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_policy_generation", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->dp.generation);
@@ -306,6 +320,25 @@ int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipf
 	family(f, "tokaudit_serve_starts_total", "counter", "serve processes that took over these pins");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_serve_starts_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->persist.starts);
+}
+
+int ta_metrics_write(FILE *f, struct ta_session *const *ss, int n, struct ta_ipfix *ipfix, struct ta_evw *evw)
+{
+	struct snap *x = calloc((size_t)(n ? n : 1), sizeof(*x));
+
+	if (!x)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (snap_read(ss[i], &x[i])) {
+			free(x);
+			return -1;
+		}
+	build_info(f);
+	traffic_metrics(f, ss, n, x);
+	flow_metrics(f, ss, n, x);
+	drop_metrics(f, ss, n, x);
+	event_metrics(f, ss, n, x, evw);
+	policy_metrics(f, ss, n);
 	hook_family(f, ss, n, "tokaudit_hook_attached", false);
 	hook_family(f, ss, n, "tokaudit_hook_restores_total", true);
 	if (ipfix)

@@ -184,11 +184,10 @@ const char *ta_owner_str(const struct ta_owner *o, char *buf, size_t len)
 	return buf;
 }
 
-int ta_owner_refuse_attach(const char *cmd, const char *ifname, int ifindex)
+int ta_owner_refuse_attach(const char *cmd, const char *ifname, int ifindex, bool no_pins)
 {
 	struct ta_owner o;
 	char who[200];
-	bool run = !strcmp(cmd, "run");
 
 	ta_owner_of(ifname, ifindex, &o);
 	ta_owner_str(&o, who, sizeof(who));
@@ -202,13 +201,13 @@ int ta_owner_refuse_attach(const char *cmd, const char *ifname, int ifindex)
 		ta_err("%s: %s is audited already by %s: one audit per interface; stop it first", cmd, ifname, who);
 		return -EBUSY;
 	case TA_OWNER_PINS:
-		if (!run)
+		if (!no_pins)
 			return 0; /* attach again, serve adopts: the pins are theirs to reuse */
 		ta_err("%s: %s is audited already from its %s: read it with 'tokaudit flows -i %s' or "
 		       "'tokaudit why -i %s', or 'tokaudit detach -i %s' first", cmd, ifname, who, ifname, ifname, ifname);
 		return -EBUSY;
 	case TA_OWNER_HOOKS:
-		if (!run)
+		if (!no_pins)
 			return 0; /* replaced by the attach */
 		ta_err("%s: %s carries %s (a killed run?): 'tokaudit detach -i %s' removes them", cmd, ifname, who,
 		       ifname);

@@ -33,9 +33,10 @@ int ta_owner_lock(enum ta_owner_kind kind, const char *ifname);
 void ta_owner_of(const char *ifname, int ifindex, struct ta_owner *o);
 /* "tokaudit.service (pid 123)", "'tokaudit run' (pid 456)"... */
 const char *ta_owner_str(const struct ta_owner *o, char *buf, size_t len);
-/* A command that would attach (cmd: "run", "attach", "serve") on ifname:
- * 0 when nothing of tokaudit is running there; else one line saying who
- * audits it and what to do instead, and -EBUSY. */
-int ta_owner_refuse_attach(const char *cmd, const char *ifname, int ifindex);
+/* A command that would attach on ifname (cmd names it in the message): 0
+ * when no serve or run audits it there; else one line saying who does and
+ * what to do instead, and -EBUSY.  no_pins: the command attaches without
+ * the pin store (run), so pins or leftover hooks are in its way too. */
+int ta_owner_refuse_attach(const char *cmd, const char *ifname, int ifindex, bool no_pins);
 
 #endif

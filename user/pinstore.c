@@ -673,40 +673,53 @@ unsigned ta_pins_missing(const char *ifname, int ifindex, int hook)
 	return miss;
 }
 
-int ta_pins_restore(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows, struct ta_dp *held,
-		    struct ta_meta *m)
+int ta_pins_reattach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows, struct ta_meta *m,
+		     bool *again)
 {
 	struct ta_policy pol;
 	struct ta_compiled comp;
-	char dir[256];
+	int err;
+
+	/* installed only where the pins are gone: the built-in policy then */
+	if ((err = ta_policy_load_compiled("serve", NULL, &pol, &comp)))
+		return err;
+	err = ta_pins_attach(ifc, o, flows, &pol, &comp, NULL, m, again);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	return err;
+}
+
+/* The pins gone ('detach --force'): the reader's maps, pinned again, so
+ * that the programs attached next write where it reads */
+static int repin(const char *ifname, const char *dir, const struct ta_dp *held)
+{
+	int err;
+
+	if (pinned(dir))
+		return 0;
+	err = mkdir(dir, 0700) && errno != EEXIST ? -errno : ta_dp_repin(held, dir);
+	if (err)
+		ta_err("%s: cannot pin the maps again in %s: %s", ifname, dir, strerror(-err));
+	return err;
+}
+
+int ta_pins_restore(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows, struct ta_dp *held,
+		    struct ta_meta *m)
+{
+	char dir[256], lp[512];
 	bool again;
 	int err;
 
-	if ((err = ta_policy_load_compiled("serve", NULL, &pol, &comp)))
-		return err;
 	if ((err = ta_pins_lock(true)))
-		goto out;
+		return err;
 	ta_pin_dir(dir, sizeof(dir), ifc->name);
-	/* the pins gone ('detach --force'): this reader's maps, pinned again,
-	 * so that the programs attached next write where it reads */
-	if (!pinned(dir)) {
-		err = mkdir(dir, 0700) && errno != EEXIST ? -errno : ta_dp_repin(held, dir);
-		if (err)
-			ta_err("%s: cannot pin the maps again in %s: %s", ifc->name, dir, strerror(-err));
-	}
-	if (!err)
-		err = ta_pins_attach(ifc, o, flows, &pol, &comp, NULL, m, &again);
-	if (!err) { /* the drop tracer was attached again: the reader's old link goes */
-		char lp[512];
-
+	if (!(err = repin(ifc->name, dir, held)) && !(err = ta_pins_reattach(ifc, o, flows, m, &again))) {
+		/* the drop tracer was attached again: the reader's old link goes */
 		snprintf(lp, sizeof(lp), "%s/drop_link", dir);
 		if (held->drop_link_fd >= 0)
 			close(held->drop_link_fd);
 		held->drop_link_fd = bpf_obj_get(lp);
 	}
 	ta_pins_unlock();
-out:
-	ta_compiled_free(&comp);
-	ta_policy_free(&pol);
 	return err;
 }

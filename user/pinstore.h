@@ -92,6 +92,11 @@ int ta_pins_install(struct ta_dp *dp, struct ta_meta *m, const char *ifname, con
 /* Which of the pins and the hooks an attach with hook (enum ta_hook_kind)
  * made are missing on ifname now: a bit per enum ta_hook_watch */
 unsigned ta_pins_missing(const char *ifname, int ifindex, int hook);
+/* Attach again with the pinned policy (the built-in one where there are no
+ * pins): serve's hand-back and put-back.  The lock must be held.  As
+ * ta_pins_attach. */
+int ta_pins_reattach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigned flows, struct ta_meta *m,
+		     bool *again);
 /* A serve puts back what went missing: the pins (from the maps it holds,
  * held, whose drop-tracing link is renewed) and the hooks, counters and
  * flows kept.  Takes the lock.  *m gets the pinned meta.  0 or -errno (said). */

@@ -292,6 +292,45 @@ void ta_other_top(struct ta_dp *dp, FILE *f, struct json_object *obj)
 		fputs("  none seen\n", f);
 }
 
+/* The report's lists: unexpected flows, or dropped ones (the same flows
+ * the Why section explains: dropped by enforce mode, or blocked by this
+ * host; endpoint discards are not drops of the path) */
+static bool listed(const struct ta_closed *x, bool dropped)
+{
+	return dropped ? x->v.policy_drops || x->v.kernel_drops : x->v.flags & TA_FF_UNEXPECTED;
+}
+
+static void flow_list_text(FILE *f, const struct collect *c, size_t top, bool dropped)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n && n < top; i++)
+		if (listed(&c->a[i], dropped)) {
+			if (!n++) {
+				fputs("  ", f);
+				ta_flow_line_head(f, 50);
+			}
+			fputs("  ", f);
+			ta_flow_line(f, c->ctx, &c->a[i].k, &c->a[i].v, 50);
+		}
+	if (!n)
+		fputs("  none\n", f);
+}
+
+static json_object *flow_list_json(const struct ta_session *s, const struct collect *c, size_t top, bool dropped)
+{
+	json_object *a = json_object_new_array();
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n && n < top; i++)
+		if (listed(&c->a[i], dropped)) {
+			n++;
+			json_object_array_add(a, ta_flow_jobj(c->ctx, NULL, ta_session_iface_name(s, c->a[i].k.ifindex),
+							      &c->a[i].k, &c->a[i].v));
+		}
+	return a;
+}
+
 void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 {
 	struct ta_count rs[TA_MAX_RULES];
@@ -299,7 +338,6 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 	struct ta_flow_ctx fc = ta_session_ctx(s);
 	struct collect c = { .sel = s->sel, .ctx = &fc };
 	uint64_t now = fc.now_ns;
-	size_t nu = 0, nd = 0;
 	const size_t top = s->sel && s->sel->limit ? s->sel->limit : 20;
 	struct ta_why_filter wf = { .sel = s->sel, .all = all };
 
@@ -341,22 +379,8 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 			json_object_array_add(a, x);
 		}
 		ta_jadd(o, "compliance", a);
-		a = json_object_new_array();
-		for (size_t i = 0; i < c.n && nu < top; i++)
-			if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
-				nu++;
-				json_object_array_add(a, ta_flow_jobj(&fc, NULL, ta_session_iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
-								      &c.a[i].v));
-			}
-		ta_jadd(o, "unexpected", a);
-		a = json_object_new_array();
-		for (size_t i = 0; i < c.n && nd < top; i++)
-			if (c.a[i].v.policy_drops || c.a[i].v.kernel_drops) {
-				nd++;
-				json_object_array_add(a, ta_flow_jobj(&fc, NULL, ta_session_iface_name(s, c.a[i].k.ifindex), &c.a[i].k,
-								      &c.a[i].v));
-			}
-		ta_jadd(o, "dropped", a);
+		ta_jadd(o, "unexpected", flow_list_json(s, &c, top, false));
+		ta_jadd(o, "dropped", flow_list_json(s, &c, top, true));
 		ta_other_top(&s->dp, NULL, o);
 		ta_why(NULL, o, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);
 		if (s->evidence) {
@@ -391,31 +415,9 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 			rs[r].packets ? "exercised" : "NOT EXERCISED");
 	}
 	fprintf(f, "\nUnexpected flows (top %zu by packets):\n", top);
-	for (size_t i = 0; i < c.n && nu < top; i++)
-		if (c.a[i].v.flags & TA_FF_UNEXPECTED) {
-			if (!nu++) {
-				fputs("  ", f);
-				ta_flow_line_head(f, 50);
-			}
-			fputs("  ", f);
-			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
-		}
-	if (!nu)
-		fputs("  none\n", f);
-	/* the same flows the Why section explains: dropped by enforce mode, or
-	 * blocked by this host (endpoint discards are not drops of the path) */
+	flow_list_text(f, &c, top, false);
 	fprintf(f, "\nDropped flows (by enforce mode or by this host; Why says where):\n");
-	for (size_t i = 0; i < c.n && nd < top; i++)
-		if (c.a[i].v.policy_drops || c.a[i].v.kernel_drops) {
-			if (!nd++) {
-				fputs("  ", f);
-				ta_flow_line_head(f, 50);
-			}
-			fputs("  ", f);
-			ta_flow_line(f, &fc, &c.a[i].k, &c.a[i].v, 50);
-		}
-	if (!nd)
-		fputs("  none\n", f);
+	flow_list_text(f, &c, top, true);
 	ta_other_top(&s->dp, f, NULL);
 	fprintf(f, "\nWhy (flows something blocked):\n");
 	ta_why(f, NULL, &s->dp, s->keep, s->nkeep, &fc, (uint32_t)s->pol.nrules, &wf);

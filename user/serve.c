@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
 #include "evwriter.h"
+#include "hookwatch.h"
 #include "httpd.h"
 #include "ipfix.h"
 #include "json.h"
@@ -46,7 +47,7 @@ static int serve_lock(const char *ifname, int ifindex)
 		       ta_owner_str(&o, who, sizeof(who)));
 	} else if (fd < 0) {
 		ta_err("serve: cannot take the lock of %s: %s", ifname, strerror(errno));
-	} else if (ta_owner_refuse_attach("serve", ifname, ifindex)) {
+	} else if (ta_owner_refuse_attach("serve", ifname, ifindex, false)) {
 		close(fd);
 		fd = -1;
 	}
@@ -100,16 +101,6 @@ static int epoll_add(int ep, int fd)
 	return fd < 0 ? -1 : epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
 }
 
-static void hook_list(unsigned miss, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int k = 0; k < TA_HK_MAX && off < len; k++)
-		if (miss & (1u << k))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", ta_hook_names[k]);
-}
-
 static void clock_str(double unix_s, char *buf, size_t len)
 {
 	time_t t = (time_t)unix_s;
@@ -140,7 +131,7 @@ static const char *status_hooks(const struct serve *v, char *buf, size_t len)
 						s->ifaces[0].name, when, s->dp.generation);
 		}
 		if (s->hooks_missing) {
-			hook_list(s->hooks_missing, what, sizeof(what));
+			ta_hook_list(s->hooks_missing, what, sizeof(what));
 			off += (size_t)snprintf(buf + off, len - off, "; %s: %s MISSING", s->ifaces[0].name, what);
 		} else if (n) {
 			clock_str(s->hook_restored, when, sizeof(when));
@@ -173,93 +164,13 @@ static void notify_status(struct serve *v)
 		   (unsigned long long)flows, status_hooks(v, note, sizeof(note)));
 }
 
-/* The "hook" event: what went missing and whether it is back */
-static void hook_event(struct serve *v, struct ta_session *s, unsigned miss, const char *state, int err)
-{
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-	ta_jadd(o, "event", ta_jstr("hook"));
-	ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
-	ta_jadd(o, "interface", ta_jstr(s->ifaces[0].name));
-	for (int k = 0; k < TA_HK_MAX; k++)
-		if (miss & (1u << k))
-			json_object_array_add(a, ta_jstr(ta_hook_names[k]));
-	ta_jadd(o, "missing", a);
-	ta_jadd(o, "state", ta_jstr(state));
-	ta_jadd(o, "error", err ? ta_jstr(strerror(-err)) : NULL);
-	{
-		const char *t = ta_jtext(o);
-
-		ta_evw_put(v->evw, t, strlen(t));
-	}
-	json_object_put(o);
-}
-
-/* Put back what another command removed (run's exit, detach --force, tc
- * qdisc del): the same maps, so counters and flows go on */
-static int restore_hooks(struct serve *v, struct ta_session *s)
-{
-	struct ta_attach_opts o = v->so->o;
-	struct ta_meta m;
-	int err;
-
-	o.events = true;
-	if ((err = ta_pins_restore(&s->ifaces[0], &o, v->so->flows, &s->dp, &m)))
-		return err;
-	s->meta = m;
-	return 0;
-}
-
-#define TA_HOOK_RETRY_S 5
-
-/* Each tick: are this serve's pins and hooks all there?  What is missing
- * is said (journal, event, status line, tokaudit_hook_attached) and put
- * back; what cannot be is tried again next tick. */
-static void watch_hooks(struct serve *v)
-{
-	char what[80];
-
-	for (int i = 0; i < v->n; i++) {
-		struct ta_session *s = v->s[i];
-		unsigned miss = ta_pins_missing(s->ifaces[0].name, s->ifaces[0].ifindex, v->so->o.hook), now;
-		unsigned was = s->hooks_missing;
-		int err;
-
-		if (!miss) {
-			s->hooks_missing = 0;
-			continue;
-		}
-		hook_list(miss, what, sizeof(what));
-		if (miss == was && ta_now_ns() < s->hook_retry_ns)
-			continue; /* it failed a moment ago: not every tick in the journal */
-		if (miss != was)
-			ta_err("%s: %s missing (removed by another command?): not audited that way; putting it back",
-			       s->ifaces[0].name, what);
-		err = restore_hooks(v, s);
-		now = ta_pins_missing(s->ifaces[0].name, s->ifaces[0].ifindex, v->so->o.hook);
-		for (int k = 0; k < TA_HK_MAX; k++) /* each one back, counted once */
-			if (miss & ~now & (1u << k))
-				s->hook_restores[k]++;
-		if (miss & ~now)
-			s->hook_restored = ta_ktime_to_unix(ta_now_ns());
-		s->hooks_missing = now;
-		if (!now) {
-			ta_info("%s: %s put back; counters and flows kept", s->ifaces[0].name, what);
-			hook_event(v, s, miss, "restored", 0);
-		} else {
-			hook_list(now, what, sizeof(what));
-			ta_err("%s: cannot put %s back%s%s: trying again in %d s", s->ifaces[0].name, what,
-			       err ? ": " : "", err ? strerror(-err) : "", TA_HOOK_RETRY_S);
-			if (now != was)
-				hook_event(v, s, now, "missing", err ? err : -EAGAIN);
-			s->hook_retry_ns = ta_now_ns() + TA_HOOK_RETRY_S * 1000000000ull;
-		}
-	}
-}
-
 static void tick(struct serve *v)
 {
-	watch_hooks(v);
+	struct ta_attach_opts o = v->so->o;
+
+	o.events = true;
+	for (int i = 0; i < v->n; i++) /* what another command removed is put back */
+		ta_hookwatch(v->s[i], &o, v->so->flows, v->evw);
 	for (int i = 0; i < v->n; i++) {
 		ta_session_refresh(v->s[i]);
 		ta_session_tick(v->s[i]);
@@ -298,23 +209,16 @@ static void walk_yield(void *arg, bool ring)
 static void hand_back(struct serve *v)
 {
 	struct ta_attach_opts o = v->so->o;
-	struct ta_policy pol;
-	struct ta_compiled comp;
 	struct ta_meta m;
 	bool again;
 
 	o.events = false;
-	if (ta_policy_load_compiled("serve", NULL, &pol, &comp))
+	if (ta_pins_lock(false))
 		return;
-	if (!ta_pins_lock(false)) {
-		for (int i = 0; i < v->n; i++)
-			if (ta_pins_attach(&v->s[i]->ifaces[0], &o, v->so->flows, &pol, &comp, NULL, &m, &again) == 0 &&
-			    !again)
-				ta_pins_detach(v->s[i]->ifaces[0].name, false, &(struct ta_detached){ 0 });
-		ta_pins_unlock();
-	}
-	ta_compiled_free(&comp);
-	ta_policy_free(&pol);
+	for (int i = 0; i < v->n; i++)
+		if (ta_pins_reattach(&v->s[i]->ifaces[0], &o, v->so->flows, &m, &again) == 0 && !again)
+			ta_pins_detach(v->s[i]->ifaces[0].name, false, &(struct ta_detached){ 0 });
+	ta_pins_unlock();
 }
 
 static void undo_start(struct serve *v)
@@ -357,10 +261,184 @@ static bool config_ok(const struct ta_serve_opts *so)
 	return true;
 }
 
+/* One pinned session per interface, each under its serve lock: 0, or -1
+ * after one line */
+static int open_sessions(struct serve *v)
+{
+	const struct ta_serve_opts *so = v->so;
+
+	for (int i = 0; i < so->nifaces; i++) {
+		struct ta_session *s;
+		const char *name = so->ifaces[i].name;
+
+		if ((v->lock_fd[i] = serve_lock(name, so->ifaces[i].ifindex)) < 0 || !(s = calloc(1, sizeof(*s))))
+			return -1;
+		v->s[v->n++] = s;
+		s->side = so->o.side;
+		s->hook = so->o.hook;
+		s->xdp_mode = so->o.xdp_mode;
+		s->enforce = so->o.enforce;
+		s->ifaces[0] = so->ifaces[i];
+		s->nifaces = 1;
+		s->json = true;
+		s->evw = v->evw;
+		s->yield = walk_yield;
+		s->yield_arg = v;
+		/* no --policy: the pins' own, else the one commands judge by */
+		if (ta_session_open_pinned(s, so->policy || ta_pins_any(name) ? so->policy : ta_policy_default(), so->flows))
+			return -1;
+	}
+	return 0;
+}
+
+/* IPFIX, the metrics endpoint, the epoll set: 0, or -1 after one line */
+static int open_outputs(struct serve *v)
+{
+	const struct ta_serve_opts *so = v->so;
+
+	if (so->ipfix.n) {
+		char err[300];
+		if (!(v->ipfix = ta_ipfix_start(&so->ipfix, err, sizeof(err)))) {
+			ta_err("serve: --ipfix: %s", err);
+			return -1;
+		}
+		for (int i = 0; i < v->n; i++) {
+			v->s[i]->ipfix = v->ipfix;
+			v->s[i]->ipfix_active_ns = (uint64_t)(so->ipfix.active_timeout * 1e9);
+		}
+	}
+	if (so->metrics && !(v->http = ta_httpd_start(&so->metrics_sa, so->metrics_len, metrics_page, v)))
+		return -1;
+	v->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (v->ep < 0) {
+		ta_err("serve: epoll: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < v->n; i++)
+		epoll_add(v->ep, ring_buffer__epoll_fd(v->s[i]->rb));
+	if (v->http)
+		epoll_add(v->ep, ta_httpd_fd(v->http));
+	return 0;
+}
+
+/* Started: the event, a first walk, READY, and the journal saying what runs */
+static void announce(struct serve *v)
+{
+	const struct ta_serve_opts *so = v->so;
+	uint64_t us;
+
+	started(v);
+	tick(v); /* the flow view and the metrics are there from the start */
+	if (sd_watchdog_enabled(0, &us) > 0)
+		v->watchdog_us = us;
+	sd_notify(0, "READY=1");
+	for (int i = 0; i < v->n; i++)
+		ta_info("auditing %s: %s side, %s%s, %s; policy %s, generation %u, %u rules%s",
+			v->s[i]->ifaces[0].name, so->o.side == TA_SIDE_OUTSIDE ? "outside" : "inside",
+			so->o.hook == TA_HOOK_TC ? "tc" : "xdp+tc",
+			so->o.hook == TA_HOOK_TC ? "" : v->s[i]->meta.xdp_mode == TA_XDP_SKB ? " (skb)" : " (native)",
+			so->o.enforce ? "enforce" : "audit", v->s[i]->meta.policy, v->s[i]->dp.generation,
+			v->s[i]->meta.nrules, v->s[i]->adopted ? "; adopted the pins" : "");
+	if (v->http)
+		ta_info("metrics on http://%s/metrics", ta_httpd_where(v->http));
+}
+
+/* How long epoll may sleep: until the next walk, watchdog ping (sent here
+ * when due) or HTTP timeout */
+static int wait_ms(struct serve *v, uint64_t next_tick, uint64_t *next_dog)
+{
+	uint64_t now = ta_now_ns();
+	int64_t wait = now < next_tick ? (int64_t)(next_tick - now) / 1000000 : 0;
+
+	if (v->watchdog_us) {
+		if (now >= *next_dog) {
+			sd_notify(0, "WATCHDOG=1");
+			*next_dog = now + v->watchdog_us * 1000 / 2;
+		}
+		if ((int64_t)(*next_dog - now) / 1000000 < wait)
+			wait = (int64_t)(*next_dog - now) / 1000000;
+	}
+	if (v->http) {
+		int t = ta_httpd_timeout_ms(v->http);
+		if (t >= 0 && t < wait)
+			wait = t;
+	}
+	return (int)(wait < 0 ? 0 : wait);
+}
+
+/* The event loop, until *stop: 0, or 1 when waiting failed */
+static int loop(struct serve *v, struct ta_serve_signals *sig)
+{
+	uint64_t step = (uint64_t)(v->so->interval * 1e9), next_tick = ta_now_ns() + step, next_dog = 0;
+
+	while (!sig->stop) {
+		struct epoll_event evs[8];
+
+		if (epoll_wait(v->ep, evs, 8, wait_ms(v, next_tick, &next_dog)) < 0 && errno != EINTR) {
+			ta_err("serve: waiting for events failed: %s", strerror(errno));
+			return 1;
+		}
+		drain(v, TA_DRAIN_BATCH);
+		if (v->http)
+			ta_httpd_run(v->http);
+		if (sig->usr1) { /* logrotate moved the events file: a new one, nothing lost */
+			sig->usr1 = 0;
+			ta_evw_reopen(v->evw);
+		}
+		if (sig->hup) {
+			sig->hup = 0;
+			sd_notify(0, "RELOADING=1");
+			for (int i = 0; i < v->n; i++)
+				ta_session_reload(v->s[i]);
+			sd_notify(0, "READY=1");
+		}
+		if (ta_now_ns() >= next_tick) {
+			tick(v);
+			next_tick += step;
+			if (next_tick < ta_now_ns())
+				next_tick = ta_now_ns() + step;
+		}
+	}
+	return 0;
+}
+
+/* The end: outputs closed, then the hooks left (restart, --keep-attached),
+ * detached (stop) or undone (a failed start) */
+static void finish(struct serve *v, int rc)
+{
+	const char *unit = NULL;
+
+	ta_ipfix_stop(v->ipfix, 3); /* what is queued, 3 s at most */
+	v->ipfix = NULL;
+	ta_httpd_stop(v->http);
+	if (v->ep >= 0)
+		close(v->ep);
+	for (int i = 0; i < v->n; i++)
+		ta_session_close(v->s[i]);
+	if (rc) {
+		undo_start(v); /* what this serve attached first; adopted pins stay */
+	} else if (v->so->keep_attached) {
+		hand_back(v);
+	} else if (ta_systemd_restarting(&unit)) {
+		/* 'systemctl restart' (an upgrade's too): the next serve
+		 * continues from the pins, no packet unaudited, no counter reset */
+		ta_info("systemd is restarting %s: the programs keep auditing from their pins", unit);
+		hand_back(v);
+	} else {
+		detach_all(v);
+	}
+	for (int i = 0; i < v->n; i++)
+		free(v->s[i]);
+	for (int i = 0; i < TA_MAX_IFACES; i++)
+		if (v->lock_fd[i] >= 0)
+			close(v->lock_fd[i]);
+	/* what is queued goes out (3 s at most); lost lines were counted and are said */
+	ta_evw_close(v->evw, 3);
+}
+
 int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 {
 	struct serve v = { .so = so, .ep = -1 };
-	uint64_t next_tick, next_dog = 0, us;
 	int rc = 1;
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
@@ -370,145 +448,15 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 		       "; what is attached goes on auditing from its pins (no events, no metrics) until serve starts" : "");
 		return TA_SERVE_BAD_CONFIG;
 	}
-	for (int i = 0; i < so->nifaces; i++) {
-		struct ta_session *s;
-
-		if ((v.lock_fd[i] = serve_lock(so->ifaces[i].name, so->ifaces[i].ifindex)) < 0)
-			goto out;
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			goto out;
-		v.s[v.n++] = s;
-		s->side = so->o.side;
-		s->hook = so->o.hook;
-		s->xdp_mode = so->o.xdp_mode;
-		s->enforce = so->o.enforce;
-		s->ifaces[0] = so->ifaces[i];
-		s->nifaces = 1;
-		s->json = true;
-		s->evw = v.evw;
-		s->yield = walk_yield;
-		s->yield_arg = &v;
-		if (ta_session_open_pinned(s, so->policy || ta_pins_any(s->ifaces[0].name) ? so->policy : ta_policy_default(),
-					   so->flows))
-			goto out;
+	if (!open_sessions(&v) && !open_outputs(&v)) {
+		announce(&v);
+		rc = loop(&v, sig);
+		sd_notify(0, "STOPPING=1");
+		drain(&v, 0);
+		tick(&v);
+		for (int i = 0; i < v.n; i++) /* every flow's last record: the next serve starts from here */
+			ta_session_ipfix_final(v.s[i]);
 	}
-	if (so->ipfix.n) {
-		char err[300];
-		if (!(v.ipfix = ta_ipfix_start(&so->ipfix, err, sizeof(err)))) {
-			ta_err("serve: --ipfix: %s", err);
-			goto out;
-		}
-		for (int i = 0; i < v.n; i++) {
-			v.s[i]->ipfix = v.ipfix;
-			v.s[i]->ipfix_active_ns = (uint64_t)(so->ipfix.active_timeout * 1e9);
-		}
-	}
-	if (so->metrics && !(v.http = ta_httpd_start(&so->metrics_sa, so->metrics_len, metrics_page, &v)))
-		goto out;
-	v.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (v.ep < 0) {
-		ta_err("serve: epoll: %s", strerror(errno));
-		goto out;
-	}
-	for (int i = 0; i < v.n; i++)
-		epoll_add(v.ep, ring_buffer__epoll_fd(v.s[i]->rb));
-	if (v.http)
-		epoll_add(v.ep, ta_httpd_fd(v.http));
-	started(&v);
-	tick(&v); /* the flow view and the metrics are there from the start */
-	if (sd_watchdog_enabled(0, &us) > 0)
-		v.watchdog_us = us;
-	sd_notify(0, "READY=1");
-	for (int i = 0; i < v.n; i++) /* the journal says what runs, as it starts */
-		ta_info("auditing %s: %s side, %s%s, %s; policy %s, generation %u, %u rules%s",
-			v.s[i]->ifaces[0].name, so->o.side == TA_SIDE_OUTSIDE ? "outside" : "inside",
-			so->o.hook == TA_HOOK_TC ? "tc" : "xdp+tc",
-			so->o.hook == TA_HOOK_TC ? "" : v.s[i]->meta.xdp_mode == TA_XDP_SKB ? " (skb)" : " (native)",
-			so->o.enforce ? "enforce" : "audit", v.s[i]->meta.policy, v.s[i]->dp.generation,
-			v.s[i]->meta.nrules, v.s[i]->adopted ? "; adopted the pins" : "");
-	if (v.http)
-		ta_info("metrics on http://%s/metrics", ta_httpd_where(v.http));
-	next_tick = ta_now_ns() + (uint64_t)(so->interval * 1e9);
-	rc = 0;
-	while (!sig->stop) {
-		struct epoll_event evs[8];
-		uint64_t now = ta_now_ns();
-		int64_t wait = now < next_tick ? (int64_t)(next_tick - now) / 1000000 : 0;
-
-		if (v.watchdog_us) {
-			if (now >= next_dog) {
-				sd_notify(0, "WATCHDOG=1");
-				next_dog = now + v.watchdog_us * 1000 / 2;
-			}
-			if ((int64_t)(next_dog - now) / 1000000 < wait)
-				wait = (int64_t)(next_dog - now) / 1000000;
-		}
-		if (v.http) {
-			int t = ta_httpd_timeout_ms(v.http);
-			if (t >= 0 && t < wait)
-				wait = t;
-		}
-		if (epoll_wait(v.ep, evs, 8, (int)(wait < 0 ? 0 : wait)) < 0 && errno != EINTR) {
-			ta_err("serve: waiting for events failed: %s", strerror(errno));
-			rc = 1;
-			break;
-		}
-		drain(&v, TA_DRAIN_BATCH);
-		if (v.http)
-			ta_httpd_run(v.http);
-		if (sig->usr1) { /* logrotate moved the events file: a new one, nothing lost */
-			sig->usr1 = 0;
-			ta_evw_reopen(v.evw);
-		}
-		if (sig->hup) {
-			sig->hup = 0;
-			sd_notify(0, "RELOADING=1");
-			for (int i = 0; i < v.n; i++)
-				ta_session_reload(v.s[i]);
-			sd_notify(0, "READY=1");
-		}
-		if (ta_now_ns() >= next_tick) {
-			tick(&v);
-			next_tick += (uint64_t)(so->interval * 1e9);
-			if (next_tick < ta_now_ns())
-				next_tick = ta_now_ns() + (uint64_t)(so->interval * 1e9);
-		}
-	}
-	sd_notify(0, "STOPPING=1");
-	drain(&v, 0);
-	tick(&v);
-	for (int i = 0; i < v.n; i++) /* every flow's last record: the next serve starts from here */
-		ta_session_ipfix_final(v.s[i]);
-out:
-	ta_ipfix_stop(v.ipfix, 3); /* what is queued, 3 s at most */
-	v.ipfix = NULL;
-	ta_httpd_stop(v.http);
-	if (v.ep >= 0)
-		close(v.ep);
-	for (int i = 0; i < v.n; i++)
-		ta_session_close(v.s[i]);
-	if (rc == 0) {
-		const char *unit = NULL;
-		if (so->keep_attached) {
-			hand_back(&v);
-		} else if (ta_systemd_restarting(&unit)) {
-			/* 'systemctl restart' (an upgrade's too): the next serve
-			 * continues from the pins, no packet unaudited, no counter reset */
-			ta_info("systemd is restarting %s: the programs keep auditing from their pins", unit);
-			hand_back(&v);
-		}
-		else
-			detach_all(&v);
-	} else {
-		undo_start(&v); /* what this serve attached first; adopted pins stay */
-	}
-	for (int i = 0; i < v.n; i++)
-		free(v.s[i]);
-	for (int i = 0; i < TA_MAX_IFACES; i++)
-		if (v.lock_fd[i] >= 0)
-			close(v.lock_fd[i]);
-	/* what is queued goes out (3 s at most); lost lines were counted and are said */
-	ta_evw_close(v.evw, 3);
+	finish(&v, rc);
 	return rc;
 }
