@@ -149,6 +149,15 @@ struct {
 	__type(value, struct ta_persist);
 } ta_persist SEC(".maps");
 
+/* Closed flows kept for the diagnosis after they left the table (serve
+ * writes them; no program touches this map) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TA_RECENT_MAX);
+	__type(key, __u32);
+	__type(value, struct ta_recent);
+} ta_recent SEC(".maps");
+
 /* The flow of the packet this CPU just dropped in enforce mode: the kernel
  * frees it right after the program returns, and drop tracing must not count
  * it as a kernel drop too. */

@@ -437,6 +437,17 @@ enum ta_close_reason {
 	TA_CLOSE_MAX,
 };
 
+/* Flows serve saw close that were unexpected or blocked, kept a while for
+ * 'flows --since' and 'why --since' (pinned mode, map ta_recent, a ring of
+ * slots only userspace reads and writes: serve writes each one after the
+ * newest it finds when it starts) */
+#define TA_RECENT_MAX 1024
+struct ta_recent {
+	struct ta_flow_key key;
+	struct ta_flow_val val;
+	__u64 closed_unix_ns;  /* when serve saw it close; 0: an empty slot */
+};
+
 /* State of the reader ('serve') that must outlive it, so that what it
  * exports stays monotonic across restarts (pinned mode, ta_persist; only
  * userspace reads and writes it). */

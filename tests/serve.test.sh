@@ -123,6 +123,9 @@ u=$(peer "$C" udp 70.42.47.70 50000 200)
 [ "$(jq_py 'r["received"]' <<<"$u")" = 200 ] && ok "media traffic passes" || bad "udp: $u"
 peer "$C" tcp 70.42.47.70 22 >/dev/null
 peer "$C" tcp 72.5.167.140 5560 --timeout 1 >/dev/null
+# an inbound SYN from hlg (outbound-only), refused: unexpected, closed by the
+# reset; found again at the end with --since, long after it left the table
+peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null
 sleep 1.2
 s=$(stat_json)
 media=$(jq_py 'r["rules"]["media"]["packets"]' <<<"$s")
@@ -267,6 +270,24 @@ while IFS=$'\t' read -r title q; do
 		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]["result"]))')
 	[ "${n:-0}" -gt 0 ] && ok "dashboard: '$title' has data" || bad "dashboard: '$title' returned nothing: $q"
 done < "$tmp/queries"
+
+# closed flows: gone from the table, kept in the pins by the serves that saw
+# them close, found with --since
+expect_rc "flows --verdict unexpected" 0 gw "$TA" flows -i gwout --verdict unexpected --json
+grep -q '"remote":"216.151.209.15"' <<<"$OUT" && bad "the refused inbound flow is still in the table" \
+	|| ok "the refused inbound flow from hlg left the table"
+expect_rc "flows --verdict unexpected --since 10m" 0 gw "$TA" flows -i gwout --verdict unexpected --since 10m --json
+grep -q '"remote":"216.151.209.15","rport":443,"verdict":"unexpected".*"state":"refused"' <<<"$OUT" \
+	&& ok "...flows --since 10m shows it, refused" || bad "flows --since 10m: $(grep -v ':22,' <<<"$OUT" | head -c 600)"
+expect_rc "why --since 10m" 0 gw "$TA" why -i gwout --since 10m
+grep -q "216.151.209.15:443 (no rule, unexpected).*SYN answered by a TCP reset (refused)" <<<"$OUT" \
+	&& ok "...why --since 10m explains it" || bad "why --since 10m: $(head -c 600 <<<"$OUT")"
+expect_rc "why without --since" 0 gw "$TA" why -i gwout
+grep -q "216.151.209.15" <<<"$OUT" && bad "why without --since shows the closed flow" || ok "...why without --since does not"
+expect_rc "flows --since 2s" 0 gw "$TA" flows -i gwout --verdict unexpected --since 2s --json
+grep -q '"remote":"216.151.209.15"' <<<"$OUT" && bad "--since 2s shows a flow closed a minute ago" || ok "...--since 2s leaves it out (closed longer ago)"
+expect_rc "--since with a bad unit" 2 gw "$TA" why -i gwout --since 10x
+expect_in "...says what it takes" "(seconds, or with a unit: 90s, 10m, 2h, 1d), not '10x'" "$ERR"
 
 # SIGTERM detaches (the default)
 kill "$SERVE"; wait "$SERVE"; rc=$?

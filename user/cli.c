@@ -169,6 +169,11 @@ static int set_opt(const struct ta_cmd *cmd, const struct ta_opt *o, const char 
 
 		errno = 0;
 		v = strtod(arg, &end);
+		/* seconds, or with a unit: 90s, 10m, 2h, 1d */
+		if (*end && !end[1] && end != arg && strchr("smhd", *end)) {
+			v *= *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 1;
+			end++;
+		}
 		if (errno || *end || !arg[0] || !isfinite(v) || v < o->min || v > o->max)
 			goto bad;
 		*(double *)field = v;
@@ -204,8 +209,8 @@ static int set_opt(const struct ta_cmd *cmd, const struct ta_opt *o, const char 
 	}
 	}
 bad:
-	ta_err("%s: --%s takes a number from %g to %g, not '%s'", cmd->name, o->name, o->min,
-	       o->max, arg);
+	ta_err("%s: --%s takes a number from %g to %g%s, not '%s'", cmd->name, o->name, o->min, o->max,
+	       o->type == TA_OPT_DOUBLE ? " (seconds, or with a unit: 90s, 10m, 2h, 1d)" : "", arg);
 	return TA_EXIT_USAGE;
 }
 

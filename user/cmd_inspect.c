@@ -136,11 +136,24 @@ static int status_one(struct ta_attached *a, void *arg)
 	return ta_table_row(w->t, cells);
 }
 
+/* --since: the unexpected or blocked flows serve saw close lately, kept in
+ * the pins after they left the flow table (ta_recent) */
+#define SINCE_OPT(type)                                                                                       \
+	{ "since", 0, TA_OPT_DOUBLE, offsetof(type, since), "SECONDS",                                    \
+	  "also the unexpected or blocked flows that closed this long ago or less (e.g. 10m; serve keeps the " \
+	  "last 1024)", 1, 31536000 }
+
+static uint64_t since_unix_ns(double since)
+{
+	return (uint64_t)((ta_ktime_to_unix(ta_now_ns()) - since) * 1e9);
+}
+
 /* ---- flows ---- */
 
 struct flows_cfg {
 	const char *ifaces;
 	bool json;
+	double since;
 	struct ta_flow_sel_args sel_args;
 	struct ta_flow_sel sel;
 	struct ta_table_opts table;
@@ -148,6 +161,7 @@ struct flows_cfg {
 
 static const struct ta_opt flows_opts[] = {
 	TA_FLOW_SEL_OPTS(offsetof(struct flows_cfg, sel_args)),
+	SINCE_OPT(struct flows_cfg),
 	TA_TABLE_OPTS(offsetof(struct flows_cfg, table)),
 	{ "interface", 'i', TA_OPT_STR, offsetof(struct flows_cfg, ifaces), "IFACE[,IFACE...]",
 	  "only these interfaces (default: every attached one)" },
@@ -177,6 +191,11 @@ static int keep_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	return 0;
 }
 
+static int keep_recent(const struct ta_recent *r, void *arg)
+{
+	return keep_flow(&r->key, &r->val, arg);
+}
+
 static int flows_one(struct ta_attached *a, void *arg)
 {
 	const struct flows_cfg *cfg = arg;
@@ -188,6 +207,8 @@ static int flows_one(struct ta_attached *a, void *arg)
 
 	ta_meta_view(&a->meta, &a->dp, &fp.mv);
 	ta_dp_flows(&a->dp, keep_flow, &fp);
+	if (cfg->since > 0)
+		ta_dp_recent(&a->dp, since_unix_ns(cfg->since), keep_recent, &fp);
 	if (fp.err) {
 		ta_err("flows: %s: out of memory", a->ifname);
 		free(fp.f);
@@ -366,6 +387,7 @@ const struct ta_cmd ta_cmd_stats = {
 struct why_cfg {
 	const char *ifaces;
 	bool json;
+	double since;
 	struct ta_flow_sel_args sel_args;
 	struct ta_flow_sel sel;
 	bool all;
@@ -373,6 +395,7 @@ struct why_cfg {
 
 static const struct ta_opt why_opts[] = {
 	TA_FLOW_SEL_OPTS(offsetof(struct why_cfg, sel_args)),
+	SINCE_OPT(struct why_cfg),
 	{ "all", 'a', TA_OPT_FLAG, offsetof(struct why_cfg, all), NULL,
 	  "endpoint discards too (socket teardown, unread data: not blocks)" },
 	{ "interface", 'i', TA_OPT_STR, offsetof(struct why_cfg, ifaces), "IFACE[,IFACE...]",
@@ -381,10 +404,47 @@ static const struct ta_opt why_opts[] = {
 	{ 0 },
 };
 
+struct recent_list {
+	struct ta_closed *a;
+	size_t n, cap;
+};
+
+static int add_recent(const struct ta_recent *r, void *arg)
+{
+	struct recent_list *l = arg;
+
+	return ta_closed_add(&l->a, &l->cap, &l->n, &r->key, &r->val);
+}
+
+/* The diagnosis of an interface's flows, and of those closed lately */
+static int why_print(struct ta_attached *a, const struct why_cfg *cfg, const struct ta_meta_view *mv)
+{
+	const struct ta_why_filter flt = { .sel = &cfg->sel, .all = cfg->all };
+	struct recent_list l = { 0 };
+	int rc = 0;
+
+	if (cfg->since > 0 && ta_dp_recent(&a->dp, since_unix_ns(cfg->since), add_recent, &l)) {
+		ta_err("why: %s: out of memory", a->ifname);
+		free(l.a);
+		return -1;
+	}
+	if (cfg->json) {
+		json_object *o = json_object_new_object();
+
+		ta_jadd(o, "iface", ta_jstr(a->ifname));
+		ta_why(NULL, o, &a->dp, l.a, l.n, &mv->ctx, a->meta.nrules, &flt);
+		rc = ta_jprint(stdout, o);
+	} else {
+		printf("%s (policy %s):\n", a->ifname, a->meta.policy);
+		ta_why(stdout, NULL, &a->dp, l.a, l.n, &mv->ctx, a->meta.nrules, &flt);
+	}
+	free(l.a);
+	return rc;
+}
+
 static int why_one(struct ta_attached *a, void *arg)
 {
 	const struct why_cfg *cfg = arg;
-	const struct ta_why_filter flt = { .sel = &cfg->sel, .all = cfg->all };
 	struct ta_meta_view mv;
 
 	ta_meta_view(&a->meta, &a->dp, &mv);
@@ -398,16 +458,7 @@ static int why_one(struct ta_attached *a, void *arg)
 		}
 		p += w + (p[w] == ',');
 	}
-	if (cfg->json) {
-		json_object *o = json_object_new_object();
-
-		ta_jadd(o, "iface", ta_jstr(a->ifname));
-		ta_why(NULL, o, &a->dp, NULL, 0, &mv.ctx, a->meta.nrules, &flt);
-		return ta_jprint(stdout, o);
-	}
-	printf("%s (policy %s):\n", a->ifname, a->meta.policy);
-	ta_why(stdout, NULL, &a->dp, NULL, 0, &mv.ctx, a->meta.nrules, &flt);
-	return 0;
+	return why_print(a, cfg, &mv);
 }
 
 static int do_why(void *vcfg)

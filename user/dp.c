@@ -177,6 +177,7 @@ static int map_ports(struct ta_dp *dp)
 static const struct {
 	const char *pin;
 	uint32_t key, value;
+	bool optional;  /* missing in pins an older version made: fd -1 */
 } map_layout[TA_M_MAX] = {
 	[TA_M_POLICY] = { "ta_policy", sizeof(struct ta_lpm_key), sizeof(struct ta_lpm_val) },
 	[TA_M_PORTS] = { "ta_ports", sizeof(uint32_t), sizeof(uint64_t) },
@@ -195,6 +196,7 @@ static const struct {
 	[TA_M_EVENTS] = { "ta_events", 0, 0 },
 	[TA_M_BSS] = { "bss", sizeof(uint32_t), sizeof(struct tokaudit__bss) },
 	[TA_M_OTHER] = { "ta_other", sizeof(struct ta_other_key), sizeof(struct ta_count) },
+	[TA_M_RECENT] = { "ta_recent", sizeof(uint32_t), sizeof(struct ta_recent), .optional = true },
 };
 
 static struct bpf_map **map_of(struct tokaudit *skel, int m)
@@ -208,7 +210,7 @@ static struct bpf_map **map_of(struct tokaudit *skel, int m)
 		[TA_M_KDROP_REASONS] = &skel->maps.ta_kdrop_reasons, [TA_M_PERSIST] = &skel->maps.ta_persist,
 		[TA_M_EVENTS] = &skel->maps.ta_events, [TA_M_BSS] = &skel->maps.bss,
 		[TA_M_OTHER] = &skel->maps.ta_other, [TA_M_FLOWS6] = &skel->maps.ta_flows6,
-		[TA_M_FCOLD] = &skel->maps.ta_fcold,
+		[TA_M_FCOLD] = &skel->maps.ta_fcold, [TA_M_RECENT] = &skel->maps.ta_recent,
 	};
 	return v[m];
 }
@@ -227,6 +229,41 @@ static bool value_fits(int m, uint32_t value_size)
 	if (m == TA_M_BSS)
 		return ((value_size + 7u) & ~7u) == map_layout[m].value;
 	return value_size == map_layout[m].value;
+}
+
+int ta_dp_recent_put(struct ta_dp *dp, uint32_t slot, const struct ta_recent *r)
+{
+	uint32_t k = slot % TA_RECENT_MAX;
+
+	if (dp->fd[TA_M_RECENT] < 0)
+		return -ENOENT;
+	return bpf_map_update_elem(dp->fd[TA_M_RECENT], &k, r, BPF_ANY) ? -errno : 0;
+}
+
+uint32_t ta_dp_recent_next(struct ta_dp *dp)
+{
+	struct ta_recent r;
+	uint64_t newest = 0;
+	uint32_t next = 0;
+
+	for (uint32_t k = 0; dp->fd[TA_M_RECENT] >= 0 && k < TA_RECENT_MAX; k++)
+		if (!bpf_map_lookup_elem(dp->fd[TA_M_RECENT], &k, &r) && r.closed_unix_ns > newest) {
+			newest = r.closed_unix_ns;
+			next = k + 1;
+		}
+	return next % TA_RECENT_MAX;
+}
+
+int ta_dp_recent(struct ta_dp *dp, uint64_t since_unix_ns, int (*fn)(const struct ta_recent *r, void *arg), void *arg)
+{
+	struct ta_recent r;
+	int err;
+
+	for (uint32_t k = 0; dp->fd[TA_M_RECENT] >= 0 && k < TA_RECENT_MAX; k++)
+		if (!bpf_map_lookup_elem(dp->fd[TA_M_RECENT], &k, &r) && r.closed_unix_ns &&
+		    r.closed_unix_ns >= since_unix_ns && (err = fn(&r, arg)))
+			return err;
+	return 0;
 }
 
 int ta_dp_repin(const struct ta_dp *dp, const char *dir)
@@ -258,6 +295,8 @@ int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, map_layout[m].pin);
 		dp->fd[m] = bpf_obj_get(path);
+		if (dp->fd[m] < 0 && errno == ENOENT && map_layout[m].optional)
+			continue;
 		if (dp->fd[m] < 0) {
 			err = -errno;
 			ta_err("cannot open the pinned map %s: %s%s", path, strerror(-err),

@@ -42,7 +42,7 @@ void ta_dp_opts_side(struct ta_dp_opts *o, int side);
 enum ta_dp_map {
 	TA_M_POLICY, TA_M_PORTS, TA_M_LOCAL, TA_M_FLOWS, TA_M_FRAGS, TA_M_VSTATS, TA_M_RSTATS,
 	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_KDROP_REASONS, TA_M_PERSIST, TA_M_EVENTS, TA_M_BSS,
-	TA_M_OTHER, TA_M_FLOWS6, TA_M_FCOLD, TA_M_MAX,
+	TA_M_OTHER, TA_M_FLOWS6, TA_M_FCOLD, TA_M_RECENT, TA_M_MAX,
 };
 /* The packet programs */
 enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
@@ -71,6 +71,13 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o);
  * Checks every map's layout against this build.  Returns 0 or -errno after
  * printing one line. */
 int ta_dp_open_pinned(struct ta_dp *dp, const char *dir);
+/* The closed-flow store (ta_recent; fd -1 in pins of an older version:
+ * nothing kept, nothing read).  put: slot % TA_RECENT_MAX; next: the slot
+ * after the newest record; walk: fn for each record closed at or after
+ * since_unix_ns, until fn returns non-zero. */
+int ta_dp_recent_put(struct ta_dp *dp, uint32_t slot, const struct ta_recent *r);
+uint32_t ta_dp_recent_next(struct ta_dp *dp);
+int ta_dp_recent(struct ta_dp *dp, uint64_t since_unix_ns, int (*fn)(const struct ta_recent *r, void *arg), void *arg);
 /* Pin dp's maps in dir again where their pins are missing: 0 or -errno */
 int ta_dp_repin(const struct ta_dp *dp, const char *dir);
 void ta_dp_close(struct ta_dp *dp);

@@ -147,6 +147,13 @@ static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const s
 	if (!(v->flags & TA_FF_UNEXPECTED) && !v->policy_drops &&
 	    !ta_flow_diagnosis(&c, NULL, k, v, true, why, sizeof(why)))
 		return;
+	if (s->pinned) { /* and in the pins, for 'flows --since' and 'why --since' */
+		struct ta_recent r = { .key = *k, .val = *v,
+				       .closed_unix_ns = (uint64_t)(ta_ktime_to_unix(c.now_ns) * 1e9) };
+
+		if (!ta_dp_recent_put(&s->dp, s->recent_next, &r))
+			s->recent_next = (s->recent_next + 1) % TA_RECENT_MAX;
+	}
 	if (s->nkeep == s->capkeep) {
 		if (s->capkeep >= KEEP_MAX) {
 			/* replace the smallest, so the report keeps the top flows */
@@ -451,6 +458,7 @@ int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned fl
 	}
 	s->persist.starts++;
 	ta_session_persist(s);
+	s->recent_next = ta_dp_recent_next(&s->dp);
 	return open_ring(s);
 }
 
