@@ -18,7 +18,7 @@ cleanup() {
 		nsenter --net=/run/netns/$NS "$TA" detach --all >/dev/null 2>&1
 		ip netns del "$NS"
 	fi
-	rm -rf "$tmp" "$TOKAUDIT_PIN_ROOT"
+	rm -rf "$tmp" "$TOKAUDIT_PIN_ROOT" /sys/fs/bpf/ta-foreign-$$-*
 }
 trap cleanup EXIT INT TERM
 for c in scdoc mandoc systemd-analyze setpriv strace; do
@@ -269,10 +269,10 @@ if need_root "serve with the unit's capabilities"; then
 	expect_in "version: nothing attached" "XDP attached   ta0: none" "$OUT"
 	expect_rc "version -i lo" 0 "$TA" version -i lo
 	expect_in "version: lo has no native XDP" "native XDP     lo: no" "$OUT"
-	ip -n "$NS" link set ta1 xdpgeneric obj build/empty.bpf.o sec xdp 2>/dev/null
+	foreign_xdp "$NS" ta1 on
 	expect_rc "version -i with a program attached" 0 ip netns exec "$NS" "$TA" version -i ta1
 	expect_in "version: names the attached program and its mode" "(skb)" "$OUT"
-	ip -n "$NS" link set ta1 xdpgeneric off
+	foreign_xdp "$NS" ta1 off
 	expect_rc "version --json" 0 ip netns exec "$NS" "$TA" version --json -i ta0
 	if python3 -c 'import json,sys; d=json.load(sys.stdin); k=d["kernel_features"]
 assert d["version"] and d["revision"] and d["libbpf"].startswith("v") and k["btf"] is True and k["ringbuf"] is True

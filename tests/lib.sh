@@ -86,7 +86,21 @@ lab_cleanup() {
 		done
 	fi
 	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp"
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp" /sys/fs/bpf/ta-foreign-$$-*
+}
+# foreign_xdp NETNS IFACE on|off: an XDP program that is not tokaudit's
+# (build/empty.bpf.o, skb mode) on IFACE of NETNS, loaded with bpftool and
+# pinned under a name of this run, so no tool's directories (iproute2's
+# /sys/fs/bpf/tc) are left behind; off detaches it and removes the pin
+foreign_xdp() {
+	local pin=/sys/fs/bpf/ta-foreign-$$-$2
+	if [ "$3" = on ]; then
+		bpftool prog load "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/empty.bpf.o" "$pin" type xdp &&
+			nsenter --net="/run/netns/$1" bpftool net attach xdpgeneric pinned "$pin" dev "$2"
+	else
+		nsenter --net="/run/netns/$1" bpftool net detach xdpgeneric dev "$2"
+		rm -f "$pin"
+	fi
 }
 # peer NS ARGS...: tests/lab_peer.py in a namespace
 peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }

@@ -266,11 +266,11 @@ expect_rc "tc hook beside it works" 0 ip netns exec "$G" "$TA" run -i gwin --hoo
 kill -TERM $first
 wait $first
 # an XDP program not ours: refused, named, --hook tc suggested
-gw ip link set dev gwout xdpgeneric obj "$top/build/empty.bpf.o" sec xdp
+foreign_xdp "$G" gwout on
 expect_rc "run beside a foreign XDP program refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
 expect_in "existing program named, tc suggested" "already has an XDP program, 'empty_xdp'" "$ERR"
 expect_in "suggests --hook tc" "use --hook tc" "$ERR"
-gw ip link set dev gwout xdpgeneric off
+foreign_xdp "$G" gwout off
 # nothing left behind by run
 left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
 [ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$G" bpftool net show)"

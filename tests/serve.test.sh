@@ -187,11 +187,11 @@ media=$(jq_py 'r["rules"]["media"]["packets"]' <<<"$(stat_json)")
 # shown at 0, said, tried again, back once the hook is free
 kill -STOP "$SERVE"
 gw "$TA" detach -i gwout --force >/dev/null 2>&1
-gw ip link set dev gwout xdpgeneric obj "$top/build/empty.bpf.o" sec xdp
+foreign_xdp "$G" gwout on
 kill -CONT "$SERVE"
 wait_metric "another XDP program in the way: the metric shows it" 'tokaudit_hook_attached{interface="gwout",hook="xdp"}' 0
 grep -q "gwout: cannot put .*back.*trying again" "$tmp/serve.err" && ok "...the log says it cannot put it back" || bad "log: $(tail -3 "$tmp/serve.err")"
-gw ip link set dev gwout xdpgeneric off
+foreign_xdp "$G" gwout off
 wait_metric "...and it is put back once the hook is free" 'tokaudit_hook_attached{interface="gwout",hook="xdp"}' 1
 wait_prom "Prometheus sees the pins put back twice" 'sum(tokaudit_hook_restores_total{hook="pins"})' 2
 
@@ -274,7 +274,7 @@ done < "$tmp/queries"
 # closed flows: gone from the table, kept in the pins by the serves that saw
 # them close, found with --since
 expect_rc "flows --verdict unexpected" 0 gw "$TA" flows -i gwout --verdict unexpected --json
-grep -q '"remote":"216.151.209.15"' <<<"$OUT" && bad "the refused inbound flow is still in the table" \
+{ [ "$RC" != 0 ] || grep -q '"remote":"216.151.209.15"' <<<"$OUT"; } && bad "the refused inbound flow is still in the table" \
 	|| ok "the refused inbound flow from hlg left the table"
 expect_rc "flows --verdict unexpected --since 10m" 0 gw "$TA" flows -i gwout --verdict unexpected --since 10m --json
 grep -q '"remote":"216.151.209.15","rport":443,"verdict":"unexpected".*"state":"refused"' <<<"$OUT" \
@@ -283,9 +283,9 @@ expect_rc "why --since 10m" 0 gw "$TA" why -i gwout --since 10m
 grep -q "216.151.209.15:443 (no rule, unexpected).*SYN answered by a TCP reset (refused)" <<<"$OUT" \
 	&& ok "...why --since 10m explains it" || bad "why --since 10m: $(head -c 600 <<<"$OUT")"
 expect_rc "why without --since" 0 gw "$TA" why -i gwout
-grep -q "216.151.209.15" <<<"$OUT" && bad "why without --since shows the closed flow" || ok "...why without --since does not"
+{ [ "$RC" != 0 ] || grep -q "216.151.209.15" <<<"$OUT"; } && bad "why without --since shows the closed flow" || ok "...why without --since does not"
 expect_rc "flows --since 2s" 0 gw "$TA" flows -i gwout --verdict unexpected --since 2s --json
-grep -q '"remote":"216.151.209.15"' <<<"$OUT" && bad "--since 2s shows a flow closed a minute ago" || ok "...--since 2s leaves it out (closed longer ago)"
+{ [ "$RC" != 0 ] || grep -q '"remote":"216.151.209.15"' <<<"$OUT"; } && bad "--since 2s shows a flow closed a minute ago" || ok "...--since 2s leaves it out (closed longer ago)"
 expect_rc "--since with a bad unit" 2 gw "$TA" why -i gwout --since 10x
 expect_in "...says what it takes" "(seconds, or with a unit: 90s, 10m, 2h, 1d), not '10x'" "$ERR"
 

@@ -182,6 +182,19 @@ until_ok 10 eval '[[ $(status_text) == *"ta0: hooks put back 1 time(s)"* ]]' && 
 	|| bad "status line: $(status_text)"
 in_ct tc filter show dev ta0 egress | grep -q tokaudit_tc && ok "...the tc filter is there again" || bad "no tc filter on ta0"
 
+# the unexpected-traffic alert's runbook: a connection that closed long
+# before the admin looks is still explained (why --since)
+in_ct ip netns exec peer ip addr add 192.0.2.99/32 dev ta1
+in_ct timeout 3 bash -c 'exec 3<>/dev/tcp/192.0.2.99/22' 2>/dev/null # the extra rule's address, a port no rule allows: refused
+gone() { live=$(ta flows -i ta0 --verdict unexpected 2>&1) && ! grep -q 192.0.2.99 <<<"$live"; }
+if until_ok 30 gone && ta why -i ta0 --since 10m 2>/dev/null | grep -q "192.0.2.99:22 (no rule, unexpected).*refused"; then
+	ok "a refused unexpected connection, gone from the table: why --since 10m explains it"
+else
+	bad "why --since: $(ta why -i ta0 --since 10m 2>&1 | head -3 | tr '\n' ' '); flows: $(ta flows -i ta0 --verdict unexpected 2>&1 | tr '\n' ' ')"
+fi
+out=$(ta why -i ta0 2>&1) && ! grep -q 192.0.2.99 <<<"$out" && ok "...why without --since does not show it" \
+	|| bad "why without --since: $(head -c 300 <<<"$out")"
+
 # 4. restart: the programs stay, counters continue
 # the XDP hook is a bpf link: the same link id means it was never detached
 # (a new serve swaps the program in it atomically)
