@@ -36,7 +36,13 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-I$(VMLINUX_DIR) -Iinclude -Ibpf -Wall -Werror -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE \
-	-Iinclude -Iuser -I$(BUILD) -MMD -MP
+	-Iinclude -I$(BUILD) -MMD -MP
+# user/ has three floors, and each sees only its own and those below it
+# (README "Code map"): the compiler enforces the layers, scripts/layers.py
+# says why
+CORE_INC   := -Iuser/core
+ENGINE_INC := -Iuser/engine $(CORE_INC)
+CMD_INC    := -Iuser/cmd $(ENGINE_INC)
 LDLIBS := -lbpf -lelf -lz -lpcap -ljson-c -lmicrohttpd -lsystemd -lmnl -lncursesw -lsmartcols -lm \
 	$(shell pkg-config --libs libfixbuf 2>/dev/null || echo -lfixbuf -lglib-2.0 -lpthread)
 # libfixbuf's headers include glib's
@@ -46,9 +52,10 @@ CFLAGS += $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS)) $(BUILD)/user/builtin_policy.o
-MAIN_OBJ  := $(BUILD)/user/main.o
+USER_DIRS := core engine cmd
+LIB_SRCS  := $(filter-out user/cmd/main.c,$(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c)))
+LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS)) $(BUILD)/user/core/builtin_policy.o
+MAIN_OBJ  := $(BUILD)/user/cmd/main.o
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
@@ -62,7 +69,7 @@ all: $(BUILD)/tokaudit $(BUILD)/tokaudit.8 $(UNITS)
 deps:
 	./scripts/deps.sh
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests $(addprefix $(BUILD)/user/,$(USER_DIRS)):
 	$(Q)mkdir -p $@
 
 # ---- BPF: object -> skeleton ----
@@ -91,14 +98,20 @@ $(BUILD)/revision.h: FORCE | $(BUILD)
 	elif [ "$$(cat $@ 2>/dev/null)" != "$$line" ]; then echo "$$line" > $@; fi
 .PHONY: FORCE
 FORCE:
-$(BUILD)/user/cmd_version.o: $(BUILD)/revision.h
+$(BUILD)/user/cmd/cmd_version.o: $(BUILD)/revision.h
 
 # ---- userspace ----
-$(BUILD)/user/%.o: user/%.c Makefile | $(BUILD)/user $(SKELS)
+$(BUILD)/user/core/%.o: DIR_INC := $(CORE_INC)
+$(BUILD)/user/engine/%.o: DIR_INC := $(ENGINE_INC)
+$(BUILD)/user/cmd/%.o: DIR_INC := $(CMD_INC)
+$(BUILD)/asan/core/%.o: DIR_INC := $(CORE_INC)
+$(BUILD)/asan/engine/%.o: DIR_INC := $(ENGINE_INC)
+$(BUILD)/asan/cmd/%.o: DIR_INC := $(CMD_INC)
+$(BUILD)/user/%.o: user/%.c Makefile | $(addprefix $(BUILD)/user/,$(USER_DIRS)) $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DIR_INC) -c $< -o $@
 
-$(BUILD)/user/builtin_policy.o: user/builtin_policy.S user/opentok.policy Makefile | $(BUILD)/user
+$(BUILD)/user/core/builtin_policy.o: user/core/builtin_policy.S user/opentok.policy Makefile | $(BUILD)/user/core
 	$(call msg,AS,$@)
 	$(Q)$(CC) -c -DTA_POLICY_FILE='"user/opentok.policy"' $< -o $@
 
@@ -129,8 +142,8 @@ $(BUILD)/systemd/paths: FORCE | $(BUILD)/systemd
 	$(Q)line='$(SBINDIR) $(SYSCONFDIR)'; [ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
 $(UNITS): $(BUILD)/systemd/paths
 # the installed policy, every command's default when it exists
-$(BUILD)/user/compile.o: CPPFLAGS += -DTA_SYSCONFDIR='"$(SYSCONFDIR)"'
-$(BUILD)/user/compile.o: $(BUILD)/systemd/paths
+$(BUILD)/user/core/compile.o: CPPFLAGS += -DTA_SYSCONFDIR='"$(SYSCONFDIR)"'
+$(BUILD)/user/core/compile.o: $(BUILD)/systemd/paths
 
 # ---- the man page: one source, doc/tokaudit.8.scd ----
 $(BUILD)/tokaudit.8: doc/tokaudit.8.scd | $(BUILD)
@@ -183,7 +196,7 @@ uninstall:
 # ---- tests ----
 $(BUILD)/tests/%.o: tests/%.c Makefile | $(BUILD)/tests $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-override-init -Itests -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(CMD_INC) -Wno-override-init -Itests -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libtokaudit.a
 	$(call msg,LINK,$@)
@@ -192,26 +205,26 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(BUILD)/lib
 # The policy tests and the policy fuzzer again, under AddressSanitizer and
 # UBSan (no BPF in them, so they run anywhere, root or not).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-POLICY_SRCS := user/policy.c user/policy_out.c user/table.c user/compile.c user/json.c user/files.c user/log.c
+POLICY_SRCS := $(addprefix user/core/,policy.c table.c compile.c json.c files.c log.c) user/engine/policy_out.c
 ASAN_BINS := $(BUILD)/tests/asan_test_policy $(BUILD)/tests/asan_fuzz_policy
 $(BUILD)/tests/asan_test_policy: tests/test_policy.c
 $(BUILD)/tests/asan_fuzz_policy: tests/fuzz/fuzz_policy.c
-$(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/builtin_policy.o $(wildcard include/*.h user/*.h) Makefile | $(BUILD)/tests
+$(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/core/builtin_policy.o $(wildcard include/*.h user/*/*.h) Makefile | $(BUILD)/tests
 	$(call msg,ASAN,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests $(ASAN_FLAGS) \
-		$(filter %.c,$^) $(BUILD)/user/builtin_policy.o -ljson-c -lsmartcols -lm -lcmocka -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CMD_INC) -Itests $(ASAN_FLAGS) \
+		$(filter %.c,$^) $(BUILD)/user/core/builtin_policy.o -ljson-c -lsmartcols -lm -lcmocka -o $@
 
 # The whole of tokaudit under AddressSanitizer and UBSan: the capture fuzzer
 # drives the replay engine (and its BPF program) through it.
 ASAN_OBJS := $(patsubst user/%.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
-$(BUILD)/asan:
+$(addprefix $(BUILD)/asan/,$(USER_DIRS)):
 	$(Q)mkdir -p $@
-$(BUILD)/asan/%.o: user/%.c Makefile | $(BUILD)/asan $(SKELS) $(BUILD)/revision.h
+$(BUILD)/asan/%.o: user/%.c Makefile | $(addprefix $(BUILD)/asan/,$(USER_DIRS)) $(SKELS) $(BUILD)/revision.h
 	$(call msg,ASAN-CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
-$(BUILD)/tests/asan_fuzz_pcap: tests/fuzz/fuzz_pcap.c $(ASAN_OBJS) $(BUILD)/user/builtin_policy.o | $(BUILD)/tests
+	$(Q)$(CC) $(CFLAGS) $(DIR_INC) $(ASAN_FLAGS) -c $< -o $@
+$(BUILD)/tests/asan_fuzz_pcap: tests/fuzz/fuzz_pcap.c $(ASAN_OBJS) $(BUILD)/user/core/builtin_policy.o | $(BUILD)/tests
 	$(call msg,ASAN,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(ASAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CMD_INC) $(ASAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
 ASAN_BINS += $(BUILD)/tests/asan_fuzz_pcap
 
 # BPF helpers of the shell suites (tests/bpf/*.bpf.c), loaded with tc
@@ -248,7 +261,7 @@ $(BUILD)/bench:
 	$(Q)mkdir -p $@
 $(BUILD)/bench/ta_bench: tests/bench/bench.c $(BUILD)/tests/pkt.o $(BUILD)/libtokaudit.a $(SKELS) Makefile | $(BUILD)/bench
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-override-init -Itests $< $(BUILD)/tests/pkt.o $(BUILD)/libtokaudit.a $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CMD_INC) -Wno-override-init -Itests $< $(BUILD)/tests/pkt.o $(BUILD)/libtokaudit.a $(LDLIBS) -lpthread -o $@
 
 bench: $(BUILD)/tokaudit $(BUILD)/bench/ta_bench
 	./tests/bench/bench.sh
@@ -268,4 +281,4 @@ demo: $(BUILD)/tokaudit
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/asan/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/*.d $(BUILD)/asan/*/*.d)

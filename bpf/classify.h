@@ -68,7 +68,7 @@ static __always_inline void ta_other_sample(const struct ta_pkt *p, const struct
 		__builtin_memcpy(k.remote, t->src, 16);
 		k.rport = t->sport;
 	}
-	if (t->proto != 6 && t->proto != 17)
+	if (t->proto != TA_IPPROTO_TCP && t->proto != TA_IPPROTO_UDP)
 		k.rport = 0;
 	c = bpf_map_lookup_elem(&ta_other, &k);
 	if (c) {
@@ -131,6 +131,57 @@ static __always_inline int ta_finish(struct ta_pkt *p, struct ta_res *r, __u32 l
 	return drop;
 }
 
+/* A packet the parser refused: invalid, with the direction when it can tell */
+static __always_inline void ta_classify_invalid(const struct ta_pkt *p, __u32 mode, __u32 slot, struct ta_res *r)
+{
+	__u64 cover;
+
+	r->verdict = TA_V_INVALID;
+	r->inv = p->inv;
+	/* fixed-direction hooks know the direction of even a broken packet;
+	 * the others, when its addresses could be read */
+	if (mode == TA_DM_IN || mode == TA_DM_OUT)
+		r->dir = mode;
+	else if (p->t.family)
+		r->dir = ta_direction(mode, slot, &p->t, &cover);
+}
+
+/* An ICMP error: direction and policy from the quoted packet, which went the
+ * other way.  0 when the quote is no policy flow (then it is any ICMP packet). */
+static __always_inline int ta_classify_quoted(struct ta_pkt *p, __u32 mode, __u32 slot, __u32 ifindex,
+					      struct ta_res *r)
+{
+	__u64 qcover;
+	__u8 qdir = ta_direction(mode == TA_DM_IN ? TA_DM_OUT : mode == TA_DM_OUT ? TA_DM_IN : mode, slot, &p->q,
+				 &qcover);
+
+	if (!qcover)
+		return 0;
+	r->dir = qdir ^ 1;
+	ta_classify_icmp_err(p, qdir, qcover, slot, ifindex, r);
+	return 1;
+}
+
+/* A later fragment: its datagram's flow, remembered from the first */
+static __always_inline void ta_classify_later(struct ta_pkt *p, __u64 cover, __u32 gen, __u32 slot,
+					      __u32 ifindex, __u32 len, struct ta_res *r)
+{
+	struct ta_frag_val *fv = ta_frag_find(&p->t);
+
+	/* a datagram remembered under this policy needs no trie: its
+	 * first fragment was covered then */
+	if (!fv || fv->generation != gen) {
+		if (!cover)
+			cover = ta_cover(slot, p->t.family, r->dir == TA_DIR_OUT ? p->t.dst : p->t.src);
+		if (!cover)
+			return;
+	}
+	if (fv)
+		ta_classify_later_frag(fv, &p->t, r->dir, ifindex, len, r);
+	else
+		ta_orphan_frag(&p->t, r->dir, ifindex, gen, r);
+}
+
 /*
  * Classify a parsed packet (rc from ta_parse_*) seen by a hook whose
  * direction mode is 'mode'; len is its length on the wire.  Returns 1 to
@@ -154,33 +205,14 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		return ta_finish(p, &r, len);
 	}
 	if (rc < 0) {
-		r.verdict = TA_V_INVALID;
-		r.inv = p->inv;
-		/* fixed-direction hooks know the direction of even a broken packet;
-		 * the others, when its addresses could be read */
-		if (mode == TA_DM_IN || mode == TA_DM_OUT)
-			r.dir = mode;
-		else if (p->t.family)
-			r.dir = ta_direction(mode, slot, &p->t, &cover);
+		ta_classify_invalid(p, mode, slot, &r);
 		return ta_finish(p, &r, len);
 	}
-
 	if (p->icmp_err) {
-		/* Direction and policy from the quoted packet, which went the other way. */
-		__u64 qcover;
-		__u8 qdir = ta_direction(mode == TA_DM_IN ? TA_DM_OUT :
-					 mode == TA_DM_OUT ? TA_DM_IN : mode,
-					 slot, &p->q, &qcover);
-
-		if (qcover) {
-			r.dir = qdir ^ 1;
-			ta_classify_icmp_err(p, qdir, qcover, slot, ifindex, &r);
+		if (ta_classify_quoted(p, mode, slot, ifindex, &r))
 			return ta_finish(p, &r, len);
-		}
-		/* quote is not a policy flow: judge the error as any ICMP packet */
 		p->icmp_err = 0;
 	}
-
 	if (mode == TA_DM_IN || mode == TA_DM_OUT) {
 		/* The remote end is known without the trie.  IPv4: the prefilter
 		 * turns most other traffic away, then the flow is looked up first
@@ -197,22 +229,8 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		if (!cover)
 			return ta_finish(p, &r, len);
 	}
-
 	if (p->t.frag == TA_FRAG_LATER) {
-		struct ta_frag_val *fv = ta_frag_find(&p->t);
-
-		/* a datagram remembered under this policy needs no trie: its
-		 * first fragment was covered then */
-		if (!fv || fv->generation != gen) {
-			if (!cover)
-				cover = ta_cover(slot, p->t.family, r.dir == TA_DIR_OUT ? p->t.dst : p->t.src);
-			if (!cover)
-				return ta_finish(p, &r, len);
-		}
-		if (fv)
-			ta_classify_later_frag(fv, &p->t, r.dir, ifindex, len, &r);
-		else
-			ta_orphan_frag(&p->t, r.dir, ifindex, gen, &r);
+		ta_classify_later(p, cover, gen, slot, ifindex, len, &r);
 		return ta_finish(p, &r, len);
 	}
 	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);

@@ -26,14 +26,12 @@
 #include <bpf/bpf_tracing.h>
 #include "classify.h"
 
-#define TA_TCP_SYN 0x02
-
 /* A block of a flow's packet: the event carries the flow's verdict and rule */
 static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir, __u64 st,
-					  __u32 reason, __u64 loc, __u8 has_flow)
+					  __u32 reason, __u64 loc, __u8 drop_flow)
 {
 	ta_emit(k, TA_EV_KERNEL_DROP, (st & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir,
-		ta_flow_rule(st), has_flow, reason, loc, TA_C_EV_LOST_DROP);
+		ta_flow_rule(st), drop_flow, reason, loc, TA_C_EV_LOST_DROP);
 }
 
 /* Is loc inside socket/endpoint code?  Binary search of ep_ranges. */
@@ -185,63 +183,160 @@ static __always_inline struct ta_flow_hot *ta_drop_new_flow(struct ta_flow_key *
 	return f;
 }
 
+/* The headers of a dropped packet, one after the other: the tracer has no
+ * stack to spare */
+union ta_drop_hdrs {
+	struct iphdr ip;
+	struct ipv6hdr ip6;
+	__u8 l4[14];
+};
+
+/* The IP header at head + nh into t; *th where L4 starts (when the skb did
+ * not say), *wire the packet's length.  0, or -1: not IP, or unreadable. */
+static __always_inline int ta_drop_ip(unsigned char *head, __u16 nh, __u16 *th, union ta_drop_hdrs *h,
+				      struct ta_tuple *t, __u32 *wire)
+{
+	__u8 first;
+
+	/* one read for IPv4; IPv6 reads its longer header again */
+	if (bpf_probe_read_kernel(&h->ip, sizeof(h->ip), head + nh))
+		return -1;
+	first = ((__u8 *)&h->ip)[0];
+	if ((first >> 4) == 4) {
+		if (h->ip.ihl < 5)
+			return -1;
+		t->family = 4;
+		t->proto = h->ip.protocol;
+		ta_addr4(t->src, h->ip.saddr);
+		ta_addr4(t->dst, h->ip.daddr);
+		if (bpf_ntohs(h->ip.frag_off) & 0x1fff)
+			t->frag = TA_FRAG_LATER;
+		if (*th == (__u16)~0U || *th <= nh)
+			*th = nh + h->ip.ihl * 4;
+		*wire = ta_ip_len(&h->ip, NULL);
+		return 0;
+	}
+	if ((first >> 4) != 6 || bpf_probe_read_kernel(&h->ip6, sizeof(h->ip6), head + nh))
+		return -1;
+	t->family = 6;
+	t->proto = h->ip6.nexthdr; /* extension headers: the transport header says where L4 is */
+	ta_addr6(t->src, &h->ip6.saddr);
+	ta_addr6(t->dst, &h->ip6.daddr);
+	if (*th == (__u16)~0U || *th <= nh)
+		*th = nh + sizeof(h->ip6);
+	*wire = ta_ip_len(NULL, &h->ip6);
+	return 0;
+}
+
+/* Ports (an echo's identifier) and TCP flags of a first fragment, from the
+ * L4 header at head + th; returns the TCP flags */
+static __always_inline __u8 ta_drop_l4(unsigned char *head, __u16 th, union ta_drop_hdrs *h, struct ta_tuple *t)
+{
+	__u8 *l4 = h->l4;
+
+	if (t->frag == TA_FRAG_LATER || bpf_probe_read_kernel(h->l4, sizeof(h->l4), head + th))
+		return 0;
+	if (t->proto == TA_IPPROTO_TCP || t->proto == TA_IPPROTO_UDP) {
+		t->sport = ((__u16)l4[0] << 8) | l4[1];
+		t->dport = ((__u16)l4[2] << 8) | l4[3];
+		return t->proto == TA_IPPROTO_TCP ? l4[13] : 0;
+	}
+	if (ta_is_icmp_echo(t->proto, l4[0])) {
+		t->sport = ((__u16)l4[4] << 8) | l4[5];
+		t->dport = t->sport;
+	}
+	return 0;
+}
+
+/* The flow, as one of the audited interfaces keyed it (k: the last key tried) */
+static __always_inline struct ta_flow_hot *ta_drop_find_flow(struct ta_flow_key *k, const struct ta_tuple *t,
+							    __u8 dir)
+{
+	struct ta_flow_hot *f;
+	int i;
+
+	for (i = 0; i < TA_MAX_IFACES; i++) {
+		__u32 ifx = audited_ifindex[i];
+
+		if (!ifx)
+			break;
+		ta_flow_key_of(k, t, dir, ifx);
+		f = ta_flow_find_key(k);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Our own enforce-mode drop of flow f, freed just now on this CPU: already
+ * counted.  'Just now' is at most 100 ms: a vCPU of an emulated or loaded
+ * machine can be descheduled between the two for more than the microsecond
+ * it takes elsewhere (1 ms was too short under qemu TCG), and a block of a
+ * flow enforce mode is already dropping changes nothing its diagnosis says.
+ */
+static __always_inline int ta_drop_is_own(const struct ta_flow_hot *f)
+{
+	__u32 zero = 0;
+	struct ta_selfdrop *sd = bpf_map_lookup_elem(&ta_selfdrop, &zero);
+
+	if (sd && sd->flow == (__u64)(long)f && bpf_ktime_get_ns() - sd->ts_ns < TA_NSEC_PER_SEC / 10) {
+		sd->flow = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* A socket let it go: the flow's business, not a block */
+static __always_inline void ta_drop_endpoint(struct ta_flow_hot *f, const struct ta_flow_key *k, __u32 reason,
+					     __u64 loc)
+{
+	struct ta_flow_cold *c;
+
+	ta_count(TA_C_KDROP_ENDPOINT);
+	if (f && (c = ta_flow_cold(f, k))) {
+		__sync_fetch_and_add(&c->endpoint_drops, 1);
+		c->last_ep_reason = reason;
+		c->last_ep_loc = loc;
+	}
+}
+
+/* At most one drop event per flow per TA_DROP_EV_GAP_NS: 1 when this one may go */
+static __always_inline int ta_drop_event_due(struct ta_flow_cold *c)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now - c->last_drop_ev_ns < TA_DROP_EV_GAP_NS) {
+		ta_count(TA_C_KDROP_EV_BOUND);
+		return 0;
+	}
+	c->last_drop_ev_ns = now;
+	return 1;
+}
+
 /*
  * The skb's fields come from the caller: read directly through BTF in the
  * tp_btf program (plain loads, no helper calls), through CO-RE helpers in
  * the classic tracepoint.  ino: network namespace of the skb (0: unknown).
+ * Parse, find the flow (or make one), charge the block to it.
  */
 static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, __u16 nh, __u16 th,
 				      __u32 tail, __u32 ino, __u64 loc, __u32 reason)
 {
 	struct ta_tuple t = {};
 	struct ta_flow_key k = {};
-	struct ta_flow_hot *f = NULL;
+	struct ta_flow_hot *f;
 	struct ta_flow_cold *c;
-	__u32 slot = active_gen & 1, wire, linear, out;
-	__u8 first, dir, cls, tcp_flags = 0, has_flow = TA_DF_KNOWN, route;
-	union { /* the headers, one after the other: the tracer has no stack to spare */
-		struct iphdr ip;
-		struct ipv6hdr ip6;
-		__u8 l4[14];
-	} h;
+	__u32 slot = active_gen & 1, wire, out;
+	__u8 dir, cls, tcp_flags, drop_flow = TA_DF_KNOWN, route;
+	union ta_drop_hdrs h;
 	__u64 cover;
-	int i;
 
 	/* drops in other network namespaces are not this gateway's */
 	if (!audited_netns || (ino && ino != audited_netns))
 		return 0;
-	if (!head || nh == (__u16)~0U)
+	if (!head || nh == (__u16)~0U || ta_drop_ip(head, nh, &th, &h, &t, &wire))
 		return 0;
-	/* one read for IPv4; IPv6 reads its longer header again */
-	if (bpf_probe_read_kernel(&h.ip, sizeof(h.ip), head + nh))
-		return 0;
-	first = ((__u8 *)&h.ip)[0];
-	if ((first >> 4) == 4) {
-		if (h.ip.ihl < 5)
-			return 0;
-		t.family = 4;
-		t.proto = h.ip.protocol;
-		ta_addr4(t.src, h.ip.saddr);
-		ta_addr4(t.dst, h.ip.daddr);
-		if (bpf_ntohs(h.ip.frag_off) & 0x1fff)
-			t.frag = TA_FRAG_LATER;
-		if (th == (__u16)~0U || th <= nh)
-			th = nh + h.ip.ihl * 4;
-		wire = ta_ip_len(&h.ip, NULL);
-	} else if ((first >> 4) == 6) {
-		if (bpf_probe_read_kernel(&h.ip6, sizeof(h.ip6), head + nh))
-			return 0;
-		t.family = 6;
-		t.proto = h.ip6.nexthdr; /* extension headers: the transport header says where L4 is */
-		ta_addr6(t.src, &h.ip6.saddr);
-		ta_addr6(t.dst, &h.ip6.daddr);
-		if (th == (__u16)~0U || th <= nh)
-			th = nh + sizeof(h.ip6);
-		wire = ta_ip_len(NULL, &h.ip6);
-	} else {
-		return 0;
-	}
-
 	/* the side in the policy is the remote one */
 	cover = ta_cover(slot, t.family, t.dst);
 	dir = TA_DIR_OUT;
@@ -256,59 +351,15 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		ta_count(TA_C_KDROP_NONS);
 		return 0;
 	}
-
-	if (t.frag != TA_FRAG_LATER) {
-		__u8 *l4 = h.l4;
-
-		if (!bpf_probe_read_kernel(h.l4, sizeof(h.l4), head + th)) {
-			if (t.proto == TA_IPPROTO_TCP || t.proto == TA_IPPROTO_UDP) {
-				t.sport = ((__u16)l4[0] << 8) | l4[1];
-				t.dport = ((__u16)l4[2] << 8) | l4[3];
-				if (t.proto == TA_IPPROTO_TCP)
-					tcp_flags = l4[13];
-			} else if (ta_is_icmp_echo(t.proto, l4[0])) {
-				t.sport = ((__u16)l4[4] << 8) | l4[5];
-				t.dport = t.sport;
-			}
-		}
-	}
+	tcp_flags = ta_drop_l4(head, th, &h, &t);
 	/* the class first: its search is verified once, not once per kind of
 	 * flow map the lookup below may have found the flow in */
 	cls = ta_drop_class_of(reason, loc);
-	/* the flow, as one of the audited interfaces keyed it */
-	for (i = 0; i < TA_MAX_IFACES; i++) {
-		__u32 ifx = audited_ifindex[i];
-
-		if (!ifx)
-			break;
-		ta_flow_key_of(&k, &t, dir, ifx);
-		f = ta_flow_find_key(&k);
-		if (f)
-			break;
-	}
-	if (f) {
-		__u32 zero = 0;
-		struct ta_selfdrop *sd = bpf_map_lookup_elem(&ta_selfdrop, &zero);
-
-		/* our own enforce-mode drop, freed just now on this CPU: already
-		 * counted.  'Just now' is at most 100 ms: a vCPU of an emulated
-		 * or loaded machine can be descheduled between the two for more
-		 * than the microsecond it takes elsewhere (1 ms was too short
-		 * under qemu TCG), and a block of a flow enforce mode is already
-		 * dropping changes nothing its diagnosis says. */
-		if (sd && sd->flow == (__u64)(long)f && bpf_ktime_get_ns() - sd->ts_ns < 100000000) {
-			sd->flow = 0;
-			return 0;
-		}
-	}
+	f = ta_drop_find_flow(&k, &t, dir);
+	if (f && ta_drop_is_own(f))
+		return 0;
 	if (cls == TA_DC_ENDPOINT) {
-		/* a socket let it go: the flow's business, not a block */
-		ta_count(TA_C_KDROP_ENDPOINT);
-		if (f && (c = ta_flow_cold(f, &k))) {
-			__sync_fetch_and_add(&c->endpoint_drops, 1);
-			c->last_ep_reason = reason;
-			c->last_ep_loc = loc;
-		}
+		ta_drop_endpoint(f, &k, reason, loc);
 		return 0;
 	}
 	out = ta_skb_route(skb, &route); /* where it was going, or the route refused it */
@@ -316,13 +367,13 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 		/* judged as the packet opening its flow, as the hooks would have */
 		__u64 m = cover & ta_port_rules(slot, t.proto, dir, dir == TA_DIR_OUT ? t.dport : t.sport);
 
-		f = ta_drop_new_flow(&k, &t, dir, m, tcp_flags, out, &has_flow);
+		f = ta_drop_new_flow(&k, &t, dir, m, tcp_flags, out, &drop_flow);
 		if (!f) {
 			ta_count_block_reason(reason);
-			ta_count(has_flow == TA_DF_NONE ? TA_C_KDROP_NOFLOW : TA_C_KDROP_ELSEWHERE);
+			ta_count(drop_flow == TA_DF_NONE ? TA_C_KDROP_NOFLOW : TA_C_KDROP_ELSEWHERE);
 			ta_flow_key_of(&k, &t, dir, 0);
 			ta_emit(&k, TA_EV_KERNEL_DROP, m ? TA_V_ALLOWED : TA_V_UNEXPECTED, dir,
-				m ? ta_first_rule(m) : TA_NO_RULE, has_flow, reason, loc, TA_C_EV_LOST_DROP);
+				m ? ta_first_rule(m) : TA_NO_RULE, drop_flow, reason, loc, TA_C_EV_LOST_DROP);
 			return 0;
 		}
 	}
@@ -330,7 +381,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	ta_count(TA_C_KDROP);
 	c = ta_flow_cold(f, &k);
 	if (!c) { /* the cold table refused: the block is counted, not described */
-		ta_drop_event(&k, dir, f->state, reason, loc, has_flow);
+		ta_drop_event(&k, dir, f->state, reason, loc, drop_flow);
 		return 0;
 	}
 	__sync_fetch_and_add(&c->kernel_drops, 1);
@@ -339,20 +390,10 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	c->last_drop_dir = dir;
 	c->last_drop_tcp = tcp_flags;
 	c->last_drop_route = route;
-	if (cfg_capture) {
-		linear = tail > nh ? tail - nh : 0;
-		ta_drop_capture(f, c, &k, dir, head, nh, wire, linear, reason, loc);
-	}
-	{
-		__u64 now = bpf_ktime_get_ns();
-
-		if (now - c->last_drop_ev_ns < TA_DROP_EV_GAP_NS) {
-			ta_count(TA_C_KDROP_EV_BOUND);
-			return 0;
-		}
-		c->last_drop_ev_ns = now;
-	}
-	ta_drop_event(&k, dir, f->state, reason, loc, has_flow);
+	if (cfg_capture)
+		ta_drop_capture(f, c, &k, dir, head, nh, wire, tail > nh ? tail - nh : 0, reason, loc);
+	if (ta_drop_event_due(c))
+		ta_drop_event(&k, dir, f->state, reason, loc, drop_flow);
 	return 0;
 }
 

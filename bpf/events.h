@@ -47,7 +47,7 @@ static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct t
 
 /* The one ring-buffer event writer; a full ring counts lost_idx. */
 static __always_inline void ta_emit(const struct ta_flow_key *k, __u8 type, __u8 verdict, __u8 dir, __u32 rule,
-				    __u8 has_flow, __u32 reason, __u64 loc, __u32 lost_idx)
+				    __u8 drop_flow, __u32 reason, __u64 loc, __u32 lost_idx)
 {
 	struct ta_event *e;
 
@@ -65,7 +65,7 @@ static __always_inline void ta_emit(const struct ta_flow_key *k, __u8 type, __u8
 	e->type = type;
 	e->verdict = verdict;
 	e->dir = dir;
-	e->has_flow = has_flow;
+	e->drop_flow = drop_flow;
 	e->drop_reason = reason;
 	e->drop_loc = loc;
 	bpf_ringbuf_submit(e, 0);
@@ -84,7 +84,7 @@ static __always_inline int ta_capture_allowed(struct ta_flow_cold *f)
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	if (now - f->cap_window_ns > 1000000000ull) {
+	if (now - f->cap_window_ns > TA_NSEC_PER_SEC) {
 		f->cap_window_ns = now;
 		f->cap_window_count = 0;
 	}

@@ -21,16 +21,6 @@
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
 
-#define TA_IPPROTO_HOPOPTS 0
-#define TA_IPPROTO_ICMP 1
-#define TA_IPPROTO_TCP 6
-#define TA_IPPROTO_UDP 17
-#define TA_IPPROTO_ROUTING 43
-#define TA_IPPROTO_FRAGMENT 44
-#define TA_IPPROTO_AH 51
-#define TA_IPPROTO_ICMPV6 58
-#define TA_IPPROTO_DSTOPTS 60
-
 #define TA_MAX_VLAN 2      /* 802.1ad + 802.1Q */
 #define TA_VLAN_HLEN 4     /* one tag */
 #define TA_IP6_MAX_EXT 6   /* extension headers walked before giving up */
@@ -186,14 +176,52 @@ static __always_inline int ta_parse_ip4(struct ta_cursor *c, struct ta_tuple *t,
 	return TA_INV_NONE;
 }
 
+/* The length of the extension header nh at c->pos (a fragment header also
+ * sets t's fragment fields): 0, 1 when nh is no extension header (the
+ * transport), -1 when the packet ends inside it. */
+static __always_inline int ta_ip6_ext_len(const struct ta_cursor *c, __u8 nh, struct ta_tuple *t, __u32 *len)
+{
+	__u8 *eh = c->pos;
+	struct frag_hdr *fh = c->pos;
+	__u16 off;
+
+	switch (nh) {
+	case TA_IPPROTO_HOPOPTS:
+	case TA_IPPROTO_ROUTING:
+	case TA_IPPROTO_DSTOPTS:
+		if (eh + 2 > (__u8 *)c->end)
+			return -1;
+		*len = ((__u32)eh[1] + 1) * 8;
+		return 0;
+	case TA_IPPROTO_AH:
+		if (eh + 2 > (__u8 *)c->end)
+			return -1;
+		*len = ((__u32)eh[1] + 2) * 4;
+		return 0;
+	case TA_IPPROTO_FRAGMENT:
+		if ((void *)(fh + 1) > c->end)
+			return -1;
+		off = bpf_ntohs(fh->frag_off);
+		t->frag_id = bpf_ntohl(fh->identification);
+		if (off & 0xfff8)
+			t->frag = TA_FRAG_LATER;
+		else if (off & 1)
+			t->frag = TA_FRAG_FIRST;
+		*len = 8;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* IPv6 header and its extension headers, bounded. */
 static __always_inline int ta_parse_ip6(struct ta_cursor *c, struct ta_tuple *t, __u32 *l4len,
 					int quoted)
 {
 	struct ipv6hdr *ip6 = c->pos;
-	__u32 left;
+	__u32 left, len;
 	__u8 nh;
-	int i;
+	int i, e;
 
 	if ((void *)(ip6 + 1) > c->end)
 		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_TRUNC;
@@ -209,41 +237,12 @@ static __always_inline int ta_parse_ip6(struct ta_cursor *c, struct ta_tuple *t,
 
 	for (i = 0; i < TA_IP6_MAX_EXT; i++) {
 		__u8 *eh = c->pos;
-		__u32 len;
 
-		switch (nh) {
-		case TA_IPPROTO_HOPOPTS:
-		case TA_IPPROTO_ROUTING:
-		case TA_IPPROTO_DSTOPTS:
-			if (eh + 2 > (__u8 *)c->end)
-				goto trunc;
-			len = ((__u32)eh[1] + 1) * 8;
-			break;
-		case TA_IPPROTO_AH:
-			if (eh + 2 > (__u8 *)c->end)
-				goto trunc;
-			len = ((__u32)eh[1] + 2) * 4;
-			break;
-		case TA_IPPROTO_FRAGMENT: {
-			struct frag_hdr *fh = c->pos;
-			__u16 off;
-
-			if ((void *)(fh + 1) > c->end)
-				goto trunc;
-			off = bpf_ntohs(fh->frag_off);
-			t->frag_id = bpf_ntohl(fh->identification);
-			if (off & 0xfff8)
-				t->frag = TA_FRAG_LATER;
-			else if (off & 1)
-				t->frag = TA_FRAG_FIRST;
-			len = 8;
-			break;
-		}
-		default:
-			t->proto = nh;
-			*l4len = left;
-			return TA_INV_NONE;
-		}
+		e = ta_ip6_ext_len(c, nh, t, &len);
+		if (e < 0)
+			goto trunc;
+		if (e > 0)
+			break; /* the transport */
 		if (left < len)
 			return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_HDR;
 		if (eh + len > (__u8 *)c->end)
@@ -252,15 +251,13 @@ static __always_inline int ta_parse_ip6(struct ta_cursor *c, struct ta_tuple *t,
 		left -= len;
 		c->pos = eh + len;
 		/* Past a later fragment's header comes payload, not headers. */
-		if (t->frag == TA_FRAG_LATER) {
-			t->proto = nh;
-			*l4len = left;
-			return TA_INV_NONE;
-		}
+		if (t->frag == TA_FRAG_LATER)
+			break;
 	}
 	/* Still an extension header after the bound: refuse to guess. */
-	if (nh == TA_IPPROTO_HOPOPTS || nh == TA_IPPROTO_ROUTING || nh == TA_IPPROTO_DSTOPTS ||
-	    nh == TA_IPPROTO_AH || nh == TA_IPPROTO_FRAGMENT)
+	if (i == TA_IP6_MAX_EXT && t->frag != TA_FRAG_LATER &&
+	    (nh == TA_IPPROTO_HOPOPTS || nh == TA_IPPROTO_ROUTING || nh == TA_IPPROTO_DSTOPTS ||
+	     nh == TA_IPPROTO_AH || nh == TA_IPPROTO_FRAGMENT))
 		return quoted ? TA_INV_ICMP_QUOTE : TA_INV_IP6_CHAIN;
 	t->proto = nh;
 	*l4len = left;

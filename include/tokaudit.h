@@ -21,7 +21,20 @@
 #define TA_MAX_PREFIXES 131072   /* LPM entries per policy generation */
 #define TA_MAX_LOCAL 1024        /* --local prefixes (replay) */
 #define TA_MAX_IFACES 16         /* interfaces one loaded object audits */
-#define TA_DROP_EV_GAP_NS 100000000ull /* at most one drop event per flow per 100 ms */
+#define TA_NSEC_PER_SEC 1000000000ull
+
+/* IP protocol numbers (flow keys carry ICMPv6 as 58) and IPv6 extension headers */
+#define TA_IPPROTO_HOPOPTS 0
+#define TA_IPPROTO_ICMP 1
+#define TA_IPPROTO_TCP 6
+#define TA_IPPROTO_UDP 17
+#define TA_IPPROTO_ROUTING 43
+#define TA_IPPROTO_FRAGMENT 44
+#define TA_IPPROTO_AH 51
+#define TA_IPPROTO_ICMPV6 58
+#define TA_IPPROTO_DSTOPTS 60
+
+#define TA_DROP_EV_GAP_NS (TA_NSEC_PER_SEC / 10) /* at most one drop event per flow per 100 ms */
 #define TA_PORTS 65536
 #define TA_NO_RULE 0xffffffffu
 
@@ -253,6 +266,11 @@ struct ta_flow_cold {
 
 /* Bits of ta_flow_val.flags (the low bits of ta_flow_hot.state) */
 #define TA_FF_TCP_SHIFT(dir) ((dir) * 8) /* TCP flags seen, 8 bits per direction */
+/* TCP flag bits, as in the header's byte 13 (and in the fields above) */
+#define TA_TCP_FIN 0x01
+#define TA_TCP_SYN 0x02
+#define TA_TCP_RST 0x04
+#define TA_TCP_ACK 0x10
 #define TA_FF_ALLOWED (1u << 16)        /* some packet of the flow was allowed */
 #define TA_FF_UNEXPECTED (1u << 17)     /* some packet of the flow was unexpected */
 #define TA_FF_DROP_OPENED (1u << 18)    /* created by drop tracing: a packet died in this host
@@ -337,7 +355,7 @@ enum ta_event_type {
 	TA_EV_CAPTURE = 5,      /* struct ta_capture: the first bytes of a packet */
 };
 
-/* A kernel drop's flow (ta_event.has_flow) */
+/* A kernel drop's flow (ta_event.drop_flow) */
 enum ta_drop_flow {
 	TA_DF_NONE = 0,      /* no flow: the flow table refused */
 	TA_DF_KNOWN = 1,     /* charged to a flow the hooks made */
@@ -375,7 +393,7 @@ struct ta_event {
 	__u8 type;      /* enum ta_event_type */
 	__u8 verdict;
 	__u8 dir;       /* direction of the packet that caused the event */
-	__u8 has_flow;  /* kernel drop: enum ta_drop_flow */
+	__u8 drop_flow; /* kernel drop: enum ta_drop_flow */
 	__u32 drop_reason;
 	__u64 drop_loc;
 };

@@ -44,6 +44,7 @@ pkgs=(
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks
 	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
 	valgrind                            # leak checks in tests
+	universal-ctags clang-format git    # code checks: function lengths (layers.py), layout (.clang-format)
 )
 [ "$mode" = runtime ] && pkgs=("${runtime[@]}")
 missing=()

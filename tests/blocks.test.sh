@@ -12,7 +12,7 @@ lab_cleanup_extra() { gw "$TA" detach -i gwout,gwin >/dev/null 2>&1; }
 lab_start tb || exit 0
 
 firewall() {
-	ip netns exec "$G" nft -f - <<'EOF'
+	ip netns exec "$LAB_GW" nft -f - <<'EOF'
 flush ruleset
 table inet blk {
 	chain filter_fwd {
@@ -27,17 +27,17 @@ EOF
 }
 
 drive() {
-	peer "$C" udp 70.42.47.70 50000 20 >/dev/null             # inbound echoes dropped
-	peer "$C" tcp 70.42.47.70 5560 --timeout 3.5 >/dev/null    # SYNs dropped, retried
-	peer "$C" tcp 72.5.167.140 3478 >/dev/null                 # rejected: ICMP admin-prohibited
-	peer "$C" tcp 212.118.226.40 443 >/dev/null                # rejected: TCP reset
-	peer "$C" tcp 216.151.209.20 443 >/dev/null                # healthy
+	peer "$LAB_CLIENT" udp 70.42.47.70 50000 20 >/dev/null             # inbound echoes dropped
+	peer "$LAB_CLIENT" tcp 70.42.47.70 5560 --timeout 3.5 >/dev/null    # SYNs dropped, retried
+	peer "$LAB_CLIENT" tcp 72.5.167.140 3478 >/dev/null                 # rejected: ICMP admin-prohibited
+	peer "$LAB_CLIENT" tcp 212.118.226.40 443 >/dev/null                # rejected: TCP reset
+	peer "$LAB_CLIENT" tcp 216.151.209.20 443 >/dev/null                # healthy
 }
 
 # check NAME SIDE: the why/stats JSON of one side against the nft counters
 check_side() {
 	local side=$1 ifc=$2
-	ip netns exec "$G" nft -j list table inet blk >"$tmp/nft.json"
+	ip netns exec "$LAB_GW" nft -j list table inet blk >"$tmp/nft.json"
 	expect_rc "$side: why --json" 0 gw "$TA" why -i "$ifc" --json || return
 	printf '%s\n' "$OUT" >"$tmp/why.json"
 	expect_rc "$side: stats --json" 0 gw "$TA" stats -i "$ifc" --json || return
@@ -151,7 +151,7 @@ expect_rc "detach inside" 0 gw "$TA" detach -i gwin
 
 # endpoint discards are no blocks: unread datagrams and data pending at close,
 # in a client namespace and on the gateway itself, and full probes
-ip netns exec "$G" nft flush ruleset
+ip netns exec "$LAB_GW" nft flush ruleset
 cat > "$tmp/lab.policy" <<'EOF'
 rule media
     proto udp
@@ -174,7 +174,7 @@ rule hlg
 EOF
 printf '70.42.47.70 media.lab.test ctl.lab.test\n216.151.209.20 hlg.lab.test\n' >"$tmp/hosts"
 expect_rc "attach outside and inside" 0 gw "$TA" attach -i gwout,gwin --side outside
-peer "$C" linger 70.42.47.70 50000 443 5 >/dev/null
+peer "$LAB_CLIENT" linger 70.42.47.70 50000 443 5 >/dev/null
 gw python3 "$top/tests/lab_peer.py" linger 70.42.47.70 65535 3478 5 >/dev/null
 expect_rc "probe from the client: all reachable" 0 cl "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --timeout 1
 expect_rc "probe from the gateway: all reachable" 0 gw "$TA" probe --policy "$tmp/lab.policy" --hosts "$tmp/hosts" --timeout 1

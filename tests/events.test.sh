@@ -28,7 +28,7 @@ metric() { metrics | awk -v k="$1" '$1 == k {print $2}'; }
 start_serve() { # EVENTS ARGS...
 	local ev=$1; shift
 	: >"$tmp/serve.err"
-	nsenter --net=/run/netns/$G "$TA" serve -i gwout --metrics 127.0.0.1:$MPORT --events "$ev" \
+	nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwout --metrics 127.0.0.1:$MPORT --events "$ev" \
 		--interval 0.5 "$@" 2>>"$tmp/serve.err" &
 	SERVE=$!
 	for _ in $(seq 100); do
@@ -78,14 +78,14 @@ if start_serve "$tmp/ev.fifo"; then
 		ok "families there at 0 before anything happened (kernel drops, active flows)" || bad "families at 0: $(grep -E 'kernel_drops_total|flows_active' <<<"$m0" | head -5)"
 	grep -Eq "auditing gwout: outside side, xdp\+tc \((native|skb)\), audit; policy built-in, generation 1, 3 rules" "$tmp/serve.err" &&
 		ok "the start names the interface, side, hooks, mode, policy and generation" || bad "start line: $(head -c 400 "$tmp/serve.err")"
-	peer "$C" udp 70.42.47.70 50000 20 >/dev/null
+	peer "$LAB_CLIENT" udp 70.42.47.70 50000 20 >/dev/null
 	sleep 1
 	[ "$(metric tokaudit_events_output_waiting)" = 1 ] && ok "FIFO without a reader: waiting, as the metric says" || bad "waiting metric: $(metric tokaudit_events_output_waiting)"
 	n=$(grep -c "has no reader yet" "$tmp/serve.err")
 	[ "$n" = 1 ] && ok "FIFO without a reader: said once" || bad "said $n times: $(cat "$tmp/serve.err")"
 	cat "$tmp/ev.fifo" >"$tmp/fifo.out" &
 	RD=$!
-	peer "$C" udp 70.42.47.70 65535 5 >/dev/null
+	peer "$LAB_CLIENT" udp 70.42.47.70 65535 5 >/dev/null
 	sleep 1.5
 	[ "$(metric tokaudit_events_output_waiting)" = 0 ] && ok "FIFO: a reader came, nothing waits" || bad "still waiting"
 	stop_serve
@@ -105,7 +105,7 @@ if start_serve "$tmp/ev.fifo"; then
 	# opens the FIFO, then never reads it
 	python3 -c 'import os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); time.sleep(120)' "$tmp/ev.fifo" &
 	RD=$!
-	peer "$C" flood 70.42.47.70 40000 >/dev/null &
+	peer "$LAB_CLIENT" flood 70.42.47.70 40000 >/dev/null &
 	fl=$!
 	scrapes 8 0.5
 	wait $fl
@@ -123,7 +123,7 @@ fi
 mkdir -p "$tmp/small"
 mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/small" && dd if=/dev/zero of="$tmp/small/filler" bs=1k count=900 status=none
 if mountpoint -q "$tmp/small" && start_serve "$tmp/small/ev.jsonl"; then
-	peer "$C" flows 70.42.47.70 50000 400 >/dev/null
+	peer "$LAB_CLIENT" flows 70.42.47.70 50000 400 >/dev/null
 	sleep 2
 	e=$(metric 'tokaudit_events_unwritten_total{cause="write-error"}')
 	[ "${e:-0}" -gt 0 ] && ok "full disk: the lines that could not be written are counted ($e write-error)" || bad "write-error: '$e'"
@@ -131,7 +131,7 @@ if mountpoint -q "$tmp/small" && start_serve "$tmp/small/ev.jsonl"; then
 	[ "$n" = 1 ] && ok "full disk: said once" || bad "full disk said $n times: $(head -c 400 "$tmp/serve.err")"
 	w1=$(whole "$tmp/small/ev.jsonl") && ok "full disk: every line in the file whole ($w1)" || bad "full disk: a torn line: $(tail -c 300 "$tmp/small/ev.jsonl")"
 	rm -f "$tmp/small/filler"
-	peer "$C" flows 70.42.47.70 50000 20 >/dev/null
+	peer "$LAB_CLIENT" flows 70.42.47.70 50000 20 >/dev/null
 	sleep 1.5
 	w2=$(whole "$tmp/small/ev.jsonl") && [ "$w2" -gt "$w1" ] && ok "space back: new lines, each on its own ($w1 -> $w2)" || bad "after space came back: $w1 -> ${w2:-torn}"
 	grep -q "takes lines again" "$tmp/serve.err" && ok "space back: said" || bad "recovery not said"
@@ -143,12 +143,12 @@ mountpoint -q "$tmp/small" && umount "$tmp/small"
 "$TA" policy show >"$tmp/cur.policy"
 if start_serve "$tmp/ev.jsonl" --policy "$tmp/cur.policy"; then
 	gen=$(metric "tokaudit_policy_generation{interface=\"gwout\"}")
-	peer "$C" flows 70.42.47.70 50000 5 >/dev/null
+	peer "$LAB_CLIENT" flows 70.42.47.70 50000 5 >/dev/null
 	sleep 1
 	mv "$tmp/ev.jsonl" "$tmp/ev.jsonl.1"
 	kill -USR1 "$SERVE"
 	sleep 0.5
-	peer "$C" flows 70.42.47.70 65535 5 >/dev/null
+	peer "$LAB_CLIENT" flows 70.42.47.70 65535 5 >/dev/null
 	sleep 1.5
 	[ -s "$tmp/ev.jsonl" ] && whole "$tmp/ev.jsonl" >/dev/null && ok "SIGUSR1: a new file gets the events" || bad "SIGUSR1: no new file"
 	[ "$(metric "tokaudit_policy_generation{interface=\"gwout\"}")" = "$gen" ] && [ "$(metric 'tokaudit_policy_reloads_total{interface="gwout",result="ok"}')" = 0 ] \
@@ -179,7 +179,7 @@ fi
 # ---------- a small table under many new flows: every flow reported, evicted ones with their record ----------
 if start_serve "$tmp/ev3.jsonl" --flows 1024; then
 	# 20 000 distinct unexpected flows (UDP 1024 is below the media range)
-	peer "$C" flows 70.42.47.70 1024 20000 >"$tmp/flows3.json"
+	peer "$LAB_CLIENT" flows 70.42.47.70 1024 20000 >"$tmp/flows3.json"
 	sleep 4
 	lost=$(metrics | awk '$1 ~ /^tokaudit_events_lost_total\{/ {s += $2} $1 ~ /^tokaudit_events_unwritten_total\{/ {s += $2} END {print s + 0}')
 	sent=$(metric 'tokaudit_events_sent_total{interface="gwout"}') read=$(metric 'tokaudit_events_read_total{interface="gwout"}')
@@ -220,14 +220,14 @@ fi
 if command -v trafgen >/dev/null; then
 	inet_drops_spoofed
 	if start_serve "$tmp/ev4.jsonl" --interval 2; then
-		GWMAC=$(ip netns exec "$G" cat /sys/class/net/gwin/address)
-		CMAC=$(ip netns exec "$C" cat /sys/class/net/c0/address)
+		GWMAC=$(ip netns exec "$LAB_GW" cat /sys/class/net/gwin/address)
+		CMAC=$(ip netns exec "$LAB_CLIENT" cat /sys/class/net/c0/address)
 		printf '{ eth(da=%s, sa=%s), ipv4(sa=10.1.0.10, da=70.42.47.70, ttl=64, sa[3]=dinc(10, 250)), tcp(sport=1024, sport=dinc(1024, 65535), dport=22, syn) }\n' \
 			"$GWMAC" "$CMAC" >"$tmp/f.cfg"
 		( scrapes 48 0.25; echo "$SLOW $WORST" >"$tmp/scrapes" ) &
 		sc=$!
 		N=1500000
-		ip netns exec "$C" trafgen -o c0 -i "$tmp/f.cfg" -n $N -P 1 -q >/dev/null 2>&1
+		ip netns exec "$LAB_CLIENT" trafgen -o c0 -i "$tmp/f.cfg" -n $N -P 1 -q >/dev/null 2>&1
 		wait $sc
 		sleep 3
 		read -r slow worst <"$tmp/scrapes"

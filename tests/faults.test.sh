@@ -63,7 +63,7 @@ for i in $(seq "$N"); do
 	reload) args=(reload -i gwout -p "$tmp/A.policy") ;;
 	detach) args=(detach -i gwout) ;;
 	esac
-	nsenter --net=/run/netns/$G "$TA" "${args[@]}" >/dev/null 2>&1 &
+	nsenter --net=/run/netns/$LAB_GW "$TA" "${args[@]}" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 	kill -9 "$pid" 2>/dev/null

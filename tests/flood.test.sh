@@ -34,7 +34,7 @@ lab_start fl || exit 0
 # so no answer comes back and every packet of it is counted once each way
 inet_drops_spoofed
 # the independent count: what the policy says of each packet at gwout
-ip netns exec "$G" nft -f - <<'NFT'
+ip netns exec "$LAB_GW" nft -f - <<'NFT'
 table netdev cnt {
 	set ot { type ipv4_addr; flags interval; elements = { 70.42.47.64/26, 72.5.167.128/26, 212.118.226.32/27 } }
 	counter steady {}
@@ -64,17 +64,17 @@ table netdev cnt {
 }
 NFT
 # no background frames on the audited link: static neighbours, no IPv6
-ip netns exec "$G" sysctl -qw net.ipv6.conf.gwout.disable_ipv6=1
-ip netns exec "$I" sysctl -qw net.ipv6.conf.i0.disable_ipv6=1
-ip -n "$G" neigh replace 198.18.0.2 lladdr "$(ip netns exec "$I" cat /sys/class/net/i0/address)" dev gwout nud permanent
-ip -n "$I" neigh replace 198.18.0.1 lladdr "$(ip netns exec "$G" cat /sys/class/net/gwout/address)" dev i0 nud permanent
-nftc() { ip netns exec "$G" nft list counter netdev cnt "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+ip netns exec "$LAB_GW" sysctl -qw net.ipv6.conf.gwout.disable_ipv6=1
+ip netns exec "$LAB_INET" sysctl -qw net.ipv6.conf.i0.disable_ipv6=1
+ip -n "$LAB_GW" neigh replace 198.18.0.2 lladdr "$(ip netns exec "$LAB_INET" cat /sys/class/net/i0/address)" dev gwout nud permanent
+ip -n "$LAB_INET" neigh replace 198.18.0.1 lladdr "$(ip netns exec "$LAB_GW" cat /sys/class/net/gwout/address)" dev i0 nud permanent
+nftc() { ip netns exec "$LAB_GW" nft list counter netdev cnt "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
 # the steady stream has a rule of its own, ahead of the built-in ones
 { printf 'rule steady\n proto udp\n ports 6000\n dir both\n addr 72.5.167.140/32\n\n'; "$TA" policy show; } >"$tmp/flood.policy"
 "$TA" policy check "$tmp/flood.policy" >/dev/null || bad "flood policy does not check"
 
-nsenter --net=/run/netns/$G "$TA" serve -i gwout --flows 4096 --policy "$tmp/flood.policy" --events "$tmp/ev.jsonl" \
+nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwout --flows 4096 --policy "$tmp/flood.policy" --events "$tmp/ev.jsonl" \
 	--metrics off --interval 0.5 2>"$tmp/serve.err" &
 SERVE=$!
 for _ in $(seq 100); do
@@ -84,8 +84,8 @@ for _ in $(seq 100); do
 done
 gw "$TA" status >/dev/null 2>&1 && ok "serve attached (flow table 4096)" || { bad "serve did not start: $(cat "$tmp/serve.err")"; exit 0; }
 
-GWMAC=$(ip netns exec "$G" cat /sys/class/net/gwin/address)
-CMAC=$(ip netns exec "$C" cat /sys/class/net/c0/address)
+GWMAC=$(ip netns exec "$LAB_GW" cat /sys/class/net/gwin/address)
+CMAC=$(ip netns exec "$LAB_CLIENT" cat /sys/class/net/c0/address)
 # flood NAME N DST PROTO DPORT [trafgen args]: N packets, each a new
 # connection (source 10.1.0.10-250 and port 1024-65535 both counting up)
 flood_cfg() { # dst proto dport
@@ -99,15 +99,15 @@ flood_cfg() { # dst proto dport
 }
 flood() { # N dst proto dport: prints how many trafgen sent
 	flood_cfg "$2" "$3" "$4" >"$tmp/f.cfg"
-	ip netns exec "$C" trafgen -o c0 -i "$tmp/f.cfg" -n "$1" -P 1 2>&1 | tr -d '\r' | sed -n 's/^ *\([0-9]*\) packets outgoing.*/\1/p'
+	ip netns exec "$LAB_CLIENT" trafgen -o c0 -i "$tmp/f.cfg" -n "$1" -P 1 2>&1 | tr -d '\r' | sed -n 's/^ *\([0-9]*\) packets outgoing.*/\1/p'
 }
 stats() { gw "$TA" stats -i gwout --json; }
 val() { jq_py "$1" <<<"$2"; }
 
 # ---------- phase 1: four floods at full rate, steady traffic before and after ----------
-ip netns exec "$G" nft reset counters table netdev cnt >/dev/null
+ip netns exec "$LAB_GW" nft reset counters table netdev cnt >/dev/null
 s0=$(stats)
-peer "$C" udp 72.5.167.140 6000 200 >/dev/null
+peer "$LAB_CLIENT" udp 72.5.167.140 6000 200 >/dev/null
 t0=$(date +%s.%N)
 n_media=$(flood 200000 70.42.47.70 udp 5000)
 n_ctl=$(flood 100000 212.118.226.40 syn 443)
@@ -118,7 +118,7 @@ n_unexp2=$(flood 100000 70.42.47.70 syn 23)
 kill -CONT "$SERVE"
 n_other=$(flood 100000 192.0.2.10 udp 5000)
 t1=$(date +%s.%N)
-peer "$C" udp 72.5.167.140 6000 200 >/dev/null
+peer "$LAB_CLIENT" udp 72.5.167.140 6000 200 >/dev/null
 sleep 1
 s1=$(stats)
 sent=$((n_media + n_ctl + n_unexp + n_unexp2 + n_other))
@@ -161,9 +161,9 @@ echo "# events sent $ev_sent, lost $ev_lost; unexpected flows $c_unexp, drop eve
 kill -0 "$SERVE" 2>/dev/null && ok "serve survived the flood" || bad "serve died: $(tail -3 "$tmp/serve.err")"
 
 # ---------- phase 2: a steady allowed stream during a flood, all of it counted ----------
-ip netns exec "$G" nft reset counters table netdev cnt >/dev/null
+ip netns exec "$LAB_GW" nft reset counters table netdev cnt >/dev/null
 s0=$(stats)
-peer "$C" stream 72.5.167.140 6000 4 --pps 1000 >"$tmp/stream" &
+peer "$LAB_CLIENT" stream 72.5.167.140 6000 4 --pps 1000 >"$tmp/stream" &
 sp=$!
 sleep 0.5
 n2=$(flood 1500000 70.42.47.70 udp 5000)
@@ -177,7 +177,7 @@ echo "# during a flood of $n2: stream sent $ssent, steady at gwout $c_steady (nf
 [ "$st" = "$c_steady" ] && [ "$st" -ge "$ssent" ] && ok "steady stream during the flood: every packet counted ($st)" \
 	|| bad "steady: tokaudit $st, nft $c_steady, sent $ssent"
 [ "$(d 'r["rules"]["media"]["packets"]')" = "$c_media" ] && ok "media during the flood = nft ($c_media)" || bad "media $(d 'r["rules"]["media"]["packets"]'), nft $c_media"
-r=$(peer "$C" udp 72.5.167.140 6000 100)
+r=$(peer "$LAB_CLIENT" udp 72.5.167.140 6000 100)
 [ "$(jq_py 'r["received"]' <<<"$r")" = 100 ] && ok "after the flood allowed traffic flows (100/100 echoed)" || bad "after: $r"
 
 # ---------- phase 3: 100 reloads under flood ----------
@@ -188,10 +188,10 @@ printf 'rule a\n proto udp\n ports 5000\n dir both\n addr 70.42.47.64/26\n' >"$t
 printf 'rule b\n proto udp\n ports 6000\n dir both\n addr 72.5.167.128/26\n' >"$tmp/B.policy"
 gw "$TA" reload -i gwout -p "$tmp/A.policy" >/dev/null || bad "reload A"
 { flood_cfg 70.42.47.70 udp 5000; flood_cfg 72.5.167.140 udp 6000; } >"$tmp/ab.cfg"
-ip netns exec "$G" nft reset counters table netdev cnt >/dev/null
+ip netns exec "$LAB_GW" nft reset counters table netdev cnt >/dev/null
 s0=$(stats)
 g0=$(val 'r["generation"]' "$s0")
-ip netns exec "$C" trafgen -o c0 -i "$tmp/ab.cfg" -P 1 >/dev/null 2>&1 &
+ip netns exec "$LAB_CLIENT" trafgen -o c0 -i "$tmp/ab.cfg" -P 1 >/dev/null 2>&1 &
 TG=$!
 sleep 0.5
 fails=0

@@ -8,7 +8,7 @@ set -u
 need_root "drop forensics lab tests" || exit 0
 lab_cleanup_extra() { [ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null; }
 lab_start tf || exit 0
-ip netns exec "$G" nft -f - <<'EOF' || bad "nftables rules"
+ip netns exec "$LAB_GW" nft -f - <<'EOF' || bad "nftables rules"
 table inet blk {
 	chain filter_fwd {
 		type filter hook forward priority 0; policy accept;
@@ -21,14 +21,14 @@ table inet blk {
 EOF
 
 drive() {
-	peer "$C" udp 70.42.47.70 50000 20 >/dev/null          # (a)
-	peer "$C" tcp 70.42.47.70 5560 --timeout 3.5 >/dev/null # (b) SYN retried, never answered
-	peer "$C" tcp 72.5.167.140 3478 >/dev/null              # (c)
-	peer "$C" tcp 212.118.226.40 443 >/dev/null             # (d)
-	peer "$C" tcp 216.151.209.20 443 >/dev/null             # healthy
+	peer "$LAB_CLIENT" udp 70.42.47.70 50000 20 >/dev/null          # (a)
+	peer "$LAB_CLIENT" tcp 70.42.47.70 5560 --timeout 3.5 >/dev/null # (b) SYN retried, never answered
+	peer "$LAB_CLIENT" tcp 72.5.167.140 3478 >/dev/null              # (c)
+	peer "$LAB_CLIENT" tcp 212.118.226.40 443 >/dev/null             # (d)
+	peer "$LAB_CLIENT" tcp 216.151.209.20 443 >/dev/null             # healthy
 }
 
-ip netns exec "$G" "$TA" run -i gwin --side inside --json --interval 0.5 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
+ip netns exec "$LAB_GW" "$TA" run -i gwin --side inside --json --interval 0.5 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
 TAPID=$!
 for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/run.jsonl" 2>/dev/null && break; sleep 0.1; done
 drive
@@ -71,13 +71,13 @@ n=$(grep -c '"event":"kernel-drop".*"rport":50000' "$tmp/run.jsonl")
 
 # kernels without BTF trace drops through the classic skb/kfree_skb tracepoint:
 # forced here, it must load and record the same drops
-TOKAUDIT_KFREE_TRACEPOINT=1 ip netns exec "$G" "$TA" run -i gwin --side inside --json --interval 0.5 \
+TOKAUDIT_KFREE_TRACEPOINT=1 ip netns exec "$LAB_GW" "$TA" run -i gwin --side inside --json --interval 0.5 \
 	>"$tmp/tp.jsonl" 2>"$tmp/tp.err" &
 TAPID=$!
 for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/tp.jsonl" 2>/dev/null && break; sleep 0.1; done
 bpftool prog show 2>/dev/null | grep -q "tracepoint  name tokaudit_kfree_skb_tp" && ! grep -q "not be traced" "$tmp/tp.err" \
 	&& ok "classic tracepoint program loaded and attached when forced" || bad "no classic tracepoint program: $(cat "$tmp/tp.err")"
-peer "$C" udp 70.42.47.70 50000 20 >/dev/null          # (a) again
+peer "$LAB_CLIENT" udp 70.42.47.70 50000 20 >/dev/null          # (a) again
 sleep 0.5
 kill -TERM $TAPID; wait $TAPID; TAPID=
 grep '"event":"report"' "$tmp/tp.jsonl" > "$tmp/rep.json" || bad "no report from the tracepoint run: $(cat "$tmp/tp.err")"
@@ -85,11 +85,11 @@ check "classic tracepoint: 20 inbound media drops, NETFILTER_DROP at nft_do_chai
 	'(lambda f: len(f) == 1 and f[0]["flow"]["kernel_drops"] == 20 and f[0]["flow"]["last_drop_reason"] == "NETFILTER_DROP" and f[0]["flow"]["last_drop_location"].startswith("nft_do_chain") and f[0]["flow"]["last_drop_dir"] == "in")(find(50000, "udp"))'
 
 # evidence: --pcap in enforce mode; tshark reads it back with its annotations
-ip netns exec "$G" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/ev.pcap" >"$tmp/ev.jsonl" 2>"$tmp/ev.err" &
+ip netns exec "$LAB_GW" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/ev.pcap" >"$tmp/ev.jsonl" 2>"$tmp/ev.err" &
 TAPID=$!
 for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/ev.jsonl" 2>/dev/null && break; sleep 0.1; done
-peer "$C" udp 70.42.47.70 50000 40 --gap 0.005 >/dev/null   # 40 kernel drops (nftables)
-peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null           # unexpected: dropped by tokaudit
+peer "$LAB_CLIENT" udp 70.42.47.70 50000 40 --gap 0.005 >/dev/null   # 40 kernel drops (nftables)
+peer "$LAB_CLIENT" tcp 70.42.47.70 22 --timeout 1 >/dev/null           # unexpected: dropped by tokaudit
 sleep 0.5
 kill -TERM $TAPID; wait $TAPID; TAPID=
 n=$(tshark -r "$tmp/ev.pcap" 2>/dev/null | wc -l)
@@ -126,12 +126,12 @@ PY
 tshark -r "$tmp/ev.pcap" -Y 'udp.srcport == 50000' 2>/dev/null | grep -q '70.42.47.70 → 10.1.0.5' && ok "evidence: the dropped echoes are in the capture" || bad "tshark filter"
 tshark -r "$tmp/ev.pcap" -Y 'tcp.dstport == 22 && tcp.flags.syn == 1' 2>/dev/null | grep -q . && ok "evidence: the dropped SSH SYN is in the capture" || bad "no SSH SYN in the capture"
 # --pcap-filter: only what the expression accepts is kept (the SSH SYN is not UDP)
-ip netns exec "$G" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/evf.pcap" \
+ip netns exec "$LAB_GW" "$TA" run -i gwin --side inside --enforce --json --interval 0.5 --pcap "$tmp/evf.pcap" \
 	--pcap-filter 'udp and host 70.42.47.70' >"$tmp/evf.jsonl" 2>"$tmp/evf.err" &
 TAPID=$!
 for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/evf.jsonl" 2>/dev/null && break; sleep 0.1; done
-peer "$C" udp 70.42.47.70 50000 10 --gap 0.005 >/dev/null
-peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null
+peer "$LAB_CLIENT" udp 70.42.47.70 50000 10 --gap 0.005 >/dev/null
+peer "$LAB_CLIENT" tcp 70.42.47.70 22 --timeout 1 >/dev/null
 sleep 0.5
 kill -TERM $TAPID; wait $TAPID; TAPID=
 nu=$(tshark -r "$tmp/evf.pcap" -Y 'udp && ip.addr == 70.42.47.70' 2>/dev/null | wc -l)
@@ -139,11 +139,11 @@ nall=$(tshark -r "$tmp/evf.pcap" 2>/dev/null | wc -l)
 na=$(wc -l < "$tmp/evf.pcap.annotations.jsonl")
 [ "$nu" -gt 0 ] && [ "$nu" = "$nall" ] && [ "$na" = "$nall" ] && ok "--pcap-filter: $nall packets kept, all UDP to the media host, one annotation each" \
 	|| bad "--pcap-filter: $nu of $nall match, $na annotations: $(cat "$tmp/evf.err")"
-expect_rc "--pcap-filter that does not compile" 1 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap "$tmp/bad.pcap" --pcap-filter 'udp and'
+expect_rc "--pcap-filter that does not compile" 1 ip netns exec "$LAB_GW" "$TA" run -i gwin --duration 1 --pcap "$tmp/bad.pcap" --pcap-filter 'udp and'
 expect_in "--pcap-filter error named" "--pcap-filter 'udp and': can't parse" "$ERR"
 [ ! -e "$tmp/bad.pcap" ] && ok "--pcap-filter refused before any file is made" || bad "a file was made"
-expect_rc "--pcap-filter without --pcap" 2 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap-filter udp
-expect_rc "--pcap to an unwritable place" 1 ip netns exec "$G" "$TA" run -i gwin --duration 1 --pcap /nonexistent/dir/x.pcap
+expect_rc "--pcap-filter without --pcap" 2 ip netns exec "$LAB_GW" "$TA" run -i gwin --duration 1 --pcap-filter udp
+expect_rc "--pcap to an unwritable place" 1 ip netns exec "$LAB_GW" "$TA" run -i gwin --duration 1 --pcap /nonexistent/dir/x.pcap
 expect_in "--pcap error named" "--pcap /nonexistent/dir/x.pcap" "$ERR"
 
 # the same diagnosis from pinned mode: tokaudit why

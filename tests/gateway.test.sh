@@ -32,29 +32,29 @@ lab_cleanup_extra() {
 lab_start tgw || exit 0
 
 setup_gateway() {
-	ip -n "$G" route add blackhole 70.42.47.71/32
-	ip -n "$G" route add unreachable 70.42.47.75/32
-	ip -n "$G" route add prohibit 70.42.47.76/32
-	ip -n "$G" route add 70.42.47.77/32 via 198.18.0.2
-	ip -n "$G" rule add to 70.42.47.77/32 prohibit
+	ip -n "$LAB_GW" route add blackhole 70.42.47.71/32
+	ip -n "$LAB_GW" route add unreachable 70.42.47.75/32
+	ip -n "$LAB_GW" route add prohibit 70.42.47.76/32
+	ip -n "$LAB_GW" route add 70.42.47.77/32 via 198.18.0.2
+	ip -n "$LAB_GW" rule add to 70.42.47.77/32 prohibit
 	# a next hop on the outside that never answers ARP
-	ip -n "$G" addr add 198.18.5.1/24 dev gwout
-	ip -n "$G" route add 70.42.47.72/32 via 198.18.5.9
+	ip -n "$LAB_GW" addr add 198.18.5.1/24 dev gwout
+	ip -n "$LAB_GW" route add 70.42.47.72/32 via 198.18.5.9
 	# a qdisc on the outside interface that drops everything to .73
-	ip -n "$G" route add 70.42.47.73/32 via 198.18.0.2
-	ip netns exec "$G" tc qdisc add dev gwout root handle 1: htb default 10
-	ip netns exec "$G" tc class add dev gwout parent 1: classid 1:10 htb rate 1gbit quantum 1514
-	ip netns exec "$G" tc class add dev gwout parent 1: classid 1:20 htb rate 1gbit quantum 1514
-	ip netns exec "$G" tc qdisc add dev gwout parent 1:20 handle 20: pfifo limit 0
-	ip netns exec "$G" tc filter add dev gwout parent 1: protocol ip prio 1 u32 \
+	ip -n "$LAB_GW" route add 70.42.47.73/32 via 198.18.0.2
+	ip netns exec "$LAB_GW" tc qdisc add dev gwout root handle 1: htb default 10
+	ip netns exec "$LAB_GW" tc class add dev gwout parent 1: classid 1:10 htb rate 1gbit quantum 1514
+	ip netns exec "$LAB_GW" tc class add dev gwout parent 1: classid 1:20 htb rate 1gbit quantum 1514
+	ip netns exec "$LAB_GW" tc qdisc add dev gwout parent 1:20 handle 20: pfifo limit 0
+	ip netns exec "$LAB_GW" tc filter add dev gwout parent 1: protocol ip prio 1 u32 \
 		match ip dst 70.42.47.73/32 flowid 1:20
 	# an IPsec policy that blocks forwarding to .74
-	ip -n "$G" route add 70.42.47.74/32 via 198.18.0.2
-	ip -n "$G" xfrm policy add dst 70.42.47.74/32 dir fwd action block
+	ip -n "$LAB_GW" route add 70.42.47.74/32 via 198.18.0.2
+	ip -n "$LAB_GW" xfrm policy add dst 70.42.47.74/32 dir fwd action block
 	# a policy address routed out of the inside interface, to nobody
-	ip -n "$G" route add 70.42.47.79/32 via 10.1.0.99 dev gwin
+	ip -n "$LAB_GW" route add 70.42.47.79/32 via 10.1.0.99 dev gwin
 	# witnesses: what the client sent toward each address; conntrack's invalid drop
-	ip netns exec "$G" nft -f - <<'EOF'
+	ip netns exec "$LAB_GW" nft -f - <<'EOF'
 table netdev w {
 	chain in {
 		type filter hook ingress device "gwin" priority 0;
@@ -81,38 +81,38 @@ EOF
 }
 
 drive() {
-	peer "$C" tcp 70.42.47.71 443 --timeout 2.5 >/dev/null      # blackhole: SYN retried
-	peer "$C" udp 70.42.47.71 5000 5 --no-wait >/dev/null
-	peer "$C" tcp 70.42.47.75 443 --timeout 1 >/dev/null        # host unreachable comes back
-	peer "$C" tcp 70.42.47.76 443 --timeout 1 >/dev/null
-	peer "$C" tcp 70.42.47.77 443 --timeout 1 >/dev/null
-	peer "$C" tcp 70.42.47.78 443 --timeout 1 >/dev/null        # the gateway has no default route
-	peer "$C" udp 70.42.47.72 5000 4 --no-wait >/dev/null       # ARP never answered
-	peer "$C" udp 70.42.47.73 5000 6 --no-wait >/dev/null       # qdisc drop
-	peer "$C" udp 70.42.47.74 5000 3 --no-wait >/dev/null       # xfrm block
-	peer "$C" send 10.1.0.5 40777 70.42.47.70 50000 5 --ttl 1 >/dev/null
-	peer "$C" synfin 10.1.0.5 70.42.47.70 5560 3 >/dev/null
-	peer "$C" udp 70.42.47.79 5000 3 --no-wait >/dev/null       # out of gwin
+	peer "$LAB_CLIENT" tcp 70.42.47.71 443 --timeout 2.5 >/dev/null      # blackhole: SYN retried
+	peer "$LAB_CLIENT" udp 70.42.47.71 5000 5 --no-wait >/dev/null
+	peer "$LAB_CLIENT" tcp 70.42.47.75 443 --timeout 1 >/dev/null        # host unreachable comes back
+	peer "$LAB_CLIENT" tcp 70.42.47.76 443 --timeout 1 >/dev/null
+	peer "$LAB_CLIENT" tcp 70.42.47.77 443 --timeout 1 >/dev/null
+	peer "$LAB_CLIENT" tcp 70.42.47.78 443 --timeout 1 >/dev/null        # the gateway has no default route
+	peer "$LAB_CLIENT" udp 70.42.47.72 5000 4 --no-wait >/dev/null       # ARP never answered
+	peer "$LAB_CLIENT" udp 70.42.47.73 5000 6 --no-wait >/dev/null       # qdisc drop
+	peer "$LAB_CLIENT" udp 70.42.47.74 5000 3 --no-wait >/dev/null       # xfrm block
+	peer "$LAB_CLIENT" send 10.1.0.5 40777 70.42.47.70 50000 5 --ttl 1 >/dev/null
+	peer "$LAB_CLIENT" synfin 10.1.0.5 70.42.47.70 5560 3 >/dev/null
+	peer "$LAB_CLIENT" udp 70.42.47.79 5000 3 --no-wait >/dev/null       # out of gwin
 	# traps: the closed ports refuse the late replies with ICMP, outbound
-	peer "$C" send 10.1.0.5 40555 70.42.47.70 50000 1 >/dev/null
-	peer "$I" send 70.42.47.70 50000 10.1.0.5 40555 2 >/dev/null
+	peer "$LAB_CLIENT" send 10.1.0.5 40555 70.42.47.70 50000 1 >/dev/null
+	peer "$LAB_INET" send 70.42.47.70 50000 10.1.0.5 40555 2 >/dev/null
 	gw python3 "$top/tests/lab_peer.py" send 198.18.0.1 40666 70.42.47.70 65535 1 >/dev/null
-	peer "$I" send 70.42.47.70 65535 198.18.0.1 40666 2 >/dev/null
-	peer "$C" udp 72.5.167.140 1025 3 >/dev/null                # healthy, then idle
+	peer "$LAB_INET" send 70.42.47.70 65535 198.18.0.1 40666 2 >/dev/null
+	peer "$LAB_CLIENT" udp 72.5.167.140 1025 3 >/dev/null                # healthy, then idle
 	sleep 4 # the neighbour gives up (3 probes, 1 s apart)
 }
 
-nstat_val() { ip netns exec "$G" nstat -az "$1" | awk -v k="$1" '$1 == k {print $2}'; }
+nstat_val() { ip netns exec "$LAB_GW" nstat -az "$1" | awk -v k="$1" '$1 == k {print $2}'; }
 
 setup_gateway || { bad "gateway set-up"; exit 0; }
 hdr0=$(nstat_val IpInHdrErrors)
-xfrm0=$(ip netns exec "$G" awk '$1 == "XfrmInPolBlock" {print $2}' /proc/net/xfrm_stat)
+xfrm0=$(ip netns exec "$LAB_GW" awk '$1 == "XfrmInPolBlock" {print $2}' /proc/net/xfrm_stat)
 expect_rc "attach on the outside interface only" 0 gw "$TA" attach -i gwout || exit 0
 drive
 hdr1=$(nstat_val IpInHdrErrors)
-xfrm1=$(ip netns exec "$G" awk '$1 == "XfrmInPolBlock" {print $2}' /proc/net/xfrm_stat)
-ip netns exec "$G" nft -j list ruleset >"$tmp/nft.json"
-ip netns exec "$G" tc -s -j qdisc show dev gwout >"$tmp/tc.json"
+xfrm1=$(ip netns exec "$LAB_GW" awk '$1 == "XfrmInPolBlock" {print $2}' /proc/net/xfrm_stat)
+ip netns exec "$LAB_GW" nft -j list ruleset >"$tmp/nft.json"
+ip netns exec "$LAB_GW" tc -s -j qdisc show dev gwout >"$tmp/tc.json"
 expect_rc "why --json" 0 gw "$TA" why -i gwout --json && printf '%s\n' "$OUT" >"$tmp/why.json"
 expect_rc "why --all --json" 0 gw "$TA" why -i gwout --all --json && printf '%s\n' "$OUT" >"$tmp/whyall.json"
 expect_rc "stats --json" 0 gw "$TA" stats -i gwout --json && printf '%s\n' "$OUT" >"$tmp/stats.json"
@@ -281,12 +281,12 @@ expect_in "why text: the hidden flows counted as --all lists them" "($n flows wh
 expect_rc "detach" 0 gw "$TA" detach -i gwout
 
 # ---------- kernel-drop events carry what the packet had ----------
-ip netns exec "$G" "$TA" run -i gwout --json --interval 0.5 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
+ip netns exec "$LAB_GW" "$TA" run -i gwout --json --interval 0.5 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
 TAPID=$!
 for _ in $(seq 100); do grep -q '"event":"started"' "$tmp/run.jsonl" 2>/dev/null && break; sleep 0.1; done
 if grep -q '"event":"started"' "$tmp/run.jsonl"; then
-	peer "$C" tcp 70.42.47.71 443 --timeout 1 >/dev/null
-	peer "$C" udp 70.42.47.79 5001 2 --no-wait >/dev/null
+	peer "$LAB_CLIENT" tcp 70.42.47.71 443 --timeout 1 >/dev/null
+	peer "$LAB_CLIENT" udp 70.42.47.79 5001 2 --no-wait >/dev/null
 	sleep 4
 	kill -TERM "$TAPID"; wait "$TAPID"; TAPID=
 	python3 - "$tmp/run.jsonl" <<'PY' && ok "kernel-drop events: verdict, rule, direction and interface of the packet (or null with its cause)" || bad "kernel-drop events: $(grep kernel-drop "$tmp/run.jsonl" | head -c 1500)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The code's shape (README "Code map"): commands on top, engines below, no
-# command reached into by another file, at most five levels of includes, no
-# cycle, no oversized file without a reason.  Root-free.
+# The code's shape (README "Code map"): three floors in user/, none reaching
+# up, no command reached into by another file, at most five levels of
+# includes, no cycle, no function over 80 lines without a reason.  Root-free.
 set -u
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,12 +10,34 @@ if out=$(python3 "$top/scripts/layers.py" 2>&1); then
 else
 	bad "layers: $(grep '^layers:' <<<"$out" | head -5)"
 fi
-# the checker itself catches a break: a command header included by an engine
+# the checker itself catches each kind of break, in a copy of the tree
 tmpd=$(mktemp -d); trap 'rm -rf "$tmpd"' EXIT
-cp -r "$top/user" "$top/include" "$top/scripts" "$tmpd/"
-echo '#include "commands.h"' >> "$tmpd/user/flows.c"
-if python3 "$tmpd/scripts/layers.py" >/dev/null 2>"$tmpd/err"; then
-	bad "layers: an engine including commands.h went unnoticed"
+copy() { rm -rf "$tmpd/t"; mkdir "$tmpd/t"; cp -r "$top/user" "$top/include" "$top/scripts" "$top/bpf" "$tmpd/t/"; }
+caught() { # NAME EXPECTED: the checker fails on the copy, saying EXPECTED
+	if python3 "$tmpd/t/scripts/layers.py" >/dev/null 2>"$tmpd/err"; then
+		bad "layers: $1 went unnoticed"
+	else
+		expect_in "layers: $1 is caught" "$2" "$(cat "$tmpd/err")"
+	fi
+}
+copy; echo '#include "commands.h"' >> "$tmpd/t/user/core/flows.c"
+caught "the core including the registry" "user/core/flows.c includes user/cmd/commands.h, a floor above it"
+copy; echo '#include "session.h"' >> "$tmpd/t/user/core/log.c"
+caught "the core including an engine" "user/core/log.c includes user/engine/session.h, a floor above it"
+copy; echo 'int ta_x(void) { return ta_main(0, 0); }' >> "$tmpd/t/user/engine/why.c"
+caught "an engine calling a command" "user/engine/why.c calls ta_main() of user/cmd/dispatch.c"
+copy; touch "$tmpd/t/user/stray.c"
+caught "a file on no floor" "user/stray.c is on no floor"
+copy; { echo 'int ta_long(void)'; echo '{'; for i in $(seq 80); do echo '	ta_x();'; done; echo '}'; } >> "$tmpd/t/user/engine/why.c"
+caught "a function of 83 lines" "user/engine/why.c:$(( $(wc -l < "$top/user/engine/why.c") + 1 )): ta_long() is 83 lines"
+python3 - "$tmpd/t/user/engine/why.c" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("int ta_long(void)\n", "/* over 80 lines because it is a test of the reason */\nint ta_long(void)\n", 1)
+open(p, "w").write(s)
+PY
+if out=$(python3 "$tmpd/t/scripts/layers.py" 2>&1); then
+	expect_in "layers: a long function with its reason passes, and is listed" "ta_long() 83 lines: it is a test of the reason" "$out"
 else
-	expect_in "layers: an engine including the registry is caught" "flows.c includes the command registry" "$(cat "$tmpd/err")"
+	bad "layers: a long function with its reason written above it: $(grep '^layers:' <<<"$out" | head -3)"
 fi

@@ -30,8 +30,15 @@ absent() {
 	local name=$1 pat=$2 out rc
 	shift 2
 	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" -ne 0 ]; then bad "$name: '$*' failed (exit $rc): $(head -c 300 <<<"$out")"; return 1; fi
-	if grep -Eq -- "$pat" <<<"$out"; then bad "$name: found: $(grep -E -- "$pat" <<<"$out" | head -3)"; return 1; fi
+	absent_out "$name" "$pat" "$rc" "$out" "$*"
+}
+# absent_out NAME PATTERN RC OUTPUT [WHAT]: the same for output already
+# captured: RC (its command's exit status) must be 0, and nothing of OUTPUT
+# may match
+absent_out() {
+	local name=$1 pat=$2 rc=$3 out=$4 what=${5:-the command}
+	if [ "$rc" -ne 0 ]; then bad "$name: '$what' failed (exit $rc): $(head -c 300 <<<"$out")"; return 1; fi
+	if grep -Eaq -- "$pat" <<<"$out"; then bad "$name: found: $(grep -Ea -- "$pat" <<<"$out" | head -3)"; return 1; fi
 	ok "$name"
 }
 # aligned_cols LEFT,COLS RIGHT,COLS < table: the cells of each column named
@@ -63,29 +70,30 @@ expect_in() {
 # lab_start TAG: a lab (scripts/lab.sh) named TAG$$, its servers running, a
 # temporary directory in $tmp and a pin root of its own; all of it removed
 # on every exit path (a suite's own lab_cleanup_extra runs first if defined).
-# Sets P C G I tmp TOKAUDIT_PIN_ROOT. Returns 1 if the lab did not come up.
+# Sets LAB (the lab's name) and its namespaces LAB_CLIENT, LAB_GW and
+# LAB_INET, tmp, TOKAUDIT_PIN_ROOT. Returns 1 if the lab did not come up.
 LAB_ADDRS="70.42.47.70 72.5.167.140 212.118.226.40 216.151.209.20 216.151.209.15 192.0.2.10"
 lab_start() {
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-	P=$1$$
-	C=$P-client G=$P-gw I=$P-inet
+	LAB=$1$$
+	LAB_CLIENT=$LAB-client LAB_GW=$LAB-gw LAB_INET=$LAB-inet
 	tmp=$(mktemp -d "/tmp/tokaudit-$1.$$.XXXX")
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-$P
+	export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-$LAB
 	trap lab_cleanup EXIT INT TERM
-	"$top/scripts/lab.sh" up "$P" >/dev/null || { bad "lab up"; return 1; }
+	"$top/scripts/lab.sh" up "$LAB" >/dev/null || { bad "lab up"; return 1; }
 	# shellcheck disable=SC2086
-	ip netns exec "$I" python3 "$top/tests/lab_peer.py" serve $LAB_ADDRS >/dev/null 2>&1 &
+	ip netns exec "$LAB_INET" python3 "$top/tests/lab_peer.py" serve $LAB_ADDRS >/dev/null 2>&1 &
 	sleep 0.3
 }
 lab_cleanup() {
 	declare -F lab_cleanup_extra >/dev/null && lab_cleanup_extra
 	if [ -d "$TOKAUDIT_PIN_ROOT" ]; then
 		for d in "$TOKAUDIT_PIN_ROOT"/*; do
-			[ -d "$d" ] && nsenter --net=/run/netns/$G "$TA" detach -i "$(basename "$d")" >/dev/null 2>&1
+			[ -d "$d" ] && nsenter --net=/run/netns/$LAB_GW "$TA" detach -i "$(basename "$d")" >/dev/null 2>&1
 		done
 	fi
-	"$top/scripts/lab.sh" down "$P" >/dev/null 2>&1
+	"$top/scripts/lab.sh" down "$LAB" >/dev/null 2>&1
 	rm -rf "$TOKAUDIT_PIN_ROOT" "$tmp" /sys/fs/bpf/ta-foreign-$$-*
 }
 # foreign_xdp NETNS IFACE on|off: an XDP program that is not tokaudit's
@@ -106,14 +114,14 @@ foreign_xdp() {
 peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
 # gw/cl CMD...: in the gateway's / client's network namespace, with the
 # machine's mount namespace (so pins live in its bpffs, as on a real gateway)
-gw() { nsenter --net=/run/netns/$G "$@"; }
-cl() { nsenter --net=/run/netns/$C "$@"; }
+gw() { nsenter --net=/run/netns/$LAB_GW "$@"; }
+cl() { nsenter --net=/run/netns/$LAB_CLIENT "$@"; }
 jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }
 # The lab's inet side drops what trafgen floods send from the spoofed
 # sources 10.1.0.10-250: nothing answers them, so every packet is counted
 # once and no reply dies looking for a client that does not exist
 inet_drops_spoofed() {
-	ip netns exec "$I" nft -f - <<'NFT'
+	ip netns exec "$LAB_INET" nft -f - <<'NFT'
 table inet fl {
 	chain pre {
 		type filter hook prerouting priority -300;

@@ -8,12 +8,12 @@ set -u
 need_root "live lab tests" || exit 0
 lab_cleanup_extra() { [ -n "${TAPID:-}" ] && kill "$TAPID" 2>/dev/null; }
 lab_start ta || exit 0
-ip netns exec "$C" ping -c1 -W2 70.42.47.70 >/dev/null && ok "lab up: the client reaches a media address" || bad "lab up: no path from the client"
+ip netns exec "$LAB_CLIENT" ping -c1 -W2 70.42.47.70 >/dev/null && ok "lab up: the client reaches a media address" || bad "lab up: no path from the client"
 
 
 # nftables in the gateway: the built-in policy's rules as counters
 nft_setup() {
-	ip netns exec "$G" nft -f - <<'EOF'
+	ip netns exec "$LAB_GW" nft -f - <<'EOF'
 table inet ta {
 	counter media {}
 	counter control {}
@@ -42,12 +42,12 @@ table inet ta {
 }
 EOF
 }
-nft_count() { ip netns exec "$G" nft -j list counter inet ta "$1" | python3 -c 'import json,sys; print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])'; }
+nft_count() { ip netns exec "$LAB_GW" nft -j list counter inet ta "$1" | python3 -c 'import json,sys; print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])'; }
 
 # start_run OUTFILE ARGS...: tokaudit run in the gateway, wait for "started"
 start_run() {
 	local out=$1; shift
-	ip netns exec "$G" "$TA" run -i gwout --json --interval 0.5 "$@" >"$out" 2>"$out.err" &
+	ip netns exec "$LAB_GW" "$TA" run -i gwout --json --interval 0.5 "$@" >"$out" 2>"$out.err" &
 	TAPID=$!
 	for _ in $(seq 100); do
 		grep -q '"event":"started"' "$out" 2>/dev/null && return 0
@@ -69,15 +69,15 @@ report() { grep '"event":"report"' "$1"; }
 nft_setup || { bad "nftables setup"; exit 0; }
 if start_run "$tmp/audit.jsonl"; then
 	ok "run started"
-	u=$(peer "$C" udp 70.42.47.70 50000 200)
-	peer "$C" tcp 212.118.226.40 443 >/dev/null
-	peer "$C" tcp 72.5.167.140 3478 >/dev/null
-	peer "$C" tcp 70.42.47.70 5560 >/dev/null
-	peer "$C" tcp 216.151.209.20 443 >/dev/null       # hlg, outbound
-	peer "$C" tcp 70.42.47.70 22 >/dev/null           # ssh to media: unexpected
-	peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null  # inbound SYN from hlg
-	peer "$C" tcp 192.0.2.10 80 >/dev/null            # unrelated: other
-	peer "$C" udp 72.5.167.140 1025 20 >/dev/null     # the edge port
+	u=$(peer "$LAB_CLIENT" udp 70.42.47.70 50000 200)
+	peer "$LAB_CLIENT" tcp 212.118.226.40 443 >/dev/null
+	peer "$LAB_CLIENT" tcp 72.5.167.140 3478 >/dev/null
+	peer "$LAB_CLIENT" tcp 70.42.47.70 5560 >/dev/null
+	peer "$LAB_CLIENT" tcp 216.151.209.20 443 >/dev/null       # hlg, outbound
+	peer "$LAB_CLIENT" tcp 70.42.47.70 22 >/dev/null           # ssh to media: unexpected
+	peer "$LAB_INET" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null  # inbound SYN from hlg
+	peer "$LAB_CLIENT" tcp 192.0.2.10 80 >/dev/null            # unrelated: other
+	peer "$LAB_CLIENT" udp 72.5.167.140 1025 20 >/dev/null     # the edge port
 	sleep 1
 	stop_run
 	[ "$RUNRC" -eq 0 ] && ok "run exits 0 on SIGTERM" || bad "run exit $RUNRC: $(cat "$tmp/audit.jsonl.err")"
@@ -114,9 +114,9 @@ fi
 # hlg allows TCP 443 opened from inside only: none of this connection's
 # packets, the client's answers included, is allowed, and hlg carries nothing
 if start_run "$tmp/ww.jsonl"; then
-	peer "$C" serve 10.1.0.5 >/dev/null 2>&1 &
+	peer "$LAB_CLIENT" serve 10.1.0.5 >/dev/null 2>&1 &
 	sleep 0.3
-	t=$(peer "$I" tcp 10.1.0.5 8080 --src 216.151.209.15 --sport 443)
+	t=$(peer "$LAB_INET" tcp 10.1.0.5 8080 --src 216.151.209.15 --sport 443)
 	sleep 1
 	stop_run
 	[ "$(jq_py 'r["result"]' <<<"$t")" = ok ] && ok "inbound-opened connection from hlg:443 completes (audit)" || bad "inbound connection: $t"
@@ -144,9 +144,9 @@ fi
 # ---------- run's flow selection: events and report lists, counters whole ----------
 # (userspace only: not again in the kernel matrix's guest)
 if [ -z "${TA_KERNEL_VM:-}" ] && start_run "$tmp/sel.jsonl" --verdict unexpected --proto tcp; then
-	peer "$C" udp 70.42.47.70 50000 20 >/dev/null
-	peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null
-	peer "$C" udp 70.42.47.70 7 5 --timeout 0.5 >/dev/null   # unexpected, but udp
+	peer "$LAB_CLIENT" udp 70.42.47.70 50000 20 >/dev/null
+	peer "$LAB_CLIENT" tcp 70.42.47.70 22 --timeout 1 >/dev/null
+	peer "$LAB_CLIENT" udp 70.42.47.70 7 5 --timeout 0.5 >/dev/null   # unexpected, but udp
 	sleep 1
 	stop_run
 	python3 -c '
@@ -164,16 +164,16 @@ assert rep["verdicts"]["unexpected"]["packets"] > 1, rep["verdicts"]
 ' "$tmp/sel.jsonl" && ok "run --verdict unexpected --proto tcp: only those flows evented and listed; the counters count all" \
 		|| bad "run selection: $(grep -v '"event":"updated"' "$tmp/sel.jsonl" | head -c 1500)"
 fi
-[ -z "${TA_KERNEL_VM:-}" ] && expect_rc "run with a bad --verdict" 2 ip netns exec "$G" "$TA" run -i gwout --verdict maybe --duration 1
+[ -z "${TA_KERNEL_VM:-}" ] && expect_rc "run with a bad --verdict" 2 ip netns exec "$LAB_GW" "$TA" run -i gwout --verdict maybe --duration 1
 [ -z "${TA_KERNEL_VM:-}" ] && expect_in "the bad verdict named, with the accepted ones" "no verdict 'maybe' (other, allowed, unexpected, invalid, dropped)" "$ERR"
 
 # ---------- enforce: exactly the unexpected packets dropped ----------
-ip netns exec "$G" nft flush table inet ta; ip netns exec "$G" nft delete table inet ta; nft_setup
+ip netns exec "$LAB_GW" nft flush table inet ta; ip netns exec "$LAB_GW" nft delete table inet ta; nft_setup
 if start_run "$tmp/enf.jsonl" --enforce; then
-	u=$(peer "$C" udp 70.42.47.70 50000 100)
-	t443=$(peer "$C" tcp 212.118.226.40 443)
-	t22=$(peer "$C" tcp 70.42.47.70 22 --timeout 1)
-	hin=$(peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1)
+	u=$(peer "$LAB_CLIENT" udp 70.42.47.70 50000 100)
+	t443=$(peer "$LAB_CLIENT" tcp 212.118.226.40 443)
+	t22=$(peer "$LAB_CLIENT" tcp 70.42.47.70 22 --timeout 1)
+	hin=$(peer "$LAB_INET" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1)
 	sleep 0.6
 	stop_run
 	rep=$(report "$tmp/enf.jsonl")
@@ -195,9 +195,9 @@ printf 'rule a\n proto udp\n ports 5000\n dir both\n addr 70.42.47.64/26\n' > "$
 printf 'rule b\n proto udp\n ports 6000\n dir both\n addr 72.5.167.128/26\n' > "$tmp/B.policy"
 cp "$tmp/A.policy" "$tmp/cur.policy"
 if start_run "$tmp/rel.jsonl" --policy "$tmp/cur.policy"; then
-	peer "$C" stream 70.42.47.70 5000 3 --pps 3000 > "$tmp/s1" &
+	peer "$LAB_CLIENT" stream 70.42.47.70 5000 3 --pps 3000 > "$tmp/s1" &
 	s1=$!
-	peer "$C" stream 72.5.167.140 6000 3 --pps 3000 > "$tmp/s2" &
+	peer "$LAB_CLIENT" stream 72.5.167.140 6000 3 --pps 3000 > "$tmp/s2" &
 	s2=$!
 	for i in $(seq 12); do
 		if [ $((i % 2)) = 1 ]; then cp "$tmp/B.policy" "$tmp/cur.policy"; else cp "$tmp/A.policy" "$tmp/cur.policy"; fi
@@ -228,7 +228,7 @@ fi
 # (stopped 12.5 s after the flow's last packet, a closed TCP flow's 10 s idle
 # limit passed: a fixed --duration left too little margin on a slow guest)
 if start_run "$tmp/closed.jsonl"; then
-	peer "$I" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null   # refused by the client
+	peer "$LAB_INET" tcp 10.1.0.5 8443 --src 216.151.209.15 --sport 443 --timeout 1 >/dev/null   # refused by the client
 	sleep 12.5
 	stop_run
 	rep=$(report "$tmp/closed.jsonl")
@@ -244,48 +244,48 @@ assert closed and all(e["reason"] == "rst" for e in closed), closed
 fi
 
 # ---------- errors ----------
-expect_rc "run on a missing interface" 1 ip netns exec "$G" "$TA" run -i nope0 --duration 1
+expect_rc "run on a missing interface" 1 ip netns exec "$LAB_GW" "$TA" run -i nope0 --duration 1
 expect_in "missing interface named" "no such interface 'nope0'" "$ERR"
-expect_rc "run with a bad --side" 2 ip netns exec "$G" "$TA" run -i gwout --side up
-expect_rc "run with a broken policy" 1 ip netns exec "$G" "$TA" run -i gwout --policy "$tmp/cur.policy" --duration 1
+expect_rc "run with a bad --side" 2 ip netns exec "$LAB_GW" "$TA" run -i gwout --side up
+expect_rc "run with a broken policy" 1 ip netns exec "$LAB_GW" "$TA" run -i gwout --policy "$tmp/cur.policy" --duration 1
 # another XDP program on the interface: refused, named, --hook tc suggested
 # (the first runs until stopped: on a slow machine, or an emulated one in
 # make test-kernels, loading the second takes seconds)
-ip netns exec "$G" "$TA" run -i gwout --duration 120 --json >"$tmp/first.jsonl" 2>&1 &
+ip netns exec "$LAB_GW" "$TA" run -i gwout --duration 120 --json >"$tmp/first.jsonl" 2>&1 &
 first=$!
 for _ in $(seq 300); do grep -q started "$tmp/first.jsonl" 2>/dev/null && break; sleep 0.1; done
-expect_rc "second run refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
+expect_rc "second run refused" 1 ip netns exec "$LAB_GW" "$TA" run -i gwout --duration 1
 expect_in "...naming the run that audits it" "gwout is audited already by 'tokaudit run' (pid $first)" "$ERR"
 # --hook tc too: it would have replaced the first run's tc filter, and taken
 # the clsact qdisc away on exit
-expect_rc "second run with --hook tc refused" 1 ip netns exec "$G" "$TA" run -i gwout --hook tc --duration 1
+expect_rc "second run with --hook tc refused" 1 ip netns exec "$LAB_GW" "$TA" run -i gwout --hook tc --duration 1
 expect_in "...likewise" "gwout is audited already by 'tokaudit run'" "$ERR"
 expect_rc "detach of a running run's interface refused" 1 gw "$TA" detach -i gwout
 expect_in "...naming it, --force offered" "which detaches when it stops; --force detaches anyway" "$ERR"
-expect_rc "tc hook beside it works" 0 ip netns exec "$G" "$TA" run -i gwin --hook tc --duration 0.5 --json
+expect_rc "tc hook beside it works" 0 ip netns exec "$LAB_GW" "$TA" run -i gwin --hook tc --duration 0.5 --json
 kill -TERM $first
 wait $first
 # an XDP program not ours: refused, named, --hook tc suggested
-foreign_xdp "$G" gwout on
-expect_rc "run beside a foreign XDP program refused" 1 ip netns exec "$G" "$TA" run -i gwout --duration 1
+foreign_xdp "$LAB_GW" gwout on
+expect_rc "run beside a foreign XDP program refused" 1 ip netns exec "$LAB_GW" "$TA" run -i gwout --duration 1
 expect_in "existing program named, tc suggested" "already has an XDP program, 'empty_xdp'" "$ERR"
 expect_in "suggests --hook tc" "use --hook tc" "$ERR"
-foreign_xdp "$G" gwout off
+foreign_xdp "$LAB_GW" gwout off
 # nothing left behind by run
-left=$(ip netns exec "$G" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
-[ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$G" bpftool net show)"
+left=$(ip netns exec "$LAB_GW" bpftool net show 2>/dev/null | grep -c -E 'tokaudit|driver id|generic id|clsact')
+[ "$left" = 0 ] && ok "run leaves no program attached" || bad "programs left: $(ip netns exec "$LAB_GW" bpftool net show)"
 # a run killed with SIGKILL: its XDP link goes with it, its tc filters stay
 # until detach removes them
-ip netns exec "$G" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
+ip netns exec "$LAB_GW" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
 k=$!
 for _ in $(seq 300); do grep -q started "$tmp/killed.jsonl" 2>/dev/null && break; sleep 0.1; done
 kill -KILL $k; wait $k 2>/dev/null
-absent "SIGKILL: the XDP link went with the process" 'driver id|generic id' ip netns exec "$G" bpftool net show dev gwout
-ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit_tc && ok "SIGKILL: tc filter left, as documented" || bad "no tc filter after SIGKILL?"
+absent "SIGKILL: the XDP link went with the process" 'driver id|generic id' ip netns exec "$LAB_GW" bpftool net show dev gwout
+ip netns exec "$LAB_GW" bpftool net show dev gwout | grep -q tokaudit_tc && ok "SIGKILL: tc filter left, as documented" || bad "no tc filter after SIGKILL?"
 expect_rc "detach removes a killed run's tc filters" 0 gw "$TA" detach -i gwout
 expect_in "detach says what it removed" "no pins; removed tokaudit's tc filters left behind" "$OUT"
-absent "nothing left after detach" tokaudit ip netns exec "$G" bpftool net show dev gwout
+absent "nothing left after detach" tokaudit ip netns exec "$LAB_GW" bpftool net show dev gwout
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	expect_rc "run without privileges" 1 ip netns exec "$G" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" run -i gwout --duration 1
+	expect_rc "run without privileges" 1 ip netns exec "$LAB_GW" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$TA" run -i gwout --duration 1
 	expect_in "privilege problem named" "run as root" "$ERR"
 fi

@@ -31,7 +31,7 @@ fi
 deb=$tmp/tokaudit_${version}_amd64.deb
 [ -f "$deb" ] && ok "built tokaudit_${version}_amd64.deb" || { bad "no $deb: $(ls "$tmp")"; exit 0; }
 
-list=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
+list=$(dpkg-deb -c "$deb" | awk '{ print $6 }'); list_rc=${PIPESTATUS[0]}
 m=
 for f in ./usr/sbin/tokaudit ./usr/share/man/man8/tokaudit.8.gz ./usr/share/bash-completion/completions/tokaudit \
 	./lib/systemd/system/tokaudit.service ./lib/systemd/system/tokaudit@.service ./etc/default/tokaudit \
@@ -40,7 +40,7 @@ for f in ./usr/sbin/tokaudit ./usr/share/man/man8/tokaudit.8.gz ./usr/share/bash
 	grep -qxF "$f" <<<"$list" || m+=" $f"
 done
 [ -z "$m" ] && ok "dpkg-deb -c: binary, man page, completion, units, settings, policy, contrib files" || bad "package lacks:$m"
-grep -q "^./usr/local" <<<"$list" && bad "package ships /usr/local" || ok "nothing under /usr/local"
+absent_out "nothing under /usr/local" "^\./usr/local" "$list_rc" "$list" "dpkg-deb -c"
 [ "$(dpkg-deb -f "$deb" Recommends)" = bash-completion ] && ok "the package recommends bash-completion (its completion needs it)" \
 	|| bad "Recommends: '$(dpkg-deb -f "$deb" Recommends)'"
 grep -q "^ExecStart=/usr/sbin/tokaudit serve" <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/tokaudit.service) \

@@ -26,7 +26,7 @@ expect_rc "status" 0 gw "$TA" status --json
 
 # no tokaudit process runs now: the pinned programs audit on their own
 absent "attach returned, no process left" '^tokaudit$' ps -eo comm
-u=$(peer "$C" udp 70.42.47.70 50000 100)
+u=$(peer "$LAB_CLIENT" udp 70.42.47.70 50000 100)
 [ "$(jq_py 'r["received"]' <<<"$u")" = 100 ] && ok "traffic passes while attached" || bad "udp $u"
 n=$(media_pkts)
 [ "$n" = 200 ] && ok "audited with no process: media 200 packets" || bad "media $n, want 200"
@@ -37,8 +37,8 @@ expect_rc "flows as text" 0 gw "$TA" flows
 expect_in "text flow line" "70.42.47.70:50000" "$OUT"
 
 # flow filters: a TCP flow and an unexpected one beside the media flow
-peer "$C" tcp 212.118.226.40 443 >/dev/null
-peer "$C" tcp 70.42.47.70 8080 --timeout 1 >/dev/null
+peer "$LAB_CLIENT" tcp 212.118.226.40 443 >/dev/null
+peer "$LAB_CLIENT" tcp 70.42.47.70 8080 --timeout 1 >/dev/null
 all=$(gw "$TA" flows --json)
 nall=$(grep -c . <<<"$all")
 sel() { gw "$TA" flows --json "$@" | python3 -c '
@@ -81,7 +81,7 @@ expect_in "says none matches" "none of the $nall flows matches" "$OUT"
 # attach again: counters kept
 expect_rc "attach again" 0 gw "$TA" attach -i gwout
 expect_in "attach again says counters kept" "counters kept" "$OUT"
-peer "$C" udp 70.42.47.70 50000 50 >/dev/null
+peer "$LAB_CLIENT" udp 70.42.47.70 50000 50 >/dev/null
 n=$(media_pkts)
 [ "$n" = 300 ] && ok "counters kept across attaches: media 300" || bad "media $n after re-attach, want 300"
 [ "$(xdp_names)" = tokaudit_xdp ] && ok "still one XDP program" || bad "XDP programs: $(gw bpftool net show dev gwout)"
@@ -91,7 +91,7 @@ printf 'rule ssh\n proto tcp\n ports 22\n dir out\n addr 70.42.47.64/26\n' > "$t
 expect_rc "reload" 0 gw "$TA" reload --policy "$tmp/ssh.policy"
 expect_in "reload names the generation" "generation 2" "$OUT"
 gw ip neigh flush dev gwout # the next packets need ARP: frames that are not IP
-peer "$C" tcp 70.42.47.70 22 >/dev/null
+peer "$LAB_CLIENT" tcp 70.42.47.70 22 >/dev/null
 s=$(gw "$TA" stats -i gwout --json)
 [ "$(jq_py 'r["rules"]["ssh"]["packets"]' <<<"$s")" -gt 0 ] && ok "new policy in force after reload" || bad "ssh rule: $s"
 # every frame has a direction, ARP too: in + out = packets for every verdict
@@ -166,23 +166,23 @@ expect_in "detach again says not attached" "not attached on gwout" "$ERR"
 
 # under 'ip netns exec' the command gets a private /sys: a bpffs mounted there
 # would vanish with it, leaving hooks nobody can see: refused, one line
-expect_rc "attach under ip netns exec is refused" 1 ip netns exec "$G" "$TA" attach -i gwout
+expect_rc "attach under ip netns exec is refused" 1 ip netns exec "$LAB_GW" "$TA" attach -i gwout
 expect_in "the refusal says why" "the pins would vanish when tokaudit exits" "$ERR"
 expect_in "the refusal says what to do" "nsenter --net=/run/netns/NAME" "$ERR"
 [ "$(wc -l <<<"$ERR")" = 1 ] && ok "the refusal is one line" || bad "refusal: $ERR"
-absent "the refused attach left nothing" 'tokaudit|driver id|generic id' ip netns exec "$G" bpftool net show dev gwout
-expect_rc "status under ip netns exec says where the pins are" 1 ip netns exec "$G" "$TA" status
+absent "the refused attach left nothing" 'tokaudit|driver id|generic id' ip netns exec "$LAB_GW" bpftool net show dev gwout
+expect_rc "status under ip netns exec says where the pins are" 1 ip netns exec "$LAB_GW" "$TA" status
 expect_in "status: use nsenter" "nsenter" "$ERR"
 # hooks with no pins (a killed run's tc filters): detach removes them, even
 # from a private mount namespace
-ip netns exec "$G" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
+ip netns exec "$LAB_GW" "$TA" run -i gwout --json --duration 30 >"$tmp/killed.jsonl" 2>&1 &
 k=$!
 for _ in $(seq 50); do grep -q started "$tmp/killed.jsonl" 2>/dev/null && break; sleep 0.1; done
 kill -KILL $k; wait $k 2>/dev/null
-ip netns exec "$G" bpftool net show dev gwout | grep -q tokaudit_tc && ok "a killed run left its tc filters" || bad "no tc filter left to clean"
-expect_rc "detach -i under ip netns exec, no pins" 0 ip netns exec "$G" "$TA" detach -i gwout
+ip netns exec "$LAB_GW" bpftool net show dev gwout | grep -q tokaudit_tc && ok "a killed run left its tc filters" || bad "no tc filter left to clean"
+expect_rc "detach -i under ip netns exec, no pins" 0 ip netns exec "$LAB_GW" "$TA" detach -i gwout
 expect_in "detach names what it removed" "removed tokaudit's tc filters" "$OUT"
-absent "detach without pins left nothing of tokaudit" tokaudit ip netns exec "$G" bpftool net show dev gwout
+absent "detach without pins left nothing of tokaudit" tokaudit ip netns exec "$LAB_GW" bpftool net show dev gwout
 
 # pins from an incompatible version
 expect_rc "attach for the version check" 0 gw "$TA" attach -i gwout

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 need_root "probe lab tests" || exit 0
 lab_start tq || exit 0
-ip netns exec "$G" nft -f - <<'EOF' || bad "nftables rules"
+ip netns exec "$LAB_GW" nft -f - <<'EOF' || bad "nftables rules"
 table inet blk {
 	chain filter_fwd {
 		type filter hook forward priority 0; policy accept;

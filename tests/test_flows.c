@@ -20,7 +20,6 @@
 #include "why.h"
 #include "report.h"
 
-#define SEC_NS 1000000000ull
 
 static void v4(uint8_t a[16], const char *s)
 {
@@ -61,22 +60,22 @@ static void test_states_and_close_reasons(void **state)
 	v.first_ns = 1;
 	v.packets[TA_DIR_OUT] = 1;
 	v.flags = 0x02 << TA_FF_TCP_SHIFT(TA_DIR_OUT); /* SYN out */
-	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 2 * SEC_NS)), "syn-sent");
-	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "unanswered");
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 2 * TA_NSEC_PER_SEC)), "syn-sent");
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * TA_NSEC_PER_SEC)), "unanswered");
 	v.packets[TA_DIR_IN] = 1;
 	v.flags |= 0x04 << TA_FF_TCP_SHIFT(TA_DIR_IN); /* RST in */
-	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "refused");
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * TA_NSEC_PER_SEC)), "refused");
 	assert_string_equal(ta_flow_close_reason(&k, &v), "rst");
 	v.flags = ((0x02 | 0x10 | 0x01) << TA_FF_TCP_SHIFT(TA_DIR_OUT)) |
 		  ((0x12 | 0x01) << TA_FF_TCP_SHIFT(TA_DIR_IN)); /* FIN both ways */
-	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "closed");
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * TA_NSEC_PER_SEC)), "closed");
 	assert_string_equal(ta_flow_close_reason(&k, &v), "fin");
 	v.flags = 0x10 | (0x10 << 8); /* ACKs only */
 	assert_string_equal(ta_flow_close_reason(&k, &v), "idle");
 	k.proto = 17;
 	v.flags = TA_FF_DROP_OPENED;
 	v.packets[0] = v.packets[1] = 0;
-	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * SEC_NS)), "blocked-before-egress");
+	assert_string_equal(ta_fstate_name(ta_flow_state(&k, &v, 10 * TA_NSEC_PER_SEC)), "blocked-before-egress");
 	assert_string_equal(ta_flow_close_reason(&k, &v), "idle");
 }
 
@@ -103,7 +102,7 @@ static void test_rule_labels_across_reload(void **state)
 /* ICMP flows carry no ports: an echo flow's identifier is written once */
 static void test_icmp_flow_json(void **state)
 {
-	struct ta_flow_ctx c = ctx(10 * SEC_NS);
+	struct ta_flow_ctx c = ctx(10 * TA_NSEC_PER_SEC);
 	struct ta_flow_key k;
 	struct ta_flow_val v = { .rule = TA_NO_RULE, .opener = TA_DIR_OUT };
 	json_object *o, *x;
@@ -170,7 +169,7 @@ static void test_drop_notes(void **state)
 
 static void test_diagnosis_blocked_before_egress(void **state)
 {
-	struct ta_flow_ctx c = ctx(10 * SEC_NS);
+	struct ta_flow_ctx c = ctx(10 * TA_NSEC_PER_SEC);
 	struct ta_flow_key k;
 	struct ta_flow_val v = { 0 };
 	char buf[768], want[768];
@@ -200,7 +199,7 @@ static void test_diagnosis_blocked_before_egress(void **state)
 
 static void test_diagnosis_endpoint_discards_only_with_all(void **state)
 {
-	struct ta_flow_ctx c = ctx(10 * SEC_NS);
+	struct ta_flow_ctx c = ctx(10 * TA_NSEC_PER_SEC);
 	struct ta_flow_key k;
 	struct ta_flow_val v = { 0 };
 	char buf[768];
@@ -318,7 +317,7 @@ static void test_flow_selection(void **state)
 {
 	struct ta_flow_sel s;
 	struct ta_flow_sel_args a = { 0 };
-	struct ta_flow_ctx c = ctx(100 * SEC_NS);
+	struct ta_flow_ctx c = ctx(100 * TA_NSEC_PER_SEC);
 	struct ta_closed f[3];
 	char err[300];
 
@@ -329,16 +328,16 @@ static void test_flow_selection(void **state)
 	f[0].v.generation = 3;
 	f[0].v.packets[TA_DIR_OUT] = 5;
 	f[0].v.bytes[TA_DIR_OUT] = 500;
-	f[0].v.first_ns = 10 * SEC_NS;
-	f[0].v.last_ns = 90 * SEC_NS;
+	f[0].v.first_ns = 10 * TA_NSEC_PER_SEC;
+	f[0].v.last_ns = 90 * TA_NSEC_PER_SEC;
 	f[1] = f[0];
 	key(&f[1].k, 6, "10.1.0.5", 40001, "212.118.226.40", 22);
 	f[1].v.flags = TA_FF_UNEXPECTED;
 	f[1].v.rule = TA_NO_RULE;
 	f[1].v.bytes[TA_DIR_OUT] = 9000;
 	f[1].v.policy_drops = 2;
-	f[1].v.first_ns = 5 * SEC_NS;
-	f[1].v.last_ns = 95 * SEC_NS;
+	f[1].v.first_ns = 5 * TA_NSEC_PER_SEC;
+	f[1].v.last_ns = 95 * TA_NSEC_PER_SEC;
 	f[2] = f[0];
 	key(&f[2].k, 17, "10.1.0.5", 40002, "72.5.167.140", 6000);
 	f[2].v.packets[TA_DIR_IN] = 5;

@@ -16,16 +16,16 @@ wait_for() {
 	return 1
 }
 tmux -L "$SOCK" new-session -d -x 132 -y 40 \
-	"nsenter --net=/run/netns/$G $TA run -i gwout --interval 0.5; echo EXITED rc=\$?; sleep 120"
+	"nsenter --net=/run/netns/$LAB_GW $TA run -i gwout --interval 0.5; echo EXITED rc=\$?; sleep 120"
 wait_for "tokaudit run  gwout" && ok "the live view starts" || bad "no live view: $(screen | head -5)"
 [ "$(tmux -L "$SOCK" display -p '#{alternate_on}')" = 1 ] && ok "it runs on the alternate screen" || bad "not on the alternate screen"
 
 # a known mix: 300 media datagrams each way, an unexpected ssh connection,
 # traffic to an unrelated host; the stream keeps a rate going
-peer "$C" udp 70.42.47.70 50000 300 >/dev/null
-peer "$C" tcp 70.42.47.70 22 --timeout 1 >/dev/null
-peer "$C" udp 192.0.2.10 5000 3200 --no-wait >/dev/null   # other traffic: ~50 samples
-peer "$C" stream 72.5.167.140 6000 3 --pps 500 >/dev/null &
+peer "$LAB_CLIENT" udp 70.42.47.70 50000 300 >/dev/null
+peer "$LAB_CLIENT" tcp 70.42.47.70 22 --timeout 1 >/dev/null
+peer "$LAB_CLIENT" udp 192.0.2.10 5000 3200 --no-wait >/dev/null   # other traffic: ~50 samples
+peer "$LAB_CLIENT" stream 72.5.167.140 6000 3 --pps 500 >/dev/null &
 sp=$!
 sleep 1.5
 s=$(screen)
@@ -72,8 +72,8 @@ sleep 1
 tmux -L "$SOCK" send-keys q
 wait_for "EXITED rc=0" && ok "q quits, exit 0" || bad "q: $(screen | tail -5)"
 [ "$(tmux -L "$SOCK" display -p '#{alternate_on}')" = 0 ] && ok "the alternate screen is left" || bad "still on the alternate screen"
-s=$(screen)
-grep -q "tokaudit run  gwout" <<<"$s" && bad "the live view stayed on the terminal" || ok "the live view is gone from the terminal"
+s=$(screen); s_rc=$?
+absent_out "the live view is gone from the terminal" "tokaudit run  gwout" "$s_rc" "$s" "tmux capture-pane"
 grep -qi "media" <<<"$s" && grep -q "unexpected" <<<"$s" && ok "the report is on the normal screen" || bad "report: $(head -c 400 <<<"$s")"
 hist=$(tmux -L "$SOCK" capture-pane -p -J -S -300)
 sed -n '/^Unexpected flows/,/^$/p' <<<"$hist" | sed -n 2p | grep -Eq '^  FLOW \(LOCAL -> REMOTE\) +VERDICT +RULE +STATE +PKTS OUT/IN +BYTES OUT/IN +IDLE$' \
@@ -83,11 +83,11 @@ sed -n '/^Other traffic, top talkers/,/^$/p' <<<"$s" | grep -Eq "192\.0\.2\.10 +
 tmux -L "$SOCK" kill-server 2>/dev/null
 
 # NO_COLOR and a plain pipe: no curses at all; the JSON report's talkers
-nsenter --net=/run/netns/$G "$TA" run -i gwout --duration 3 --json >"$tmp/j.jsonl" 2>&1 &
+nsenter --net=/run/netns/$LAB_GW "$TA" run -i gwout --duration 3 --json >"$tmp/j.jsonl" 2>&1 &
 jp=$!
 sleep 1.5
-peer "$C" udp 192.0.2.10 7000 3200 --no-wait >/dev/null
-wait $jp
-grep -q $'\033' "$tmp/j.jsonl" && bad "escape codes in JSON output" || ok "not a terminal: no escape codes"
+peer "$LAB_CLIENT" udp 192.0.2.10 7000 3200 --no-wait >/dev/null
+wait $jp; jrc=$?
+absent_out "not a terminal: no escape codes" $'\033' "$jrc" "$(cat "$tmp/j.jsonl")" "run --json"
 grep '"event":"report"' "$tmp/j.jsonl" | jq_py '[t for t in r["other_top"] if t["remote"] == "192.0.2.10" and t["port"] == 7000 and t["proto"] == "udp" and t["dir"] == "out" and t["packets_est"] == 64 * t["samples"] and 1000 <= t["packets_est"] <= 10000]' | grep -q remote \
 	&& ok "JSON report: other_top with the estimate" || bad "other_top: $(grep '"event":"report"' "$tmp/j.jsonl" | jq_py 'r.get("other_top")')"

@@ -36,7 +36,7 @@ static double now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return ts.tv_sec + (double)ts.tv_nsec / TA_NSEC_PER_SEC;
 }
 
 static int cmp_d(const void *a, const void *b)

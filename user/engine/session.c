@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A live session (run, serve): one cohesive job, the reader's side of a set
+ * of flow tables.  Open or adopt the programs, read the ring buffer, walk
+ * the tables every tick and turn what changed into events, closed flows,
+ * the report's keepsakes and IPFIX records (each flow's exported baseline
+ * lives with its tracked state here), and reload the policy.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <uthash.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <net/if.h>
+#include "log.h"
+#include "json.h"
+#include "kdrop.h"
+#include "pinstore.h"
+#include "session.h"
+#include "flowsel.h"
+#include "why.h"
+#include "evwriter.h"
+#include "flowexport.h"
+#include "ipfix.h"
+#include "util.h"
+
+/* What a walk last saw of a flow: enough to report it when the LRU table
+ * pushes it out before the next walk */
+struct ta_last_seen {
+	uint64_t packets[TA_DIR_MAX], bytes[TA_DIR_MAX];
+	uint64_t first_ns, last_ns;
+	uint32_t rule, generation, flags;
+	uint8_t opener;
+};
+
+struct ta_tracked {
+	struct ta_flow_key key;
+	struct ta_last_seen last;
+	uint64_t packets;        /* both ways, at the last "updated" */
+	uint64_t policy_drops;
+	uint64_t last_emit_ns;
+	uint64_t walk;           /* last walk that saw it */
+	struct ta_exported x;    /* IPFIX: what records carried so far */
+	struct ta_flow_val *seen; /* IPFIX: the flow at the last walk (for a record when it is evicted) */
+	UT_hash_handle hh;
+};
+
+#define KEEP_MAX 4096
+
+const char *ta_session_iface_name(const struct ta_session *s, uint32_t ifindex)
+{
+	for (int i = 0; i < s->nifaces; i++)
+		if (s->ifaces[i].ifindex == (int)ifindex)
+			return s->ifaces[i].name;
+	return NULL;
+}
+
+unsigned ta_session_open_flows(const struct ta_session *s)
+{
+	return HASH_COUNT(s->flows);
+}
+
+void ta_session_labels(struct ta_session *s)
+{
+	if (s->pinned) {
+		memset(s->labels, 0, sizeof(s->labels));
+		memset(s->prev_labels, 0, sizeof(s->prev_labels));
+		for (uint32_t i = 0; i < s->meta.nrules && i < TA_MAX_RULES; i++)
+			s->labels[i] = s->meta.labels[i];
+		for (uint32_t i = 0; i < s->meta.prev_nrules && i < TA_MAX_RULES; i++)
+			s->prev_labels[i] = s->meta.prev_labels[i];
+		return;
+	}
+	memset(s->labels, 0, sizeof(s->labels));
+	for (size_t i = 0; i < s->pol.nrules && i < TA_MAX_RULES; i++)
+		s->labels[i] = s->pol.rules[i].label;
+	memset(s->prev_labels, 0, sizeof(s->prev_labels));
+	for (size_t i = 0; i < s->prev_pol.nrules && i < TA_MAX_RULES; i++)
+		s->prev_labels[i] = s->prev_pol.rules[i].label;
+}
+
+struct ta_flow_ctx ta_session_ctx(struct ta_session *s)
+{
+	struct ta_flow_ctx c = {
+		.labels = s->labels, .nlabels = TA_MAX_RULES, .generation = s->dp.generation,
+		.prev_labels = (s->pinned ? s->meta.prev_generation && s->meta.prev_generation + 1 == s->meta.generation
+					  : s->prev_pol.nrules != 0) ? s->prev_labels : NULL,
+		.prev_nlabels = TA_MAX_RULES,
+		.now_ns = ta_now_ns(),
+		.dp = &s->dp,
+	};
+	return c;
+}
+
+/* One JSON line out: to the writer thread (serve) or the stream (run).
+ * Consumes o. */
+static void out_line(struct ta_session *s, json_object *o)
+{
+	if (s->evw) {
+		const char *t = ta_jtext(o);
+
+		ta_evw_put(s->evw, t, strlen(t));
+		json_object_put(o);
+	} else {
+		ta_jprint(s->out, o);
+	}
+}
+
+/* A flow event; extra (may be NULL) holds more fields and is consumed. */
+static void emit(struct ta_session *s, const char *event, const struct ta_flow_key *k,
+		 const struct ta_flow_val *v, json_object *extra)
+{
+	struct ta_flow_ctx c;
+	json_object *o;
+
+	if (!s->json) {
+		json_object_put(extra);
+		return;
+	}
+	c = ta_session_ctx(s);
+	if (s->sel && !ta_flow_sel_match(s->sel, &c, k, v)) {
+		json_object_put(extra);
+		return;
+	}
+	o = ta_flow_jobj(&c, event, ta_session_iface_name(s, k->ifindex), k, v);
+	ta_jmerge(o, extra);
+	out_line(s, o);
+}
+
+static json_object *one_field(const char *k, json_object *v)
+{
+	json_object *o = json_object_new_object();
+
+	ta_jadd(o, k, v);
+	return o;
+}
+
+static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	char why[768];
+	struct ta_flow_ctx c = ta_session_ctx(s);
+
+	/* unexpected, dropped or otherwise blocked flows stay for the report */
+	if (!(v->flags & TA_FF_UNEXPECTED) && !v->policy_drops &&
+	    !ta_flow_diagnosis(&c, NULL, k, v, true, why, sizeof(why)))
+		return;
+	if (s->pinned) { /* and in the pins, for 'flows --since' and 'why --since' */
+		struct ta_recent r = { .key = *k, .val = *v,
+				       .closed_unix_ns = (uint64_t)(ta_ktime_to_unix(c.now_ns) * TA_NSEC_PER_SEC) };
+
+		if (!ta_dp_recent_put(&s->dp, s->recent_next, &r))
+			s->recent_next = (s->recent_next + 1) % TA_RECENT_MAX;
+	}
+	if (s->nkeep == s->capkeep) {
+		if (s->capkeep >= KEEP_MAX) {
+			/* replace the smallest, so the report keeps the top flows */
+			size_t min = 0;
+			for (size_t i = 1; i < s->nkeep; i++)
+				if (s->keep[i].v.packets[0] + s->keep[i].v.packets[1] <
+				    s->keep[min].v.packets[0] + s->keep[min].v.packets[1])
+					min = i;
+			s->keep[min].k = *k;
+			s->keep[min].v = *v;
+			return;
+		}
+		if (ta_grow(&s->keep, &s->capkeep, s->nkeep, sizeof(*s->keep), 64))
+			return;
+	}
+	s->keep[s->nkeep].k = *k;
+	s->keep[s->nkeep].v = *v;
+	s->nkeep++;
+}
+
+static void last_seen_set(struct ta_last_seen *l, const struct ta_flow_val *v)
+{
+	memcpy(l->packets, v->packets, sizeof(l->packets));
+	memcpy(l->bytes, v->bytes, sizeof(l->bytes));
+	l->first_ns = v->first_ns;
+	l->last_ns = v->last_ns;
+	l->rule = v->rule;
+	l->generation = v->generation;
+	l->flags = v->flags;
+	l->opener = v->opener;
+}
+
+static void last_seen_val(const struct ta_last_seen *l, struct ta_flow_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	memcpy(v->packets, l->packets, sizeof(v->packets));
+	memcpy(v->bytes, l->bytes, sizeof(v->bytes));
+	v->first_ns = l->first_ns;
+	v->last_ns = l->last_ns;
+	v->rule = l->rule;
+	v->generation = l->generation;
+	v->flags = l->flags;
+	v->opener = l->opener;
+}
+
+static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *k,
+				const struct ta_flow_val *v, bool *created)
+{
+	struct ta_tracked *t;
+
+	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
+	*created = false;
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->key = *k;
+	last_seen_set(&t->last, v);
+	t->packets = v->packets[0] + v->packets[1];
+	t->policy_drops = 0; /* drops before we saw it are reported by the next walk */
+	t->last_emit_ns = ta_now_ns();
+	t->walk = s->walk;
+	HASH_ADD(hh, s->flows, key, sizeof(t->key), t);
+	*created = true;
+	s->opened++;
+	s->persist.flows_opened++;
+	if (v->rule < TA_MAX_RULES)
+		s->rules[v->rule].flows++;
+	return t;
+}
+
+/* A flow value for an event whose flow the table does not hold. */
+static void event_val(const struct ta_event *e, uint32_t flags, struct ta_flow_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->flags = flags;
+	v->rule = TA_NO_RULE;
+	v->opener = e->dir;
+	v->generation = e->generation;
+	v->first_ns = v->last_ns = e->ts_ns;
+}
+
+static void forget(struct ta_session *s, struct ta_tracked *t)
+{
+	HASH_DEL(s->flows, t);
+	free(t->seen);
+	free(t);
+}
+
+/* A tracked flow the full table pushed out: closed as the last walk saw it
+ * (what came after went with the entry), its last IPFIX record, forgotten */
+static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_flow_ctx *c, uint64_t now)
+{
+	struct ta_flow_val v;
+
+	last_seen_val(&t->last, &v);
+	emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	if (s->ipfix && t->seen)
+		ta_flow_export(s->ipfix, c, &t->key, t->seen, &t->x, TA_FER_RESOURCES, now);
+	s->evicted++;
+	forget(s, t);
+}
+
+/* The table holds a new flow of a key this reader tracks (v, or NULL: a new
+ * flow's event): the one it tracked was pushed out meanwhile. */
+static void close_if_replaced(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_tracked *t;
+	struct ta_flow_ctx c;
+
+	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
+	if (!t || (v && v->first_ns == t->last.first_ns))
+		return;
+	c = ta_session_ctx(s);
+	evicted(s, t, &c, c.now_ns);
+}
+
+/* A flow's event whose flow the full table pushed out before this reader
+ * read it: reported from what the event carries (and what the last walk
+ * saw), never dropped: opened, unexpected, closed as evicted. */
+static void gone_before_read(struct ta_session *s, const struct ta_event *e)
+{
+	struct ta_flow_val v;
+	struct ta_tracked *t;
+	bool unexp = e->verdict == TA_V_UNEXPECTED;
+
+	/* a new flow of a key the walk knew: that one was pushed out first */
+	if (e->type == TA_EV_NEW_FLOW)
+		close_if_replaced(s, &e->key, NULL);
+	HASH_FIND(hh, s->flows, &e->key, sizeof(e->key), t);
+	if (t) { /* the walk announced it; the next tick closes it */
+		if (unexp) {
+			t->last.flags |= TA_FF_UNEXPECTED;
+			last_seen_val(&t->last, &v);
+			emit(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+		}
+		return;
+	}
+	event_val(e, unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED, &v);
+	v.rule = unexp ? TA_NO_RULE : e->rule;
+	v.packets[e->dir & 1] = 1; /* the packet that made the event */
+	emit(s, "opened", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	if (unexp)
+		emit(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	emit(s, "closed", &e->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	s->opened++;
+	s->persist.flows_opened++;
+	s->evicted++;
+	if (v.rule < TA_MAX_RULES)
+		s->rules[v.rule].flows++;
+}
+
+/* One ring event: its flow's lines */
+static void on_flow_event(struct ta_session *s, const struct ta_event *e)
+{
+	struct ta_flow_val v;
+	bool created;
+
+	if (e->type == TA_EV_KERNEL_DROP) {
+		char rb[64], sb[128];
+		json_object *x;
+
+		s->kdrop_events++;
+		if (!s->json)
+			return;
+		x = json_object_new_object();
+		ta_jadd(x, "drop_reason", ta_jstr(ta_drop_reason_name(e->drop_reason, rb, sizeof(rb))));
+		ta_jadd(x, "drop_location", ta_jstr(ta_ksym(e->drop_loc, sb, sizeof(sb))));
+		ta_jadd(x, "drop_dir", ta_jstr(ta_dir_name(e->dir & 1)));
+		ta_jadd(x, "known_flow", ta_jbool(e->drop_flow == TA_DF_KNOWN));
+		ta_jadd(x, "flow_created_by_drop", ta_jbool(e->drop_flow == TA_DF_CREATED));
+		ta_jadd(x, "no_flow_cause", ta_jstr(e->drop_flow == TA_DF_NONE ? "flow-table-full" :
+						    e->drop_flow == TA_DF_ELSEWHERE ? "not-via-an-audited-interface" : NULL));
+		if (e->drop_flow == TA_DF_NONE || e->drop_flow == TA_DF_ELSEWHERE ||
+		    ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
+			/* no flow (or gone): the packet as the event tells it, a flow
+			 * it would have opened, seen only dying (no interface: null) */
+			event_val(e, TA_FF_DROP_OPENED |
+				     (e->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED :
+				      e->verdict == TA_V_UNEXPECTED ? TA_FF_UNEXPECTED : 0), &v);
+			v.rule = e->rule;
+			v.kernel_drops = 1;
+			v.last_drop_reason = e->drop_reason;
+			v.last_drop_loc = e->drop_loc;
+			v.last_drop_dir = e->dir;
+		}
+		emit(s, "kernel-drop", &e->key, &v, x);
+		return;
+	}
+	if (e->type == TA_EV_ORPHAN_FRAG) {
+		event_val(e, TA_FF_UNEXPECTED, &v);
+		emit(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
+		return;
+	}
+	if (ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
+		gone_before_read(s, e);
+		return;
+	}
+	close_if_replaced(s, &e->key, &v);
+	track(s, &e->key, &v, &created);
+	if (created)
+		emit(s, "opened", &e->key, &v, NULL);
+	if (e->verdict == TA_V_UNEXPECTED)
+		emit(s, "unexpected", &e->key, &v, NULL);
+	return;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct ta_session *s = ctx;
+	const struct ta_event *e = data;
+
+	if (size == sizeof(struct ta_capture)) {
+		const struct ta_capture *c = data;
+		if (s->evidence)
+			ta_evidence_write(s->evidence, c, ta_session_iface_name(s, c->ifindex),
+					  c->rule < TA_MAX_RULES ? s->labels[c->rule] : NULL, ta_ktime_to_unix(c->ts_ns));
+		return 0;
+	}
+	if (size < sizeof(*e))
+		return 0;
+	s->events_read++;
+	on_flow_event(s, e);
+	/* a bounded drain: the caller's loop serves the metrics and the walk
+	 * between batches, however fast events come */
+	return s->drain_budget && --s->drain_budget == 0 ? TA_DRAIN_DONE : 0;
+}
+
+static int open_ring(struct ta_session *s)
+{
+	s->rb = ring_buffer__new(ta_dp_map_fd(&s->dp, TA_M_EVENTS), on_event, s, NULL);
+	if (!s->rb) {
+		int err = -errno;
+
+		ta_err("cannot open the event ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+void ta_session_setup(struct ta_session *s, const struct ta_attach_opts *o, bool enforce,
+		      const struct ta_iface *ifaces, int nifaces)
+{
+	s->side = o->side;
+	s->hook = o->hook;
+	s->xdp_mode = o->xdp_mode;
+	s->enforce = enforce;
+	memcpy(s->ifaces, ifaces, (size_t)nifaces * sizeof(*ifaces));
+	s->nifaces = nifaces;
+}
+
+int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
+{
+	struct ta_compiled comp;
+	struct ta_dp_opts o = { .events_allowed = true, .enforce = s->enforce, .flow_entries = flows,
+				.drops = true, .capture = (uint16_t)(s->evidence ? s->snaplen : 0) };
+	int err;
+
+	s->policy_path = policy;
+	s->start_ns = ta_now_ns();
+	s->drop_link_fd = -1;
+	if ((err = ta_policy_load_compiled("run", policy, &s->pol, &comp)))
+		return err;
+	ta_session_labels(s);
+	/* which direction each hook sees depends on the side the interface faces */
+	ta_dp_opts_side(&o, s->side);
+	err = ta_dp_open(&s->dp, &o);
+	if (!err)
+		err = ta_dp_set_policy(&s->dp, &comp);
+	ta_compiled_free(&comp);
+	if (err)
+		return err;
+	return open_ring(s);
+}
+
+int ta_session_open_pinned(struct ta_session *s, const char *policy, unsigned flows)
+{
+	struct ta_attach_opts o = { .side = s->side, .hook = s->hook, .xdp_mode = s->xdp_mode,
+				    .enforce = s->enforce, .events = true };
+	struct ta_compiled comp;
+	char dir[256];
+	int err;
+
+	s->pinned = true;
+	s->policy_path = policy;
+	s->start_ns = ta_now_ns();
+	s->drop_link_fd = -1;
+	if ((err = ta_policy_load_compiled("serve", policy, &s->pol, &comp)))
+		return err;
+	if ((err = ta_pins_lock(true))) {
+		ta_compiled_free(&comp);
+		return err;
+	}
+	err = ta_pins_attach(&s->ifaces[0], &o, flows, &s->pol, &comp, policy, &s->meta, &s->adopted);
+	ta_pins_unlock();
+	ta_compiled_free(&comp);
+	if (err)
+		return err;
+	if (!policy && s->adopted && strcmp(s->meta.policy, "built-in")) {
+		/* the adopted policy came from a file: that is what SIGHUP rereads */
+		snprintf(s->adopted_policy, sizeof(s->adopted_policy), "%s", s->meta.policy);
+		s->policy_path = s->adopted_policy;
+	}
+	ta_pin_dir(dir, sizeof(dir), s->ifaces[0].name);
+	if ((err = ta_dp_open_pinned(&s->dp, dir)))
+		return err;
+	s->dp.generation = s->meta.generation;
+	ta_session_labels(s);
+	if ((err = ta_dp_persist_read(&s->dp, &s->persist))) {
+		ta_err("%s: cannot read the pinned counters: %s", s->ifaces[0].name, strerror(-err));
+		return err;
+	}
+	s->persist.starts++;
+	ta_session_persist(s);
+	s->recent_next = ta_dp_recent_next(&s->dp);
+	return open_ring(s);
+}
+
+/* The "reload" event: the generation now in force; by: "signal" (SIGHUP)
+ * or "tokaudit reload" (through the pins) */
+static void reload_event(struct ta_session *s, uint32_t nrules, const char *by, bool unchanged)
+{
+	json_object *o;
+
+	if (!s->json)
+		return;
+	o = json_object_new_object();
+	ta_jadd(o, "event", ta_jstr("reload"));
+	ta_jtime(o, "time", ta_ktime_to_unix(ta_now_ns()));
+	ta_jadd(o, "generation", ta_ju64(s->dp.generation));
+	ta_jadd(o, "rules", ta_ju64(nrules));
+	ta_jadd(o, "by", ta_jstr(by));
+	ta_jadd(o, "unchanged", ta_jbool(unchanged)); /* the policy in force again: no new generation */
+	out_line(s, o);
+}
+
+void ta_session_refresh(struct ta_session *s)
+{
+	struct ta_meta m;
+
+	if (!s->pinned || ta_dp_meta_read(&s->dp, &m) || m.generation == s->meta.generation)
+		return;
+	/* 'tokaudit reload' installed a policy through the pins: a reload as
+	 * SIGHUP's is, counted and announced the same way */
+	if (m.generation > s->meta.generation) {
+		s->reload_refused_at = 0;
+		s->persist.reloads_ok += m.generation - s->meta.generation;
+		ta_session_persist(s);
+	}
+	s->meta = m;
+	s->dp.generation = m.generation;
+	ta_session_labels(s);
+	reload_event(s, m.nrules, "tokaudit reload", false);
+}
+
+void ta_session_persist(struct ta_session *s)
+{
+	int err;
+
+	if (s->pinned && (err = ta_dp_persist_write(&s->dp, &s->persist)))
+		ta_err("%s: cannot save the counters in the pins: %s", s->ifaces[0].name, strerror(-err));
+}
+
+int ta_session_attach(struct ta_session *s)
+{
+	int xdp_fd = ta_dp_prog_fd(&s->dp, TA_P_XDP);
+	int eg_fd = ta_dp_prog_fd(&s->dp, TA_P_TC);
+	int in_fd = ta_dp_prog_fd(&s->dp, TA_P_TC_IN);
+
+	const char *why;
+	/* a clsact qdisc run makes is marked under the pin root, when there is
+	 * one that outlives the process: a killed run's is removed by detach */
+	const char *mark_root = ta_pins_visible(&why) ? ta_pin_root() : NULL;
+
+	for (int i = 0; i < s->nifaces; i++) {
+		struct ta_iface *ifc = &s->ifaces[i];
+		int err = 0;
+
+		if (s->hook == TA_HOOK_XDP)
+			err = ta_attach_xdp(ifc, xdp_fd, s->xdp_mode);
+		if (!err)
+			err = ta_attach_tc(ifc, eg_fd, s->hook == TA_HOOK_TC ? in_fd : -1, mark_root);
+		if (err) {
+			for (int j = 0; j <= i; j++)
+				ta_detach(&s->ifaces[j]);
+			return err;
+		}
+	}
+	int idx[TA_MAX_IFACES];
+	for (int i = 0; i < s->nifaces; i++)
+		idx[i] = s->ifaces[i].ifindex;
+	s->drop_link_fd = ta_dp_attach_drops(&s->dp, idx, s->nifaces);
+	if (s->drop_link_fd < 0)
+		ta_info("kernel drops will not be traced; everything else works");
+	return 0;
+}
+
+void ta_session_close(struct ta_session *s)
+{
+	struct ta_tracked *t, *tmp;
+
+	for (int i = 0; i < s->nifaces; i++)
+		ta_detach(&s->ifaces[i]);
+	if (s->drop_link_fd >= 0)
+		close(s->drop_link_fd);
+	s->drop_link_fd = -1;
+	if (s->rb)
+		ring_buffer__free(s->rb);
+	s->rb = NULL;
+	HASH_ITER(hh, s->flows, t, tmp)
+		forget(s, t);
+	free(s->keep);
+	s->keep = NULL;
+	ta_dp_close(&s->dp);
+	ta_policy_free(&s->pol);
+	ta_policy_free(&s->prev_pol);
+}
+
+/* run: is np the policy in force, labels and images alike? */
+static bool same_policy(const struct ta_session *s, const struct ta_policy *np, const struct ta_compiled *c)
+{
+	if (np->nrules != s->pol.nrules)
+		return false;
+	for (size_t i = 0; i < np->nrules; i++)
+		if (strcmp(np->rules[i].label, s->pol.rules[i].label))
+			return false;
+	return ta_dp_policy_same(&s->dp, c);
+}
+
+int ta_session_reload(struct ta_session *s)
+{
+	struct ta_policy np;
+	struct ta_compiled comp;
+	int err;
+
+	if (ta_policy_load_compiled("reload", s->policy_path, &np, &comp)) {
+		ta_err("reload: the new policy has errors: the running policy (generation %u) stays",
+		       s->dp.generation);
+		s->reload_refused_at = ta_ktime_to_unix(ta_now_ns());
+		s->persist.reloads_refused++;
+		ta_session_persist(s);
+		return -EINVAL;
+	}
+	if (s->pinned) {
+		err = ta_pins_lock(false);
+		if (!err) {
+			err = ta_pins_install(&s->dp, &s->meta, s->ifaces[0].name, &np, &comp, s->policy_path);
+			ta_pins_unlock();
+		}
+	} else if (same_policy(s, &np, &comp)) {
+		err = TA_PINS_UNCHANGED;
+	} else {
+		err = ta_dp_set_policy(&s->dp, &comp);
+	}
+	ta_compiled_free(&comp);
+	if (err == TA_PINS_UNCHANGED) { /* no new generation: flows keep their rules */
+		ta_info("%s%spolicy unchanged: generation %u stays", s->pinned ? s->ifaces[0].name : "",
+			s->pinned ? ": " : "", s->dp.generation);
+		ta_policy_free(&np);
+		s->reload_refused_at = 0;
+		s->persist.reloads_ok++;
+		ta_session_persist(s);
+		reload_event(s, (uint32_t)s->pol.nrules, "signal", true);
+		return 0;
+	}
+	if (err) {
+		ta_err("reload failed: %s; the running policy stays", strerror(-err));
+		ta_policy_free(&np);
+		s->reload_refused_at = ta_ktime_to_unix(ta_now_ns());
+		s->persist.reloads_refused++;
+		ta_session_persist(s);
+		return err;
+	}
+	s->reload_refused_at = 0;
+	s->persist.reloads_ok++;
+	ta_session_persist(s);
+	/* flows judged under the old policy keep reading its labels */
+	ta_policy_free(&s->prev_pol);
+	s->prev_pol = s->pol;
+	s->pol = np;
+	ta_session_labels(s);
+	reload_event(s, (uint32_t)s->pol.nrules, "signal", false);
+	if (!s->json || s->pinned)
+		ta_info("%s%spolicy reloaded: generation %u, %zu rules", s->pinned ? s->ifaces[0].name : "",
+			s->pinned ? ": " : "", s->dp.generation, s->pol.nrules);
+	return 0;
+}
+
+int ta_session_poll(struct ta_session *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+struct walk_ctx {
+	struct ta_session *s;
+	uint64_t now;
+	struct ta_flow_ctx ctx;
+	struct ta_flow_key *del;
+	size_t ndel, capdel;
+	uint64_t seen;                        /* flows walked */
+	uint64_t table_flows;                 /* published as s->table_flows when the walk ends */
+	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* likewise s->active */
+};
+
+/* Every this many flows a walk lets the caller serve what waits (metrics) */
+#define WALK_YIELD 2048
+
+static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_session *s = w->s;
+	bool created;
+	struct ta_tracked *t;
+	uint64_t pk = v->packets[0] + v->packets[1];
+
+	close_if_replaced(s, k, v); /* pushed out and made again since the last walk: two flows */
+	t = track(s, k, v, &created);
+
+	if (!t)
+		return 0;
+	last_seen_set(&t->last, v);
+	t->walk = s->walk;
+	if (s->ipfix && !t->x.ns) {
+		/* a resumed flow's packets before this serve went into the last
+		 * serve's records: this one exports what comes after */
+		if (s->adopted && v->first_ns < s->start_ns)
+			t->x = (struct ta_exported){ { v->packets[0], v->packets[1] }, { v->bytes[0], v->bytes[1] }, 0 };
+		t->x.ns = w->now;
+	}
+	if (created) /* resumed: in the table before this (adopting) reader started */
+		emit(s, "opened", k, v, s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
+	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns) {
+		uint64_t unix_ns = (uint64_t)(ta_ktime_to_unix(v->last_ns) * TA_NSEC_PER_SEC);
+
+		s->rules[v->rule].last_ns = v->last_ns;
+		if (unix_ns > s->persist.rule_last_ns[v->rule])
+			s->persist.rule_last_ns[v->rule] = unix_ns;
+	}
+	if (v->policy_drops != t->policy_drops) {
+		emit(s, "dropped", k, v, one_field("dropped_since_last", ta_ju64(v->policy_drops - t->policy_drops)));
+		t->policy_drops = v->policy_drops;
+	}
+	if (w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v)) {
+		/* over (FIN, RST) or idle: report closed and remove it */
+		if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
+			return 0;
+		w->del[w->ndel++] = *k;
+		emit(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
+		if (s->ipfix)
+			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x,
+				       ta_flow_close_kind(k, v) == TA_CLOSE_IDLE ? TA_FER_IDLE : TA_FER_END, w->now);
+		keep_flow(s, k, v);
+		s->closed_idle++;
+		s->persist.closed[ta_flow_close_kind(k, v)]++;
+		forget(s, t);
+		return 0;
+	}
+	if (s->ipfix) {
+		if (w->now - t->x.ns >= s->ipfix_active_ns)
+			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x, TA_FER_ACTIVE, w->now);
+		if (t->seen || (t->seen = malloc(sizeof(*t->seen))))
+			*t->seen = *v;
+	}
+	w->table_flows++;
+	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
+	if (pk != t->packets && !created) {
+		emit(s, "updated", k, v, NULL);
+		t->packets = pk;
+		t->last_emit_ns = w->now;
+	}
+	return 0;
+}
+
+static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct ta_session *s = w->s;
+
+	if (s->yield && ++w->seen % WALK_YIELD == 0)
+		s->yield(s->yield_arg, true);
+	return walk_one(w, k, v);
+}
+
+int ta_session_tick(struct ta_session *s)
+{
+	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
+	struct ta_tracked *t, *tmp;
+
+	uint64_t cnt[TA_C_MAX], created = 0;
+	bool counted = s->pinned && !ta_dp_counters(&s->dp, cnt);
+
+	/* flows created before this walk, to count the ones the LRU pushed out */
+	if (counted)
+		created = cnt[TA_C_FLOW_NEW] + cnt[TA_C_KDROP_FLOW_NEW];
+	s->walk++;
+	ta_dp_flows(&s->dp, walk_flow, &w);
+	/* what a scrape during the walk reads is the last walk's, whole */
+	s->table_flows = w.table_flows;
+	memcpy(s->active, w.active, sizeof(s->active));
+	for (size_t i = 0; i < w.ndel; i++)
+		ta_dp_flow_delete(&s->dp, &w.del[i]);
+	free(w.del);
+	/* tracked flows the walk did not find were pushed out of the LRU table */
+	HASH_ITER(hh, s->flows, t, tmp) {
+		if (t->walk == s->walk)
+			continue;
+		/* many closed at once: a scrape may wait (no reading the ring here:
+		 * its events would change the table this loop walks) */
+		if (s->yield && ++w.seen % WALK_YIELD == 0)
+			s->yield(s->yield_arg, false);
+		evicted(s, t, &w.ctx, w.now);
+	}
+	if (counted) {
+		/* Pinned, only this reader deletes flows: every flow created and
+		 * neither closed by a reader nor in the table now was evicted, seen
+		 * by a reader or not (while none ran, or between two walks).  Flows
+		 * created during the walk can only lower the figure: keep the max. */
+		uint64_t gone = s->table_flows + s->persist.closed[TA_CLOSE_FIN] + s->persist.closed[TA_CLOSE_RST] +
+				s->persist.closed[TA_CLOSE_IDLE];
+
+		if (created > gone && created - gone > s->persist.closed[TA_CLOSE_EVICTED])
+			s->persist.closed[TA_CLOSE_EVICTED] = created - gone;
+	}
+	return 0;
+}
+
+
+static int final_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct ta_tracked *t;
+
+	HASH_FIND(hh, w->s->flows, k, sizeof(*k), t);
+	if (t)
+		ta_flow_export(w->s->ipfix, &w->ctx, k, v, &t->x, TA_FER_FORCED, w->now);
+	return 0;
+}
+
+void ta_session_ipfix_final(struct ta_session *s)
+{
+	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
+
+	if (s->ipfix)
+		ta_dp_flows(&s->dp, final_flow, &w);
+}
