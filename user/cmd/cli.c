@@ -241,7 +241,8 @@ static void getopt_tables(const struct ta_cmd *cmd, struct option lo[MAX_OPTS + 
 	so[sl++] = '+';
 	so[sl++] = ':';
 	for (const struct ta_opt *o = cmd->opts; o && o->name && n < MAX_OPTS; o++, n++) {
-		lo[n] = (struct option){ o->name, o->type == TA_OPT_FLAG ? no_argument : required_argument, NULL, 256 + n };
+		lo[n] = (struct option){ o->name, o->type == TA_OPT_FLAG ? no_argument : required_argument, NULL,
+					 256 + n };
 		if (o->short_name) {
 			so[sl++] = o->short_name;
 			if (o->type != TA_OPT_FLAG)

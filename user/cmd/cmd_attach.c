@@ -27,7 +27,8 @@ static const struct ta_opt attach_opts[] = {
 	{ "enforce", 'e', TA_OPT_FLAG, offsetof(struct attach_cfg, enforce), NULL,
 	  "drop unexpected packets (default: audit only)" },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct attach_cfg, flows), "N",
-	  "IPv4 flow table entries on a first attach (IPv6: N/4; default " TA_STR(TA_DEFAULT_FLOWS) ")", 1024, 16777216 },
+	  "IPv4 flow table entries on a first attach (IPv6: N/4; default " TA_STR(TA_DEFAULT_FLOWS) ")", 1024,
+	  16777216 },
 	{ 0 },
 };
 
@@ -62,8 +63,8 @@ static int do_attach(void *vcfg)
 		char dir[256];
 
 		if (ta_owner_refuse_attach("attach", ifc->name, ifc->ifindex, false) ||
-		    ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp, cfg->policy || !ta_pins_any(ifc->name) ? first : NULL,
-				   &m, &again)) {
+		    ta_pins_attach(ifc, &o, cfg->flows, &pol, &comp,
+				   cfg->policy || !ta_pins_any(ifc->name) ? first : NULL, &m, &again)) {
 			rc = TA_EXIT_FAIL;
 			continue;
 		}

@@ -118,7 +118,8 @@ static int do_flows(void *vcfg)
 	}
 	if (!cfg->json) { /* -o names checked before anything is read */
 		char terr[500];
-		struct ta_table *t = ta_table_new(ta_flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, terr, sizeof(terr));
+		struct ta_table *t =
+			ta_table_new(ta_flow_cols, FC_MAX, FLOW_COLS_DEFAULT, &cfg->table, terr, sizeof(terr));
 		if (!t) {
 			ta_err("flows: -o: %s", terr);
 			return TA_EXIT_USAGE;
@@ -131,11 +132,16 @@ static int do_flows(void *vcfg)
 const struct ta_cmd ta_cmd_flows = {
 	.name = "flows",
 	.brief = "List the flows of the pinned flow tables",
-	.examples = "sudo tokaudit flows --verdict unexpected --sort bytes --limit 20\tthe 20 biggest unexpected flows\n"
-		    "sudo tokaudit flows --remote 70.42.47.64/26 --proto udp --state one-way-out\tmedia that never got an answer\n",
+	.examples =
+		"sudo tokaudit flows --verdict unexpected --sort bytes --limit 20\tthe 20 biggest unexpected flows\n"
+		"sudo tokaudit flows --remote 70.42.47.64/26 --proto udp --state one-way-out\tmedia that never got an answer\n",
 	.summary = "List the flows of the pinned flow tables.",
 	.details = "Filters combine (all must hold); a list within one matches any of its words.\n"
 		   "A table of " TA_STR(TA_DEFAULT_FLOWS) " flows is browsed with --sort and --limit.",
-	.cols = ta_flow_cols, .ncols = FC_MAX, .cols_default = FLOW_COLS_DEFAULT,
-	.opts = flows_opts, .cfg_size = sizeof(struct flows_cfg), .run = do_flows,
+	.cols = ta_flow_cols,
+	.ncols = FC_MAX,
+	.cols_default = FLOW_COLS_DEFAULT,
+	.opts = flows_opts,
+	.cfg_size = sizeof(struct flows_cfg),
+	.run = do_flows,
 };

@@ -41,9 +41,10 @@ static int do_elements(void *vcfg)
 const struct ta_cmd ta_cmd_ipfix_elements = {
 	.name = "ipfix elements",
 	.brief = "The elements of serve's IPFIX records, for collectors",
-	.examples = "tokaudit ipfix elements\tevery element, its id, type and meaning\n"
-		    "tokaudit ipfix elements --format pmacct > /etc/pmacct/tokaudit.lst\tnfacctd's aggregate_primitives\n"
-		    "tokaudit ipfix elements --format xml --enterprise 53412 > tokaudit.xml\tfor ipfixDump -e tokaudit.xml\n",
+	.examples =
+		"tokaudit ipfix elements\tevery element, its id, type and meaning\n"
+		"tokaudit ipfix elements --format pmacct > /etc/pmacct/tokaudit.lst\tnfacctd's aggregate_primitives\n"
+		"tokaudit ipfix elements --format xml --enterprise 53412 > tokaudit.xml\tfor ipfixDump -e tokaudit.xml\n",
 	.no_verbose = true,
 	.summary = "Print the information elements of the flow records 'serve --ipfix'\n"
 		   "exports: IANA's, and tokaudit's own under its enterprise number.",

@@ -45,8 +45,8 @@ static int do_policy_check(void *vcfg)
 	}
 	if (!cfg->quiet) {
 		printf("%s: valid: %zu rule%s, %zu address%s (%zu distinct prefixes in the trie), %zu server-name pattern%s\n",
-		       cfg->pos[0], pol.nrules, pol.nrules == 1 ? "" : "s", nprefix,
-		       nprefix == 1 ? "" : "es", comp.nlpm, nnames, nnames == 1 ? "" : "s");
+		       cfg->pos[0], pol.nrules, pol.nrules == 1 ? "" : "s", nprefix, nprefix == 1 ? "" : "es",
+		       comp.nlpm, nnames, nnames == 1 ? "" : "s");
 		for (size_t i = 0; i < pol.nrules; i++) {
 			struct ta_rule *r = &pol.rules[i];
 			printf("  %-12s %-4s %-4s %zu port range%s, %zu address%s\n", r->label,
@@ -62,8 +62,9 @@ static int do_policy_check(void *vcfg)
 const struct ta_cmd ta_cmd_policy_check = {
 	.name = "policy check",
 	.brief = "Check a policy file: a summary, or each error with its place",
-	.examples = "tokaudit policy check /etc/tokaudit/policy\tvalid? a summary per rule, or each error as FILE:LINE:COL\n"
-		    "tokaudit policy check my.policy && sudo systemctl reload tokaudit\tinstall a change only when it checks\n",
+	.examples =
+		"tokaudit policy check /etc/tokaudit/policy\tvalid? a summary per rule, or each error as FILE:LINE:COL\n"
+		"tokaudit policy check my.policy && sudo systemctl reload tokaudit\tinstall a change only when it checks\n",
 	.no_verbose = true,
 	.args = "FILE",
 	.summary = "Check a policy file: print a summary when it is valid, every error\n"
@@ -148,16 +149,19 @@ static int do_policy_show(void *vcfg)
 const struct ta_cmd ta_cmd_policy_show = {
 	.name = "policy show",
 	.brief = "Print a policy (default: the one commands judge by)",
-	.examples = "TOKAUDIT_POLICY=built-in tokaudit policy show\tthe built-in OpenTok policy, as a file to start from\n"
-		    "tokaudit policy show --table /etc/tokaudit/policy\tone line per rule\n"
-		    "tokaudit policy show --json | jq '.rules[].label'\tthe rule labels\n"
-		    "nfdump -R /var/cache/nfdump -A odid \"$(tokaudit policy show --nfdump-filter)\"\tgateways with unexpected traffic\n",
+	.examples =
+		"TOKAUDIT_POLICY=built-in tokaudit policy show\tthe built-in OpenTok policy, as a file to start from\n"
+		"tokaudit policy show --table /etc/tokaudit/policy\tone line per rule\n"
+		"tokaudit policy show --json | jq '.rules[].label'\tthe rule labels\n"
+		"nfdump -R /var/cache/nfdump -A odid \"$(tokaudit policy show --nfdump-filter)\"\tgateways with unexpected traffic\n",
 	.no_verbose = true,
 	.args = "[FILE]",
 	.summary = "Print a policy in the policy file syntax, as a table (--table) or as\n"
 		   "JSON (--json). Without FILE: the one every command judges by by default\n"
 		   "(README \"Which policy\"), named on stderr unless it is the built-in one.",
-	.cols = ta_policy_cols, .ncols = TA_POLICY_NCOLS, .cols_default = TA_POLICY_COLS_DEFAULT,
+	.cols = ta_policy_cols,
+	.ncols = TA_POLICY_NCOLS,
+	.cols_default = TA_POLICY_COLS_DEFAULT,
 	.opts = show_opts,
 	.cfg_size = sizeof(struct show_cfg),
 	.min_pos = 0,
@@ -232,8 +236,8 @@ static void verify_name(const char *name, void *arg)
 			}
 		if (!in) {
 			v->drift++;
-			snprintf(msg, sizeof(msg), "rule %s: %s resolves to %s, outside the rule's addresses", v->ru->label,
-				 name, addrs[i]);
+			snprintf(msg, sizeof(msg), "rule %s: %s resolves to %s, outside the rule's addresses",
+				 v->ru->label, name, addrs[i]);
 			verify_note(v, "drift", name, addrs[i], msg);
 		}
 	}
@@ -274,7 +278,8 @@ static int do_verify(void *vcfg)
 				if (!hit[j]) {
 					empty++;
 					ta_prefix_str(&ru->prefixes[j], pb, sizeof(pb));
-					snprintf(msg, sizeof(msg), "rule %s: no server name resolves into %s", ru->label, pb);
+					snprintf(msg, sizeof(msg), "rule %s: no server name resolves into %s",
+						 ru->label, pb);
 					verify_note(&v, "unused-block", NULL, pb, msg);
 				}
 		drift += v.drift;

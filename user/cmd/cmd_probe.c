@@ -107,7 +107,8 @@ static int parse_fail_on(const char *list, unsigned *fail)
 				break;
 		if (!ta_probe_result_names[k] || k == TA_PR_OK) {
 			ta_err("probe: --fail-on: no result '%.*s' (not-run, refused, timeout, unreachable, dns-failed, "
-			       "open|filtered, error, not-in-hosts, or none)", (int)w, p);
+			       "open|filtered, error, not-in-hosts, or none)",
+			       (int)w, p);
 			return -1;
 		}
 		*fail |= 1u << k;
@@ -133,14 +134,15 @@ struct probe_cfg {
 };
 
 static const struct ta_opt probe_opts[] = {
-	{ "policy", 'p', TA_OPT_STR, offsetof(struct probe_cfg, policy), "FILE", "policy (default: $TOKAUDIT_POLICY, else the installed one if any, else the built-in one)" },
+	{ "policy", 'p', TA_OPT_STR, offsetof(struct probe_cfg, policy), "FILE",
+	  "policy (default: $TOKAUDIT_POLICY, else the installed one if any, else the built-in one)" },
 	{ "rule", 'r', TA_OPT_STR, offsetof(struct probe_cfg, rule), "LABEL", "only this rule" },
 	{ "hosts", 0, TA_OPT_STR, offsetof(struct probe_cfg, hosts), "FILE",
 	  "name -> address pairs (/etc/hosts format) instead of DNS" },
-	{ "timeout", 't', TA_OPT_DOUBLE, offsetof(struct probe_cfg, timeout), "SECONDS",
-	  "per check (default 3)", 0.05, 60 },
-	{ "parallel", 'P', TA_OPT_UINT, offsetof(struct probe_cfg, parallel), "N",
-	  "checks at once (default 16)", 1, 256 },
+	{ "timeout", 't', TA_OPT_DOUBLE, offsetof(struct probe_cfg, timeout), "SECONDS", "per check (default 3)", 0.05,
+	  60 },
+	{ "parallel", 'P', TA_OPT_UINT, offsetof(struct probe_cfg, parallel), "N", "checks at once (default 16)", 1,
+	  256 },
 	{ "deadline", 0, TA_OPT_DOUBLE, offsetof(struct probe_cfg, deadline), "SECONDS",
 	  "bound on the whole run (default 120)", 1, 3600 },
 	{ "udp-ports", 0, TA_OPT_STR, offsetof(struct probe_cfg, udp_ports), "P,P,...",

@@ -137,7 +137,8 @@ static void print_packet(FILE *f, bool json, uint64_t n, const struct pcap_pkthd
 		ta_jadd(o, "echo_id", ip && icmp && l->lport ? ta_ju64(l->lport) : NULL);
 		ta_jadd(o, "frag", ta_jstr(frag));
 		ta_jadd(o, "icmp_error", ta_jbool(l->icmp_err));
-		ta_jadd(o, "invalid_reason", ta_jstr(l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL));
+		ta_jadd(o, "invalid_reason",
+			ta_jstr(l->verdict == TA_V_INVALID ? ta_invalid_name(l->invalid_reason) : NULL));
 		ta_jadd(o, "action", ta_jstr(action));
 		ta_jprint(f, o);
 		return;
@@ -289,7 +290,9 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		fprintf(f, ", %" PRIu64 " left out by --filter", filtered);
 	fprintf(f, "%s", cut ? "" : "\n");
 	if (cut)
-		fprintf(f, " (%" PRIu64 " longer than %d bytes were cut to it for the run; their wire length is counted)\n",
+		fprintf(f,
+			" (%" PRIu64
+			" longer than %d bytes were cut to it for the run; their wire length is counted)\n",
 			cut, TA_RUN_MAX);
 	fputc('\n', f);
 	ta_print_count_tables(f, vs, rs, fp->labels, (uint32_t)pol->nrules, &fp->counts);
@@ -299,7 +302,8 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 			(unsigned long long)cnt[TA_C_FLOW_FAIL]);
 	for (int c = TA_C_INV_BASE + 1; c < TA_C_MAX; c++)
 		if (cnt[c])
-			fprintf(f, "invalid: %s %llu\n", ta_invalid_name(c - TA_C_INV_BASE), (unsigned long long)cnt[c]);
+			fprintf(f, "invalid: %s %llu\n", ta_invalid_name(c - TA_C_INV_BASE),
+				(unsigned long long)cnt[c]);
 }
 
 static void on_frame(void *arg, uint64_t n, const struct pcap_pkthdr *h, const struct ta_last *l, uint32_t retval)
@@ -331,7 +335,8 @@ static void on_progress(void *arg, const struct ta_replay *r)
 
 	if (now - p->start_ns < TA_NSEC_PER_SEC || now - p->last_ns < TA_NSEC_PER_SEC / 2)
 		return;
-	double rate = (double)(r->frames - p->last_frames) / ((double)(now - (p->last_ns ? p->last_ns : p->start_ns)) / TA_NSEC_PER_SEC);
+	double rate = (double)(r->frames - p->last_frames) /
+		      ((double)(now - (p->last_ns ? p->last_ns : p->start_ns)) / TA_NSEC_PER_SEC);
 	if (frac >= 0)
 		fprintf(stderr, "\rreplay: %" PRIu64 " frames, %.0f k frames/s, %.0f %% of %s ", r->frames, rate / 1e3,
 			frac * 100, r->file);
@@ -362,7 +367,8 @@ static int do_replay(void *vcfg)
 	}
 	fp.sel = &cfg->sel;
 	if (!cfg->json) { /* a bad -o is said before the capture runs */
-		struct ta_table *t = ta_table_new(ta_flow_cols, FC_MAX, REPLAY_FLOW_COLS, &cfg->table, err, sizeof(err));
+		struct ta_table *t =
+			ta_table_new(ta_flow_cols, FC_MAX, REPLAY_FLOW_COLS, &cfg->table, err, sizeof(err));
 		if (!t) {
 			ta_err("replay: -o: %s", err);
 			return TA_EXIT_USAGE;
@@ -401,7 +407,8 @@ static int do_replay(void *vcfg)
 		goto out;
 	}
 	free(fp.shown);
-	print_summary(stdout, cfg->json, &r.dp, &pol, cfg->policy, &fp, r.frames, r.cut, r.filtered, r.status, r.first_ts, r.last_ts);
+	print_summary(stdout, cfg->json, &r.dp, &pol, cfg->policy, &fp, r.frames, r.cut, r.filtered, r.status,
+		      r.first_ts, r.last_ts);
 	if (fflush(stdout))
 		r.status = "error";
 	rc = strcmp(r.status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;
@@ -416,10 +423,11 @@ out:
 const struct ta_cmd ta_cmd_replay = {
 	.name = "replay",
 	.brief = "Run a capture through the XDP program offline",
-	.examples = "sudo tokaudit replay trace.pcapng\tflows and verdicts, as the kernel judged them\n"
-		    "sudo tokaudit replay --local 10.0.0.0/8 --packets --json trace.pcap\ta record per frame, direction from your prefixes\n"
-		    "sudo tokaudit replay --filter 'host 70.42.47.70' --packets trace.pcap\tone host's frames, one line each\n"
-		    "sudo tokaudit replay --verdict unexpected --sort bytes -n 10 trace.pcap\tthe ten biggest unexpected flows\n",
+	.examples =
+		"sudo tokaudit replay trace.pcapng\tflows and verdicts, as the kernel judged them\n"
+		"sudo tokaudit replay --local 10.0.0.0/8 --packets --json trace.pcap\ta record per frame, direction from your prefixes\n"
+		"sudo tokaudit replay --filter 'host 70.42.47.70' --packets trace.pcap\tone host's frames, one line each\n"
+		"sudo tokaudit replay --verdict unexpected --sort bytes -n 10 trace.pcap\tthe ten biggest unexpected flows\n",
 	.args = "CAPTURE",
 	.summary = "Run a pcap/pcapng capture through the XDP program (BPF_PROG_TEST_RUN)\n"
 		   "and report flows, verdicts and rules as the kernel judged them.",
@@ -432,7 +440,9 @@ const struct ta_cmd ta_cmd_replay = {
 		   "The summary counts every frame and flow.\n"
 		   "Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN: the programs are\n"
 		   "loaded into the kernel (README: \"Capabilities\").",
-	.cols = ta_flow_cols, .ncols = FC_MAX, .cols_default = REPLAY_FLOW_COLS,
+	.cols = ta_flow_cols,
+	.ncols = FC_MAX,
+	.cols_default = REPLAY_FLOW_COLS,
 	.opts = replay_opts,
 	.cfg_size = sizeof(struct replay_cfg),
 	.min_pos = 1,

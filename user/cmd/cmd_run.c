@@ -251,10 +251,11 @@ out:
 const struct ta_cmd ta_cmd_run = {
 	.name = "run",
 	.brief = "Audit interfaces live, report compliance on exit",
-	.examples = "sudo tokaudit run -i eth0\tlive view; Ctrl-C for the compliance report\n"
-		    "sudo tokaudit run -i eth0 --duration 600 --json > audit.jsonl\tten minutes of JSON events and a report\n"
-		    "sudo tokaudit run -i eth0,eth1 --side inside --pcap drops.pcap\tinside interfaces, evidence of what was dropped\n"
-		    "sudo tokaudit run -i eth0 --verdict unexpected,dropped --json\tonly the flows that need an answer\n",
+	.examples =
+		"sudo tokaudit run -i eth0\tlive view; Ctrl-C for the compliance report\n"
+		"sudo tokaudit run -i eth0 --duration 600 --json > audit.jsonl\tten minutes of JSON events and a report\n"
+		"sudo tokaudit run -i eth0,eth1 --side inside --pcap drops.pcap\tinside interfaces, evidence of what was dropped\n"
+		"sudo tokaudit run -i eth0 --verdict unexpected,dropped --json\tonly the flows that need an answer\n",
 	.args = NULL,
 	.summary = "Audit interfaces live: attach, show allowed/unexpected/dropped flows,\n"
 		   "and print a compliance report per rule on Ctrl-C, SIGTERM or --duration.",

@@ -42,7 +42,8 @@ static const struct ta_opt serve_opts[] = {
 	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct serve_cfg, interval), "SECONDS",
 	  "how often the flow table is walked (default 2)", 0.1, 3600 },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct serve_cfg, flows), "N",
-	  "IPv4 flow table entries at the first attach (IPv6: N/4; default " TA_STR(TA_DEFAULT_FLOWS) ")", 1024, 16777216 },
+	  "IPv4 flow table entries at the first attach (IPv6: N/4; default " TA_STR(TA_DEFAULT_FLOWS) ")", 1024,
+	  16777216 },
 	{ "ipfix", 0, TA_OPT_STRS, offsetof(struct serve_cfg, ipfix), "HOST:PORT[,tcp|udp]",
 	  "export flow records (IPFIX) to this collector (udp by default; twice for two collectors)" },
 	{ "ipfix-domain", 0, TA_OPT_UINT, offsetof(struct serve_cfg, ipfix_domain), "N",
@@ -50,8 +51,8 @@ static const struct ta_opt serve_opts[] = {
 	{ "ipfix-active-timeout", 0, TA_OPT_DOUBLE, offsetof(struct serve_cfg, ipfix_active), "SECONDS",
 	  "a record of a long flow this often (default 60)", 1, 86400 },
 	{ "ipfix-enterprise", 0, TA_OPT_UINT, offsetof(struct serve_cfg, ipfix_pen), "PEN",
-	  "private enterprise number of tokaudit's own elements (default 32473, documentation only: set yours)",
-	  1, 4294967295.0 },
+	  "private enterprise number of tokaudit's own elements (default 32473, documentation only: set yours)", 1,
+	  4294967295.0 },
 	{ 0 },
 };
 
@@ -126,10 +127,11 @@ const struct ta_cmd ta_cmd_serve = {
 	.name = "serve",
 	.config_exit = true,
 	.brief = "Audit as a service: events, Prometheus metrics",
-	.examples = "sudo systemctl enable --now tokaudit\tthe packaged service (settings in /etc/default/tokaudit)\n"
-		    "sudo tokaudit serve -i eth0 --metrics 9464 --events /var/log/ta.jsonl\tby hand\n"
-		    "curl -s localhost:9464/metrics | grep tokaudit_packets\tthe per-verdict counters\n"
-		    "sudo tokaudit serve -i eth0 --ipfix 10.0.0.9:4739 --ipfix-domain 12\tflow records to the site's collector\n",
+	.examples =
+		"sudo systemctl enable --now tokaudit\tthe packaged service (settings in /etc/default/tokaudit)\n"
+		"sudo tokaudit serve -i eth0 --metrics 9464 --events /var/log/ta.jsonl\tby hand\n"
+		"curl -s localhost:9464/metrics | grep tokaudit_packets\tthe per-verdict counters\n"
+		"sudo tokaudit serve -i eth0 --ipfix 10.0.0.9:4739 --ipfix-domain 12\tflow records to the site's collector\n",
 	.summary = "Audit for good: attach through the pins (adopting what an earlier serve\n"
 		   "or attach left), write JSON events, serve Prometheus metrics.",
 	.details = "Counters and flows live in the pins (/sys/fs/bpf/tokaudit/IFACE), so\n"

@@ -87,7 +87,8 @@ static int status_one(struct ta_attached *a, void *arg)
 	bool raw = cfg->table.raw;
 
 	/* a hook the pins have but the interface lacks is named MISSING */
-	snprintf(hook, sizeof(hook), "%s%s", m->hook ? "tc" : (xdp ? (m->xdp_mode == TA_XDP_SKB ? "xdp-skb" : "xdp") : "XDP-MISSING"),
+	snprintf(hook, sizeof(hook), "%s%s",
+		 m->hook ? "tc" : (xdp ? (m->xdp_mode == TA_XDP_SKB ? "xdp-skb" : "xdp") : "XDP-MISSING"),
 		 m->hook ? (tc ? "" : "-MISSING") : (tc ? "+tc" : "+TC-MISSING"));
 	snprintf(gen, sizeof(gen), "%u", a->dp.generation);
 	snprintf(rules, sizeof(rules), "%u", m->nrules);
@@ -148,7 +149,8 @@ static int do_status(void *vcfg)
 	struct ta_table *t = NULL;
 	char err[500];
 
-	if (!cfg->json && !(t = ta_table_new(status_cols, ST_MAX, STATUS_COLS_DEFAULT, &cfg->table, err, sizeof(err)))) {
+	if (!cfg->json &&
+	    !(t = ta_table_new(status_cols, ST_MAX, STATUS_COLS_DEFAULT, &cfg->table, err, sizeof(err)))) {
 		ta_err("status: -o: %s", err);
 		return TA_EXIT_USAGE;
 	}

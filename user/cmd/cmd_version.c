@@ -92,15 +92,18 @@ static int version_plain(const struct version_facts *v)
 	printf("  %-14s %s\n", "revision", TA_GIT_REV);
 	printf("  %-14s %s\n", "libbpf", v->libbpf);
 	printf("  %-14s %s\n", "kernel", f->kernel);
-	printf("  %-14s %s\n", "BTF", f->btf ? "yes (/sys/kernel/btf/vmlinux)" : "no: drops traced by the plain tracepoint");
+	printf("  %-14s %s\n", "BTF",
+	       f->btf ? "yes (/sys/kernel/btf/vmlinux)" : "no: drops traced by the plain tracepoint");
 	printf("  %-14s %s\n", "ring buffer",
-	       tri(f->ringbuf, "yes", "no: the programs cannot load (Linux 5.8+ has it)", "unknown (probing needs CAP_BPF)"));
+	       tri(f->ringbuf, "yes", "no: the programs cannot load (Linux 5.8+ has it)",
+		   "unknown (probing needs CAP_BPF)"));
 	printf("  %-14s %s\n", "tp_btf",
 	       f->tp_btf ? (f->rx_sk ? "yes: kfree_skb, with the receiving socket" : "yes: kfree_skb")
 			 : "no: drops traced by the plain kfree_skb tracepoint");
 	printf("  %-14s %s\n", "drop reasons", v->reasons);
 	printf("  %-14s %s\n", "drop places",
-	       f->kallsyms ? "symbolised (kallsyms)" : "addresses only (kallsyms hidden: needs CAP_SYSLOG or kptr_restrict=0)");
+	       f->kallsyms ? "symbolised (kallsyms)"
+			   : "addresses only (kallsyms hidden: needs CAP_SYSLOG or kptr_restrict=0)");
 	if (f->missing_caps[0])
 		printf("  %-14s missing %s (attaching needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n", "privileges",
 		       f->missing_caps);

@@ -104,10 +104,11 @@ static int do_why(void *vcfg)
 const struct ta_cmd ta_cmd_why = {
 	.name = "why",
 	.brief = "Say per flow what blocked it: kernel, policy, ICMP",
-	.examples = "sudo tokaudit why\tone sentence per blocked flow\n"
-		    "sudo tokaudit why --remote 70.42.47.64/26 --rule media\tonly the media flows to one block\n"
-		    "sudo tokaudit why --verdict allowed --sort packets -n 5\tthe five busiest allowed flows that something blocked\n"
-		    "sudo tokaudit why --all --json\tendpoint discards too, as JSON\n",
+	.examples =
+		"sudo tokaudit why\tone sentence per blocked flow\n"
+		"sudo tokaudit why --remote 70.42.47.64/26 --rule media\tonly the media flows to one block\n"
+		"sudo tokaudit why --verdict allowed --sort packets -n 5\tthe five busiest allowed flows that something blocked\n"
+		"sudo tokaudit why --all --json\tendpoint discards too, as JSON\n",
 	.summary = "Say, per flow, what blocked it: kernel drops (where, why), policy drops,\n"
 		   "ICMP errors, refused or unanswered SYNs, one-way UDP (pinned mode).",
 	.details = "Also lists the rules that never carried traffic. 'tokaudit run' prints the\n"

@@ -156,7 +156,8 @@ int ta_main(int argc, char **argv)
 				}
 			if (!sub) {
 				if (i + 1 < argc && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
-					printf("Usage: tokaudit %.*s SUBCOMMAND [options]\n\nSubcommands:\n", (int)l1, argv[i]);
+					printf("Usage: tokaudit %.*s SUBCOMMAND [options]\n\nSubcommands:\n", (int)l1,
+					       argv[i]);
 					for (size_t s = 0; s < NCMDS; s++)
 						if (!strncmp(commands[s]->name, cmd->name, l1 + 1))
 							printf("  %-16s %.*s\n", commands[s]->name,

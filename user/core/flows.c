@@ -247,7 +247,8 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	if (v->endpoint_drops) {
 		char rb[64], sb[128];
 
-		ta_jadd(o, "last_endpoint_drop_reason", ta_jstr(ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb))));
+		ta_jadd(o, "last_endpoint_drop_reason",
+			ta_jstr(ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb))));
 		ta_jadd(o, "last_endpoint_drop_location", ta_jstr(ta_ksym(v->last_ep_loc, sb, sizeof(sb))));
 	} else {
 		ta_jadd(o, "last_endpoint_drop_reason", NULL);
@@ -273,8 +274,8 @@ static void human(char *buf, size_t len, uint64_t v)
 
 void ta_flow_line_head(FILE *f, int width)
 {
-	fprintf(f, "%-*s %-10s %-8s %-11s %-13s %-15s %6s\n", width, "FLOW (LOCAL -> REMOTE)", "VERDICT", "RULE", "STATE",
-		"PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
+	fprintf(f, "%-*s %-10s %-8s %-11s %-13s %-15s %6s\n", width, "FLOW (LOCAL -> REMOTE)", "VERDICT", "RULE",
+		"STATE", "PKTS OUT/IN", "BYTES OUT/IN", "IDLE");
 }
 
 void ta_flow_line(FILE *f, const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,

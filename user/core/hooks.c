@@ -83,7 +83,8 @@ int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode)
 		return -EBUSY;
 	}
 	for (int m = mode; m <= TA_XDP_SKB; m++) {
-		LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = m == TA_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+		LIBBPF_OPTS(bpf_link_create_opts, lo,
+			    .flags = m == TA_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 		int fd = bpf_link_create(prog_fd, ifc->ifindex, BPF_XDP, &lo);
 
 		if (fd >= 0) {

@@ -57,8 +57,9 @@ void ta_features_probe(struct ta_features *f)
 	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	f->caps = ta_caps_effective();
 	/* without CAP_BPF (or CAP_SYS_ADMIN) the probe fails whatever the kernel has */
-	r = f->caps & (1ULL << TA_CAP_BPF | 1ULL << TA_CAP_SYS_ADMIN) ? libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL)
-								    : -EPERM;
+	r = f->caps & (1ULL << TA_CAP_BPF | 1ULL << TA_CAP_SYS_ADMIN)
+		    ? libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL)
+		    : -EPERM;
 	f->ringbuf = r > 0 ? TA_YES : r == 0 ? TA_NO : TA_UNKNOWN;
 	if (f->btf) {
 		f->tp_btf = ta_kfree_skb_btf();

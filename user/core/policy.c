@@ -404,7 +404,10 @@ static int check_name(const char *w, size_t wl, char *err, size_t errlen, size_t
 			continue;
 		}
 		if (!isalnum((unsigned char)c) && c != '-' && c != '.' && c != '*') {
-			snprintf(err, errlen, "unexpected character '%c' (names use letters, digits, '-', '.', '*' and [a-b] classes)", c);
+			snprintf(
+				err, errlen,
+				"unexpected character '%c' (names use letters, digits, '-', '.', '*' and [a-b] classes)",
+				c);
 			*badat = i;
 			return -1;
 		}

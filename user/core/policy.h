@@ -83,7 +83,8 @@ void ta_diags_print(const struct ta_diags *d, FILE *f);
 
 /* Output */
 void ta_policy_write(const struct ta_policy *p, FILE *f);       /* file syntax */
-void ta_rule_ports_text(const struct ta_rule *r, const char *sep, char *buf, size_t len); /* "80<sep>443", "-" for none */
+void ta_rule_ports_text(const struct ta_rule *r, const char *sep, char *buf,
+			size_t len); /* "80<sep>443", "-" for none */
 /* The table (policy show --table): 0, -1 when o names an unknown column,
  * -2 when out of memory or writing failed; err says which. */
 #define TA_POLICY_NCOLS 6

@@ -70,7 +70,8 @@ struct ta_table *ta_table_new(const struct ta_col *cols, size_t ncols, const cha
 		if (i == ncols) {
 			char names[400] = "";
 			for (size_t j = 0; j < ncols; j++)
-				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", j ? ", " : "", cols[j].name);
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", j ? ", " : "",
+					 cols[j].name);
 			snprintf(err, errlen, "no column '%.*s' (%s)", (int)w, p, names);
 			ta_table_free(t);
 			return NULL;
@@ -79,7 +80,8 @@ struct ta_table *ta_table_new(const struct ta_col *cols, size_t ncols, const cha
 		/* a column that wraps asks for a quarter of the terminal, so
 		 * that it is not squeezed to its longest word */
 		struct libscols_column *cl = scols_table_new_column(
-			t->tb, cols[i].name, cols[i].wrap && wrap ? 0.25 : 0, (cols[i].right ? SCOLS_FL_RIGHT : 0) | (cols[i].wrap && wrap ? SCOLS_FL_WRAP : 0));
+			t->tb, cols[i].name, cols[i].wrap && wrap ? 0.25 : 0,
+			(cols[i].right ? SCOLS_FL_RIGHT : 0) | (cols[i].wrap && wrap ? SCOLS_FL_WRAP : 0));
 		if (!cl || (cols[i].wrap && wrap && scols_column_set_wrapfunc(cl, word_longest, word_next, NULL))) {
 			snprintf(err, errlen, "out of memory");
 			ta_table_free(t);
@@ -143,5 +145,6 @@ void ta_table_names(const struct ta_col *cols, size_t ncols, char *buf, size_t l
 	buf[0] = 0;
 	for (size_t i = 0; i < ncols && at < len; i++)
 		at += (size_t)snprintf(buf + at, len - at, "%s%s%s%s%s", i ? ", " : "", cols[i].name,
-				       cols[i].help ? " (" : "", cols[i].help ? cols[i].help : "", cols[i].help ? ")" : "");
+				       cols[i].help ? " (" : "", cols[i].help ? cols[i].help : "",
+				       cols[i].help ? ")" : "");
 }

@@ -133,7 +133,8 @@ static void write_batch(struct ta_evw *w, struct line *l)
 
 			if (!w->said_fail)
 				ta_err("serve: writing the events file %s failed: %s; the line is lost, and so is each "
-				       "one until writing works again (counted)", w->path ? w->path : "(stdout)", strerror(e));
+				       "one until writing works again (counted)",
+				       w->path ? w->path : "(stdout)", strerror(e));
 			w->said_fail = true;
 			add_lost_write(w, 1);
 			if (e == EPIPE) /* the FIFO's reader went away: wait for the next one */

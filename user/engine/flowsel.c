@@ -24,8 +24,8 @@ static int words(const char *list, const char *what, const char *(*name)(int), i
 		if (i == (size_t)n) {
 			for (int j = 0; j < n; j++)
 				if (name(j))
-					snprintf(accepted + strlen(accepted), sizeof(accepted) - strlen(accepted), "%s%s",
-						 *accepted ? ", " : "", name(j));
+					snprintf(accepted + strlen(accepted), sizeof(accepted) - strlen(accepted),
+						 "%s%s", *accepted ? ", " : "", name(j));
 			snprintf(err, len, "no %s '%.*s' (%s)", what, (int)w, p, accepted);
 			return -1;
 		}
@@ -124,7 +124,8 @@ int ta_flow_sel_init(struct ta_flow_sel *s, const struct ta_flow_sel_args *a, ch
 }
 
 /* What packets and flows share: verdict, protocol, remote end, rule label */
-static bool match(const struct ta_flow_sel *s, int verdict, bool dropped, const char *label, const struct ta_flow_key *k)
+static bool match(const struct ta_flow_sel *s, int verdict, bool dropped, const char *label,
+		  const struct ta_flow_key *k)
 {
 	if (s->verdicts && !(s->verdicts & (1u << verdict)) && !(dropped && (s->verdicts & (1u << TA_SEL_DROPPED))))
 		return false;

@@ -9,11 +9,21 @@
 #include "units.h"
 
 const struct ta_col ta_flow_cols[FC_MAX] = {
-	[FC_FLOW] = { "FLOW" }, [FC_PROTO] = { "PROTO" }, [FC_LOCAL] = { "LOCAL" }, [FC_REMOTE] = { "REMOTE" },
-	[FC_VERDICT] = { "VERDICT" }, [FC_RULE] = { "RULE" }, [FC_STATE] = { "STATE" }, [FC_OPENED] = { "OPENED", .help = "the direction of the first packet" },
-	[FC_PKTS_OUT] = { "PKTS-OUT", true }, [FC_PKTS_IN] = { "PKTS-IN", true },
-	[FC_BYTES_OUT] = { "BYTES-OUT", true }, [FC_BYTES_IN] = { "BYTES-IN", true },
-	[FC_AGE] = { "AGE", true }, [FC_IDLE] = { "IDLE", true }, [FC_NOTES] = { "NOTES", .help = "drops, ICMP errors, a rule that allows only the other opener", .wrap = true },
+	[FC_FLOW] = { "FLOW" },
+	[FC_PROTO] = { "PROTO" },
+	[FC_LOCAL] = { "LOCAL" },
+	[FC_REMOTE] = { "REMOTE" },
+	[FC_VERDICT] = { "VERDICT" },
+	[FC_RULE] = { "RULE" },
+	[FC_STATE] = { "STATE" },
+	[FC_OPENED] = { "OPENED", .help = "the direction of the first packet" },
+	[FC_PKTS_OUT] = { "PKTS-OUT", true },
+	[FC_PKTS_IN] = { "PKTS-IN", true },
+	[FC_BYTES_OUT] = { "BYTES-OUT", true },
+	[FC_BYTES_IN] = { "BYTES-IN", true },
+	[FC_AGE] = { "AGE", true },
+	[FC_IDLE] = { "IDLE", true },
+	[FC_NOTES] = { "NOTES", .help = "drops, ICMP errors, a rule that allows only the other opener", .wrap = true },
 	[FC_IFACE] = { "IFACE" },
 };
 
@@ -58,11 +68,12 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 		char from[64];
 		ta_addr_str(v->icmp_from, from, sizeof(from));
 		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%u icmp error%s, last %u/%u from %s",
-			 *notes ? "; " : "", v->icmp_errors, v->icmp_errors == 1 ? "" : "s", v->icmp_type, v->icmp_code, from);
+			 *notes ? "; " : "", v->icmp_errors, v->icmp_errors == 1 ? "" : "s", v->icmp_type, v->icmp_code,
+			 from);
 	}
 	if ((rule2 = ta_flow_other_way_rule(c, k, v))) /* short: the sentence is why's */
-		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s: %s-opened only", *notes ? "; " : "",
-			 rule2, (v->opener & 1) == TA_DIR_IN ? "out" : "in");
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s: %s-opened only",
+			 *notes ? "; " : "", rule2, (v->opener & 1) == TA_DIR_IN ? "out" : "in");
 	cells[FC_FLOW] = ends;
 	cells[FC_PROTO] = ta_proto_name(k->proto, pb, sizeof(pb));
 	cells[FC_LOCAL] = loc;

@@ -43,11 +43,13 @@ static const struct elem elems[] = {
 	{ "packetDeltaCount", 8, 0, 0, 0, "packets of this direction since its last record" },
 	{ "taPolicyDrops", 8, 0, 8, FB_UINT_64, "packets of the flow enforce mode dropped (total)" },
 	{ "taKernelDrops", 8, 0, 9, FB_UINT_64, "packets of the flow this host's path dropped: blocks (total)" },
-	{ "taVerdict", FB_IE_VARLEN, 0, 1, FB_STRING, "allowed or unexpected (a flow some packet of which was unexpected)" },
+	{ "taVerdict", FB_IE_VARLEN, 0, 1, FB_STRING,
+	  "allowed or unexpected (a flow some packet of which was unexpected)" },
 	{ "taRule", FB_IE_VARLEN, 0, 2, FB_STRING, "label of the rule that allowed it, empty when none" },
 	{ "taOpener", FB_IE_VARLEN, 0, 3, FB_STRING, "in or out: the side that sent the first packet" },
 	{ "taFlowState", FB_IE_VARLEN, 0, 4, FB_STRING, "two-way, one-way-out, established, refused, ..." },
-	{ "taLastDropReason", FB_IE_VARLEN, 0, 10, FB_STRING, "the kernel's reason for the last block, empty when none" },
+	{ "taLastDropReason", FB_IE_VARLEN, 0, 10, FB_STRING,
+	  "the kernel's reason for the last block, empty when none" },
 	{ "sourceIPv6Address", 16, V6, 0, 0, "who sent this direction's packets (local for out, remote for in)" },
 	{ "destinationIPv6Address", 16, V6, 0, 0, "who received them" },
 	{ "taIcmpErrorSenderIPv6", 16, V6, 7, FB_IP6_ADDR, "sender of the last ICMPv6 error quoting the flow" },
@@ -100,7 +102,8 @@ static fbInfoModel_t *model_new(uint32_t pen)
 	for (size_t i = 0; m && i < NELEMS; i++) {
 		const struct elem *e = &elems[i];
 		fbInfoElement_t ie = FB_IE_INIT_FULL(e->name, pen, e->ent_id, e->len,
-						     e->type == FB_STRING ? 0 : FB_IE_F_ENDIAN, 0, 0, e->type, (char *)e->what);
+						     e->type == FB_STRING ? 0 : FB_IE_F_ENDIAN, 0, 0, e->type,
+						     (char *)e->what);
 		if (e->ent_id)
 			fbInfoModelAddElement(m, &ie);
 	}
@@ -135,12 +138,18 @@ int ta_ipfix_elements(FILE *f, const char *format, uint32_t pen)
 				continue;
 			char lower[32];
 			for (size_t j = 0; j < sizeof(lower); j++)
-				if (!(lower[j] = (char)(e->name[j] >= 'A' && e->name[j] <= 'Z' ? e->name[j] + 32 : e->name[j])))
+				if (!(lower[j] = (char)(e->name[j] >= 'A' && e->name[j] <= 'Z' ? e->name[j] + 32
+											       : e->name[j])))
 					break;
 			fprintf(f, "name=%s field_type=%u:%u len=%s semantics=%s\n", lower, pen, e->ent_id,
-				e->type == FB_STRING ? "vlen" : e->type == FB_IP4_ADDR ? "4" : e->type == FB_IP6_ADDR ? "16" :
-				e->type == FB_UINT_32 ? "4" : "8",
-				e->type == FB_STRING ? "str" : e->type == FB_IP4_ADDR || e->type == FB_IP6_ADDR ? "ip" : "u_int");
+				e->type == FB_STRING     ? "vlen"
+				: e->type == FB_IP4_ADDR ? "4"
+				: e->type == FB_IP6_ADDR ? "16"
+				: e->type == FB_UINT_32  ? "4"
+							 : "8",
+				e->type == FB_STRING                               ? "str"
+				: e->type == FB_IP4_ADDR || e->type == FB_IP6_ADDR ? "ip"
+										   : "u_int");
 		}
 	} else if (!strcmp(format, "xml")) {
 		fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -596,7 +605,8 @@ void ta_ipfix_stop(struct ta_ipfix *x, double wait_s)
 			clock_gettime(CLOCK_REALTIME, &t);
 			t.tv_sec += (time_t)wait_s + 2;
 			if (pthread_timedjoin_np(k->th, NULL, &t)) {
-				ta_info("ipfix: collector %s: the exporter did not finish in time; its queue is lost", k->c.name);
+				ta_info("ipfix: collector %s: the exporter did not finish in time; its queue is lost",
+					k->c.name);
 				pthread_cancel(k->th);
 				pthread_join(k->th, NULL);
 			}

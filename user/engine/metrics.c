@@ -140,12 +140,14 @@ static void hook_family(FILE *f, struct ta_session *const *ss, int n, const char
 	if (restores)
 		family(f, name, "counter", "Hooks (or pins) another command removed and serve put back");
 	else
-		family(f, name, "gauge", "1 when the hook (or the pins) was in place at serve's last check, 0 while missing");
+		family(f, name, "gauge",
+		       "1 when the hook (or the pins) was in place at serve's last check, 0 while missing");
 	for (int i = 0; i < n; i++)
 		for (int k = 0; k < TA_HK_MAX; k++)
 			if (k != (ss[i]->hook == TA_HOOK_XDP ? TA_HK_TC_INGRESS : TA_HK_XDP))
 				sample(f, name, ss[i], "hook", ta_hook_names[k], NULL, NULL,
-				       restores ? (double)ss[i]->hook_restores[k] : !(ss[i]->hooks_missing & (1u << k)));
+				       restores ? (double)ss[i]->hook_restores[k]
+						: !(ss[i]->hooks_missing & (1u << k)));
 }
 
 /* tokaudit_build_info: the version and the kernel */
@@ -164,8 +166,8 @@ static void build_info(FILE *f)
 /* Packets and bytes by verdict and direction, and per rule */
 static void traffic_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x)
 {
-	verdict_dir(f, "tokaudit_packets_total", "Packets audited, by verdict and direction (every frame has one: its hook's)",
-		    ss, n, x, false);
+	verdict_dir(f, "tokaudit_packets_total",
+		    "Packets audited, by verdict and direction (every frame has one: its hook's)", ss, n, x, false);
 	verdict_dir(f, "tokaudit_bytes_total", "Bytes audited (wire length), by verdict and direction", ss, n, x, true);
 	per_rule(f, "tokaudit_rule_packets_total", "Packets allowed by each rule of the policy", ss, n, x, false);
 	per_rule(f, "tokaudit_rule_bytes_total", "Bytes allowed by each rule of the policy", ss, n, x, true);
@@ -187,8 +189,8 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 		for (int v = 0; v < TA_V_MAX; v++)
 			for (int st = 0; st < TA_STATE_MAX; st++)
 				if (ss[i]->active[v][st] || v == TA_V_ALLOWED || v == TA_V_UNEXPECTED)
-					sample(f, "tokaudit_flows_active", ss[i], "verdict", ta_verdict_name(v), "state",
-					       ta_fstate_name(st), (double)ss[i]->active[v][st]);
+					sample(f, "tokaudit_flows_active", ss[i], "verdict", ta_verdict_name(v),
+					       "state", ta_fstate_name(st), (double)ss[i]->active[v][st]);
 	counter(f, "tokaudit_flows_opened_total", "Flow entries the programs created", ss, n, x, TA_C_FLOW_NEW);
 	counter(f, "tokaudit_flows_not_created_total", "Flows the full table could not take", ss, n, x, TA_C_FLOW_FAIL);
 	family(f, "tokaudit_flows_closed_total", "counter",
@@ -200,7 +202,8 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 	family(f, "tokaudit_flow_table_entries", "gauge", "Entries in the kernel flow table at the last walk");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_entries", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->table_flows);
-	family(f, "tokaudit_flow_table_capacity", "gauge", "Entries the kernel flow tables (IPv4 and IPv6) hold at most");
+	family(f, "tokaudit_flow_table_capacity", "gauge",
+	       "Entries the kernel flow tables (IPv4 and IPv6) hold at most");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_capacity", ss[i], NULL, NULL, NULL, NULL, (double)x[i].capacity);
 	family(f, "tokaudit_flow_table_fill_ratio", "gauge", "Entries over capacity (0 to 1)");
@@ -223,7 +226,8 @@ static void drop_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 		for (uint32_t r = 0; r < TA_KDROP_REASON_SLOTS; r++)
 			if (x[i].reasons[r] || (long)r == nf)
 				sample(f, "tokaudit_kernel_drops_total", ss[i], "reason",
-				       r == TA_DROP_REASONS ? "OTHER_SUBSYSTEM" : ta_drop_reason_name(r, rb, sizeof(rb)),
+				       r == TA_DROP_REASONS ? "OTHER_SUBSYSTEM"
+							    : ta_drop_reason_name(r, rb, sizeof(rb)),
 				       NULL, NULL, (double)x[i].reasons[r]);
 	counter(f, "tokaudit_endpoint_discards_total",
 		"Policy packets an endpoint discarded (socket teardown, unread data): not blocks", ss, n, x,
@@ -252,7 +256,8 @@ static void drop_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 /* The ring buffer and the events file */
 static void event_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x, struct ta_evw *evw)
 {
-	counter(f, "tokaudit_events_sent_total", "Events the programs wrote to the ring buffer", ss, n, x, TA_C_EV_SENT);
+	counter(f, "tokaudit_events_sent_total", "Events the programs wrote to the ring buffer", ss, n, x,
+		TA_C_EV_SENT);
 	family(f, "tokaudit_events_read_total", "counter",
 	       "Ring-buffer events serve read (this process: sent minus read is what waits in the ring)");
 	for (int i = 0; i < n; i++)
@@ -279,8 +284,10 @@ static void event_metrics(FILE *f, struct ta_session *const *ss, int n, const st
 		family(f, "tokaudit_events_unwritten_total", "counter",
 		       "Event lines not written to --events, by cause (queue-full: the output took no more for a while; "
 		       "write-error: a full disk, an I/O error, the reader gone)");
-		fprintf(f, "tokaudit_events_unwritten_total{cause=\"queue-full\"} %llu\n", (unsigned long long)st.lost_queue);
-		fprintf(f, "tokaudit_events_unwritten_total{cause=\"write-error\"} %llu\n", (unsigned long long)st.lost_write);
+		fprintf(f, "tokaudit_events_unwritten_total{cause=\"queue-full\"} %llu\n",
+			(unsigned long long)st.lost_queue);
+		fprintf(f, "tokaudit_events_unwritten_total{cause=\"write-error\"} %llu\n",
+			(unsigned long long)st.lost_write);
 		family(f, "tokaudit_events_queued", "gauge", "Event lines waiting to be written");
 		fprintf(f, "tokaudit_events_queued %llu\n", (unsigned long long)st.queued);
 		family(f, "tokaudit_events_output_waiting", "gauge", "1 while the events FIFO has no reader");

@@ -204,7 +204,8 @@ int ta_owner_refuse_attach(const char *cmd, const char *ifname, int ifindex, boo
 		if (!no_pins)
 			return 0; /* attach again, serve adopts: the pins are theirs to reuse */
 		ta_err("%s: %s is audited already from its %s: read it with 'tokaudit flows -i %s' or "
-		       "'tokaudit why -i %s', or 'tokaudit detach -i %s' first", cmd, ifname, who, ifname, ifname, ifname);
+		       "'tokaudit why -i %s', or 'tokaudit detach -i %s' first",
+		       cmd, ifname, who, ifname, ifname, ifname);
 		return -EBUSY;
 	case TA_OWNER_HOOKS:
 		if (!no_pins)

@@ -608,7 +608,8 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 		d->tc_filters = idx ? ta_tc_detach_ours((int)idx) : 0;
 		if (d->tc_filters < 0) {
 			ta_err("%s: cannot remove tokaudit's tc filter: %s%s", ifname, strerror(-d->tc_filters),
-			       d->tc_filters == -EPERM || d->tc_filters == -EACCES ? " (detach needs CAP_NET_ADMIN)" : "");
+			       d->tc_filters == -EPERM || d->tc_filters == -EACCES ? " (detach needs CAP_NET_ADMIN)"
+										   : "");
 			return d->tc_filters;
 		}
 		d->xdp = idx ? ta_xdp_detach_ours((int)idx) : 0;

@@ -106,7 +106,8 @@ int ta_pins_restore(struct ta_iface *ifc, const struct ta_attach_opts *o, unsign
 /* Are the XDP link and the tc filter in place? */
 void ta_pins_hooks(const struct ta_attached *a, bool *xdp, bool *tc);
 /* What reading the pins takes, for messages and the README */
-#define TA_PINS_CAPS "the pins are root's (mode 0600): run as root, or with CAP_DAC_OVERRIDE (they are opened read-write)"
+#define TA_PINS_CAPS                                                                                                   \
+	"the pins are root's (mode 0600): run as root, or with CAP_DAC_OVERRIDE (they are opened read-write)"
 /* 0 when this process may read the pin root (or there is none); else says
  * which capability is missing, in one line, and returns -EACCES. */
 int ta_pins_readable(void);

@@ -129,8 +129,12 @@ void ta_rule_ports_text(const struct ta_rule *r, const char *sep, char *buf, siz
 enum { PT_RULE, PT_PROTO, PT_PORTS, PT_DIR, PT_ADDRESSES, PT_NAMES, PT_MAX };
 _Static_assert(PT_MAX == TA_POLICY_NCOLS, "policy.h's column count");
 const struct ta_col ta_policy_cols[PT_MAX] = {
-	[PT_RULE] = { "RULE" }, [PT_PROTO] = { "PROTO" }, [PT_PORTS] = { "PORTS", .wrap = true },
-	[PT_DIR] = { "DIR" }, [PT_ADDRESSES] = { "ADDRESSES", .wrap = true }, [PT_NAMES] = { "NAMES", .help = "server names; without it, they go under the addresses", .wrap = true },
+	[PT_RULE] = { "RULE" },
+	[PT_PROTO] = { "PROTO" },
+	[PT_PORTS] = { "PORTS", .wrap = true },
+	[PT_DIR] = { "DIR" },
+	[PT_ADDRESSES] = { "ADDRESSES", .wrap = true },
+	[PT_NAMES] = { "NAMES", .help = "server names; without it, they go under the addresses", .wrap = true },
 };
 
 /* One end of a rule in nfdump's filter language: "proto udp and (src net
@@ -151,8 +155,8 @@ static void nfdump_end(FILE *f, const struct ta_rule *r, const char *end)
 			if (r->ranges[j].lo == r->ranges[j].hi)
 				fprintf(f, "%s%s port %u", j ? " or " : "", end, r->ranges[j].lo);
 			else
-				fprintf(f, "%s(%s port >= %u and %s port <= %u)", j ? " or " : "", end, r->ranges[j].lo, end,
-					r->ranges[j].hi);
+				fprintf(f, "%s(%s port >= %u and %s port <= %u)", j ? " or " : "", end, r->ranges[j].lo,
+					end, r->ranges[j].hi);
 		}
 		fputc(')', f);
 	}
@@ -175,7 +179,8 @@ void ta_policy_write_nfdump(const struct ta_policy *p, FILE *f)
 			bool seen = false; /* rules share blocks: each once */
 			for (size_t a = 0; a <= i && !seen; a++)
 				for (size_t b = 0; b < (a == i ? j : p->rules[a].nprefixes) && !seen; b++)
-					seen = !memcmp(&p->rules[a].prefixes[b], &p->rules[i].prefixes[j], sizeof(struct ta_prefix));
+					seen = !memcmp(&p->rules[a].prefixes[b], &p->rules[i].prefixes[j],
+						       sizeof(struct ta_prefix));
 			if (seen)
 				continue;
 			ta_prefix_str(&p->rules[i].prefixes[j], buf, sizeof(buf));
@@ -226,7 +231,8 @@ int ta_policy_write_table(const struct ta_policy *p, FILE *f, const struct ta_ta
 		const struct ta_rule *r = &p->rules[i];
 		size_t at = 0, alen = r->nprefixes * sizeof(buf) + 1;
 		char *addrs = malloc(alen), *names = joined((const char *const *)r->names, r->nnames, !spaced);
-		const char *cells[PT_MAX] = { r->label, ta_pclass_name(r->pclass), ports, ta_rdir_name(r->dir), addrs, names };
+		const char *cells[PT_MAX] = { r->label, ta_pclass_name(r->pclass), ports, ta_rdir_name(r->dir), addrs,
+					      names };
 		int bad;
 
 		if (!addrs || !names) {

@@ -204,9 +204,11 @@ static int read_errqueue(int fd, struct ta_check *c)
 			c->icmp_type = ee->ee_type;
 			c->icmp_code = ee->ee_code;
 			if (off->sa_family == AF_INET)
-				inet_ntop(AF_INET, &((struct sockaddr_in *)off)->sin_addr, c->icmp_from, sizeof(c->icmp_from));
+				inet_ntop(AF_INET, &((struct sockaddr_in *)off)->sin_addr, c->icmp_from,
+					  sizeof(c->icmp_from));
 			else if (off->sa_family == AF_INET6)
-				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)off)->sin6_addr, c->icmp_from, sizeof(c->icmp_from));
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)off)->sin6_addr, c->icmp_from,
+					  sizeof(c->icmp_from));
 			return 1;
 		}
 	}
@@ -218,7 +220,8 @@ static void do_check(struct ta_check *c, double timeout)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int fam = sockaddr_of(c->addr, c->port, &ss, &sl), one = 1;
-	int fd = socket(fam == AF_INET6 ? AF_INET6 : AF_INET, (c->proto == TA_IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK, 0);
+	int fd = socket(fam == AF_INET6 ? AF_INET6 : AF_INET,
+			(c->proto == TA_IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK, 0);
 	uint64_t t0 = ta_now_ns();
 	int tmo = (int)(timeout * 1000);
 
@@ -511,7 +514,8 @@ json_object *ta_probe_json(const struct ta_probe *r, const struct ta_policy *pol
 	char *pj = ta_policy_json(pol);
 	json_object *pobj = pj ? json_tokener_parse(pj) : NULL;
 	free(pj);
-	json_object_object_add(root, "policy_rules", pobj ? json_object_get(json_object_object_get(pobj, "rules")) : NULL);
+	json_object_object_add(root, "policy_rules",
+			       pobj ? json_object_get(json_object_object_get(pobj, "rules")) : NULL);
 	json_object_put(pobj);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ta_check *c = &r->c[i];
@@ -523,7 +527,10 @@ json_object *ta_probe_json(const struct ta_probe *r, const struct ta_policy *pol
 		json_object_object_add(o, "port", json_object_new_int(c->port));
 		json_object_object_add(o, "result", ta_jstr(ta_probe_result_names[c->result]));
 		json_object_object_add(o, "retried", json_object_new_boolean(c->retried));
-		json_object_object_add(o, "ms", c->result == TA_PR_NOTRUN || c->result == TA_PR_DNS || c->result == TA_PR_NOHOST ? NULL : ta_jnum(c->ms, 3));
+		json_object_object_add(o, "ms",
+				       c->result == TA_PR_NOTRUN || c->result == TA_PR_DNS || c->result == TA_PR_NOHOST
+					       ? NULL
+					       : ta_jnum(c->ms, 3));
 		if (c->icmp_from[0]) {
 			json_object_object_add(o, "icmp_type", json_object_new_int(c->icmp_type));
 			json_object_object_add(o, "icmp_code", json_object_new_int(c->icmp_code));

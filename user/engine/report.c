@@ -104,7 +104,9 @@ void ta_print_count_tables(FILE *f, const struct ta_count *vs, const struct ta_c
 
 	for (uint32_t r = 0; r < nr && r < TA_MAX_RULES; r++)
 		idle |= !rs[r].packets;
-	const char *defr = !fc ? "RULE,PACKETS,BYTES" : idle ? "RULE,PACKETS,BYTES,FLOWS,NOTE" : "RULE,PACKETS,BYTES,FLOWS";
+	const char *defr = !fc    ? "RULE,PACKETS,BYTES"
+			   : idle ? "RULE,PACKETS,BYTES,FLOWS,NOTE"
+				  : "RULE,PACKETS,BYTES,FLOWS";
 	struct ta_table *t = ta_table_new(verdict_cols, CT_MAX, defv, NULL, err, sizeof(err));
 
 	if (!t)
@@ -397,7 +399,8 @@ static void compliance_plain(const struct ta_session *s, FILE *f, const struct r
 	for (size_t i = 0; i < s->pol.nrules; i++) {
 		char ago[32] = "never";
 		if (s->rules[i].last_ns)
-			snprintf(ago, sizeof(ago), "%.0fs ago", (double)(r->now - s->rules[i].last_ns) / TA_NSEC_PER_SEC);
+			snprintf(ago, sizeof(ago), "%.0fs ago",
+				 (double)(r->now - s->rules[i].last_ns) / TA_NSEC_PER_SEC);
 		fprintf(f, "%-11s %8llu %12llu %14llu %10s  %s\n", s->labels[i], (unsigned long long)s->rules[i].flows,
 			(unsigned long long)r->rs[i].packets, (unsigned long long)r->rs[i].bytes, ago,
 			r->rs[i].packets ? "exercised" : "NOT EXERCISED");
@@ -422,7 +425,8 @@ static void report_plain(struct ta_session *s, FILE *f, const struct report *r)
 	fprintf(f, "\nflows opened %llu, closed %llu, evicted from a full table %llu\n",
 		(unsigned long long)s->opened, (unsigned long long)s->closed_idle, (unsigned long long)s->evicted);
 	if (s->evidence)
-		fprintf(f, "evidence: %llu packets captured; not captured: %llu over the per-flow rate bound, %llu lost (ring buffer full)\n",
+		fprintf(f,
+			"evidence: %llu packets captured; not captured: %llu over the per-flow rate bound, %llu lost (ring buffer full)\n",
 			(unsigned long long)ta_evidence_count(s->evidence), (unsigned long long)cnt[TA_C_CAP_BOUND],
 			(unsigned long long)cnt[TA_C_CAP_LOST]);
 	if (cnt[TA_C_EV_LOST_NEW] || cnt[TA_C_EV_LOST_UNEXP] || cnt[TA_C_EV_LOST_DROP])
@@ -552,8 +556,10 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 		if (!rs[r].packets && c->labels[r])
 			fprintf(f, "  rule %s never carried traffic\n", c->labels[r]);
 	if (!flt->all && w.hidden)
-		fprintf(f, "  (%zu flow%s whose packets only an endpoint discarded or this side refused with ICMP "
-			"not shown: --all shows %s)\n", w.hidden, w.hidden == 1 ? "" : "s", w.hidden == 1 ? "it" : "them");
+		fprintf(f,
+			"  (%zu flow%s whose packets only an endpoint discarded or this side refused with ICMP "
+			"not shown: --all shows %s)\n",
+			w.hidden, w.hidden == 1 ? "" : "s", w.hidden == 1 ? "it" : "them");
 	if (cnt[TA_C_KDROP_ENDPOINT] > w.ep_on_flows && !flt->sel)
 		fprintf(f, "  (%llu endpoint discards of policy traffic were of packets no flow holds now: counted "
 			"only)\n", (unsigned long long)(cnt[TA_C_KDROP_ENDPOINT] - w.ep_on_flows));

@@ -281,7 +281,8 @@ static int open_sessions(struct serve *v)
 		s->yield = walk_yield;
 		s->yield_arg = v;
 		/* no --policy: the pins' own, else the one commands judge by */
-		if (ta_session_open_pinned(s, so->policy || ta_pins_any(name) ? so->policy : ta_policy_default(), so->flows))
+		if (ta_session_open_pinned(s, so->policy || ta_pins_any(name) ? so->policy : ta_policy_default(),
+					   so->flows))
 			return -1;
 	}
 	return 0;
@@ -439,8 +440,10 @@ int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		v.lock_fd[i] = -1;
 	if (!config_ok(so) || !(v.evw = ta_evw_open(so->events, 0))) {
-		ta_err("serve: the settings will not do: not started%s", ta_pins_any(NULL) ?
-		       "; what is attached goes on auditing from its pins (no events, no metrics) until serve starts" : "");
+		ta_err("serve: the settings will not do: not started%s",
+		       ta_pins_any(NULL)
+			       ? "; what is attached goes on auditing from its pins (no events, no metrics) until serve starts"
+			       : "");
 		return TA_SERVE_BAD_CONFIG;
 	}
 	if (!open_sessions(&v) && !open_outputs(&v)) {

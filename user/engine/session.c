@@ -326,8 +326,10 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 		ta_jadd(x, "drop_dir", ta_jstr(ta_dir_name(e->dir & 1)));
 		ta_jadd(x, "known_flow", ta_jbool(e->drop_flow == TA_DF_KNOWN));
 		ta_jadd(x, "flow_created_by_drop", ta_jbool(e->drop_flow == TA_DF_CREATED));
-		ta_jadd(x, "no_flow_cause", ta_jstr(e->drop_flow == TA_DF_NONE ? "flow-table-full" :
-						    e->drop_flow == TA_DF_ELSEWHERE ? "not-via-an-audited-interface" : NULL));
+		ta_jadd(x, "no_flow_cause",
+			ta_jstr(e->drop_flow == TA_DF_NONE        ? "flow-table-full"
+				: e->drop_flow == TA_DF_ELSEWHERE ? "not-via-an-audited-interface"
+								  : NULL));
 		if (e->drop_flow == TA_DF_NONE || e->drop_flow == TA_DF_ELSEWHERE ||
 		    ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
 			/* no flow (or gone): the packet as the event tells it, a flow
@@ -371,7 +373,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		const struct ta_capture *c = data;
 		if (s->evidence)
 			ta_evidence_write(s->evidence, c, ta_session_iface_name(s, c->ifindex),
-					  c->rule < TA_MAX_RULES ? s->labels[c->rule] : NULL, ta_ktime_to_unix(c->ts_ns));
+					  c->rule < TA_MAX_RULES ? s->labels[c->rule] : NULL,
+					  ta_ktime_to_unix(c->ts_ns));
 		return 0;
 	}
 	if (size < sizeof(*e))
@@ -682,11 +685,14 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		/* a resumed flow's packets before this serve went into the last
 		 * serve's records: this one exports what comes after */
 		if (s->adopted && v->first_ns < s->start_ns)
-			t->x = (struct ta_exported){ { v->packets[0], v->packets[1] }, { v->bytes[0], v->bytes[1] }, 0 };
+			t->x = (struct ta_exported){ { v->packets[0], v->packets[1] },
+						     { v->bytes[0], v->bytes[1] },
+						     0 };
 		t->x.ns = w->now;
 	}
 	if (created) /* resumed: in the table before this (adopting) reader started */
-		emit(s, "opened", k, v, s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
+		emit(s, "opened", k, v,
+		     s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
 	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns) {
 		uint64_t unix_ns = (uint64_t)(ta_ktime_to_unix(v->last_ns) * TA_NSEC_PER_SEC);
 

@@ -70,9 +70,9 @@ struct ta_session {
 	unsigned hooks_missing;       /* serve: a bit per enum ta_hook_watch missing at the last check */
 	uint64_t hook_restores[TA_HK_MAX]; /* serve: put back since it started */
 	double hook_restored;         /* ...the last time (Unix seconds), 0: never */
-	uint64_t hook_retry_ns;
+	uint64_t hook_retry_ns;       /* serve: a failed put-back is tried again from then on */
 	uint32_t recent_next;         /* serve: the slot of ta_recent the next closed flow goes to */
-	double reload_refused_at;     /* the last reload was refused then (Unix s); 0: it went in */       /* serve: a failed put-back is tried again from then on */
+	double reload_refused_at;     /* the last reload was refused then (Unix s); 0: it went in */
 	struct ta_ipfix *ipfix;       /* serve --ipfix: flow records, NULL: none */
 	uint64_t ipfix_active_ns;     /* a long flow's records this often */
 };

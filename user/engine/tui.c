@@ -87,7 +87,10 @@ static void off(void)
 
 static int verdict_pair(int v)
 {
-	return v == TA_V_ALLOWED ? C_ALLOWED : v == TA_V_UNEXPECTED ? C_UNEXPECTED : v == TA_V_INVALID ? C_INVALID : C_OTHER;
+	return v == TA_V_ALLOWED      ? C_ALLOWED
+	       : v == TA_V_UNEXPECTED ? C_UNEXPECTED
+	       : v == TA_V_INVALID    ? C_INVALID
+				      : C_OTHER;
 }
 
 /* one totals line: name, packets, packets/s, bytes, bits/s */
@@ -188,9 +191,13 @@ static int draw_head(const struct ta_tui *t, const struct ta_session *s, uint64_
 	on(t, C_HEAD, true);
 	mvprintw(y++, 0, "tokaudit run  %s (%s side, %s)  policy %s (generation %u)  %s  up %s%s", ifs,
 		 s->side == TA_SIDE_OUTSIDE ? "outside" : "inside",
-		 s->hook == TA_HOOK_TC ? "tc" : s->ifaces[0].xdp_mode == TA_XDP_SKB ? "xdp skb + tc" : "xdp + tc",
-		 s->policy_path ? s->policy_path : "built-in", s->dp.generation, s->enforce ? "ENFORCING" : "audit only",
-		 ta_fmt_dur(a, sizeof(a), (double)(now - s->start_ns) / TA_NSEC_PER_SEC), t->paused ? "   [PAUSED]" : "");
+		 s->hook == TA_HOOK_TC                 ? "tc"
+		 : s->ifaces[0].xdp_mode == TA_XDP_SKB ? "xdp skb + tc"
+						       : "xdp + tc",
+		 s->policy_path ? s->policy_path : "built-in", s->dp.generation,
+		 s->enforce ? "ENFORCING" : "audit only",
+		 ta_fmt_dur(a, sizeof(a), (double)(now - s->start_ns) / TA_NSEC_PER_SEC),
+		 t->paused ? "   [PAUSED]" : "");
 	off();
 	return y;
 }
@@ -248,7 +255,8 @@ static int draw_other(struct ta_session *s, const uint64_t *cnt, int y)
 		 ta_session_open_flows(s), (unsigned long long)s->closed_idle, (unsigned long long)s->evicted,
 		 ta_fmt_count(a, sizeof(a), (double)cnt[TA_C_POLICY_DROP]),
 		 ta_fmt_count(b, sizeof(b), (double)(cnt[TA_C_KDROP] + cnt[TA_C_KDROP_NOFLOW])),
-		 ta_fmt_count(c, sizeof(c), (double)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP] + cnt[TA_C_EV_LOST_DROP])));
+		 ta_fmt_count(c, sizeof(c),
+			      (double)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP] + cnt[TA_C_EV_LOST_DROP])));
 	ta_other_talkers(&s->dp, &tk);
 	at = (size_t)snprintf(line, sizeof(line), "other, top talkers (sampled 1/%d):", TA_OTHER_SAMPLE);
 	for (size_t i = 0; i < tk.n && i < 4; i++) {
