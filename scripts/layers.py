@@ -13,7 +13,9 @@ it too).  Besides:
   - nothing below user/cmd calls a function defined there;
   - at most five levels of includes, and no cycle;
   - no function in user/ or bpf/ runs over 80 lines, unless the comment just
-    above it says why ("over 80 lines because ...").
+    above it says why ("over 80 lines because ...");
+  - every error (ta_err) says its subject first: "ta0: ...", "FILE: ...",
+    "--option: ...", "run: ...", as ip and nft do.
 Prints the include levels, then the functions the last rule let through.
 """
 import os
@@ -129,6 +131,21 @@ for line in tags.splitlines():
         long_ok.append(f"{path}:{first} {name}() {n} lines: {reason.group(1).rstrip(' */')}")
     else:
         errors.append(f"{path}:{first}: {name}() is {n} lines (at most {MAX_FUNC} without a reason written above it)")
+
+# 5. errors in one voice: "SUBJECT: what went wrong[; what to do]", the
+# subject first, as ip and nft say it: the interface, file, option, command
+# or part at fault ("ta0: ...", "/etc/x.policy: ...", "--pcap FILE: ...",
+# "run: ...", "kernel drops: ..."), never a sentence
+SUBJECT = re.compile(r"^(%s|%\.\*s|%s:%d|[A-Za-z_][\w-]*( [A-Za-z][\w-]*){0,2}|--?[a-z][a-z-]*( '?%s'?(:%d)?)?): ")
+SENTENCE = re.compile(r"^(cannot|can't|no|not|unknown|the|this|out|at|an?|refusing|tokaudit|writing|reading|"
+                      r"waiting|give|which|missing|unexpected|option|interface|another|start)\b", re.I)
+for f, t in files.items():
+    if f.endswith(".c") and floor_of[f] != "abi":
+        for m in re.finditer(r'\bta_err\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', t):
+            msg = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+            if not SUBJECT.match(msg) or SENTENCE.match(msg):
+                errors.append(f"{path_of[f]}:{t[:m.start()].count(chr(10)) + 1}: ta_err(\"{msg[:60]}\"): "
+                              "say the subject first (\"IFACE: ...\", \"FILE: ...\", \"--option: ...\")")
 
 if "--dot" in sys.argv:
     print("digraph user {")

@@ -7,7 +7,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 expect_rc "tokaudit --help exits 0" 0 "$TA" --help && expect_in "--help lists commands" "policy check" "$OUT"
 expect_rc "no command is a usage error" 2 "$TA"
-expect_rc "unknown command is a usage error" 2 "$TA" frobnicate && expect_in "unknown command named" "unknown command 'frobnicate'" "$ERR"
+expect_rc "unknown command is a usage error" 2 "$TA" frobnicate && expect_in "unknown command named" "frobnicate: unknown command" "$ERR"
 expect_rc "unknown global option" 2 "$TA" --frob
 # every command, once: the checks below go through this list
 commands=("policy check" "policy show" "replay" "version" "run" "attach" "detach" "status" "flows" "stats" "reload" "why" "probe" "policy verify" "serve" "ipfix elements")
@@ -16,6 +16,26 @@ for c in "${commands[@]}"; do
 	expect_rc "$c --help exits 0" 0 "$TA" $c --help && expect_in "$c --help has a usage line" "Usage: tokaudit $c" "$OUT"
 done
 expect_rc "policy --help lists subcommands" 0 "$TA" policy --help
+
+# errors in one voice: "tokaudit: SUBJECT: what went wrong", the subject
+# (a command, an interface, an option, a part) first, as ip and nft say it;
+# a sample of each kind, every one a failure
+voice_bad=""
+while IFS='|' read -r want args; do
+	# shellcheck disable=SC2086
+	e=$(TOKAUDIT_PIN_ROOT=/tmp/tokaudit-cli-nopins.$$ "$TA" $args 2>&1 >/dev/null); rc=$?
+	line=$(head -1 <<<"$e")
+	{ [ "$rc" -ne 0 ] && [[ $line == "tokaudit: $want: "* ]]; } || voice_bad+=" ['$args' (exit $rc): $line]"
+done <<SAMPLE
+frobnicate|frobnicate
+nope0|run -i nope0
+run|run -i lo --duration x
+flows|flows -o bogus
+policy|policy
+interfaces|status
+replay|replay $tmp/none.pcap
+SAMPLE
+[ -z "$voice_bad" ] && ok "errors say their subject first: a command, an interface, an option, a part" || bad "errors:$voice_bad"
 
 # help an admin reads at 80 columns: nothing wider, every command's line
 # whole, 2-4 examples each, 'help COMMAND' the same as 'COMMAND --help',

@@ -141,7 +141,7 @@ done
 want_comp "--side values" "outside inside" tokaudit run --side ""
 want_comp "--hook=" "xdp tc" tokaudit serve --hook = ""
 expect_rc "__values of an option with no word list: a usage error" 2 "$TA" __values interval
-expect_in "...saying what it takes" "__values takes one option name: verdict, state, proto or sort" "$ERR"
+expect_in "...saying what it takes" "__values: takes one option name: verdict, state, proto or sort" "$ERR"
 want_comp "help" "help" tokaudit ""
 want_comp "help COMMAND" "run serve why" tokaudit help ""
 want_comp "--verdict values" "allowed unexpected other dropped" tokaudit flows --verdict ""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The code's shape (README "Code map"): three floors in user/, none reaching
 # up, no command reached into by another file, at most five levels of
-# includes, no cycle, no function over 80 lines without a reason.  Root-free.
+# includes, no cycle, no function over 80 lines without a reason, errors
+# that say their subject first.  Root-free.
 set -u
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,8 @@ copy; echo '#include "session.h"' >> "$tmpd/t/user/core/log.c"
 caught "the core including an engine" "user/core/log.c includes user/engine/session.h, a floor above it"
 copy; echo 'int ta_x(void) { return ta_main(0, 0); }' >> "$tmpd/t/user/engine/why.c"
 caught "an engine calling a command" "user/engine/why.c calls ta_main() of user/cmd/dispatch.c"
+copy; printf 'void ta_x(void)\n{\n\tta_err("cannot frob %%s", "x");\n}\n' >> "$tmpd/t/user/engine/why.c"
+caught "an error that does not say its subject first" 'ta_err("cannot frob %s"): say the subject first'
 copy; touch "$tmpd/t/user/stray.c"
 caught "a file on no floor" "user/stray.c is on no floor"
 copy; { echo 'int ta_long(void)'; echo '{'; for i in $(seq 80); do echo '	ta_x();'; done; echo '}'; } >> "$tmpd/t/user/engine/why.c"

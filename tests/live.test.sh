@@ -245,7 +245,7 @@ fi
 
 # ---------- errors ----------
 expect_rc "run on a missing interface" 1 ip netns exec "$LAB_GW" "$TA" run -i nope0 --duration 1
-expect_in "missing interface named" "no such interface 'nope0'" "$ERR"
+expect_in "missing interface named" "nope0: no such interface" "$ERR"
 expect_rc "run with a bad --side" 2 ip netns exec "$LAB_GW" "$TA" run -i gwout --side up
 expect_rc "run with a broken policy" 1 ip netns exec "$LAB_GW" "$TA" run -i gwout --policy "$tmp/cur.policy" --duration 1
 # another XDP program on the interface: refused, named, --hook tc suggested
@@ -268,7 +268,7 @@ wait $first
 # an XDP program not ours: refused, named, --hook tc suggested
 foreign_xdp "$LAB_GW" gwout on
 expect_rc "run beside a foreign XDP program refused" 1 ip netns exec "$LAB_GW" "$TA" run -i gwout --duration 1
-expect_in "existing program named, tc suggested" "already has an XDP program, 'empty_xdp'" "$ERR"
+expect_in "existing program named, tc suggested" ": already has an XDP program, 'empty_xdp'" "$ERR"
 expect_in "suggests --hook tc" "use --hook tc" "$ERR"
 foreign_xdp "$LAB_GW" gwout off
 # nothing left behind by run

@@ -162,7 +162,7 @@ left=$(gw bpftool net show | grep -c -E 'tokaudit|clsact|driver id|generic id')
 [ "$left" = 0 ] && ok "detach leaves no program or qdisc" || bad "left: $(gw bpftool net show)"
 absent "clsact removed" clsact gw tc qdisc show dev gwout
 expect_rc "detach again" 1 gw "$TA" detach -i gwout
-expect_in "detach again says not attached" "not attached on gwout" "$ERR"
+expect_in "detach again says not attached" "gwout: tokaudit is not attached" "$ERR"
 
 # under 'ip netns exec' the command gets a private /sys: a bpffs mounted there
 # would vanish with it, leaving hooks nobody can see: refused, one line
@@ -195,7 +195,7 @@ expect_rc "detach removes incompatible pins" 0 gw "$TA" detach -i gwout
 
 # errors
 expect_rc "attach to a missing interface" 1 gw "$TA" attach -i nope0
-expect_in "missing interface named" "no such interface 'nope0'" "$ERR"
+expect_in "missing interface named" "nope0: no such interface" "$ERR"
 expect_rc "reload without --policy" 2 gw "$TA" reload
 expect_rc "detach without -i" 2 gw "$TA" detach
 if command -v setpriv >/dev/null; then

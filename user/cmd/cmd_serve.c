@@ -120,7 +120,7 @@ static int do_serve(void *vcfg)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = ta_serve(&so, &sigs);
-	return r == TA_SERVE_BAD_CONFIG ? TA_EXIT_CONFIG : r ? TA_EXIT_FAIL : TA_EXIT_OK;
+	return r == TA_SERVE_BAD_CONFIG ? TA_EXIT_CONFIG : r == TA_SERVE_FAIL ? TA_EXIT_FAIL : TA_EXIT_OK;
 }
 
 const struct ta_cmd ta_cmd_serve = {

@@ -53,7 +53,7 @@ static int unknown_command(const char *what)
 	}
 	names[n++] = "help";
 	near = ta_cli_closest(what, names, n);
-	ta_err("unknown command '%s'%s%s%s (see 'tokaudit --help')", what, near ? "; did you mean '" : "",
+	ta_err("%s: unknown command%s%s%s (see 'tokaudit --help')", what, near ? "; did you mean '" : "",
 	       near ? near : "", near ? "'?" : "");
 	return TA_EXIT_USAGE;
 }
@@ -66,7 +66,7 @@ static int run_cmd(const struct ta_cmd *cmd, int argc, char **argv)
 	int r;
 
 	if (!cfg) {
-		ta_err("out of memory");
+		ta_err("%s: out of memory", cmd->name);
 		return TA_EXIT_FAIL;
 	}
 	if (cmd->init)
@@ -119,7 +119,7 @@ int ta_main(int argc, char **argv)
 			free(cfg);
 			return rc;
 		} else {
-			ta_err("unknown option '%s' (see 'tokaudit --help')", argv[i]);
+			ta_err("%s: unknown option (see 'tokaudit --help')", argv[i]);
 			return TA_EXIT_USAGE;
 		}
 		i++;
@@ -132,7 +132,7 @@ int ta_main(int argc, char **argv)
 	if (!strcmp(argv[i], "__values")) {
 		if (i + 1 < argc && !ta_flow_sel_values(argv[i + 1], stdout))
 			return TA_EXIT_OK;
-		ta_err("__values takes one option name: verdict, state, proto or sort");
+		ta_err("__values: takes one option name: verdict, state, proto or sort");
 		return TA_EXIT_USAGE;
 	}
 	if (!strcmp(argv[i], "help"))
@@ -165,9 +165,8 @@ int ta_main(int argc, char **argv)
 							       commands[s]->summary);
 					return TA_EXIT_OK;
 				}
-				ta_err("'%.*s' needs a subcommand%s%s (see 'tokaudit %.*s --help')", (int)l1,
-				       argv[i], i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "",
-				       (int)l1, argv[i]);
+				ta_err("%.*s: needs a subcommand%s%s (see 'tokaudit %.*s --help')", (int)l1, argv[i],
+				       i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "", (int)l1, argv[i]);
 				return TA_EXIT_USAGE;
 			}
 			cmd = sub;

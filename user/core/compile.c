@@ -151,7 +151,7 @@ int ta_policy_get(const char *path, struct ta_policy *pol)
 	if (!path) {
 		err = ta_policy_builtin(pol);
 		if (err)
-			ta_err("the built-in policy does not parse (error %d): this is a bug", err);
+			ta_err("built-in policy: does not parse (error %d): this is a bug", err);
 		return err ? -EINVAL : 0;
 	}
 	err = ta_policy_load(path, pol, &d);

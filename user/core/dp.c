@@ -108,7 +108,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel = tokaudit__open();
 	if (!skel) {
 		err = -errno;
-		ta_err("cannot open the BPF object: %s", strerror(-err));
+		ta_err("BPF object: cannot open it: %s", strerror(-err));
 		return err;
 	}
 	skel->rodata->cfg_xdp_dir_mode = o->xdp_dir_mode;
@@ -143,10 +143,11 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	err = tokaudit__load(skel);
 	if (err) {
 		if (o->pin_dir && err == -EINVAL)
-			ta_err("the maps pinned in %s do not fit this version of tokaudit: "
-			       "run 'tokaudit detach' for that interface, then attach again", o->pin_dir);
+			ta_err("%s: the pinned maps do not fit this version of tokaudit: "
+			       "run 'tokaudit detach' for that interface, then attach again",
+			       o->pin_dir);
 		else
-			ta_err("cannot load the BPF programs: %s%s", strerror(-err), hint(err));
+			ta_err("BPF programs: the kernel refused them: %s%s", strerror(-err), hint(err));
 		tokaudit__destroy(skel);
 		return err;
 	}
@@ -167,7 +168,7 @@ static int map_ports(struct ta_dp *dp)
 	dp->ports = mmap(NULL, dp->ports_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fd[TA_M_PORTS], 0);
 	if (dp->ports == MAP_FAILED) {
 		err = -errno;
-		ta_err("cannot map the port table: %s", strerror(-err));
+		ta_err("port table: cannot map it: %s", strerror(-err));
 		dp->ports = NULL;
 		ta_dp_close(dp);
 		return err;
@@ -300,7 +301,7 @@ int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
 			continue;
 		if (dp->fd[m] < 0) {
 			err = -errno;
-			ta_err("cannot open the pinned map %s: %s%s", path, strerror(-err),
+			ta_err("%s: cannot open the pinned map: %s%s", path, strerror(-err),
 			       err == -EPERM || err == -EACCES ? " (run as root)" : "");
 			ta_dp_close(dp);
 			return err;
@@ -308,8 +309,9 @@ int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
 		if (map_layout[m].key && (bpf_obj_get_info_by_fd(dp->fd[m], &info, &len) ||
 					  info.key_size != map_layout[m].key ||
 					  !value_fits(m, info.value_size))) {
-			ta_err("the maps pinned in %s do not fit this version of tokaudit (%s): "
-			       "run 'tokaudit detach' for that interface, then attach again", dir, map_layout[m].pin);
+			ta_err("%s: the pinned maps do not fit this version of tokaudit (%s): "
+			       "run 'tokaudit detach' for that interface, then attach again",
+			       dir, map_layout[m].pin);
 			ta_dp_close(dp);
 			return -EPROTO;
 		}
@@ -318,7 +320,7 @@ int ta_dp_open_pinned(struct ta_dp *dp, const char *dir)
 	dp->bss = mmap(NULL, dp->bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fd[TA_M_BSS], 0);
 	if (dp->bss == MAP_FAILED) {
 		err = -errno;
-		ta_err("cannot map the pinned state in %s: %s", dir, strerror(-err));
+		ta_err("%s: cannot map the pinned state: %s", dir, strerror(-err));
 		dp->bss = NULL;
 		ta_dp_close(dp);
 		return err;
@@ -427,13 +429,14 @@ static int ensure_tracefs(void)
 	if (access("/sys/kernel/debug/tracing", F_OK) &&
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
 		int err = -errno;
-		ta_err("cannot trace kernel drops: tracefs is not mounted and mounting it on "
-		       "/sys/kernel/tracing failed: %s", strerror(-err));
+		ta_err("kernel drops: cannot trace them: tracefs is not mounted and mounting it on "
+		       "/sys/kernel/tracing failed: %s",
+		       strerror(-err));
 		return err;
 	}
 	if (access("/sys/kernel/tracing/events/skb/kfree_skb/id", R_OK) &&
 	    access("/sys/kernel/debug/tracing/events/skb/kfree_skb/id", R_OK)) {
-		ta_err("cannot trace kernel drops: this kernel has no skb/kfree_skb tracepoint in tracefs");
+		ta_err("kernel drops: cannot trace them: this kernel has no skb/kfree_skb tracepoint in tracefs");
 		return -ENOENT;
 	}
 	return 0;
@@ -461,7 +464,7 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 	l = bpf_program__attach(p);
 	if (!l) {
 		err = -errno;
-		ta_err("cannot trace kernel drops (kfree_skb): %s", strerror(-err));
+		ta_err("kernel drops: cannot trace them (kfree_skb): %s", strerror(-err));
 		return err;
 	}
 	/* keep the link as an fd: closing it detaches, pinning it keeps it */
@@ -514,7 +517,7 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 		lpm_key(&k, slot, &c->lpm[i].prefix);
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
 			err = -errno;
-			ta_err("cannot write the policy's prefixes: %s", strerror(-err));
+			ta_err("policy: cannot write its prefixes: %s", strerror(-err));
 			return err;
 		}
 	}
@@ -592,7 +595,7 @@ int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n)
 		memcpy(k.addr, p[i].addr, 16);
 		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY)) {
 			int err = -errno;
-			ta_err("cannot write local prefixes: %s", strerror(-err));
+			ta_err("--local: cannot write the prefixes: %s", strerror(-err));
 			return err;
 		}
 	}

@@ -24,18 +24,18 @@ int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n)
 		unsigned idx;
 
 		if (*n >= max) {
-			ta_err("at most %d interfaces", max);
+			ta_err("-i: at most %d interfaces", max);
 			free(dup);
 			return -E2BIG;
 		}
 		if (strlen(tok) >= IF_NAMESIZE || !(idx = if_nametoindex(tok))) {
-			ta_err("no such interface '%s' (see 'ip link')", tok);
+			ta_err("%s: no such interface (see 'ip link')", tok);
 			free(dup);
 			return -ENODEV;
 		}
 		for (int i = 0; i < *n; i++)
 			if (ifaces[i].ifindex == (int)idx) {
-				ta_err("interface '%s' given twice", tok);
+				ta_err("%s: interface given twice", tok);
 				free(dup);
 				return -EINVAL;
 			}
@@ -46,7 +46,7 @@ int ta_ifaces_parse(const char *list, struct ta_iface *ifaces, int max, int *n)
 	}
 	free(dup);
 	if (!*n) {
-		ta_err("no interface given");
+		ta_err("-i: no interface given");
 		return -EINVAL;
 	}
 	return 0;
@@ -78,7 +78,7 @@ int ta_attach_xdp(struct ta_iface *ifc, int prog_fd, int mode)
 
 	if (!bpf_xdp_query(ifc->ifindex, 0, &q) && q.prog_id) {
 		prog_name(q.prog_id, name, sizeof(name));
-		ta_err("%s already has an XDP program, %s: refusing to replace it; use --hook tc, or detach it first",
+		ta_err("%s: already has an XDP program, %s: refusing to replace it; use --hook tc, or detach it first",
 		       ifc->name, name);
 		return -EBUSY;
 	}

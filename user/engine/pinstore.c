@@ -93,7 +93,7 @@ int ta_pins_readable(void)
 
 	if ((stat(root, &st) && errno == EACCES) ||
 	    (!stat(root, &st) && faccessat(AT_FDCWD, root, R_OK | X_OK, AT_EACCESS))) {
-		ta_err("cannot read tokaudit's pins in %s: %s: %s", root, strerror(EACCES), TA_PINS_CAPS);
+		ta_err("%s: cannot read tokaudit's pins: %s: %s", root, strerror(EACCES), TA_PINS_CAPS);
 		return -EACCES;
 	}
 	return 0;
@@ -107,12 +107,12 @@ int ta_pins_lock(bool create)
 
 	if (!pins_persist(root)) {
 		if (create)
-			ta_err("refusing to pin in a private mount namespace ('ip netns exec' gives each command "
+			ta_err("pins: refusing to pin in a private mount namespace ('ip netns exec' gives each command "
 			       "its own /sys): the pins would vanish when tokaudit exits; run it as "
 			       "'nsenter --net=/run/netns/NAME tokaudit ...', or mount bpffs in that mount namespace "
 			       "and keep it");
 		else
-			ta_err("this command runs in a private mount namespace ('ip netns exec'?) that does not "
+			ta_err("pins: this command runs in a private mount namespace ('ip netns exec'?) that does not "
 			       "see the machine's pins: run it as 'nsenter --net=/run/netns/NAME tokaudit ...'");
 		return -EPERM;
 	}
@@ -135,14 +135,14 @@ int ta_pins_lock(bool create)
 	}
 	if (mkdir(root, 0700) && errno != EEXIST) {
 		int err = -errno;
-		ta_err("cannot create %s: %s%s", root, strerror(errno),
+		ta_err("%s: cannot create: %s%s", root, strerror(errno),
 		       errno == EACCES || errno == EPERM ? " (run as root)" : "");
 		return err;
 	}
 	lock_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX)) {
 		int err = -errno;
-		ta_err("cannot lock %s: %s", root, strerror(errno));
+		ta_err("%s: cannot lock: %s", root, strerror(errno));
 		if (lock_fd >= 0)
 			close(lock_fd);
 		lock_fd = -1;
@@ -185,7 +185,7 @@ static int read_meta(const char *dir, struct ta_meta *m)
 	fd = bpf_obj_get(p);
 	if (fd < 0) {
 		err = -errno;
-		ta_err("cannot open %s: %s%s%s", p, strerror(-err), err == -EACCES || err == -EPERM ? ": " : "",
+		ta_err("%s: cannot open: %s%s%s", p, strerror(-err), err == -EACCES || err == -EPERM ? ": " : "",
 		       err == -EACCES || err == -EPERM ? TA_PINS_CAPS : "");
 		return err;
 	}
@@ -196,9 +196,9 @@ static int read_meta(const char *dir, struct ta_meta *m)
 	if (!err && !m->magic && !m->version)
 		return -ENODATA;
 	if (!err && (m->magic != TA_META_MAGIC || m->version != TA_META_VERSION)) {
-		ta_err("the pins in %s are from an incompatible version of tokaudit (layout %u, this one %u): "
-		       "run 'tokaudit detach -i %s' and attach again", dir, m->version, TA_META_VERSION,
-		       ifname_of(dir));
+		ta_err("%s: the pins are from an incompatible version of tokaudit (layout %u, this one %u): "
+		       "run 'tokaudit detach -i %s' and attach again",
+		       dir, m->version, TA_META_VERSION, ifname_of(dir));
 		return -EPROTO;
 	}
 	return err;
@@ -262,7 +262,7 @@ static int open_attached(struct ta_attached *a, bool quiet)
 
 	if (!pinned(a->dir)) {
 		if (!quiet)
-			ta_err("tokaudit is not attached on %s (no pins in %s)", a->ifname, a->dir);
+			ta_err("%s: tokaudit is not attached (no pins in %s)", a->ifname, a->dir);
 		return -ENOENT;
 	}
 	if ((err = read_meta(a->dir, &a->meta))) {
@@ -310,7 +310,7 @@ int ta_pins_walk(const char *names, bool quiet, ta_attached_fn fn, void *arg)
 	} else {
 		n = ta_pins_names(list, MAXN);
 		if (!n && !quiet) {
-			ta_err("tokaudit is not attached anywhere: start the service ('systemctl start tokaudit', "
+			ta_err("interfaces: tokaudit is not attached anywhere: start the service ('systemctl start tokaudit', "
 			       "interfaces in /etc/default/tokaudit) or attach by hand ('tokaudit attach -i IFACE')");
 			ta_pins_unlock();
 			return -1;
@@ -501,7 +501,7 @@ static int pins_prepare(struct ta_iface *ifc, const char *dir, struct ta_meta *m
 		ta_tc_detach_ours(ifc->ifindex);
 		if (remove_pins(dir)) {
 			err = -errno;
-			ta_err("cannot remove %s: %s", dir, strerror(errno));
+			ta_err("%s: cannot remove: %s", dir, strerror(errno));
 			return err;
 		}
 		memset(m, 0, sizeof(*m));
@@ -509,7 +509,7 @@ static int pins_prepare(struct ta_iface *ifc, const char *dir, struct ta_meta *m
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		err = -errno;
-		ta_err("cannot create %s: %s", dir, strerror(errno));
+		ta_err("%s: cannot create: %s", dir, strerror(errno));
 		return err;
 	}
 	return 0;
@@ -585,7 +585,7 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 	pin_drop_tracing(&dp, ifc, dir);
 	meta_fill(m, ifc, &dp, o, *again);
 	if ((err = ta_dp_meta_write(&dp, m)))
-		ta_err("cannot write the attach's metadata: %s", strerror(-err));
+		ta_err("%s: cannot write the attach's metadata: %s", ifc->name, strerror(-err));
 out:
 	ta_dp_close(&dp);
 	if (err && !*again)
@@ -620,7 +620,7 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 		}
 		if (d->tc_filters > 0 || d->xdp > 0)
 			return 0;
-		ta_err("tokaudit is not attached on %s", ifname);
+		ta_err("%s: tokaudit is not attached", ifname);
 		return -ENOENT;
 	}
 	d->had_pins = true;
@@ -638,7 +638,7 @@ int ta_pins_detach(const char *ifname, bool no_pins, struct ta_detached *d)
 	ta_tc_clsact_release(ta_pin_root(), ifname, (int)idx, !err && m.created_clsact);
 	if (remove_pins(dir)) {
 		err = -errno;
-		ta_err("cannot remove %s: %s", dir, strerror(errno));
+		ta_err("%s: cannot remove: %s", dir, strerror(errno));
 		return err;
 	}
 	return 0;

@@ -49,7 +49,7 @@ void ta_counters_json(json_object *o, struct ta_dp *dp, const char *const *label
 	json_object *vj, *rj, *cj;
 
 	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
-		ta_err("cannot read the counters: %s", strerror(errno));
+		ta_err("counters: cannot read them: %s", strerror(errno));
 		return;
 	}
 	vj = json_object_new_object();
@@ -138,7 +138,7 @@ void ta_print_counters(FILE *f, struct ta_dp *dp, const char *const *labels, uin
 	uint64_t cnt[TA_C_MAX];
 
 	if (ta_dp_vstats(dp, vs) || ta_dp_rstats(dp, rs) || ta_dp_counters(dp, cnt)) {
-		ta_err("cannot read the counters: %s", strerror(errno));
+		ta_err("counters: cannot read them: %s", strerror(errno));
 		return;
 	}
 	ta_print_count_tables(f, vs, rs, labels, nr, NULL);
@@ -455,7 +455,7 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all)
 	else
 		qsort(r.c.a, r.c.n, sizeof(*r.c.a), by_packets);
 	if (ta_dp_rstats(&s->dp, r.rs) || ta_dp_counters(&s->dp, r.cnt)) {
-		ta_err("cannot read the counters: %s", strerror(errno));
+		ta_err("counters: cannot read them: %s", strerror(errno));
 		free(r.c.a);
 		return;
 	}

@@ -363,7 +363,7 @@ static int wait_ms(struct serve *v, const struct ta_ticker *tk, uint64_t *next_d
 	return (int)(wait < 0 ? 0 : wait);
 }
 
-/* The event loop, until *stop: 0, or 1 when waiting failed */
+/* The event loop, until *stop: TA_SERVE_OK, or TA_SERVE_FAIL when waiting failed */
 static int loop(struct serve *v, struct ta_serve_signals *sig)
 {
 	uint64_t next_dog = 0;
@@ -376,7 +376,7 @@ static int loop(struct serve *v, struct ta_serve_signals *sig)
 
 		if (epoll_wait(v->ep, evs, 8, wait_ms(v, &tk, &next_dog)) < 0 && errno != EINTR) {
 			ta_err("serve: waiting for events failed: %s", strerror(errno));
-			return 1;
+			return TA_SERVE_FAIL;
 		}
 		drain(v, TA_DRAIN_BATCH);
 		if (v->http)
@@ -395,7 +395,7 @@ static int loop(struct serve *v, struct ta_serve_signals *sig)
 		if (ta_ticker_due(&tk))
 			tick(v);
 	}
-	return 0;
+	return TA_SERVE_OK;
 }
 
 /* The end: outputs closed, then the hooks left (restart, --keep-attached),
@@ -411,7 +411,7 @@ static void finish(struct serve *v, int rc)
 		close(v->ep);
 	for (int i = 0; i < v->n; i++)
 		ta_session_close(v->s[i]);
-	if (rc) {
+	if (rc != TA_SERVE_OK) {
 		undo_start(v); /* what this serve attached first; adopted pins stay */
 	} else if (v->so->keep_attached) {
 		hand_back(v);
@@ -435,7 +435,7 @@ static void finish(struct serve *v, int rc)
 int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig)
 {
 	struct serve v = { .so = so, .ep = -1 };
-	int rc = 1;
+	int rc = TA_SERVE_FAIL;
 
 	for (int i = 0; i < TA_MAX_IFACES; i++)
 		v.lock_fd[i] = -1;

@@ -37,10 +37,10 @@ struct ta_serve_signals {
 	volatile sig_atomic_t usr1;  /* reopen the events file */
 };
 
-/* Run until *stop.  0 on a clean stop, TA_SERVE_BAD_CONFIG when the policy
- * file or the events file will not do (the command exits TA_EXIT_CONFIG),
- * 1 on any other failure (each said in one line). */
-#define TA_SERVE_BAD_CONFIG 2
+/* Run until *stop.  TA_SERVE_OK on a clean stop, TA_SERVE_BAD_CONFIG when
+ * the policy file or the events file will not do (the command exits
+ * TA_EXIT_CONFIG), TA_SERVE_FAIL on any other failure (each said in one line). */
+enum { TA_SERVE_OK, TA_SERVE_FAIL, TA_SERVE_BAD_CONFIG };
 int ta_serve(const struct ta_serve_opts *so, struct ta_serve_signals *sig);
 
 #endif

@@ -392,7 +392,7 @@ static int open_ring(struct ta_session *s)
 	if (!s->rb) {
 		int err = -errno;
 
-		ta_err("cannot open the event ring buffer: %s", strerror(-err));
+		ta_err("event ring buffer: cannot open it: %s", strerror(-err));
 		return err;
 	}
 	return 0;
