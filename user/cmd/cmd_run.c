@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
-#include "ticker.h"
+#include "clock.h"
 #include "tui.h"
 #include "json.h"
 #include "options.h"

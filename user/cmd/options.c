@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "options.h"
-#include "flows.h" /* ta_now_ns, ta_ktime_to_unix */
+#include "clock.h"
 
 const char *const ta_side_values[] = { "outside", "inside", NULL };
 const char *const ta_hook_values[] = { "xdp", "tc", NULL };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The BPF object wrapper, one cohesive job: open, configure and load the
+ * The BPF object wrapper: open, configure and load the
  * programs (or open the pinned maps alone), install policies, run frames
  * through BPF_PROG_TEST_RUN, and read the maps.  Nothing above it touches
  * the skeleton.
@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "caps.h"
+#include "clock.h"
 #include "log.h"
 #include "dp.h"
 #include "hooks.h"
@@ -442,11 +443,16 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
+/* The drop tracer this kernel loads: tp_btf, else the classic tracepoint */
+static struct bpf_program *drop_prog(const struct ta_dp *dp)
+{
+	return bpf_program__autoload(dp->skel->progs.tokaudit_kfree_skb) ? dp->skel->progs.tokaudit_kfree_skb
+									 : dp->skel->progs.tokaudit_kfree_skb_tp;
+}
+
 int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 {
-	struct bpf_program *p = bpf_program__autoload(dp->skel->progs.tokaudit_kfree_skb)
-					? dp->skel->progs.tokaudit_kfree_skb
-					: dp->skel->progs.tokaudit_kfree_skb_tp;
+	struct bpf_program *p = drop_prog(dp);
 	struct bpf_link *l;
 	struct stat st;
 	int fd, err;
@@ -474,6 +480,8 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 	return fd < 0 ? -errno : fd;
 }
 
+#define SWITCH_SETTLE_NS (TA_NSEC_PER_SEC / 100) /* a policy switch is over 10 ms after it */
+
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 {
 	int fd = dp->fd[TA_M_POLICY];
@@ -483,12 +491,10 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 
 	/* 0. packets that read the generation before the last switch may still
 	 * be using the slot about to be rewritten: programs run for
-	 * microseconds, so 10 ms after that switch none is left */
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * TA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-	if (dp->switched_ns && now - dp->switched_ns < 10000000ull) {
-		struct timespec w = { 0, (long)(10000000ull - (now - dp->switched_ns)) };
+	 * microseconds, so SWITCH_SETTLE_NS after that switch none is left */
+	uint64_t now = ta_now_ns();
+	if (dp->switched_ns && now - dp->switched_ns < SWITCH_SETTLE_NS) {
+		struct timespec w = { 0, (long)(SWITCH_SETTLE_NS - (now - dp->switched_ns)) };
 		nanosleep(&w, NULL);
 	}
 
@@ -529,8 +535,7 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	dp->bss->active_gen = gen;
 	__sync_synchronize();
 	dp->generation = gen;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	dp->switched_ns = (uint64_t)ts.tv_sec * TA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	dp->switched_ns = ta_now_ns();
 	/* 3. the old slot stays until the next change (see 0) */
 	(void)old;
 	return 0;
@@ -701,10 +706,7 @@ static uint64_t drops_missed(const struct ta_dp *dp)
 	int fd = -1, own = 0;
 
 	if (dp->skel) {
-		struct bpf_program *p = bpf_program__autoload(dp->skel->progs.tokaudit_kfree_skb)
-						? dp->skel->progs.tokaudit_kfree_skb
-						: dp->skel->progs.tokaudit_kfree_skb_tp;
-		fd = bpf_program__fd(p);
+		fd = bpf_program__fd(drop_prog(dp));
 	} else if (dp->drop_link_fd > 0) {
 		struct bpf_link_info li = { 0 };
 		uint32_t ll = sizeof(li);
@@ -715,11 +717,11 @@ static uint64_t drops_missed(const struct ta_dp *dp)
 	}
 	if (fd < 0)
 		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &pi, &len))
-		pi.recursion_misses = 0;
+	int err = bpf_obj_get_info_by_fd(fd, &pi, &len);
+
 	if (own)
 		close(fd);
-	return pi.recursion_misses;
+	return err ? 0 : pi.recursion_misses;
 }
 
 int ta_dp_counters(struct ta_dp *dp, uint64_t out[TA_C_MAX])

@@ -10,24 +10,6 @@
 #include "policy.h"
 #include "util.h"
 
-
-uint64_t ta_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * TA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-double ta_ktime_to_unix(uint64_t ns)
-{
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	double now_unix = (double)rt.tv_sec + (double)rt.tv_nsec / TA_NSEC_PER_SEC;
-	return now_unix - ((double)ta_now_ns() - (double)ns) / TA_NSEC_PER_SEC;
-}
-
 int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint64_t now_ns)
 {
 	int o = v->opener & 1, r = o ^ 1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "tokaudit.h"
 #include "policy.h"
+#include "clock.h"
 
 struct json_object;
 struct ta_dp;
@@ -62,9 +63,6 @@ unsigned ta_flow_idle_limit(const struct ta_flow_key *k, const struct ta_flow_va
 const char *ta_flow_close_reason(const struct ta_flow_key *k, const struct ta_flow_val *v);
 /* The same as enum ta_close_reason */
 int ta_flow_close_kind(const struct ta_flow_key *k, const struct ta_flow_val *v);
-uint64_t ta_now_ns(void);
-/* Wall-clock time of a bpf_ktime_get_ns() value, as seconds since the epoch */
-double ta_ktime_to_unix(uint64_t ns);
 /* A flow time in ctx's clock, as Unix seconds */
 double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns);
 /* The label of the rule that allowed the flow, judged under its generation:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Policy language parser: one cohesive job (the grammar, its diagnostics
+ * Policy language parser (the grammar, its diagnostics
  * and the built-in policy's text).
  *
  *   # comment

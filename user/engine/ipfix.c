@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * IPFIX export with libfixbuf (see ipfix.h), one cohesive job: records to
+ * IPFIX export with libfixbuf (see ipfix.h): records to
  * messages on the wire.  The element table (model, templates and the
  * printed lists come from it), the collector's address, and per collector
  * a queue and a thread that connects, appends, emits, re-sends templates
@@ -369,7 +369,8 @@ fail:
 	return -1;
 }
 
-static int emit(struct coll *k)
+/* The buffered IPFIX message to the collector: 0, or -1 (disconnected) */
+static int send_message(struct coll *k)
 {
 	GError *e = NULL;
 
@@ -434,7 +435,7 @@ static int append(struct coll *k, const struct ta_ipfix_rec *r)
 		if (!g_error_matches(e, FB_ERROR_DOMAIN, FB_ERROR_EOM) || attempt)
 			break;
 		gerr_free(&e);
-		if (emit(k)) /* the full message out, then this record again */
+		if (send_message(k)) /* the full message out, then this record again */
 			break;
 	}
 	if (k->fbuf) {
@@ -492,7 +493,7 @@ static void *exporter(void *arg)
 		if (k->fbuf && !k->c.tcp && now - k->templates_ns >= TA_IPFIX_TEMPLATE_S * TA_NSEC_PER_SEC) {
 			GError *e = NULL; /* RFC 7011 8.4: UDP templates again, on a schedule */
 			if (k->pending)
-				emit(k);
+				send_message(k);
 			if (k->fbuf && send_templates(k, &e)) {
 				atomic_fetch_add(&k->errors, 1);
 				disconnect(k, e ? e->message : "template refresh failed");
@@ -501,7 +502,7 @@ static void *exporter(void *arg)
 			k->templates_ns = now;
 		}
 		if (k->fbuf && k->pending && flush)
-			emit(k);
+			send_message(k);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		pthread_mutex_lock(&k->mu);
 		if (stop)
@@ -514,7 +515,7 @@ static void *exporter(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	if (k->fbuf) {
 		if (k->pending)
-			emit(k);
+			send_message(k);
 		if (k->fbuf)
 			fBufFree(k->fbuf);
 		k->fbuf = NULL;

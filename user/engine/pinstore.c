@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The pin store: see pinstore.h.  It is one cohesive job: everything that reads or
+ * The pin store: see pinstore.h.  It holds everything that reads or
  * changes what tokaudit keeps under the pin root (the lock, attach, reload,
  * detach, the walk of the attached interfaces, and the hooks no pin accounts
  * for), so the rules of that tree live in one file.

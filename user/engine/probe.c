@@ -10,8 +10,7 @@
  *
  * The engine: plan the checks, run them (retrying what an ICMP rate limit
  * may explain), correlate failures with the attached auditor, give the
- * results as JSON.  It is one cohesive job, kept in one file: the commands
- * print.
+ * results as JSON; the commands print.
  */
 #include <arpa/inet.h>
 #include <errno.h>

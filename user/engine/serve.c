@@ -20,7 +20,7 @@
 #include "pinstore.h"
 #include "sdunit.h"
 #include "serve.h"
-#include "ticker.h"
+#include "clock.h"
 #include "session.h"
 
 struct serve {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * A live session (run, serve): one cohesive job, the reader's side of a set
+ * A live session (run, serve): the reader's side of a set
  * of flow tables.  Open or adopt the programs, read the ring buffer, walk
  * the tables every tick and turn what changed into events, closed flows,
  * the report's keepsakes and IPFIX records (each flow's exported baseline
@@ -110,8 +110,8 @@ static void out_line(struct ta_session *s, json_object *o)
 }
 
 /* A flow event; extra (may be NULL) holds more fields and is consumed. */
-static void emit(struct ta_session *s, const char *event, const struct ta_flow_key *k,
-		 const struct ta_flow_val *v, json_object *extra)
+static void flow_event(struct ta_session *s, const char *event, const struct ta_flow_key *k,
+		       const struct ta_flow_val *v, json_object *extra)
 {
 	struct ta_flow_ctx c;
 	json_object *o;
@@ -251,7 +251,7 @@ static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_
 	struct ta_flow_val v;
 
 	last_seen_val(&t->last, &v);
-	emit(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	flow_event(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
 	if (s->ipfix && t->seen)
 		ta_flow_export(s->ipfix, c, &t->key, t->seen, &t->x, TA_FER_RESOURCES, now);
 	s->evicted++;
@@ -289,17 +289,17 @@ static void gone_before_read(struct ta_session *s, const struct ta_event *e)
 		if (unexp) {
 			t->last.flags |= TA_FF_UNEXPECTED;
 			last_seen_val(&t->last, &v);
-			emit(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+			flow_event(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
 		}
 		return;
 	}
 	event_val(e, unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED, &v);
 	v.rule = unexp ? TA_NO_RULE : e->rule;
 	v.packets[e->dir & 1] = 1; /* the packet that made the event */
-	emit(s, "opened", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	flow_event(s, "opened", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
 	if (unexp)
-		emit(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
-	emit(s, "closed", &e->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+		flow_event(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	flow_event(s, "closed", &e->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
 	s->opened++;
 	s->persist.flows_opened++;
 	s->evicted++;
@@ -343,12 +343,12 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 			v.last_drop_loc = e->drop_loc;
 			v.last_drop_dir = e->dir;
 		}
-		emit(s, "kernel-drop", &e->key, &v, x);
+		flow_event(s, "kernel-drop", &e->key, &v, x);
 		return;
 	}
 	if (e->type == TA_EV_ORPHAN_FRAG) {
 		event_val(e, TA_FF_UNEXPECTED, &v);
-		emit(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
+		flow_event(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
 		return;
 	}
 	if (ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
@@ -358,9 +358,9 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 	close_if_replaced(s, &e->key, &v);
 	track(s, &e->key, &v, &created);
 	if (created)
-		emit(s, "opened", &e->key, &v, NULL);
+		flow_event(s, "opened", &e->key, &v, NULL);
 	if (e->verdict == TA_V_UNEXPECTED)
-		emit(s, "unexpected", &e->key, &v, NULL);
+		flow_event(s, "unexpected", &e->key, &v, NULL);
 	return;
 }
 
@@ -691,8 +691,8 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		t->x.ns = w->now;
 	}
 	if (created) /* resumed: in the table before this (adopting) reader started */
-		emit(s, "opened", k, v,
-		     s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
+		flow_event(s, "opened", k, v,
+			   s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
 	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns) {
 		uint64_t unix_ns = (uint64_t)(ta_ktime_to_unix(v->last_ns) * TA_NSEC_PER_SEC);
 
@@ -701,7 +701,8 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 			s->persist.rule_last_ns[v->rule] = unix_ns;
 	}
 	if (v->policy_drops != t->policy_drops) {
-		emit(s, "dropped", k, v, one_field("dropped_since_last", ta_ju64(v->policy_drops - t->policy_drops)));
+		flow_event(s, "dropped", k, v,
+			   one_field("dropped_since_last", ta_ju64(v->policy_drops - t->policy_drops)));
 		t->policy_drops = v->policy_drops;
 	}
 	if (w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v)) {
@@ -709,7 +710,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
 			return 0;
 		w->del[w->ndel++] = *k;
-		emit(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
+		flow_event(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
 		if (s->ipfix)
 			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x,
 				       ta_flow_close_kind(k, v) == TA_CLOSE_IDLE ? TA_FER_IDLE : TA_FER_END, w->now);
@@ -728,7 +729,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 	w->table_flows++;
 	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
 	if (pk != t->packets && !created) {
-		emit(s, "updated", k, v, NULL);
+		flow_event(s, "updated", k, v, NULL);
 		t->packets = pk;
 		t->last_emit_ns = w->now;
 	}

@@ -1,8 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "flows.h" /* ta_now_ns */
-#include "ticker.h"
+#include <time.h>
+#include "tokaudit.h"
+#include "clock.h"
 
 #define NSEC_PER_MSEC 1000000
+
+uint64_t ta_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * TA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+double ta_ktime_to_unix(uint64_t ns)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	double now_unix = (double)rt.tv_sec + (double)rt.tv_nsec / TA_NSEC_PER_SEC;
+	return now_unix - ((double)ta_now_ns() - (double)ns) / TA_NSEC_PER_SEC;
+}
 
 void ta_ticker_start(struct ta_ticker *t, double interval, double duration)
 {

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The walk every --interval and the end after --duration, as run and serve
- * keep them: how long a poll may sleep, and whether a tick is due.  Times
- * are CLOCK_MONOTONIC nanoseconds (ta_now_ns).
+ * Time: the monotonic clock (the kernel's bpf_ktime_get_ns), its Unix
+ * seconds, and the ticker of run and serve: the walk every --interval and
+ * the end after --duration, how long a poll may sleep, whether a tick is due.
  */
-#ifndef TA_TICKER_H
-#define TA_TICKER_H
+#ifndef TA_CLOCK_H
+#define TA_CLOCK_H
 #include <stdbool.h>
 #include <stdint.h>
 
+/* CLOCK_MONOTONIC in nanoseconds: the clock of bpf_ktime_get_ns() */
+uint64_t ta_now_ns(void);
+/* Wall-clock time of a ta_now_ns() (or bpf_ktime_get_ns()) value, as Unix seconds */
+double ta_ktime_to_unix(uint64_t ns);
+
 struct ta_ticker {
-	uint64_t step;    /* ns between ticks */
-	uint64_t next;    /* the next tick */
-	uint64_t end;     /* 0: no end */
+	uint64_t step; /* ns between ticks */
+	uint64_t next; /* the next tick */
+	uint64_t end;  /* 0: no end */
 };
 
 /* From now: a tick every interval seconds, the end after duration (<= 0: none) */
