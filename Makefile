@@ -155,6 +155,7 @@ $(BUILD)/tokaudit.8: doc/tokaudit.8.scd | $(BUILD)
 # left as it is (the new one goes beside it as FILE.new), and uninstall removes
 # one only when it is unchanged.
 CONF_FILES := $(SYSCONFDIR)/tokaudit/opentok.policy:user/opentok.policy \
+	$(SYSCONFDIR)/tokaudit/vonage.policy:user/vonage.policy \
 	$(SYSCONFDIR)/default/tokaudit:$(BUILD)/systemd/tokaudit.default
 PLAIN_FILES := $(SBINDIR)/tokaudit:$(BUILD)/tokaudit:755 \
 	$(MANDIR)/man8/tokaudit.8:$(BUILD)/tokaudit.8:644 \

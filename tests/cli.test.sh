@@ -2,6 +2,7 @@
 # The command line: help on every command, exit codes, policy check/show.
 set -u
 . "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/tokaudit-cli.$$.XXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -16,6 +17,28 @@ for c in "${commands[@]}"; do
 	expect_rc "$c --help exits 0" 0 "$TA" $c --help && expect_in "$c --help has a usage line" "Usage: tokaudit $c" "$OUT"
 done
 expect_rc "policy --help lists subcommands" 0 "$TA" policy --help
+
+# server names: a "*." pattern, rules of names only (vonage.policy), what
+# probe and verify do with patterns, and the note when packets are judged
+expect_rc "policy check vonage.policy" 0 "$TA" policy check "$top/user/vonage.policy" \
+	&& expect_in "...5 rules of names only" "valid: 5 rules, 0 addresses (0 distinct prefixes in the trie), 9 server-name patterns" "$OUT"
+"$TA" policy show "$top/user/vonage.policy" >"$tmp/v2.policy"
+expect_rc "policy show prints a rule of names only back as a valid file" 0 "$TA" policy check -q "$tmp/v2.policy"
+absent "...with no empty addr line" "^ *addr *$" cat "$tmp/v2.policy"
+[ "$("$TA" policy show --json "$top/user/vonage.policy")" = "$("$TA" policy show --json "$tmp/v2.policy")" ] \
+	&& ok "...and the same policy" || bad "policy show of vonage.policy does not read back the same"
+: >"$tmp/empty.hosts"
+expect_rc "policy verify of patterns" 0 "$TA" policy verify --hosts "$tmp/empty.hosts" "$top/user/vonage.policy" \
+	&& expect_in "...says a pattern is not resolved" "pattern: rule minimum: *.tokbox.com is a pattern: no name of it to resolve here" "$OUT" \
+	&& expect_in "...resolves the names it can" "unresolved: rule certificates: oscp.godaddy.com does not resolve" "$OUT"
+printf 'rule r\n proto tcp\n ports 443\n dir out\n names a.*.opentok.com\n' >"$tmp/bad-star.policy"
+expect_rc "a '*' inside a name" 1 "$TA" policy check "$tmp/bad-star.policy" \
+	&& expect_in "...is refused where it stands" "bad-star.policy:5:10: error: bad server name 'a.*.opentok.com': '*' stands only as the first label" "$OUT$ERR"
+python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))' >"$tmp/empty.pcap"
+if need_root "replay with a rule of names only"; then
+	expect_rc "replay with vonage.policy" 0 "$TA" replay --policy "$top/user/vonage.policy" "$tmp/empty.pcap" \
+		&& expect_in "...says its rules of names only match no packet" "note: rule minimum: server names and no address: packets are judged by address, so none matches it" "$ERR"
+fi
 
 # errors in one voice: "tokaudit: SUBJECT: what went wrong", the subject
 # (a command, an interface, an option, a part) first, as ip and nft say it;

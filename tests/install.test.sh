@@ -34,6 +34,7 @@ asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all 
 files() { (cd "$1" && find . -type f | sort); }
 expected_local="./usr/local/etc/default/tokaudit
 ./usr/local/etc/tokaudit/opentok.policy
+./usr/local/etc/tokaudit/vonage.policy
 ./usr/local/lib/systemd/system/tokaudit.service
 ./usr/local/lib/systemd/system/tokaudit@.service
 ./usr/local/sbin/tokaudit
@@ -43,7 +44,7 @@ expected_local="./usr/local/etc/default/tokaudit
 ./usr/local/share/tokaudit/prometheus/tokaudit-rules.yml"
 if asnobody make -s install DESTDIR="$dest" >"$tmp/inst.out" 2>&1; then
 	got=$(files "$dest")
-	if [ "$got" = "$expected_local" ]; then ok "make install (PREFIX=/usr/local, as nobody): the nine files, nothing else"
+	if [ "$got" = "$expected_local" ]; then ok "make install (PREFIX=/usr/local, as nobody): the ten files, nothing else"
 	else bad "make install: files differ: $(diff <(echo "$expected_local") <(echo "$got") | tr '\n' ' ')"; fi
 else
 	bad "make install as nobody failed (a write outside DESTDIR?): $(tail -3 "$tmp/inst.out")"
@@ -51,6 +52,8 @@ fi
 cmp -s "$dest/usr/local/etc/tokaudit/opentok.policy" user/opentok.policy && ok "the example policy is the built-in one, comments and all" \
 	|| bad "installed policy differs from user/opentok.policy"
 "$TA" policy check -q "$dest/usr/local/etc/tokaudit/opentok.policy" && ok "the installed policy checks" || bad "installed policy does not check"
+cmp -s "$dest/usr/local/etc/tokaudit/vonage.policy" user/vonage.policy && "$TA" policy check -q "$dest/usr/local/etc/tokaudit/vonage.policy" \
+	&& ok "vonage.policy is installed beside it, and checks" || bad "vonage.policy not installed, or does not check"
 [ -x "$dest/usr/local/sbin/tokaudit" ] && [ "$(stat -c %a "$dest/usr/local/sbin/tokaudit")" = 755 ] \
 	&& ok "binary installed 0755" || bad "binary mode $(stat -c %a "$dest/usr/local/sbin/tokaudit" 2>&1)"
 grep -q "^ExecStart=/usr/local/sbin/tokaudit serve" "$dest/usr/local/lib/systemd/system/tokaudit.service" \

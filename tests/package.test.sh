@@ -35,11 +35,11 @@ list=$(dpkg-deb -c "$deb" | awk '{ print $6 }'); list_rc=${PIPESTATUS[0]}
 m=
 for f in ./usr/sbin/tokaudit ./usr/share/man/man8/tokaudit.8.gz ./usr/share/bash-completion/completions/tokaudit \
 	./lib/systemd/system/tokaudit.service ./lib/systemd/system/tokaudit@.service ./etc/default/tokaudit \
-	./etc/tokaudit/opentok.policy ./etc/logrotate.d/tokaudit ./usr/share/tokaudit/prometheus/tokaudit-rules.yml \
+	./etc/tokaudit/opentok.policy ./etc/tokaudit/vonage.policy ./etc/logrotate.d/tokaudit ./usr/share/tokaudit/prometheus/tokaudit-rules.yml \
 	./usr/share/tokaudit/grafana/tokaudit.json ./usr/share/doc/tokaudit/copyright; do
 	grep -qxF "$f" <<<"$list" || m+=" $f"
 done
-[ -z "$m" ] && ok "dpkg-deb -c: binary, man page, completion, units, settings, policy, contrib files" || bad "package lacks:$m"
+[ -z "$m" ] && ok "dpkg-deb -c: binary, man page, completion, units, settings, policies, contrib files" || bad "package lacks:$m"
 absent_out "nothing under /usr/local" "^\./usr/local" "$list_rc" "$list" "dpkg-deb -c"
 [ "$(dpkg-deb -f "$deb" Recommends)" = bash-completion ] && ok "the package recommends bash-completion (its completion needs it)" \
 	|| bad "Recommends: '$(dpkg-deb -f "$deb" Recommends)'"
@@ -52,8 +52,8 @@ grep -q "^E:" <<<"$lint" && bad "lintian errors"
 
 dpkg-deb -e "$deb" "$tmp/ctl"
 conff=$(cat "$tmp/ctl/conffiles")
-[ "$conff" = "$(printf '/etc/default/tokaudit\n/etc/logrotate.d/tokaudit\n/etc/tokaudit/opentok.policy')" ] \
-	&& ok "conffiles: the settings, the policy, logrotate" || bad "conffiles: $conff"
+[ "$conff" = "$(printf '/etc/default/tokaudit\n/etc/logrotate.d/tokaudit\n/etc/tokaudit/opentok.policy\n/etc/tokaudit/vonage.policy')" ] \
+	&& ok "conffiles: the settings, the two policies, logrotate" || bad "conffiles: $conff"
 grep -q "deb-systemd-helper enable 'tokaudit.service'" "$tmp/ctl/postinst" && ok "postinst enables tokaudit.service" || bad "postinst does not enable"
 grep -qE "deb-systemd-invoke (start|restart) |systemctl start" "$tmp/ctl/postinst" && bad "postinst starts the service" \
 	|| ok "postinst does not start it (try-restart on upgrade only)"

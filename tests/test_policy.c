@@ -2,6 +2,7 @@
 /* Policy parser and compiler: every rule form, every error with its line and column. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,10 +160,66 @@ static void test_errors(void **state)
 	expect_error("rule a\n proto icmp\n ports 1\n dir in\n addr 10.0.0.0/8\n", 3, 2, "icmp rules take no ports");
 	expect_error("rule a\n proto udp\n ports 1\n addr 10.0.0.0/8\n", 1, 0, "no 'dir' line");
 	expect_error("rule a\n ports 1\n dir in\n addr 10.0.0.0/8\n", 1, 0, "no 'proto' line");
-	expect_error("rule a\n proto udp\n ports 1\n dir in\n", 1, 0, "no 'addr' line");
+	expect_error("rule a\n proto udp\n ports 1\n dir in\n", 1, 0, "no 'addr' or 'names' line");
+	expect_error(R(" ports 1\n names a.*.com\n"), 6, 10, "'*' stands only as the first label");
+	expect_error(R(" ports 1\n names *opentok.com\n"), 6, 8, "'*' stands only as the first label");
+	expect_error(R(" ports 1\n names *\n"), 6, 8, "'*' stands only as the first label");
 	expect_error(R(" ports 1\n names foo[1-\n"), 6, 13, "bad range");
 	expect_error(R(" ports 1\n names foo_bar.com\n"), 6, 11, "unexpected character '_'");
 	expect_error("# nothing\n\n", 0, 0, "no rules");
+}
+
+/* Server-name patterns: classes, a leading "*." for one or more labels,
+ * any case, a trailing dot */
+static void test_name_match(void **state)
+{
+	static const struct {
+		const char *pat, *name;
+		bool want;
+	} t[] = {
+		{ "api.tokbox.com", "api.tokbox.com", true },
+		{ "api.tokbox.com", "API.TokBox.com.", true },
+		{ "api.tokbox.com", "api.tokbox.co", false },
+		{ "api.tokbox.com", "xapi.tokbox.com", false },
+		{ "mantis40[1-8]-oak.tokbox.com", "mantis404-oak.tokbox.com", true },
+		{ "mantis40[1-8]-oak.tokbox.com", "mantis409-oak.tokbox.com", false },
+		{ "mantis40[1-8]-oak.tokbox.com", "mantis40-oak.tokbox.com", false },
+		{ "turn[ab]x.tokbox.com", "turnbx.tokbox.com", true },
+		{ "turn[ab]x.tokbox.com", "turncx.tokbox.com", false },
+		{ "*.opentok.com", "anvil.opentok.com", true },
+		{ "*.opentok.com", "a.b.opentok.com", true },
+		{ "*.opentok.com", "opentok.com", false },
+		{ "*.opentok.com", ".opentok.com", false },
+		{ "*.opentok.com", "evilopentok.com", false },
+		{ "*.opentok.com", "opentok.com.evil.net", false },
+		{ "*.opentok.com", "", false },
+		{ "*.tokbox.com", "ANVIL.TOKBOX.COM.", true },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		if (ta_name_match(t[i].pat, t[i].name) != t[i].want)
+			fail_msg("%s ~ %s: want %d", t[i].pat, t[i].name, t[i].want);
+	assert_true(ta_name_is_wildcard("*.opentok.com"));
+	assert_false(ta_name_is_wildcard("api.opentok.com"));
+}
+
+/* A rule may name servers and give no address: it compiles, and covers no
+ * address until one is learned */
+static void test_names_only_rule(void **state)
+{
+	struct ta_policy p;
+	struct ta_diags d;
+	struct ta_compiled c;
+
+	assert_int_equal(
+		parse("rule sig\n proto tcp\n ports 443\n dir out\n names *.opentok.com api.tokbox.com\n", &p, &d), 0);
+	assert_int_equal(p.nrules, 1);
+	assert_int_equal(p.rules[0].nprefixes, 0);
+	assert_int_equal(p.rules[0].nnames, 2);
+	assert_int_equal(ta_policy_compile(&p, &c), 0);
+	assert_int_equal(c.nlpm, 0);
+	ta_compiled_free(&c);
+	ta_policy_free(&p);
 }
 
 /* Every error of a file is reported, not only the first. */
@@ -407,6 +464,8 @@ int main(void)
 		cmocka_unit_test(test_compile_port_edges),
 		cmocka_unit_test(test_compile_overlap),
 		cmocka_unit_test(test_compile_many_prefixes),
+		cmocka_unit_test(test_name_match),
+		cmocka_unit_test(test_names_only_rule),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -223,7 +223,7 @@ static void verify_name(const char *name, void *arg)
 		verify_note(v, "unresolved", name, NULL, msg);
 		return;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && v->ru->nprefixes; i++) { /* names only: no address to compare */
 		struct ta_prefix a;
 		char err[128];
 		int in = 0;
@@ -271,8 +271,15 @@ static int do_verify(void *vcfg)
 		struct verify_ctx v = { ru, hp, 0, 0, hit, arr, cfg->json };
 		char msg[512], pb[64];
 
-		for (size_t j = 0; j < ru->nnames; j++)
-			ta_names_expand(ru->names[j], verify_name, &v);
+		for (size_t j = 0; j < ru->nnames; j++) {
+			if (!ta_name_is_wildcard(ru->names[j])) {
+				ta_names_expand(ru->names[j], verify_name, &v);
+				continue;
+			}
+			snprintf(msg, sizeof(msg), "rule %s: %s is a pattern: no name of it to resolve here", ru->label,
+				 ru->names[j]);
+			verify_note(&v, "pattern", ru->names[j], NULL, msg);
+		}
 		if (ru->nnames)
 			for (size_t j = 0; j < ru->nprefixes; j++)
 				if (!hit[j]) {

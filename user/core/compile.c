@@ -194,5 +194,10 @@ int ta_policy_load_compiled(const char *who, const char *path, struct ta_policy 
 		ta_policy_free(pol);
 		return err;
 	}
+	for (size_t i = 0; i < pol->nrules; i++)
+		if (!pol->rules[i].nprefixes)
+			ta_info("rule %s: server names and no address: packets are judged by address, so none matches "
+				"it (README \"Server names\")",
+				pol->rules[i].label);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #define SEEN_PORTS 2u
 #define SEEN_DIR 4u
 #define SEEN_ADDR 8u
+#define SEEN_NAMES 16u
 
 struct parser {
 	const char *fname;
@@ -362,7 +363,8 @@ static void parse_addrs(struct parser *ps, const char *s, const char *end, const
 
 /* ---- server-name patterns ---- */
 
-/* Validate a pattern: DNS characters and [a-b] / [abc] classes. */
+/* Validate a pattern: DNS characters, [a-b] / [abc] classes, and a leading
+ * "*." label wildcard. */
 static int check_name(const char *w, size_t wl, char *err, size_t errlen, size_t *badat)
 {
 	if (wl > TA_NAME_MAX) {
@@ -371,6 +373,11 @@ static int check_name(const char *w, size_t wl, char *err, size_t errlen, size_t
 		return -1;
 	}
 	for (size_t i = 0; i < wl; i++) {
+		if (w[i] == '*' && (i || wl < 3 || w[1] != '.')) {
+			snprintf(err, errlen, "'*' stands only as the first label: '*.example.com'");
+			*badat = i;
+			return -1;
+		}
 		char c = w[i];
 
 		if (c == '[') {
@@ -458,8 +465,8 @@ static void finish_rule(struct parser *ps)
 		diag(ps, NULL, "rule '%s' has no 'proto' line (expected udp, tcp or icmp)", r->label);
 	if (!(ps->seen & SEEN_DIR))
 		diag(ps, NULL, "rule '%s' has no 'dir' line (expected in, out or both)", r->label);
-	if (!(ps->seen & SEEN_ADDR))
-		diag(ps, NULL, "rule '%s' has no 'addr' line: a rule needs at least one address",
+	if (!(ps->seen & (SEEN_ADDR | SEEN_NAMES)))
+		diag(ps, NULL, "rule '%s' has no 'addr' or 'names' line: a rule needs an address or a server name",
 		     r->label);
 	if ((r->pclass == TA_PC_TCP || r->pclass == TA_PC_UDP) && !(ps->seen & SEEN_PORTS))
 		diag(ps, NULL, "rule '%s' has an empty port set: %s rules need a 'ports' line",
@@ -637,7 +644,7 @@ static const struct keyword {
 	void (*parse)(struct parser *ps, const char *kw, const char *s, const char *end);
 } keywords[] = {
 	{ "proto", SEEN_PROTO, kw_proto }, { "ports", SEEN_PORTS, kw_ports }, { "dir", SEEN_DIR, kw_dir },
-	{ "addr", SEEN_ADDR, kw_addr },    { "names", 0, kw_names },
+	{ "addr", SEEN_ADDR, kw_addr },    { "names", SEEN_NAMES, kw_names },
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(*keywords))
 
@@ -854,6 +861,58 @@ int ta_policy_builtin(struct ta_policy *out)
 	const char *t = ta_policy_builtin_text(&len);
 
 	return ta_policy_parse(t, len, "<built-in>", out, NULL);
+}
+
+/* One character of a pattern at *p (a letter, or a [...] class) against c;
+ * *p moves past it */
+static bool char_match(const char **p, char c)
+{
+	char lc = (char)tolower((unsigned char)c);
+	bool in = false;
+
+	if (**p != '[')
+		return (char)tolower((unsigned char)*(*p)++) == lc;
+	for ((*p)++; **p && **p != ']'; (*p)++) {
+		char lo = (char)tolower((unsigned char)**p), hi = lo;
+
+		if ((*p)[1] == '-' && (*p)[2] && (*p)[2] != ']') {
+			hi = (char)tolower((unsigned char)(*p)[2]);
+			*p += 2;
+		}
+		in |= lc >= lo && lc <= hi;
+	}
+	if (**p == ']')
+		(*p)++;
+	return in;
+}
+
+/* A pattern without '*' against exactly the n characters of name */
+static bool plain_match(const char *p, const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!*p || !char_match(&p, name[i]))
+			return false;
+	return !*p;
+}
+
+bool ta_name_is_wildcard(const char *pattern)
+{
+	return pattern[0] == '*' && pattern[1] == '.';
+}
+
+bool ta_name_match(const char *pattern, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n && name[n - 1] == '.')
+		n--;
+	if (!ta_name_is_wildcard(pattern))
+		return plain_match(pattern, name, n);
+	/* one or more labels, then the rest of the pattern */
+	for (size_t k = 1; k + 1 < n; k++)
+		if (name[k] == '.' && plain_match(pattern + 2, name + k + 1, n - k - 1))
+			return true;
+	return false;
 }
 
 bool ta_prefix_contains(const struct ta_prefix *p, const uint8_t a[16])

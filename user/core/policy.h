@@ -104,6 +104,12 @@ int ta_addr_str(const uint8_t addr[16], char *buf, size_t len); /* mapped v4 pri
 int ta_prefix_parse(const char *s, struct ta_prefix *p, char *err, size_t errlen);
 /* Is the (mapped) address a inside prefix p? */
 bool ta_prefix_contains(const struct ta_prefix *p, const uint8_t a[16]);
+/* Does a server name ("api.tokbox.com", a trailing dot or not, any case)
+ * match a rule's pattern: letters as they are, a [a-b] / [abc] class for one
+ * character, a leading "*." for one or more labels? */
+bool ta_name_match(const char *pattern, const char *name);
+/* Is the pattern a "*." wildcard (names to learn, none to enumerate)? */
+bool ta_name_is_wildcard(const char *pattern);
 
 /* ---- Compiled images of the maps ---- */
 struct ta_lpm_entry {

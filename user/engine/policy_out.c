@@ -93,12 +93,14 @@ void ta_policy_write(const struct ta_policy *p, FILE *f)
 			fputc('\n', f);
 		}
 		fprintf(f, "    dir   %s\n", ta_rdir_name(r->dir));
-		fputs("    addr ", f);
-		for (size_t j = 0; j < r->nprefixes; j++) {
-			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
-			fprintf(f, " %s", buf);
+		if (r->nprefixes) { /* a rule of names only has no 'addr' line */
+			fputs("    addr ", f);
+			for (size_t j = 0; j < r->nprefixes; j++) {
+				ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
+				fprintf(f, " %s", buf);
+			}
+			fputc('\n', f);
 		}
-		fputc('\n', f);
 		/* names, a few to a line: 'names' lines add up */
 		for (size_t j = 0, col = 0; j < r->nnames; j++) {
 			if (!col)
@@ -246,12 +248,15 @@ int ta_policy_write_table(const struct ta_policy *p, FILE *f, const struct ta_ta
 			ta_prefix_str(&r->prefixes[j], buf, sizeof(buf));
 			at += (size_t)snprintf(addrs + at, alen - at, "%s%s", j ? (char[]){ sep, 0 } : "", buf);
 		}
+		size_t first = 0; /* names listed below the addresses; without any, from the rule's row */
+		if (below && !r->nprefixes && r->nnames)
+			cells[PT_ADDRESSES] = r->names[first++];
 		bad = ta_table_row(t, cells);
 		free(addrs);
 		free(names);
 		if (bad)
 			goto fail;
-		for (size_t j = 0; below && j < r->nnames; j++) {
+		for (size_t j = first; below && j < r->nnames; j++) {
 			const char *more[PT_MAX] = { [PT_ADDRESSES] = r->names[j] };
 			if (ta_table_row(t, more))
 				goto fail;

@@ -411,8 +411,9 @@ int ta_probe_plan(struct ta_probe *r, const struct ta_policy *pol, const char *r
 		if (rule && strcmp(rule, ru->label))
 			continue;
 		found = 1;
-		for (size_t j = 0; j < ru->nnames; j++)
-			ta_names_expand(ru->names[j], on_name, &cn);
+		for (size_t j = 0; j < ru->nnames; j++) /* a "*." pattern names no server to try */
+			if (!ta_name_is_wildcard(ru->names[j]))
+				ta_names_expand(ru->names[j], on_name, &cn);
 		/* explicit host addresses of the rule */
 		for (size_t j = 0; j < ru->nprefixes; j++)
 			if (ru->prefixes[j].len == 128) {
