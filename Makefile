@@ -215,6 +215,12 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/core/builtin_policy.o $(wildcard incl
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CMD_INC) -Itests $(ASAN_FLAGS) \
 		$(filter %.c,$^) $(BUILD)/user/core/builtin_policy.o -ljson-c -lsmartcols -lm -lcmocka -o $@
 
+# The DNS parser alone, under the same sanitizers
+$(BUILD)/tests/asan_fuzz_dns: tests/fuzz/fuzz_dns.c user/core/dns.c user/core/dns.h Makefile | $(BUILD)/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CORE_INC) $(ASAN_FLAGS) $(filter %.c,$^) -lcmocka -lm -o $@
+ASAN_BINS_DNS := $(BUILD)/tests/asan_fuzz_dns
+
 # The whole of tokaudit under AddressSanitizer and UBSan: the capture fuzzer
 # drives the replay engine (and its BPF program) through it.
 ASAN_OBJS := $(patsubst user/%.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
@@ -226,7 +232,7 @@ $(BUILD)/asan/%.o: user/%.c Makefile | $(addprefix $(BUILD)/asan/,$(USER_DIRS)) 
 $(BUILD)/tests/asan_fuzz_pcap: tests/fuzz/fuzz_pcap.c $(ASAN_OBJS) $(BUILD)/user/core/builtin_policy.o | $(BUILD)/tests
 	$(call msg,ASAN,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CMD_INC) $(ASAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
-ASAN_BINS += $(BUILD)/tests/asan_fuzz_pcap
+ASAN_BINS += $(BUILD)/tests/asan_fuzz_pcap $(ASAN_BINS_DNS)
 
 # BPF helpers of the shell suites (tests/bpf/*.bpf.c), loaded with tc
 TEST_BPF := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
@@ -248,6 +254,7 @@ SEED ?= 20131823
 fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_policy
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_pcap
+	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_dns
 	TA_DIFF_SEED=$(SEED) TA_DIFF_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_diff
 	TA_FAULT_SEED=$$(( $(SEED) % 32768 )) TA_FAULT_N=$(FAULT_N) bash tests/faults.test.sh
 
