@@ -215,11 +215,14 @@ $(ASAN_BINS): $(POLICY_SRCS) $(BUILD)/user/core/builtin_policy.o $(wildcard incl
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CMD_INC) -Itests $(ASAN_FLAGS) \
 		$(filter %.c,$^) $(BUILD)/user/core/builtin_policy.o -ljson-c -lsmartcols -lm -lcmocka -o $@
 
-# The DNS parser alone, under the same sanitizers
-$(BUILD)/tests/asan_fuzz_dns: tests/fuzz/fuzz_dns.c user/core/dns.c user/core/dns.h Makefile | $(BUILD)/tests
+# The DNS parser and the TLS server-name reader alone, under the same sanitizers
+$(BUILD)/tests/asan_fuzz_dns: tests/fuzz/fuzz_dns.c tests/fuzz/bytes.h user/core/dns.c user/core/dns.h Makefile | $(BUILD)/tests
 	$(call msg,ASAN,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CORE_INC) $(ASAN_FLAGS) $(filter %.c,$^) -lcmocka -lm -o $@
-ASAN_BINS_DNS := $(BUILD)/tests/asan_fuzz_dns
+$(BUILD)/tests/asan_fuzz_tls: tests/fuzz/fuzz_tls.c tests/fuzz/bytes.h user/core/tls.c user/core/tls.h Makefile | $(BUILD)/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(CORE_INC) $(ASAN_FLAGS) $(filter %.c,$^) -lcmocka -lm -o $@
+ASAN_BINS_DNS := $(BUILD)/tests/asan_fuzz_dns $(BUILD)/tests/asan_fuzz_tls
 
 # The whole of tokaudit under AddressSanitizer and UBSan: the capture fuzzer
 # drives the replay engine (and its BPF program) through it.
@@ -255,6 +258,7 @@ fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_policy
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_pcap
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_dns
+	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_tls
 	TA_DIFF_SEED=$(SEED) TA_DIFF_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_diff
 	TA_FAULT_SEED=$$(( $(SEED) % 32768 )) TA_FAULT_N=$(FAULT_N) bash tests/faults.test.sh
 
