@@ -231,8 +231,7 @@ struct reload_cfg {
 static const struct ta_opt reload_opts[] = {
 	{ "policy", 'p', TA_OPT_STR, offsetof(struct reload_cfg, policy), "FILE", "the new policy (required)",
 	  .required = true },
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct reload_cfg, ifaces), "IFACE[,IFACE...]",
-	  "only these interfaces (default: every attached one)" },
+	TA_PINS_IFACE_OPT(struct reload_cfg, ifaces),
 	{ 0 },
 };
 

@@ -24,8 +24,7 @@ static const struct ta_opt flows_opts[] = {
 	TA_FLOW_SEL_OPTS(offsetof(struct flows_cfg, sel_args)),
 	TA_SINCE_OPT(struct flows_cfg, since),
 	TA_TABLE_OPTS(offsetof(struct flows_cfg, table)),
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct flows_cfg, ifaces), "IFACE[,IFACE...]",
-	  "only these interfaces (default: every attached one)" },
+	TA_PINS_IFACE_OPT(struct flows_cfg, ifaces),
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct flows_cfg, json), NULL, "one JSON object per line" },
 	{ 0 },
 };

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "commands.h"
+#include "options.h"
 #include "json.h"
 #include "pinstore.h"
 #include "report.h"
@@ -13,8 +14,7 @@ struct read_cfg {
 };
 
 static const struct ta_opt read_opts[] = {
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct read_cfg, ifaces), "IFACE[,IFACE...]",
-	  "only these interfaces (default: every attached one)" },
+	TA_PINS_IFACE_OPT(struct read_cfg, ifaces),
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct read_cfg, json), NULL, "one JSON object per line" },
 	{ 0 },
 };

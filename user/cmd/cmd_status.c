@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "commands.h"
+#include "options.h"
 #include "json.h"
 #include "pinstore.h"
 #include "table.h"
@@ -30,8 +31,7 @@ static const struct ta_col status_cols[ST_MAX] = {
 #define STATUS_COLS_DEFAULT "IFACE,SIDE,HOOK,MODE,POLICY,GEN,UP,ALLOWED,UNEXPECTED,OTHER,INVALID,DROPS"
 
 static const struct ta_opt status_opts[] = {
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct status_cfg, ifaces), "IFACE[,IFACE...]",
-	  "only these interfaces (default: every attached one)" },
+	TA_PINS_IFACE_OPT(struct status_cfg, ifaces),
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct status_cfg, json), NULL, "one JSON object per line" },
 	TA_TABLE_OPTS(offsetof(struct status_cfg, table)),
 	{ 0 },

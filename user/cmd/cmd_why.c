@@ -26,8 +26,7 @@ static const struct ta_opt why_opts[] = {
 	TA_SINCE_OPT(struct why_cfg, since),
 	{ "all", 'a', TA_OPT_FLAG, offsetof(struct why_cfg, all), NULL,
 	  "endpoint discards too (socket teardown, unread data: not blocks)" },
-	{ "interface", 'i', TA_OPT_STR, offsetof(struct why_cfg, ifaces), "IFACE[,IFACE...]",
-	  "only these interfaces (default: every attached one)" },
+	TA_PINS_IFACE_OPT(struct why_cfg, ifaces),
 	{ "json", 'j', TA_OPT_FLAG, offsetof(struct why_cfg, json), NULL, "one JSON object per interface" },
 	{ 0 },
 };

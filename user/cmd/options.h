@@ -36,6 +36,14 @@ void ta_attach_cli_init(struct ta_attach_cli *c);
  * TA_EXIT_USAGE after one line naming the command. */
 int ta_attach_cli_resolve(const char *cmd, const struct ta_attach_cli *c, struct ta_attach_opts *o);
 
+/* -i of the commands that read the pins (status, stats, flows, why, reload):
+ * a list of interfaces, by default every attached one */
+#define TA_PINS_IFACE_OPT(CFG, F)                                                                                      \
+	{                                                                                                              \
+		"interface", 'i', TA_OPT_STR, offsetof(CFG, F), "IFACE[,IFACE...]",                                    \
+			"only these interfaces (default: every attached one)"                                          \
+	}
+
 /* --since: the unexpected or blocked flows serve saw close lately, kept in
  * the pins after they left the flow table (ta_recent); flows and why */
 #define TA_SINCE_OPT(CFG, F)                                                                              \
