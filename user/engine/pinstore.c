@@ -174,7 +174,9 @@ static const char *ifname_of(const char *dir)
 	return strrchr(dir, '/') + 1;
 }
 
-/* Read the pinned meta; checks it was written by a compatible version. */
+/* Read the pinned meta; checks it was written by a compatible version.
+ * -ENODATA: incomplete pins, from an attach killed before it wrote the meta
+ * (or before it pinned it: the maps are pinned one after the other). */
 static int read_meta(const char *dir, struct ta_meta *m)
 {
 	char p[512];
@@ -183,6 +185,8 @@ static int read_meta(const char *dir, struct ta_meta *m)
 
 	ta_pin_path(p, sizeof(p), dir, TA_PIN_META);
 	fd = bpf_obj_get(p);
+	if (fd < 0 && errno == ENOENT)
+		return -ENODATA;
 	if (fd < 0) {
 		err = -errno;
 		ta_err("%s: cannot open: %s%s%s", p, strerror(-err), err == -EACCES || err == -EPERM ? ": " : "",
