@@ -7,9 +7,13 @@
  */
 #ifndef TA_FUZZ_BYTES_H
 #define TA_FUZZ_BYTES_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static unsigned long long rng_state;
 
@@ -51,6 +55,42 @@ static size_t mutate_bytes(uint8_t *b, size_t len, size_t max, fuzz_edit own)
 		default: own(b, len, pos);
 		}
 	}
+	return len;
+}
+
+/* A run: the seed from TA_FUZZ_SEED (printed), and for how long: iter
+ * inputs, or TA_FUZZ_SECONDS (make fuzz).  Returns the end time, 0: none. */
+static time_t fuzz_start(const char *what, int iter)
+{
+	const char *seed = getenv("TA_FUZZ_SEED"), *secs = getenv("TA_FUZZ_SECONDS");
+
+	rng_state = seed ? strtoull(seed, NULL, 0) : 20131823ULL;
+	if (secs)
+		printf("%s fuzz seed %llu, %s seconds\n", what, rng_state, secs);
+	else
+		printf("%s fuzz seed %llu, %d inputs\n", what, rng_state, iter);
+	return secs ? time(NULL) + atol(secs) : 0;
+}
+
+static bool fuzz_more(time_t end, int i, int iter)
+{
+	return end ? time(NULL) < end : i < iter;
+}
+
+/* The i-th input into b: every tenth is noise (hdrlen to hdrlen + 511 random
+ * bytes) behind the first bytes of a plausible header, the others the
+ * seed message mutated */
+static size_t fuzz_input(uint8_t *b, int i, size_t (*seed)(uint8_t *b), size_t (*mut)(uint8_t *b, size_t len),
+			 const uint8_t *hdr, size_t hdrlen)
+{
+	size_t len;
+
+	if (i % 10)
+		return mut(b, seed(b));
+	len = hdrlen + rnd() % 512;
+	for (size_t k = 0; k < len; k++)
+		b[k] = (uint8_t)rnd();
+	memcpy(b, hdr, hdrlen > 6 ? 6 : hdrlen);
 	return len;
 }
 

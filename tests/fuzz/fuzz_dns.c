@@ -86,23 +86,14 @@ static void test_fuzz(void **state)
 {
 	static uint8_t buf[MAXLEN + 64];
 	static struct ta_dns_msg m;
-	const char *seed = getenv("TA_FUZZ_SEED"), *secs = getenv("TA_FUZZ_SECONDS"), *why;
-	time_t end = secs ? time(NULL) + atol(secs) : 0;
+	static const uint8_t hdr[6] = { 0x12, 0x34, 0x81, 0x80, 0, 1 }; /* a response, one question */
+	const char *why;
+	time_t end = fuzz_start("dns", ITER);
 	int ok = 0, i;
 
-	rng_state = seed ? strtoull(seed, NULL, 0) : 20131823ULL;
-	printf("dns fuzz seed %llu, %s %s\n", rng_state, secs ? secs : "50000", secs ? "seconds" : "inputs");
-	for (i = 0; end ? time(NULL) < end : i < ITER; i++) {
-		size_t len;
+	for (i = 0; fuzz_more(end, i, ITER); i++) {
+		size_t len = fuzz_input(buf, i, seed_msg, mutate, hdr, 12);
 
-		if (i % 10 == 0) { /* noise behind a plausible header */
-			len = 12 + rnd() % 512;
-			for (size_t k = 0; k < len; k++)
-				buf[k] = (uint8_t)rnd();
-			buf[4] = 0, buf[5] = 1;
-		} else {
-			len = mutate(buf, seed_msg(buf));
-		}
 		if (ta_dns_parse(buf, len, &m, &why)) {
 			assert_non_null(why);
 			continue;

@@ -75,24 +75,15 @@ static size_t mutate(uint8_t *b, size_t len)
 static void test_fuzz(void **state)
 {
 	static uint8_t buf[MAXLEN + 64];
+	static const uint8_t hdr[2] = { 22, 3 }; /* a handshake record */
 	char out[TA_TLS_NAME_MAX + 1];
-	const char *seed = getenv("TA_FUZZ_SEED"), *secs = getenv("TA_FUZZ_SECONDS"), *why;
-	time_t end = secs ? time(NULL) + atol(secs) : 0;
+	const char *why;
+	time_t end = fuzz_start("tls", ITER);
 	int names = 0, i;
 
-	rng_state = seed ? strtoull(seed, NULL, 0) : 20131823ULL;
-	printf("tls fuzz seed %llu, %s %s\n", rng_state, secs ? secs : "50000", secs ? "seconds" : "inputs");
-	for (i = 0; end ? time(NULL) < end : i < ITER; i++) {
-		size_t len;
+	for (i = 0; fuzz_more(end, i, ITER); i++) {
+		size_t len = fuzz_input(buf, i, seed_msg, mutate, hdr, sizeof(hdr));
 
-		if (i % 10 == 0) { /* noise behind a plausible record header */
-			len = 5 + rnd() % 512;
-			for (size_t k = 0; k < len; k++)
-				buf[k] = (uint8_t)rnd();
-			buf[0] = 22, buf[1] = 3;
-		} else {
-			len = mutate(buf, seed_msg(buf));
-		}
 		if (ta_tls_sni(buf, len, out, &why) != TA_TLS_NAME)
 			continue;
 		names++;
