@@ -2,8 +2,8 @@
 /*
  * The byte mutator of the wire-format fuzzers (fuzz_dns.c, fuzz_tls.c): a
  * deterministic generator, and a few random edits of a message: flip a
- * byte, truncate, duplicate or delete a span, or the format's own edit
- * (a compression pointer, a length that lies).
+ * byte, truncate, duplicate or delete a span, write a small length
+ * anywhere, or the format's own edit (a compression pointer, a count).
  */
 #ifndef TA_FUZZ_BYTES_H
 #define TA_FUZZ_BYTES_H
@@ -36,7 +36,7 @@ static size_t mutate_bytes(uint8_t *b, size_t len, size_t max, fuzz_edit own)
 
 		if (pos + span > len)
 			span = len - pos;
-		switch (rnd() % 5) {
+		switch (rnd() % 6) {
 		case 0: /* flip a byte */
 			if (len)
 				b[pos] = (uint8_t)rnd();
@@ -51,6 +51,10 @@ static size_t mutate_bytes(uint8_t *b, size_t len, size_t max, fuzz_edit own)
 		case 3: /* delete a span */
 			memmove(b + pos, b + pos + span, len - pos - span);
 			len -= span;
+			break;
+		case 4: /* a small length anywhere (a label's, a vector's) */
+			if (len)
+				b[pos] = (uint8_t)(rnd() % 80);
 			break;
 		default: own(b, len, pos);
 		}

@@ -47,24 +47,15 @@ static size_t seed_msg(uint8_t *b)
 	return sizeof(m);
 }
 
-/* DNS's own edits: a compression pointer anywhere, to anywhere; a label
- * length that lies; a count that lies */
+/* DNS's own edits: a compression pointer anywhere, to anywhere; a count
+ * that lies */
 static void dns_edit(uint8_t *b, size_t len, size_t pos)
 {
-	switch (rnd() % 3) {
-	case 0:
-		if (pos + 1 < len) {
-			b[pos] = (uint8_t)(0xc0 | (rnd() % 4));
-			b[pos + 1] = (uint8_t)rnd();
-		}
-		break;
-	case 1:
-		if (len)
-			b[pos] = (uint8_t)(rnd() % 80);
-		break;
-	default:
-		if (len > 11)
-			b[4 + 2 * (rnd() % 4) + 1] = (uint8_t)rnd();
+	if (rnd() % 2 && pos + 1 < len) {
+		b[pos] = (uint8_t)(0xc0 | (rnd() % 4));
+		b[pos + 1] = (uint8_t)rnd();
+	} else if (len > 11) {
+		b[4 + 2 * (rnd() % 4) + 1] = (uint8_t)rnd();
 	}
 }
 

@@ -48,23 +48,14 @@ static size_t seed_msg(uint8_t *b)
 	return sizeof(m);
 }
 
-/* TLS's own edits: a length that lies a little, a small length anywhere,
- * the record's or the handshake's length */
+/* TLS's own edits: a length that lies a little; the record's or the
+ * handshake's length */
 static void tls_edit(uint8_t *b, size_t len, size_t pos)
 {
-	switch (rnd() % 3) {
-	case 0:
-		if (len)
-			b[pos] = (uint8_t)(b[pos] + (int)(rnd() % 9) - 4);
-		break;
-	case 1:
-		if (len)
-			b[pos] = (uint8_t)(rnd() % 80);
-		break;
-	default:
-		if (len > 8)
-			b[(size_t[]){ 3, 4, 7, 8 }[rnd() % 4]] = (uint8_t)rnd();
-	}
+	if (rnd() % 2 && len)
+		b[pos] = (uint8_t)(b[pos] + (int)(rnd() % 9) - 4);
+	else if (len > 8)
+		b[(size_t[]){ 3, 4, 7, 8 }[rnd() % 4]] = (uint8_t)rnd();
 }
 
 static size_t mutate(uint8_t *b, size_t len)
