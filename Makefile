@@ -254,12 +254,13 @@ FUZZ_FRAMES ?= 1000000
 FAULT_N ?= 200
 SEED ?= 20131823
 .PHONY: fuzz
-fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff
+fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff $(BUILD)/tests/test_learn
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_policy
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_pcap
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_dns
 	TA_FUZZ_SEED=$(SEED) TA_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUILD)/tests/asan_fuzz_tls
 	TA_DIFF_SEED=$(SEED) TA_DIFF_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_diff
+	TA_LEARN_SEED=$(SEED) TA_LEARN_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_learn
 	TA_FAULT_SEED=$$(( $(SEED) % 32768 )) TA_FAULT_N=$(FAULT_N) bash tests/faults.test.sh
 
 # Debian 12's 6.1 kernel under qemu runs the suites that need a kernel (also

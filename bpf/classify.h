@@ -221,8 +221,7 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		const __u8 *remote = mode == TA_DM_OUT ? p->t.dst : p->t.src;
 
 		r.dir = mode;
-		if (p->t.family == 4 ? !ta_may_cover4(slot, remote) :
-				       !(cover = ta_lpm(slot, remote)))
+		if (p->t.family == 4 ? !ta_may_cover4(slot, remote) : !(cover = ta_cover(slot, 6, remote)))
 			return ta_finish(p, &r, len);
 	} else {
 		r.dir = ta_direction(mode, slot, &p->t, &cover);

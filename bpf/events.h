@@ -26,6 +26,15 @@ static __always_inline __u64 ta_flow_now(void)
 	return bpf_ktime_get_coarse_ns();
 }
 
+/* The same clock where the coarse one is not to be had (the drop tracer
+ * reaches ta_cover too): the lives of learned addresses */
+static __always_inline __u64 ta_learn_now(void)
+{
+	if (cfg_record_last && replay_now_ns)
+		return replay_now_ns;
+	return bpf_ktime_get_ns();
+}
+
 static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct ta_tuple *t,
 					   __u8 dir, __u32 ifindex)
 {

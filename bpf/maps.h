@@ -19,6 +19,8 @@ const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed
 const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
 const volatile __u32 cfg_other_mask = TA_OTHER_SAMPLE - 1; /* sample 'other' when (random & mask) == 0 */
 const volatile __u16 cfg_capture = 0;             /* evidence: bytes of unexpected/dropped packets, 0 off */
+const volatile __u32 cfg_dns_ttl_min = TA_DNS_TTL_MIN; /* a learned address lives its TTL, at least this (s) */
+const volatile __u32 cfg_dns_ttl_max = TA_DNS_TTL_MAX; /* and at most this (s) */
 
 /* ---- Run-time state, written by the loader through the mmapped .bss ---- */
 __u32 active_gen = 0;       /* policy generation in force; slot = gen & 1 */
@@ -37,6 +39,9 @@ __u32 ep_nranges = 0;
  * prefix may cover an address of the /16 a (a superset: a clear bit means no
  * LPM entry can match, so most traffic outside the policy skips the trie) */
 __u64 cover16[2][TA_COVER16_WORDS] = {};
+/* set once an address is learned from DNS: until then no packet pays the
+ * learned table's lookup */
+__u32 learned_any = 0;
 /* a new cold entry's first value (never written) */
 struct ta_flow_cold ta_cold_zero = {};
 
@@ -171,6 +176,80 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ta_selfdrop);
 } ta_selfdrop SEC(".maps");
+
+/* Server names (dns.h): the policy's name keys, both slots; addresses
+ * learned from DNS answers; the names they were asked by; the queries seen
+ * leaving; and a per-CPU buffer for the message being read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TA_NAME_KEYS);
+	__type(key, struct ta_name_key);
+	__type(value, __u64); /* rule mask */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ta_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* resized by the loader */
+	__type(key, struct ta_addr_key);
+	__type(value, struct ta_learned);
+} ta_learned SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct ta_dname);
+} ta_dnames SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ta_dnsq_key);
+	__type(value, __u64); /* ta_name_hash of the name asked */
+} ta_dnsq SEC(".maps");
+
+/* the state of a name walk (dns.h), between its steps */
+struct ta_dns_walk {
+	__u32 pos, seg, left, nlen, text, done;
+	int end;
+	__u64 h;
+};
+/* an answer record, as the first pass read it */
+struct ta_dns_rr {
+	__u64 owner;  /* whash of its owner */
+	__u64 target; /* a CNAME's: whash of its target */
+	__u32 ttl;
+	__u16 type, class;
+	__u16 rd; /* where its data starts */
+	__u8 bad_target;
+	__u8 pad[3];
+};
+struct ta_dns_scratch {
+	__u8 msg[TA_DNS_BUF];
+	struct ta_dns_walk w;
+	struct ta_dname name;      /* the name asked, dotted, lower case */
+	__u32 len;                 /* bytes of msg read */
+	__u32 nlen;                /* length of name */
+	__u64 whash;               /* hash of the last name read (labels as on the wire, lower case) */
+	__u64 qwhash;              /* whash of the name asked */
+	__u64 chain[TA_DNS_CHAIN]; /* whash of the name asked and of its CNAME targets */
+	__u64 nhash;               /* ta_name_hash of name: its ta_dnames key */
+	__u64 rules[2];            /* per slot: rules whose names match it */
+	__u32 cut;                 /* the message is longer than msg: its end was not read */
+	__u32 an;                  /* answer records the message says it has */
+	__u32 off;                 /* the next answer record */
+	__u32 nrr;                 /* answer records read */
+	__u32 dots;                /* suffixes of the name tried */
+	__u32 nchain, grew, refused, naddrs;
+	struct ta_dns_rr rr[TA_DNS_RRS];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_dns_scratch);
+} ta_dns_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

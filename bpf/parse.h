@@ -56,6 +56,10 @@ struct ta_pkt {
 	__u8 out_capture;
 	__u8 out_policy_drop;
 	__u32 out_rule;
+	/* a DNS message (port 53, not a fragment): where its bytes start in the
+	 * frame (after TCP's length prefix too) and how many the packet holds */
+	__u16 dns_off;
+	__u16 dns_len;
 };
 
 struct ta_cursor {
@@ -296,6 +300,34 @@ static __always_inline int ta_parse_quote(void *pos, void *end, struct ta_pkt *p
 	return 0;
 }
 
+/* Where the DNS message of a port-53 packet lies: after the UDP header, or
+ * after the TCP header and the 2-byte length that prefixes a message over
+ * TCP (only a segment that starts a message is read) */
+static __always_inline void ta_parse_dns(void *data, void *data_end, void *l4, __u32 l4len, struct ta_pkt *p)
+{
+	__u32 hl = 8;
+
+	if (p->t.proto == TA_IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > data_end)
+			return;
+		hl = th->doff * 4 + 2;
+	} else if (p->t.proto == TA_IPPROTO_UDP) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > data_end)
+			return;
+		l4len = bpf_ntohs(uh->len); /* checked against the IP payload by ta_parse_l4 */
+	} else {
+		return;
+	}
+	if (l4len <= hl + 12 || l4 - data > 0x3fff)
+		return;
+	p->dns_off = (__u16)(l4 - data) + hl;
+	p->dns_len = (__u16)((l4len - hl) & 0xffff);
+}
+
 /*
  * Parse a frame starting at the Ethernet header, up to (not into) the quote
  * of an ICMP error.  Returns 0 for an IP packet (p filled), 1 for a non-IP
@@ -346,6 +378,8 @@ static __always_inline int ta_parse_outer(void *data, void *data_end, struct ta_
 		p->inv = r;
 		return -1;
 	}
+	if (p->t.frag == TA_FRAG_NONE && (p->t.sport == 53 || p->t.dport == 53))
+		ta_parse_dns(data, data_end, c.pos, l4len, p);
 
 	if (p->t.frag != TA_FRAG_LATER &&
 	    (p->t.proto == TA_IPPROTO_ICMP || p->t.proto == TA_IPPROTO_ICMPV6)) {

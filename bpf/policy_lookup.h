@@ -42,13 +42,30 @@ static __always_inline int ta_may_cover4(__u32 slot, const __u8 *addr)
 	return (cover16[slot & 1][h >> 6] >> (h & 63)) & 1;
 }
 
-/* The rules covering an address: an IPv4 address whose /16 holds no policy
- * prefix is answered by the prefilter, without walking the trie. */
+/* The rules an address learned from DNS (dns.h) is part of, while its TTL
+ * lasts; no lookup at all until some address was learned */
+static __always_inline __u64 ta_learned_rules(__u32 slot, const __u8 *addr)
+{
+	struct ta_addr_key k;
+	struct ta_learned *l;
+
+	if (!learned_any)
+		return 0;
+	__builtin_memcpy(k.addr, addr, 16);
+	l = bpf_map_lookup_elem(&ta_learned, &k);
+	if (!l || l->expires_ns < ta_learn_now())
+		return 0;
+	return l->rules[slot & 1];
+}
+
+/* The rules covering an address, configured (the trie) or learned: an IPv4
+ * address whose /16 holds neither is answered by the prefilter, without
+ * walking the trie. */
 static __always_inline __u64 ta_cover(__u32 slot, __u8 family, const __u8 *addr)
 {
 	if (family == 4 && !ta_may_cover4(slot, addr))
 		return 0;
-	return ta_lpm(slot, addr);
+	return ta_lpm(slot, addr) | ta_learned_rules(slot, addr);
 }
 
 static __always_inline int ta_is_local(const __u8 *addr)

@@ -7,6 +7,7 @@
  */
 #include "classify.h"
 #include "drops.h"
+#include "dns.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
@@ -15,6 +16,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 TA_DEFINE_PARSER(xdp, struct xdp_md, ctx->data, ctx->data_end)
 TA_DEFINE_PARSER(tc, struct __sk_buff, ctx->data, ctx->data_end)
+TA_DEFINE_DNS(xdp, struct xdp_md, bpf_xdp_load_bytes)
+TA_DEFINE_DNS(tc, struct __sk_buff, bpf_skb_load_bytes)
 
 SEC("xdp")
 int tokaudit_xdp(struct xdp_md *ctx)
@@ -22,7 +25,13 @@ int tokaudit_xdp(struct xdp_md *ctx)
 	struct ta_pkt p = {};
 	int rc = ta_parse_xdp(ctx, &p);
 	__u32 len = ctx->data_end - ctx->data;
-	int drop = ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex, len);
+	int drop;
+
+	/* a DNS answer teaches its addresses before its own verdict, and
+	 * before it reaches the client */
+	if (p.dns_len)
+		ta_dns_xdp(ctx, &p, cfg_xdp_dir_mode);
+	drop = ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex, len);
 
 	if (cfg_capture && p.out_capture) {
 		__u32 n;
@@ -50,6 +59,8 @@ static __always_inline int ta_tc(struct __sk_buff *skb, __u32 mode)
 	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
 		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
 	rc = ta_parse_tc(skb, &p);
+	if (p.dns_len)
+		ta_dns_tc(skb, &p, mode);
 	rc = ta_classify(&p, rc, mode, skb->ifindex, len);
 	if (cfg_capture && p.out_capture) {
 		__u32 n;

@@ -89,33 +89,39 @@ enum ta_invalid_reason {
 
 /* Named per-CPU counters beside the verdict x direction ones. */
 enum ta_counter {
-	TA_C_POLICY_DROP = 0,   /* dropped by enforce mode */
-	TA_C_FLOW_NEW,          /* flow entries created */
-	TA_C_FLOW_FAIL,         /* flow entry could not be created */
-	TA_C_FRAG_FIRST,        /* first fragments remembered */
-	TA_C_FRAG_INHERIT,      /* later fragments that inherited a verdict */
-	TA_C_FRAG_ORPHAN,       /* later fragments whose first was never seen */
-	TA_C_ICMP_ERR_FLOW,     /* ICMP errors attributed to a flow */
-	TA_C_EV_SENT,           /* events written to the ring buffer */
-	TA_C_EV_LOST_NEW,       /* new-flow events lost: ring buffer full */
-	TA_C_EV_LOST_UNEXP,     /* unexpected-flow events lost: ring buffer full */
-	TA_C_KDROP,             /* kernel drops (blocks) of policy packets, on a flow */
-	TA_C_KDROP_NOFLOW,      /* blocks of policy packets no flow took: the flow table refused */
-	TA_C_KDROP_EV_BOUND,    /* drop events held back by the per-flow rate bound */
-	TA_C_EV_LOST_DROP,      /* drop events lost: ring buffer full */
-	TA_C_CAP_SENT,          /* evidence packets captured */
-	TA_C_CAP_BOUND,         /* evidence packets not captured: per-flow rate bound */
-	TA_C_CAP_LOST,          /* evidence packets not captured: ring buffer full */
-	TA_C_KDROP_NONS,        /* drops whose network namespace could not be read: not attributed */
-	TA_C_KDROP_ENDPOINT,    /* endpoint discards of policy packets (socket teardown, unread data...) */
-	TA_C_KDROP_FLOW_NEW,    /* flows created by a drop: the packet never reached an audited hook */
-	TA_C_KDROP_ELSEWHERE,   /* blocks of policy packets no flow took: not on their way through an
+	TA_C_POLICY_DROP = 0, /* dropped by enforce mode */
+	TA_C_FLOW_NEW,        /* flow entries created */
+	TA_C_FLOW_FAIL,       /* flow entry could not be created */
+	TA_C_FRAG_FIRST,      /* first fragments remembered */
+	TA_C_FRAG_INHERIT,    /* later fragments that inherited a verdict */
+	TA_C_FRAG_ORPHAN,     /* later fragments whose first was never seen */
+	TA_C_ICMP_ERR_FLOW,   /* ICMP errors attributed to a flow */
+	TA_C_EV_SENT,         /* events written to the ring buffer */
+	TA_C_EV_LOST_NEW,     /* new-flow events lost: ring buffer full */
+	TA_C_EV_LOST_UNEXP,   /* unexpected-flow events lost: ring buffer full */
+	TA_C_KDROP,           /* kernel drops (blocks) of policy packets, on a flow */
+	TA_C_KDROP_NOFLOW,    /* blocks of policy packets no flow took: the flow table refused */
+	TA_C_KDROP_EV_BOUND,  /* drop events held back by the per-flow rate bound */
+	TA_C_EV_LOST_DROP,    /* drop events lost: ring buffer full */
+	TA_C_CAP_SENT,        /* evidence packets captured */
+	TA_C_CAP_BOUND,       /* evidence packets not captured: per-flow rate bound */
+	TA_C_CAP_LOST,        /* evidence packets not captured: ring buffer full */
+	TA_C_KDROP_NONS,      /* drops whose network namespace could not be read: not attributed */
+	TA_C_KDROP_ENDPOINT,  /* endpoint discards of policy packets (socket teardown, unread data...) */
+	TA_C_KDROP_FLOW_NEW,  /* flows created by a drop: the packet never reached an audited hook */
+	TA_C_KDROP_ELSEWHERE, /* blocks of policy packets no flow took: not on their way through an
 				 * audited interface (routed out of another, or inbound before the
 				 * audited hook) */
-	TA_C_KDROP_MISSED,      /* never written by the programs: the reader fills it with the runs of
+	TA_C_KDROP_MISSED,    /* never written by the programs: the reader fills it with the runs of
 				 * the drop tracer the kernel skipped because it was already running on
 				 * that CPU (an interrupt freeing a packet meanwhile); host-wide */
-	TA_C_INV_BASE,          /* TA_C_INV_BASE + enum ta_invalid_reason */
+	TA_C_DNS_ANSWERS,     /* DNS answers to a query seen leaving, for a name of the policy */
+	TA_C_DNS_LEARNED,     /* addresses learned (new, or their TTL renewed) */
+	TA_C_DNS_NEW,         /* learned addresses new to the table (evictions: these less its entries) */
+	TA_C_DNS_UNASKED,     /* DNS answers to no query seen leaving (id, 5-tuple, name): not learned */
+	TA_C_DNS_BAD,         /* DNS messages malformed where it mattered: not learned */
+	TA_C_DNS_CUT,         /* DNS answers whose records went past what was read: the rest not learned */
+	TA_C_INV_BASE,        /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };
 
@@ -157,6 +163,66 @@ struct ta_lpm_key {
 struct ta_lpm_val {
 	__u64 rules; /* every rule whose addresses cover this prefix */
 };
+
+/*
+ * Server names (issue 30).  The policy's name patterns, compiled: a key per
+ * slot for every name a pattern spells out (kind EXACT) and for the suffix
+ * after the '*' of a wildcard ('.opentok.com', kind SUFFIX), its hash being
+ * ta_name_hash over the lower-case dotted name read from its END (so that
+ * the datapath finds every suffix of a name in one pass).
+ */
+#define TA_NAME_EXACT    1
+#define TA_NAME_SUFFIX   2
+#define TA_NAME_MAX      253   /* a dotted name without its final dot */
+#define TA_NAME_KEYS     16384 /* name keys per policy generation */
+#define TA_NAME_SUFFIXES 32    /* a name's suffixes tried (labels from its end) */
+#define TA_FNV_BASIS     0xcbf29ce484222325ull
+#define TA_FNV_PRIME     0x100000001b3ull
+
+static inline __u64 ta_fnv_step(__u64 h, __u8 c)
+{
+	return (h ^ c) * TA_FNV_PRIME;
+}
+
+struct ta_name_key {
+	__u32 slot;
+	__u32 kind; /* TA_NAME_EXACT or TA_NAME_SUFFIX */
+	__u64 hash;
+};
+
+struct ta_addr_key {
+	__u8 addr[16]; /* IPv4 mapped */
+};
+
+/* An address learned from a DNS answer (ta_learned, LRU) */
+struct ta_learned {
+	__u64 expires_ns; /* the flow clock (CLOCK_MONOTONIC; replay: capture time) */
+	__u64 rules[2];   /* per slot: rules whose names match the name asked */
+	__u64 name;       /* ta_dnames key of the name asked */
+};
+
+/* The name a learned address was asked by (ta_dnames, LRU, key: ta_name_hash
+ * of the whole name) */
+struct ta_dname {
+	char name[TA_NAME_MAX + 3]; /* NUL-terminated */
+};
+
+/* A DNS query seen leaving, waiting for its answer (ta_dnsq, LRU) */
+struct ta_dnsq_key {
+	__u8 client[16];
+	__u8 server[16];
+	__u16 cport;
+	__u16 id;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+#define TA_DNS_BUF     2048 /* bytes of a DNS message read (a power of 2) */
+#define TA_DNS_RRS     64   /* answer records read per message (a power of 2; more: none learned) */
+#define TA_DNS_CHAIN   8    /* names of a CNAME chain followed (a power of 2) */
+#define TA_DNS_ADDRS   32   /* addresses learned per answer */
+#define TA_DNS_TTL_MIN 60   /* default floor and cap of a learned address's life, s */
+#define TA_DNS_TTL_MAX 86400
 
 /* Port table index: ((slot * TA_PC_MAX + pclass) * TA_DIR_MAX + dir) * 65536 + port */
 #define TA_PORT_IDX(slot, pc, dir, port) \

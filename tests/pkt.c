@@ -75,7 +75,10 @@ static int l4_build(const struct pk *p, uint8_t *b)
 	default:
 		n = 0;
 	}
-	memset(b + n, 0x5a, p->payload);
+	if (p->data)
+		memcpy(b + n, p->data, p->payload);
+	else
+		memset(b + n, 0x5a, p->payload);
 	return n + p->payload;
 }
 

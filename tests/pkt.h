@@ -27,6 +27,7 @@ struct pk {
 	const struct pk *quote; /* ICMP error: the packet it quotes */
 	int quote_len;        /* bytes of the quote; 0: IP header + 8 */
 	int payload;          /* payload bytes */
+	const uint8_t *data;  /* their contents; NULL: 0x5a each */
 	/* malformations: -1 (or 0 for cut) means none */
 	int ihl;              /* IPv4 ihl field, -1: right value */
 	int tot_len;          /* IPv4 total length / IPv6 payload length, -1: right */

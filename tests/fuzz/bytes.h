@@ -17,7 +17,7 @@
 
 static unsigned long long rng_state;
 
-static unsigned rnd(void)
+static inline unsigned rnd(void)
 {
 	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
 	return (unsigned)(rng_state >> 33);
@@ -27,7 +27,7 @@ static unsigned rnd(void)
 typedef void (*fuzz_edit)(uint8_t *b, size_t len, size_t pos);
 
 /* 1 to 6 edits of b (room for max bytes); the new length */
-static size_t mutate_bytes(uint8_t *b, size_t len, size_t max, fuzz_edit own)
+static inline size_t mutate_bytes(uint8_t *b, size_t len, size_t max, fuzz_edit own)
 {
 	int n = 1 + rnd() % 6;
 
@@ -64,7 +64,7 @@ static size_t mutate_bytes(uint8_t *b, size_t len, size_t max, fuzz_edit own)
 
 /* A run: the seed from TA_FUZZ_SEED (printed), and for how long: iter
  * inputs, or TA_FUZZ_SECONDS (make fuzz).  Returns the end time, 0: none. */
-static time_t fuzz_start(const char *what, int iter)
+static inline time_t fuzz_start(const char *what, int iter)
 {
 	const char *seed = getenv("TA_FUZZ_SEED"), *secs = getenv("TA_FUZZ_SECONDS");
 
@@ -76,7 +76,7 @@ static time_t fuzz_start(const char *what, int iter)
 	return secs ? time(NULL) + atol(secs) : 0;
 }
 
-static bool fuzz_more(time_t end, int i, int iter)
+static inline bool fuzz_more(time_t end, int i, int iter)
 {
 	return end ? time(NULL) < end : i < iter;
 }
@@ -84,8 +84,8 @@ static bool fuzz_more(time_t end, int i, int iter)
 /* The i-th input into b: every tenth is noise (hdrlen to hdrlen + 511 random
  * bytes) behind the first bytes of a plausible header, the others the
  * seed message mutated */
-static size_t fuzz_input(uint8_t *b, int i, size_t (*seed)(uint8_t *b), size_t (*mut)(uint8_t *b, size_t len),
-			 const uint8_t *hdr, size_t hdrlen)
+static inline size_t fuzz_input(uint8_t *b, int i, size_t (*seed)(uint8_t *b), size_t (*mut)(uint8_t *b, size_t len),
+				const uint8_t *hdr, size_t hdrlen)
 {
 	size_t len;
 

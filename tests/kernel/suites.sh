@@ -5,14 +5,16 @@ k=$(uname -r)
 # the suites skip what does not depend on the kernel (the host runs it)
 export TA_KERNEL_VM=1
 fail=0
-out=$(./build/tests/test_datapath 2>&1)
-p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out")
-if grep -q '^\[  FAILED  \]' <<<"$out" || [ -z "$p" ]; then
-	echo "FAIL [$k] test_datapath (BPF_PROG_TEST_RUN): $(grep -E 'FAILED|error|Error' <<<"$out" | head -3 | tr '\n' ' ')"
-	fail=1
-else
-	echo "ok [$k] test_datapath: $p tests, the programs pass this kernel's verifier"
-fi
+for b in test_datapath test_learn; do
+	out=$(./build/tests/$b 2>&1)
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out")
+	if grep -q '^\[  FAILED  \]' <<<"$out" || [ -z "$p" ]; then
+		echo "FAIL [$k] $b (BPF_PROG_TEST_RUN): $(grep -E 'FAILED|error|Error' <<<"$out" | head -3 | tr '\n' ' ')"
+		fail=1
+	else
+		echo "ok [$k] $b: $p tests, the programs pass this kernel's verifier"
+	fi
+done
 for t in replay forensics pinned live; do
 	out=$(bash "tests/$t.test.sh" 2>&1)
 	grep -E '^(ok|FAIL|SKIP) ' <<<"$out" | sed "s/^\(ok\|FAIL\|SKIP\) /\1 [$k] $t: /"

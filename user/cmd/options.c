@@ -20,6 +20,12 @@ int ta_attach_cli_resolve(const char *cmd, const struct ta_attach_cli *c, struct
 		ta_err("%s: --xdp-mode has no meaning with --hook tc", cmd);
 		return TA_EXIT_USAGE;
 	}
+	o->dns_ttl_min = (uint32_t)(c->dns_ttl_min ? c->dns_ttl_min : TA_DNS_TTL_MIN);
+	o->dns_ttl_max = (uint32_t)(c->dns_ttl_max ? c->dns_ttl_max : TA_DNS_TTL_MAX);
+	if (o->dns_ttl_min > o->dns_ttl_max) {
+		ta_err("%s: --dns-ttl-min (%u s) is above --dns-ttl-max (%u s)", cmd, o->dns_ttl_min, o->dns_ttl_max);
+		return TA_EXIT_USAGE;
+	}
 	return 0;
 }
 

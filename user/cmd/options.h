@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cli.h"
+#include "dp.h"
 #include "hooks.h"
 
 extern const char *const ta_side_values[];     /* outside, inside: enum ta_side */
@@ -18,17 +19,48 @@ extern const char *const ta_xdp_mode_values[]; /* native, skb: enum ta_xdp_mode 
 struct ta_attach_cli {
 	struct ta_iface_list ifaces;
 	int side, hook, xdp_mode; /* -1: not given */
+	double dns_ttl_min, dns_ttl_max; /* 0: not given */
 };
 
-#define TA_ATTACH_OPTS(CFG, F)                                                                          \
-	{ "interface", 'i', TA_OPT_IFACES, offsetof(CFG, F.ifaces), "IFACE[,IFACE...]",                  \
-	  "interfaces to audit (required)", .required = true },                                          \
-	{ "side", 's', TA_OPT_ENUM, offsetof(CFG, F.side), "outside|inside",                              \
-	  "the interfaces face the outside (default) or the protected network", .values = ta_side_values }, \
-	{ "hook", 0, TA_OPT_ENUM, offsetof(CFG, F.hook), "xdp|tc", "ingress hook: XDP (default) or tc",    \
-	  .values = ta_hook_values },                                                                    \
-	{ "xdp-mode", 0, TA_OPT_ENUM, offsetof(CFG, F.xdp_mode), "native|skb",                            \
-	  "XDP mode (default native, falling back to skb)", .values = ta_xdp_mode_values }
+#define TA_ATTACH_OPTS(CFG, F)                                                                                         \
+	{ "interface",        'i',                                                                                     \
+	  TA_OPT_IFACES,      offsetof(CFG, F.ifaces),                                                                 \
+	  "IFACE[,IFACE...]", "interfaces to audit (required)",                                                        \
+	  .required = true },                                                                                          \
+		{ "side",                                                                                              \
+		  's',                                                                                                 \
+		  TA_OPT_ENUM,                                                                                         \
+		  offsetof(CFG, F.side),                                                                               \
+		  "outside|inside",                                                                                    \
+		  "the interfaces face the outside (default) or the protected network",                                \
+		  .values = ta_side_values },                                                                          \
+		{ "hook",                                                                                              \
+		  0,                                                                                                   \
+		  TA_OPT_ENUM,                                                                                         \
+		  offsetof(CFG, F.hook),                                                                               \
+		  "xdp|tc",                                                                                            \
+		  "ingress hook: XDP (default) or tc",                                                                 \
+		  .values = ta_hook_values },                                                                          \
+		{ "xdp-mode",                                                                                          \
+		  0,                                                                                                   \
+		  TA_OPT_ENUM,                                                                                         \
+		  offsetof(CFG, F.xdp_mode),                                                                           \
+		  "native|skb",                                                                                        \
+		  "XDP mode (default native, falling back to skb)",                                                    \
+		  .values = ta_xdp_mode_values },                                                                      \
+		{ "dns-ttl-min",                                                                                       \
+		  0,                                                                                                   \
+		  TA_OPT_DOUBLE,                                                                                       \
+		  offsetof(CFG, F.dns_ttl_min),                                                                        \
+		  "SECONDS",                                                                                           \
+		  "an address learned from DNS counts for its TTL, at least this long (default " TA_STR(               \
+			  TA_DNS_TTL_MIN) " s)",                                                                       \
+		  1,                                                                                                   \
+		  31536000 },                                                                                          \
+	{                                                                                                              \
+		"dns-ttl-max", 0, TA_OPT_DOUBLE, offsetof(CFG, F.dns_ttl_max), "SECONDS",                              \
+			"and at most this long (default " TA_STR(TA_DNS_TTL_MAX) " s)", 1, 31536000                    \
+	}
 
 /* Before parsing: nothing given yet. */
 void ta_attach_cli_init(struct ta_attach_cli *c);

@@ -10,12 +10,14 @@
  *
  * Ports: per protocol class and direction, a 65536-entry table of rule masks.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
 #include "policy.h"
+#include "util.h"
 
 static int prefix_cmp(const void *a, const void *b)
 {
@@ -51,6 +53,106 @@ static int addr_in(const struct ta_prefix *p, const uint8_t addr[16])
 	memcpy(q.addr, addr, 16);
 	q.len = 128;
 	return prefix_covers(p, &q);
+}
+
+/* ---- server names: the datapath's keys ---- */
+
+struct name_acc {
+	struct ta_name_entry *e;
+	size_t n, cap;
+	uint32_t kind;
+	uint64_t rules;
+	int err;
+};
+
+static void add_name(const char *name, void *arg)
+{
+	struct name_acc *a = arg;
+	size_t len = strlen(name);
+
+	if (len && name[len - 1] == '.')
+		len--;
+	if (a->err || ta_grow(&a->e, &a->cap, a->n, sizeof(*a->e), 64)) {
+		a->err = -ENOMEM;
+		return;
+	}
+	a->e[a->n++] = (struct ta_name_entry){ a->kind, ta_name_hash(name, len), a->rules };
+}
+
+static int name_cmp(const void *x, const void *y)
+{
+	const struct ta_name_entry *a = x, *b = y;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->hash < b->hash ? -1 : a->hash > b->hash;
+}
+
+/* Every name a pattern spells out (kind EXACT) and every suffix after a
+ * leading '*' (kind SUFFIX, the dot kept), sorted, one entry per key */
+static int compile_names(const struct ta_policy *p, struct ta_compiled *c)
+{
+	struct name_acc a = { 0 };
+	size_t m = 0;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ta_rule *r = &p->rules[i];
+
+		a.rules = 1ull << i;
+		for (size_t j = 0; j < r->nnames; j++) {
+			bool wild = ta_name_is_wildcard(r->names[j]);
+
+			a.kind = wild ? TA_NAME_SUFFIX : TA_NAME_EXACT;
+			ta_names_expand(r->names[j] + (wild ? 1 : 0), add_name, &a);
+		}
+	}
+	if (a.err) {
+		free(a.e);
+		return a.err;
+	}
+	if (a.n)
+		qsort(a.e, a.n, sizeof(*a.e), name_cmp);
+	for (size_t i = 0; i < a.n; i++) {
+		if (m && !name_cmp(&a.e[m - 1], &a.e[i]))
+			a.e[m - 1].rules |= a.e[i].rules;
+		else
+			a.e[m++] = a.e[i];
+	}
+	if (m > TA_NAME_KEYS) {
+		free(a.e);
+		return -E2BIG;
+	}
+	c->names = a.e;
+	c->nnames = m;
+	return 0;
+}
+
+static uint64_t name_rules(const struct ta_compiled *c, uint32_t kind, uint64_t hash)
+{
+	struct ta_name_entry k = { kind, hash, 0 }, *e;
+
+	if (!c->nnames)
+		return 0;
+	e = bsearch(&k, c->names, c->nnames, sizeof(k), name_cmp);
+	return e ? e->rules : 0;
+}
+
+uint64_t ta_compiled_name_rules(const struct ta_compiled *c, const char *name)
+{
+	size_t n = strlen(name);
+	uint64_t h = TA_FNV_BASIS, rules = 0;
+	unsigned dots = 0;
+
+	if (n && name[n - 1] == '.')
+		n--;
+	for (size_t i = n; i-- > 0;) {
+		h = ta_fnv_step(h, (uint8_t)tolower((unsigned char)name[i]));
+		if (name[i] == '.' && dots < TA_NAME_SUFFIXES) {
+			dots++;
+			rules |= name_rules(c, TA_NAME_SUFFIX, h);
+		}
+	}
+	return rules | name_rules(c, TA_NAME_EXACT, h);
 }
 
 int ta_policy_compile(const struct ta_policy *p, struct ta_compiled *c)
@@ -119,13 +221,17 @@ int ta_policy_compile(const struct ta_policy *p, struct ta_compiled *c)
 	free(stack);
 	c->lpm = e;
 	c->nlpm = m;
-	return 0;
+	int err = compile_names(p, c);
+	if (err)
+		ta_compiled_free(c);
+	return err;
 }
 
 void ta_compiled_free(struct ta_compiled *c)
 {
 	free(c->lpm);
 	free(c->ports);
+	free(c->names);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -190,14 +296,14 @@ int ta_policy_load_compiled(const char *who, const char *path, struct ta_policy 
 	if (ta_policy_get(path, pol))
 		return -EINVAL;
 	if ((err = ta_policy_compile(pol, comp))) {
-		ta_err("%s: cannot compile the policy: %s", who, strerror(-err));
+		if (err == -E2BIG)
+			ta_err("%s: the policy is too large: over %d rules, %d prefixes or %d server names (their [..] "
+			       "classes spelt out)",
+			       who, TA_MAX_RULES, TA_MAX_PREFIXES, TA_NAME_KEYS);
+		else
+			ta_err("%s: cannot compile the policy: %s", who, strerror(-err));
 		ta_policy_free(pol);
 		return err;
 	}
-	for (size_t i = 0; i < pol->nrules; i++)
-		if (!pol->rules[i].nprefixes)
-			ta_info("rule %s: server names and no address: packets are judged by address, so none matches "
-				"it (README \"Server names\")",
-				pol->rules[i].label);
 	return 0;
 }

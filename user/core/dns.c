@@ -26,7 +26,7 @@ static int add_label(const uint8_t *msg, size_t pos, char *out, size_t *olen, co
 {
 	size_t n = msg[pos];
 
-	if (*olen + (*olen ? 1 : 0) + n > TA_DNS_NAME_MAX) {
+	if (*olen + (*olen ? 1 : 0) + n > TA_DNS_TEXT_MAX) {
 		*why = "a name longer than 255 bytes";
 		return -1;
 	}

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TA_DNS_NAME_MAX  255 /* a name in text, without the trailing dot */
+#define TA_DNS_NAME_MAX  255 /* room for a name in text, without the trailing dot */
+#define TA_DNS_TEXT_MAX  253 /* the longest: 255 bytes on the wire, with the length bytes and the root */
 #define TA_DNS_ADDRS_MAX 32  /* addresses kept from one answer; more are counted */
 #define TA_DNS_CHAIN_MAX 8   /* the name asked for and the CNAME targets it leads to */
 #define TA_DNS_RR_MAX    512 /* records read from one message; a message with more is refused */

@@ -91,7 +91,7 @@ static int set_pins(struct tokaudit *skel, const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, dot ? dot + 1 : name);
 		if (map == skel->maps.ta_flows || map == skel->maps.ta_frags || map == skel->maps.ta_flows6 ||
-		    map == skel->maps.ta_fcold)
+		    map == skel->maps.ta_fcold || map == skel->maps.ta_learned)
 			size_like_pin(map, path);
 		int err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -128,6 +128,9 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	bpf_map__set_max_entries(skel->maps.ta_fcold, nflows / TA_FCOLD_DIV > TA_FLOWS_MIN ? nflows / TA_FCOLD_DIV
 											 : TA_FLOWS_MIN);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
+	bpf_map__set_max_entries(skel->maps.ta_learned, o->learned_entries ? o->learned_entries : TA_DEFAULT_LEARNED);
+	skel->rodata->cfg_dns_ttl_min = o->dns_ttl_min ? o->dns_ttl_min : TA_DNS_TTL_MIN;
+	skel->rodata->cfg_dns_ttl_max = o->dns_ttl_max ? o->dns_ttl_max : TA_DNS_TTL_MAX;
 	/* drop tracing: tp_btf where the kernel has BTF, the plain tracepoint else
 	 * (TOKAUDIT_KFREE_TRACEPOINT=1 forces the latter, so it can be tested here) */
 	const char *force_tp = getenv("TOKAUDIT_KFREE_TRACEPOINT");
@@ -204,6 +207,9 @@ static const struct {
 	MAP(TA_M_BSS, bss, sizeof(uint32_t), sizeof(struct tokaudit__bss)),
 	MAP(TA_M_OTHER, ta_other, sizeof(struct ta_other_key), sizeof(struct ta_count)),
 	MAP(TA_M_RECENT, ta_recent, sizeof(uint32_t), sizeof(struct ta_recent), .optional = true),
+	MAP(TA_M_NAMES, ta_names, sizeof(struct ta_name_key), sizeof(uint64_t), .optional = true),
+	MAP(TA_M_LEARNED, ta_learned, sizeof(struct ta_addr_key), sizeof(struct ta_learned), .optional = true),
+	MAP(TA_M_DNAMES, ta_dnames, sizeof(uint64_t), sizeof(struct ta_dname), .optional = true),
 #undef MAP
 };
 
@@ -482,11 +488,110 @@ int ta_dp_attach_drops(struct ta_dp *dp, const int *ifindex, int n)
 
 #define SWITCH_SETTLE_NS (TA_NSEC_PER_SEC / 100) /* a policy switch is over 10 ms after it */
 
+/* The keys of a slot in a map whose keys start with their slot (the trie's
+ * after its prefix length), collected: n of them, NULL on no memory */
+static void *slot_keys(int fd, size_t ksize, size_t slot_off, uint32_t slot, size_t *n)
+{
+	size_t cap = 0;
+	uint8_t k[64], next[64];
+	uint8_t *keys = NULL;
+	void *prev = NULL;
+
+	*n = 0;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		uint32_t ks;
+
+		memcpy(k, next, ksize);
+		prev = k;
+		memcpy(&ks, next + slot_off, sizeof(ks));
+		if (ks != slot)
+			continue;
+		if (ta_grow(&keys, &cap, *n, ksize, 256)) {
+			free(keys);
+			return NULL;
+		}
+		memcpy(keys + *n * ksize, next, ksize);
+		(*n)++;
+	}
+	return keys ? keys : calloc(1, ksize);
+}
+
+/* A slot of a map emptied of what an older policy left there */
+static int clear_slot(int fd, size_t ksize, size_t slot_off, uint32_t slot)
+{
+	size_t n;
+	uint8_t *keys = slot_keys(fd, ksize, slot_off, slot, &n);
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * ksize);
+	free(keys);
+	return 0;
+}
+
+/* The new slot's server-name keys (pins of a version before them have no
+ * such map: its names are then learned from nothing) */
+static int write_names(struct ta_dp *dp, uint32_t slot, const struct ta_compiled *c)
+{
+	int fd = dp->fd[TA_M_NAMES], err;
+
+	if (fd < 0)
+		return 0;
+	if ((err = clear_slot(fd, sizeof(struct ta_name_key), offsetof(struct ta_name_key, slot), slot)))
+		return err;
+	for (size_t i = 0; i < c->nnames; i++) {
+		struct ta_name_key k = { .slot = slot, .kind = c->names[i].kind, .hash = c->names[i].hash };
+
+		if (bpf_map_update_elem(fd, &k, &c->names[i].rules, BPF_ANY)) {
+			err = -errno;
+			ta_err("policy: cannot write its server names: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static const uint8_t mapped4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* The addresses learned so far, under the policy about to be in slot: the
+ * rules of their names matched anew, the /16s of IPv4 ones let through the
+ * slot's prefilter */
+static void relearn(struct ta_dp *dp, uint32_t slot, const struct ta_compiled *c)
+{
+	int fd = dp->fd[TA_M_LEARNED], nfd = dp->fd[TA_M_DNAMES];
+	struct ta_addr_key k, next;
+	void *prev = NULL;
+
+	if (fd < 0 || nfd < 0)
+		return;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct ta_learned v;
+		struct ta_dname d;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		v.rules[slot] = 0;
+		if (!bpf_map_lookup_elem(nfd, &v.name, &d)) {
+			d.name[sizeof(d.name) - 1] = 0;
+			v.rules[slot] = ta_compiled_name_rules(c, d.name);
+		}
+		bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
+		if (v.rules[slot] && !memcmp(k.addr, mapped4, sizeof(mapped4))) {
+			unsigned h = ((unsigned)k.addr[12] << 8) | k.addr[13];
+
+			__sync_fetch_and_or(&dp->bss->cover16[slot][h >> 6], 1ull << (h & 63));
+		}
+	}
+}
+
 int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 {
 	int fd = dp->fd[TA_M_POLICY];
 	uint32_t gen = dp->generation + 1, slot = gen & 1, old = slot ^ 1;
-	struct ta_lpm_key k, next;
+	struct ta_lpm_key k;
 	int err;
 
 	/* 0. packets that read the generation before the last switch may still
@@ -499,24 +604,9 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	}
 
 	/* 1. the new generation's slot: remove what an older policy left there */
-	size_t nstale = 0, cap = 0;
-	struct ta_lpm_key *stale = NULL;
-	void *prev = NULL;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (next.slot != slot)
-			continue;
-		if (ta_grow(&stale, &cap, nstale, sizeof(*stale), 256)) {
-			free(stale);
-			return -ENOMEM;
-		}
-		stale[nstale++] = next;
-	}
-	for (size_t i = 0; i < nstale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
-	free(stale);
+	if ((err = clear_slot(fd, sizeof(struct ta_lpm_key), offsetof(struct ta_lpm_key, slot), slot)) ||
+	    (err = write_names(dp, slot, c)))
+		return err;
 	for (size_t i = 0; i < c->nlpm; i++) {
 		struct ta_lpm_val v = { .rules = c->lpm[i].rules };
 
@@ -528,6 +618,7 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 		}
 	}
 	fill_cover16((uint64_t *)dp->bss->cover16[slot], c);
+	relearn(dp, slot, c);
 	memcpy(dp->ports + TA_PORT_IDX(slot, 0, 0, 0), c->ports,
 	       (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t));
 	__sync_synchronize();
@@ -539,6 +630,29 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 	/* 3. the old slot stays until the next change (see 0) */
 	(void)old;
 	return 0;
+}
+
+/* Does slot hold c's server names, each with the same rules? */
+static bool names_same(const struct ta_dp *dp, uint32_t slot, const struct ta_compiled *c)
+{
+	int fd = dp->fd[TA_M_NAMES];
+	size_t n;
+	void *keys;
+
+	if (fd < 0)
+		return !c->nnames;
+	keys = slot_keys(fd, sizeof(struct ta_name_key), offsetof(struct ta_name_key, slot), slot, &n);
+	free(keys);
+	if (!keys || n != c->nnames)
+		return false;
+	for (size_t i = 0; i < c->nnames; i++) {
+		struct ta_name_key k = { .slot = slot, .kind = c->names[i].kind, .hash = c->names[i].hash };
+		uint64_t rules;
+
+		if (bpf_map_lookup_elem(fd, &k, &rules) || rules != c->names[i].rules)
+			return false;
+	}
+	return true;
 }
 
 bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c)
@@ -566,7 +680,25 @@ bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c)
 		if (bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v) || v.rules != c->lpm[i].rules)
 			return false;
 	}
-	return true;
+	return names_same(dp, slot, c);
+}
+
+uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name)
+{
+	struct ta_addr_key k;
+	struct ta_learned v;
+
+	memcpy(k.addr, addr, 16);
+	/* the programs' clock: the capture's in replay */
+	uint64_t now = dp->bss && dp->bss->replay_now_ns ? dp->bss->replay_now_ns : ta_now_ns();
+
+	if (dp->fd[TA_M_LEARNED] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, &v) || v.expires_ns < now)
+		return 0;
+	if (name && (dp->fd[TA_M_DNAMES] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v.name, name)))
+		name->name[0] = 0;
+	if (name)
+		name->name[sizeof(name->name) - 1] = 0;
+	return v.rules[slot & 1];
 }
 
 uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport)
@@ -584,8 +716,11 @@ uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int p
 	else
 		return 0;
 	memcpy(k.addr, remote, 16);
-	if (!dp->ports || bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v))
+	if (!dp->ports)
 		return 0;
+	if (bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v))
+		v.rules = 0;
+	v.rules |= ta_dp_learned_rules(dp, remote, slot, NULL);
 	return v.rules & dp->ports[TA_PORT_IDX(slot, pc, opener & 1, rport)];
 }
 

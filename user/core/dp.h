@@ -24,6 +24,9 @@ struct ta_dp_opts {
 	uint32_t flow_entries;  /* 0: default */
 	uint32_t frag_entries;  /* 0: default */
 	uint32_t other_sample;  /* count one 'other' packet in this many (a power of two; 0: TA_OTHER_SAMPLE) */
+	uint32_t learned_entries; /* addresses learned from DNS kept at most; 0: TA_DEFAULT_LEARNED */
+	uint32_t dns_ttl_min;     /* a learned address's life: its TTL, at least this (s; 0: TA_DNS_TTL_MIN) */
+	uint32_t dns_ttl_max;     /* and at most this (s; 0: TA_DNS_TTL_MAX) */
 };
 
 /* The direction modes of the hooks for interfaces facing 'side' (enum ta_side):
@@ -40,12 +43,32 @@ void ta_dp_opts_side(struct ta_dp_opts *o, int side);
 #define TA_FCOLD_DIV 16
 #define TA_FLOWS_MIN 4096
 #define TA_DEFAULT_FRAGS 8192
+#define TA_DEFAULT_LEARNED 65536
 
 /* The maps, by role */
 enum ta_dp_map {
-	TA_M_POLICY, TA_M_PORTS, TA_M_LOCAL, TA_M_FLOWS, TA_M_FRAGS, TA_M_VSTATS, TA_M_RSTATS,
-	TA_M_COUNTERS, TA_M_META, TA_M_SELFDROP, TA_M_KDROP_REASONS, TA_M_PERSIST, TA_M_EVENTS, TA_M_BSS,
-	TA_M_OTHER, TA_M_FLOWS6, TA_M_FCOLD, TA_M_RECENT, TA_M_MAX,
+	TA_M_POLICY,
+	TA_M_PORTS,
+	TA_M_LOCAL,
+	TA_M_FLOWS,
+	TA_M_FRAGS,
+	TA_M_VSTATS,
+	TA_M_RSTATS,
+	TA_M_COUNTERS,
+	TA_M_META,
+	TA_M_SELFDROP,
+	TA_M_KDROP_REASONS,
+	TA_M_PERSIST,
+	TA_M_EVENTS,
+	TA_M_BSS,
+	TA_M_OTHER,
+	TA_M_FLOWS6,
+	TA_M_FCOLD,
+	TA_M_RECENT,
+	TA_M_NAMES,
+	TA_M_LEARNED,
+	TA_M_DNAMES,
+	TA_M_MAX,
 };
 /* The packet programs */
 enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
@@ -111,6 +134,10 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c);
 bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c);
 /* The rules of the policy in force that allow a flow to remote:rport opened
  * in direction opener (the datapath's own tables; 0 when none) */
+/* The rules of slot an address learned from DNS is part of (0: none, or its
+ * TTL is over), and the name it was asked by when name is not NULL ("" when
+ * that is no longer known) */
+uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name);
 uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport);
 /* Prefixes that are "inside" (direction mode TA_DM_LOCAL). */
 int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n);

@@ -35,6 +35,7 @@ struct ta_attach_opts {
 	int xdp_mode;  /* enum ta_xdp_mode to try first */
 	bool enforce;
 	bool events;   /* pinned mode: the programs write events (a reader, serve, runs) */
+	uint32_t dns_ttl_min, dns_ttl_max; /* a learned address's life, s (0: the defaults) */
 };
 
 /* Resolve names "a,b" into ifaces[]; prints "no such interface" on error. */

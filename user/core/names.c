@@ -48,6 +48,12 @@ const char *ta_counter_name(int c)
 		[TA_C_KDROP_ENDPOINT] = "kernel_drops_endpoint",
 		[TA_C_KDROP_FLOW_NEW] = "flows_created_by_drops",
 		[TA_C_KDROP_MISSED] = "kernel_drops_missed",
+		[TA_C_DNS_ANSWERS] = "dns_answers_learned_from",
+		[TA_C_DNS_LEARNED] = "dns_addresses_learned",
+		[TA_C_DNS_NEW] = "dns_addresses_new",
+		[TA_C_DNS_UNASKED] = "dns_answers_unasked",
+		[TA_C_DNS_BAD] = "dns_malformed",
+		[TA_C_DNS_CUT] = "dns_answers_cut",
 	};
 	/* invalid packets by reason: "invalid_" + the reason, dashes as underscores */
 	static char inv[TA_INV_MAX][48];

@@ -900,6 +900,46 @@ bool ta_name_is_wildcard(const char *pattern)
 	return pattern[0] == '*' && pattern[1] == '.';
 }
 
+#define MAX_EXPAND 4096
+
+int ta_names_expand(const char *pat, void (*fn)(const char *name, void *arg), void *arg)
+{
+	char out[TA_NAME_MAX + 1];
+	const char *b = strchr(pat, '[');
+	int n = 0;
+
+	if (!b) {
+		fn(pat, arg);
+		return 1;
+	}
+	const char *e = strchr(b, ']');
+	if (!e)
+		return 0;
+	for (const char *c = b + 1; c < e; c++) {
+		char lo = *c, hi = *c;
+
+		if (c + 2 < e && c[1] == '-') {
+			hi = c[2];
+			c += 2;
+		}
+		for (char ch = lo; ch <= hi && n < MAX_EXPAND; ch++) {
+			int pl = (int)(b - pat);
+			snprintf(out, sizeof(out), "%.*s%c%s", pl, pat, ch, e + 1);
+			n += ta_names_expand(out, fn, arg);
+		}
+	}
+	return n;
+}
+
+uint64_t ta_name_hash(const char *name, size_t n)
+{
+	uint64_t h = TA_FNV_BASIS;
+
+	while (n--)
+		h = ta_fnv_step(h, (uint8_t)tolower((unsigned char)name[n]));
+	return h;
+}
+
 bool ta_name_match(const char *pattern, const char *name)
 {
 	size_t n = strlen(name);

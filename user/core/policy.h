@@ -10,8 +10,7 @@
 #include "tokaudit.h"
 #include "table.h"
 
-#define TA_LABEL_MAX 31
-#define TA_NAME_MAX 253             /* a server-name pattern */
+#define TA_LABEL_MAX           31
 #define TA_MAX_NAMES_PER_RULE 256
 #define TA_MAX_RANGES_PER_RULE 1024
 #define TA_MAX_ERRORS 100           /* errors reported before giving up */
@@ -110,6 +109,13 @@ bool ta_prefix_contains(const struct ta_prefix *p, const uint8_t a[16]);
 bool ta_name_match(const char *pattern, const char *name);
 /* Is the pattern a "*." wildcard (names to learn, none to enumerate)? */
 bool ta_name_is_wildcard(const char *pattern);
+/* Expand one pattern's [..] classes (at most 4096 names): fn for each name.
+ * Returns how many. */
+int ta_names_expand(const char *pat, void (*fn)(const char *name, void *arg), void *arg);
+/* The datapath's hash of a dotted name of n characters: FNV-1a over its
+ * lower-cased characters read from the end (so that every suffix of a name
+ * is hashed on the way to the whole) */
+uint64_t ta_name_hash(const char *name, size_t n);
 
 /* ---- Compiled images of the maps ---- */
 struct ta_lpm_entry {
@@ -117,9 +123,18 @@ struct ta_lpm_entry {
 	uint64_t rules;       /* folded: rules of this prefix and of every covering one */
 };
 
+/* A name key of the datapath (struct ta_name_key without the slot) */
+struct ta_name_entry {
+	uint32_t kind; /* TA_NAME_EXACT or TA_NAME_SUFFIX */
+	uint64_t hash; /* ta_name_hash of the name, or of the suffix with its leading dot */
+	uint64_t rules;
+};
+
 struct ta_compiled {
 	struct ta_lpm_entry *lpm;
 	size_t nlpm;
+	struct ta_name_entry *names; /* sorted by kind, hash */
+	size_t nnames;
 	/* [pclass][dir][port] -> rule mask; TA_PC_MAX * TA_DIR_MAX * 65536 entries */
 	uint64_t *ports;
 };
@@ -128,6 +143,9 @@ struct ta_compiled {
 
 int ta_policy_compile(const struct ta_policy *p, struct ta_compiled *c);
 void ta_compiled_free(struct ta_compiled *c);
+/* Rules whose name patterns match a name, by the compiled keys, as the
+ * datapath finds them */
+uint64_t ta_compiled_name_rules(const struct ta_compiled *c, const char *name);
 /* Rules covering an address, by walking the image as the kernel's LPM would. */
 uint64_t ta_compiled_lookup(const struct ta_compiled *c, const uint8_t addr[16]);
 

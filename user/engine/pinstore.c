@@ -569,8 +569,13 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 	ta_pin_dir(dir, sizeof(dir), ifc->name);
 	if ((err = pins_prepare(ifc, dir, m, again)))
 		return err;
-	struct ta_dp_opts dopts = { .enforce = o->enforce, .no_events = !o->events, .pin_dir = dir,
-				    .flow_entries = flows, .drops = true };
+	struct ta_dp_opts dopts = { .enforce = o->enforce,
+				    .no_events = !o->events,
+				    .pin_dir = dir,
+				    .flow_entries = flows,
+				    .drops = true,
+				    .dns_ttl_min = o->dns_ttl_min,
+				    .dns_ttl_max = o->dns_ttl_max };
 	ta_dp_opts_side(&dopts, o->side);
 	if ((err = ta_dp_open(&dp, &dopts))) {
 		if (!*again)

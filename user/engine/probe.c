@@ -31,39 +31,7 @@
 #include "util.h"
 #include "why.h"
 
-#define MAX_EXPAND 4096
-
 /* ---- names ---- */
-
-/* Expand one pattern's [..] classes; calls fn for each name. */
-int ta_names_expand(const char *pat, void (*fn)(const char *name, void *arg), void *arg)
-{
-	char out[TA_NAME_MAX + 1];
-	const char *b = strchr(pat, '[');
-	int n = 0;
-
-	if (!b) {
-		fn(pat, arg);
-		return 1;
-	}
-	const char *e = strchr(b, ']');
-	if (!e)
-		return 0;
-	for (const char *c = b + 1; c < e; c++) {
-		char lo = *c, hi = *c;
-
-		if (c + 2 < e && c[1] == '-') {
-			hi = c[2];
-			c += 2;
-		}
-		for (char ch = lo; ch <= hi && n < MAX_EXPAND; ch++) {
-			int pl = (int)(b - pat);
-			snprintf(out, sizeof(out), "%.*s%c%s", pl, pat, ch, e + 1);
-			n += ta_names_expand(out, fn, arg);
-		}
-	}
-	return n;
-}
 
 int ta_hosts_load(const char *path, struct ta_hosts *h)
 {

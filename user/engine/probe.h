@@ -16,9 +16,6 @@
 #include "policy.h"
 
 /* ---- names ---- */
-/* Expand one pattern's [a-b] classes, calling fn for each name.  -1 when
- * it expands to more than 4096 names. */
-int ta_names_expand(const char *pat, void (*fn)(const char *name, void *arg), void *arg);
 /* name -> address pairs, /etc/hosts format */
 struct ta_hosts {
 	char **names;

@@ -404,6 +404,8 @@ void ta_session_setup(struct ta_session *s, const struct ta_attach_opts *o, bool
 	s->side = o->side;
 	s->hook = o->hook;
 	s->xdp_mode = o->xdp_mode;
+	s->dns_ttl_min = o->dns_ttl_min;
+	s->dns_ttl_max = o->dns_ttl_max;
 	s->enforce = enforce;
 	memcpy(s->ifaces, ifaces, (size_t)nifaces * sizeof(*ifaces));
 	s->nifaces = nifaces;
@@ -412,8 +414,13 @@ void ta_session_setup(struct ta_session *s, const struct ta_attach_opts *o, bool
 int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
 {
 	struct ta_compiled comp;
-	struct ta_dp_opts o = { .events_allowed = true, .enforce = s->enforce, .flow_entries = flows,
-				.drops = true, .capture = (uint16_t)(s->evidence ? s->snaplen : 0) };
+	struct ta_dp_opts o = { .events_allowed = true,
+				.enforce = s->enforce,
+				.flow_entries = flows,
+				.drops = true,
+				.capture = (uint16_t)(s->evidence ? s->snaplen : 0),
+				.dns_ttl_min = s->dns_ttl_min,
+				.dns_ttl_max = s->dns_ttl_max };
 	int err;
 
 	s->policy_path = policy;

@@ -35,6 +35,7 @@ struct ta_session {
 	struct ta_iface ifaces[TA_MAX_IFACES];
 	int nifaces;
 	int side, hook, xdp_mode;
+	uint32_t dns_ttl_min, dns_ttl_max;
 	bool enforce;
 	FILE *out;
 	struct ta_evw *evw;           /* serve: events go to the writer thread instead of out */
