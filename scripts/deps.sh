@@ -39,6 +39,7 @@ pkgs=(
 	qemu-system-x86 busybox-static kmod cpio     # the kernel matrix: Debian 12's 6.1 under qemu
 	prometheus curl                     # tests: a real Prometheus, promtool, scrapes
 	python3 python3-dnspython           # capture generator in tests/; the DNS reference of dns.test.sh
+	nsd                                 # the DNS server of names.test.sh
 	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability
 	util-linux procps                   # nsenter, setpriv, mountpoint, pgrep
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks

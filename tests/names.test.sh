@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Server names learned from DNS on a live gateway (issue 30): a real DNS
+# server (nsd) on the lab's inet side serves media.example, whose 1000 names
+# have addresses in no rule's prefixes; the policy's rule names
+# *.media.example only.  A client asks each name (UDP, and every tenth over
+# TCP) and connects the instant the answer arrives: every one of the 1000
+# flows must be allowed by that rule from its first packet, none unexpected
+# nor 'other'.  Then what must teach nothing: an answer no query asked for
+# (sent from the server's address), and a name of no rule.
+set -u
+. "$(dirname "$0")/lib.sh"
+need_root "server names lab" || exit 0
+command -v nsd >/dev/null || { bad "names: nsd missing (scripts/deps.sh installs it)"; exit 0; }
+N=1000
+lab_cleanup_extra() {
+	[ -n "${nsd_pid:-}" ] && kill "$nsd_pid" 2>/dev/null && wait "$nsd_pid" 2>/dev/null
+	return 0
+}
+lab_start names || exit 0
+
+# the names' addresses: 100.70.0.0/22 on the inet side (any of them answers),
+# routed by the gateway; the DNS server is the inet side's own 198.18.0.2
+ip -n "$LAB_INET" route add local 100.70.0.0/22 dev lo
+ip -n "$LAB_INET" route add local 100.71.0.0/24 dev lo
+ip -n "$LAB_GW" route add 100.70.0.0/22 via 198.18.0.2
+ip -n "$LAB_GW" route add 100.71.0.0/24 via 198.18.0.2
+{
+	printf '$ORIGIN media.example.\n$TTL 300\n'
+	printf '@ SOA ns.media.example. admin.media.example. 1 3600 600 86400 300\n@ NS ns\nns A 198.18.0.2\n'
+	for i in $(seq 1 $N); do printf 'h%d A 100.70.%d.%d\n' "$i" $((i / 250)) $((i % 250 + 1)); done
+} >"$tmp/media.example.zone"
+printf '$ORIGIN other.example.\n$TTL 300\n@ SOA ns.other.example. a.other.example. 1 3600 600 86400 300\n@ NS ns.media.example.\nx A 100.71.0.9\n' \
+	>"$tmp/other.example.zone"
+cat >"$tmp/nsd.conf" <<EOF
+server:
+	ip-address: 198.18.0.2
+	port: 53
+	username: ""
+	chroot: ""
+	zonesdir: "$tmp"
+	database: ""
+	pidfile: "$tmp/nsd.pid"
+	xfrdfile: "$tmp/xfrd.state"
+	zonelistfile: "$tmp/zone.list"
+	hide-version: yes
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: media.example
+	zonefile: media.example.zone
+zone:
+	name: other.example
+	zonefile: other.example.zone
+EOF
+ip netns exec "$LAB_INET" nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.log" 2>&1 &
+nsd_pid=$!
+for _ in $(seq 50); do
+	ip netns exec "$LAB_CLIENT" /usr/bin/python3 -c '
+import dns.message, dns.query, sys
+a = dns.query.udp(dns.message.make_query("h1.media.example", "A"), "198.18.0.2", timeout=0.2)
+sys.exit(0 if a.answer else 1)' 2>/dev/null && break
+	sleep 0.1
+done
+printf 'rule named\n proto tcp\n ports 443\n dir out\n names *.media.example\n' >"$tmp/names.policy"
+expect_rc "attach with a rule of names only" 0 gw "$TA" attach -i gwout --policy "$tmp/names.policy" || exit 0
+
+# the client: ask, and connect as soon as the answer is in (non-blocking,
+# the SYN leaves before anything else happens)
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 - "$N" >"$tmp/client.out" 2>&1 <<'PY'
+import dns.message, dns.query, errno, socket, sys, time
+n = int(sys.argv[1])
+gaps = []
+for i in range(1, n + 1):
+    q = dns.message.make_query("h%d.media.example" % i, "A")
+    a = (dns.query.tcp if i % 10 == 0 else dns.query.udp)(q, "198.18.0.2", timeout=2)
+    t0 = time.monotonic()
+    addr = a.answer[0][0].address
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex((addr, 443))
+    gaps.append(time.monotonic() - t0)
+    s.close()
+gaps.sort()
+print("connects %d, answer-to-SYN median %.0f us, max %.0f us" % (n, gaps[n // 2] * 1e6, gaps[-1] * 1e6))
+PY
+rc=$?
+[ $rc -eq 0 ] && ok "client: $(tail -1 "$tmp/client.out")" || bad "client: exit $rc: $(tail -3 "$tmp/client.out")"
+sleep 0.5
+expect_rc "flows --json" 0 gw "$TA" flows -i gwout --json && printf '%s\n' "$OUT" >"$tmp/flows.json"
+expect_rc "stats --json" 0 gw "$TA" stats -i gwout --json && printf '%s\n' "$OUT" >"$tmp/stats1.json"
+python3 - "$tmp" "$N" <<'PY' && ok "$N flows to just-answered addresses: every one allowed by rule named from its first packet" || bad "learned flows misjudged"
+import json, sys
+d, n = sys.argv[1], int(sys.argv[2])
+flows = [json.loads(l) for l in open(d + "/flows.json") if l.strip()]
+mine = [f for f in flows if str(f.get("remote", "")).startswith("100.70.")]
+bad = [f for f in mine if f.get("verdict") != "allowed" or f.get("rule") != "named"]
+if len(mine) != n or bad:
+    print("flows to 100.70/22: %d of %d; misjudged: %d, e.g. %s" % (len(mine), n, len(bad), bad[:2]))
+    sys.exit(1)
+PY
+python3 - "$tmp/stats1.json" "$N" <<'PY' && ok "counters: $N answers learned from, $N addresses, none unasked nor malformed" || bad "learning counters"
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s.get("counters", s)
+n = int(sys.argv[2])
+want = {"dns_answers_learned_from": n, "dns_addresses_learned": n, "dns_addresses_new": n,
+        "dns_answers_unasked": 0, "dns_malformed": 0}
+got = {k: c.get(k) for k in want}
+if got != want:
+    print("counters", got, "want", want)
+    sys.exit(1)
+PY
+
+# what teaches nothing: an answer (from port 53 of an inet address) with no
+# query before it, and an answer for a name of no rule
+ip netns exec "$LAB_INET" /usr/bin/python3 - <<'PY'
+import dns.message, dns.rrset, socket
+q = dns.message.make_query("forged.media.example", "A")
+r = dns.message.make_response(q)
+r.answer.append(dns.rrset.from_text("forged.media.example.", 300, "IN", "A", "100.71.0.7"))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("100.71.0.1", 53))
+s.sendto(r.to_wire(), ("10.1.0.5", 33999))
+PY
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
+import dns.message, dns.query, socket
+a = dns.query.udp(dns.message.make_query("x.other.example", "A"), "198.18.0.2", timeout=2)
+for addr in ("100.71.0.7", a.answer[0][0].address):
+    s = socket.socket(); s.setblocking(False); s.connect_ex((addr, 443)); s.close()
+PY
+sleep 0.3
+expect_rc "flows --json (after)" 0 gw "$TA" flows -i gwout --json && printf '%s\n' "$OUT" >"$tmp/flows2.json"
+expect_rc "stats --json (after)" 0 gw "$TA" stats -i gwout --json && printf '%s\n' "$OUT" >"$tmp/stats2.json"
+python3 - "$tmp" <<'PY' && ok "an unasked answer and a name of no rule teach nothing: their addresses stay outside the policy" || bad "unasked / other name"
+import json, sys
+d = sys.argv[1]
+flows = [json.loads(l) for l in open(d + "/flows2.json") if l.strip()]
+judged = [f for f in flows if str(f.get("remote", "")).startswith("100.71.")]
+c = json.load(open(d + "/stats2.json")).get("counters", {})
+if judged or c.get("dns_answers_unasked") != 1 or c.get("dns_addresses_learned") != 1000:
+    print("flows", judged[:2], "unasked", c.get("dns_answers_unasked"), "learned", c.get("dns_addresses_learned"))
+    sys.exit(1)
+PY
+expect_rc "detach" 0 gw "$TA" detach -i gwout
