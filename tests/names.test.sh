@@ -99,6 +99,33 @@ if len(mine) != n or bad:
     print("flows to 100.70/22: %d of %d; misjudged: %d, e.g. %s" % (len(mine), n, len(bad), bad[:2]))
     sys.exit(1)
 PY
+python3 - "$tmp" <<'PY' && ok "each flow names its server: the name asked for its address" || bad "flows' server names"
+import json, sys
+flows = [json.loads(l) for l in open(sys.argv[1] + "/flows.json") if l.strip()]
+wrong = []
+for f in flows:
+    if not str(f.get("remote", "")).startswith("100.70."):
+        continue
+    a = f["remote"].split(".")
+    want = "h%d.media.example" % (int(a[2]) * 250 + int(a[3]) - 1)
+    if f.get("server_name") != want:
+        wrong.append((f["remote"], f.get("server_name"), want))
+if wrong or not flows:
+    print("wrong names", wrong[:3])
+    sys.exit(1)
+PY
+expect_rc "flows (table)" 0 gw "$TA" flows -i gwout --sort remote
+expect_in "...has a NAME column with the learned names" "h1000.media.example" "$OUT" &&
+	{ grep -q "FLOW *NAME *VERDICT" <<<"$OUT" && ok "...NAME stands after FLOW" || bad "flows header: $(head -3 <<<"$OUT")"; }
+# a learned address refusing a port no rule allows: why says so, and names it
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 -c '
+import socket
+try:
+    socket.create_connection(("100.70.0.6", 4444), 2)
+except OSError:
+    pass'
+sleep 0.2
+expect_rc "why" 0 gw "$TA" why -i gwout && expect_in "...names the server after its address" ":4444 [h5.media.example] (no rule, unexpected)" "$OUT"
 python3 - "$tmp/stats1.json" "$N" <<'PY' && ok "counters: $N answers learned from, $N addresses, none unasked nor malformed" || bad "learning counters"
 import json, sys
 s = json.load(open(sys.argv[1]))

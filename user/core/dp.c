@@ -683,6 +683,20 @@ bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c)
 	return names_same(dp, slot, c);
 }
 
+int ta_dp_learned_name(const struct ta_dp *dp, const uint8_t addr[16], struct ta_dname *name)
+{
+	struct ta_addr_key k;
+	struct ta_learned v;
+
+	memcpy(k.addr, addr, 16);
+	if (!dp || dp->fd[TA_M_LEARNED] < 0 || dp->fd[TA_M_DNAMES] < 0 ||
+	    bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, &v) ||
+	    bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v.name, name))
+		return -ENOENT;
+	name->name[sizeof(name->name) - 1] = 0;
+	return 0;
+}
+
 uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name)
 {
 	struct ta_addr_key k;

@@ -167,6 +167,11 @@ static json_object *addr_obj(const uint8_t *a)
 	return ta_jstr(buf);
 }
 
+const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d)
+{
+	return c->dp && !ta_dp_learned_name(c->dp, k->remote, d) && d->name[0] ? d->name : NULL;
+}
+
 json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
 			  const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
@@ -174,6 +179,7 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	const char *rule = ta_flow_rule_label(c, v);
 	bool icmp = ta_is_icmp(k->proto);
 	char pb[24], eb[48];
+	struct ta_dname dn;
 
 	if (event) {
 		ta_jadd(o, "event", ta_jstr(event));
@@ -187,6 +193,7 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	ta_jadd(o, "lport", icmp ? NULL : ta_ju64(k->lport));
 	ta_jadd(o, "remote", addr_obj(k->remote));
 	ta_jadd(o, "rport", icmp ? NULL : ta_ju64(k->rport));
+	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn)));
 	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
 	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
 	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));

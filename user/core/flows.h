@@ -54,6 +54,9 @@ struct ta_flow_ctx {
 	const struct ta_dp *dp;         /* the policy's tables, for ta_flow_other_way_rule; may be NULL */
 };
 
+/* The server name of a flow where known (its remote address learned from
+ * DNS), in d; NULL when not */
+const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d);
 /* now_ns: CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint64_t now_ns);
 const char *ta_fstate_name(int s);

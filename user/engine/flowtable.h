@@ -13,10 +13,28 @@ struct ta_flow_ctx;
 struct ta_flow_key;
 struct ta_flow_val;
 
-enum { FC_FLOW, FC_PROTO, FC_LOCAL, FC_REMOTE, FC_VERDICT, FC_RULE, FC_STATE, FC_OPENED, FC_PKTS_OUT, FC_PKTS_IN,
-       FC_BYTES_OUT, FC_BYTES_IN, FC_AGE, FC_IDLE, FC_NOTES, FC_IFACE, FC_MAX };
+enum {
+	FC_FLOW,
+	FC_PROTO,
+	FC_LOCAL,
+	FC_REMOTE,
+	FC_NAME,
+	FC_VERDICT,
+	FC_RULE,
+	FC_STATE,
+	FC_OPENED,
+	FC_PKTS_OUT,
+	FC_PKTS_IN,
+	FC_BYTES_OUT,
+	FC_BYTES_IN,
+	FC_AGE,
+	FC_IDLE,
+	FC_NOTES,
+	FC_IFACE,
+	FC_MAX
+};
 extern const struct ta_col ta_flow_cols[FC_MAX];
-#define FLOW_COLS_DEFAULT "FLOW,VERDICT,RULE,STATE,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,IDLE,NOTES"
+#define FLOW_COLS_DEFAULT "FLOW,NAME,VERDICT,RULE,STATE,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,IDLE,NOTES"
 
 /* One row: every column's cell (raw: exact numbers and seconds, else
  * units a person reads). */

@@ -43,12 +43,14 @@ static void __attribute__((format(printf, 5, 6))) cat(char *buf, size_t len, siz
 	va_end(ap);
 }
 
-/* "TCP 10.0.0.1:40000 → 70.42.47.70:443 (control, allowed): " */
+/* "TCP 10.0.0.1:40000 → 70.42.47.70:443 (control, allowed): ", the remote
+ * end's server name after its address where known */
 static size_t flow_head(const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v,
 			char *buf, size_t len)
 {
-	char loc[64], rem[64], pb[24], proto[24];
+	char loc[64], rem[64], pb[24], proto[24], nm[sizeof(struct ta_dname) + 4] = "";
 	const char *rule = ta_flow_rule_label(c, v);
+	struct ta_dname dn;
 
 	snprintf(proto, sizeof(proto), "%s", ta_proto_name(k->proto, pb, sizeof(pb)));
 	for (char *p = proto; *p; p++)
@@ -56,12 +58,15 @@ static size_t flow_head(const struct ta_flow_ctx *c, const struct ta_flow_key *k
 			*p = (char)(*p - 32);
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
+	/* the server, where DNS named it: "70.42.47.70:443 [x.tokbox.com]" */
+	if (ta_flow_name(c, k, &dn))
+		snprintf(nm, sizeof(nm), " [%s]", dn.name);
 	if (ta_is_icmp(k->proto)) /* no ports; an echo's identifier once */
-		return (size_t)snprintf(buf, len, "%s %s \xe2\x86\x92 %s%s%.0u (%s, %s): ", proto, loc, rem,
-					k->lport ? " echo id " : "", k->lport, rule ? rule : "no rule",
+		return (size_t)snprintf(buf, len, "%s %s \xe2\x86\x92 %s%s%.0u%s (%s, %s): ", proto, loc, rem,
+					k->lport ? " echo id " : "", k->lport, nm, rule ? rule : "no rule",
 					ta_verdict_name(ta_flow_verdict(v)));
-	return (size_t)snprintf(buf, len, "%s %s:%u \xe2\x86\x92 %s:%u (%s, %s): ", proto, loc, k->lport, rem,
-				k->rport, rule ? rule : "no rule", ta_verdict_name(ta_flow_verdict(v)));
+	return (size_t)snprintf(buf, len, "%s %s:%u \xe2\x86\x92 %s:%u%s (%s, %s): ", proto, loc, k->lport, rem,
+				k->rport, nm, rule ? rule : "no rule", ta_verdict_name(ta_flow_verdict(v)));
 }
 
 /* The kernel's drops of the flow: what died, where, why */
