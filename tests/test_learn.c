@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "harness.h"
 #include "dns.h"
+#include "dnsmsg.h"
 #include "pkt.h"
 #include "../tests/fuzz/bytes.h"
 
@@ -29,87 +30,6 @@ struct fx {
 	struct ta_dp dp;
 	int media;
 };
-
-/* ---- DNS messages ---- */
-struct msg {
-	uint8_t b[1600];
-	size_t n;
-};
-
-static void m16(struct msg *m, unsigned v)
-{
-	m->b[m->n++] = (uint8_t)(v >> 8);
-	m->b[m->n++] = (uint8_t)v;
-}
-
-static void m32(struct msg *m, uint32_t v)
-{
-	m16(m, v >> 16);
-	m16(m, v & 0xffff);
-}
-
-/* a name: its labels, or NULL for a pointer to the question's */
-static void mname(struct msg *m, const char *name)
-{
-	if (!name) {
-		m16(m, 0xc00c);
-		return;
-	}
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-
-		m->b[m->n++] = (uint8_t)l;
-		memcpy(m->b + m->n, name, l);
-		m->n += l;
-		name += l + (dot ? 1 : 0);
-	}
-	m->b[m->n++] = 0;
-}
-
-static void mhead(struct msg *m, unsigned id, bool answer, unsigned rcode, const char *qname, unsigned an)
-{
-	m->n = 0;
-	m16(m, id);
-	m16(m, (answer ? 0x8180 : 0x0100) | rcode);
-	m16(m, 1);
-	m16(m, an);
-	m16(m, 0);
-	m16(m, 0);
-	mname(m, qname);
-	m16(m, 1);
-	m16(m, 1);
-}
-
-static void maddr(struct msg *m, const char *owner, const char *addr, uint32_t ttl)
-{
-	uint8_t a[16];
-	bool v6 = strchr(addr, ':');
-
-	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, addr, a), 1);
-	mname(m, owner);
-	m16(m, v6 ? 28 : 1);
-	m16(m, 1);
-	m32(m, ttl);
-	m16(m, v6 ? 16 : 4);
-	memcpy(m->b + m->n, a, v6 ? 16 : 4);
-	m->n += v6 ? 16 : 4;
-}
-
-static void mcname(struct msg *m, const char *owner, const char *target)
-{
-	size_t len_at;
-
-	mname(m, owner);
-	m16(m, 5);
-	m16(m, 1);
-	m32(m, 300);
-	len_at = m->n;
-	m16(m, 0);
-	mname(m, target);
-	m->b[len_at] = (uint8_t)((m->n - len_at - 2) >> 8);
-	m->b[len_at + 1] = (uint8_t)(m->n - len_at - 2);
-}
 
 /* ---- frames through the programs ---- */
 

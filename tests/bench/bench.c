@@ -10,6 +10,7 @@
  *   ta_bench events [S [THREADS]]               events drained by a bare reader while flows are created
  *   ta_bench evgen ID RATE [S [THR [ROUND]]]    new-flow events into an attached program
  *   ta_bench scale                              policy size: compile+load, cost
+ *   ta_bench learn                              DNS answers that teach; the paths with 100 000 learned
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +22,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dp.h"
+#define DNSMSG_ASSERT(x) ((void)(x))
+#include "dnsmsg.h"
 #include "pkt.h"
 #include "policy.h"
 #include "ipfix.h"
@@ -501,6 +504,159 @@ static void ipfix_rate(const char *collector, unsigned n, double rate)
 	       rate, n, (unsigned long long)sent, (unsigned long long)dropped, t1 - t0, n / (t1 - t0), cpu, cpu > 0 ? n / cpu : 0);
 }
 
+/* ---- server names ---- */
+
+/* ns of one single run of frame through fd */
+static double run_once(int fd, const uint8_t *frame, int len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
+
+	bpf_prog_test_run_opts(fd, &to);
+	return to.duration;
+}
+
+/* A DNS frame between the client and the resolver: its length */
+static int dns_frame(const struct msg *m, bool answer, uint16_t cport, uint8_t *frame)
+{
+	struct pk p = answer ? PK(.family = 4, .src = "10.9.9.9", .dst = "10.1.0.5", .proto = 17, .sport = 53,
+				  .dport = cport, .payload = (int)m->n, .data = m->b)
+			     : PK(.family = 4, .src = "10.1.0.5", .dst = "10.9.9.9", .proto = 17, .sport = cport,
+				  .dport = 53, .payload = (int)m->n, .data = m->b);
+
+	return pk_build(&p, frame);
+}
+
+/* The median single run of an answer that teaches naddr addresses (its
+ * query run first, untimed), and of the query; *next numbers the addresses */
+static void learn_answers(struct ta_dp *dp, int naddr, unsigned *next, double floor1)
+{
+	int xdp = bpf_program__fd(dp->skel->progs.tokaudit_xdp), tc = bpf_program__fd(dp->skel->progs.tokaudit_tc);
+	enum { N = 2048 };
+	static double va[N], vq[N];
+	uint8_t frame[PK_MAX];
+	struct msg m;
+
+	for (int i = 0; i < N; i++) {
+		uint16_t port = (uint16_t)(10000 + i);
+		char name[64], addr[32];
+
+		snprintf(name, sizeof(name), "h%d.media.example", i);
+		mhead(&m, (unsigned)i, false, 0, name, 0);
+		vq[i] = run_once(tc, frame, dns_frame(&m, false, port, frame));
+		mhead(&m, (unsigned)i, true, 0, name, (unsigned)naddr);
+		for (int a = 0; a < naddr; a++, (*next)++) {
+			snprintf(addr, sizeof(addr), "100.%u.%u.%u", 64 + (*next >> 16), (*next >> 8) & 255,
+				 *next & 255);
+			maddr(&m, NULL, addr, 300);
+		}
+		va[i] = run_once(xdp, frame, dns_frame(&m, true, port, frame));
+	}
+	qsort(va, N, sizeof(va[0]), cmp_d);
+	qsort(vq, N, sizeof(vq[0]), cmp_d);
+	printf("{\"bench\":\"learn\",\"path\":\"answer_%d_addresses\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f,"
+	       "\"over_floor\":%.1f,\"query_over_floor\":%.1f,\"single_run_floor\":%.1f}\n",
+	       naddr, va[N / 2], va[N / 10], va[N - N / 10], va[N / 2] - floor1, vq[N / 2] - floor1, floor1);
+}
+
+/* Fill the learned table to n entries (100.80.0.0 on), as if learned */
+static void learn_fill(struct ta_dp *dp, unsigned n, uint64_t rules)
+{
+	int fd = ta_dp_map_fd(dp, TA_M_LEARNED);
+	struct ta_learned v = { .expires_ns = ~0ull >> 1, .rules = { rules, rules } };
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ta_addr_key k = {
+			.addr = { [10] = 0xff, [11] = 0xff, 100, (uint8_t)(80 + (i >> 16)), (uint8_t)(i >> 8), (uint8_t)i }
+		};
+
+		bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+		/* as the programs do when they learn: the prefilter lets the /16 through */
+		unsigned h = (100u << 8) | (80u + (i >> 16));
+		for (int slot = 0; slot < 2; slot++)
+			dp->bss->cover16[slot][h >> 6] |= 1ull << (h & 63);
+	}
+	dp->bss->learned_any = 1;
+}
+
+/* The per-packet paths, one row each, labelled with what the table holds */
+static void learn_paths(struct ta_dp *dp, const char *table, double floor1)
+{
+	static const struct path lp[] = {
+		{ "not_in_policy_ipv4", O4("192.0.2.10", 17, 5000) },
+		{ "allowed_existing_flow", O4("70.42.47.70", 17, 50000, .payload = 100), 1 },
+		{ "learned_existing_flow", O4("100.80.0.7", 6, 443, .tcp_flags = 0x10), 1 },
+	};
+	int tc = bpf_program__fd(dp->skel->progs.tokaudit_tc);
+	uint8_t frame[PK_MAX];
+	double r[3], v[4096];
+
+	for (size_t i = 0; i < sizeof(lp) / sizeof(lp[0]); i++) {
+		int len = pk_build(&lp[i].pk, frame);
+
+		run_once(tc, frame, len); /* the flow exists */
+		run_prog(tc, frame, len, r);
+		printf("{\"bench\":\"learn_perpkt\",\"table\":\"%s\",\"path\":\"%s\",\"ns\":%.1f,\"min\":%.1f,"
+		       "\"max\":%.1f}\n",
+		       table, lp[i].name, r[0], r[1], r[2]);
+	}
+	/* new flows: to a learned address, and to a configured one */
+	static const struct pk nf[] = { O4("100.80.0.9", 6, 443, .tcp_flags = 0x02), O4("70.42.47.80", 17, 50000) };
+	for (int k = 0; k < 2; k++) {
+		struct pk p = nf[k];
+
+		for (int i = 0; i < 4096; i++) {
+			p.sport = (uint16_t)(1024 + i + 8192 * (*table == '1'));
+			v[i] = run_once(tc, frame, pk_build(&p, frame));
+		}
+		qsort(v, 4096, sizeof(v[0]), cmp_d);
+		printf("{\"bench\":\"learn_perpkt\",\"table\":\"%s\",\"path\":\"%s\",\"ns\":%.1f,\"min\":%.1f,"
+		       "\"max\":%.1f,\"over_floor\":%.1f}\n",
+		       table, k ? "new_flow_configured" : "new_flow_learned", v[2048], v[409], v[4096 - 409],
+		       v[2048] - floor1);
+	}
+}
+
+static void learn(void)
+{
+	const char *txt = "rule named\n proto tcp\n ports 443\n dir out\n names *.media.example\n";
+	struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_IN, .tc_dir_mode = TA_DM_OUT, .learned_entries = 131072 };
+	struct ta_policy pol;
+	struct ta_compiled comp;
+	struct ta_dp dp;
+	struct ta_diags d = { 0 };
+	struct empty *e = empty__open_and_load();
+	uint8_t frame[PK_MAX];
+	double fl[4096];
+	unsigned next = 0;
+	size_t blen;
+	const char *b = ta_policy_builtin_text(&blen);
+	char *t = malloc(blen + strlen(txt) + 2);
+
+	sprintf(t, "%.*s\n%s", (int)blen, b, txt);
+	if (!e || !t || ta_policy_parse(t, strlen(t), "bench", &pol, &d) || ta_policy_compile(&pol, &comp) ||
+	    ta_dp_open(&dp, &o) || ta_dp_set_policy(&dp, &comp)) {
+		fprintf(stderr, "bench: cannot load the programs with a rule of names\n");
+		exit(1);
+	}
+	int len = pk_build(&paths[0].pk, frame);
+	for (int i = 0; i < 4096; i++)
+		fl[i] = run_once(bpf_program__fd(e->progs.empty_xdp), frame, len);
+	qsort(fl, 4096, sizeof(fl[0]), cmp_d);
+	learn_fill(&dp, 16, 1ull << (pol.nrules - 1));
+	/* twice: the first pass warms the CPU up (the report keeps the last row of each) */
+	learn_paths(&dp, "16_learned", fl[2048]);
+	learn_paths(&dp, "16_learned", fl[2048]);
+	for (int n = 1; n <= 32; n *= 4)
+		learn_answers(&dp, n, &next, fl[2048]);
+	learn_fill(&dp, 100000, 1ull << (pol.nrules - 1));
+	learn_paths(&dp, "100000_learned", fl[2048]);
+	ta_dp_close(&dp);
+	empty__destroy(e);
+	ta_compiled_free(&comp);
+	ta_policy_free(&pol);
+	free(t);
+}
+
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {
 	return 0;
@@ -531,10 +687,13 @@ int main(int argc, char **argv)
 		      argc >= 6 ? atoi(argv[5]) : 2, argc >= 7 ? atoi(argv[6]) % 30 : 0);
 	} else if (argc >= 2 && !strcmp(argv[1], "scale")) {
 		scale();
+	} else if (argc >= 2 && !strcmp(argv[1], "learn")) {
+		learn();
 	} else if (argc >= 4 && !strcmp(argv[1], "ipfix")) {
 		ipfix_rate(argv[2], (unsigned)atoi(argv[3]), argc >= 5 ? atof(argv[4]) : 0);
 	} else {
-		fprintf(stderr, "usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events [SECONDS [THREADS]] | evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]] | scale | ipfix HOST:PORT N [RATE]\n");
+		fprintf(stderr,
+			"usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events [SECONDS [THREADS]] | evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]] | scale | learn | ipfix HOST:PORT N [RATE]\n");
 		return 2;
 	}
 	return 0;

@@ -159,6 +159,10 @@ kill -TERM $evpid 2>/dev/null; wait $evpid 2>/dev/null
 say "policy scale"
 "$TB" scale >> "$J"
 
+# ---- 4b. server names: DNS answers that teach, paths with 100 000 learned ----
+say "server names learned from DNS"
+"$TB" learn >> "$J"
+
 # ---- 5. replay speed: 1M frames, beside tshark ----
 say "replay of 1M frames"
 python3 - "$B/replay1m.pcap" <<'PY'
