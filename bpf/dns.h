@@ -299,6 +299,11 @@ static __always_inline void ta_dns_learn(struct ta_dns_scratch *s, __u32 rd, int
 	v.rules[0] = s->rules[0];
 	v.rules[1] = s->rules[1];
 	v.name = s->nhash;
+	/* drift: a rule of the name, with addresses, none of which covers this one */
+	v.drift[0] = s->rules[0] & addr_rules[0] & ~ta_lpm(0, a.addr);
+	v.drift[1] = s->rules[1] & addr_rules[1] & ~ta_lpm(1, a.addr);
+	if (v.drift[active_gen & 1])
+		ta_count(TA_C_DNS_DRIFT);
 	if (!bpf_map_lookup_elem(&ta_learned, &a))
 		ta_count(TA_C_DNS_NEW);
 	if (bpf_map_update_elem(&ta_learned, &a, &v, BPF_ANY))

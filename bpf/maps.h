@@ -42,6 +42,9 @@ __u64 cover16[2][TA_COVER16_WORDS] = {};
 /* set once an address is learned from DNS: until then no packet pays the
  * learned table's lookup */
 __u32 learned_any = 0;
+/* per slot: the rules that have addresses (a name of theirs answered with
+ * an address outside them is drift), written by the loader */
+__u64 addr_rules[2] = {};
 /* a new cold entry's first value (never written) */
 struct ta_flow_cold ta_cold_zero = {};
 

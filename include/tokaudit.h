@@ -121,6 +121,8 @@ enum ta_counter {
 	TA_C_DNS_UNASKED,     /* DNS answers to no query seen leaving (id, 5-tuple, name): not learned */
 	TA_C_DNS_BAD,         /* DNS messages malformed where it mattered: not learned */
 	TA_C_DNS_CUT,         /* DNS answers whose records went past what was read: the rest not learned */
+	TA_C_DNS_DRIFT,       /* addresses learned for a rule whose own addresses do not cover them: the
+			 * document's two tables disagree */
 	TA_C_INV_BASE,        /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };
@@ -198,6 +200,7 @@ struct ta_addr_key {
 struct ta_learned {
 	__u64 expires_ns; /* the flow clock (CLOCK_MONOTONIC; replay: capture time) */
 	__u64 rules[2];   /* per slot: rules whose names match the name asked */
+	__u64 drift[2];   /* per slot: of those, rules with addresses none of which covers this one */
 	__u64 name;       /* ta_dnames key of the name asked */
 };
 

@@ -62,7 +62,10 @@ a = dns.query.udp(dns.message.make_query("h1.media.example", "A"), "198.18.0.2",
 sys.exit(0 if a.answer else 1)' 2>/dev/null && break
 	sleep 0.1
 done
+# pinned: the same names, and addresses that cover only the first 249 of
+# them: the other 751 are drift (the two tables disagree)
 printf 'rule named\n proto tcp\n ports 443\n dir out\n names *.media.example\n' >"$tmp/names.policy"
+printf 'rule pinned\n proto tcp\n ports 443\n dir out\n names *.media.example\n addr 100.70.0.0/24\n' >>"$tmp/names.policy"
 expect_rc "attach with a rule of names only" 0 gw "$TA" attach -i gwout --policy "$tmp/names.policy" || exit 0
 
 # the client: ask, and connect as soon as the answer is in (non-blocking,
@@ -126,6 +129,16 @@ except OSError:
     pass'
 sleep 0.2
 expect_rc "why" 0 gw "$TA" why -i gwout && expect_in "...names the server after its address" ":4444 [h5.media.example] (no rule, unexpected)" "$OUT"
+python3 - "$tmp" <<'PY' && ok "name drift: the 751 flows whose address is outside pinned's addresses say so, the others not" || bad "name drift"
+import json, sys
+flows = [json.loads(l) for l in open(sys.argv[1] + "/flows.json") if l.strip()]
+c = json.load(open(sys.argv[1] + "/stats1.json")).get("counters", {})
+wrong = [f["remote"] for f in flows if f["remote"].startswith("100.70.")
+         and (f.get("name_drift_rules") == "pinned") != (not f["remote"].startswith("100.70.0."))]
+if wrong or c.get("dns_name_drift") != 751:
+    print("wrong drift", wrong[:3], "counter", c.get("dns_name_drift"))
+    sys.exit(1)
+PY
 python3 - "$tmp/stats1.json" "$N" <<'PY' && ok "counters: $N answers learned from, $N addresses, none unasked nor malformed" || bad "learning counters"
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -158,6 +158,16 @@ static void test_learned_first_packet(void **state)
 	uint8_t a[16] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 };
 	assert_true(ta_dp_learned_rules(&f.dp, a, f.dp.generation, &d) & (1ull << f.media));
 	assert_string_equal(d.name, "live.media.example");
+	/* drift: alsoaddr names *.media.example and has addresses; 192.0.2.10 is
+	 * outside them, 198.18.7.9 inside; so is the IPv6 one outside */
+	struct ta_learned lv;
+	uint64_t also = 1ull << ta_rule_index(&f.pol, "alsoaddr");
+	assert_int_equal(ta_dp_learned(&f.dp, a, &lv, &d), 0);
+	assert_int_equal(lv.drift[f.dp.generation & 1], also);
+	a[12] = 198, a[13] = 18, a[14] = 7, a[15] = 9;
+	assert_int_equal(ta_dp_learned(&f.dp, a, &lv, &d), 0);
+	assert_int_equal(lv.drift[f.dp.generation & 1], 0);
+	assert_int_equal(counter(&f, TA_C_DNS_DRIFT), 2);
 	close_fx(&f);
 }
 

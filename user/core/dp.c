@@ -578,6 +578,7 @@ static void relearn(struct ta_dp *dp, uint32_t slot, const struct ta_compiled *c
 			d.name[sizeof(d.name) - 1] = 0;
 			v.rules[slot] = ta_compiled_name_rules(c, d.name);
 		}
+		v.drift[slot] = v.rules[slot] & dp->bss->addr_rules[slot] & ~ta_compiled_lookup(c, k.addr);
 		bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
 		if (v.rules[slot] && !memcmp(k.addr, mapped4, sizeof(mapped4))) {
 			unsigned h = ((unsigned)k.addr[12] << 8) | k.addr[13];
@@ -618,6 +619,9 @@ int ta_dp_set_policy(struct ta_dp *dp, const struct ta_compiled *c)
 		}
 	}
 	fill_cover16((uint64_t *)dp->bss->cover16[slot], c);
+	dp->bss->addr_rules[slot] = 0;
+	for (size_t i = 0; i < c->nlpm; i++)
+		dp->bss->addr_rules[slot] |= c->lpm[i].rules;
 	relearn(dp, slot, c);
 	memcpy(dp->ports + TA_PORT_IDX(slot, 0, 0, 0), c->ports,
 	       (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t));
@@ -683,15 +687,14 @@ bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c)
 	return names_same(dp, slot, c);
 }
 
-int ta_dp_learned_name(const struct ta_dp *dp, const uint8_t addr[16], struct ta_dname *name)
+int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_learned *v, struct ta_dname *name)
 {
 	struct ta_addr_key k;
-	struct ta_learned v;
 
 	memcpy(k.addr, addr, 16);
 	if (!dp || dp->fd[TA_M_LEARNED] < 0 || dp->fd[TA_M_DNAMES] < 0 ||
-	    bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, &v) ||
-	    bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v.name, name))
+	    bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, v) ||
+	    bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v->name, name))
 		return -ENOENT;
 	name->name[sizeof(name->name) - 1] = 0;
 	return 0;

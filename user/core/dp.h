@@ -138,9 +138,9 @@ bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c);
  * TTL is over), and the name it was asked by when name is not NULL ("" when
  * that is no longer known) */
 uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name);
-/* The name an address was learned by from DNS, its TTL over or not (the
- * table keeps it until newer ones push it out): 0, or -ENOENT */
-int ta_dp_learned_name(const struct ta_dp *dp, const uint8_t addr[16], struct ta_dname *name);
+/* What the table holds of an address learned from DNS, its TTL over or not
+ * (it keeps it until newer ones push it out), and the name: 0, or -ENOENT */
+int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_learned *v, struct ta_dname *name);
 uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int proto, int opener, uint16_t rport);
 /* Prefixes that are "inside" (direction mode TA_DM_LOCAL). */
 int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n);

@@ -167,9 +167,43 @@ static json_object *addr_obj(const uint8_t *a)
 	return ta_jstr(buf);
 }
 
-const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d)
+const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d, uint64_t *drift)
 {
-	return c->dp && !ta_dp_learned_name(c->dp, k->remote, d) && d->name[0] ? d->name : NULL;
+	struct ta_learned v;
+
+	if (drift)
+		*drift = 0;
+	if (!c->dp || ta_dp_learned(c->dp, k->remote, &v, d) || !d->name[0])
+		return NULL;
+	if (drift)
+		*drift = v.drift[c->dp->generation & 1];
+	return d->name;
+}
+
+/* The labels of a rule mask, comma-separated, in buf */
+static const char *rule_list(const struct ta_flow_ctx *c, uint64_t m, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (uint32_t r = 0; r < TA_MAX_RULES && m; r++, m >>= 1)
+		if ((m & 1) && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+						 r < c->nlabels && c->labels[r] ? c->labels[r] : "?");
+	return buf;
+}
+
+bool ta_flow_drift_note(const struct ta_flow_ctx *c, const struct ta_flow_key *k, char *buf, size_t len)
+{
+	struct ta_dname d;
+	uint64_t drift;
+	char rules[160];
+
+	if (!ta_flow_name(c, k, &d, &drift) || !drift)
+		return false;
+	snprintf(buf, len, "name drift: %s is %s's, the address is outside its addresses", d.name,
+		 rule_list(c, drift, rules, sizeof(rules)));
+	return true;
 }
 
 json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
@@ -180,6 +214,8 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	bool icmp = ta_is_icmp(k->proto);
 	char pb[24], eb[48];
 	struct ta_dname dn;
+	uint64_t drift;
+	char rl[160];
 
 	if (event) {
 		ta_jadd(o, "event", ta_jstr(event));
@@ -193,7 +229,8 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	ta_jadd(o, "lport", icmp ? NULL : ta_ju64(k->lport));
 	ta_jadd(o, "remote", addr_obj(k->remote));
 	ta_jadd(o, "rport", icmp ? NULL : ta_ju64(k->rport));
-	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn)));
+	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
+	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
 	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
 	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
 	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));

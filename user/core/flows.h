@@ -56,7 +56,11 @@ struct ta_flow_ctx {
 
 /* The server name of a flow where known (its remote address learned from
  * DNS), in d; NULL when not */
-const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d);
+const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d, uint64_t *drift);
+/* The document's two tables disagreeing on a flow: its name (learned from
+ * DNS) is a rule's whose addresses do not cover its remote address.  The
+ * sentence in buf, or false */
+bool ta_flow_drift_note(const struct ta_flow_ctx *c, const struct ta_flow_key *k, char *buf, size_t len);
 /* now_ns: CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint64_t now_ns);
 const char *ta_fstate_name(int s);

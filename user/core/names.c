@@ -54,6 +54,7 @@ const char *ta_counter_name(int c)
 		[TA_C_DNS_UNASKED] = "dns_answers_unasked",
 		[TA_C_DNS_BAD] = "dns_malformed",
 		[TA_C_DNS_CUT] = "dns_answers_cut",
+		[TA_C_DNS_DRIFT] = "dns_name_drift",
 	};
 	/* invalid packets by reason: "invalid_" + the reason, dashes as underscores */
 	static char inv[TA_INV_MAX][48];

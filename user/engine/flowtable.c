@@ -32,9 +32,10 @@ const struct ta_col ta_flow_cols[FC_MAX] = {
 int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifname, const struct ta_flow_key *k,
 		const struct ta_flow_val *v, bool raw)
 {
-	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[224] = "";
+	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[640] = "";
 	const char *cells[FC_MAX] = { 0 }, *rule = ta_flow_rule_label(c, v), *rule2;
 	struct ta_dname dn;
+	char dnote[400];
 	double a = c->now_ns > v->first_ns ? (double)(c->now_ns - v->first_ns) / TA_NSEC_PER_SEC : 0;
 	double i = c->now_ns > v->last_ns ? (double)(c->now_ns - v->last_ns) / TA_NSEC_PER_SEC : 0;
 
@@ -73,6 +74,8 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 			 *notes ? "; " : "", v->icmp_errors, v->icmp_errors == 1 ? "" : "s", v->icmp_type, v->icmp_code,
 			 from);
 	}
+	if (ta_flow_drift_note(c, k, dnote, sizeof(dnote)))
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s", *notes ? "; " : "", dnote);
 	if ((rule2 = ta_flow_other_way_rule(c, k, v))) /* short: the sentence is why's */
 		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s: %s-opened only",
 			 *notes ? "; " : "", rule2, (v->opener & 1) == TA_DIR_IN ? "out" : "in");
@@ -80,7 +83,7 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 	cells[FC_PROTO] = ta_proto_name(k->proto, pb, sizeof(pb));
 	cells[FC_LOCAL] = loc;
 	cells[FC_REMOTE] = rem;
-	cells[FC_NAME] = ta_flow_name(c, k, &dn) ? dn.name : "-";
+	cells[FC_NAME] = ta_flow_name(c, k, &dn, NULL) ? dn.name : "-";
 	cells[FC_VERDICT] = ta_verdict_name(ta_flow_verdict(v));
 	cells[FC_RULE] = rule ? rule : "-";
 	cells[FC_STATE] = ta_fstate_name(ta_flow_state(k, v, c->now_ns));

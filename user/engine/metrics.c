@@ -212,6 +212,34 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 		       x[i].capacity ? (double)ss[i]->table_flows / x[i].capacity : 0);
 }
 
+/* Server names learned from DNS */
+static void dns_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x)
+{
+	static const struct {
+		const char *cause;
+		int c;
+	} ign[] = {
+		{ "unasked", TA_C_DNS_UNASKED },
+		{ "malformed", TA_C_DNS_BAD },
+		{ "cut", TA_C_DNS_CUT },
+	};
+
+	counter(f, "tokaudit_dns_answers_learned_total",
+		"DNS answers to a query seen leaving, for a name of the policy, that taught addresses", ss, n, x,
+		TA_C_DNS_ANSWERS);
+	counter(f, "tokaudit_dns_addresses_learned_total", "Addresses learned from DNS answers (new or renewed)", ss, n,
+		x, TA_C_DNS_LEARNED);
+	counter(f, "tokaudit_dns_name_drift_total",
+		"Addresses learned for a rule whose own addresses do not cover them (the two tables disagree)", ss, n,
+		x, TA_C_DNS_DRIFT);
+	family(f, "tokaudit_dns_answers_ignored_total", "counter",
+	       "DNS answers that taught nothing, by cause (unasked: no query seen; malformed; cut: more than was read)");
+	for (int i = 0; i < n; i++)
+		for (size_t j = 0; j < sizeof(ign) / sizeof(ign[0]); j++)
+			sample(f, "tokaudit_dns_answers_ignored_total", ss[i], "cause", ign[j].cause, NULL, NULL,
+			       (double)x[i].cnt[ign[j].c]);
+}
+
 /* Kernel drops of policy traffic, endpoint discards, invalid packets */
 static void drop_metrics(FILE *f, struct ta_session *const *ss, int n, const struct snap *x)
 {
@@ -251,6 +279,7 @@ static void drop_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 			       (double)x[i].cnt[TA_C_INV_BASE + r]);
 	counter(f, "tokaudit_orphan_fragments_total", "Later fragments whose first was never seen", ss, n, x,
 		TA_C_FRAG_ORPHAN);
+	dns_metrics(f, ss, n, x);
 }
 
 /* The ring buffer and the events file */

@@ -59,7 +59,7 @@ static size_t flow_head(const struct ta_flow_ctx *c, const struct ta_flow_key *k
 	ta_addr_str(k->local, loc, sizeof(loc));
 	ta_addr_str(k->remote, rem, sizeof(rem));
 	/* the server, where DNS named it: "70.42.47.70:443 [x.tokbox.com]" */
-	if (ta_flow_name(c, k, &dn))
+	if (ta_flow_name(c, k, &dn, NULL))
 		snprintf(nm, sizeof(nm), " [%s]", dn.name);
 	if (ta_is_icmp(k->proto)) /* no ports; an echo's identifier once */
 		return (size_t)snprintf(buf, len, "%s %s \xe2\x86\x92 %s%s%.0u%s (%s, %s): ", proto, loc, rem,
