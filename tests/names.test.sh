@@ -183,3 +183,27 @@ if judged or c.get("dns_answers_unasked") != 1 or c.get("dns_addresses_learned")
     sys.exit(1)
 PY
 expect_rc "detach" 0 gw "$TA" detach -i gwout
+
+# run's report: per rule, the server names that carried its flows (the top 8)
+gw "$TA" run -i gwout --policy "$tmp/names.policy" --json --duration 4 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
+runpid=$!
+sleep 1.5
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
+import dns.message, dns.query, socket
+for i in range(1, 21):
+    for k in range(1 + (i == 3) * 2):  # h3 three times: the first name of the list
+        a = dns.query.udp(dns.message.make_query("h%d.media.example" % i, "A"), "198.18.0.2", timeout=2)
+        socket.create_connection((a.answer[0][0].address, 443), 2).close()
+PY
+wait $runpid
+python3 - "$tmp/run.jsonl" <<'PY' && ok "run's report lists each rule's server names, most flows first, the rest counted" || bad "report names: $(tail -c 600 "$tmp/run.jsonl") $(cat "$tmp/run.err")"
+import json, sys
+rep = [json.loads(l) for l in open(sys.argv[1]) if '"report"' in l][-1]
+c = {x["rule"]: x for x in rep["compliance"]}
+names = c["named"]["server_names"]
+assert len(names) == 8, names
+assert names[0] == {"name": "h3.media.example", "flows": 3}, names[0]
+assert all(n["flows"] == 1 for n in names[1:]), names
+assert c["named"]["server_names_other_flows"] == 12, c["named"]
+assert c["pinned"]["server_names"] == [] and c["pinned"]["server_names_other_flows"] == 0, c["pinned"]
+PY

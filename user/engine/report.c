@@ -5,6 +5,7 @@
  * JSON.
  */
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,87 @@ struct report {
 	struct ta_why_filter wf;
 };
 
+/* The server names (learned from DNS) of a rule's flows in the report,
+ * most flows first: the first TA_REPORT_NAMES in out, the flows of the
+ * others counted in *more */
+#define TA_REPORT_NAMES 8
+struct name_count {
+	char name[sizeof(struct ta_dname)];
+	uint64_t flows;
+};
+
+static int by_flows(const void *a, const void *b)
+{
+	const struct name_count *x = a, *y = b;
+
+	return x->flows < y->flows ? 1 : x->flows > y->flows ? -1 : strcmp(x->name, y->name);
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The names' keys of the rule's flows (one per flow), sorted: how many */
+static size_t rule_name_keys(const struct ta_session *s, const struct report *r, uint32_t rule, uint64_t **keys)
+{
+	size_t n = 0, cap = 0;
+	struct ta_learned v;
+	struct ta_dname d;
+
+	*keys = NULL;
+	for (size_t i = 0; i < r->c.n; i++) {
+		const struct ta_closed *x = &r->c.a[i];
+
+		if (x->v.rule != rule || x->v.generation != s->dp.generation ||
+		    ta_dp_learned(&s->dp, x->k.remote, &v, &d) || !d.name[0])
+			continue;
+		if (ta_grow(keys, &cap, n, sizeof(**keys), 64))
+			break;
+		(*keys)[n++] = v.name;
+	}
+	if (n)
+		qsort(*keys, n, sizeof(**keys), by_u64);
+	return n;
+}
+
+static size_t rule_names(const struct ta_session *s, const struct report *r, uint32_t rule,
+			 struct name_count out[TA_REPORT_NAMES], uint64_t *more)
+{
+	uint64_t *keys;
+	size_t nk = rule_name_keys(s, r, rule, &keys), n = 0;
+	struct name_count *all = NULL;
+	size_t cap = 0;
+
+	*more = 0;
+	for (size_t i = 0; i < nk; i++) { /* one entry per run of equal keys */
+		if (i && keys[i] == keys[i - 1]) {
+			all[n - 1].flows++;
+			continue;
+		}
+		struct ta_dname d;
+		if (ta_grow(&all, &cap, n, sizeof(*all), 16))
+			break;
+		if (bpf_map_lookup_elem(ta_dp_map_fd(&s->dp, TA_M_DNAMES), &keys[i], &d))
+			snprintf(d.name, sizeof(d.name), "?");
+		d.name[sizeof(d.name) - 1] = 0;
+		snprintf(all[n].name, sizeof(all[0].name), "%s", d.name);
+		all[n++].flows = 1;
+	}
+	free(keys);
+	if (n)
+		qsort(all, n, sizeof(*all), by_flows);
+	for (size_t j = TA_REPORT_NAMES; j < n; j++)
+		*more += all[j].flows;
+	n = n < TA_REPORT_NAMES ? n : TA_REPORT_NAMES;
+	if (n)
+		memcpy(out, all, n * sizeof(*all));
+	free(all);
+	return n;
+}
+
 static json_object *compliance_json(const struct ta_session *s, const struct report *r)
 {
 	json_object *a = json_object_new_array(), *x;
@@ -356,6 +438,18 @@ static json_object *compliance_json(const struct ta_session *s, const struct rep
 		ta_jadd(x, "bytes", ta_ju64(r->rs[i].bytes));
 		ta_jadd(x, "exercised", ta_jbool(r->rs[i].packets != 0));
 		ta_jtime(x, "last_seen", s->rules[i].last_ns ? ta_ktime_to_unix(s->rules[i].last_ns) : 0);
+		struct name_count nc[TA_REPORT_NAMES];
+		uint64_t more;
+		size_t nn = rule_names(s, r, (uint32_t)i, nc, &more);
+		json_object *na = json_object_new_array();
+		for (size_t j = 0; j < nn; j++) {
+			json_object *y = json_object_new_object();
+			ta_jadd(y, "name", ta_jstr(nc[j].name));
+			ta_jadd(y, "flows", ta_ju64(nc[j].flows));
+			json_object_array_add(na, y);
+		}
+		ta_jadd(x, "server_names", na);
+		ta_jadd(x, "server_names_other_flows", ta_ju64(more));
 		json_object_array_add(a, x);
 	}
 	return a;
@@ -393,6 +487,30 @@ static void report_json(struct ta_session *s, FILE *f, const struct report *r)
 	ta_jprint(f, o);
 }
 
+/* Under the rules: the server names that carried each one's flows */
+static void names_plain(const struct ta_session *s, FILE *f, const struct report *r)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < s->pol.nrules; i++) {
+		struct name_count nc[TA_REPORT_NAMES];
+		uint64_t more;
+		size_t nn = rule_names(s, r, (uint32_t)i, nc, &more);
+
+		if (!nn)
+			continue;
+		if (!any)
+			fputs("\nServer names that carried each rule's flows (learned from DNS; flows):\n", f);
+		any = true;
+		fprintf(f, "  %-11s", s->labels[i]);
+		for (size_t j = 0; j < nn; j++)
+			fprintf(f, "%s %s (%llu)", j ? "," : "", nc[j].name, (unsigned long long)nc[j].flows);
+		if (more)
+			fprintf(f, ", and %llu flow%s of other names", (unsigned long long)more, more == 1 ? "" : "s");
+		fputc('\n', f);
+	}
+}
+
 static void compliance_plain(const struct ta_session *s, FILE *f, const struct report *r)
 {
 	fprintf(f, "%-11s %8s %12s %14s %10s  %s\n", "RULE", "FLOWS", "PACKETS", "BYTES", "LAST SEEN", "");
@@ -405,6 +523,7 @@ static void compliance_plain(const struct ta_session *s, FILE *f, const struct r
 			(unsigned long long)r->rs[i].packets, (unsigned long long)r->rs[i].bytes, ago,
 			r->rs[i].packets ? "exercised" : "NOT EXERCISED");
 	}
+	names_plain(s, f, r);
 }
 
 static void report_plain(struct ta_session *s, FILE *f, const struct report *r)
