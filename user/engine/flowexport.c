@@ -30,6 +30,9 @@ void ta_flow_export(struct ta_ipfix *ipfix, const struct ta_flow_ctx *c, const s
 	snprintf(r.state, sizeof(r.state), "%s", ta_fstate_name(ta_flow_state(k, v, now_ns)));
 	if (v->kernel_drops)
 		ta_drop_reason_name(v->last_drop_reason, r.drop_reason, sizeof(r.drop_reason));
+	struct ta_dname dn;
+	if (ta_flow_name(c, k, &dn, NULL))
+		snprintf(r.server_name, sizeof(r.server_name), "%s", dn.name);
 	for (int d = TA_DIR_IN; d <= TA_DIR_OUT; d++) {
 		if (v->packets[d] <= x->packets[d])
 			continue;

@@ -42,6 +42,7 @@ struct ta_ipfix_rec {
 	char verdict[12], opener[4], state[16];
 	char rule[48];
 	char drop_reason[48];
+	char server_name[256]; /* learned from DNS, "" when not known */
 };
 
 struct ta_ipfix_collector {
