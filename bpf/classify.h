@@ -233,6 +233,10 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		return ta_finish(p, &r, len);
 	}
 	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);
+	if (p->tls_len && r.flow) { /* its ClientHello is read after (tls.h) */
+		p->out_flow = 1;
+		p->out_flow_dir = r.dir;
+	}
 	if (p->t.frag == TA_FRAG_FIRST && r.verdict != TA_V_OTHER)
 		ta_remember_first_frag(&p->t, r.dir, gen, &r);
 	return ta_finish(p, &r, len);

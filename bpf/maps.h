@@ -228,6 +228,13 @@ struct ta_dns_rr {
 	__u8 bad_target;
 	__u8 pad[3];
 };
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* resized by the loader */
+	__type(key, struct ta_flow_key);
+	__type(value, struct ta_sni);
+} ta_sni SEC(".maps");
+
 struct ta_dns_scratch {
 	__u8 msg[TA_DNS_BUF];
 	struct ta_dns_walk w;
@@ -245,6 +252,8 @@ struct ta_dns_scratch {
 	__u32 nrr;                 /* answer records read */
 	__u32 dots;                /* suffixes of the name tried */
 	__u32 nchain, grew, refused, naddrs;
+	__u32 end;    /* TLS: the end of the ClientHello, of its extensions */
+	__s32 status; /* TLS: TA_SNI_* */
 	struct ta_dns_rr rr[TA_DNS_RRS];
 };
 struct {

@@ -60,6 +60,12 @@ struct ta_pkt {
 	 * frame (after TCP's length prefix too) and how many the packet holds */
 	__u16 dns_off;
 	__u16 dns_len;
+	/* a TCP segment that starts with a TLS ClientHello: the same */
+	__u16 tls_off;
+	__u16 tls_len;
+	/* set by the classifier: the packet's flow exists, seen going this way */
+	__u8 out_flow;
+	__u8 out_flow_dir;
 };
 
 struct ta_cursor {
@@ -300,6 +306,26 @@ static __always_inline int ta_parse_quote(void *pos, void *end, struct ta_pkt *p
 	return 0;
 }
 
+/* A TCP segment whose payload starts like a TLS ClientHello (a handshake
+ * record, message type 1): where, and how long.  Three bytes compared, on
+ * TCP segments with data only. */
+static __always_inline void ta_parse_tls(void *data, void *data_end, void *l4, __u32 l4len, struct ta_pkt *p)
+{
+	struct tcphdr *th = l4;
+	__u8 *pl;
+	__u32 hl;
+
+	if ((void *)(th + 1) > data_end)
+		return;
+	hl = th->doff * 4;
+	pl = l4 + hl;
+	if (l4len < hl + 6 || (void *)(pl + 6) > data_end || pl[0] != 0x16 || pl[1] != 3 || pl[5] != 1 ||
+	    l4 - data > 0x3fff)
+		return;
+	p->tls_off = (__u16)((void *)pl - data);
+	p->tls_len = (__u16)((l4len - hl) & 0xffff);
+}
+
 /* Where the DNS message of a port-53 packet lies: after the UDP header, or
  * after the TCP header and the 2-byte length that prefixes a message over
  * TCP (only a segment that starts a message is read) */
@@ -380,6 +406,8 @@ static __always_inline int ta_parse_outer(void *data, void *data_end, struct ta_
 	}
 	if (p->t.frag == TA_FRAG_NONE && (p->t.sport == 53 || p->t.dport == 53))
 		ta_parse_dns(data, data_end, c.pos, l4len, p);
+	else if (p->t.frag == TA_FRAG_NONE && p->t.proto == TA_IPPROTO_TCP)
+		ta_parse_tls(data, data_end, c.pos, l4len, p);
 
 	if (p->t.frag != TA_FRAG_LATER &&
 	    (p->t.proto == TA_IPPROTO_ICMP || p->t.proto == TA_IPPROTO_ICMPV6)) {

@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "drops.h"
 #include "dns.h"
+#include "tls.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
@@ -18,6 +19,8 @@ TA_DEFINE_PARSER(xdp, struct xdp_md, ctx->data, ctx->data_end)
 TA_DEFINE_PARSER(tc, struct __sk_buff, ctx->data, ctx->data_end)
 TA_DEFINE_DNS(xdp, struct xdp_md, bpf_xdp_load_bytes)
 TA_DEFINE_DNS(tc, struct __sk_buff, bpf_skb_load_bytes)
+TA_DEFINE_TLS(xdp, struct xdp_md, bpf_xdp_load_bytes)
+TA_DEFINE_TLS(tc, struct __sk_buff, bpf_skb_load_bytes)
 
 SEC("xdp")
 int tokaudit_xdp(struct xdp_md *ctx)
@@ -32,6 +35,8 @@ int tokaudit_xdp(struct xdp_md *ctx)
 	if (p.dns_len)
 		ta_dns_xdp(ctx, &p, cfg_xdp_dir_mode);
 	drop = ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex, len);
+	if (p.out_flow)
+		ta_tls_xdp(ctx, &p, ctx->ingress_ifindex);
 
 	if (cfg_capture && p.out_capture) {
 		__u32 n;
@@ -62,6 +67,8 @@ static __always_inline int ta_tc(struct __sk_buff *skb, __u32 mode)
 	if (p.dns_len)
 		ta_dns_tc(skb, &p, mode);
 	rc = ta_classify(&p, rc, mode, skb->ifindex, len);
+	if (p.out_flow)
+		ta_tls_tc(skb, &p, skb->ifindex);
 	if (cfg_capture && p.out_capture) {
 		__u32 n;
 		struct ta_capture *c = ta_cap_reserve(p.out_verdict, p.out_dir, p.out_rule, p.out_policy_drop,

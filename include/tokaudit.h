@@ -210,6 +210,19 @@ struct ta_dname {
 	char name[TA_NAME_MAX + 3]; /* NUL-terminated */
 };
 
+/* The server name a TCP flow's ClientHello asked for (ta_sni, LRU, key:
+ * struct ta_flow_key) */
+#define TA_SNI_NAME    1    /* a name: its ta_dnames key in name */
+#define TA_SNI_NO_NAME 0    /* a whole ClientHello without server_name */
+#define TA_SNI_BAD     (-1) /* a malformed ClientHello */
+#define TA_SNI_SPLIT   (-2) /* a ClientHello longer than its first segment: said, not guessed */
+struct ta_sni {
+	__u64 name;
+	__s32 status; /* TA_SNI_* */
+	__u32 pad;
+	__u64 rules[2]; /* per slot: rules whose names match it */
+};
+
 /* A DNS query seen leaving, waiting for its answer (ta_dnsq, LRU) */
 struct ta_dnsq_key {
 	__u8 client[16];

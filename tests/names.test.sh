@@ -139,6 +139,27 @@ if wrong or c.get("dns_name_drift") != 751:
     print("wrong drift", wrong[:3], "counter", c.get("dns_name_drift"))
     sys.exit(1)
 PY
+# a TLS client (Python's ssl) to h2's address, asking the server for another
+# name: the flow carries the name of its ClientHello, which DNS did not give
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
+import socket, ssl
+ctx = ssl.create_default_context()
+s = socket.create_connection(("100.70.0.3", 443), 2)
+s.settimeout(1)
+try:
+    ctx.wrap_socket(s, server_hostname="tls-only.media.example")
+except (OSError, ssl.SSLError):
+    pass
+PY
+sleep 0.2
+expect_rc "flows --json (TLS)" 0 gw "$TA" flows -i gwout --json --remote 100.70.0.3 &&
+	python3 - "$OUT" <<'PY' && ok "a TLS flow names the server its ClientHello asked for" || bad "TLS server name: $OUT"
+import json, sys
+fl = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+tls = [f for f in fl if f.get("tls_client_hello") == "name"]
+assert len(tls) == 1 and tls[0]["server_name"] == "tls-only.media.example", fl
+assert all(f["server_name"] == "h2.media.example" for f in fl if f not in tls), fl
+PY
 python3 - "$tmp/stats1.json" "$N" <<'PY' && ok "counters: $N answers learned from, $N addresses, none unasked nor malformed" || bad "learning counters"
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "harness.h"
 #include "dns.h"
+#include "tls.h"
 #include "dnsmsg.h"
 #include "pkt.h"
 #include "../tests/fuzz/bytes.h"
@@ -500,6 +501,118 @@ static void test_differential(void **state)
 	close_fx(&f);
 }
 
+/* ---- TLS ClientHellos ---- */
+
+/* A ClientHello for name (NULL: no server_name), other extensions around
+ * it in a random order; its length */
+static size_t hello(uint8_t *b, const char *name)
+{
+	struct msg m = { .n = 0 };
+	size_t hs, ext, nexts = rnd() % 5, at = nexts ? rnd() % (nexts + 1) : 0;
+
+	m.b[m.n++] = 0x16, m16(&m, 0x0301), m16(&m, 0); /* record; length later */
+	hs = m.n;
+	m.b[m.n++] = 1, m.b[m.n++] = 0, m16(&m, 0); /* ClientHello; length later */
+	m16(&m, 0x0303);
+	for (int i = 0; i < 32; i++)
+		m.b[m.n++] = (uint8_t)rnd();
+	m.b[m.n] = (uint8_t)(rnd() % 33), m.n += 1 + m.b[m.n];                    /* session id */
+	m16(&m, 2 * (1 + rnd() % 20)), m.n += (m.b[m.n - 2] << 8 | m.b[m.n - 1]); /* cipher suites */
+	m.b[m.n++] = 1, m.b[m.n++] = 0;                                           /* compression */
+	ext = m.n;
+	m16(&m, 0);
+	for (size_t i = 0; i <= nexts; i++) {
+		if (i == at && name) {
+			size_t n = strlen(name);
+			m16(&m, 0), m16(&m, (unsigned)n + 5), m16(&m, (unsigned)n + 3);
+			m.b[m.n++] = 0, m16(&m, (unsigned)n);
+			memcpy(m.b + m.n, name, n), m.n += n;
+		}
+		if (i < nexts) { /* another extension: supported_groups, alpn, ... */
+			unsigned len = rnd() % 40;
+			m16(&m, 10 + rnd() % 40), m16(&m, len);
+			for (unsigned j = 0; j < len; j++)
+				m.b[m.n++] = (uint8_t)rnd();
+		}
+	}
+	m.b[ext] = (uint8_t)((m.n - ext - 2) >> 8), m.b[ext + 1] = (uint8_t)(m.n - ext - 2);
+	m.b[hs + 1] = (uint8_t)((m.n - hs - 4) >> 16), m.b[hs + 2] = (uint8_t)((m.n - hs - 4) >> 8);
+	m.b[hs + 3] = (uint8_t)(m.n - hs - 4);
+	m.b[3] = (uint8_t)((m.n - 5) >> 8), m.b[4] = (uint8_t)(m.n - 5);
+	memcpy(b, m.b, m.n);
+	return m.n;
+}
+
+/* A TCP flow to a media address opened out (SYN), then a data segment out */
+static void tls_flow(struct fx *f, uint16_t sport, const uint8_t *data, size_t n)
+{
+	uint8_t frame[PK_MAX];
+	uint32_t ret;
+	struct pk p = PK(.family = 4, .src = CLIENT, .dst = "70.42.47.70", .proto = 6, .sport = sport, .dport = 443,
+			 .tcp_flags = 0x02);
+	int len = pk_build(&p, frame);
+
+	assert_int_equal(ta_dp_run_tc(&f->dp, frame, (uint32_t)len, &ret), 0);
+	p.tcp_flags = 0x18, p.payload = (int)n, p.data = data;
+	len = pk_build(&p, frame);
+	assert_int_equal(ta_dp_run_tc(&f->dp, frame, (uint32_t)len, &ret), 0);
+}
+
+/* What the datapath kept for the flow: TA_SNI_* and the name, or 99: nothing */
+static int sni_of(struct fx *f, uint16_t sport, char *name)
+{
+	struct ta_flow_key k = { .ifindex = 1, .lport = sport, .rport = 443, .proto = 6, .family = 4 };
+	struct ta_sni v;
+	struct ta_dname d;
+
+	k.local[10] = k.local[11] = k.remote[10] = k.remote[11] = 0xff;
+	inet_pton(AF_INET, CLIENT, k.local + 12);
+	inet_pton(AF_INET, "70.42.47.70", k.remote + 12);
+	if (ta_dp_sni(&f->dp, &k, &v, &d))
+		return 99;
+	strcpy(name, d.name);
+	return v.status;
+}
+
+/* The datapath against user/core/tls.c on random and mutated ClientHellos,
+ * cut anywhere (a ClientHello longer than its segment is split) */
+static void test_sni(void **state)
+{
+	struct fx f;
+	uint8_t b[PK_MAX];
+	char name[300], ref[TA_TLS_NAME_MAX + 1], nm[64];
+	int iters = getenv("TA_LEARN_N") ? atoi(getenv("TA_LEARN_N")) : 3000, named = 0, split = 0, bad = 0;
+	static const int want[] = {
+		[0] = TA_SNI_NO_NAME, [1] = TA_SNI_NAME, [2] = 99, [3] = TA_SNI_BAD, [4] = TA_SNI_SPLIT
+	};
+
+	if (!ta_need_root())
+		return;
+	rng_state = 0x7155;
+	assert_int_equal(open_fx(&f, RULES, 0, 0), 0);
+	for (int i = 0; i < iters; i++) {
+		const char *why;
+		uint16_t sport = (uint16_t)(20000 + i);
+		snprintf(nm, sizeof(nm), "s%d.Media.example", i);
+		size_t n = hello(b, i % 7 ? nm : NULL);
+		if (i % 3 == 1)
+			n = mutate_bytes(b, n, 1400, own_edit);
+		else if (i % 3 == 2 && n > 6)
+			n = 6 + rnd() % (n - 6); /* the first segment of a longer one */
+		tls_flow(&f, sport, b, n);
+		int r = ta_tls_sni(b, n, ref, &why), got = sni_of(&f, sport, name);
+		/* a segment that does not start like a ClientHello is not read */
+		bool looks = n >= 6 && b[0] == 0x16 && b[1] == 3 && b[5] == 1;
+		if (got != (looks ? want[r < 0 ? 2 - r : r] : 99) || (r == TA_TLS_NAME && strcmp(name, ref)))
+			fail_msg("hello %d (%zu bytes): datapath %d '%s', reference %d '%s' (%s)", i, n, got, name, r,
+				 ref, why ? why : "");
+		named += got == TA_SNI_NAME, split += got == TA_SNI_SPLIT, bad += got == TA_SNI_BAD;
+	}
+	fprintf(stderr, "sni: %d ClientHellos, %d named, %d split, %d malformed\n", iters, named, split, bad);
+	assert_true(named > iters / 4 && split > iters / 10 && bad > 0);
+	close_fx(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_sni),
 	};
 
 	return cmocka_run_group_tests_name("learn", tests, NULL, NULL);

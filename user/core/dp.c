@@ -210,6 +210,7 @@ static const struct {
 	MAP(TA_M_NAMES, ta_names, sizeof(struct ta_name_key), sizeof(uint64_t), .optional = true),
 	MAP(TA_M_LEARNED, ta_learned, sizeof(struct ta_addr_key), sizeof(struct ta_learned), .optional = true),
 	MAP(TA_M_DNAMES, ta_dnames, sizeof(uint64_t), sizeof(struct ta_dname), .optional = true),
+	MAP(TA_M_SNI, ta_sni, sizeof(struct ta_flow_key), sizeof(struct ta_sni), .optional = true),
 #undef MAP
 };
 
@@ -698,6 +699,32 @@ int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_lear
 		return -ENOENT;
 	name->name[sizeof(name->name) - 1] = 0;
 	return 0;
+}
+
+int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni *v, struct ta_dname *name)
+{
+	name->name[0] = 0;
+	if (!dp || dp->fd[TA_M_SNI] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_SNI], k, v))
+		return -ENOENT;
+	if (v->status == TA_SNI_NAME &&
+	    (dp->fd[TA_M_DNAMES] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v->name, name)))
+		name->name[0] = 0;
+	name->name[sizeof(name->name) - 1] = 0;
+	return 0;
+}
+
+uint64_t ta_dp_name_drift(const struct ta_dp *dp, const uint8_t addr[16], const __u64 rules[2])
+{
+	uint32_t slot = dp->generation & 1;
+	struct ta_lpm_key k = { .prefixlen = TA_LPM_SLOT_BITS + 128, .slot = slot };
+	struct ta_lpm_val v = { 0 };
+
+	if (!dp->bss)
+		return 0;
+	memcpy(k.addr, addr, 16);
+	if (bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v))
+		v.rules = 0;
+	return rules[slot] & dp->bss->addr_rules[slot] & ~v.rules;
 }
 
 uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name)

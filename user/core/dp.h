@@ -68,6 +68,7 @@ enum ta_dp_map {
 	TA_M_NAMES,
 	TA_M_LEARNED,
 	TA_M_DNAMES,
+	TA_M_SNI,
 	TA_M_MAX,
 };
 /* The packet programs */
@@ -138,6 +139,12 @@ bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c);
  * TTL is over), and the name it was asked by when name is not NULL ("" when
  * that is no longer known) */
 uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name);
+/* The ClientHello of a TCP flow (ta_sni) and its name ("" unless
+ * v->status is TA_SNI_NAME and the name is still known): 0, or -ENOENT */
+int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni *v, struct ta_dname *name);
+/* Of the rules (per slot) a name matches, those with addresses that do not
+ * cover addr, under the policy in force: the two tables disagreeing */
+uint64_t ta_dp_name_drift(const struct ta_dp *dp, const uint8_t addr[16], const __u64 rules[2]);
 /* What the table holds of an address learned from DNS, its TTL over or not
  * (it keeps it until newer ones push it out), and the name: 0, or -ENOENT */
 int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_learned *v, struct ta_dname *name);

@@ -170,14 +170,38 @@ static json_object *addr_obj(const uint8_t *a)
 const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d, uint64_t *drift)
 {
 	struct ta_learned v;
+	struct ta_sni sv;
 
 	if (drift)
 		*drift = 0;
-	if (!c->dp || ta_dp_learned(c->dp, k->remote, &v, d) || !d->name[0])
+	if (!c->dp)
+		return NULL;
+	/* the name the client asked the server for, else the one DNS gave the address */
+	if (!ta_dp_sni(c->dp, k, &sv, d) && sv.status == TA_SNI_NAME && d->name[0]) {
+		if (drift)
+			*drift = ta_dp_name_drift(c->dp, k->remote, sv.rules);
+		return d->name;
+	}
+	if (ta_dp_learned(c->dp, k->remote, &v, d) || !d->name[0])
 		return NULL;
 	if (drift)
 		*drift = v.drift[c->dp->generation & 1];
 	return d->name;
+}
+
+const char *ta_flow_sni_status(const struct ta_flow_ctx *c, const struct ta_flow_key *k)
+{
+	struct ta_sni sv;
+	struct ta_dname d;
+
+	if (!c->dp || k->proto != TA_IPPROTO_TCP || ta_dp_sni(c->dp, k, &sv, &d))
+		return NULL;
+	switch (sv.status) {
+	case TA_SNI_NAME: return "name";
+	case TA_SNI_NO_NAME: return "no-name";
+	case TA_SNI_SPLIT: return "split";
+	default: return "malformed";
+	}
 }
 
 /* The labels of a rule mask, comma-separated, in buf */
@@ -231,6 +255,7 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	ta_jadd(o, "rport", icmp ? NULL : ta_ju64(k->rport));
 	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
 	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
+	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
 	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
 	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
 	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));

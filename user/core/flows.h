@@ -57,6 +57,9 @@ struct ta_flow_ctx {
 /* The server name of a flow where known (its remote address learned from
  * DNS), in d; NULL when not */
 const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d, uint64_t *drift);
+/* What the flow's TLS ClientHello gave: "name", "no-name", "split" (longer
+ * than its first segment: not read), "malformed"; NULL: none seen */
+const char *ta_flow_sni_status(const struct ta_flow_ctx *c, const struct ta_flow_key *k);
 /* The document's two tables disagreeing on a flow: its name (learned from
  * DNS) is a rule's whose addresses do not cover its remote address.  The
  * sentence in buf, or false */

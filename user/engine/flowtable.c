@@ -74,6 +74,10 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 			 *notes ? "; " : "", v->icmp_errors, v->icmp_errors == 1 ? "" : "s", v->icmp_type, v->icmp_code,
 			 from);
 	}
+	const char *sni = ta_flow_sni_status(c, k);
+	if (sni && (!strcmp(sni, "split") || !strcmp(sni, "malformed")))
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%sClientHello %s: no name read",
+			 *notes ? "; " : "", !strcmp(sni, "split") ? "split over segments" : "malformed");
 	if (ta_flow_drift_note(c, k, dnote, sizeof(dnote)))
 		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s", *notes ? "; " : "", dnote);
 	if ((rule2 = ta_flow_other_way_rule(c, k, v))) /* short: the sentence is why's */
