@@ -31,6 +31,8 @@ ip -n "$LAB_GW" route add 100.71.0.0/24 via 198.18.0.2
 } >"$tmp/media.example.zone"
 printf '$ORIGIN other.example.\n$TTL 300\n@ SOA ns.other.example. a.other.example. 1 3600 600 86400 300\n@ NS ns.media.example.\nx A 100.71.0.9\n' \
 	>"$tmp/other.example.zone"
+printf '$ORIGIN opentok.com.\n$TTL 300\n@ SOA ns.media.example. a.opentok.com. 1 3600 600 86400 300\n@ NS ns.media.example.\nmedia A 100.71.0.50\n' \
+	>"$tmp/opentok.com.zone"
 cat >"$tmp/nsd.conf" <<EOF
 server:
 	ip-address: 198.18.0.2
@@ -52,6 +54,9 @@ zone:
 zone:
 	name: other.example
 	zonefile: other.example.zone
+zone:
+	name: opentok.com
+	zonefile: opentok.com.zone
 EOF
 ip netns exec "$LAB_INET" nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.log" 2>&1 &
 nsd_pid=$!
@@ -227,4 +232,43 @@ assert names[0] == {"name": "h3.media.example", "flows": 3}, names[0]
 assert all(n["flows"] == 1 for n in names[1:]), names
 assert c["named"]["server_names_other_flows"] == 12, c["named"]
 assert c["pinned"]["server_names"] == [] and c["pinned"]["server_names_other_flows"] == 0, c["pinned"]
+PY
+
+# vonage.policy's tiers: a lab name under opentok.com (served by the lab's
+# own nsd), TCP 443 and UDP 3478 to it answered, no other UDP: the report
+# says this network reaches "better"
+ip netns exec "$LAB_INET" /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("100.71.0.50", 3478))
+s.settimeout(8)
+try:
+    while True:
+        d, a = s.recvfrom(2048)
+        s.sendto(d, a)
+except OSError:
+    pass' &
+echo_pid=$!
+gw "$TA" run -i gwout --policy "$top/user/vonage.policy" --json --duration 4 >"$tmp/tiers.txt" 2>"$tmp/tiers.err" &
+runpid=$!
+sleep 1.5
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
+import dns.message, dns.query, socket
+a = dns.query.udp(dns.message.make_query("media.opentok.com", "A"), "198.18.0.2", timeout=2)
+addr = a.answer[0][0].address
+socket.create_connection((addr, 443), 2).close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(2)
+u.sendto(b"stun?", (addr, 3478))
+u.recvfrom(100)
+PY
+wait $runpid
+kill $echo_pid 2>/dev/null; wait $echo_pid 2>/dev/null
+python3 - "$tmp/tiers.txt" <<'PY' && ok "vonage.policy: the report says this network reaches the 'better' tier" || bad "tiers: $(grep -a report "$tmp/tiers.txt" | head -c 400) $(cat "$tmp/tiers.err")"
+import json, sys
+rep = [json.loads(l) for l in open(sys.argv[1]) if '"report"' in l][-1]
+t = rep.get("client_tiers")
+assert t == {"minimum": 1, "better": 1, "best": 0, "reached": "better"}, t
+names = {x["rule"]: x["server_names"] for x in rep["compliance"]}
+assert names["minimum"] == [{"name": "media.opentok.com", "flows": 1}], names
 PY

@@ -426,6 +426,67 @@ static size_t rule_names(const struct ta_session *s, const struct report *r, uin
 	return n;
 }
 
+/* Vonage's client tiers (vonage.policy's rules minimum, better, best): per
+ * tier its two-way flows (the far end answered), and the highest tier with
+ * any.  False when the policy has no such three rules. */
+static const char *const tier_labels[] = { "minimum", "better", "best" };
+#define TA_TIERS 3
+
+static bool tiers(const struct ta_session *s, const struct report *r, uint64_t two_way[TA_TIERS], int *reached)
+{
+	int idx[TA_TIERS];
+
+	for (int t = 0; t < TA_TIERS; t++) {
+		idx[t] = -1;
+		two_way[t] = 0;
+		for (size_t i = 0; i < s->pol.nrules; i++)
+			if (!strcmp(s->labels[i], tier_labels[t]))
+				idx[t] = (int)i;
+		if (idx[t] < 0)
+			return false;
+	}
+	*reached = -1;
+	for (size_t i = 0; i < r->c.n; i++) {
+		const struct ta_flow_val *v = &r->c.a[i].v;
+
+		for (int t = 0; t < TA_TIERS; t++)
+			if (v->rule == (uint32_t)idx[t] && v->generation == s->dp.generation && v->packets[TA_DIR_IN] &&
+			    v->packets[TA_DIR_OUT])
+				two_way[t]++;
+	}
+	for (int t = 0; t < TA_TIERS; t++)
+		if (two_way[t])
+			*reached = t;
+	return true;
+}
+
+static void tiers_json(json_object *o, const struct ta_session *s, const struct report *r)
+{
+	uint64_t tw[TA_TIERS];
+	int reached;
+	json_object *x;
+
+	if (!tiers(s, r, tw, &reached))
+		return;
+	x = json_object_new_object();
+	for (int t = 0; t < TA_TIERS; t++)
+		ta_jadd(x, tier_labels[t], ta_ju64(tw[t]));
+	ta_jadd(x, "reached", reached < 0 ? NULL : ta_jstr(tier_labels[reached]));
+	ta_jadd(o, "client_tiers", x);
+}
+
+static void tiers_plain(FILE *f, const struct ta_session *s, const struct report *r)
+{
+	uint64_t tw[TA_TIERS];
+	int reached;
+
+	if (!tiers(s, r, tw, &reached))
+		return;
+	fprintf(f, "\nClient tiers (two-way flows): minimum %llu, better %llu, best %llu: this network reaches %s\n",
+		(unsigned long long)tw[0], (unsigned long long)tw[1], (unsigned long long)tw[2],
+		reached < 0 ? "none of them (no flow of theirs was answered)" : tier_labels[reached]);
+}
+
 static json_object *compliance_json(const struct ta_session *s, const struct report *r)
 {
 	json_object *a = json_object_new_array(), *x;
@@ -464,6 +525,7 @@ static void report_json(struct ta_session *s, FILE *f, const struct report *r)
 	ta_jadd(o, "duration", ta_jnum((double)(r->now - s->start_ns) / TA_NSEC_PER_SEC, 3));
 	ta_jadd(o, "generation", ta_ju64(s->dp.generation));
 	ta_jadd(o, "compliance", compliance_json(s, r));
+	tiers_json(o, s, r);
 	ta_jadd(o, "unexpected", flow_list_json(s, &r->c, r->top, false));
 	ta_jadd(o, "dropped", flow_list_json(s, &r->c, r->top, true));
 	ta_other_top(&s->dp, NULL, o);
@@ -524,6 +586,7 @@ static void compliance_plain(const struct ta_session *s, FILE *f, const struct r
 			r->rs[i].packets ? "exercised" : "NOT EXERCISED");
 	}
 	names_plain(s, f, r);
+	tiers_plain(f, s, r);
 }
 
 static void report_plain(struct ta_session *s, FILE *f, const struct report *r)
