@@ -253,13 +253,13 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	ta_jadd(o, "lport", icmp ? NULL : ta_ju64(k->lport));
 	ta_jadd(o, "remote", addr_obj(k->remote));
 	ta_jadd(o, "rport", icmp ? NULL : ta_ju64(k->rport));
-	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
-	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
-	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
 	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
 	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
 	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));
 	ta_jadd(o, "rule_other_way", ta_jstr(ta_flow_other_way_rule(c, k, v)));
+	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
+	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
+	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
 	ta_jadd(o, "opener", ta_jstr(ta_dir_name(v->opener & 1)));
 	ta_jadd(o, "state", ta_jstr(ta_fstate_name(ta_flow_state(k, v, c->now_ns))));
 	ta_jadd(o, "packets_out", ta_ju64(v->packets[TA_DIR_OUT]));
