@@ -173,8 +173,8 @@ n = int(sys.argv[2])
 want = {"dns_answers_learned_from": n, "dns_addresses_learned": n, "dns_addresses_new": n,
         "dns_answers_unasked": 0, "dns_malformed": 0}
 got = {k: c.get(k) for k in want}
-if got != want:
-    print("counters", got, "want", want)
+if got != want or s.get("learned_addresses") != {"entries": n, "capacity": 65536, "evicted": 0}:
+    print("counters", got, "want", want, s.get("learned_addresses"))
     sys.exit(1)
 PY
 

@@ -86,13 +86,17 @@ static uint64_t counter(struct fx *f, int c)
 	return cnt[c];
 }
 
+static uint32_t learned_entries; /* 0: the default */
+
 static int open_fx(struct fx *f, const char *rules, uint32_t ttl_min, uint32_t ttl_max)
 {
 	struct ta_dp_opts o = { .record_last = true,
 				.xdp_dir_mode = TA_DM_IN,
 				.tc_dir_mode = TA_DM_OUT,
 				.dns_ttl_min = ttl_min,
-				.dns_ttl_max = ttl_max };
+
+				.dns_ttl_max = ttl_max,
+				.learned_entries = learned_entries };
 
 	memset(f, 0, sizeof(*f));
 	ta_test_policy(&f->pol, &f->comp, rules);
@@ -374,6 +378,39 @@ static void test_reload(void **state)
 	close_fx(&f);
 }
 
+/* The learned table is bounded: the least recently used go, counted */
+static void test_bounded(void **state)
+{
+	struct fx f;
+	struct msg m;
+	char addr[32];
+	long held;
+
+	if (!ta_need_root())
+		return;
+	learned_entries = 1024;
+	assert_int_equal(open_fx(&f, RULES, 0, 0), 0);
+	learned_entries = 0;
+	assert_int_equal(ta_dp_learned_capacity(&f.dp), 1024);
+	for (int i = 0; i < 150; i++) { /* 150 answers of 20 addresses: 3000 */
+		mhead(&m, (unsigned)i, false, 0, "many.media.example", 0);
+		send_dns(&f, &m, false, (uint16_t)(34000 + i), 17);
+		mhead(&m, (unsigned)i, true, 0, "many.media.example", 20);
+		for (int a = 0; a < 20; a++) {
+			snprintf(addr, sizeof(addr), "100.99.%d.%d", (i * 20 + a) >> 8, (i * 20 + a) & 255);
+			maddr(&m, NULL, addr, 300);
+		}
+		send_dns(&f, &m, true, (uint16_t)(34000 + i), 17);
+	}
+	held = ta_dp_learned_count(&f.dp);
+	assert_true(held > 0 && held <= 1024);
+	assert_int_equal(counter(&f, TA_C_DNS_NEW), 3000);
+	/* the newest is there; the first ones went */
+	assert_int_equal(connect_to(&f, addr, 443, NULL), TA_V_ALLOWED);
+	assert_int_equal(connect_to(&f, "100.99.0.0", 443, NULL), TA_V_OTHER);
+	close_fx(&f);
+}
+
 /* ---- differential: the datapath against the reference parser ---- */
 
 static const char *const pool[] = { "q.media.example", "a.cdn.net", "b.cdn.net", "c.cdn.net", "x.other.org" };
@@ -622,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_sni),
 	};

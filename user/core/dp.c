@@ -727,6 +727,29 @@ uint64_t ta_dp_name_drift(const struct ta_dp *dp, const uint8_t addr[16], const 
 	return rules[slot] & dp->bss->addr_rules[slot] & ~v.rules;
 }
 
+static uint32_t max_entries(int fd);
+
+long ta_dp_learned_count(const struct ta_dp *dp)
+{
+	struct ta_addr_key k, next;
+	void *prev = NULL;
+	long n = 0;
+
+	if (dp->fd[TA_M_LEARNED] < 0)
+		return -1;
+	while (bpf_map_get_next_key(dp->fd[TA_M_LEARNED], prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+uint32_t ta_dp_learned_capacity(const struct ta_dp *dp)
+{
+	return dp->fd[TA_M_LEARNED] < 0 ? 0 : max_entries(dp->fd[TA_M_LEARNED]);
+}
+
 uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name)
 {
 	struct ta_addr_key k;

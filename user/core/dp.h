@@ -145,6 +145,10 @@ int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni
 /* Of the rules (per slot) a name matches, those with addresses that do not
  * cover addr, under the policy in force: the two tables disagreeing */
 uint64_t ta_dp_name_drift(const struct ta_dp *dp, const uint8_t addr[16], const __u64 rules[2]);
+/* Addresses the learned table holds (-1: pins of a version without it),
+ * and how many it can */
+long ta_dp_learned_count(const struct ta_dp *dp);
+uint32_t ta_dp_learned_capacity(const struct ta_dp *dp);
 /* What the table holds of an address learned from DNS, its TTL over or not
  * (it keeps it until newer ones push it out), and the name: 0, or -ENOENT */
 int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_learned *v, struct ta_dname *name);

@@ -78,6 +78,16 @@ void ta_counters_json(json_object *o, struct ta_dp *dp, const char *const *label
 	for (int c = 0; c < TA_C_MAX; c++)
 		ta_jadd(cj, ta_counter_name(c), ta_ju64(cnt[c]));
 	ta_jadd(o, "counters", cj);
+	/* the learned table: what it holds, and what newer addresses pushed out */
+	long held = ta_dp_learned_count(dp);
+	if (held >= 0) {
+		cj = json_object_new_object();
+		ta_jadd(cj, "entries", ta_ju64((uint64_t)held));
+		ta_jadd(cj, "capacity", ta_ju64(ta_dp_learned_capacity(dp)));
+		ta_jadd(cj, "evicted",
+			ta_ju64(cnt[TA_C_DNS_NEW] > (uint64_t)held ? cnt[TA_C_DNS_NEW] - (uint64_t)held : 0));
+		ta_jadd(o, "learned_addresses", cj);
+	}
 }
 
 enum { CT_VERDICT, CT_PACKETS, CT_BYTES, CT_IN, CT_OUT, CT_FLOWS, CT_NOTE, CT_MAX };
