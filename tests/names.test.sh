@@ -13,7 +13,9 @@ need_root "server names lab" || exit 0
 command -v nsd >/dev/null || { bad "names: nsd missing (scripts/deps.sh installs it)"; exit 0; }
 N=1000
 lab_cleanup_extra() {
-	[ -n "${nsd_pid:-}" ] && kill "$nsd_pid" 2>/dev/null && wait "$nsd_pid" 2>/dev/null
+	for p in ${nsd_pid:-} ${serve_pid:-} ${echo_pid:-} ${sink_pid:-}; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	return 0
 }
 lab_start names || exit 0
@@ -271,4 +273,48 @@ t = rep.get("client_tiers")
 assert t == {"minimum": 1, "better": 1, "best": 0, "reached": "better"}, t
 names = {x["rule"]: x["server_names"] for x in rep["compliance"]}
 assert names["minimum"] == [{"name": "media.opentok.com", "flows": 1}], names
+PY
+
+# IPFIX: serve exports a learned flow's name as taServerName (ipfixDump
+# reads the stream a TCP sink in the inet namespace kept)
+port=$((20000 + $$ % 20000))
+ip netns exec "$LAB_INET" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30)
+with open(sys.argv[2], "wb") as f:
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        f.write(b)
+' "$port" "$tmp/names.ipfix" &
+sink_pid=$!
+sleep 0.3
+# (nsenter, not gw: $! must be serve itself, for the kill below)
+nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwout --policy "$tmp/names.policy" --ipfix "198.18.0.2:$port,tcp" \
+	--ipfix-active-timeout 1 --interval 0.5 >/dev/null 2>"$tmp/serve.err" &
+serve_pid=$!
+sleep 1.5
+ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
+import dns.message, dns.query, socket
+a = dns.query.udp(dns.message.make_query("h9.media.example", "A"), "198.18.0.2", timeout=2)
+socket.create_connection((a.answer[0][0].address, 443), 2).close()
+PY
+sleep 2.5
+kill -TERM $serve_pid; wait $serve_pid 2>/dev/null
+serve_pid=
+wait $sink_pid 2>/dev/null
+gw "$TA" ipfix elements --format xml >"$tmp/ta.xml"
+ipfixDump -e "$tmp/ta.xml" -i "$tmp/names.ipfix" >"$tmp/names.dump" 2>&1
+python3 - "$tmp/names.dump" <<'PY' && ok "IPFIX: the learned flow's record carries taServerName h9.media.example" || bad "IPFIX taServerName: $(grep -m3 -i 'servername\|error' "$tmp/names.dump") $(tail -2 "$tmp/serve.err")"
+import re, sys
+recs = re.split(r"--- data record", open(sys.argv[1]).read())[1:]
+names = set()
+for r in recs:
+    f = dict((m.group(1), re.sub(r"^\(len: \d+\) ", "", m.group(2).strip())) for m in re.finditer(r"\(\d+(?:/\d+)?\)\s+(\w+)\s*:\s*(.*)", r))
+    if f.get("destinationTransportPort") == "443" or f.get("sourceTransportPort") == "443":
+        names.add(f.get("taServerName"))
+assert names == {"h9.media.example"}, names
 PY
