@@ -66,6 +66,10 @@ struct ta_pkt {
 	/* set by the classifier: the packet's flow exists, seen going this way */
 	__u8 out_flow;
 	__u8 out_flow_dir;
+	/* the first 16 bytes of a UDP or TCP payload (what the flow carries,
+	 * carry.h), as far as the packet has them, and the payload's length */
+	__u16 pl_len;
+	__u64 pl_head[2];
 };
 
 struct ta_cursor {
@@ -326,6 +330,40 @@ static __always_inline void ta_parse_tls(void *data, void *data_end, void *l4, _
 	p->tls_len = (__u16)((l4len - hl) & 0xffff);
 }
 
+/* The start of a UDP or TCP payload: its first 16 bytes (fewer: zeros),
+ * and its length */
+static __always_inline void ta_parse_payload(void *data_end, void *l4, __u32 l4len, struct ta_pkt *p)
+{
+	__u32 hl = 8;
+	__u8 *pl;
+
+	if (p->t.proto == TA_IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > data_end)
+			return;
+		hl = th->doff * 4;
+	} else {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > data_end)
+			return;
+		l4len = bpf_ntohs(uh->len); /* checked against the IP payload by ta_parse_l4 */
+	}
+	pl = l4 + hl;
+	if (l4len <= hl)
+		return;
+	p->pl_len = (__u16)((l4len - hl) & 0xffff);
+	if ((void *)(pl + 16) <= data_end) {
+		p->pl_head[0] = *(__u64 *)pl;
+		p->pl_head[1] = *(__u64 *)(pl + 8);
+	} else if ((void *)(pl + 8) <= data_end) {
+		p->pl_head[0] = *(__u64 *)pl;
+	} else if ((void *)(pl + 4) <= data_end) {
+		p->pl_head[0] = *(__u32 *)pl;
+	}
+}
+
 /* Where the DNS message of a port-53 packet lies: after the UDP header, or
  * after the TCP header and the 2-byte length that prefixes a message over
  * TCP (only a segment that starts a message is read) */
@@ -404,6 +442,8 @@ static __always_inline int ta_parse_outer(void *data, void *data_end, struct ta_
 		p->inv = r;
 		return -1;
 	}
+	if (p->t.frag == TA_FRAG_NONE && (p->t.proto == TA_IPPROTO_UDP || p->t.proto == TA_IPPROTO_TCP))
+		ta_parse_payload(data_end, c.pos, l4len, p);
 	if (p->t.frag == TA_FRAG_NONE && (p->t.sport == 53 || p->t.dport == 53))
 		ta_parse_dns(data, data_end, c.pos, l4len, p);
 	else if (p->t.frag == TA_FRAG_NONE && p->t.proto == TA_IPPROTO_TCP)

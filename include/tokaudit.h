@@ -344,7 +344,28 @@ struct ta_flow_cold {
 				    * rule), 0 when its route was none of those */
 	__u8 pad;
 	__u8 icmp_sent_from[16];   /* its sender: an inside host, or this gateway */
+	/* what the flow carries (issue 31), from the payloads of its first
+	 * TA_CARRY_FIRST packets each way and one in TA_CARRY_EVERY after:
+	 * TA_CARRY_* bits, those inside TURN ChannelData << 16 */
+	__u32 carries;
+	/* STUN: bit n for method n (1 Binding, 3 Allocate ...), class n << 16
+	 * (0 request, 1 indication, 2 success, 3 error) */
+	__u32 stun;
 };
+
+enum ta_carry {
+	TA_CARRY_STUN = 0, /* STUN (RFC 8489), over UDP, or over TCP with or without RFC 6544 framing */
+	TA_CARRY_DTLS,     /* DTLS records (first byte 20-63, version 254.x) */
+	TA_CARRY_CHANNEL,  /* TURN ChannelData (64-79, RFC 8656) */
+	TA_CARRY_RTP,      /* RTP (version 2, 128-191, payload type not RTCP's) */
+	TA_CARRY_RTCP,     /* RTCP (version 2, packet type 192-223) */
+	TA_CARRY_QUIC,     /* QUIC long header (192-255, UDP) */
+	TA_CARRY_TLS,      /* TLS records (TCP) */
+	TA_CARRY_UNKNOWN,  /* a payload none of these */
+	TA_CARRY_MAX,
+};
+#define TA_CARRY_FIRST 8  /* packets each way classified from a flow's start */
+#define TA_CARRY_EVERY 64 /* then one in this many */
 
 /* Bits of ta_flow_val.flags (the low bits of ta_flow_hot.state) */
 #define TA_FF_TCP_SHIFT(dir) ((dir) * 8) /* TCP flags seen, 8 bits per direction */
@@ -392,6 +413,11 @@ struct ta_flow_val {
 	__u8 icmp_sent_code;
 	__u8 pad4[6];
 	__u8 icmp_sent_from[16];
+	__u16 carries;      /* TA_CARRY_* bits (what the flow carries) */
+	__u16 relayed;      /* TA_CARRY_* bits inside TURN ChannelData */
+	__u16 stun_methods; /* bit n: STUN method n */
+	__u8 stun_classes;  /* bit n: STUN class n */
+	__u8 pad5;
 };
 
 /* Drop classes (drop tracing): what a kernel drop of a policy packet means.

@@ -5,7 +5,7 @@ k=$(uname -r)
 # the suites skip what does not depend on the kernel (the host runs it)
 export TA_KERNEL_VM=1
 fail=0
-for b in test_datapath test_learn; do
+for b in test_datapath test_learn test_carry; do
 	out=$(./build/tests/$b 2>&1)
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out")
 	if grep -q '^\[  FAILED  \]' <<<"$out" || [ -z "$p" ]; then

@@ -54,10 +54,18 @@ void ta_cli_help(const struct ta_cmd *cmd, FILE *f)
 	if (cmd->details)
 		fprintf(f, "\n%s\n", cmd->details);
 	if (cmd->cols) {
-		char names[600], text[900];
+		char names[600], text[900], def[400];
+		size_t n = 0;
 
 		ta_table_names(cmd->cols, cmd->ncols, names, sizeof(names));
-		snprintf(text, sizeof(text), "Columns (-o): %s; default %s.", names, cmd->cols_default);
+		/* the default list with spaces after its commas, so that it wraps */
+		for (const char *p = cmd->cols_default; *p && n + 3 < sizeof(def); p++) {
+			def[n++] = *p;
+			if (*p == ',')
+				def[n++] = ' ';
+		}
+		def[n] = 0;
+		snprintf(text, sizeof(text), "Columns (-o): %s; default %s.", names, def);
 		fputc('\n', f);
 		wrap(f, 0, text);
 	}

@@ -1018,6 +1018,10 @@ static void flow_view(const struct ta_dp *dp, const struct ta_flow_key *k, const
 	v->icmp_sent_type = c.icmp_sent_type;
 	v->icmp_sent_code = c.icmp_sent_code;
 	memcpy(v->icmp_sent_from, c.icmp_sent_from, 16);
+	v->carries = (uint16_t)c.carries;
+	v->relayed = (uint16_t)(c.carries >> 16);
+	v->stun_methods = (uint16_t)c.stun;
+	v->stun_classes = (uint8_t)(c.stun >> 16);
 }
 
 static bool key_compact(const struct ta_flow_key *k)

@@ -230,6 +230,104 @@ bool ta_flow_drift_note(const struct ta_flow_ctx *c, const struct ta_flow_key *k
 	return true;
 }
 
+static const char *const carry_names[TA_CARRY_MAX] = {
+	[TA_CARRY_STUN] = "stun", [TA_CARRY_DTLS] = "dtls",       [TA_CARRY_CHANNEL] = "turn-channel",
+	[TA_CARRY_RTP] = "rtp",   [TA_CARRY_RTCP] = "rtcp",       [TA_CARRY_QUIC] = "quic",
+	[TA_CARRY_TLS] = "tls",   [TA_CARRY_UNKNOWN] = "unknown",
+};
+
+/* STUN methods by number (RFC 8489, 8656): the ones WebRTC and TURN use */
+static const char *stun_method_name(int m)
+{
+	static const char *const n[16] = {
+		[1] = "binding", [3] = "allocate",          [4] = "refresh",     [6] = "send",
+		[7] = "data",    [8] = "create-permission", [9] = "channel-bind"
+	};
+
+	return m >= 0 && m < 16 ? n[m] : NULL;
+}
+
+static const char *const stun_class_names[4] = { "request", "indication", "success", "error" };
+
+/* Names of the set bits of m, from names[0, n), as a JSON array */
+static json_object *bit_names(unsigned m, const char *const *names, int n, const char *(*fn)(int))
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		if (m & (1u << i)) {
+			const char *s = fn ? fn(i) : names[i];
+			char num[16];
+
+			if (!s) {
+				snprintf(num, sizeof(num), "%d", i);
+				s = num;
+			}
+			json_object_array_add(a, ta_jstr(s));
+		}
+	return a;
+}
+
+const char *ta_carry_name(int c)
+{
+	return c >= 0 && c < TA_CARRY_MAX ? carry_names[c] : "?";
+}
+
+const char *ta_flow_carries_str(const struct ta_flow_val *v, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < TA_CARRY_MAX && used < len; i++) {
+		if (!(v->carries & (1u << i)))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", carry_names[i]);
+		if (i == TA_CARRY_STUN && v->stun_methods && used < len) {
+			int first = 1;
+
+			for (int m = 0; m < 16 && used < len; m++)
+				if (v->stun_methods & (1u << m)) {
+					const char *mn = stun_method_name(m);
+					used += (size_t)snprintf(buf + used, len - used, "%s%s", first ? "(" : ",",
+								 mn ? mn : "?");
+					first = 0;
+				}
+			if (used < len)
+				used += (size_t)snprintf(buf + used, len - used, ")");
+		}
+		if (i == TA_CARRY_CHANNEL && v->relayed && used < len) {
+			int first = 1;
+
+			for (int j = 0; j < TA_CARRY_MAX && used < len; j++)
+				if (v->relayed & (1u << j)) {
+					used += (size_t)snprintf(buf + used, len - used, "%s%s", first ? "(" : ",",
+								 carry_names[j]);
+					first = 0;
+				}
+			if (used < len)
+				used += (size_t)snprintf(buf + used, len - used, ")");
+		}
+	}
+	return buf;
+}
+
+/* What the flow's names and payloads say */
+static void payload_json(json_object *o, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
+			 const struct ta_flow_val *v)
+{
+	struct ta_dname dn;
+	uint64_t drift;
+	char rl[160];
+
+	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
+	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
+	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
+	ta_jadd(o, "carries", bit_names(v->carries, carry_names, TA_CARRY_MAX, NULL));
+	ta_jadd(o, "carries_relayed", bit_names(v->relayed, carry_names, TA_CARRY_MAX, NULL));
+	ta_jadd(o, "stun_methods", bit_names(v->stun_methods, NULL, 16, stun_method_name));
+	ta_jadd(o, "stun_classes", bit_names(v->stun_classes, stun_class_names, 4, NULL));
+}
+
 json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
 			  const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
@@ -237,10 +335,6 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	const char *rule = ta_flow_rule_label(c, v);
 	bool icmp = ta_is_icmp(k->proto);
 	char pb[24], eb[48];
-	struct ta_dname dn;
-	uint64_t drift;
-	char rl[160];
-
 	if (event) {
 		ta_jadd(o, "event", ta_jstr(event));
 		ta_jtime(o, "time", c->unix_clock ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
@@ -257,9 +351,7 @@ json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const 
 	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
 	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));
 	ta_jadd(o, "rule_other_way", ta_jstr(ta_flow_other_way_rule(c, k, v)));
-	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
-	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
-	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
+	payload_json(o, c, k, v);
 	ta_jadd(o, "opener", ta_jstr(ta_dir_name(v->opener & 1)));
 	ta_jadd(o, "state", ta_jstr(ta_fstate_name(ta_flow_state(k, v, c->now_ns))));
 	ta_jadd(o, "packets_out", ta_ju64(v->packets[TA_DIR_OUT]));

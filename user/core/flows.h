@@ -64,6 +64,11 @@ const char *ta_flow_sni_status(const struct ta_flow_ctx *c, const struct ta_flow
  * DNS) is a rule's whose addresses do not cover its remote address.  The
  * sentence in buf, or false */
 bool ta_flow_drift_note(const struct ta_flow_ctx *c, const struct ta_flow_key *k, char *buf, size_t len);
+/* A TA_CARRY_* kind's name: "stun", "dtls", "turn-channel", "rtp" ... */
+const char *ta_carry_name(int c);
+/* What a flow carries, for a person: "stun(binding,allocate) dtls rtp rtcp",
+ * "turn-channel(rtp)" for what a TURN relay carries; "" when nothing seen */
+const char *ta_flow_carries_str(const struct ta_flow_val *v, char *buf, size_t len);
 /* now_ns: CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint64_t now_ns);
 const char *ta_fstate_name(int s);

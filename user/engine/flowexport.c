@@ -33,6 +33,7 @@ void ta_flow_export(struct ta_ipfix *ipfix, const struct ta_flow_ctx *c, const s
 	struct ta_dname dn;
 	if (ta_flow_name(c, k, &dn, NULL))
 		snprintf(r.server_name, sizeof(r.server_name), "%s", dn.name);
+	ta_flow_carries_str(v, r.carries, sizeof(r.carries));
 	for (int d = TA_DIR_IN; d <= TA_DIR_OUT; d++) {
 		if (v->packets[d] <= x->packets[d])
 			continue;

@@ -19,6 +19,7 @@ enum {
 	FC_LOCAL,
 	FC_REMOTE,
 	FC_NAME,
+	FC_CARRIES,
 	FC_VERDICT,
 	FC_RULE,
 	FC_STATE,
@@ -34,7 +35,7 @@ enum {
 	FC_MAX
 };
 extern const struct ta_col ta_flow_cols[FC_MAX];
-#define FLOW_COLS_DEFAULT "FLOW,NAME,VERDICT,RULE,STATE,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,IDLE,NOTES"
+#define FLOW_COLS_DEFAULT "FLOW,NAME,CARRIES,VERDICT,RULE,STATE,PKTS-OUT,PKTS-IN,BYTES-OUT,BYTES-IN,IDLE,NOTES"
 
 /* One row: every column's cell (raw: exact numbers and seconds, else
  * units a person reads). */

@@ -52,6 +52,8 @@ static const struct elem elems[] = {
 	  "the kernel's reason for the last block, empty when none" },
 	{ "taServerName", FB_IE_VARLEN, 0, 11, FB_STRING,
 	  "the server name the remote address was learned by from DNS, empty when none" },
+	{ "taCarries", FB_IE_VARLEN, 0, 12, FB_STRING,
+	  "what the flow's payloads are: stun(methods) dtls rtp rtcp turn-channel(relayed) quic tls unknown" },
 	{ "sourceIPv6Address", 16, V6, 0, 0, "who sent this direction's packets (local for out, remote for in)" },
 	{ "destinationIPv6Address", 16, V6, 0, 0, "who received them" },
 	{ "taIcmpErrorSenderIPv6", 16, V6, 7, FB_IP6_ADDR, "sender of the last ICMPv6 error quoting the flow" },
@@ -75,14 +77,14 @@ static const struct elem elems[] = {
 
 struct fbrec {
 	uint64_t start_ms, end_ms, octets, packets, policy_drops, kernel_drops;
-	fbVarfield_t verdict, rule, opener, state, drop_reason, server_name;
+	fbVarfield_t verdict, rule, opener, state, drop_reason, server_name, carries;
 	uint8_t src6[16], dst6[16], icmp_from6[16];
 	uint32_t src4, dst4, icmp_from4, ingress, egress, icmp_errors;
 	uint16_t sport, dport, icmp4, icmp6;
 	uint8_t proto, tcp_flags, direction, end_reason;
 	uint8_t pad[4];
 };
-_Static_assert(sizeof(struct fbrec) == 6 * 8 + 6 * sizeof(fbVarfield_t) + 48 + 24 + 8 + 4 + 4,
+_Static_assert(sizeof(struct fbrec) == 6 * 8 + 7 * sizeof(fbVarfield_t) + 48 + 24 + 8 + 4 + 4,
 	       "struct fbrec has padding the template does not describe");
 
 static const char *type_name(const struct elem *e, const fbInfoElement_t *ie)
@@ -418,6 +420,7 @@ static int append(struct coll *k, const struct ta_ipfix_rec *r)
 	varstr(&b.state, r->state);
 	varstr(&b.drop_reason, r->drop_reason);
 	varstr(&b.server_name, r->server_name);
+	varstr(&b.carries, r->carries);
 	if (r->family == 6) {
 		memcpy(b.src6, r->src, 16);
 		memcpy(b.dst6, r->dst, 16);

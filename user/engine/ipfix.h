@@ -43,6 +43,7 @@ struct ta_ipfix_rec {
 	char rule[48];
 	char drop_reason[48];
 	char server_name[256]; /* learned from DNS, "" when not known */
+	char carries[160];     /* ta_flow_carries_str, "" when nothing seen */
 };
 
 struct ta_ipfix_collector {

@@ -191,6 +191,13 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 				if (ss[i]->active[v][st] || v == TA_V_ALLOWED || v == TA_V_UNEXPECTED)
 					sample(f, "tokaudit_flows_active", ss[i], "verdict", ta_verdict_name(v),
 					       "state", ta_fstate_name(st), (double)ss[i]->active[v][st]);
+	family(f, "tokaudit_flows_carrying", "gauge",
+	       "Flows in the table whose payloads were seen to carry each kind (stun, dtls, rtp, ...; a flow counts "
+	       "once per kind)");
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < TA_CARRY_MAX; c++)
+			sample(f, "tokaudit_flows_carrying", ss[i], "kind", ta_carry_name(c), NULL, NULL,
+			       (double)ss[i]->carrying[c]);
 	counter(f, "tokaudit_flows_opened_total", "Flow entries the programs created", ss, n, x, TA_C_FLOW_NEW);
 	counter(f, "tokaudit_flows_not_created_total", "Flows the full table could not take", ss, n, x, TA_C_FLOW_FAIL);
 	family(f, "tokaudit_flows_closed_total", "counter",

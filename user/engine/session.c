@@ -669,6 +669,7 @@ struct walk_ctx {
 	uint64_t seen;                        /* flows walked */
 	uint64_t table_flows;                 /* published as s->table_flows when the walk ends */
 	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* likewise s->active */
+	uint64_t carrying[TA_CARRY_MAX];         /* likewise s->carrying */
 };
 
 /* Every this many flows a walk lets the caller serve what waits (metrics) */
@@ -735,6 +736,8 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 	}
 	w->table_flows++;
 	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
+	for (int c = 0; c < TA_CARRY_MAX; c++)
+		w->carrying[c] += (v->carries >> c) & 1;
 	if (pk != t->packets && !created) {
 		flow_event(s, "updated", k, v, NULL);
 		t->packets = pk;
@@ -769,6 +772,7 @@ int ta_session_tick(struct ta_session *s)
 	/* what a scrape during the walk reads is the last walk's, whole */
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));
+	memcpy(s->carrying, w.carrying, sizeof(s->carrying));
 	for (size_t i = 0; i < w.ndel; i++)
 		ta_dp_flow_delete(&s->dp, &w.del[i]);
 	free(w.del);

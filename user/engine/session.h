@@ -67,6 +67,7 @@ struct ta_session {
 	char adopted_policy[256];     /* the adopted pins' policy file, reloaded by SIGHUP */
 	struct ta_persist persist;    /* the reader's counters, kept in the pins */
 	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* flows in the table at the last tick */
+	uint64_t carrying[TA_CARRY_MAX];         /* of those, the ones carrying each kind */
 	uint64_t table_flows;         /* entries in the flow table at the last tick */
 	unsigned hooks_missing;       /* serve: a bit per enum ta_hook_watch missing at the last check */
 	uint64_t hook_restores[TA_HK_MAX]; /* serve: put back since it started */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What a flow carries (issue 31): the first bytes of a UDP or TCP payload
+ * told apart as RFC 7983 / RFC 9443 demultiplex them (STUN 0-3 with its
+ * magic cookie and a length that fits, DTLS 20-63, TURN ChannelData 64-79,
+ * RTP/RTCP 128-191, QUIC 192-255), and over TCP STUN (plain, or framed by
+ * RFC 6544's length), ChannelData and TLS.  Only the first TA_CARRY_FIRST
+ * packets of each direction of a flow, and one in TA_CARRY_EVERY after,
+ * are looked at: the others pay one compare.  The bits go to the flow's
+ * cold part.
+ */
+#ifndef TA_CARRY_H
+#define TA_CARRY_H
+
+#include "flow.h"
+
+#define TA_STUN_COOKIE 0x2112A442u
+
+static __always_inline __u32 ta_pl_u8(const struct ta_pkt *p, __u32 i)
+{
+	return (p->pl_head[(i >> 3) & 1] >> ((i & 7) * 8)) & 0xff;
+}
+
+static __always_inline __u32 ta_pl_u16(const struct ta_pkt *p, __u32 i)
+{
+	return ta_pl_u8(p, i) << 8 | ta_pl_u8(p, i + 1);
+}
+
+/* What the len bytes from off are: enum ta_carry; a STUN message's type in *stun */
+static __always_inline int ta_carry_of(const struct ta_pkt *p, __u32 off, __u32 len, int tcp, __u32 *stun)
+{
+	__u32 b0 = ta_pl_u8(p, off), b1 = ta_pl_u8(p, off + 1);
+
+	if (len < 4)
+		return TA_CARRY_UNKNOWN;
+	if (b0 <= 3) { /* STUN: a 20-byte header, the cookie, a length of whole words that fits */
+		if (len >= 20 && (ta_pl_u16(p, off + 4) << 16 | ta_pl_u16(p, off + 6)) == TA_STUN_COOKIE &&
+		    !(ta_pl_u16(p, off + 2) & 3) && ta_pl_u16(p, off + 2) + 20 <= len) {
+			*stun = ta_pl_u16(p, off);
+			return TA_CARRY_STUN;
+		}
+		return TA_CARRY_UNKNOWN;
+	}
+	if (b0 >= 20 && b0 <= 63) {
+		if (!tcp && b1 == 0xfe) /* DTLS 1.x: version 254.x */
+			return TA_CARRY_DTLS;
+		return tcp && b0 <= 23 && b1 == 3 ? TA_CARRY_TLS : TA_CARRY_UNKNOWN;
+	}
+	if (b0 >= 64 && b0 <= 79) /* a channel number 0x4000-0x4fff, its data within */
+		return ta_pl_u16(p, off + 2) + 4 <= len ? TA_CARRY_CHANNEL : TA_CARRY_UNKNOWN;
+	if (tcp)
+		return TA_CARRY_UNKNOWN;
+	if (b0 >= 128 && b0 <= 191) /* version 2: RTCP's packet types 192-223, else RTP */
+		return b1 >= 192 && b1 <= 223 ? TA_CARRY_RTCP : len >= 12 ? TA_CARRY_RTP : TA_CARRY_UNKNOWN;
+	return b0 >= 192 ? TA_CARRY_QUIC : TA_CARRY_UNKNOWN;
+}
+
+/* A STUN type's method and class, as the cold part's bits */
+static __always_inline __u32 ta_stun_bits(__u32 type)
+{
+	__u32 method = (type & 0xf) | ((type >> 1) & 0x70) | ((type >> 2) & 0xf80);
+	__u32 class = ((type >> 7) & 2) | ((type >> 4) & 1);
+
+	return (method < 16 ? 1u << method : 0) | (1u << (16 + class));
+}
+
+/* The packet's payload classified into its flow's cold part, when sampled */
+static __always_inline void ta_carry_sample(const struct ta_pkt *p, const struct ta_res *r, __u32 ifindex)
+{
+	struct ta_flow_hot *f = r->flow;
+	struct ta_flow_key k = {};
+	struct ta_flow_cold *c;
+	__u32 len = p->pl_len, stun = 0, istun = 0, bits, sbits = 0;
+	int tcp = p->t.proto == TA_IPPROTO_TCP, what;
+	__u64 n;
+
+	if (!f)
+		return;
+	n = f->packets[r->dir & 1];
+	if (n > TA_CARRY_FIRST && (n & (TA_CARRY_EVERY - 1)))
+		return;
+	what = ta_carry_of(p, 0, len, tcp, &stun);
+	if (tcp && what == TA_CARRY_UNKNOWN && ta_pl_u16(p, 0) + 2 <= len &&
+	    ta_carry_of(p, 2, ta_pl_u16(p, 0), 1, &stun) == TA_CARRY_STUN) /* RFC 6544 framing */
+		what = TA_CARRY_STUN;
+	bits = 1u << what;
+	if (what == TA_CARRY_STUN)
+		sbits = ta_stun_bits(stun);
+	if (what == TA_CARRY_CHANNEL) { /* what the relay carries */
+		int inner = ta_carry_of(p, 4, ta_pl_u16(p, 2), 0, &istun);
+
+		bits |= 1u << (16 + inner);
+	}
+	ta_flow_key_of(&k, &p->t, r->dir, ifindex);
+	c = ta_flow_cold(f, &k);
+	if (!c)
+		return;
+	if ((c->carries & bits) != bits)
+		__sync_fetch_and_or(&c->carries, bits);
+	if (sbits && (c->stun & sbits) != sbits)
+		__sync_fetch_and_or(&c->stun, sbits);
+}
+
+#endif /* TA_CARRY_H */
