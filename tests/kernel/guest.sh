@@ -4,9 +4,18 @@
 # booted kernel's modules, then the command; its status on the console.
 run=$1
 top=$(cat "$run/top")
+# a checkout under a place that gets a tmpfs here (/tmp, /run, /var/tmp)
+# would vanish under it: the shared root is held aside (in /dev, writable)
+# and the checkout put back at its own path
+case $top/ in /tmp/* | /run/* | /var/tmp/*) hidden=1 ;; *) hidden= ;; esac
+[ -n "$hidden" ] && mkdir -p /dev/ta-hostroot && mount --bind / /dev/ta-hostroot
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/tmp
+if [ -n "$hidden" ]; then
+	mkdir -p "$top" && mount --bind "/dev/ta-hostroot$top" "$top" ||
+		{ echo "guest: cannot show the checkout $top"; echo "ta-guest-exit: 1"; echo o >/proc/sysrq-trigger; }
+fi
 mkdir -p /run/netns
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
