@@ -45,6 +45,9 @@ __u32 learned_any = 0;
 /* per slot: the rules that have addresses (a name of theirs answered with
  * an address outside them is drift), written by the loader */
 __u64 addr_rules[2] = {};
+/* per slot: the name keys the loader wrote there (it walks ta_names only
+ * when there are some: a walk of an empty hash still visits every bucket) */
+__u32 names_in_slot[2] = {};
 /* a new cold entry's first value (never written) */
 struct ta_flow_cold ta_cold_zero = {};
 

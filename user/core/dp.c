@@ -539,8 +539,10 @@ static int write_names(struct ta_dp *dp, uint32_t slot, const struct ta_compiled
 
 	if (fd < 0)
 		return 0;
-	if ((err = clear_slot(fd, sizeof(struct ta_name_key), offsetof(struct ta_name_key, slot), slot)))
+	if (dp->bss->names_in_slot[slot] &&
+	    (err = clear_slot(fd, sizeof(struct ta_name_key), offsetof(struct ta_name_key, slot), slot)))
 		return err;
+	dp->bss->names_in_slot[slot] = (uint32_t)c->nnames;
 	for (size_t i = 0; i < c->nnames; i++) {
 		struct ta_name_key k = { .slot = slot, .kind = c->names[i].kind, .hash = c->names[i].hash };
 
@@ -564,8 +566,8 @@ static void relearn(struct ta_dp *dp, uint32_t slot, const struct ta_compiled *c
 	struct ta_addr_key k, next;
 	void *prev = NULL;
 
-	if (fd < 0 || nfd < 0)
-		return;
+	if (fd < 0 || nfd < 0 || !dp->bss->learned_any)
+		return; /* nothing learned: no walk (an empty hash's still visits every bucket) */
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct ta_learned v;
 		struct ta_dname d;
@@ -646,6 +648,10 @@ static bool names_same(const struct ta_dp *dp, uint32_t slot, const struct ta_co
 
 	if (fd < 0)
 		return !c->nnames;
+	if (dp->bss->names_in_slot[slot] != c->nnames)
+		return false;
+	if (!c->nnames)
+		return true;
 	keys = slot_keys(fd, sizeof(struct ta_name_key), offsetof(struct ta_name_key, slot), slot, &n);
 	free(keys);
 	if (!keys || n != c->nnames)
