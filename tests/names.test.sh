@@ -126,7 +126,7 @@ if wrong or not flows:
 PY
 expect_rc "flows (table)" 0 gw "$TA" flows -i gwout --sort remote
 expect_in "...has a NAME column with the learned names" "h1000.media.example" "$OUT" &&
-	{ grep -q "FLOW *NAME *VERDICT" <<<"$OUT" && ok "...NAME stands after FLOW" || bad "flows header: $(head -3 <<<"$OUT")"; }
+	{ grep -q "FLOW *NAME *CARRIES *VERDICT" <<<"$OUT" && ok "...NAME and CARRIES stand after FLOW" || bad "flows header: $(head -3 <<<"$OUT")"; }
 # a learned address refusing a port no rule allows: why says so, and names it
 ip netns exec "$LAB_CLIENT" /usr/bin/python3 -c '
 import socket
