@@ -6,8 +6,9 @@
  * RTP/RTCP 128-191, QUIC 192-255), and over TCP STUN (plain, or framed by
  * RFC 6544's length), ChannelData and TLS.  Only the first TA_CARRY_FIRST
  * packets of each direction of a flow, and one in TA_CARRY_EVERY after,
- * are looked at: the others pay one compare.  The bits go to the flow's
- * cold part.
+ * are looked at: the others pay one compare, and the parser only notes
+ * where the payload starts.  A sampled packet's first 16 bytes are read in
+ * the hook, after its verdict; the bits go to the flow's cold part.
  */
 #ifndef TA_CARRY_H
 #define TA_CARRY_H
@@ -16,18 +17,20 @@
 
 #define TA_STUN_COOKIE 0x2112A442u
 
-static __always_inline __u32 ta_pl_u8(const struct ta_pkt *p, __u32 i)
+#define TA_CARRY_HEAD 16 /* bytes of a payload read */
+
+static __always_inline __u32 ta_pl_u8(const __u8 *h, __u32 i)
 {
-	return (p->pl_head[(i >> 3) & 1] >> ((i & 7) * 8)) & 0xff;
+	return h[i & (TA_CARRY_HEAD - 1)];
 }
 
-static __always_inline __u32 ta_pl_u16(const struct ta_pkt *p, __u32 i)
+static __always_inline __u32 ta_pl_u16(const __u8 *h, __u32 i)
 {
-	return ta_pl_u8(p, i) << 8 | ta_pl_u8(p, i + 1);
+	return ta_pl_u8(h, i) << 8 | ta_pl_u8(h, i + 1);
 }
 
 /* What the len bytes from off are: enum ta_carry; a STUN message's type in *stun */
-static __always_inline int ta_carry_of(const struct ta_pkt *p, __u32 off, __u32 len, int tcp, __u32 *stun)
+static __always_inline int ta_carry_of(const __u8 *p, __u32 off, __u32 len, int tcp, __u32 *stun)
 {
 	__u32 b0 = ta_pl_u8(p, off), b1 = ta_pl_u8(p, off + 1);
 
@@ -64,34 +67,46 @@ static __always_inline __u32 ta_stun_bits(__u32 type)
 	return (method < 16 ? 1u << method : 0) | (1u << (16 + class));
 }
 
-/* The packet's payload classified into its flow's cold part, when sampled */
-static __always_inline void ta_carry_sample(const struct ta_pkt *p, const struct ta_res *r, __u32 ifindex)
+/* The classifier's part: is this packet of the flow a sample? (its count
+ * this way is at most TA_CARRY_FIRST, or a multiple of TA_CARRY_EVERY) */
+static __always_inline void ta_carry_due(struct ta_pkt *p, const struct ta_res *r)
 {
-	struct ta_flow_hot *f = r->flow;
-	struct ta_flow_key k = {};
-	struct ta_flow_cold *c;
-	__u32 len = p->pl_len, stun = 0, istun = 0, bits, sbits = 0;
-	int tcp = p->t.proto == TA_IPPROTO_TCP, what;
-	__u64 n;
+	__u64 n = r->flow->packets[r->dir & 1];
 
+	if (n <= TA_CARRY_FIRST || !(n & (TA_CARRY_EVERY - 1))) {
+		p->out_carry = 1;
+		p->out_flow_dir = r->dir;
+	}
+}
+
+/* What the first bytes h of a payload of len bytes say, as the cold part's bits */
+static __always_inline void ta_carry_bits(const __u8 *h, __u32 len, int tcp, __u32 *bits, __u32 *sbits)
+{
+	__u32 stun = 0, istun = 0;
+	int what = ta_carry_of(h, 0, len, tcp, &stun);
+
+	if (tcp && what == TA_CARRY_UNKNOWN && ta_pl_u16(h, 0) + 2 <= len &&
+	    ta_carry_of(h, 2, ta_pl_u16(h, 0), 1, &stun) == TA_CARRY_STUN) /* RFC 6544 framing */
+		what = TA_CARRY_STUN;
+	*bits = 1u << what;
+	*sbits = what == TA_CARRY_STUN ? ta_stun_bits(stun) : 0;
+	if (what == TA_CARRY_CHANNEL) /* what the relay carries */
+		*bits |= 1u << (16 + ta_carry_of(h, 4, ta_pl_u16(h, 2), 0, &istun));
+}
+
+/* The sampled packet's bits into its flow's cold part */
+static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h, __u32 ifindex)
+{
+	struct ta_flow_key k = {};
+	struct ta_flow_hot *f;
+	struct ta_flow_cold *c;
+	__u32 bits, sbits;
+
+	ta_carry_bits(h, p->pl_len, p->t.proto == TA_IPPROTO_TCP, &bits, &sbits);
+	f = ta_flow_find(&p->t, p->out_flow_dir, ifindex);
 	if (!f)
 		return;
-	n = f->packets[r->dir & 1];
-	if (n > TA_CARRY_FIRST && (n & (TA_CARRY_EVERY - 1)))
-		return;
-	what = ta_carry_of(p, 0, len, tcp, &stun);
-	if (tcp && what == TA_CARRY_UNKNOWN && ta_pl_u16(p, 0) + 2 <= len &&
-	    ta_carry_of(p, 2, ta_pl_u16(p, 0), 1, &stun) == TA_CARRY_STUN) /* RFC 6544 framing */
-		what = TA_CARRY_STUN;
-	bits = 1u << what;
-	if (what == TA_CARRY_STUN)
-		sbits = ta_stun_bits(stun);
-	if (what == TA_CARRY_CHANNEL) { /* what the relay carries */
-		int inner = ta_carry_of(p, 4, ta_pl_u16(p, 2), 0, &istun);
-
-		bits |= 1u << (16 + inner);
-	}
-	ta_flow_key_of(&k, &p->t, r->dir, ifindex);
+	ta_flow_key_of(&k, &p->t, p->out_flow_dir, ifindex);
 	c = ta_flow_cold(f, &k);
 	if (!c)
 		return;
@@ -100,5 +115,25 @@ static __always_inline void ta_carry_sample(const struct ta_pkt *p, const struct
 	if (sbits && (c->stun & sbits) != sbits)
 		__sync_fetch_and_or(&c->stun, sbits);
 }
+
+/* Per context type: a sampled packet's first bytes read (fewer than 16:
+ * the rest zeros), then kept */
+#define TA_DEFINE_CARRY(sfx, ctx_t, LOAD)                                                                              \
+	__noinline int ta_carry_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 ifindex)                                     \
+	{                                                                                                              \
+		__u8 h[TA_CARRY_HEAD] = {};                                                                            \
+		__u32 n;                                                                                               \
+                                                                                                                       \
+		if (!p || !p->out_carry || !p->pl_len)                                                                 \
+			return 0;                                                                                      \
+		n = p->pl_len;                                                                                         \
+		if (n > TA_CARRY_HEAD)                                                                                 \
+			n = TA_CARRY_HEAD;                                                                             \
+		barrier_var(n); /* the bounds checked last, as the verifier reads them */                              \
+		if (n < 1 || n > TA_CARRY_HEAD || LOAD(ctx, p->pl_off, h, n))                                          \
+			return 0;                                                                                      \
+		ta_carry_keep(p, h, ifindex);                                                                          \
+		return 0;                                                                                              \
+	}
 
 #endif /* TA_CARRY_H */

@@ -234,8 +234,8 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 		return ta_finish(p, &r, len);
 	}
 	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);
-	if (p->pl_len && r.flow)
-		ta_carry_sample(p, &r, ifindex);
+	if (p->pl_len && r.flow) /* its payload is read after, when a sample is due */
+		ta_carry_due(p, &r);
 	if (p->tls_len && r.flow) { /* its ClientHello is read after (tls.h) */
 		p->out_flow = 1;
 		p->out_flow_dir = r.dir;

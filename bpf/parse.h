@@ -66,10 +66,11 @@ struct ta_pkt {
 	/* set by the classifier: the packet's flow exists, seen going this way */
 	__u8 out_flow;
 	__u8 out_flow_dir;
-	/* the first 16 bytes of a UDP or TCP payload (what the flow carries,
-	 * carry.h), as far as the packet has them, and the payload's length */
+	/* a UDP or TCP payload: where it starts in the frame, how long it is;
+	 * set by the classifier when the flow's sample is due (carry.h) */
+	__u16 pl_off;
 	__u16 pl_len;
-	__u64 pl_head[2];
+	__u8 out_carry;
 };
 
 struct ta_cursor {
@@ -330,12 +331,11 @@ static __always_inline void ta_parse_tls(void *data, void *data_end, void *l4, _
 	p->tls_len = (__u16)((l4len - hl) & 0xffff);
 }
 
-/* The start of a UDP or TCP payload: its first 16 bytes (fewer: zeros),
- * and its length */
-static __always_inline void ta_parse_payload(void *data_end, void *l4, __u32 l4len, struct ta_pkt *p)
+/* Where a UDP or TCP payload starts, and its length (nothing is read of it
+ * here: only the packets carry.h samples are) */
+static __always_inline void ta_parse_payload(void *data, void *data_end, void *l4, __u32 l4len, struct ta_pkt *p)
 {
 	__u32 hl = 8;
-	__u8 *pl;
 
 	if (p->t.proto == TA_IPPROTO_TCP) {
 		struct tcphdr *th = l4;
@@ -350,18 +350,10 @@ static __always_inline void ta_parse_payload(void *data_end, void *l4, __u32 l4l
 			return;
 		l4len = bpf_ntohs(uh->len); /* checked against the IP payload by ta_parse_l4 */
 	}
-	pl = l4 + hl;
-	if (l4len <= hl)
+	if (l4len <= hl || l4 - data > 0x3fff)
 		return;
+	p->pl_off = (__u16)(l4 - data) + (__u16)hl;
 	p->pl_len = (__u16)((l4len - hl) & 0xffff);
-	if ((void *)(pl + 16) <= data_end) {
-		p->pl_head[0] = *(__u64 *)pl;
-		p->pl_head[1] = *(__u64 *)(pl + 8);
-	} else if ((void *)(pl + 8) <= data_end) {
-		p->pl_head[0] = *(__u64 *)pl;
-	} else if ((void *)(pl + 4) <= data_end) {
-		p->pl_head[0] = *(__u32 *)pl;
-	}
 }
 
 /* Where the DNS message of a port-53 packet lies: after the UDP header, or
@@ -443,7 +435,7 @@ static __always_inline int ta_parse_outer(void *data, void *data_end, struct ta_
 		return -1;
 	}
 	if (p->t.frag == TA_FRAG_NONE && (p->t.proto == TA_IPPROTO_UDP || p->t.proto == TA_IPPROTO_TCP))
-		ta_parse_payload(data_end, c.pos, l4len, p);
+		ta_parse_payload(data, data_end, c.pos, l4len, p);
 	if (p->t.frag == TA_FRAG_NONE && (p->t.sport == 53 || p->t.dport == 53))
 		ta_parse_dns(data, data_end, c.pos, l4len, p);
 	else if (p->t.frag == TA_FRAG_NONE && p->t.proto == TA_IPPROTO_TCP)
