@@ -118,22 +118,24 @@ static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h,
 
 /* Per context type: a sampled packet's first bytes read (fewer than 16:
  * the rest zeros), then kept */
-#define TA_DEFINE_CARRY(sfx, ctx_t, LOAD)                                                                              \
-	__noinline int ta_carry_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 ifindex)                                     \
-	{                                                                                                              \
-		__u8 h[TA_CARRY_HEAD] = {};                                                                            \
-		__u32 n;                                                                                               \
-                                                                                                                       \
-		if (!p || !p->out_carry || !p->pl_len)                                                                 \
-			return 0;                                                                                      \
-		n = p->pl_len;                                                                                         \
-		if (n > TA_CARRY_HEAD)                                                                                 \
-			n = TA_CARRY_HEAD;                                                                             \
-		barrier_var(n); /* the bounds checked last, as the verifier reads them */                              \
-		if (n < 1 || n > TA_CARRY_HEAD || LOAD(ctx, p->pl_off, h, n))                                          \
-			return 0;                                                                                      \
-		ta_carry_keep(p, h, ifindex);                                                                          \
-		return 0;                                                                                              \
+#define TA_DEFINE_CARRY(sfx, ctx_t, LOAD)                                                                                   \
+	__noinline int ta_carry_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 ifindex)                                          \
+	{                                                                                                                   \
+		__u8 h[TA_CARRY_HEAD] = {};                                                                                 \
+		__u32 n;                                                                                                    \
+                                                                                                                            \
+		if (!p || !p->out_carry || !p->pl_len)                                                                      \
+			return 0;                                                                                           \
+		n = p->pl_len;                                                                                              \
+		if (n > TA_CARRY_HEAD)                                                                                      \
+			n = TA_CARRY_HEAD;                                                                                  \
+		/* 1 to 16 by arithmetic, which every verifier follows (6.1 learns no lower bound from a test against 0) */ \
+		barrier_var(n);                                                                                             \
+		n = ((n - 1) & (TA_CARRY_HEAD - 1)) + 1;                                                                    \
+		if (LOAD(ctx, p->pl_off, h, n))                                                                             \
+			return 0;                                                                                           \
+		ta_carry_keep(p, h, ifindex);                                                                               \
+		return 0;                                                                                                   \
 	}
 
 #endif /* TA_CARRY_H */
