@@ -164,18 +164,7 @@ d=$(metric tokaudit_ipfix_records_dropped_total); e=$(metric tokaudit_ipfix_erro
 [ "${d:-0}" -ge 2 ] && [ "${e:-0}" -ge 1 ] && [ "$(metric tokaudit_ipfix_connected)" = 0 ] \
 	&& ok "collector down: records dropped ($d) and errors ($e) counted, connected 0" || bad "down: dropped $d errors $e"
 # the collector comes up: a TCP listener in the inet namespace keeping the stream
-bg ip netns exec "$LAB_INET" python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4); s.settimeout(60)
-c, _ = s.accept(); c.settimeout(60)
-with open(sys.argv[3], "wb") as f:
-    while True:
-        b = c.recv(65536)
-        if not b:
-            break
-        f.write(b); f.flush()
-' $COLL $TCPPORT "$tmp/tcp.ipfix"
+bg ip netns exec "$LAB_INET" python3 -c "$TCP_SINK_PY" $COLL $TCPPORT "$tmp/tcp.ipfix"
 SINK=$LAST
 for _ in $(seq 150); do [ "$(metric tokaudit_ipfix_connected)" = 1 ] && break; sleep 0.1; done
 [ "$(metric tokaudit_ipfix_connected)" = 1 ] && ok "TCP: reconnected once the collector is up" || bad "no reconnect"

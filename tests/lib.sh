@@ -110,6 +110,20 @@ foreign_xdp() {
 		rm -f "$pin"
 	fi
 }
+# A TCP collector's stand-in: python3 -c "$TCP_SINK_PY" ADDR PORT FILE keeps
+# what one connection sends in FILE until it closes (60 s at most)
+TCP_SINK_PY='
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4); s.settimeout(60)
+c, _ = s.accept(); c.settimeout(60)
+with open(sys.argv[3], "wb") as f:
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        f.write(b); f.flush()
+'
 # peer NS ARGS...: tests/lab_peer.py in a namespace
 peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
 # gw/cl CMD...: in the gateway's / client's network namespace, with the

@@ -278,18 +278,7 @@ PY
 # IPFIX: serve exports a learned flow's name as taServerName (ipfixDump
 # reads the stream a TCP sink in the inet namespace kept)
 port=$((20000 + $$ % 20000))
-ip netns exec "$LAB_INET" /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); c.settimeout(30)
-with open(sys.argv[2], "wb") as f:
-    while True:
-        b = c.recv(65536)
-        if not b:
-            break
-        f.write(b)
-' "$port" "$tmp/names.ipfix" &
+ip netns exec "$LAB_INET" python3 -c "$TCP_SINK_PY" 198.18.0.2 "$port" "$tmp/names.ipfix" &
 sink_pid=$!
 sleep 0.3
 # (nsenter, not gw: $! must be serve itself, for the kill below)

@@ -161,11 +161,12 @@ static void test_learned_first_packet(void **state)
 	/* userspace reads the same (why, flows) with the name asked */
 	struct ta_dname d;
 	uint8_t a[16] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 };
-	assert_true(ta_dp_learned_rules(&f.dp, a, f.dp.generation, &d) & (1ull << f.media));
+	struct ta_learned lv;
+	assert_true(ta_dp_learned_rules(&f.dp, a, f.dp.generation) & (1ull << f.media));
+	assert_int_equal(ta_dp_learned(&f.dp, a, &lv, &d), 0);
 	assert_string_equal(d.name, "live.media.example");
 	/* drift: alsoaddr names *.media.example and has addresses; 192.0.2.10 is
 	 * outside them, 198.18.7.9 inside; so is the IPv6 one outside */
-	struct ta_learned lv;
 	uint64_t also = 1ull << ta_rule_index(&f.pol, "alsoaddr");
 	assert_int_equal(ta_dp_learned(&f.dp, a, &lv, &d), 0);
 	assert_int_equal(lv.drift[f.dp.generation & 1], also);

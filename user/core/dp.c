@@ -669,21 +669,16 @@ static bool names_same(const struct ta_dp *dp, uint32_t slot, const struct ta_co
 bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c)
 {
 	uint32_t slot = dp->generation & 1;
-	struct ta_lpm_key k, next;
+	struct ta_lpm_key k;
 	struct ta_lpm_val v;
 	size_t n = 0;
-	void *prev = NULL;
 
 	if (!dp->generation || !dp->ports ||
 	    memcmp(dp->ports + TA_PORT_IDX(slot, 0, 0, 0), c->ports,
 		   (size_t)TA_PC_MAX * TA_DIR_MAX * TA_PORTS * sizeof(uint64_t)))
 		return false;
 	/* the slot holds as many prefixes, each with the same rules */
-	while (bpf_map_get_next_key(dp->fd[TA_M_POLICY], prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		n += next.slot == slot;
-	}
+	free(slot_keys(dp->fd[TA_M_POLICY], sizeof(k), offsetof(struct ta_lpm_key, slot), slot, &n));
 	if (n != c->nlpm)
 		return false;
 	for (size_t i = 0; i < c->nlpm; i++) {
@@ -756,7 +751,7 @@ uint32_t ta_dp_learned_capacity(const struct ta_dp *dp)
 	return dp->fd[TA_M_LEARNED] < 0 ? 0 : max_entries(dp->fd[TA_M_LEARNED]);
 }
 
-uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name)
+uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot)
 {
 	struct ta_addr_key k;
 	struct ta_learned v;
@@ -767,10 +762,6 @@ uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uin
 
 	if (dp->fd[TA_M_LEARNED] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, &v) || v.expires_ns < now)
 		return 0;
-	if (name && (dp->fd[TA_M_DNAMES] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v.name, name)))
-		name->name[0] = 0;
-	if (name)
-		name->name[sizeof(name->name) - 1] = 0;
 	return v.rules[slot & 1];
 }
 
@@ -793,7 +784,7 @@ uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int p
 		return 0;
 	if (bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v))
 		v.rules = 0;
-	v.rules |= ta_dp_learned_rules(dp, remote, slot, NULL);
+	v.rules |= ta_dp_learned_rules(dp, remote, slot);
 	return v.rules & dp->ports[TA_PORT_IDX(slot, pc, opener & 1, rport)];
 }
 

@@ -136,9 +136,8 @@ bool ta_dp_policy_same(const struct ta_dp *dp, const struct ta_compiled *c);
 /* The rules of the policy in force that allow a flow to remote:rport opened
  * in direction opener (the datapath's own tables; 0 when none) */
 /* The rules of slot an address learned from DNS is part of (0: none, or its
- * TTL is over), and the name it was asked by when name is not NULL ("" when
- * that is no longer known) */
-uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot, struct ta_dname *name);
+ * TTL is over) */
+uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uint32_t slot);
 /* The ClientHello of a TCP flow (ta_sni) and its name ("" unless
  * v->status is TA_SNI_NAME and the name is still known): 0, or -ENOENT */
 int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni *v, struct ta_dname *name);
