@@ -9,6 +9,9 @@ trap 'rm -rf "$tmp"' EXIT
 expect_rc "tokaudit --help exits 0" 0 "$TA" --help && expect_in "--help lists commands" "policy check" "$OUT"
 expect_rc "no command is a usage error" 2 "$TA"
 expect_rc "unknown command is a usage error" 2 "$TA" frobnicate && expect_in "unknown command named" "frobnicate: unknown command" "$ERR"
+expect_rc "--dns-ttl-min above --dns-ttl-max is a usage error" 2 "$TA" run -i lo --dns-ttl-min 100 --dns-ttl-max 10 \
+	&& expect_in "...both named" "run: --dns-ttl-min (100 s) is above --dns-ttl-max (10 s)" "$ERR"
+expect_rc "a --dns-ttl-min of 0 is refused" 2 "$TA" run -i lo --dns-ttl-min 0
 expect_rc "unknown global option" 2 "$TA" --frob
 # every command, once: the checks below go through this list
 commands=("policy check" "policy show" "replay" "version" "run" "attach" "detach" "status" "flows" "stats" "reload" "why" "probe" "policy verify" "serve" "ipfix elements")
