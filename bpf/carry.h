@@ -68,12 +68,13 @@ static __always_inline __u32 ta_stun_bits(__u32 type)
 }
 
 /* The classifier's part: is this packet of the flow a sample? (its count
- * this way is at most TA_CARRY_FIRST, or a multiple of TA_CARRY_EVERY) */
+ * this way is at most TA_CARRY_FIRST, or a multiple of TA_CARRY_EVERY; the
+ * benchmark's classification row samples every one) */
 static __always_inline void ta_carry_due(struct ta_pkt *p, const struct ta_res *r)
 {
 	__u64 n = r->flow->packets[r->dir & 1];
 
-	if (n <= TA_CARRY_FIRST || !(n & (TA_CARRY_EVERY - 1))) {
+	if (n <= TA_CARRY_FIRST || !(n & cfg_carry_mask)) {
 		p->out_carry = 1;
 		p->out_flow_dir = r->dir;
 	}
@@ -95,9 +96,9 @@ static __always_inline void ta_carry_bits(const __u8 *h, __u32 len, int tcp, __u
 }
 
 /* The sampled packet's bits into its flow's cold part */
-static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h, __u32 ifindex)
+static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h, const struct ta_flow_key *k,
+					  __u32 ifindex)
 {
-	struct ta_flow_key k = {};
 	struct ta_flow_hot *f;
 	struct ta_flow_cold *c;
 	__u32 bits, sbits;
@@ -106,8 +107,7 @@ static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h,
 	f = ta_flow_find(&p->t, p->out_flow_dir, ifindex);
 	if (!f)
 		return;
-	ta_flow_key_of(&k, &p->t, p->out_flow_dir, ifindex);
-	c = ta_flow_cold(f, &k);
+	c = ta_flow_cold(f, k);
 	if (!c)
 		return;
 	if ((c->carries & bits) != bits)
@@ -116,15 +116,16 @@ static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h,
 		__sync_fetch_and_or(&c->stun, sbits);
 }
 
-/* Per context type: a sampled packet's first bytes read (fewer than 16:
- * the rest zeros), then kept */
+/* Per context type: the first bytes of a sampled packet, or of a media
+ * packet (media.h), read (fewer than 16: the rest zeros), then kept */
 #define TA_DEFINE_CARRY(sfx, ctx_t, LOAD)                                                                                   \
 	__noinline int ta_carry_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 ifindex)                                          \
 	{                                                                                                                   \
 		__u8 h[TA_CARRY_HEAD] = {};                                                                                 \
+		struct ta_flow_key k = {};                                                                                  \
 		__u32 n;                                                                                                    \
                                                                                                                             \
-		if (!p || !p->out_carry || !p->pl_len)                                                                      \
+		if (!p || !(p->out_carry || p->out_media) || !p->pl_len)                                                    \
 			return 0;                                                                                           \
 		n = p->pl_len;                                                                                              \
 		if (n > TA_CARRY_HEAD)                                                                                      \
@@ -134,7 +135,13 @@ static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h,
 		n = ((n - 1) & (TA_CARRY_HEAD - 1)) + 1;                                                                    \
 		if (LOAD(ctx, p->pl_off, h, n))                                                                             \
 			return 0;                                                                                           \
-		ta_carry_keep(p, h, ifindex);                                                                               \
+		ta_flow_key_of(&k, &p->t, p->out_flow_dir, ifindex);                                                        \
+		if (p->out_carry)                                                                                           \
+			ta_carry_keep(p, h, &k, ifindex);                                                                   \
+		if (p->out_media)                                                                                           \
+			ta_rtp_keep(&k, p->out_flow_dir, h, p->pl_len);                                                     \
+		if (p->out_media && (h[1] == 200 || h[1] == 201))                                                           \
+			ta_rtcp_read_##sfx(ctx, p, &k, h);                                                                  \
 		return 0;                                                                                                   \
 	}
 

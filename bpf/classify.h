@@ -14,6 +14,7 @@
 #define TA_CLASSIFY_H
 
 #include "carry.h"
+#include "media.h"
 #include "frag.h"
 
 /* Replay and tests: the last packet's result.  The endpoints are copied here
@@ -236,6 +237,10 @@ __noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, 
 	ta_classify_flow(&p->t, r.dir, cover, gen, ifindex, len, &r);
 	if (p->pl_len && r.flow) /* its payload is read after, when a sample is due */
 		ta_carry_due(p, &r);
+	if (p->pl_media && r.flow) { /* its RTP header is read after (media.h) */
+		p->out_media = 1;
+		p->out_flow_dir = r.dir;
+	}
 	if (p->tls_len && r.flow) { /* its ClientHello is read after (tls.h) */
 		p->out_flow = 1;
 		p->out_flow_dir = r.dir;

@@ -18,6 +18,7 @@ const volatile __u8 cfg_events = 1;               /* ring-buffer events at all (
 const volatile __u8 cfg_events_allowed = 0;       /* new-flow events for allowed flows too */
 const volatile __u8 cfg_record_last = 0;          /* write last_res (replay, tests) */
 const volatile __u32 cfg_other_mask = TA_OTHER_SAMPLE - 1; /* sample 'other' when (random & mask) == 0 */
+const volatile __u32 cfg_carry_mask = TA_CARRY_EVERY - 1;  /* classify a flow's packet n when (n & mask) == 0 */
 const volatile __u16 cfg_capture = 0;             /* evidence: bytes of unexpected/dropped packets, 0 off */
 const volatile __u32 cfg_dns_ttl_min = TA_DNS_TTL_MIN; /* a learned address lives its TTL, at least this (s) */
 const volatile __u32 cfg_dns_ttl_max = TA_DNS_TTL_MAX; /* and at most this (s) */
@@ -237,6 +238,16 @@ struct {
 	__type(key, struct ta_flow_key);
 	__type(value, struct ta_sni);
 } ta_sni SEC(".maps");
+
+/* Media health: each flow's RTP streams (media.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096); /* media flows at once (LRU: the oldest go) */
+	__type(key, struct ta_flow_key);
+	__type(value, struct ta_rtp);
+} ta_rtp SEC(".maps");
+/* a new entry's value: zeros, and too big for the stack */
+const struct ta_rtp ta_rtp_zero = {};
 
 struct ta_dns_scratch {
 	__u8 msg[TA_DNS_BUF];

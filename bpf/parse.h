@@ -71,6 +71,11 @@ struct ta_pkt {
 	__u16 pl_off;
 	__u16 pl_len;
 	__u8 out_carry;
+	/* a UDP payload between unprivileged ports that starts like RTP or
+	 * TURN ChannelData (media.h): set by the parser, its flow's streams
+	 * are counted in the hook when out_media is set (the flow exists) */
+	__u8 pl_media;
+	__u8 out_media;
 };
 
 struct ta_cursor {
@@ -354,6 +359,13 @@ static __always_inline void ta_parse_payload(void *data, void *data_end, void *l
 		return;
 	p->pl_off = (__u16)(l4 - data) + (__u16)hl;
 	p->pl_len = (__u16)((l4len - hl) & 0xffff);
+	if (p->t.proto == TA_IPPROTO_UDP && p->t.sport >= 1024 && p->t.dport >= 1024 && l4len >= 8 + 12) {
+		__u8 *b0 = l4 + 8;
+
+		/* RTP version 2 (128-191), or a TURN channel (64-79) */
+		if ((void *)(b0 + 1) <= data_end && ((*b0 & 0xc0) == 0x80 || (*b0 & 0xf0) == 0x40))
+			p->pl_media = 1;
+	}
 }
 
 /* Where the DNS message of a port-53 packet lies: after the UDP header, or

@@ -21,7 +21,9 @@ TA_DEFINE_DNS(xdp, struct xdp_md, bpf_xdp_load_bytes)
 TA_DEFINE_DNS(tc, struct __sk_buff, bpf_skb_load_bytes)
 TA_DEFINE_TLS(xdp, struct xdp_md, bpf_xdp_load_bytes)
 TA_DEFINE_TLS(tc, struct __sk_buff, bpf_skb_load_bytes)
+TA_DEFINE_RTCP(xdp, struct xdp_md, bpf_xdp_load_bytes)
 TA_DEFINE_CARRY(xdp, struct xdp_md, bpf_xdp_load_bytes)
+TA_DEFINE_RTCP(tc, struct __sk_buff, bpf_skb_load_bytes)
 TA_DEFINE_CARRY(tc, struct __sk_buff, bpf_skb_load_bytes)
 
 SEC("xdp")
@@ -37,7 +39,7 @@ int tokaudit_xdp(struct xdp_md *ctx)
 	if (p.dns_len)
 		ta_dns_xdp(ctx, &p, cfg_xdp_dir_mode);
 	drop = ta_classify(&p, rc, cfg_xdp_dir_mode, ctx->ingress_ifindex, len);
-	if (p.out_carry)
+	if (p.out_carry || p.out_media)
 		ta_carry_xdp(ctx, &p, ctx->ingress_ifindex);
 	if (p.out_flow)
 		ta_tls_xdp(ctx, &p, ctx->ingress_ifindex);
@@ -71,7 +73,7 @@ static __always_inline int ta_tc(struct __sk_buff *skb, __u32 mode)
 	if (p.dns_len)
 		ta_dns_tc(skb, &p, mode);
 	rc = ta_classify(&p, rc, mode, skb->ifindex, len);
-	if (p.out_carry)
+	if (p.out_carry || p.out_media)
 		ta_carry_tc(skb, &p, skb->ifindex);
 	if (p.out_flow)
 		ta_tls_tc(skb, &p, skb->ifindex);

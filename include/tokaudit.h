@@ -123,6 +123,8 @@ enum ta_counter {
 	TA_C_DNS_CUT,         /* DNS answers whose records went past what was read: the rest not learned */
 	TA_C_DNS_DRIFT,       /* addresses learned for a rule whose own addresses do not cover them: the
 			 * document's two tables disagree */
+	TA_C_RTP_STREAMS,     /* RTP streams (SSRC and direction of a flow) taken into account */
+	TA_C_RTP_FULL,        /* RTP packets of a stream past the TA_RTP_STREAMS a flow keeps: not counted */
 	TA_C_INV_BASE,        /* TA_C_INV_BASE + enum ta_invalid_reason */
 	TA_C_MAX = TA_C_INV_BASE + TA_INV_MAX,
 };
@@ -364,6 +366,49 @@ enum ta_carry {
 	TA_CARRY_UNKNOWN,  /* a payload none of these */
 	TA_CARRY_MAX,
 };
+/* Media health (issue 31): RFC 3550's receiver accounting of each RTP
+ * stream of a flow (SSRC and direction), as the gateway sees it; kept in
+ * ta_rtp per flow, TA_RTP_STREAMS streams at most */
+#define TA_RTP_STREAMS      8
+#define TA_RTP_PROBATION    2             /* RFC 3550 A.1 MIN_SEQUENTIAL: in-order packets before a stream counts */
+#define TA_RTP_MAX_DROPOUT  3000          /* RFC 3550 A.1: a jump ahead larger than this restarts the count */
+#define TA_RTP_MAX_MISORDER 100           /* ... and one back, smaller than this, is late (or a duplicate) */
+#define TA_RTP_RELAYED      1             /* flags: inside TURN ChannelData */
+#define TA_RTP_RATE_WAIT_NS 1000000000ull /* arrival time after which the clock rate is inferred */
+struct ta_rtp_stream {
+	__u64 first_ns;   /* arrival of its first packet (capture time in replay) */
+	__u64 last_ns;    /* of its last */
+	__u64 rate_ns;    /* arrival of the packet the clock rate is inferred from */
+	__u64 received;   /* distinct packets since probation ended (RFC 3550 A.1) */
+	__u64 duplicates; /* packets whose sequence number was seen already (64 back at most) */
+	__u64 late;       /* packets that came after a later one (reordered) */
+	__u64 window;     /* bit n: sequence number max_seq - n seen */
+	__u64 jitter16;   /* RFC 3550 A.8 interarrival jitter, in ns, times 16 */
+	__u32 ssrc;
+	__u32 cycles;  /* sequence number wraps, times 65536 */
+	__u32 bad_seq; /* RFC 3550 A.1: the sequence number a restart waits for */
+	__u32 rate_ts; /* the RTP timestamp the clock rate is inferred from */
+	__u32 last_ts; /* of the last packet */
+	__u32 rate;    /* the clock rate inferred (Hz), 0 not (yet) */
+	__u16 base_seq;
+	__u16 max_seq;
+	__u8 dir; /* enum ta_dir */
+	__u8 probation;
+	__u8 pt;        /* payload type of the last packet */
+	__u8 flags;     /* TA_RTP_* */
+	__u32 restarts; /* sequence restarts (RFC 3550 A.1's large jumps, confirmed) */
+	/* the last RTCP receiver report about it, from the receiving side (plain
+	 * RTCP only: SRTCP's report blocks are ciphertext) */
+	__u32 rr_reports; /* how many were read */
+	__u32 rr_lost;    /* cumulative number of packets lost (24 bits, signed) */
+	__u32 rr_jitter;  /* interarrival jitter, in RTP timestamp units */
+	__u8 rr_fraction; /* fraction lost since the one before, /256 */
+	__u8 pad[3];
+};
+struct ta_rtp {
+	struct ta_rtp_stream s[TA_RTP_STREAMS];
+};
+
 #define TA_CARRY_FIRST 8  /* packets each way classified from a flow's start */
 #define TA_CARRY_EVERY 64 /* then one in this many */
 
@@ -417,8 +462,16 @@ struct ta_flow_val {
 	__u16 relayed;      /* TA_CARRY_* bits inside TURN ChannelData */
 	__u16 stun_methods; /* bit n: STUN method n */
 	__u8 stun_classes;  /* bit n: STUN class n */
-	__u8 pad5;
+	__u8 media_streams; /* RTP streams counted (ta_rtp, past probation) */
+	/* media health, the flow's RTP streams summed (RFC 3550 A.3) */
+	__u64 media_expected;
+	__u64 media_lost;
+	__u64 media_late;
+	__u64 media_dups;
+	__u32 media_jitter_us; /* the largest of its streams' jitter; TA_MEDIA_NO_JITTER: no clock rate known */
+	__u32 pad6;
 };
+#define TA_MEDIA_NO_JITTER 0xffffffffu
 
 /* Drop classes (drop tracing): what a kernel drop of a policy packet means.
  * Userspace fills drop_class[] from the running kernel's reason names. */

@@ -40,6 +40,7 @@ pkgs=(
 	prometheus curl                     # tests: a real Prometheus, promtool, scrapes
 	python3 python3-dnspython           # capture generator in tests/; the DNS reference of dns.test.sh
 	nsd                                 # the DNS server of names.test.sh
+	python3-aiortc coturn openssl       # calls.test.sh: real WebRTC peers, a TURN server (UDP, TCP, TLS 443)
 	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability
 	util-linux procps                   # nsenter, setpriv, mountpoint, pgrep
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks

@@ -66,6 +66,20 @@ static inline void ta_test_policy(struct ta_policy *pol, struct ta_compiled *c, 
 	assert_int_equal(ta_policy_compile(pol, c), 0);
 }
 
+/* The built-in policy in a datapath that keeps each packet's result, its
+ * XDP hook facing the outside (in) and tc the inside (out): -1 when the
+ * programs do not load */
+static inline int ta_test_dp(struct ta_policy *pol, struct ta_compiled *comp, struct ta_dp *dp)
+{
+	struct ta_dp_opts o = { .record_last = true, .xdp_dir_mode = TA_DM_IN, .tc_dir_mode = TA_DM_OUT };
+
+	ta_test_policy(pol, comp, NULL);
+	if (ta_dp_open(dp, &o))
+		return -1;
+	assert_int_equal(ta_dp_set_policy(dp, comp), 0);
+	return 0;
+}
+
 static inline int ta_rule_index(const struct ta_policy *pol, const char *label)
 {
 	if (!label)

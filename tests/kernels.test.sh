@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The kernel matrix: Debian 12's packaged 6.1 kernel booted under qemu (TCG)
-# by scripts/kernel-vm.sh runs the suites that need a kernel (datapath,
-# replay, drop forensics, pinned mode and a live lab with XDP and tc), so a
+# by scripts/kernel-vm.sh runs the suites that need a kernel (the datapath
+# through BPF_PROG_TEST_RUN as replay runs it, drop forensics, pinned mode
+# and a live lab with XDP and tc), so a
 # change that kernel's verifier refuses never lands. Also: make test-kernels.
 set -u
 . "$(dirname "$0")/lib.sh"

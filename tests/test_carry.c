@@ -24,14 +24,8 @@ struct fx {
 
 static int open_fx(struct fx *f)
 {
-	struct ta_dp_opts o = { .record_last = true, .xdp_dir_mode = TA_DM_IN, .tc_dir_mode = TA_DM_OUT };
-
 	memset(f, 0, sizeof(*f));
-	ta_test_policy(&f->pol, &f->comp, NULL);
-	if (ta_dp_open(&f->dp, &o))
-		return -1;
-	assert_int_equal(ta_dp_set_policy(&f->dp, &f->comp), 0);
-	return 0;
+	return ta_test_dp(&f->pol, &f->comp, &f->dp);
 }
 
 static void close_fx(struct fx *f)

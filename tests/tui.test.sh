@@ -40,6 +40,9 @@ grep -q ":6000" <<<"$first" && ok "sorted by rate: the live stream first" || bad
 grep -Eq '^other, top talkers \(sampled 1/64\):.* 192\.0\.2\.10 udp/5000 out ~[0-9.]+k?' <<<"$s" \
 	&& ok "other traffic's top talker: $(grep '^other, top' <<<"$s")" || bad "top talkers: $(grep '^other' <<<"$s")"
 
+grep -Eq '^CALLS  direct-udp 0  relayed-udp 0  relayed-tcp 0  tls-443 0   RTP lost' <<<"$s" \
+	&& ok "the calls line (no RTP in this traffic): $(grep '^CALLS' <<<"$s" | tr -s ' ')" || bad "calls line: $(grep -A1 '^other' <<<"$s")"
+
 # keys: sort by bytes, filter by verdict, pause, all
 tmux -L "$SOCK" send-keys b
 wait_for "sort: bytes" && ok "b: sort by bytes" || bad "b: $(grep FLOWS <<<"$(screen)")"

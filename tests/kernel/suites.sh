@@ -5,7 +5,7 @@ k=$(uname -r)
 # the suites skip what does not depend on the kernel (the host runs it)
 export TA_KERNEL_VM=1
 fail=0
-for b in test_datapath test_learn test_carry; do
+for b in test_datapath test_learn test_carry test_media; do
 	# the differential runs of test_learn are for the verifier here, not for
 	# coverage (the host runs them whole): a tenth
 	out=$(TA_LEARN_N=300 ./build/tests/$b 2>&1)
@@ -17,7 +17,7 @@ for b in test_datapath test_learn test_carry; do
 		echo "ok [$k] $b: $p tests, the programs pass this kernel's verifier"
 	fi
 done
-for t in replay forensics pinned live; do
+for t in forensics pinned live; do
 	out=$(bash "tests/$t.test.sh" 2>&1)
 	grep -E '^(ok|FAIL|SKIP) ' <<<"$out" | sed "s/^\(ok\|FAIL\|SKIP\) /\1 [$k] $t: /"
 	grep -q '^FAIL ' <<<"$out" && fail=1

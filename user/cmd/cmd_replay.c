@@ -13,6 +13,7 @@
 #include "replay.h"
 #include "report.h"
 #include "flowsel.h"
+#include "callrep.h"
 #include "flowtable.h"
 #include "util.h"
 
@@ -175,6 +176,7 @@ struct flow_print {
 	uint64_t nflows;
 	const struct ta_flow_sel *sel;
 	struct ta_closed *shown;      /* the flows --verdict... chose */
+	struct ta_calls calls;        /* media per inside client, from every flow */
 	size_t nshown, capshown;
 };
 
@@ -185,6 +187,8 @@ static int count_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 
 	fp->nflows++;
 	fp->counts.verdict[ta_flow_verdict(v)]++;
+	if (ta_calls_add(&fp->calls, fp->ctx.dp, k, v))
+		return 1;
 	if (v->rule < TA_MAX_RULES)
 		fp->counts.rule[v->rule]++;
 	if (!ta_flow_sel_match(fp->sel, &fp->ctx, k, v))
@@ -225,6 +229,30 @@ static int print_flows(struct flow_print *fp, const struct replay_cfg *cfg, cons
 	return ta_table_print(t, fp->f) ? TA_EXIT_FAIL : 0;
 }
 
+/* Packets, bytes (in, out, none) and flows per verdict, into vj */
+static void verdicts_json(json_object *vj, const struct ta_count vs[TA_VSTAT_MAX], const struct flow_print *fp)
+{
+	for (int v = 0; v < TA_V_MAX; v++) {
+		json_object *x = json_object_new_object();
+		uint64_t p = 0, b = 0;
+
+		for (int d = 0; d < TA_VSTAT_DIRS; d++) {
+			const struct ta_count *c = &vs[v * TA_VSTAT_DIRS + d];
+			json_object *y = json_object_new_object();
+
+			ta_jadd(y, "packets", ta_ju64(c->packets));
+			ta_jadd(y, "bytes", ta_ju64(c->bytes));
+			ta_jadd(x, d == 2 ? "none" : ta_dir_name(d), y);
+			p += c->packets;
+			b += c->bytes;
+		}
+		ta_jadd(x, "packets", ta_ju64(p));
+		ta_jadd(x, "bytes", ta_ju64(b));
+		ta_jadd(x, "flows", ta_ju64(fp->counts.verdict[v]));
+		ta_jadd(vj, ta_verdict_name(v), x);
+	}
+}
+
 static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_policy *pol, const char *policy,
 			  struct flow_print *fp, uint64_t frames, uint64_t cut, uint64_t filtered, const char *status,
 			  double first_ts, double last_ts)
@@ -248,25 +276,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		ta_jadd(o, "status", ta_jstr(status));
 		ta_jtime(o, "first_frame", first_ts);
 		ta_jtime(o, "last_frame", last_ts);
-		for (int v = 0; v < TA_V_MAX; v++) {
-			json_object *x = json_object_new_object();
-			uint64_t p = 0, b = 0;
-
-			for (int d = 0; d < TA_VSTAT_DIRS; d++) {
-				struct ta_count *c = &vs[v * TA_VSTAT_DIRS + d];
-				json_object *y = json_object_new_object();
-
-				ta_jadd(y, "packets", ta_ju64(c->packets));
-				ta_jadd(y, "bytes", ta_ju64(c->bytes));
-				ta_jadd(x, d == 2 ? "none" : ta_dir_name(d), y);
-				p += c->packets;
-				b += c->bytes;
-			}
-			ta_jadd(x, "packets", ta_ju64(p));
-			ta_jadd(x, "bytes", ta_ju64(b));
-			ta_jadd(x, "flows", ta_ju64(fp->counts.verdict[v]));
-			ta_jadd(vj, ta_verdict_name(v), x);
-		}
+		verdicts_json(vj, vs, fp);
 		ta_jadd(o, "verdicts", vj);
 		rj = json_object_new_object();
 		for (size_t r = 0; r < pol->nrules; r++) {
@@ -282,6 +292,7 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		for (int c = 0; c < TA_C_MAX; c++)
 			ta_jadd(rj, ta_counter_name(c), ta_ju64(cnt[c]));
 		ta_jadd(o, "counters", rj);
+		ta_calls_report(NULL, o, &fp->calls);
 		ta_jprint(f, o);
 		return;
 	}
@@ -304,6 +315,8 @@ static void print_summary(FILE *f, bool json, struct ta_dp *dp, const struct ta_
 		if (cnt[c])
 			fprintf(f, "invalid: %s %llu\n", ta_invalid_name(c - TA_C_INV_BASE),
 				(unsigned long long)cnt[c]);
+	if (fp->calls.n)
+		ta_calls_report(f, NULL, &fp->calls);
 }
 
 static void on_frame(void *arg, uint64_t n, const struct pcap_pkthdr *h, const struct ta_last *l, uint32_t retval)
@@ -409,6 +422,7 @@ static int do_replay(void *vcfg)
 	free(fp.shown);
 	print_summary(stdout, cfg->json, &r.dp, &pol, cfg->policy, &fp, r.frames, r.cut, r.filtered, r.status,
 		      r.first_ts, r.last_ts);
+	ta_calls_free(&fp.calls);
 	if (fflush(stdout))
 		r.status = "error";
 	rc = strcmp(r.status, "ok") ? TA_EXIT_FAIL : TA_EXIT_OK;

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "dp.h"
+#include "media.h"
 #include "hooks.h"
 #include "kdrop.h"
 #include "tokaudit.skel.h"
@@ -121,6 +122,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_events = !o->no_events;
 	skel->rodata->cfg_capture = o->capture;
 	skel->rodata->cfg_other_mask = (o->other_sample ? o->other_sample : TA_OTHER_SAMPLE) - 1;
+	skel->rodata->cfg_carry_mask = (o->carry_every ? o->carry_every : TA_CARRY_EVERY) - 1;
 	uint32_t nflows = o->flow_entries ? o->flow_entries : TA_DEFAULT_FLOWS;
 	bpf_map__set_max_entries(skel->maps.ta_flows, nflows);
 	bpf_map__set_max_entries(skel->maps.ta_flows6, nflows / TA_FLOWS6_DIV > TA_FLOWS_MIN ? nflows / TA_FLOWS6_DIV
@@ -211,6 +213,7 @@ static const struct {
 	MAP(TA_M_LEARNED, ta_learned, sizeof(struct ta_addr_key), sizeof(struct ta_learned), .optional = true),
 	MAP(TA_M_DNAMES, ta_dnames, sizeof(uint64_t), sizeof(struct ta_dname), .optional = true),
 	MAP(TA_M_SNI, ta_sni, sizeof(struct ta_flow_key), sizeof(struct ta_sni), .optional = true),
+	MAP(TA_M_RTP, ta_rtp, sizeof(struct ta_flow_key), sizeof(struct ta_rtp), .optional = true),
 #undef MAP
 };
 
@@ -714,6 +717,13 @@ int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni
 	return 0;
 }
 
+int ta_dp_rtp(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_rtp *v)
+{
+	if (!dp || dp->fd[TA_M_RTP] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_RTP], k, v))
+		return -ENOENT;
+	return 0;
+}
+
 uint64_t ta_dp_name_drift(const struct ta_dp *dp, const uint8_t addr[16], const __u64 rules[2])
 {
 	uint32_t slot = dp->generation & 1;
@@ -972,6 +982,29 @@ uint32_t ta_dp_flow_capacity(const struct ta_dp *dp)
 	return max_entries(dp->fd[TA_M_FLOWS]) + max_entries(dp->fd[TA_M_FLOWS6]);
 }
 
+/* A media flow's RTP streams (ta_rtp) summed into v */
+static void media_sum(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v)
+{
+	struct ta_media m[TA_RTP_STREAMS];
+	struct ta_rtp r;
+	int n;
+
+	v->media_jitter_us = TA_MEDIA_NO_JITTER;
+	if (ta_dp_rtp(dp, k, &r))
+		return;
+	n = ta_media_of(&r, m, TA_RTP_STREAMS);
+	v->media_streams = (uint8_t)n;
+	for (int i = 0; i < n; i++) {
+		v->media_expected += m[i].expected;
+		v->media_lost += m[i].lost;
+		v->media_late += m[i].late;
+		v->media_dups += m[i].duplicates;
+		if (m[i].rate &&
+		    (v->media_jitter_us == TA_MEDIA_NO_JITTER || m[i].jitter_ms * 1000 > v->media_jitter_us))
+			v->media_jitter_us = (uint32_t)(m[i].jitter_ms * 1000);
+	}
+}
+
 /* A kernel flow as the reader sees it: the hot entry, its state word
  * unpacked (the generations are the low bits the word keeps, resolved
  * against the one in force), and the cold entry when it has one. */
@@ -1019,6 +1052,8 @@ static void flow_view(const struct ta_dp *dp, const struct ta_flow_key *k, const
 	v->relayed = (uint16_t)(c.carries >> 16);
 	v->stun_methods = (uint16_t)c.stun;
 	v->stun_classes = (uint8_t)(c.stun >> 16);
+	if ((c.carries | c.carries >> 16) & (1u << TA_CARRY_RTP))
+		media_sum(dp, k, v);
 }
 
 static bool key_compact(const struct ta_flow_key *k)
@@ -1153,6 +1188,8 @@ int ta_dp_flow_delete(struct ta_dp *dp, const struct ta_flow_key *k)
 	}
 	err = err ? -errno : 0;
 	bpf_map_delete_elem(dp->fd[TA_M_FCOLD], k); /* its diagnostics, if any */
+	if (dp->fd[TA_M_RTP] >= 0)
+		bpf_map_delete_elem(dp->fd[TA_M_RTP], k); /* its media streams */
 	return err;
 }
 

@@ -24,6 +24,8 @@ struct ta_dp_opts {
 	uint32_t flow_entries;  /* 0: default */
 	uint32_t frag_entries;  /* 0: default */
 	uint32_t other_sample;  /* count one 'other' packet in this many (a power of two; 0: TA_OTHER_SAMPLE) */
+	uint32_t carry_every;   /* classify one packet of a flow in this many after its first (a power of two;
+				 * 0: TA_CARRY_EVERY) */
 	uint32_t learned_entries; /* addresses learned from DNS kept at most; 0: TA_DEFAULT_LEARNED */
 	uint32_t dns_ttl_min;     /* a learned address's life: its TTL, at least this (s; 0: TA_DNS_TTL_MIN) */
 	uint32_t dns_ttl_max;     /* and at most this (s; 0: TA_DNS_TTL_MAX) */
@@ -69,6 +71,7 @@ enum ta_dp_map {
 	TA_M_LEARNED,
 	TA_M_DNAMES,
 	TA_M_SNI,
+	TA_M_RTP,
 	TA_M_MAX,
 };
 /* The packet programs */
@@ -141,6 +144,8 @@ uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uin
 /* The ClientHello of a TCP flow (ta_sni) and its name ("" unless
  * v->status is TA_SNI_NAME and the name is still known): 0, or -ENOENT */
 int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni *v, struct ta_dname *name);
+/* The RTP streams of a flow (ta_rtp): -ENOENT when it has none */
+int ta_dp_rtp(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_rtp *v);
 /* Of the rules (per slot) a name matches, those with addresses that do not
  * cover addr, under the policy in force: the two tables disagreeing */
 uint64_t ta_dp_name_drift(const struct ta_dp *dp, const uint8_t addr[16], const __u64 rules[2]);

@@ -6,6 +6,7 @@
 #include "dp.h"
 #include "json.h"
 #include "flows.h"
+#include "media.h"
 #include "kdrop.h"
 #include "policy.h"
 #include "util.h"
@@ -237,7 +238,7 @@ static const char *const carry_names[TA_CARRY_MAX] = {
 };
 
 /* STUN methods by number (RFC 8489, 8656): the ones WebRTC and TURN use */
-static const char *stun_method_name(int m)
+const char *ta_stun_method_name(int m)
 {
 	static const char *const n[16] = {
 		[1] = "binding", [3] = "allocate",          [4] = "refresh",     [6] = "send",
@@ -287,7 +288,7 @@ const char *ta_flow_carries_str(const struct ta_flow_val *v, char *buf, size_t l
 
 			for (int m = 0; m < 16 && used < len; m++)
 				if (v->stun_methods & (1u << m)) {
-					const char *mn = stun_method_name(m);
+					const char *mn = ta_stun_method_name(m);
 					used += (size_t)snprintf(buf + used, len - used, "%s%s", first ? "(" : ",",
 								 mn ? mn : "?");
 					first = 0;
@@ -311,6 +312,90 @@ const char *ta_flow_carries_str(const struct ta_flow_val *v, char *buf, size_t l
 	return buf;
 }
 
+const char *ta_flow_media_str(const struct ta_flow_val *v, char *buf, size_t len)
+{
+	int n;
+
+	buf[0] = 0;
+	if (!v->media_streams)
+		return buf;
+	n = snprintf(buf, len, "%u rtp, %.1f%% lost", v->media_streams,
+		     ta_media_loss_pct(v->media_lost, v->media_expected));
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n,
+			 v->media_jitter_us == TA_MEDIA_NO_JITTER ? ", jitter ?" : ", jitter %.1f ms",
+			 v->media_jitter_us / 1000.0);
+	return buf;
+}
+
+/* What the stream's receiver last reported in plain RTCP (null: nothing) */
+static json_object *rr_json(const struct ta_media *m)
+{
+	json_object *o;
+
+	if (!m->rr_reports)
+		return NULL;
+	o = json_object_new_object();
+	ta_jadd(o, "reports", ta_ju64(m->rr_reports));
+	ta_jadd(o, "fraction_lost_pct", ta_jnum(m->rr_fraction_pct, 2));
+	ta_jadd(o, "cumulative_lost", json_object_new_int64(m->rr_lost));
+	ta_jadd(o, "jitter_ms", m->rate ? ta_jnum(m->rr_jitter_ms, 2) : NULL);
+	return o;
+}
+
+/* One RTP stream of a flow, as JSON */
+static json_object *stream_json(const struct ta_media *m)
+{
+	json_object *o = json_object_new_object();
+	char ssrc[16];
+
+	snprintf(ssrc, sizeof(ssrc), "0x%08x", m->ssrc);
+	ta_jadd(o, "ssrc", ta_jstr(ssrc));
+	ta_jadd(o, "direction", ta_jstr(ta_dir_name(m->dir)));
+	ta_jadd(o, "relayed", ta_jbool(m->relayed));
+	ta_jadd(o, "payload_type", ta_ju64(m->pt));
+	ta_jadd(o, "clock_hz", m->rate ? ta_ju64(m->rate) : NULL);
+	ta_jadd(o, "packets", ta_ju64(m->received));
+	ta_jadd(o, "expected", ta_ju64(m->expected));
+	ta_jadd(o, "lost", ta_ju64(m->lost));
+	ta_jadd(o, "loss_pct", ta_jnum(ta_media_loss_pct(m->lost, m->expected), 2));
+	ta_jadd(o, "late", ta_ju64(m->late));
+	ta_jadd(o, "duplicates", ta_ju64(m->duplicates));
+	ta_jadd(o, "restarts", ta_ju64(m->restarts));
+	ta_jadd(o, "jitter_ms", m->rate ? ta_jnum(m->jitter_ms, 2) : NULL);
+	ta_jadd(o, "seconds", ta_jnum(m->seconds, 3));
+	ta_jadd(o, "receiver_report", rr_json(m));
+	return o;
+}
+
+/* The flow's media health (null without RTP streams): the sums, and each
+ * stream while the flow's streams are in the kernel's table */
+static json_object *media_json(const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_media m[TA_RTP_STREAMS];
+	json_object *o, *a;
+	struct ta_rtp r;
+	int n = 0;
+
+	if (!v->media_streams)
+		return NULL;
+	o = json_object_new_object();
+	ta_jadd(o, "expected", ta_ju64(v->media_expected));
+	ta_jadd(o, "lost", ta_ju64(v->media_lost));
+	ta_jadd(o, "loss_pct", ta_jnum(ta_media_loss_pct(v->media_lost, v->media_expected), 2));
+	ta_jadd(o, "late", ta_ju64(v->media_late));
+	ta_jadd(o, "duplicates", ta_ju64(v->media_dups));
+	ta_jadd(o, "jitter_ms",
+		v->media_jitter_us == TA_MEDIA_NO_JITTER ? NULL : ta_jnum(v->media_jitter_us / 1000.0, 2));
+	a = json_object_new_array();
+	if (c->dp && !ta_dp_rtp(c->dp, k, &r))
+		n = ta_media_of(&r, m, TA_RTP_STREAMS);
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, stream_json(&m[i]));
+	ta_jadd(o, "streams", a);
+	return o;
+}
+
 /* What the flow's names and payloads say */
 static void payload_json(json_object *o, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
 			 const struct ta_flow_val *v)
@@ -324,8 +409,9 @@ static void payload_json(json_object *o, const struct ta_flow_ctx *c, const stru
 	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
 	ta_jadd(o, "carries", bit_names(v->carries, carry_names, TA_CARRY_MAX, NULL));
 	ta_jadd(o, "carries_relayed", bit_names(v->relayed, carry_names, TA_CARRY_MAX, NULL));
-	ta_jadd(o, "stun_methods", bit_names(v->stun_methods, NULL, 16, stun_method_name));
+	ta_jadd(o, "stun_methods", bit_names(v->stun_methods, NULL, 16, ta_stun_method_name));
 	ta_jadd(o, "stun_classes", bit_names(v->stun_classes, stun_class_names, 4, NULL));
+	ta_jadd(o, "media", media_json(c, k, v));
 }
 
 json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,

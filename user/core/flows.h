@@ -69,6 +69,10 @@ const char *ta_carry_name(int c);
 /* What a flow carries, for a person: "stun(binding,allocate) dtls rtp rtcp",
  * "turn-channel(rtp)" for what a TURN relay carries; "" when nothing seen */
 const char *ta_flow_carries_str(const struct ta_flow_val *v, char *buf, size_t len);
+/* A STUN method's name (1 "binding", 3 "allocate" ...); NULL for the others */
+const char *ta_stun_method_name(int m);
+/* Its media health: "2 rtp, 1.5% lost, jitter 3.2 ms" ("" when it has no RTP streams) */
+const char *ta_flow_media_str(const struct ta_flow_val *v, char *buf, size_t len);
 /* now_ns: CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 int ta_flow_state(const struct ta_flow_key *k, const struct ta_flow_val *v, uint64_t now_ns);
 const char *ta_fstate_name(int s);

@@ -55,6 +55,8 @@ const char *ta_counter_name(int c)
 		[TA_C_DNS_BAD] = "dns_malformed",
 		[TA_C_DNS_CUT] = "dns_answers_cut",
 		[TA_C_DNS_DRIFT] = "dns_name_drift",
+		[TA_C_RTP_STREAMS] = "rtp_streams",
+		[TA_C_RTP_FULL] = "rtp_streams_full",
 	};
 	/* invalid packets by reason: "invalid_" + the reason, dashes as underscores */
 	static char inv[TA_INV_MAX][48];

@@ -16,6 +16,8 @@ const struct ta_col ta_flow_cols[FC_MAX] = {
 	[FC_NAME] = { "NAME", .help = "the server name the remote address was learned by from DNS" },
 	[FC_CARRIES] = { "CARRIES", .help = "what the payloads are: stun(methods), dtls, rtp, rtcp, turn-channel(what "
 					    "it relays), quic, tls, unknown" },
+	[FC_MEDIA] = { "MEDIA", .help = "RTP streams, the share of their packets lost before this gateway (RFC 3550), "
+					"and the largest jitter" },
 	[FC_VERDICT] = { "VERDICT" },
 	[FC_RULE] = { "RULE" },
 	[FC_STATE] = { "STATE" },
@@ -37,7 +39,7 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 	char ends[160], pb[16], loc[64], rem[80], po[24], pi[24], bo[24], bi[24], age[24], idle[24], notes[640] = "";
 	const char *cells[FC_MAX] = { 0 }, *rule = ta_flow_rule_label(c, v), *rule2;
 	struct ta_dname dn;
-	char dnote[400], carries[160];
+	char dnote[400], carries[160], media[80];
 	double a = c->now_ns > v->first_ns ? (double)(c->now_ns - v->first_ns) / TA_NSEC_PER_SEC : 0;
 	double i = c->now_ns > v->last_ns ? (double)(c->now_ns - v->last_ns) / TA_NSEC_PER_SEC : 0;
 
@@ -91,6 +93,7 @@ int ta_flow_row(struct ta_table *t, const struct ta_flow_ctx *c, const char *ifn
 	cells[FC_REMOTE] = rem;
 	cells[FC_NAME] = ta_flow_name(c, k, &dn, NULL) ? dn.name : "-";
 	cells[FC_CARRIES] = *ta_flow_carries_str(v, carries, sizeof(carries)) ? carries : "-";
+	cells[FC_MEDIA] = *ta_flow_media_str(v, media, sizeof(media)) ? media : "-";
 	cells[FC_VERDICT] = ta_verdict_name(ta_flow_verdict(v));
 	cells[FC_RULE] = rule ? rule : "-";
 	cells[FC_STATE] = ta_fstate_name(ta_flow_state(k, v, c->now_ns));

@@ -150,6 +150,45 @@ static void hook_family(FILE *f, struct ta_session *const *ss, int n, const char
 						: !(ss[i]->hooks_missing & (1u << k)));
 }
 
+/* One media gauge per rule: 0 expected RTP packets, 1 lost, 2 the largest
+ * jitter (no sample while none is known) */
+static void media_rule_gauge(FILE *f, const char *name, const char *help, struct ta_session *const *ss, int n,
+			     int which)
+{
+	family(f, name, "gauge", help);
+	for (int i = 0; i < n; i++)
+		for (uint32_t r = 0; r < ss[i]->meta.nrules && r < TA_MAX_RULES; r++) {
+			const struct ta_media_gauges *m = &ss[i]->media;
+
+			if (which == 2 && m->jitter_us[r] == TA_MEDIA_NO_JITTER)
+				continue;
+			sample(f, name, ss[i], "rule", ss[i]->labels[r], NULL, NULL,
+			       which == 0   ? (double)m->expected[r]
+			       : which == 1 ? (double)m->lost[r]
+					    : m->jitter_us[r] / 1e6);
+		}
+}
+
+/* Calls by path, and media health per rule, over the flows in the table */
+static void media_metrics(FILE *f, struct ta_session *const *ss, int n)
+{
+	family(f, "tokaudit_calls", "gauge",
+	       "Inside clients whose media currently flows, by the path it takes (direct-udp, relayed-udp, "
+	       "relayed-tcp, tls-443; a client on two paths counts on its best)");
+	for (int i = 0; i < n; i++)
+		for (int p = 0; p < TA_PATH_MAX; p++)
+			sample(f, "tokaudit_calls", ss[i], "path", ta_path_name(p), NULL, NULL,
+			       (double)ss[i]->media.calls[p]);
+	media_rule_gauge(f, "tokaudit_media_packets_expected",
+			 "RTP packets the media flows in the table should have carried so far (RFC 3550 A.3), by rule",
+			 ss, n, 0);
+	media_rule_gauge(f, "tokaudit_media_packets_lost",
+			 "Of those, the ones that never reached this gateway (lost before it), by rule", ss, n, 1);
+	media_rule_gauge(f, "tokaudit_media_jitter_seconds",
+			 "The largest RTP interarrival jitter (RFC 3550 A.8) among the rule's media flows in the table",
+			 ss, n, 2);
+}
+
 /* tokaudit_build_info: the version and the kernel */
 static void build_info(FILE *f)
 {
@@ -198,6 +237,7 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 		for (int c = 0; c < TA_CARRY_MAX; c++)
 			sample(f, "tokaudit_flows_carrying", ss[i], "kind", ta_carry_name(c), NULL, NULL,
 			       (double)ss[i]->carrying[c]);
+	media_metrics(f, ss, n);
 	counter(f, "tokaudit_flows_opened_total", "Flow entries the programs created", ss, n, x, TA_C_FLOW_NEW);
 	counter(f, "tokaudit_flows_not_created_total", "Flows the full table could not take", ss, n, x, TA_C_FLOW_FAIL);
 	family(f, "tokaudit_flows_closed_total", "counter",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "json.h"
 #include "log.h"
+#include "callrep.h"
 #include "report.h"
 #include "session.h"
 #include "table.h"
@@ -671,6 +672,8 @@ struct why_ctx {
 	struct ta_closed *f; /* the flows to explain */
 	size_t n, cap;
 	size_t hidden;       /* flows only --all explains: endpoint discards, ICMP errors sent */
+	struct ta_calls calls; /* media per inside client, from the same flows */
+	const struct ta_dp *dp;
 	uint64_t ep_on_flows; /* endpoint discards the flows hold */
 };
 
@@ -681,6 +684,8 @@ static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, vo
 
 	if (w->flt->sel && !ta_flow_sel_match(w->flt->sel, w->c, k, v))
 		return 0;
+	if (ta_calls_add(&w->calls, w->dp, k, v))
+		return 1;
 	w->ep_on_flows += v->endpoint_drops;
 	if (!ta_flow_diagnosis(w->c, NULL, k, v, w->flt->all, sentence, sizeof(sentence))) {
 		if (v->endpoint_drops || v->icmp_sent)
@@ -693,7 +698,7 @@ static int why_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, vo
 void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
 	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt)
 {
-	struct why_ctx w = { .c = c, .flt = flt };
+	struct why_ctx w = { .c = c, .flt = flt, .dp = dp };
 	struct ta_count rs[TA_MAX_RULES];
 	uint64_t cnt[TA_C_MAX];
 	json_object *arr = obj ? json_object_new_array() : NULL;
@@ -738,6 +743,8 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 		ta_jadd(obj, "flows_only_all_explains", ta_ju64(flt->all ? 0 : w.hidden));
 		ta_jadd(obj, "drops_ns_unknown", ta_ju64(cnt[TA_C_KDROP_NONS]));
 		ta_jadd(obj, "endpoint_discards", ta_ju64(cnt[TA_C_KDROP_ENDPOINT]));
+		ta_calls_report(NULL, obj, &w.calls);
+		ta_calls_free(&w.calls);
 		return;
 	}
 	if (!w.n)
@@ -756,4 +763,7 @@ void ta_why(FILE *f, json_object *obj, struct ta_dp *dp, const struct ta_closed 
 		fprintf(f, "  (%llu endpoint discards of policy traffic were of packets no flow holds now: counted "
 			"only)\n", (unsigned long long)(cnt[TA_C_KDROP_ENDPOINT] - w.ep_on_flows));
 	ta_drop_notes(f, cnt, "  ");
+	if (w.calls.n)
+		ta_calls_report(f, NULL, &w.calls);
+	ta_calls_free(&w.calls);
 }

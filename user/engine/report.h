@@ -19,7 +19,7 @@ struct ta_why_filter {
 /* The diagnosis of every blocked flow, the rules that carried nothing, and
  * notes on drops no flow took: printed to f, or added to obj (keys "why",
  * "rules_without_traffic", "drops_without_flow", "drops_elsewhere",
- * "flows_only_all_explains", "drops_ns_unknown", "endpoint_discards") when
+ * "flows_only_all_explains", "drops_ns_unknown", "endpoint_discards", "calls") when
  * obj is not NULL. */
 void ta_why(FILE *f, struct json_object *obj, struct ta_dp *dp, const struct ta_closed *closed, size_t nclosed,
 	    const struct ta_flow_ctx *c, uint32_t nrules, const struct ta_why_filter *flt);

@@ -670,7 +670,37 @@ struct walk_ctx {
 	uint64_t table_flows;                 /* published as s->table_flows when the walk ends */
 	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* likewise s->active */
 	uint64_t carrying[TA_CARRY_MAX];         /* likewise s->carrying */
+	struct ta_media_gauges media;            /* likewise s->media */
+	struct ta_calls calls;
 };
+
+/* A flow's media into the walk's gauges */
+static void media_gauges(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_media_gauges *g = &w->media;
+
+	if (v->media_streams && v->rule < TA_MAX_RULES) {
+		g->expected[v->rule] += v->media_expected;
+		g->lost[v->rule] += v->media_lost;
+		if (v->media_jitter_us != TA_MEDIA_NO_JITTER &&
+		    (g->jitter_us[v->rule] == TA_MEDIA_NO_JITTER || v->media_jitter_us > g->jitter_us[v->rule]))
+			g->jitter_us[v->rule] = v->media_jitter_us;
+	}
+	ta_calls_add(&w->calls, &w->s->dp, k, v);
+}
+
+/* The walk's calls counted by path */
+static void media_publish(struct ta_session *s, struct walk_ctx *w)
+{
+	for (size_t i = 0; i < w->calls.n; i++) {
+		int p = ta_call_path(&w->calls.c[i]);
+
+		if (p >= 0)
+			w->media.calls[p]++;
+	}
+	s->media = w->media;
+	ta_calls_free(&w->calls);
+}
 
 /* Every this many flows a walk lets the caller serve what waits (metrics) */
 #define WALK_YIELD 2048
@@ -738,6 +768,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
 	for (int c = 0; c < TA_CARRY_MAX; c++)
 		w->carrying[c] += (v->carries >> c) & 1;
+	media_gauges(w, k, v);
 	if (pk != t->packets && !created) {
 		flow_event(s, "updated", k, v, NULL);
 		t->packets = pk;
@@ -759,6 +790,8 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 int ta_session_tick(struct ta_session *s)
 {
 	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
+
+	memset(w.media.jitter_us, 0xff, sizeof(w.media.jitter_us));
 	struct ta_tracked *t, *tmp;
 
 	uint64_t cnt[TA_C_MAX], created = 0;
@@ -773,6 +806,7 @@ int ta_session_tick(struct ta_session *s)
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));
 	memcpy(s->carrying, w.carrying, sizeof(s->carrying));
+	media_publish(s, &w);
 	for (size_t i = 0; i < w.ndel; i++)
 		ta_dp_flow_delete(&s->dp, &w.del[i]);
 	free(w.del);

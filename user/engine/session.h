@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include "calls.h"
 #include "dp.h"
 #include "flows.h"
 #include "hooks.h"
@@ -24,6 +25,15 @@ struct ta_rule_acc { /* per rule, over the session */
 struct ta_flow_sel;
 struct ta_ipfix;
 struct ta_evw;
+
+/* Calls and media health over the flows in the table at a tick: inside
+ * clients by the path their media takes, and per rule the RTP packets
+ * expected and lost and the largest jitter (metrics: bounded by rules) */
+struct ta_media_gauges {
+	uint64_t calls[TA_PATH_MAX];
+	uint64_t expected[TA_MAX_RULES], lost[TA_MAX_RULES];
+	uint32_t jitter_us[TA_MAX_RULES]; /* TA_MEDIA_NO_JITTER: none known */
+};
 
 struct ta_session {
 	struct ta_dp dp;
@@ -68,6 +78,7 @@ struct ta_session {
 	struct ta_persist persist;    /* the reader's counters, kept in the pins */
 	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* flows in the table at the last tick */
 	uint64_t carrying[TA_CARRY_MAX];         /* of those, the ones carrying each kind */
+	struct ta_media_gauges media;            /* calls and media health at the last tick */
 	uint64_t table_flows;         /* entries in the flow table at the last tick */
 	unsigned hooks_missing;       /* serve: a bit per enum ta_hook_watch missing at the last check */
 	uint64_t hook_restores[TA_HK_MAX]; /* serve: put back since it started */

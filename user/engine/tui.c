@@ -10,6 +10,7 @@
 #include "names.h"
 #include "report.h"
 #include "session.h"
+#include "media.h"
 #include "tui.h"
 #include "units.h"
 
@@ -276,22 +277,50 @@ static int draw_other(struct ta_session *s, const uint64_t *cnt, int y)
 	return y;
 }
 
+/* Calls by path and the media health of the flows in the table (at the
+ * last tick) */
+static int draw_calls(const struct ta_session *s, int y)
+{
+	const struct ta_media_gauges *m = &s->media;
+	uint64_t expected = 0, lost = 0;
+	uint32_t jitter = TA_MEDIA_NO_JITTER;
+	char jb[32] = "?";
+
+	for (int r = 0; r < TA_MAX_RULES; r++) {
+		expected += m->expected[r];
+		lost += m->lost[r];
+		if (m->jitter_us[r] != TA_MEDIA_NO_JITTER && (jitter == TA_MEDIA_NO_JITTER || m->jitter_us[r] > jitter))
+			jitter = m->jitter_us[r];
+	}
+	if (jitter != TA_MEDIA_NO_JITTER)
+		snprintf(jb, sizeof(jb), "%.1f ms", jitter / 1000.0);
+	mvprintw(
+		y++, 0,
+		"CALLS  direct-udp %llu  relayed-udp %llu  relayed-tcp %llu  tls-443 %llu   RTP lost %.2f%% (%llu of %llu), jitter %s",
+		(unsigned long long)m->calls[TA_PATH_DIRECT_UDP], (unsigned long long)m->calls[TA_PATH_RELAYED_UDP],
+		(unsigned long long)m->calls[TA_PATH_RELAYED_TCP], (unsigned long long)m->calls[TA_PATH_TLS_443],
+		ta_media_loss_pct(lost, expected), (unsigned long long)lost, (unsigned long long)expected,
+		expected ? jb : "-");
+	return y;
+}
+
 static void draw_flow(const struct ta_tui *t, const struct gather *g, const struct row *r, int y)
 {
-	char ends[96], pk[16], by[16], rt[16], age[16], idle[16];
+	char ends[96], pk[16], by[16], rt[16], age[16], idle[16], media[80];
 	const char *rule = ta_flow_rule_label(&g->ctx, &r->v);
 	int vd = ta_flow_verdict(&r->v);
 	bool dropped = r->v.policy_drops || r->v.kernel_drops;
 
 	ta_flow_ends(ends, sizeof(ends), &r->k);
 	on(t, dropped ? C_DROPPED : verdict_pair(vd), false);
-	mvprintw(y, 0, "%-50.50s %-10s %-8.8s %-11.11s %8s %9s %11s %6s %6s", ends,
+	mvprintw(y, 0, "%-50.50s %-10s %-8.8s %-11.11s %8s %9s %11s %6s %6s  %s", ends,
 		 dropped ? "dropped" : ta_verdict_name(vd), rule ? rule : "-",
 		 ta_fstate_name(ta_flow_state(&r->k, &r->v, g->ctx.now_ns)),
 		 ta_fmt_count(pk, sizeof(pk), (double)(r->v.packets[0] + r->v.packets[1])),
 		 ta_fmt_bytes(by, sizeof(by), r->v.bytes[0] + r->v.bytes[1]), ta_fmt_bits(rt, sizeof(rt), r->bps),
 		 ta_fmt_dur(age, sizeof(age), (double)(g->ctx.now_ns - r->v.first_ns) / TA_NSEC_PER_SEC),
-		 ta_fmt_dur(idle, sizeof(idle), (double)(g->ctx.now_ns - r->v.last_ns) / TA_NSEC_PER_SEC));
+		 ta_fmt_dur(idle, sizeof(idle), (double)(g->ctx.now_ns - r->v.last_ns) / TA_NSEC_PER_SEC),
+		 ta_flow_media_str(&r->v, media, sizeof(media)));
 	off();
 }
 
@@ -315,8 +344,8 @@ static int draw_flows(struct ta_tui *t, struct ta_session *s, struct gather *g, 
 	mvprintw(y++, 0, "FLOWS %zu of %zu   sort: %s   verdict: %s   rule: %s", g->n, g->total, sort_names[t->sort],
 		 t->verdict < 0 ? "all" : t->verdict == TA_TUI_DROPPED ? "dropped" : ta_verdict_name(t->verdict),
 		 t->rule < 0 ? "all" : s->labels[t->rule] ? s->labels[t->rule] : "?");
-	mvprintw(y++, 0, "%-50s %-10s %-8s %-11s %8s %9s %11s %6s %6s", "FLOW", "VERDICT", "RULE", "STATE", "PACKETS",
-		 "BYTES", "RATE", "AGE", "IDLE");
+	mvprintw(y++, 0, "%-50s %-10s %-8s %-11s %8s %9s %11s %6s %6s  %s", "FLOW", "VERDICT", "RULE", "STATE",
+		 "PACKETS", "BYTES", "RATE", "AGE", "IDLE", "MEDIA");
 	off();
 	for (size_t i = 0; i < g->n && y < LINES - 1 && !(s->sel && s->sel->limit && i >= s->sel->limit); i++, y++)
 		draw_flow(t, g, &g->r[i], y);
@@ -339,7 +368,8 @@ void ta_tui_draw(struct ta_tui *t, struct ta_session *s, bool tick)
 	erase();
 	y = draw_head(t, s, now, y) + 1;
 	y = draw_totals(t, s, vs, rs, dt, tick, y) + 1;
-	y = draw_other(s, cnt, y) + 1;
+	y = draw_other(s, cnt, y);
+	y = draw_calls(s, y) + 1;
 	g.dt = dt;
 	draw_flows(t, s, &g, y);
 	on(t, C_HEAD, false);
