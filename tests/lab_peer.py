@@ -12,7 +12,7 @@ count and time.
                                          send N datagrams, count echoes; prints JSON
   lab_peer.py tcp HOST PORT [--src A] [--sport P] [--timeout S]
                                          one connection; prints JSON {"result": ...}
-  lab_peer.py stream HOST PORT SECONDS [--pps N]
+  lab_peer.py stream HOST PORT SECONDS [--pps N] [--rtp]
                                          UDP datagrams at a steady rate; prints the count
   lab_peer.py flood HOST N               one datagram to each of N (port, socket) pairs:
                                          N new flows (ports 1025-61024, a new socket
@@ -163,13 +163,20 @@ def tcp(args):
 
 def stream(args):
     pps = opt(args, "--pps", 2000, int)
+    rtp = "--rtp" in args  # RTP with a 90 kHz clock, one sequence number in 10 never sent
+    args = [a for a in args if a != "--rtp"]
     host, port, secs = args[0], int(args[1]), float(args[2])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     n = 0
     start = time.time()
     end = start + secs
     while time.time() < end:
-        s.sendto(b"s" * 64, (host, port))
+        if rtp:
+            seq = n + n // 9
+            s.sendto(struct.pack("!BBHII", 0x80, 96, seq & 0xffff, n * 90000 // pps, 0x1234ABCD) + b"s" * 52,
+                     (host, port))
+        else:
+            s.sendto(b"s" * 64, (host, port))
         n += 1
         ahead = n / pps - (time.time() - start)
         if ahead > 0:

@@ -21,11 +21,12 @@ wait_for "tokaudit run  gwout" && ok "the live view starts" || bad "no live view
 [ "$(tmux -L "$SOCK" display -p '#{alternate_on}')" = 1 ] && ok "it runs on the alternate screen" || bad "not on the alternate screen"
 
 # a known mix: 300 media datagrams each way, an unexpected ssh connection,
-# traffic to an unrelated host; the stream keeps a rate going
+# traffic to an unrelated host; the stream keeps a rate going (RTP, one
+# sequence number in 10 never sent, echoed back: two streams, 10 % lost)
 peer "$LAB_CLIENT" udp 70.42.47.70 50000 300 >/dev/null
 peer "$LAB_CLIENT" tcp 70.42.47.70 22 --timeout 1 >/dev/null
 peer "$LAB_CLIENT" udp 192.0.2.10 5000 3200 --no-wait >/dev/null   # other traffic: ~50 samples
-peer "$LAB_CLIENT" stream 72.5.167.140 6000 3 --pps 500 >/dev/null &
+peer "$LAB_CLIENT" stream 72.5.167.140 6000 3 --pps 500 --rtp >/dev/null &
 sp=$!
 sleep 1.5
 s=$(screen)
@@ -40,8 +41,10 @@ grep -q ":6000" <<<"$first" && ok "sorted by rate: the live stream first" || bad
 grep -Eq '^other, top talkers \(sampled 1/64\):.* 192\.0\.2\.10 udp/5000 out ~[0-9.]+k?' <<<"$s" \
 	&& ok "other traffic's top talker: $(grep '^other, top' <<<"$s")" || bad "top talkers: $(grep '^other' <<<"$s")"
 
-grep -Eq '^CALLS  direct-udp 0  relayed-udp 0  relayed-tcp 0  tls-443 0   RTP lost' <<<"$s" \
-	&& ok "the calls line (no RTP in this traffic): $(grep '^CALLS' <<<"$s" | tr -s ' ')" || bad "calls line: $(grep -A1 '^other' <<<"$s")"
+grep -Eq '^CALLS  direct-udp 1  relayed-udp 0  relayed-tcp 0  tls-443 0   RTP lost (9\.[5-9]|10\.[0-4])[0-9]*%' <<<"$s" &&
+	grep -Eq '^  10\.1\.0\.5 +direct-udp +2 rtp +(9\.[5-9]|10\.[0-4])[0-9]*% lost +jitter ([0-9.]+ ms|\?)' <<<"$s" &&
+	ok "the calls: one client on direct UDP, its two RTP streams 10 % lost: $(grep -A1 '^CALLS' <<<"$s" | tr -s ' ' | tr '\n' '/')" ||
+	bad "calls lines: $(grep -A2 '^CALLS' <<<"$s")"
 
 # keys: sort by bytes, filter by verdict, pause, all
 tmux -L "$SOCK" send-keys b

@@ -692,12 +692,17 @@ static void media_gauges(struct walk_ctx *w, const struct ta_flow_key *k, const 
 /* The walk's calls counted by path */
 static void media_publish(struct ta_session *s, struct walk_ctx *w)
 {
-	for (size_t i = 0; i < w->calls.n; i++) {
-		int p = ta_call_path(&w->calls.c[i]);
+	/* the worst paths first: TLS 443, TCP, relayed UDP, direct */
+	for (int want = TA_PATH_MAX - 1; want >= 0; want--)
+		for (size_t i = 0; i < w->calls.n; i++) {
+			int p = ta_call_path(&w->calls.c[i]);
 
-		if (p >= 0)
+			if (p != want)
+				continue;
 			w->media.calls[p]++;
-	}
+			if (w->media.ntop < TA_MEDIA_TOP)
+				w->media.top[w->media.ntop++] = w->calls.c[i];
+		}
 	s->media = w->media;
 	ta_calls_free(&w->calls);
 }

@@ -29,10 +29,14 @@ struct ta_evw;
 /* Calls and media health over the flows in the table at a tick: inside
  * clients by the path their media takes, and per rule the RTP packets
  * expected and lost and the largest jitter (metrics: bounded by rules) */
+#define TA_MEDIA_TOP 4
 struct ta_media_gauges {
 	uint64_t calls[TA_PATH_MAX];
 	uint64_t expected[TA_MAX_RULES], lost[TA_MAX_RULES];
 	uint32_t jitter_us[TA_MAX_RULES]; /* TA_MEDIA_NO_JITTER: none known */
+	/* the clients the live view lists: those that fell back first */
+	struct ta_call top[TA_MEDIA_TOP];
+	size_t ntop;
 };
 
 struct ta_session {

@@ -277,6 +277,25 @@ static int draw_other(struct ta_session *s, const uint64_t *cnt, int y)
 	return y;
 }
 
+/* The clients with media, those that fell back to TCP first */
+static int draw_clients(const struct ta_media_gauges *m, int y)
+{
+	for (size_t i = 0; i < m->ntop; i++) {
+		const struct ta_call *c = &m->top[i];
+		char a[64] = "", lb[32] = "-", jb[32] = "?"; /* "?": no clock rate known yet */
+		int p = ta_call_path(c);
+
+		ta_addr_str(c->client, a, sizeof(a));
+		if (c->expected)
+			snprintf(lb, sizeof(lb), "%.2f%% lost", ta_media_loss_pct(c->lost, c->expected));
+		if (c->jitter_us != TA_MEDIA_NO_JITTER)
+			snprintf(jb, sizeof(jb), "%.1f ms", c->jitter_us / 1000.0);
+		mvprintw(y++, 2, "%-39s %-12s %3u rtp  %-14s jitter %-9s%s", a, ta_path_name(p), c->streams, lb, jb,
+			 p >= TA_PATH_RELAYED_TCP ? "  fell back to TCP" : "");
+	}
+	return y;
+}
+
 /* Calls by path and the media health of the flows in the table (at the
  * last tick) */
 static int draw_calls(const struct ta_session *s, int y)
@@ -301,7 +320,7 @@ static int draw_calls(const struct ta_session *s, int y)
 		(unsigned long long)m->calls[TA_PATH_RELAYED_TCP], (unsigned long long)m->calls[TA_PATH_TLS_443],
 		ta_media_loss_pct(lost, expected), (unsigned long long)lost, (unsigned long long)expected,
 		expected ? jb : "-");
-	return y;
+	return draw_clients(m, y);
 }
 
 static void draw_flow(const struct ta_tui *t, const struct gather *g, const struct row *r, int y)
