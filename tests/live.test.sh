@@ -199,9 +199,16 @@ if start_run "$tmp/rel.jsonl" --policy "$tmp/cur.policy"; then
 	s1=$!
 	peer "$LAB_CLIENT" stream 72.5.167.140 6000 3 --pps 3000 > "$tmp/s2" &
 	s2=$!
+	# each SIGHUP waits for the reload before it (2 s at most): signals that
+	# arrive while one is pending are one signal, and a slow guest (qemu
+	# TCG) takes longer than 0.2 s to reload
 	for i in $(seq 12); do
 		if [ $((i % 2)) = 1 ]; then cp "$tmp/B.policy" "$tmp/cur.policy"; else cp "$tmp/A.policy" "$tmp/cur.policy"; fi
 		kill -HUP "$TAPID"; sleep 0.2
+		for _ in $(seq 36); do
+			[ "$(grep -c '"event":"reload"' "$tmp/rel.jsonl")" -ge "$i" ] && break
+			sleep 0.05
+		done
 	done
 	printf 'rule broken\n proto udp\n' > "$tmp/cur.policy"; kill -HUP "$TAPID"; sleep 0.3
 	wait $s1 $s2
