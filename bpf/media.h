@@ -18,8 +18,7 @@
 
 #include "carry.h"
 
-#define TA_NS_PER_S            1000000000ull
-#define TA_RTP_RATE_GIVE_UP_NS (60 * TA_NS_PER_S) /* no rate inferred this long after: none */
+#define TA_RTP_RATE_GIVE_UP_NS (60 * TA_NSEC_PER_SEC) /* no rate inferred this long after: none */
 
 /* RFC 3550 A.1 init_seq: the stream counts from seq */
 static __always_inline void ta_rtp_init_seq(struct ta_rtp_stream *s, __u16 seq)
@@ -98,7 +97,7 @@ static __always_inline void ta_rtp_infer(struct ta_rtp_stream *s, __u32 ts, __u6
 
 	if (el < TA_RTP_RATE_WAIT_NS || el > TA_RTP_RATE_GIVE_UP_NS)
 		return;
-	est = (__u64)(__u32)(ts - s->rate_ts) * TA_NS_PER_S / el;
+	est = (__u64)(__u32)(ts - s->rate_ts) * TA_NSEC_PER_SEC / el;
 #pragma unroll
 	for (i = 0; i < (int)(sizeof(ta_rtp_rates) / sizeof(ta_rtp_rates[0])); i++)
 		if (est * 25 >= (__u64)ta_rtp_rates[i] * 24 && est * 25 <= (__u64)ta_rtp_rates[i] * 26)
@@ -110,39 +109,50 @@ static __always_inline void ta_rtp_infer(struct ta_rtp_stream *s, __u32 ts, __u6
 static __always_inline void ta_rtp_jitter(struct ta_rtp_stream *s, __u32 ts, __u64 now)
 {
 	__s32 dts = (__s32)(ts - s->last_ts);
-	__u64 span = (__u64)(dts < 0 ? -(__s64)dts : dts) * TA_NS_PER_S / s->rate;
+	__u64 span = (__u64)(dts < 0 ? -(__s64)dts : dts) * TA_NSEC_PER_SEC / s->rate;
 	__s64 d = (__s64)(now - s->last_ns) - (dts < 0 ? -(__s64)span : (__s64)span);
 	__u64 ad = d < 0 ? -d : d;
 
 	s->jitter16 += ad - ((s->jitter16 + 8) >> 4);
 }
 
-/* The flow's stream of ssrc going dir: found, or a free one taken */
-static __always_inline struct ta_rtp_stream *ta_rtp_stream(struct ta_rtp *v, __u32 ssrc, __u8 dir, __u16 seq, __u32 ts,
-							   __u64 now)
+/* The flow's stream of ssrc going dir, or the first free one (streams are
+ * taken in order and never given back); NULL when all are others' */
+static __always_inline struct ta_rtp_stream *ta_rtp_slot(struct ta_rtp *v, __u32 ssrc, __u8 dir)
 {
 	int i;
 
 	for (i = 0; i < TA_RTP_STREAMS; i++) {
 		struct ta_rtp_stream *s = &v->s[i];
 
-		if (s->first_ns && s->ssrc == ssrc && s->dir == dir)
+		if (!s->first_ns || (s->ssrc == ssrc && s->dir == dir))
 			return s;
-		if (s->first_ns)
-			continue;
-		/* RFC 3550 A.1: a new source waits for TA_RTP_PROBATION in order */
-		s->ssrc = ssrc;
-		s->dir = dir;
-		s->probation = TA_RTP_PROBATION;
-		s->max_seq = seq - 1;
-		s->rate_ns = now;
-		s->rate_ts = ts;
-		s->first_ns = now;
-		ta_count(TA_C_RTP_STREAMS);
-		return s;
 	}
-	ta_count(TA_C_RTP_FULL);
 	return NULL;
+}
+
+/* The flow's stream of ssrc going dir: found, or a free one taken */
+static __always_inline struct ta_rtp_stream *ta_rtp_stream(struct ta_rtp *v, __u32 ssrc, __u8 dir, __u16 seq, __u32 ts,
+							   __u64 now)
+{
+	struct ta_rtp_stream *s = ta_rtp_slot(v, ssrc, dir);
+
+	if (!s) {
+		ta_count(TA_C_RTP_FULL);
+		return NULL;
+	}
+	if (s->first_ns)
+		return s;
+	/* RFC 3550 A.1: a new source waits for TA_RTP_PROBATION in order */
+	s->ssrc = ssrc;
+	s->dir = dir;
+	s->probation = TA_RTP_PROBATION;
+	s->max_seq = seq - 1;
+	s->rate_ns = now;
+	s->rate_ts = ts;
+	s->first_ns = now;
+	ta_count(TA_C_RTP_STREAMS);
+	return s;
 }
 
 /* The RTP header at r (12 bytes) into its flow's stream; RTCP is not counted */
@@ -167,7 +177,7 @@ static __noinline void ta_rtp_count(const struct ta_flow_key *k, __u8 dir, const
 			return;
 	}
 	now = ta_learn_now();
-	s = ta_rtp_stream(v, ssrc, dir, seq, ts, now);
+	s = ta_rtp_stream(v, ssrc, dir & 1, seq, ts, now);
 	if (!s)
 		return;
 	s->pt = pt;
@@ -188,21 +198,14 @@ static __noinline void ta_rtcp_keep(const struct ta_flow_key *k, __u8 dir, const
 {
 	__u32 ssrc = (__u32)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
 	struct ta_rtp *v = bpf_map_lookup_elem(&ta_rtp, k);
-	int i;
+	struct ta_rtp_stream *s = v ? ta_rtp_slot(v, ssrc, (dir & 1) ^ 1) : NULL;
 
-	if (!v)
+	if (!s || !s->first_ns)
 		return;
-	for (i = 0; i < TA_RTP_STREAMS; i++) {
-		struct ta_rtp_stream *s = &v->s[i];
-
-		if (!s->first_ns || s->ssrc != ssrc || s->dir == dir)
-			continue;
-		s->rr_fraction = b[4];
-		s->rr_lost = (__u32)b[5] << 16 | b[6] << 8 | b[7];
-		s->rr_jitter = (__u32)b[12] << 24 | b[13] << 16 | b[14] << 8 | b[15];
-		s->rr_reports++;
-		return;
-	}
+	s->rr_fraction = b[4];
+	s->rr_lost = (__u32)b[5] << 16 | b[6] << 8 | b[7];
+	s->rr_jitter = (__u32)b[12] << 24 | b[13] << 16 | b[14] << 8 | b[15];
+	s->rr_reports++;
 }
 
 /* An RTCP packet plain enough to read: a compound of sub-packets, each

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 #include "calls.h"
 #include "dp.h"
 #include "flows.h"
 #include "kdrop.h"
+#include "media.h"
 #include "names.h"
 #include "util.h"
 
@@ -48,13 +50,24 @@ static int flow_path(const struct ta_dp *dp, const struct ta_flow_key *k, const 
 	return -1;
 }
 
+struct ta_call_idx {
+	uint8_t client[16];
+	size_t i;
+	UT_hash_handle hh;
+};
+
 static struct ta_call *client_of(struct ta_calls *cs, const uint8_t a[16])
 {
-	for (size_t i = 0; i < cs->n; i++)
-		if (!memcmp(cs->c[i].client, a, 16))
-			return &cs->c[i];
-	if (ta_grow(&cs->c, &cs->cap, cs->n, sizeof(*cs->c), 16))
+	struct ta_call_idx *x;
+
+	HASH_FIND(hh, cs->idx, a, 16, x);
+	if (x)
+		return &cs->c[x->i];
+	if (ta_grow(&cs->c, &cs->cap, cs->n, sizeof(*cs->c), 16) || !(x = calloc(1, sizeof(*x))))
 		return NULL;
+	memcpy(x->client, a, 16);
+	x->i = cs->n;
+	HASH_ADD(hh, cs->idx, client, 16, x);
 	memset(&cs->c[cs->n], 0, sizeof(cs->c[0]));
 	memcpy(cs->c[cs->n].client, a, 16);
 	cs->c[cs->n].jitter_us = TA_MEDIA_NO_JITTER;
@@ -67,9 +80,11 @@ static void udp_attempt(struct ta_call *c, const struct ta_dp *dp, const struct 
 			const struct ta_flow_val *v)
 {
 	if (v->kernel_drops) {
-		if (v->kernel_drops > c->blocked.kernel_drops) {
-			c->blocked = *v;
-			c->blocked_key = *k;
+		if (v->kernel_drops > c->blocked_drops) {
+			c->blocked = *k;
+			c->blocked_drops = v->kernel_drops;
+			c->blocked_loc = v->last_drop_loc;
+			c->blocked_reason = v->last_drop_reason;
 		}
 		c->udp_blocked += v->kernel_drops;
 	}
@@ -97,18 +112,22 @@ int ta_calls_add(struct ta_calls *cs, const struct ta_dp *dp, const struct ta_fl
 		return 0;
 	}
 	c->flows[p]++;
-	c->packets[p] += v->packets[TA_DIR_IN] + v->packets[TA_DIR_OUT];
 	c->streams += v->media_streams;
 	c->expected += v->media_expected;
 	c->lost += v->media_lost;
-	if (v->media_streams && v->media_jitter_us != TA_MEDIA_NO_JITTER &&
-	    (c->jitter_us == TA_MEDIA_NO_JITTER || v->media_jitter_us > c->jitter_us))
-		c->jitter_us = v->media_jitter_us;
+	if (v->media_streams)
+		c->jitter_us = ta_jitter_max(c->jitter_us, v->media_jitter_us);
 	return 0;
 }
 
 void ta_calls_free(struct ta_calls *cs)
 {
+	struct ta_call_idx *x, *tmp;
+
+	HASH_ITER(hh, cs->idx, x, tmp) {
+		HASH_DEL(cs->idx, x);
+		free(x);
+	}
 	free(cs->c);
 	memset(cs, 0, sizeof(*cs));
 }
@@ -141,13 +160,13 @@ static size_t udp_story(const struct ta_call *c, char *buf, size_t len)
 						 c->udp_unanswered - 1);
 	}
 	if (c->udp_blocked && used < len) {
-		ta_addr_str(c->blocked_key.remote, a, sizeof(a));
+		ta_addr_str(c->blocked.remote, a, sizeof(a));
 		used += (size_t)snprintf(buf + used, len - used,
 					 "%s%llu UDP packets dropped in this host at %s (%s), %llu of them to %s:%u",
 					 used ? "; " : "", (unsigned long long)c->udp_blocked,
-					 ta_ksym(c->blocked.last_drop_loc, sb, sizeof(sb)),
-					 ta_drop_reason_name(c->blocked.last_drop_reason, rb, sizeof(rb)),
-					 (unsigned long long)c->blocked.kernel_drops, a, c->blocked_key.rport);
+					 ta_ksym(c->blocked_loc, sb, sizeof(sb)),
+					 ta_drop_reason_name(c->blocked_reason, rb, sizeof(rb)),
+					 (unsigned long long)c->blocked_drops, a, c->blocked.rport);
 	}
 	return used < len ? used : len - 1;
 }

@@ -30,7 +30,6 @@ enum ta_path {
 struct ta_call {
 	uint8_t client[16];
 	uint64_t flows[TA_PATH_MAX];   /* its media flows by path */
-	uint64_t packets[TA_PATH_MAX]; /* their packets, both ways */
 	uint32_t streams;              /* RTP streams counted on UDP */
 	uint64_t expected, lost;       /* theirs summed (RFC 3550 A.3) */
 	uint32_t jitter_us;            /* the largest; TA_MEDIA_NO_JITTER: none known */
@@ -40,13 +39,17 @@ struct ta_call {
 	uint16_t unanswered_methods;   /* its STUN methods */
 	/* UDP flows of its that this host dropped (drop forensics) */
 	uint64_t udp_blocked;
-	struct ta_flow_val blocked; /* the flow with the most */
-	struct ta_flow_key blocked_key;
+	struct ta_flow_key blocked; /* the flow with the most: */
+	uint64_t blocked_drops;     /* its drops, */
+	uint64_t blocked_loc;       /* where the last one was, */
+	uint32_t blocked_reason;    /* and why */
 };
 
+struct ta_call_idx;
 struct ta_calls {
 	struct ta_call *c;
 	size_t n, cap;
+	struct ta_call_idx *idx; /* client address -> position in c (a serve walk sees every flow) */
 };
 
 /* A flow into the client it belongs to (its local address) */

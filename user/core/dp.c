@@ -999,9 +999,8 @@ static void media_sum(const struct ta_dp *dp, const struct ta_flow_key *k, struc
 		v->media_lost += m[i].lost;
 		v->media_late += m[i].late;
 		v->media_dups += m[i].duplicates;
-		if (m[i].rate &&
-		    (v->media_jitter_us == TA_MEDIA_NO_JITTER || m[i].jitter_ms * 1000 > v->media_jitter_us))
-			v->media_jitter_us = (uint32_t)(m[i].jitter_ms * 1000);
+		if (m[i].rate)
+			v->media_jitter_us = ta_jitter_max(v->media_jitter_us, (uint32_t)(m[i].jitter_ms * 1000));
 	}
 }
 

@@ -45,26 +45,3 @@ double ta_media_loss_pct(uint64_t lost, uint64_t expected)
 {
 	return expected ? 100.0 * (double)lost / (double)expected : 0;
 }
-
-const char *ta_media_str(const struct ta_media *m, int n, char *buf, size_t len)
-{
-	uint64_t lost = 0, expected = 0;
-	double jitter = -1;
-
-	buf[0] = 0;
-	if (n <= 0)
-		return buf;
-	for (int i = 0; i < n; i++) {
-		lost += m[i].lost;
-		expected += m[i].expected;
-		if (m[i].rate && m[i].jitter_ms > jitter)
-			jitter = m[i].jitter_ms;
-	}
-	if (jitter >= 0)
-		snprintf(buf, len, "%d stream%s, %.1f%% lost, jitter %.1f ms", n, n == 1 ? "" : "s",
-			 ta_media_loss_pct(lost, expected), jitter);
-	else
-		snprintf(buf, len, "%d stream%s, %.1f%% lost, jitter ?", n, n == 1 ? "" : "s",
-			 ta_media_loss_pct(lost, expected));
-	return buf;
-}

@@ -32,7 +32,10 @@ struct ta_media {
 int ta_media_of(const struct ta_rtp *v, struct ta_media *out, int max);
 /* lost / expected in percent (0 with nothing expected) */
 double ta_media_loss_pct(uint64_t lost, uint64_t expected);
-/* One line of a flow's streams: "2 streams, 1.5% lost, jitter 3.2 ms" ("" for none) */
-const char *ta_media_str(const struct ta_media *m, int n, char *buf, size_t len);
+/* The larger of two jitters (us), TA_MEDIA_NO_JITTER being none */
+static inline uint32_t ta_jitter_max(uint32_t a, uint32_t b)
+{
+	return a == TA_MEDIA_NO_JITTER ? b : b == TA_MEDIA_NO_JITTER || a > b ? a : b;
+}
 
 #endif /* TA_CORE_MEDIA_H */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "json.h"
 #include "kdrop.h"
+#include "media.h"
 #include "pinstore.h"
 #include "session.h"
 #include "flowsel.h"
@@ -682,9 +683,7 @@ static void media_gauges(struct walk_ctx *w, const struct ta_flow_key *k, const 
 	if (v->media_streams && v->rule < TA_MAX_RULES) {
 		g->expected[v->rule] += v->media_expected;
 		g->lost[v->rule] += v->media_lost;
-		if (v->media_jitter_us != TA_MEDIA_NO_JITTER &&
-		    (g->jitter_us[v->rule] == TA_MEDIA_NO_JITTER || v->media_jitter_us > g->jitter_us[v->rule]))
-			g->jitter_us[v->rule] = v->media_jitter_us;
+		g->jitter_us[v->rule] = ta_jitter_max(g->jitter_us[v->rule], v->media_jitter_us);
 	}
 	ta_calls_add(&w->calls, &w->s->dp, k, v);
 }

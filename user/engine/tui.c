@@ -308,8 +308,7 @@ static int draw_calls(const struct ta_session *s, int y)
 	for (int r = 0; r < TA_MAX_RULES; r++) {
 		expected += m->expected[r];
 		lost += m->lost[r];
-		if (m->jitter_us[r] != TA_MEDIA_NO_JITTER && (jitter == TA_MEDIA_NO_JITTER || m->jitter_us[r] > jitter))
-			jitter = m->jitter_us[r];
+		jitter = ta_jitter_max(jitter, m->jitter_us[r]);
 	}
 	if (jitter != TA_MEDIA_NO_JITTER)
 		snprintf(jb, sizeof(jb), "%.1f ms", jitter / 1000.0);
