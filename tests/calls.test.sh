@@ -213,20 +213,20 @@ case_ok relayed relayed-udp "media relayed by TURN over UDP" "" media
 # tests/test_calls.c has its path and finding)
 block "meta l4proto udp drop"
 
-# serve on the inside interface meanwhile: its metrics count the call by
-# path while it lasts (scraped every half second)
+# serve on the inside interface from here on: its metrics count the calls
+# by path, and the media's loss, while they last (scraped every half second
+# into $tmp/prom.PHASE, PHASE the case under way)
 MPORT=$((20000 + $$ % 20000))
 gw "$TA" serve -i gwin --side inside --metrics 127.0.0.1:$MPORT --interval 0.5 >/dev/null 2>"$tmp/serve.err" &
 serve_pid=$!
+echo tls >"$tmp/phase"
 (while kill -0 "$serve_pid" 2>/dev/null; do
-	gw curl -sf --max-time 2 "http://127.0.0.1:$MPORT/metrics" | grep '^tokaudit_calls{' >>"$tmp/calls.prom"
+	gw curl -sf --max-time 2 "http://127.0.0.1:$MPORT/metrics" | grep -E '^tokaudit_(calls|media_)' \
+		>>"$tmp/prom.$(cat "$tmp/phase")"
 	sleep 0.5
 done) &
 scrape_pid=$!
 call tls 16 --stun "stun:$TURN:3478" --turn "turns:$TURN:443?transport=tcp"
-kill "$serve_pid" 2>/dev/null
-wait "$serve_pid" "$scrape_pid" 2>/dev/null
-serve_pid= scrape_pid=
 # why on the served interface: the same finding, from the client's side
 gw "$TA" why -i gwin --json >"$tmp/why.json" 2>"$tmp/why.err"
 python3 - "$tmp/why.json" "$CLIENT" "$TURN" <<'PY' && ok "tls call: why on the served inside interface says the same, STUN to $TURN:3478 unanswered" || bad "tls call why: $(head -c 600 "$tmp/why.json") $(cat "$tmp/why.err")"
@@ -239,11 +239,10 @@ assert c["path"] == "tls-443", c
 assert f"STUN binding to {sys.argv[3]}:3478, no answer" in c["finding"], c
 assert "UDP is blocked on this path" in c["finding"], c
 PY
-gw "$TA" detach -i gwin >/dev/null 2>&1
-grep -q 'tokaudit_calls{.*path="tls-443"} 1$' "$tmp/calls.prom" &&
-	! grep -q 'tokaudit_calls{.*path="direct-udp"} [1-9]' "$tmp/calls.prom" &&
+grep -q 'tokaudit_calls{.*path="tls-443"} 1$' "$tmp/prom.tls" &&
+	! grep -q 'tokaudit_calls{.*path="direct-udp"} [1-9]' "$tmp/prom.tls" &&
 	ok "tls call: serve's metrics count it, tokaudit_calls{path=\"tls-443\"} 1" ||
-	bad "tls call metrics: $(sort -u "$tmp/calls.prom" | tail -n 8) $(tail -n 3 "$tmp/serve.err")"
+	bad "tls call metrics: $(grep calls "$tmp/prom.tls" | sort -u | tail -n 8) $(tail -n 3 "$tmp/serve.err")"
 case_ok tls tls-443 "then TURN over TLS 443: UDP is blocked on this path" "STUN binding to $TURN:3478, no answer"
 grep -q "dropped in this host at nft_do_chain" "$tmp/tls.call.json" &&
 	ok "tls call: the finding says where: this host's nft forward chain" || bad "tls call: where $(cat "$tmp/tls.call.json")"
@@ -264,9 +263,33 @@ table inet loss {
 	}
 }
 EOF
+echo lossy >"$tmp/phase"
 CALL=10 call lossy 13 --audio-only
 dropped=$(ip netns exec "$LAB_INET" nft list table inet loss | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p')
 ip netns exec "$LAB_INET" nft delete table inet loss
+kill "$serve_pid" 2>/dev/null
+wait "$serve_pid" "$scrape_pid" 2>/dev/null
+serve_pid= scrape_pid=
+gw "$TA" detach -i gwin >/dev/null 2>&1
+# serve's gauges, scraped while the call lasted: a direct call, and the
+# media rule's loss growing to what the drop counter says (the last scrape
+# may come before the last drops)
+python3 - "$tmp/prom.lossy" "$dropped" <<'PY' && ok "lossy call: serve's metrics: tokaudit_calls{path=\"direct-udp\"} 1, tokaudit_media_packets_lost{rule=\"media\"} up to $(cat "$tmp/lossy.prom")" || bad "lossy call metrics: $(sort -u "$tmp/prom.lossy" | grep 'rule="media"\|direct' | tail -n 6)"
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+dropped = int(sys.argv[2] or -1)
+def series(name, label):
+    return [float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith(name + "{") and label in l]
+direct = series("tokaudit_calls", 'path="direct-udp"')
+lost = series("tokaudit_media_packets_lost", 'rule="media"')
+expected = series("tokaudit_media_packets_expected", 'rule="media"')
+jitter = series("tokaudit_media_jitter_seconds", 'rule="media"')
+open(sys.argv[1].replace("prom.lossy", "lossy.prom"), "w").write(f"{max(lost or [0]):.0f} of {max(expected or [0]):.0f}, jitter {max(jitter or [0]) * 1000:.2f} ms")
+assert direct and max(direct) == 1, direct
+assert expected and max(expected) > 400, expected
+assert lost and 1 <= max(lost) <= dropped + 2 and max(lost) >= dropped - 4, (lost, dropped)
+assert jitter and 0 < max(jitter) < 0.05, jitter
+PY
 "$TA" replay --local 10.1.0.0/24 --json "$tmp/lossy.pcap" >"$tmp/lossy.replay.jsonl" 2>"$tmp/lossy.replay.err"
 tshark -r "$tmp/lossy.pcap" -o rtp.heuristic_rtp:TRUE -q -z rtp,streams >"$tmp/lossy.streams" 2>/dev/null
 python3 - "$tmp" "$dropped" "$PEER" "$CLIENT" <<'PY' && ok "lossy call: tokaudit's loss matches the drop counter, getStats, tshark and the replay ($(cat "$tmp/lossy.figures"))" || bad "lossy call: $(cat "$tmp/lossy.figures" 2>/dev/null)"

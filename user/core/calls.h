@@ -29,10 +29,10 @@ enum ta_path {
 
 struct ta_call {
 	uint8_t client[16];
-	uint64_t flows[TA_PATH_MAX];   /* its media flows by path */
-	uint32_t streams;              /* RTP streams counted on UDP */
-	uint64_t expected, lost;       /* theirs summed (RFC 3550 A.3) */
-	uint32_t jitter_us;            /* the largest; TA_MEDIA_NO_JITTER: none known */
+	uint64_t flows[TA_PATH_MAX]; /* its media flows by path */
+	uint32_t streams;            /* RTP streams counted on UDP */
+	uint64_t expected, lost;     /* theirs summed (RFC 3550 A.3) */
+	uint32_t jitter_us;          /* the largest; TA_MEDIA_NO_JITTER: none known */
 	/* UDP tried: STUN sent to a media address and never answered */
 	uint32_t udp_unanswered;
 	struct ta_flow_key unanswered; /* the first such flow */
