@@ -82,6 +82,16 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
+# The compat variant's ELF is opened with the full variant's skeleton
+# (user/core/dp.c): their maps, programs and global data must line up
+$(BUILD)/tokaudit_compat.skel.h: $(BUILD)/tokaudit_compat.bpf.o $(BUILD)/tokaudit.skel.h
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tokaudit_compat > $@.tmp
+	$(Q)sed -n '/^struct tokaudit {/,/^};/p' $(BUILD)/tokaudit.skel.h >$@.full
+	$(Q)sed -n '/^struct tokaudit_compat {/,/^};/p' $@.tmp | sed 's/tokaudit_compat/tokaudit/g' | \
+		cmp -s - $@.full || { rm -f $@.full; echo "tokaudit_compat.bpf.o: its maps, programs or globals differ from tokaudit.bpf.o's" >&2; rm -f $@.tmp; exit 1; }
+	$(Q)rm -f $@.full; mv $@.tmp $@
+
 # ---- the git revision, for 'tokaudit version' (rewritten only when it changes) ----
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 ifneq ($(GIT_REV),)
@@ -263,11 +273,11 @@ fuzz: $(ASAN_BINS) $(BUILD)/tests/test_diff $(BUILD)/tests/test_learn
 	TA_LEARN_SEED=$(SEED) TA_LEARN_N=$(FUZZ_FRAMES) $(BUILD)/tests/test_learn
 	TA_FAULT_SEED=$$(( $(SEED) % 32768 )) TA_FAULT_N=$(FAULT_N) bash tests/faults.test.sh
 
-# Debian 12's 6.1 kernel under qemu runs the suites that need a kernel (also
+# Debian 11's 5.10, Debian 12's 6.1 and 6.12 under qemu run the suites that need a kernel (also
 # part of make test, as tests/kernels.test.sh)
 .PHONY: test-kernels
 test-kernels: all $(TEST_BINS)
-	$(Q)bash tests/kernels.test.sh
+	$(Q)TA_KERNELS_FULL=1 bash tests/kernels.test.sh
 
 # Benchmarks (root): build/bench/results.md and results.json
 $(BUILD)/bench:

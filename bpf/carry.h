@@ -111,16 +111,17 @@ static __always_inline void ta_carry_keep(const struct ta_pkt *p, const __u8 *h,
 	if (!c)
 		return;
 	if ((c->carries & bits) != bits)
-		__sync_fetch_and_or(&c->carries, bits);
+		ta_fetch_or(&c->carries, bits);
 	if (sbits && (c->stun & sbits) != sbits)
-		__sync_fetch_and_or(&c->stun, sbits);
+		ta_fetch_or(&c->stun, sbits);
 }
 
 /* Per context type: the first bytes of a sampled packet, or of a media
  * packet (media.h), read (fewer than 16: the rest zeros), then kept */
 #define TA_DEFINE_CARRY(sfx, ctx_t, LOAD)                                                                                   \
-	__noinline int ta_carry_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 ifindex)                                          \
+	TA_FUNC int ta_carry_##sfx(ctx_t *ctx, TA_PKT_PARAM __u32 ifindex)                                                  \
 	{                                                                                                                   \
+		TA_PKT_LOCAL                                                                                                \
 		__u8 h[TA_CARRY_HEAD] = {};                                                                                 \
 		struct ta_flow_key k = {};                                                                                  \
 		__u32 n;                                                                                                    \

@@ -189,8 +189,9 @@ static __always_inline void ta_classify_later(struct ta_pkt *p, __u64 cover, __u
  * direction mode is 'mode'; len is its length on the wire.  Returns 1 to
  * drop.  A global function: verified once, whatever path the parser took.
  */
-__noinline int ta_classify(struct ta_pkt *p, int rc, __u32 mode, __u32 ifindex, __u32 len)
+TA_FUNC int ta_classify(TA_PKT_PARAM int rc, __u32 mode, __u32 ifindex, __u32 len)
 {
+	TA_PKT_LOCAL
 	struct ta_res r = { .rule = TA_NO_RULE, .verdict = TA_V_OTHER, .dir = TA_DIR_NONE };
 	__u32 gen = active_gen;
 	__u32 slot = gen & 1;

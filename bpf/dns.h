@@ -113,6 +113,7 @@ bad:
 	w->done = 1;
 	return 1;
 }
+TA_LOOP_CB(ta_dns_step, TA_DNS_STEPS)
 
 /*
  * The name at off: its hash (labels as on the wire, lower case) in s->whash
@@ -136,7 +137,7 @@ static __always_inline int ta_dns_name(struct ta_dns_scratch *s, __u32 off, __u3
 	w->left = 0;
 	w->nlen = 0;
 	w->done = 0;
-	bpf_loop(TA_DNS_STEPS, ta_dns_step, NULL, 0);
+	TA_LOOP(ta_dns_step);
 	return w->done ? w->end : -1;
 }
 
@@ -169,6 +170,7 @@ static long ta_dns_match_step(__u64 i, void *ctx)
 	}
 	return 0;
 }
+TA_LOOP_CB(ta_dns_match_step, TA_NAME_MAX)
 
 /* The rules, per slot, whose name patterns match s->name: the name read
  * from its end, each suffix that starts at a dot tried as a wildcard's, the
@@ -179,7 +181,7 @@ static __always_inline void ta_dns_match(struct ta_dns_scratch *s)
 	s->rules[1] = 0;
 	s->nhash = TA_FNV_BASIS;
 	s->dots = 0;
-	bpf_loop(TA_NAME_MAX, ta_dns_match_step, NULL, 0);
+	TA_LOOP(ta_dns_match_step);
 	ta_dns_rules_of(s, s->nhash, TA_NAME_EXACT);
 }
 
@@ -225,6 +227,7 @@ static long ta_dns_rr_step(__u64 i, void *ctx)
 	s->nrr = i + 1;
 	return 0;
 }
+TA_LOOP_CB(ta_dns_rr_step, TA_DNS_RRS)
 
 /* Which link of the chain a name hash is, or -1 */
 static __always_inline int ta_dns_link(const struct ta_dns_scratch *s, __u64 h)
@@ -273,6 +276,7 @@ static long ta_dns_chain_step(__u64 i, void *ctx)
 	}
 	return j == TA_DNS_RRS - 1 && !s->grew;
 }
+TA_LOOP_CB(ta_dns_chain_step, TA_DNS_CHAIN *TA_DNS_RRS)
 
 /* An address of the chain: learned for its TTL, within the floor and cap */
 static __always_inline void ta_dns_learn(struct ta_dns_scratch *s, __u32 rd, int v4, __u32 ttl)
@@ -314,8 +318,8 @@ static __always_inline void ta_dns_learn(struct ta_dns_scratch *s, __u32 rd, int
 
 		barrier_var(h16);
 		h16 &= 0xffff;
-		__sync_fetch_and_or(&cover16[0][h16 >> 6], 1ull << (h16 & 63));
-		__sync_fetch_and_or(&cover16[1][h16 >> 6], 1ull << (h16 & 63));
+		ta_fetch_or(&cover16[0][h16 >> 6], 1ull << (h16 & 63));
+		ta_fetch_or(&cover16[1][h16 >> 6], 1ull << (h16 & 63));
 	}
 	if (!learned_any)
 		learned_any = 1;
@@ -338,6 +342,7 @@ static long ta_dns_addr_step(__u64 i, void *ctx)
 	ta_dns_learn(s, r->rd, r->type == TA_DNS_T_A, r->ttl);
 	return 0;
 }
+TA_LOOP_CB(ta_dns_addr_step, TA_DNS_RRS)
 
 /* An answer to a query seen leaving, for a name of the policy, its
  * records from off: every record read first, then the CNAME chain, then
@@ -351,7 +356,7 @@ static __always_inline void ta_dns_answer(struct ta_dns_scratch *s, __u32 off)
 	}
 	s->off = off;
 	s->nrr = 0;
-	bpf_loop(TA_DNS_RRS, ta_dns_rr_step, NULL, 0);
+	TA_LOOP(ta_dns_rr_step);
 	if (s->nrr != s->an) {
 		ta_count(s->cut ? TA_C_DNS_CUT : TA_C_DNS_BAD);
 		return;
@@ -359,7 +364,7 @@ static __always_inline void ta_dns_answer(struct ta_dns_scratch *s, __u32 off)
 	s->chain[0] = s->qwhash;
 	s->nchain = 1;
 	s->refused = 0;
-	bpf_loop(TA_DNS_CHAIN * TA_DNS_RRS, ta_dns_chain_step, NULL, 0);
+	TA_LOOP(ta_dns_chain_step);
 	if (s->refused) {
 		ta_count(TA_C_DNS_BAD);
 		return;
@@ -367,7 +372,7 @@ static __always_inline void ta_dns_answer(struct ta_dns_scratch *s, __u32 off)
 	ta_count(TA_C_DNS_ANSWERS);
 	bpf_map_update_elem(&ta_dnames, &s->nhash, &s->name, BPF_ANY);
 	s->naddrs = 0;
-	bpf_loop(TA_DNS_RRS, ta_dns_addr_step, NULL, 0);
+	TA_LOOP(ta_dns_addr_step);
 }
 
 /* The query key of a packet: its client end is the source of a query, the
@@ -386,8 +391,9 @@ static __always_inline void ta_dnsq_key_of(struct ta_dnsq_key *k, const struct t
  * going out is remembered; an answer coming in to one, for a name of the
  * policy, is learned from.
  */
-__noinline int ta_dns_msg(struct ta_pkt *p, __u32 dir)
+TA_FUNC int ta_dns_msg(TA_PKT_PARAM __u32 dir)
 {
+	TA_PKT_LOCAL
 	struct ta_dns_scratch *s = ta_dns_buf();
 	struct ta_dnsq_key k = {};
 	__u32 flags;
@@ -437,8 +443,9 @@ __noinline int ta_dns_msg(struct ta_pkt *p, __u32 dir)
  * modes without a direction (replay) take it from the port.
  */
 #define TA_DEFINE_DNS(sfx, ctx_t, LOAD)                                                                                \
-	__noinline int ta_dns_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 mode)                                          \
+	TA_FUNC int ta_dns_##sfx(ctx_t *ctx, TA_PKT_PARAM __u32 mode)                                                  \
 	{                                                                                                              \
+		TA_PKT_LOCAL                                                                                           \
 		struct ta_dns_scratch *s = ta_dns_buf();                                                               \
 		__u32 len, off, dir;                                                                                   \
 		__u8 pfx[2];                                                                                           \
@@ -466,7 +473,7 @@ __noinline int ta_dns_msg(struct ta_pkt *p, __u32 dir)
 			dir = mode;                                                                                    \
 		else                                                                                                   \
 			dir = p->t.dport == 53 ? TA_DIR_OUT : TA_DIR_IN;                                               \
-		return ta_dns_msg(p, dir);                                                                             \
+		return ta_dns_msg(TA_PKT_ARG(p) dir);                                                                  \
 	}
 
 #endif /* TA_DNS_H */

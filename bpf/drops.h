@@ -401,6 +401,8 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
  * loader sets this where the kernel has it.  Older kernels: the read below
  * is removed before the verifier sees it. */
 const volatile __u8 cfg_drop_rx_sk = 0;
+/* and the drop reason since Linux 5.17 (before: no third argument) */
+const volatile __u8 cfg_drop_reason = 0;
 
 SEC("tp_btf/kfree_skb")
 int tokaudit_kfree_skb(unsigned long long *ctx)
@@ -420,8 +422,8 @@ int tokaudit_kfree_skb(unsigned long long *ctx)
 		ino = sk->__sk_common.skc_net.net->ns.inum;
 	if (!ino && dev)
 		ino = dev->nd_net.net->ns.inum;
-	return ta_on_drop(skb, skb->head, skb->network_header, skb->transport_header, skb->tail, ino,
-			  (__u64)ctx[1], (__u32)ctx[2]);
+	return ta_on_drop(skb, skb->head, skb->network_header, skb->transport_header, skb->tail, ino, (__u64)ctx[1],
+			  cfg_drop_reason ? (__u32)ctx[2] : 0);
 }
 
 /* Kernels without BTF for tp_btf: the classic tracepoint; reason only where it exists. */

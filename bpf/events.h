@@ -23,7 +23,7 @@ static __always_inline __u64 ta_flow_now(void)
 {
 	if (cfg_record_last && replay_now_ns)
 		return replay_now_ns;
-	return bpf_ktime_get_coarse_ns();
+	return ta_clock_coarse();
 }
 
 /* The same clock where the coarse one is not to be had (the drop tracer

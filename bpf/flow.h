@@ -145,7 +145,7 @@ static __always_inline struct ta_flow_cold *ta_flow_cold(struct ta_flow_hot *f, 
 		c->first_ns = f->first_ns;
 	}
 	if (!(f->state & TA_FS_COLD))
-		__sync_fetch_and_or(&f->state, TA_FS_COLD);
+		ta_fetch_or(&f->state, TA_FS_COLD);
 	return c;
 }
 
@@ -156,7 +156,7 @@ static __always_inline __u64 ta_flow_set(struct ta_flow_hot *f, __u64 bits)
 
 	if ((old & bits) == bits)
 		return old;
-	return __sync_fetch_and_or(&f->state, bits);
+	return ta_fetch_or(&f->state, bits);
 }
 
 static __always_inline void ta_flow_account(struct ta_flow_hot *f, __u8 dir, __u32 len, __u64 now)
@@ -205,7 +205,7 @@ static __always_inline int ta_flow_try_judge(struct ta_flow_hot *f, __u8 dir, __
 	st = (st & ~((__u64)TA_FS_NONE << TA_FS_CODE_SHIFT(dir))) | (code << TA_FS_CODE_SHIFT(dir));
 	if (r->verdict == TA_V_ALLOWED && TA_FS_FIELD(old, TA_FS_RULE_SHIFT) == TA_FS_NONE)
 		st = ta_flow_with_rule(st, r->rule);
-	return st == old || __sync_val_compare_and_swap(&f->state, old, st) == old;
+	return st == old || ta_cas(&f->state, old, st) == old;
 }
 
 static __always_inline void ta_flow_judged(struct ta_flow_hot *f, __u8 dir, __u32 gen, const struct ta_res *r)

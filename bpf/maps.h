@@ -277,6 +277,21 @@ struct {
 	__type(value, struct ta_dns_scratch);
 } ta_dns_scratch SEC(".maps");
 
+/* The compat variant's parse of the packet at hand (bpf/compat.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_pkt);
+} ta_pkts SEC(".maps");
+
+static __always_inline struct ta_pkt *ta_pkt_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ta_pkts, &zero);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 23);

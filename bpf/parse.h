@@ -15,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "tokaudit.h"
+#include "compat.h"
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
@@ -474,33 +475,35 @@ static __always_inline int ta_parse_outer(void *data, void *data_end, struct ta_
  * keeping the outer header walk and the quote walk apart keeps the number of
  * verifier states linear instead of multiplying the two.
  */
-#define TA_DEFINE_PARSER(sfx, ctx_t, DATA, DATA_END)                                   \
-	__noinline int ta_quote_##sfx(ctx_t *ctx, __u32 off, struct ta_pkt *p)           \
-	{                                                                                \
-		void *data = (void *)(long)(DATA);                                       \
-		void *data_end = (void *)(long)(DATA_END);                               \
-                                                                                         \
-		if (!p)                                                                  \
-			return -1;                                                       \
-		if (off > 0x3fff) {                                                      \
-			p->inv = TA_INV_ICMP_QUOTE;                                      \
-			return -1;                                                       \
-		}                                                                        \
-		return ta_parse_quote(data + off, data_end, p);                          \
-	}                                                                                \
-	__noinline int ta_parse_##sfx(ctx_t *ctx, struct ta_pkt *p)                      \
-	{                                                                                \
-		void *data = (void *)(long)(DATA);                                       \
-		void *data_end = (void *)(long)(DATA_END);                               \
-		__u32 qoff = 0;                                                          \
-		int r;                                                                   \
-                                                                                         \
-		if (!p)                                                                  \
-			return -1;                                                       \
-		r = ta_parse_outer(data, data_end, p, &qoff);                            \
-		if (r == 2)                                                              \
-			r = ta_quote_##sfx(ctx, qoff, p);                                \
-		return r;                                                                \
+#define TA_DEFINE_PARSER(sfx, ctx_t, DATA, DATA_END)                                                                   \
+	TA_FUNC int ta_quote_##sfx(ctx_t *ctx, TA_PKT_PARAM __u32 off)                                                 \
+	{                                                                                                              \
+		TA_PKT_LOCAL                                                                                           \
+		void *data = (void *)(long)(DATA);                                                                     \
+		void *data_end = (void *)(long)(DATA_END);                                                             \
+                                                                                                                       \
+		if (!p)                                                                                                \
+			return -1;                                                                                     \
+		if (off > 0x3fff) {                                                                                    \
+			p->inv = TA_INV_ICMP_QUOTE;                                                                    \
+			return -1;                                                                                     \
+		}                                                                                                      \
+		return ta_parse_quote(data + off, data_end, p);                                                        \
+	}                                                                                                              \
+	TA_FUNC int ta_parse_##sfx(ctx_t *ctx TA_PKT_PARAM_LAST)                                                       \
+	{                                                                                                              \
+		TA_PKT_LOCAL                                                                                           \
+		void *data = (void *)(long)(DATA);                                                                     \
+		void *data_end = (void *)(long)(DATA_END);                                                             \
+		__u32 qoff = 0;                                                                                        \
+		int r;                                                                                                 \
+                                                                                                                       \
+		if (!p)                                                                                                \
+			return -1;                                                                                     \
+		r = ta_parse_outer(data, data_end, p, &qoff);                                                          \
+		if (r == 2)                                                                                            \
+			r = ta_quote_##sfx(ctx, TA_PKT_ARG(p) qoff);                                                   \
+		return r;                                                                                              \
 	}
 
 #endif /* TA_PARSE_H */

@@ -38,6 +38,7 @@ static long ta_tls_name_step(__u64 i, void *ctx)
 	s->name.name[i & 0xff] = (char)c;
 	return 0;
 }
+TA_LOOP_CB(ta_tls_name_step, TA_NAME_MAX + 2)
 
 /* One entry of the server_name list at s->off (before s->end), as the
  * reference: a host_name entry ends the walk with the name */
@@ -64,11 +65,12 @@ static long ta_tls_entry_step(__u64 i, void *ctx)
 	s->off = off + 3;
 	s->nlen = n;
 	s->status = TA_SNI_NAME;
-	bpf_loop(TA_NAME_MAX + 2, ta_tls_name_step, NULL, 0);
+	TA_LOOP(ta_tls_name_step);
 	if (s->status == TA_SNI_NAME)
 		s->name.name[n & 0xff] = 0;
 	return 1;
 }
+TA_LOOP_CB(ta_tls_entry_step, TA_TLS_ENTRIES)
 
 /* One extension at s->off (bpf_loop's callback): server_name is read */
 static long ta_tls_ext_step(__u64 i, void *ctx)
@@ -95,9 +97,10 @@ static long ta_tls_ext_step(__u64 i, void *ctx)
 	s->end = off + 6 + ta_dns_u16(s, off + 4);
 	s->off = off + 6;
 	s->status = TA_SNI_NO_NAME;
-	bpf_loop(TA_TLS_ENTRIES, ta_tls_entry_step, NULL, 0);
+	TA_LOOP(ta_tls_entry_step);
 	return 1;
 }
+TA_LOOP_CB(ta_tls_ext_step, TA_TLS_EXTS)
 
 /* Past a vector of lenbytes (1 or 2) of length at s->off, within s->end: 0, or -1 */
 static __always_inline int ta_tls_skip(struct ta_dns_scratch *s, int lenbytes)
@@ -140,7 +143,7 @@ static __always_inline void ta_tls_hello(struct ta_dns_scratch *s)
 	}
 	s->end = s->off + 2 + ta_dns_u16(s, s->off);
 	s->off += 2;
-	bpf_loop(TA_TLS_EXTS, ta_tls_ext_step, NULL, 0);
+	TA_LOOP(ta_tls_ext_step);
 }
 
 /* What the ClientHello said, kept for the flow (a name found is not
@@ -167,8 +170,9 @@ static __always_inline void ta_tls_keep(struct ta_dns_scratch *s, const struct t
 /* Per context type, as TA_DEFINE_DNS: the segment read into the scratch
  * buffer (at most TA_DNS_BUF bytes: a longer ClientHello is split) */
 #define TA_DEFINE_TLS(sfx, ctx_t, LOAD)                                                                                \
-	__noinline int ta_tls_##sfx(ctx_t *ctx, struct ta_pkt *p, __u32 ifindex)                                       \
+	TA_FUNC int ta_tls_##sfx(ctx_t *ctx, TA_PKT_PARAM __u32 ifindex)                                               \
 	{                                                                                                              \
+		TA_PKT_LOCAL                                                                                           \
 		struct ta_dns_scratch *s = ta_dns_buf();                                                               \
 		__u32 len;                                                                                             \
                                                                                                                        \

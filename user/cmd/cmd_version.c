@@ -36,6 +36,40 @@ struct version_facts {
 	char xf[128], reasons[96], libbpf[64];
 };
 
+/* The variant of the programs that loads here, and what it lacks */
+static json_object *programs_json(void)
+{
+	const struct ta_variant *vr = ta_variant();
+	const char *loss[TA_LOSS_MAX];
+	size_t n = ta_kernel_losses(loss);
+	json_object *p = json_object_new_object(), *a = json_object_new_array();
+
+	ta_jadd(p, "variant", ta_jstr(vr->compat ? "compat" : "full"));
+	ta_jadd(p, "forced", ta_jbool(vr->forced));
+	ta_jadd(p, "lacks", vr->probed ? ta_jstr(vr->missing_str) : NULL);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, ta_jstr(loss[i]));
+	ta_jadd(p, "degraded", a);
+	return p;
+}
+
+static void programs_plain(void)
+{
+	const struct ta_variant *vr = ta_variant();
+	const char *loss[TA_LOSS_MAX];
+	size_t n = ta_kernel_losses(loss);
+
+	if (!vr->probed && !vr->forced)
+		printf("  %-14s %s\n", "programs",
+		       "full, unless the kernel lacks what it needs (probing needs CAP_BPF)");
+	else if (vr->compat)
+		printf("  %-14s %s\n", "programs", "compat (see degraded)");
+	else
+		printf("  %-14s %s\n", "programs", "full (bpf_loop, bpf_xdp_load_bytes, atomics, coarse clock)");
+	for (size_t i = 0; i < n; i++)
+		printf("  %-14s %s\n", i ? "" : "degraded", loss[i]);
+}
+
 static int version_json(const struct version_facts *v)
 {
 	const struct ta_features *f = &v->f;
@@ -53,6 +87,7 @@ static int version_json(const struct version_facts *v)
 	ta_jadd(k, "drop_rx_sk", ta_jbool(f->rx_sk));
 	ta_jadd(k, "kallsyms", ta_jbool(f->kallsyms));
 	ta_jadd(o, "kernel_features", k);
+	ta_jadd(o, "programs", programs_json());
 	ta_jadd(o, "missing_capabilities", ta_jstr(f->missing_caps));
 	if (v->iface) {
 		json_object *i = json_object_new_object();
@@ -104,6 +139,7 @@ static int version_plain(const struct version_facts *v)
 	printf("  %-14s %s\n", "drop places",
 	       f->kallsyms ? "symbolised (kallsyms)"
 			   : "addresses only (kallsyms hidden: needs CAP_SYSLOG or kptr_restrict=0)");
+	programs_plain();
 	if (f->missing_caps[0])
 		printf("  %-14s missing %s (attaching needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n", "privileges",
 		       f->missing_caps);
@@ -142,7 +178,10 @@ const struct ta_cmd ta_cmd_version = {
 		    "tokaudit version -i eth0 --json\twith the driver's native XDP support\n",
 	.summary = "Print the version, the git revision, libbpf's version and the kernel's features.",
 	.details = "Kernel features: BTF, ring buffer, tp_btf for kfree_skb, named drop reasons,\n"
-		   "symbolised drop places, the capabilities held; with -i, whether the\n"
+		   "symbolised drop places, the variant of the programs this kernel verifies\n"
+		   "(full, or compat where bpf_loop, bpf_xdp_load_bytes or atomics beyond add\n"
+		   "are missing: Linux 5.10 to 5.17) and what it cannot give (degraded), the\n"
+		   "capabilities held; with -i, whether the\n"
 		   "interface's driver runs XDP natively (as the kernel reports it, Linux 6.3+)\n"
 		   "and what XDP program is attached there. Nothing is attached or changed.",
 	.opts = version_opts,

@@ -25,7 +25,9 @@
 #include "media.h"
 #include "hooks.h"
 #include "kdrop.h"
+#include "kfeatures.h"
 #include "tokaudit.skel.h"
+#include "tokaudit_compat.skel.h"
 #include "util.h"
 
 static int map_ports(struct ta_dp *dp);
@@ -60,7 +62,7 @@ static const char *hint(int err)
 	if (err == -ENOMEM)
 		return " (not enough locked memory for the maps: lower --flows?)";
 	if (err == -EINVAL || err == -EOPNOTSUPP || err == -E2BIG)
-		return " (this kernel lacks a feature tokaudit needs: Linux 6.1 or newer with BTF; -v shows the verifier log)";
+		return " (this kernel lacks a feature tokaudit needs: Linux 5.10 or newer with BTF; -v shows the verifier log)";
 	return "";
 }
 
@@ -101,13 +103,39 @@ static int set_pins(struct tokaudit *skel, const char *dir)
 	return 0;
 }
 
+/* The skeleton of the variant this kernel verifies: the compat ELF opens
+ * in the full variant's skeleton (the same maps, programs and global data,
+ * found by name; the build checks that their layouts match) */
+static struct tokaudit *skel_open(void)
+{
+	struct tokaudit *s;
+	int err;
+
+	if (!ta_variant()->compat)
+		return tokaudit__open();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	err = tokaudit__create_skeleton(s);
+	if (!err) {
+		s->skeleton->data = (void *)tokaudit_compat__elf_bytes(&s->skeleton->data_sz);
+		err = bpf_object__open_skeleton(s->skeleton, NULL);
+	}
+	if (err) {
+		tokaudit__destroy(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
 int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 {
 	struct tokaudit *skel;
 	int err;
 
 	memset(dp, 0, sizeof(*dp));
-	skel = tokaudit__open();
+	skel = skel_open();
 	if (!skel) {
 		err = -errno;
 		ta_err("BPF object: cannot open it: %s", strerror(-err));
@@ -140,6 +168,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 		   !(force_tp && *force_tp && strcmp(force_tp, "0"));
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb, o->drops && btf);
 	skel->rodata->cfg_drop_rx_sk = o->drops && btf && ta_kfree_skb_has_rx_sk();
+	skel->rodata->cfg_drop_reason = o->drops && btf && ta_kfree_skb_has_reason();
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb_tp, o->drops && !btf);
 	if (o->pin_dir && (err = set_pins(skel, o->pin_dir))) {
 		tokaudit__destroy(skel);

@@ -16,7 +16,7 @@ struct named {
 static struct named *reasons, *subsys, *syms;
 static size_t nreasons, nsubsys, nsyms;
 static int btf_loaded, syms_loaded;
-static bool kfree_rx_sk, kfree_btf;
+static bool kfree_rx_sk, kfree_reason, kfree_btf;
 
 static int by_value(const void *a, const void *b)
 {
@@ -75,6 +75,7 @@ static void load_btf(void)
 		t = btf__type_by_id(btf, t->type);
 	kfree_btf = id > 0;
 	kfree_rx_sk = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+	kfree_reason = t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
 	btf__free(btf);
 }
 
@@ -117,6 +118,12 @@ bool ta_kfree_skb_has_rx_sk(void)
 {
 	load_btf();
 	return kfree_rx_sk;
+}
+
+bool ta_kfree_skb_has_reason(void)
+{
+	load_btf();
+	return kfree_reason;
 }
 
 bool ta_kfree_skb_btf(void)

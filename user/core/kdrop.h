@@ -15,6 +15,8 @@
 const char *ta_drop_reason_name(uint32_t reason, char *buf, size_t len);
 /* The kfree_skb tracepoint passes the receiving socket (Linux 6.11+) */
 bool ta_kfree_skb_has_rx_sk(void);
+/* the tracepoint passes the drop reason (Linux 5.17+) */
+bool ta_kfree_skb_has_reason(void);
 /* The kernel's BTF types the kfree_skb tracepoint (tp_btf can attach) */
 bool ta_kfree_skb_btf(void);
 /* How many drop reasons the kernel's BTF names (0: no drop reasons) */

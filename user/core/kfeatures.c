@@ -74,6 +74,111 @@ void ta_features_probe(struct ta_features *f)
 	f->missing_caps = missing;
 }
 
+/* An XDP program of these instructions loads: 1, 0 (refused), -errno */
+static int probe_insns(const struct bpf_insn *insns, size_t n)
+{
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, n, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == EPERM ? -EPERM : 0;
+}
+
+/* atomic fetch-or and compare-and-swap on a stack slot (Linux 5.12) */
+static int probe_atomics(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW,
+		  .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_2,
+		  .off = -8,
+		  .imm = BPF_OR | BPF_FETCH },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW,
+		  .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_2,
+		  .off = -8,
+		  .imm = BPF_CMPXCHG },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 2 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return probe_insns(insns, sizeof(insns) / sizeof(insns[0]));
+}
+
+static int probe_need(int need)
+{
+	switch (need) {
+	case TA_NEED_LOOP: return libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_loop, NULL);
+	case TA_NEED_XDP_LOAD: return libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL);
+	case TA_NEED_ATOMICS: return probe_atomics();
+	default: return libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_ktime_get_coarse_ns, NULL);
+	}
+}
+
+const struct ta_variant *ta_variant(void)
+{
+	static struct ta_variant v;
+	static bool done;
+	static const char *const names[TA_NEED_MAX] = {
+		"bpf_loop (5.17)",
+		"bpf_xdp_load_bytes (5.18)",
+		"atomic or and cmpxchg (5.12)",
+		"bpf_ktime_get_coarse_ns (5.11)",
+	};
+	const char *force = getenv("TOKAUDIT_BPF_VARIANT");
+	size_t off = 0;
+
+	if (done)
+		return &v;
+	done = true;
+	v.probed = true;
+	for (int i = 0; i < TA_NEED_MAX; i++) {
+		int r = probe_need(i);
+
+		if (r < 0) { /* no privilege to ask: the full variant is tried */
+			v.probed = false;
+			v.missing = 0;
+			break;
+		}
+		if (r == 0)
+			v.missing |= 1u << i;
+	}
+	for (int i = 0; i < TA_NEED_MAX; i++)
+		if (v.missing & (1u << i))
+			off += (size_t)snprintf(v.missing_str + off, sizeof(v.missing_str) - off, "%s%s",
+						off ? ", " : "", names[i]);
+	v.compat = v.missing != 0;
+	if (force && (!strcmp(force, "compat") || !strcmp(force, "full"))) {
+		v.compat = !strcmp(force, "compat");
+		v.forced = true;
+	}
+	return &v;
+}
+
+size_t ta_kernel_losses(const char *out[TA_LOSS_MAX])
+{
+	static char compat[320];
+	const struct ta_variant *v = ta_variant();
+	size_t n = 0;
+
+	if (v->compat) {
+		snprintf(compat, sizeof(compat), "compat programs (%s%s): %s",
+			 v->forced ? "forced by TOKAUDIT_BPF_VARIANT" : "this kernel lacks ",
+			 v->forced ? "" : v->missing_str, TA_COMPAT_LOSS);
+		out[n++] = compat;
+	}
+	if (!ta_drop_reason_count())
+		out[n++] = "drop reasons: this kernel names none (Linux 5.17+ does): kernel drops show the reason "
+			   "'unknown', with their place";
+	return n;
+}
+
 static const char *const xdp_feature_names[] = {
 	"basic", "redirect", "ndo-xmit", "xsk-zerocopy", "hw-offload", "rx-sg", "ndo-xmit-sg",
 };

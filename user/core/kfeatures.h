@@ -36,6 +36,29 @@ struct ta_xdp_support {
 	const char *attach_mode;   /* its mode: "native", "skb", "offload", "multi" */
 };
 
+/*
+ * The variant of the programs this kernel verifies (bpf/compat.h): the full
+ * one needs each of TA_NEED_*, found by a probe of the helper or the
+ * instruction; without one of them the compat variant loads.  The
+ * environment's TOKAUDIT_BPF_VARIANT=compat (or full) forces one, for tests.
+ */
+enum ta_need { TA_NEED_LOOP, TA_NEED_XDP_LOAD, TA_NEED_ATOMICS, TA_NEED_COARSE, TA_NEED_MAX };
+struct ta_variant {
+	bool compat;           /* the compat variant */
+	bool forced;           /* by TOKAUDIT_BPF_VARIANT */
+	bool probed;           /* the probes ran (they need CAP_BPF) */
+	unsigned missing;      /* bits (1 << TA_NEED_*) the kernel lacks */
+	char missing_str[160]; /* "bpf_loop (5.17), bpf_xdp_load_bytes (5.18)" */
+};
+const struct ta_variant *ta_variant(void);
+/* What the compat variant does differently, one sentence */
+#define TA_COMPAT_LOSS "flag bits of one flow set by two CPUs in the same instant can lose one; counters stay exact"
+
+/* What this kernel cannot give, a sentence each, said once by 'version'
+ * and in run's report: the compat programs' loss, unnamed drop reasons */
+#define TA_LOSS_MAX 4
+size_t ta_kernel_losses(const char *out[TA_LOSS_MAX]);
+
 void ta_features_probe(struct ta_features *f);
 /* 0, or -errno when the interface does not exist */
 int ta_xdp_support(const char *ifname, struct ta_xdp_support *x);

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include "json.h"
+#include "kfeatures.h"
 #include "log.h"
 #include "callrep.h"
 #include "report.h"
@@ -527,6 +529,35 @@ static json_object *compliance_json(const struct ta_session *s, const struct rep
 	return a;
 }
 
+/* What this kernel cannot give (said once, here and by 'version') */
+static void kernel_plain(FILE *f)
+{
+	const char *loss[TA_LOSS_MAX];
+	size_t n = ta_kernel_losses(loss);
+	struct utsname u;
+
+	if (!n)
+		return;
+	fprintf(f, "\nKernel %s: what it cannot give\n", uname(&u) ? "?" : u.release);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %s\n", loss[i]);
+}
+
+static json_object *kernel_json(void)
+{
+	const char *loss[TA_LOSS_MAX];
+	size_t n = ta_kernel_losses(loss);
+	struct utsname u;
+	json_object *k = json_object_new_object(), *a = json_object_new_array();
+
+	ta_jadd(k, "release", ta_jstr(uname(&u) ? "" : u.release));
+	ta_jadd(k, "programs", ta_jstr(ta_variant()->compat ? "compat" : "full"));
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, ta_jstr(loss[i]));
+	ta_jadd(k, "degraded", a);
+	return k;
+}
+
 static void report_json(struct ta_session *s, FILE *f, const struct report *r)
 {
 	json_object *o = json_object_new_object(), *x;
@@ -537,6 +568,7 @@ static void report_json(struct ta_session *s, FILE *f, const struct report *r)
 	ta_jadd(o, "generation", ta_ju64(s->dp.generation));
 	ta_jadd(o, "compliance", compliance_json(s, r));
 	tiers_json(o, s, r);
+	ta_jadd(o, "kernel", kernel_json());
 	ta_jadd(o, "unexpected", flow_list_json(s, &r->c, r->top, false));
 	ta_jadd(o, "dropped", flow_list_json(s, &r->c, r->top, true));
 	ta_other_top(&s->dp, NULL, o);
@@ -608,6 +640,7 @@ static void report_plain(struct ta_session *s, FILE *f, const struct report *r)
 		s->policy_path ? s->policy_path : "built-in", s->dp.generation,
 		(double)(r->now - s->start_ns) / TA_NSEC_PER_SEC);
 	compliance_plain(s, f, r);
+	kernel_plain(f);
 	fprintf(f, "\nUnexpected flows (top %zu by packets):\n", r->top);
 	flow_list_text(f, &r->c, r->top, false);
 	fprintf(f, "\nDropped flows (by enforce mode or by this host; Why says where):\n");
