@@ -6,16 +6,22 @@
 # fetched with apt into build/kernels/ (nothing is installed on this host).
 # The guest has no network device: its traffic stays in its own namespaces.
 #
-#   scripts/kernel-vm.sh [--package linux-image-6.1.0-N-amd64] -- CMD...
+#   scripts/kernel-vm.sh [--kernel 5.10|6.1|6.12] [--package PKG] -- CMD...
+# --kernel: Debian 11's 5.10 (fetched from the archive's bullseye suite,
+# with apt state of its own under build/kernels/apt-bullseye: the host's
+# apt configuration is not touched), Debian 12's 6.1 (the default), or the
+# 6.12 that Debian 12 also ships; --package names the image package itself.
 # prints the guest's console; exits with CMD's exit status (255: no boot).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 pkg=${TA_KERNEL_PACKAGE:-}
+series=${TA_KERNEL:-6.1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--package) pkg=$2; shift 2 ;;
+	--kernel) series=$2; shift 2 ;;
 	--) shift; break ;;
-	-h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "kernel-vm: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -23,16 +29,39 @@ done
 for c in qemu-system-x86_64 busybox depmod modprobe cpio apt-get dpkg-deb; do
 	command -v $c >/dev/null || { echo "kernel-vm: $c missing (scripts/deps.sh installs it)" >&2; exit 1; }
 done
+# apt with the host's configuration, or (bullseye) with a sources list and
+# state of our own, for the download only
+apt_opts=()
+if [ "$series" = 5.10 ]; then
+	ad=$top/build/kernels/apt-bullseye
+	mkdir -p "$ad/lists/partial" "$ad/cache/archives/partial"
+	# the archive the host uses, its bullseye suite
+	mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Codename: bookworm' 2>/dev/null | grep -v security | head -1)
+	mirror=${mirror:-http://deb.debian.org/debian/}
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s bullseye main\n' "$mirror" >"$ad/sources.list"
+	apt_opts=(-o Dir::Etc::sourcelist="$ad/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$ad/lists"
+		-o Dir::Cache="$ad/cache" -o Dir::State::status=/dev/null -o Debug::NoLocking=1)
+	if [ -z "$(find "$ad/updated" -mmin -1440 2>/dev/null)" ]; then
+		apt-get "${apt_opts[@]}" update >"$ad/update.log" 2>&1 ||
+			{ echo "kernel-vm: apt-get update of bullseye failed: $(tail -1 "$ad/update.log")" >&2; exit 1; }
+		date +%s >"$ad/updated"
+	fi
+fi
 if [ -z "$pkg" ]; then
-	# Debian 12's newest 6.1 generic image (the cloud flavour has no 9p)
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-6\.1\.[0-9.]*-[0-9]*-amd64\)$/\1/p' | head -1)
-	[ -n "$pkg" ] || pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{ print $1 }' | sort -V | tail -1)
-	[ -n "$pkg" ] || { echo "kernel-vm: no linux-image-6.1 package known to apt (apt-get update?)" >&2; exit 1; }
+	case $series in
+	5.10) re='^linux-image-5\.10\.0-[0-9]+-amd64$' ;;
+	6.1) re='^linux-image-6\.1\.0-[0-9]+-amd64$' ;;
+	6.12) re='^linux-image-6\.12\.[0-9]+\+deb12-amd64$' ;;
+	*) echo "kernel-vm: --kernel $series: one of 5.10, 6.1, 6.12" >&2; exit 2 ;;
+	esac
+	# the newest generic image of the series (the cloud flavour has no 9p)
+	pkg=$(apt-cache "${apt_opts[@]}" search --names-only "$re" 2>/dev/null | awk '{ print $1 }' | sort -V | tail -1)
+	[ -n "$pkg" ] || { echo "kernel-vm: no package of Linux $series known to apt (apt-get update?)" >&2; exit 1; }
 fi
 kdir=$top/build/kernels/$pkg
 if [ ! -f "$kdir/ready" ]; then
 	rm -rf "$kdir" && mkdir -p "$kdir/dl"
-	(cd "$kdir/dl" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "kernel-vm: apt-get download $pkg failed" >&2; exit 1; }
+	(cd "$kdir/dl" && apt-get "${apt_opts[@]}" download "$pkg" >/dev/null 2>&1) || { echo "kernel-vm: apt-get download $pkg failed" >&2; exit 1; }
 	dpkg-deb -x "$kdir"/dl/*.deb "$kdir/root"
 	rm -rf "$kdir/dl"
 	kver=$(ls "$kdir/root/lib/modules")
