@@ -726,7 +726,8 @@ int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_lear
 	struct ta_addr_key k;
 
 	memcpy(k.addr, addr, 16);
-	if (!dp || dp->fd[TA_M_LEARNED] < 0 || dp->fd[TA_M_DNAMES] < 0 ||
+	/* nothing ever learned (the programs' flag): no lookup (event lines ask for every flow) */
+	if (!dp || (dp->bss && !dp->bss->learned_any) || dp->fd[TA_M_LEARNED] < 0 || dp->fd[TA_M_DNAMES] < 0 ||
 	    bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, v) ||
 	    bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v->name, name))
 		return -ENOENT;
@@ -737,7 +738,8 @@ int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_lear
 int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni *v, struct ta_dname *name)
 {
 	name->name[0] = 0;
-	if (!dp || dp->fd[TA_M_SNI] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_SNI], k, v))
+	/* a ClientHello is read from TCP only: no lookup for another protocol */
+	if (!dp || k->proto != TA_IPPROTO_TCP || dp->fd[TA_M_SNI] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_SNI], k, v))
 		return -ENOENT;
 	if (v->status == TA_SNI_NAME &&
 	    (dp->fd[TA_M_DNAMES] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v->name, name)))
@@ -799,7 +801,8 @@ uint64_t ta_dp_learned_rules(const struct ta_dp *dp, const uint8_t addr[16], uin
 	/* the programs' clock: the capture's in replay */
 	uint64_t now = dp->bss && dp->bss->replay_now_ns ? dp->bss->replay_now_ns : ta_now_ns();
 
-	if (dp->fd[TA_M_LEARNED] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, &v) || v.expires_ns < now)
+	if ((dp->bss && !dp->bss->learned_any) || dp->fd[TA_M_LEARNED] < 0 ||
+	    bpf_map_lookup_elem(dp->fd[TA_M_LEARNED], &k, &v) || v.expires_ns < now)
 		return 0;
 	return v.rules[slot & 1];
 }
@@ -821,10 +824,15 @@ uint64_t ta_dp_rules_for(const struct ta_dp *dp, const uint8_t remote[16], int p
 	memcpy(k.addr, remote, 16);
 	if (!dp->ports)
 		return 0;
+	/* no rule takes the port that way: no lookup of the address */
+	uint64_t by_port = dp->ports[TA_PORT_IDX(slot, pc, opener & 1, rport)];
+
+	if (!by_port)
+		return 0;
 	if (bpf_map_lookup_elem(dp->fd[TA_M_POLICY], &k, &v))
 		v.rules = 0;
 	v.rules |= ta_dp_learned_rules(dp, remote, slot);
-	return v.rules & dp->ports[TA_PORT_IDX(slot, pc, opener & 1, rport)];
+	return v.rules & by_port;
 }
 
 int ta_dp_set_local(struct ta_dp *dp, const struct ta_prefix *p, size_t n)

@@ -6,6 +6,7 @@
 #include "dp.h"
 #include "json.h"
 #include "flows.h"
+#include "jw.h"
 #include "media.h"
 #include "kdrop.h"
 #include "policy.h"
@@ -160,12 +161,12 @@ double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns)
 	return c->unix_clock ? (double)ns / TA_NSEC_PER_SEC : ta_ktime_to_unix(ns);
 }
 
-static json_object *addr_obj(const uint8_t *a)
+static void addr_jw(struct ta_jw *w, const char *k, const uint8_t *a)
 {
 	char buf[64];
 
 	ta_addr_str(a, buf, sizeof(buf));
-	return ta_jstr(buf);
+	ta_jw_str(w, k, buf);
 }
 
 const char *ta_flow_name(const struct ta_flow_ctx *c, const struct ta_flow_key *k, struct ta_dname *d, uint64_t *drift)
@@ -251,10 +252,10 @@ const char *ta_stun_method_name(int m)
 static const char *const stun_class_names[4] = { "request", "indication", "success", "error" };
 
 /* Names of the set bits of m, from names[0, n), as a JSON array */
-static json_object *bit_names(unsigned m, const char *const *names, int n, const char *(*fn)(int))
+static void bit_names(struct ta_jw *w, const char *k, unsigned m, const char *const *names, int n,
+		      const char *(*fn)(int))
 {
-	json_object *a = json_object_new_array();
-
+	ta_jw_arr(w, k);
 	for (int i = 0; i < n; i++)
 		if (m & (1u << i)) {
 			const char *s = fn ? fn(i) : names[i];
@@ -264,9 +265,9 @@ static json_object *bit_names(unsigned m, const char *const *names, int n, const
 				snprintf(num, sizeof(num), "%d", i);
 				s = num;
 			}
-			json_object_array_add(a, ta_jstr(s));
+			ta_jw_str(w, NULL, s);
 		}
-	return a;
+	ta_jw_end(w);
 }
 
 const char *ta_carry_name(int c)
@@ -329,164 +330,206 @@ const char *ta_flow_media_str(const struct ta_flow_val *v, char *buf, size_t len
 }
 
 /* What the stream's receiver last reported in plain RTCP (null: nothing) */
-static json_object *rr_json(const struct ta_media *m)
+static void rr_jw(struct ta_jw *w, const struct ta_media *m)
 {
-	json_object *o;
-
-	if (!m->rr_reports)
-		return NULL;
-	o = json_object_new_object();
-	ta_jadd(o, "reports", ta_ju64(m->rr_reports));
-	ta_jadd(o, "fraction_lost_pct", ta_jnum(m->rr_fraction_pct, 2));
-	ta_jadd(o, "cumulative_lost", json_object_new_int64(m->rr_lost));
-	ta_jadd(o, "jitter_ms", m->rate ? ta_jnum(m->rr_jitter_ms, 2) : NULL);
-	return o;
+	if (!m->rr_reports) {
+		ta_jw_null(w, "receiver_report");
+		return;
+	}
+	ta_jw_obj(w, "receiver_report");
+	ta_jw_u64(w, "reports", m->rr_reports);
+	ta_jw_num(w, "fraction_lost_pct", m->rr_fraction_pct, 2);
+	ta_jw_i64(w, "cumulative_lost", m->rr_lost);
+	if (m->rate)
+		ta_jw_num(w, "jitter_ms", m->rr_jitter_ms, 2);
+	else
+		ta_jw_null(w, "jitter_ms");
+	ta_jw_end(w);
 }
 
 /* One RTP stream of a flow, as JSON */
-static json_object *stream_json(const struct ta_media *m)
+static void stream_jw(struct ta_jw *w, const struct ta_media *m)
 {
-	json_object *o = json_object_new_object();
 	char ssrc[16];
 
 	snprintf(ssrc, sizeof(ssrc), "0x%08x", m->ssrc);
-	ta_jadd(o, "ssrc", ta_jstr(ssrc));
-	ta_jadd(o, "direction", ta_jstr(ta_dir_name(m->dir)));
-	ta_jadd(o, "relayed", ta_jbool(m->relayed));
-	ta_jadd(o, "payload_type", ta_ju64(m->pt));
-	ta_jadd(o, "clock_hz", m->rate ? ta_ju64(m->rate) : NULL);
-	ta_jadd(o, "packets", ta_ju64(m->received));
-	ta_jadd(o, "expected", ta_ju64(m->expected));
-	ta_jadd(o, "lost", ta_ju64(m->lost));
-	ta_jadd(o, "loss_pct", ta_jnum(ta_media_loss_pct(m->lost, m->expected), 2));
-	ta_jadd(o, "late", ta_ju64(m->late));
-	ta_jadd(o, "duplicates", ta_ju64(m->duplicates));
-	ta_jadd(o, "restarts", ta_ju64(m->restarts));
-	ta_jadd(o, "jitter_ms", m->rate ? ta_jnum(m->jitter_ms, 2) : NULL);
-	ta_jadd(o, "seconds", ta_jnum(m->seconds, 3));
-	ta_jadd(o, "receiver_report", rr_json(m));
-	return o;
+	ta_jw_obj(w, NULL);
+	ta_jw_str(w, "ssrc", ssrc);
+	ta_jw_str(w, "direction", ta_dir_name(m->dir));
+	ta_jw_bool(w, "relayed", m->relayed);
+	ta_jw_u64(w, "payload_type", m->pt);
+	if (m->rate)
+		ta_jw_u64(w, "clock_hz", m->rate);
+	else
+		ta_jw_null(w, "clock_hz");
+	ta_jw_u64(w, "packets", m->received);
+	ta_jw_u64(w, "expected", m->expected);
+	ta_jw_u64(w, "lost", m->lost);
+	ta_jw_num(w, "loss_pct", ta_media_loss_pct(m->lost, m->expected), 2);
+	ta_jw_u64(w, "late", m->late);
+	ta_jw_u64(w, "duplicates", m->duplicates);
+	ta_jw_u64(w, "restarts", m->restarts);
+	if (m->rate)
+		ta_jw_num(w, "jitter_ms", m->jitter_ms, 2);
+	else
+		ta_jw_null(w, "jitter_ms");
+	ta_jw_num(w, "seconds", m->seconds, 3);
+	rr_jw(w, m);
+	ta_jw_end(w);
 }
 
 /* The flow's media health (null without RTP streams): the sums, and each
  * stream while the flow's streams are in the kernel's table */
-static json_object *media_json(const struct ta_flow_ctx *c, const struct ta_flow_key *k, const struct ta_flow_val *v)
+static void media_jw(struct ta_jw *w, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
+		     const struct ta_flow_val *v)
 {
 	struct ta_media m[TA_RTP_STREAMS];
-	json_object *o, *a;
 	struct ta_rtp r;
 	int n = 0;
 
-	if (!v->media_streams)
-		return NULL;
-	o = json_object_new_object();
-	ta_jadd(o, "expected", ta_ju64(v->media_expected));
-	ta_jadd(o, "lost", ta_ju64(v->media_lost));
-	ta_jadd(o, "loss_pct", ta_jnum(ta_media_loss_pct(v->media_lost, v->media_expected), 2));
-	ta_jadd(o, "late", ta_ju64(v->media_late));
-	ta_jadd(o, "duplicates", ta_ju64(v->media_dups));
-	ta_jadd(o, "jitter_ms",
-		v->media_jitter_us == TA_MEDIA_NO_JITTER ? NULL : ta_jnum(v->media_jitter_us / 1000.0, 2));
-	a = json_object_new_array();
+	if (!v->media_streams) {
+		ta_jw_null(w, "media");
+		return;
+	}
+	ta_jw_obj(w, "media");
+	ta_jw_u64(w, "expected", v->media_expected);
+	ta_jw_u64(w, "lost", v->media_lost);
+	ta_jw_num(w, "loss_pct", ta_media_loss_pct(v->media_lost, v->media_expected), 2);
+	ta_jw_u64(w, "late", v->media_late);
+	ta_jw_u64(w, "duplicates", v->media_dups);
+	if (v->media_jitter_us == TA_MEDIA_NO_JITTER)
+		ta_jw_null(w, "jitter_ms");
+	else
+		ta_jw_num(w, "jitter_ms", v->media_jitter_us / 1000.0, 2);
 	if (c->dp && !ta_dp_rtp(c->dp, k, &r))
 		n = ta_media_of(&r, m, TA_RTP_STREAMS);
+	ta_jw_arr(w, "streams");
 	for (int i = 0; i < n; i++)
-		json_object_array_add(a, stream_json(&m[i]));
-	ta_jadd(o, "streams", a);
-	return o;
+		stream_jw(w, &m[i]);
+	ta_jw_end(w);
+	ta_jw_end(w);
 }
 
 /* What the flow's names and payloads say */
-static void payload_json(json_object *o, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
-			 const struct ta_flow_val *v)
+static void payload_jw(struct ta_jw *w, const struct ta_flow_ctx *c, const struct ta_flow_key *k,
+		       const struct ta_flow_val *v)
 {
 	struct ta_dname dn;
 	uint64_t drift;
 	char rl[160];
 
-	ta_jadd(o, "server_name", ta_jstr(ta_flow_name(c, k, &dn, &drift)));
-	ta_jadd(o, "name_drift_rules", drift ? ta_jstr(rule_list(c, drift, rl, sizeof(rl))) : NULL);
-	ta_jadd(o, "tls_client_hello", ta_jstr(ta_flow_sni_status(c, k)));
-	ta_jadd(o, "carries", bit_names(v->carries, carry_names, TA_CARRY_MAX, NULL));
-	ta_jadd(o, "carries_relayed", bit_names(v->relayed, carry_names, TA_CARRY_MAX, NULL));
-	ta_jadd(o, "stun_methods", bit_names(v->stun_methods, NULL, 16, ta_stun_method_name));
-	ta_jadd(o, "stun_classes", bit_names(v->stun_classes, stun_class_names, 4, NULL));
-	ta_jadd(o, "media", media_json(c, k, v));
+	ta_jw_str(w, "server_name", ta_flow_name(c, k, &dn, &drift));
+	ta_jw_str(w, "name_drift_rules", drift ? rule_list(c, drift, rl, sizeof(rl)) : NULL);
+	ta_jw_str(w, "tls_client_hello", ta_flow_sni_status(c, k));
+	bit_names(w, "carries", v->carries, carry_names, TA_CARRY_MAX, NULL);
+	bit_names(w, "carries_relayed", v->relayed, carry_names, TA_CARRY_MAX, NULL);
+	bit_names(w, "stun_methods", v->stun_methods, NULL, 16, ta_stun_method_name);
+	bit_names(w, "stun_classes", v->stun_classes, stun_class_names, 4, NULL);
+	media_jw(w, c, k, v);
+}
+
+/* a count, or null when there is nothing it counts */
+static void u64_or_null(struct ta_jw *w, const char *k, bool have, uint64_t v)
+{
+	if (have)
+		ta_jw_u64(w, k, v);
+	else
+		ta_jw_null(w, k);
+}
+
+/* The kernel's drops of the flow: blocks, then endpoint discards */
+static void drops_jw(struct ta_jw *w, const struct ta_flow_val *v)
+{
+	char rb[64], sb[128], eb[48];
+	bool kd = v->kernel_drops, ep = v->endpoint_drops;
+
+	ta_jw_u64(w, "policy_drops", v->policy_drops);
+	ta_jw_u64(w, "kernel_drops", v->kernel_drops);
+	ta_jw_str(w, "last_drop_reason", kd ? ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb)) : NULL);
+	ta_jw_str(w, "last_drop_location", kd ? ta_ksym(v->last_drop_loc, sb, sizeof(sb)) : NULL);
+	ta_jw_str(w, "last_drop_dir", kd ? ta_dir_name(v->last_drop_dir & 1) : NULL);
+	ta_jw_str(w, "last_drop_route", kd ? ta_route_err_name(v->last_drop_route, eb, sizeof(eb)) : NULL);
+	ta_jw_u64(w, "endpoint_drops", v->endpoint_drops);
+	ta_jw_str(w, "last_endpoint_drop_reason", ep ? ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb)) : NULL);
+	ta_jw_str(w, "last_endpoint_drop_location", ep ? ta_ksym(v->last_ep_loc, sb, sizeof(sb)) : NULL);
+}
+
+/* ICMP errors about the flow, received and sent */
+static void icmp_jw(struct ta_jw *w, const struct ta_flow_val *v)
+{
+	ta_jw_u64(w, "icmp_errors", v->icmp_errors);
+	u64_or_null(w, "icmp_last_type", v->icmp_errors, v->icmp_type);
+	u64_or_null(w, "icmp_last_code", v->icmp_errors, v->icmp_code);
+	if (v->icmp_errors)
+		addr_jw(w, "icmp_from", v->icmp_from);
+	else
+		ta_jw_null(w, "icmp_from");
+	/* errors this side sent about inbound packets of the flow: it refused them */
+	ta_jw_u64(w, "icmp_sent", v->icmp_sent);
+	u64_or_null(w, "icmp_sent_last_type", v->icmp_sent, v->icmp_sent_type);
+	u64_or_null(w, "icmp_sent_last_code", v->icmp_sent, v->icmp_sent_code);
+	if (v->icmp_sent)
+		addr_jw(w, "icmp_sent_from", v->icmp_sent_from);
+	else
+		ta_jw_null(w, "icmp_sent_from");
+}
+
+void ta_flow_jw(struct ta_jw *w, const struct ta_flow_ctx *c, const char *event, const char *iface,
+		const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	const char *rule = ta_flow_rule_label(c, v);
+	bool icmp = ta_is_icmp(k->proto), removed = rule && !strcmp(rule, TA_RULE_REMOVED);
+	char pb[24];
+
+	if (event) {
+		ta_jw_str(w, "event", event);
+		ta_jw_time(w, "time", c->unix_clock ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
+	}
+	if (iface || event) /* an event names its interface, or says null */
+		ta_jw_str(w, "iface", iface);
+	ta_jw_str(w, "proto", ta_proto_name(k->proto, pb, sizeof(pb)));
+	ta_jw_u64(w, "family", k->family);
+	addr_jw(w, "local", k->local);
+	u64_or_null(w, "lport", !icmp, k->lport);
+	addr_jw(w, "remote", k->remote);
+	u64_or_null(w, "rport", !icmp, k->rport);
+	ta_jw_str(w, "verdict", ta_verdict_name(ta_flow_verdict(v)));
+	ta_jw_str(w, "rule", removed ? NULL : rule);
+	ta_jw_bool(w, "rule_removed_by_reload", removed);
+	ta_jw_str(w, "rule_other_way", ta_flow_other_way_rule(c, k, v));
+	payload_jw(w, c, k, v);
+	ta_jw_str(w, "opener", ta_dir_name(v->opener & 1));
+	ta_jw_str(w, "state", ta_fstate_name(ta_flow_state(k, v, c->now_ns)));
+	ta_jw_u64(w, "packets_out", v->packets[TA_DIR_OUT]);
+	ta_jw_u64(w, "packets_in", v->packets[TA_DIR_IN]);
+	ta_jw_u64(w, "bytes_out", v->bytes[TA_DIR_OUT]);
+	ta_jw_u64(w, "bytes_in", v->bytes[TA_DIR_IN]);
+	ta_jw_time(w, "first_seen", ta_flow_unix(c, v->first_ns));
+	ta_jw_time(w, "last_seen", ta_flow_unix(c, v->last_ns));
+	ta_jw_u64(w, "tcp_flags_out", (v->flags >> TA_FF_TCP_SHIFT(TA_DIR_OUT)) & 0xff);
+	ta_jw_u64(w, "tcp_flags_in", (v->flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff);
+	icmp_jw(w, v);
+	drops_jw(w, v);
+	/* an ICMP echo flow is tied by its identifier, the same both ways: once */
+	u64_or_null(w, "echo_id", icmp && k->lport, k->lport);
+	ta_jw_u64(w, "generation", v->generation);
 }
 
 json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
 			  const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
-	json_object *o = json_object_new_object();
-	const char *rule = ta_flow_rule_label(c, v);
-	bool icmp = ta_is_icmp(k->proto);
-	char pb[24], eb[48];
-	if (event) {
-		ta_jadd(o, "event", ta_jstr(event));
-		ta_jtime(o, "time", c->unix_clock ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
-	}
-	if (iface || event) /* an event names its interface, or says null */
-		ta_jadd(o, "iface", ta_jstr(iface));
-	ta_jadd(o, "proto", ta_jstr(ta_proto_name(k->proto, pb, sizeof(pb))));
-	ta_jadd(o, "family", ta_ju64(k->family));
-	ta_jadd(o, "local", addr_obj(k->local));
-	ta_jadd(o, "lport", icmp ? NULL : ta_ju64(k->lport));
-	ta_jadd(o, "remote", addr_obj(k->remote));
-	ta_jadd(o, "rport", icmp ? NULL : ta_ju64(k->rport));
-	ta_jadd(o, "verdict", ta_jstr(ta_verdict_name(ta_flow_verdict(v))));
-	ta_jadd(o, "rule", rule && strcmp(rule, TA_RULE_REMOVED) ? ta_jstr(rule) : NULL);
-	ta_jadd(o, "rule_removed_by_reload", ta_jbool(rule && !strcmp(rule, TA_RULE_REMOVED)));
-	ta_jadd(o, "rule_other_way", ta_jstr(ta_flow_other_way_rule(c, k, v)));
-	payload_json(o, c, k, v);
-	ta_jadd(o, "opener", ta_jstr(ta_dir_name(v->opener & 1)));
-	ta_jadd(o, "state", ta_jstr(ta_fstate_name(ta_flow_state(k, v, c->now_ns))));
-	ta_jadd(o, "packets_out", ta_ju64(v->packets[TA_DIR_OUT]));
-	ta_jadd(o, "packets_in", ta_ju64(v->packets[TA_DIR_IN]));
-	ta_jadd(o, "bytes_out", ta_ju64(v->bytes[TA_DIR_OUT]));
-	ta_jadd(o, "bytes_in", ta_ju64(v->bytes[TA_DIR_IN]));
-	ta_jtime(o, "first_seen", ta_flow_unix(c, v->first_ns));
-	ta_jtime(o, "last_seen", ta_flow_unix(c, v->last_ns));
-	ta_jadd(o, "tcp_flags_out", ta_ju64((v->flags >> TA_FF_TCP_SHIFT(TA_DIR_OUT)) & 0xff));
-	ta_jadd(o, "tcp_flags_in", ta_ju64((v->flags >> TA_FF_TCP_SHIFT(TA_DIR_IN)) & 0xff));
-	ta_jadd(o, "icmp_errors", ta_ju64(v->icmp_errors));
-	ta_jadd(o, "icmp_last_type", v->icmp_errors ? ta_ju64(v->icmp_type) : NULL);
-	ta_jadd(o, "icmp_last_code", v->icmp_errors ? ta_ju64(v->icmp_code) : NULL);
-	ta_jadd(o, "icmp_from", v->icmp_errors ? addr_obj(v->icmp_from) : NULL);
-	/* errors this side sent about inbound packets of the flow: it refused them */
-	ta_jadd(o, "icmp_sent", ta_ju64(v->icmp_sent));
-	ta_jadd(o, "icmp_sent_last_type", v->icmp_sent ? ta_ju64(v->icmp_sent_type) : NULL);
-	ta_jadd(o, "icmp_sent_last_code", v->icmp_sent ? ta_ju64(v->icmp_sent_code) : NULL);
-	ta_jadd(o, "icmp_sent_from", v->icmp_sent ? addr_obj(v->icmp_sent_from) : NULL);
-	ta_jadd(o, "policy_drops", ta_ju64(v->policy_drops));
-	ta_jadd(o, "kernel_drops", ta_ju64(v->kernel_drops));
-	if (v->kernel_drops) {
-		char rb[64], sb[128];
+	struct ta_jw w = { 0 };
+	const char *t;
+	json_object *o = NULL;
 
-		ta_jadd(o, "last_drop_reason", ta_jstr(ta_drop_reason_name(v->last_drop_reason, rb, sizeof(rb))));
-		ta_jadd(o, "last_drop_location", ta_jstr(ta_ksym(v->last_drop_loc, sb, sizeof(sb))));
-		ta_jadd(o, "last_drop_dir", ta_jstr(ta_dir_name(v->last_drop_dir & 1)));
-		ta_jadd(o, "last_drop_route", ta_jstr(ta_route_err_name(v->last_drop_route, eb, sizeof(eb))));
-	} else {
-		ta_jadd(o, "last_drop_reason", NULL);
-		ta_jadd(o, "last_drop_location", NULL);
-		ta_jadd(o, "last_drop_dir", NULL);
-		ta_jadd(o, "last_drop_route", NULL);
-	}
-	ta_jadd(o, "endpoint_drops", ta_ju64(v->endpoint_drops));
-	if (v->endpoint_drops) {
-		char rb[64], sb[128];
-
-		ta_jadd(o, "last_endpoint_drop_reason",
-			ta_jstr(ta_drop_reason_name(v->last_ep_reason, rb, sizeof(rb))));
-		ta_jadd(o, "last_endpoint_drop_location", ta_jstr(ta_ksym(v->last_ep_loc, sb, sizeof(sb))));
-	} else {
-		ta_jadd(o, "last_endpoint_drop_reason", NULL);
-		ta_jadd(o, "last_endpoint_drop_location", NULL);
-	}
-	/* an ICMP echo flow is tied by its identifier, the same both ways: once */
-	ta_jadd(o, "echo_id", icmp && k->lport ? ta_ju64(k->lport) : NULL);
-	ta_jadd(o, "generation", ta_ju64(v->generation));
-	return o;
+	ta_jw_obj(&w, NULL);
+	ta_flow_jw(&w, c, event, iface, k, v);
+	ta_jw_end(&w);
+	t = ta_jw_text(&w, NULL);
+	if (t)
+		o = json_tokener_parse(t);
+	ta_jw_free(&w);
+	return o ? o : json_object_new_object();
 }
 
 static void human(char *buf, size_t len, uint64_t v)

@@ -102,6 +102,10 @@ const char *ta_rule_label(const struct ta_flow_ctx *c, uint32_t rule);
 
 /* The JSON object describing a flow (README "Flow objects"), with an "event"
  * name first when event is not NULL.  The caller owns it. */
+struct ta_jw;
+/* The flow's members, written into the object w has open (jw.h) */
+void ta_flow_jw(struct ta_jw *w, const struct ta_flow_ctx *c, const char *event, const char *iface,
+		const struct ta_flow_key *k, const struct ta_flow_val *v);
 struct json_object *ta_flow_jobj(const struct ta_flow_ctx *c, const char *event, const char *iface,
 				 const struct ta_flow_key *k, const struct ta_flow_val *v);
 /* One line of text: proto local -> remote verdict rule state counters */

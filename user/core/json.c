@@ -9,7 +9,7 @@
 #define TA_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s)
+size_t ta_utf8_seq(const unsigned char *s)
 {
 	if (s[0] < 0x80)
 		return 1;
@@ -44,8 +44,8 @@ json_object *ta_jstr(const char *s)
 	if (!s)
 		return NULL;
 	len = strlen(s);
-	for (n = 0; p[n]; n += utf8_seq(p + n))
-		if (!utf8_seq(p + n))
+	for (n = 0; p[n]; n += ta_utf8_seq(p + n))
+		if (!ta_utf8_seq(p + n))
 			break;
 	if (!p[n]) /* all valid */
 		return json_object_new_string_len(s, (int)len);
@@ -53,7 +53,7 @@ json_object *ta_jstr(const char *s)
 	if (!buf)
 		return json_object_new_string("");
 	for (n = 0; p[n];) {
-		size_t q = utf8_seq(p + n);
+		size_t q = ta_utf8_seq(p + n);
 
 		if (q) {
 			memcpy(buf + o, p + n, q);
@@ -73,11 +73,19 @@ json_object *ta_jstr(const char *s)
 json_object *ta_jnum(double v, int decimals)
 {
 	char buf[64];
+
+	if (!ta_jnum_text(buf, sizeof(buf), v, decimals))
+		return NULL;
+	return json_object_new_double_s(v, buf);
+}
+
+const char *ta_jnum_text(char *buf, size_t len, double v, int decimals)
+{
 	char *e;
 
 	if (!isfinite(v))
 		return NULL;
-	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	snprintf(buf, len, "%.*f", decimals, v);
 	if (strchr(buf, '.')) {
 		e = buf + strlen(buf) - 1;
 		while (*e == '0')
@@ -87,7 +95,7 @@ json_object *ta_jnum(double v, int decimals)
 	}
 	if (!strcmp(buf, "-0"))
 		strcpy(buf, "0");
-	return json_object_new_double_s(v, buf);
+	return buf;
 }
 
 json_object *ta_ju64(uint64_t v)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The one JSON writer: every JSON document tokaudit prints is a json-c tree
- * serialised here, so every string is escaped (and made valid UTF-8), '/' is
- * not escaped, and numbers carry the precision chosen for them.
+ * JSON through json-c: every document tokaudit prints but the event lines
+ * is a json-c tree serialised here, so every string is escaped (and made
+ * valid UTF-8), '/' is not escaped, and numbers carry the precision chosen
+ * for them.  The event lines and a flow's fields are written by jw.h to
+ * the same rules.
  */
 #ifndef TA_JSON_H
 #define TA_JSON_H
@@ -16,6 +18,10 @@
 json_object *ta_jstr(const char *s);
 /* A number with at most 'decimals' digits after the point (trailing zeros trimmed). */
 json_object *ta_jnum(double v, int decimals);
+/* Its text in buf; NULL when v is not finite */
+const char *ta_jnum_text(char *buf, size_t len, double v, int decimals);
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one */
+size_t ta_utf8_seq(const unsigned char *s);
 json_object *ta_ju64(uint64_t v);
 json_object *ta_jbool(bool b);
 /* o[k] = v (v may be NULL: JSON null) */

@@ -10,14 +10,21 @@
 #include <sys/stat.h>
 #include "tokaudit.h"
 #include "evwriter.h"
+#include "clock.h"
 #include "files.h"
 #include "log.h"
 
 #define RETRY_MS 200 /* opening a FIFO that has no reader, again after a failure */
+#define BLOCK_BYTES (64u << 10)
+#define POOL_BLOCKS 16
+#define WAKE_NS     (5 * 1000000ull) /* a line waits about this long for the writer, at most */
 
-struct line {
-	struct line *next;
-	size_t len;         /* with its newline */
+/* Lines are queued into blocks, written a block at a time; written blocks
+ * go back to a pool, so a line costs a copy, not an allocation or a write */
+struct block {
+	struct block *next;
+	size_t len, cap; /* bytes used (whole lines, newlines included), held */
+	uint64_t lines;
 	char data[];
 };
 
@@ -26,12 +33,14 @@ struct ta_evw {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct line *head, *tail;
+	struct block *head, *tail, *pool;
+	unsigned npool;
 	size_t bytes, max;
 	bool stop, reopen;
 	int fd;             /* the writer thread's; -1: not open */
 	bool regular;       /* a regular file: a torn line is cut off again */
 	bool said_wait, said_fail;
+	uint64_t woken_ns; /* when a first line last woke the writer */
 	struct ta_evw_stats st;
 };
 
@@ -91,44 +100,68 @@ static void close_out(struct ta_evw *w)
 	w->fd = -1;
 }
 
-/* One line, whole or not at all: 0, or -1 with errno */
-static int write_line(struct ta_evw *w, const struct line *l)
+/* A block of lines; 0, or -1 with errno when a write failed: *done then
+ * holds the whole lines written (a part of one written to a regular file
+ * is cut off again, so the next line starts a line) */
+static int write_block(struct ta_evw *w, const struct block *b, uint64_t *done_lines)
 {
 	off_t off = w->regular ? lseek(w->fd, 0, SEEK_END) : -1;
 	size_t done = 0;
 
-	while (done < l->len) {
+	*done_lines = 0;
+	while (done < b->len) {
 		ssize_t n;
 
 		/* ta_evw_close may cancel a write a stalled reader holds; nothing else */
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-		n = write(w->fd, l->data + done, l->len - done);
+		n = write(w->fd, b->data + done, b->len - done);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			int e = n < 0 ? errno : ENOSPC;
+			size_t whole = done;
 
-			/* a part went out: cut it off, so the next line starts a line */
-			if (done && off >= 0 && ftruncate(w->fd, off) == 0)
-				lseek(w->fd, off, SEEK_SET);
+			while (whole && b->data[whole - 1] != '\n')
+				whole--;
+			for (size_t i = 0; i < whole; i++)
+				*done_lines += b->data[i] == '\n';
+			if (whole < done && off >= 0 && ftruncate(w->fd, off + (off_t)whole) == 0)
+				lseek(w->fd, off + (off_t)whole, SEEK_SET);
 			errno = e;
 			return -1;
 		}
 		done += (size_t)n;
 	}
+	*done_lines = b->lines;
 	return 0;
 }
 
-static void write_batch(struct ta_evw *w, struct line *l)
+/* A written block back to the pool (one of the usual size, while the pool
+ * holds fewer than POOL_BLOCKS: a flood's peak is not kept), or freed */
+static void recycle(struct ta_evw *w, struct block *b)
 {
-	while (l) {
-		struct line *next = l->next;
+	pthread_mutex_lock(&w->mu);
+	if (b->cap == BLOCK_BYTES && w->npool < POOL_BLOCKS) {
+		b->next = w->pool;
+		w->pool = b;
+		w->npool++;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&w->mu);
+	free(b);
+}
+
+static void write_batch(struct ta_evw *w, struct block *b)
+{
+	while (b) {
+		struct block *next = b->next;
+		uint64_t ok = 0;
 
 		if (w->fd < 0) {
-			add_lost_write(w, 1);
-		} else if (write_line(w, l)) {
+			add_lost_write(w, b->lines);
+		} else if (write_block(w, b, &ok)) {
 			int e = errno;
 
 			if (!w->said_fail)
@@ -136,19 +169,20 @@ static void write_batch(struct ta_evw *w, struct line *l)
 				       "one until writing works again (counted)",
 				       w->path ? w->path : "(stdout)", strerror(e));
 			w->said_fail = true;
-			add_lost_write(w, 1);
+			add_lost_write(w, b->lines - ok);
 			if (e == EPIPE) /* the FIFO's reader went away: wait for the next one */
 				close_out(w);
-		} else {
-			if (w->said_fail)
-				ta_info("serve: the events file %s takes lines again", w->path ? w->path : "(stdout)");
+		} else if (w->said_fail) {
+			ta_info("serve: the events file %s takes lines again", w->path ? w->path : "(stdout)");
 			w->said_fail = false;
+		}
+		if (ok) {
 			pthread_mutex_lock(&w->mu);
-			w->st.written++;
+			w->st.written += ok;
 			pthread_mutex_unlock(&w->mu);
 		}
-		free(l);
-		l = next;
+		recycle(w, b);
+		b = next;
 	}
 }
 
@@ -158,7 +192,7 @@ static void *writer(void *arg)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
-		struct line *batch;
+		struct block *batch;
 		bool reopen, stop;
 
 		pthread_mutex_lock(&w->mu);
@@ -166,7 +200,9 @@ static void *writer(void *arg)
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += RETRY_MS * 1000000L;
+			/* lines came in the last second: a line put without waking
+			 * this thread (put's WAKE_NS) waits no longer than that */
+			ts.tv_nsec += ta_now_ns() - w->woken_ns < TA_NSEC_PER_SEC ? (long)WAKE_NS : RETRY_MS * 1000000L;
 			if (ts.tv_nsec >= (long)TA_NSEC_PER_SEC) {
 				ts.tv_sec++;
 				ts.tv_nsec -= (long)TA_NSEC_PER_SEC;
@@ -240,28 +276,62 @@ struct ta_evw *ta_evw_open(const char *path, size_t queue_max)
 	return w;
 }
 
+/* The block the next line of len bytes goes into (the tail, a pooled one
+ * or a new one), or NULL; the lock is held */
+static struct block *room(struct ta_evw *w, size_t len)
+{
+	struct block *b = w->tail;
+	size_t cap = len + 1 > BLOCK_BYTES ? len + 1 : BLOCK_BYTES;
+
+	if (b && b->len + len + 1 <= b->cap)
+		return b;
+	if (cap == BLOCK_BYTES && w->pool) {
+		b = w->pool;
+		w->pool = b->next;
+		w->npool--;
+	} else if (!(b = malloc(sizeof(*b) + cap))) {
+		return NULL;
+	}
+	b->next = NULL;
+	b->len = 0;
+	b->cap = cap;
+	b->lines = 0;
+	if (w->tail)
+		w->tail->next = b;
+	else
+		w->head = b;
+	w->tail = b;
+	return b;
+}
+
 int ta_evw_put(struct ta_evw *w, const char *s, size_t len)
 {
-	struct line *l;
+	struct block *b;
 
 	pthread_mutex_lock(&w->mu);
-	if (w->bytes + len + 1 > w->max || !(l = malloc(sizeof(*l) + len + 1))) {
+	if (w->bytes + len + 1 > w->max || !(b = room(w, len))) {
 		w->st.lost_queue++;
 		pthread_mutex_unlock(&w->mu);
 		return -1;
 	}
-	memcpy(l->data, s, len);
-	l->data[len] = '\n';
-	l->len = len + 1;
-	l->next = NULL;
-	if (w->tail)
-		w->tail->next = l;
-	else
-		w->head = l;
-	w->tail = l;
-	w->bytes += l->len;
+	memcpy(b->data + b->len, s, len);
+	b->data[b->len + len] = '\n';
+	b->len += len + 1;
+	b->lines++;
+	w->bytes += len + 1;
 	w->st.queued++;
-	pthread_cond_signal(&w->cv);
+	/* the writer is woken once a block is half full, and for a first line
+	 * at most every WAKE_NS (a flood is written in blocks, not line by line) */
+	if (b->len > b->cap / 2 && b->len - len - 1 <= b->cap / 2) {
+		pthread_cond_signal(&w->cv);
+	} else if (b->len == len + 1) {
+		uint64_t now = ta_now_ns();
+
+		if (now - w->woken_ns >= WAKE_NS) {
+			w->woken_ns = now;
+			pthread_cond_signal(&w->cv);
+		}
+	}
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -287,7 +357,7 @@ int ta_evw_close(struct ta_evw *w, double wait_s)
 {
 	struct timespec ts;
 	struct ta_evw_stats st;
-	struct line *l;
+	struct block *b, *next;
 
 	if (!w)
 		return 0;
@@ -310,12 +380,14 @@ int ta_evw_close(struct ta_evw *w, double wait_s)
 	}
 	/* what was never written */
 	st = w->st;
-	for (l = w->head; l;) {
-		struct line *next = l->next;
-
-		st.lost_write++;
-		free(l);
-		l = next;
+	for (b = w->head; b; b = next) {
+		next = b->next;
+		st.lost_write += b->lines;
+		free(b);
+	}
+	for (b = w->pool; b; b = next) {
+		next = b->next;
+		free(b);
 	}
 	if (st.lost_queue || st.lost_write)
 		ta_err("serve: %llu events were not written (%llu: the queue was full, %llu: writing failed)",

@@ -110,33 +110,52 @@ static void out_line(struct ta_session *s, json_object *o)
 	}
 }
 
-/* A flow event; extra (may be NULL) holds more fields and is consumed. */
+/* One more member of an event line: a string (NULL: null), a boolean or a count */
+struct ev_extra {
+	const char *k;
+	enum { EX_STR, EX_BOOL, EX_U64 } t;
+	const char *s;
+	uint64_t n;
+};
+#define EX_S(key, str) (&(const struct ev_extra){ .k = (key), .t = EX_STR, .s = (str) }), 1
+#define EX_B(key, b)   (&(const struct ev_extra){ .k = (key), .t = EX_BOOL, .n = (b) }), 1
+#define EX_N(key, v)   (&(const struct ev_extra){ .k = (key), .t = EX_U64, .n = (v) }), 1
+#define EX_NONE        NULL, 0
+
+/* A flow event, with nx more members: one line written into the session's
+ * reused buffer (no allocation once it has grown), then out */
 static void flow_event(struct ta_session *s, const char *event, const struct ta_flow_key *k,
-		       const struct ta_flow_val *v, json_object *extra)
+		       const struct ta_flow_val *v, const struct ev_extra *x, size_t nx)
 {
 	struct ta_flow_ctx c;
-	json_object *o;
+	struct ta_jw *w = &s->jw;
+	const char *t;
+	size_t len;
 
-	if (!s->json) {
-		json_object_put(extra);
+	if (!s->json)
 		return;
-	}
 	c = ta_session_ctx(s);
-	if (s->sel && !ta_flow_sel_match(s->sel, &c, k, v)) {
-		json_object_put(extra);
+	if (s->sel && !ta_flow_sel_match(s->sel, &c, k, v))
 		return;
+	ta_jw_reset(w);
+	ta_jw_obj(w, NULL);
+	ta_flow_jw(w, &c, event, ta_session_iface_name(s, k->ifindex), k, v);
+	for (size_t i = 0; i < nx; i++) {
+		if (x[i].t == EX_STR)
+			ta_jw_str(w, x[i].k, x[i].s);
+		else if (x[i].t == EX_BOOL)
+			ta_jw_bool(w, x[i].k, x[i].n);
+		else
+			ta_jw_u64(w, x[i].k, x[i].n);
 	}
-	o = ta_flow_jobj(&c, event, ta_session_iface_name(s, k->ifindex), k, v);
-	ta_jmerge(o, extra);
-	out_line(s, o);
-}
-
-static json_object *one_field(const char *k, json_object *v)
-{
-	json_object *o = json_object_new_object();
-
-	ta_jadd(o, k, v);
-	return o;
+	ta_jw_end(w);
+	t = ta_jw_text(w, &len);
+	if (!t)
+		ta_err("events: no memory for a line");
+	else if (s->evw)
+		ta_evw_put(s->evw, t, len);
+	else /* as ta_jprint: a stream that fails is the caller's to notice */
+		(void)(fwrite(t, 1, len, s->out) == len && fputc('\n', s->out) != EOF && !fflush(s->out));
 }
 
 static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
@@ -252,7 +271,7 @@ static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_
 	struct ta_flow_val v;
 
 	last_seen_val(&t->last, &v);
-	flow_event(s, "closed", &t->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+	flow_event(s, "closed", &t->key, &v, EX_S("reason", ta_close_name(TA_CLOSE_EVICTED)));
 	if (s->ipfix && t->seen)
 		ta_flow_export(s->ipfix, c, &t->key, t->seen, &t->x, TA_FER_RESOURCES, now);
 	s->evicted++;
@@ -290,22 +309,61 @@ static void gone_before_read(struct ta_session *s, const struct ta_event *e)
 		if (unexp) {
 			t->last.flags |= TA_FF_UNEXPECTED;
 			last_seen_val(&t->last, &v);
-			flow_event(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+			flow_event(s, "unexpected", &e->key, &v, EX_B("evicted_before_read", true));
 		}
 		return;
 	}
 	event_val(e, unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED, &v);
 	v.rule = unexp ? TA_NO_RULE : e->rule;
 	v.packets[e->dir & 1] = 1; /* the packet that made the event */
-	flow_event(s, "opened", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
+	flow_event(s, "opened", &e->key, &v, EX_B("evicted_before_read", true));
 	if (unexp)
-		flow_event(s, "unexpected", &e->key, &v, one_field("evicted_before_read", ta_jbool(true)));
-	flow_event(s, "closed", &e->key, &v, one_field("reason", ta_jstr(ta_close_name(TA_CLOSE_EVICTED))));
+		flow_event(s, "unexpected", &e->key, &v, EX_B("evicted_before_read", true));
+	flow_event(s, "closed", &e->key, &v, EX_S("reason", ta_close_name(TA_CLOSE_EVICTED)));
 	s->opened++;
 	s->persist.flows_opened++;
 	s->evicted++;
 	if (v.rule < TA_MAX_RULES)
 		s->rules[v.rule].flows++;
+}
+
+/* A kernel drop of a policy packet: the flow's line, with where and why */
+static void kernel_drop_event(struct ta_session *s, const struct ta_event *e)
+{
+	char rb[64], sb[128];
+	struct ta_flow_val v;
+
+	s->kdrop_events++;
+	if (!s->json)
+		return;
+	const struct ev_extra x[] = {
+		{ "drop_reason", EX_STR, ta_drop_reason_name(e->drop_reason, rb, sizeof(rb)), 0 },
+		{ "drop_location", EX_STR, ta_ksym(e->drop_loc, sb, sizeof(sb)), 0 },
+		{ "drop_dir", EX_STR, ta_dir_name(e->dir & 1), 0 },
+		{ "known_flow", EX_BOOL, NULL, e->drop_flow == TA_DF_KNOWN },
+		{ "flow_created_by_drop", EX_BOOL, NULL, e->drop_flow == TA_DF_CREATED },
+		{ "no_flow_cause", EX_STR,
+		  e->drop_flow == TA_DF_NONE        ? "flow-table-full"
+		  : e->drop_flow == TA_DF_ELSEWHERE ? "not-via-an-audited-interface"
+						    : NULL,
+		  0 },
+	};
+
+	if (e->drop_flow == TA_DF_NONE || e->drop_flow == TA_DF_ELSEWHERE || ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
+		/* no flow (or gone): the packet as the event tells it, a flow
+		 * it would have opened, seen only dying (no interface: null) */
+		event_val(e,
+			  TA_FF_DROP_OPENED | (e->verdict == TA_V_ALLOWED      ? TA_FF_ALLOWED
+					       : e->verdict == TA_V_UNEXPECTED ? TA_FF_UNEXPECTED
+									       : 0),
+			  &v);
+		v.rule = e->rule;
+		v.kernel_drops = 1;
+		v.last_drop_reason = e->drop_reason;
+		v.last_drop_loc = e->drop_loc;
+		v.last_drop_dir = e->dir;
+	}
+	flow_event(s, "kernel-drop", &e->key, &v, x, sizeof(x) / sizeof(x[0]));
 }
 
 /* One ring event: its flow's lines */
@@ -315,41 +373,12 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 	bool created;
 
 	if (e->type == TA_EV_KERNEL_DROP) {
-		char rb[64], sb[128];
-		json_object *x;
-
-		s->kdrop_events++;
-		if (!s->json)
-			return;
-		x = json_object_new_object();
-		ta_jadd(x, "drop_reason", ta_jstr(ta_drop_reason_name(e->drop_reason, rb, sizeof(rb))));
-		ta_jadd(x, "drop_location", ta_jstr(ta_ksym(e->drop_loc, sb, sizeof(sb))));
-		ta_jadd(x, "drop_dir", ta_jstr(ta_dir_name(e->dir & 1)));
-		ta_jadd(x, "known_flow", ta_jbool(e->drop_flow == TA_DF_KNOWN));
-		ta_jadd(x, "flow_created_by_drop", ta_jbool(e->drop_flow == TA_DF_CREATED));
-		ta_jadd(x, "no_flow_cause",
-			ta_jstr(e->drop_flow == TA_DF_NONE        ? "flow-table-full"
-				: e->drop_flow == TA_DF_ELSEWHERE ? "not-via-an-audited-interface"
-								  : NULL));
-		if (e->drop_flow == TA_DF_NONE || e->drop_flow == TA_DF_ELSEWHERE ||
-		    ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
-			/* no flow (or gone): the packet as the event tells it, a flow
-			 * it would have opened, seen only dying (no interface: null) */
-			event_val(e, TA_FF_DROP_OPENED |
-				     (e->verdict == TA_V_ALLOWED ? TA_FF_ALLOWED :
-				      e->verdict == TA_V_UNEXPECTED ? TA_FF_UNEXPECTED : 0), &v);
-			v.rule = e->rule;
-			v.kernel_drops = 1;
-			v.last_drop_reason = e->drop_reason;
-			v.last_drop_loc = e->drop_loc;
-			v.last_drop_dir = e->dir;
-		}
-		flow_event(s, "kernel-drop", &e->key, &v, x);
+		kernel_drop_event(s, e);
 		return;
 	}
 	if (e->type == TA_EV_ORPHAN_FRAG) {
 		event_val(e, TA_FF_UNEXPECTED, &v);
-		flow_event(s, "unexpected", &e->key, &v, one_field("reason", ta_jstr("orphan-fragment")));
+		flow_event(s, "unexpected", &e->key, &v, EX_S("reason", "orphan-fragment"));
 		return;
 	}
 	if (ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
@@ -359,9 +388,9 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 	close_if_replaced(s, &e->key, &v);
 	track(s, &e->key, &v, &created);
 	if (created)
-		flow_event(s, "opened", &e->key, &v, NULL);
+		flow_event(s, "opened", &e->key, &v, EX_NONE);
 	if (e->verdict == TA_V_UNEXPECTED)
-		flow_event(s, "unexpected", &e->key, &v, NULL);
+		flow_event(s, "unexpected", &e->key, &v, EX_NONE);
 	return;
 }
 
@@ -567,6 +596,7 @@ void ta_session_close(struct ta_session *s)
 {
 	struct ta_tracked *t, *tmp;
 
+	ta_jw_free(&s->jw);
 	for (int i = 0; i < s->nifaces; i++)
 		ta_detach(&s->ifaces[i]);
 	if (s->drop_link_fd >= 0)
@@ -732,9 +762,11 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 						     0 };
 		t->x.ns = w->now;
 	}
-	if (created) /* resumed: in the table before this (adopting) reader started */
-		flow_event(s, "opened", k, v,
-			   s->adopted && v->first_ns < s->start_ns ? one_field("resumed", ta_jbool(true)) : NULL);
+	/* resumed: in the table before this (adopting) reader started */
+	if (created && s->adopted && v->first_ns < s->start_ns)
+		flow_event(s, "opened", k, v, EX_B("resumed", true));
+	else if (created)
+		flow_event(s, "opened", k, v, EX_NONE);
 	if (v->rule < TA_MAX_RULES && v->last_ns > s->rules[v->rule].last_ns) {
 		uint64_t unix_ns = (uint64_t)(ta_ktime_to_unix(v->last_ns) * TA_NSEC_PER_SEC);
 
@@ -743,8 +775,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 			s->persist.rule_last_ns[v->rule] = unix_ns;
 	}
 	if (v->policy_drops != t->policy_drops) {
-		flow_event(s, "dropped", k, v,
-			   one_field("dropped_since_last", ta_ju64(v->policy_drops - t->policy_drops)));
+		flow_event(s, "dropped", k, v, EX_N("dropped_since_last", v->policy_drops - t->policy_drops));
 		t->policy_drops = v->policy_drops;
 	}
 	if (w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v)) {
@@ -752,7 +783,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
 			return 0;
 		w->del[w->ndel++] = *k;
-		flow_event(s, "closed", k, v, one_field("reason", ta_jstr(ta_flow_close_reason(k, v))));
+		flow_event(s, "closed", k, v, EX_S("reason", ta_flow_close_reason(k, v)));
 		if (s->ipfix)
 			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x,
 				       ta_flow_close_kind(k, v) == TA_CLOSE_IDLE ? TA_FER_IDLE : TA_FER_END, w->now);
@@ -774,7 +805,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		w->carrying[c] += (v->carries >> c) & 1;
 	media_gauges(w, k, v);
 	if (pk != t->packets && !created) {
-		flow_event(s, "updated", k, v, NULL);
+		flow_event(s, "updated", k, v, EX_NONE);
 		t->packets = pk;
 		t->last_emit_ns = w->now;
 	}

@@ -9,6 +9,7 @@
 #include "calls.h"
 #include "dp.h"
 #include "flows.h"
+#include "jw.h"
 #include "hooks.h"
 #include "policy.h"
 #include "evidence.h"
@@ -41,6 +42,7 @@ struct ta_media_gauges {
 
 struct ta_session {
 	struct ta_dp dp;
+	struct ta_jw jw; /* event lines are written here, one after another */
 	struct ta_policy pol;
 	struct ta_policy prev_pol;    /* the policy before the last reload (its flows' labels) */
 	const char *policy_path;      /* NULL: built-in */

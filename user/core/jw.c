@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The streaming JSON writer: see jw.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include "json.h"
+#include "jw.h"
+
+static bool grow(struct ta_jw *w, size_t need)
+{
+	size_t cap = w->cap ? w->cap : 1024;
+	char *b;
+
+	if (w->oom)
+		return false;
+	if (w->len + need + 1 <= w->cap)
+		return true;
+	while (cap < w->len + need + 1)
+		cap *= 2;
+	b = realloc(w->buf, cap);
+	if (!b) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return true;
+}
+
+static void put(struct ta_jw *w, const char *s, size_t n)
+{
+	if (!grow(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = 0;
+}
+
+static void putc1(struct ta_jw *w, char c)
+{
+	if (!grow(w, 1))
+		return;
+	w->buf[w->len++] = c;
+	w->buf[w->len] = 0;
+}
+
+/* s, escaped, without its quotes: as json-c escapes with '/' left alone,
+ * after invalid UTF-8 became U+FFFD as ta_jstr makes it */
+static void escaped(struct ta_jw *w, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0;
+
+	while (s[run]) {
+		unsigned char c = s[run];
+		size_t q;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { /* most bytes: plain ASCII */
+			run++;
+			continue;
+		}
+		q = ta_utf8_seq(s + run);
+		if (q && c >= 0x20 && c != '"' && c != '\\') {
+			run += q;
+			continue;
+		}
+		put(w, (const char *)s, run);
+		s += run;
+		run = 0;
+		if (!q) {
+			put(w, "\xef\xbf\xbd", 3);
+		} else if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			put(w, e, 2);
+		} else {
+			char e[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+			const char *m = c == '\b'   ? "\\b"
+					: c == '\f' ? "\\f"
+					: c == '\n' ? "\\n"
+					: c == '\r' ? "\\r"
+					: c == '\t' ? "\\t"
+						    : e;
+			put(w, m, strlen(m));
+		}
+		s++;
+	}
+	put(w, (const char *)s, run);
+}
+
+/* The separator and the key of a member (k NULL: an array's element) */
+static void key(struct ta_jw *w, const char *k)
+{
+	if (w->more[w->depth])
+		putc1(w, ',');
+	w->more[w->depth] = true;
+	if (!k)
+		return;
+	/* keys are the program's own literals: nothing to escape */
+	putc1(w, '"');
+	put(w, k, strlen(k));
+	put(w, "\":", 2);
+}
+
+void ta_jw_reset(struct ta_jw *w)
+{
+	w->len = 0;
+	w->oom = false;
+	w->depth = 0;
+	memset(w->more, 0, sizeof(w->more));
+	if (w->buf)
+		w->buf[0] = 0;
+}
+
+void ta_jw_free(struct ta_jw *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
+}
+
+static void open_(struct ta_jw *w, const char *k, char c)
+{
+	key(w, k);
+	putc1(w, c);
+	if (w->depth < TA_JW_DEPTH)
+		w->depth++;
+	else
+		w->oom = true; /* deeper than any document here: cut */
+	w->more[w->depth] = false;
+	w->open[w->depth] = c;
+}
+
+void ta_jw_obj(struct ta_jw *w, const char *k)
+{
+	open_(w, k, '{');
+}
+
+void ta_jw_arr(struct ta_jw *w, const char *k)
+{
+	open_(w, k, '[');
+}
+
+void ta_jw_end(struct ta_jw *w)
+{
+	putc1(w, w->open[w->depth] == '[' ? ']' : '}');
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void ta_jw_str(struct ta_jw *w, const char *k, const char *s)
+{
+	key(w, k);
+	if (!s) {
+		put(w, "null", 4);
+		return;
+	}
+	putc1(w, '"');
+	escaped(w, s);
+	putc1(w, '"');
+}
+
+static void digits(struct ta_jw *w, uint64_t v)
+{
+	char b[24];
+	int n = sizeof(b);
+
+	do {
+		b[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(w, b + n, sizeof(b) - (size_t)n);
+}
+
+void ta_jw_u64(struct ta_jw *w, const char *k, uint64_t v)
+{
+	key(w, k);
+	digits(w, v);
+}
+
+void ta_jw_i64(struct ta_jw *w, const char *k, int64_t v)
+{
+	key(w, k);
+	if (v < 0)
+		putc1(w, '-');
+	digits(w, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
+void ta_jw_bool(struct ta_jw *w, const char *k, bool b)
+{
+	key(w, k);
+	put(w, b ? "true" : "false", b ? 4 : 5);
+}
+
+void ta_jw_null(struct ta_jw *w, const char *k)
+{
+	key(w, k);
+	put(w, "null", 4);
+}
+
+void ta_jw_num(struct ta_jw *w, const char *k, double v, int decimals)
+{
+	char b[64];
+	const char *t = ta_jnum_text(b, sizeof(b), v, decimals);
+
+	key(w, k);
+	if (!t)
+		put(w, "null", 4);
+	else
+		put(w, t, strlen(t));
+}
+
+/* Unix seconds to the microsecond, as ta_rfc3339 rounds them */
+static void split_us(double unix_s, int64_t *sec, long *usec)
+{
+	*sec = (int64_t)floor(unix_s);
+	*usec = (long)llround((unix_s - (double)*sec) * 1e6);
+	if (*usec >= 1000000) {
+		(*sec)++;
+		*usec -= 1000000;
+	}
+}
+
+/* "2026-11-25T03:40:12" of a second, the last one's kept: event lines
+ * come many a second */
+static const char *iso_second(int64_t sec)
+{
+	static __thread int64_t last = -1;
+	static __thread char text[32];
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	if (sec != last) {
+		gmtime_r(&t, &tm);
+		snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last = sec;
+	}
+	return text;
+}
+
+/* The key k "_iso", after its separator */
+static void iso_key(struct ta_jw *w, const char *k)
+{
+	key(w, NULL);
+	putc1(w, '"');
+	put(w, k, strlen(k));
+	put(w, "_iso\":", 6);
+}
+
+void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
+{
+	char frac[6];
+	int64_t sec;
+	long usec;
+	size_t n = sizeof(frac);
+
+	if (unix_s <= 0 || !isfinite(unix_s)) {
+		ta_jw_null(w, k);
+		iso_key(w, k);
+		put(w, "null", 4);
+		return;
+	}
+	split_us(unix_s, &sec, &usec);
+	for (int i = 5; i >= 0; i--, usec /= 10)
+		frac[i] = (char)('0' + usec % 10);
+	ta_jw_i64(w, k, sec);
+	while (n && frac[n - 1] == '0') /* trailing zeros trimmed, as ta_jnum */
+		n--;
+	if (n) {
+		putc1(w, '.');
+		put(w, frac, n);
+	}
+	iso_key(w, k);
+	putc1(w, '"');
+	put(w, iso_second(sec), 19);
+	putc1(w, '.');
+	put(w, frac, sizeof(frac));
+	put(w, "Z\"", 2);
+}
+
+const char *ta_jw_text(const struct ta_jw *w, size_t *len)
+{
+	if (w->oom || !w->buf)
+		return NULL;
+	if (len)
+		*len = w->len;
+	return w->buf;
+}
