@@ -219,6 +219,32 @@ static void last_seen_val(const struct ta_last_seen *l, struct ta_flow_val *v)
 	v->opener = l->opener;
 }
 
+static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_flow_ctx *c, uint64_t now);
+
+/* The reader tracks no more flows than the kernel's tables hold: past that,
+ * the oldest tracked ones are looked up; one the table no longer holds is
+ * closed as evicted now, as the next walk would, one it holds goes to the
+ * back.  A flood of new flows between two walks then holds no more memory
+ * than the tables' worth (README "Run as a service"). */
+static void bound_tracked(struct ta_session *s)
+{
+	if (!s->track_cap)
+		s->track_cap = ta_dp_flow_capacity(&s->dp);
+	for (int i = 0; i < 2 && s->track_cap && HASH_COUNT(s->flows) > s->track_cap; i++) {
+		struct ta_tracked *t = s->flows; /* the first added: the oldest */
+		struct ta_flow_ctx c;
+		struct ta_flow_val v;
+
+		if (!ta_dp_flow_lookup(&s->dp, &t->key, &v) && v.first_ns == t->last.first_ns) {
+			HASH_DEL(s->flows, t);
+			HASH_ADD(hh, s->flows, key, sizeof(t->key), t);
+			continue;
+		}
+		c = ta_session_ctx(s);
+		evicted(s, t, &c, c.now_ns);
+	}
+}
+
 static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *k,
 				const struct ta_flow_val *v, bool *created)
 {
@@ -238,6 +264,7 @@ static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *
 	t->last_emit_ns = ta_now_ns();
 	t->walk = s->walk;
 	HASH_ADD(hh, s->flows, key, sizeof(t->key), t);
+	bound_tracked(s);
 	*created = true;
 	s->opened++;
 	s->persist.flows_opened++;
