@@ -42,7 +42,7 @@ struct ta_media_gauges {
 
 struct ta_session {
 	struct ta_dp dp;
-	struct ta_jw jw; /* event lines are written here, one after another */
+	struct ta_jw jw;    /* event lines are written here, one after another */
 	uint32_t track_cap; /* flows the kernel's tables hold: tracked at most (0: not read yet) */
 	struct ta_policy pol;
 	struct ta_policy prev_pol;    /* the policy before the last reload (its flows' labels) */
