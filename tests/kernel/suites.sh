@@ -78,8 +78,8 @@ if [ -n "$ref" ]; then
 	for c in "$ref"/*.pcap "$ref"/*.pcapng; do
 		[ -f "$c" ] || continue
 		n=$(basename "$c")
-		got=$("$TA" replay --json --packets "$c" 2>&1)
-		if [ "$got" = "$(cat "$c.host")" ]; then
+		got=$("$TA" replay --json --packets "$c" 2>&1) && r=0 || r=$?
+		if [ $r = 0 ] && [ "$got" = "$(cat "$c.host")" ]; then
 			say ok "replay $n: the host's output, $(wc -l <<<"$got") lines"
 		else
 			say FAIL "replay $n differs from the host's: $(diff <(cat "$c.host") <(echo "$got") | head -4 | tr '\n' ' ' | cut -c1-300)"

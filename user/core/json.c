@@ -122,16 +122,24 @@ void ta_jmerge(json_object *dst, json_object *src)
 	json_object_put(src);
 }
 
+void ta_unix_split(double unix_s, int64_t *sec, long *usec)
+{
+	*sec = (int64_t)floor(unix_s);
+	*usec = (long)llround((unix_s - (double)*sec) * 1e6);
+	if (*usec >= 1000000) {
+		(*sec)++;
+		*usec -= 1000000;
+	}
+}
+
 void ta_rfc3339(char *buf, size_t len, double unix_s)
 {
-	time_t sec = (time_t)floor(unix_s);
-	long usec = (long)llround((unix_s - (double)sec) * 1e6);
+	int64_t s;
+	long usec;
 	struct tm tm;
 
-	if (usec >= 1000000) {
-		sec++;
-		usec -= 1000000;
-	}
+	ta_unix_split(unix_s, &s, &usec);
+	time_t sec = (time_t)s;
 	gmtime_r(&sec, &tm);
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 		 tm.tm_hour, tm.tm_min, tm.tm_sec, usec);

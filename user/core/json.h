@@ -30,6 +30,8 @@ void ta_jadd(json_object *o, const char *k, json_object *v);
 void ta_jmerge(json_object *dst, json_object *src);
 /* o[k] = Unix seconds (microseconds), o[k "_iso"] = RFC 3339 UTC; t <= 0 gives nulls */
 void ta_jtime(json_object *o, const char *k, double unix_s);
+/* Unix seconds to whole seconds and microseconds, rounded to the nearest */
+void ta_unix_split(double unix_s, int64_t *sec, long *usec);
 /* "2026-11-25T03:40:12.123456Z" */
 void ta_rfc3339(char *buf, size_t len, double unix_s);
 /* Print o on one line followed by a newline, flush, and release o.

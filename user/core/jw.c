@@ -211,17 +211,6 @@ void ta_jw_num(struct ta_jw *w, const char *k, double v, int decimals)
 		put(w, t, strlen(t));
 }
 
-/* Unix seconds to the microsecond, as ta_rfc3339 rounds them */
-static void split_us(double unix_s, int64_t *sec, long *usec)
-{
-	*sec = (int64_t)floor(unix_s);
-	*usec = (long)llround((unix_s - (double)*sec) * 1e6);
-	if (*usec >= 1000000) {
-		(*sec)++;
-		*usec -= 1000000;
-	}
-}
-
 /* "2026-11-25T03:40:12" of a second, the last one's kept: event lines
  * come many a second */
 static const char *iso_second(int64_t sec)
@@ -262,7 +251,7 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 		put(w, "null", 4);
 		return;
 	}
-	split_us(unix_s, &sec, &usec);
+	ta_unix_split(unix_s, &sec, &usec);
 	for (int i = 5; i >= 0; i--, usec /= 10)
 		frac[i] = (char)('0' + usec % 10);
 	ta_jw_i64(w, k, sec);
