@@ -30,8 +30,8 @@
 static __always_inline void ta_drop_event(const struct ta_flow_key *k, __u8 dir, __u64 st,
 					  __u32 reason, __u64 loc, __u8 drop_flow)
 {
-	ta_emit(k, TA_EV_KERNEL_DROP, (st & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir,
-		ta_flow_rule(st), drop_flow, reason, loc, TA_C_EV_LOST_DROP);
+	ta_emit(k, TA_EV_KERNEL_DROP, (st & TA_FF_UNEXPECTED) ? TA_V_UNEXPECTED : TA_V_ALLOWED, dir, ta_flow_rule(st),
+		drop_flow, reason, loc, TA_C_EV_LOST_DROP, NULL);
 }
 
 /* Is loc inside socket/endpoint code?  Binary search of ep_ranges. */
@@ -373,7 +373,7 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 			ta_count(drop_flow == TA_DF_NONE ? TA_C_KDROP_NOFLOW : TA_C_KDROP_ELSEWHERE);
 			ta_flow_key_of(&k, &t, dir, 0);
 			ta_emit(&k, TA_EV_KERNEL_DROP, m ? TA_V_ALLOWED : TA_V_UNEXPECTED, dir,
-				m ? ta_first_rule(m) : TA_NO_RULE, drop_flow, reason, loc, TA_C_EV_LOST_DROP);
+				m ? ta_first_rule(m) : TA_NO_RULE, drop_flow, reason, loc, TA_C_EV_LOST_DROP, NULL);
 			return 0;
 		}
 	}

@@ -54,9 +54,17 @@ static __always_inline void ta_flow_key_of(struct ta_flow_key *k, const struct t
 	k->family = t->family;
 }
 
+/* What a new flow's event tells of its first packet */
+struct ta_first {
+	__u64 first_ns;
+	__u32 len;
+	__u8 tcp_flags;
+};
+
 /* The one ring-buffer event writer; a full ring counts lost_idx. */
 static __always_inline void ta_emit(const struct ta_flow_key *k, __u8 type, __u8 verdict, __u8 dir, __u32 rule,
-				    __u8 drop_flow, __u32 reason, __u64 loc, __u32 lost_idx)
+				    __u8 drop_flow, __u32 reason, __u64 loc, __u32 lost_idx,
+				    const struct ta_first *first)
 {
 	struct ta_event *e;
 
@@ -77,6 +85,10 @@ static __always_inline void ta_emit(const struct ta_flow_key *k, __u8 type, __u8
 	e->drop_flow = drop_flow;
 	e->drop_reason = reason;
 	e->drop_loc = loc;
+	e->first_ns = first ? first->first_ns : 0;
+	e->len = first ? first->len : 0;
+	e->tcp_flags = first ? first->tcp_flags : 0;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	bpf_ringbuf_submit(e, 0);
 	ta_count(TA_C_EV_SENT);
 }
@@ -85,7 +97,15 @@ static __always_inline void ta_event(const struct ta_flow_key *k, __u8 type, __u
 				     __u8 dir, __u32 rule)
 {
 	ta_emit(k, type, verdict, dir, rule, 0, 0, 0,
-		type == TA_EV_NEW_FLOW && verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW : TA_C_EV_LOST_UNEXP);
+		type == TA_EV_NEW_FLOW && verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW : TA_C_EV_LOST_UNEXP, NULL);
+}
+
+/* A new flow's event, with its first packet */
+static __always_inline void ta_event_new(const struct ta_flow_key *k, __u8 verdict, __u8 dir, __u32 rule,
+					 const struct ta_first *first)
+{
+	ta_emit(k, TA_EV_NEW_FLOW, verdict, dir, rule, 0, 0, 0,
+		verdict == TA_V_ALLOWED ? TA_C_EV_LOST_NEW : TA_C_EV_LOST_UNEXP, first);
 }
 
 /* Evidence capture, at most TA_CAP_PER_FLOW_PER_SEC packets per flow a second. */

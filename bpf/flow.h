@@ -276,8 +276,11 @@ account:
 
 		ta_flow_key_of(&k, t, dir, ifindex);
 		if (created) {
-			if (unexp || cfg_events_allowed)
-				ta_event(&k, TA_EV_NEW_FLOW, r->verdict, dir, r->rule);
+			if (unexp || cfg_events_allowed) {
+				struct ta_first first = { f->first_ns, len, t->tcp_flags };
+
+				ta_event_new(&k, r->verdict, dir, r->rule, &first);
+			}
 		} else if (unexp && !(old & TA_FF_UNEXPECTED)) {
 			ta_event(&k, TA_EV_UNEXPECTED, r->verdict, dir, r->rule);
 		}

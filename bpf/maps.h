@@ -43,6 +43,8 @@ __u64 cover16[2][TA_COVER16_WORDS] = {};
 /* set once an address is learned from DNS: until then no packet pays the
  * learned table's lookup */
 __u32 learned_any = 0;
+/* set once a ClientHello was kept in ta_sni: until then the reader looks none up */
+__u32 sni_any = 0;
 /* per slot: the rules that have addresses (a name of theirs answered with
  * an address outside them is drift), written by the loader */
 __u64 addr_rules[2] = {};

@@ -165,6 +165,8 @@ static __always_inline void ta_tls_keep(struct ta_dns_scratch *s, const struct t
 		bpf_map_update_elem(&ta_dnames, &s->nhash, &s->name, BPF_ANY);
 	}
 	bpf_map_update_elem(&ta_sni, &k, &v, BPF_ANY);
+	if (!sni_any)
+		sni_any = 1;
 }
 
 /* Per context type, as TA_DEFINE_DNS: the segment read into the scratch

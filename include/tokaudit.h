@@ -557,6 +557,12 @@ struct ta_event {
 	__u8 drop_flow; /* kernel drop: enum ta_drop_flow */
 	__u32 drop_reason;
 	__u64 drop_loc;
+	/* a new flow's event: the flow as its first packet made it, so that
+	 * the reader writes its line without looking the flow up */
+	__u64 first_ns; /* the flow's first_ns (its identity beside the key) */
+	__u32 len;      /* the packet's wire length */
+	__u8 tcp_flags; /* its TCP flags */
+	__u8 pad[3];
 };
 
 /* Result of the last packet, written only when cfg_record_last is set

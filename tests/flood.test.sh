@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Floods in the lab, reconciled against an independent count.
 #
+# First two paced floods of new unexpected flows into a full table: at
+# 50 000 a second serve must lose no event, at 10 000 a second it must also
+# write every one as a line (through a FIFO, counted by a reader).
 # The client floods through the gateway with trafgen at its full rate, every
 # packet a connection never seen before (source address and port both
 # counting up), into a flow table of 4096 entries, while `serve` drains the
@@ -21,12 +24,14 @@ need_root "flood lab tests" || exit 0
 command -v trafgen >/dev/null || { bad "trafgen (netsniff-ng) missing: run scripts/deps.sh"; exit 0; }
 
 SERVE=
+READER=
 TG=
 # trafgen's worker is a child of its own: both get the signal
 stop_tg() { [ -n "$TG" ] && { pkill -INT -P "$TG"; kill -INT "$TG"; wait "$TG"; } 2>/dev/null; TG=; }
 lab_cleanup_extra() {
 	stop_tg
 	if [ -n "$SERVE" ]; then kill -TERM "$SERVE" 2>/dev/null; wait "$SERVE" 2>/dev/null; fi
+	if [ -n "$READER" ]; then kill "$READER" 2>/dev/null; wait "$READER" 2>/dev/null; fi
 }
 lab_start fl || exit 0
 
@@ -74,7 +79,10 @@ nftc() { ip netns exec "$LAB_GW" nft list counter netdev cnt "$1" | sed -n 's/.*
 { printf 'rule steady\n proto udp\n ports 6000\n dir both\n addr 72.5.167.140/32\n\n'; "$TA" policy show; } >"$tmp/flood.policy"
 "$TA" policy check "$tmp/flood.policy" >/dev/null || bad "flood policy does not check"
 
-nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwout --flows 4096 --policy "$tmp/flood.policy" --events "$tmp/ev.jsonl" \
+# the events go through a FIFO to a count of the paced flood's unexpected
+# lines (all of them would be a gigabyte of file)
+mkfifo "$tmp/ev.fifo"
+nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwout --flows 4096 --policy "$tmp/flood.policy" --events "$tmp/ev.fifo" \
 	--metrics off --interval 0.5 2>"$tmp/serve.err" &
 SERVE=$!
 for _ in $(seq 100); do
@@ -83,6 +91,9 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 gw "$TA" status >/dev/null 2>&1 && ok "serve attached (flow table 4096)" || { bad "serve did not start: $(cat "$tmp/serve.err")"; exit 0; }
+# (serve waits for the FIFO's reader, its lines queued meanwhile)
+{ grep -F '"rport":25,' <"$tmp/ev.fifo" | grep -c '"event":"unexpected"' >"$tmp/p25.count"; } &
+READER=$!
 
 GWMAC=$(ip netns exec "$LAB_GW" cat /sys/class/net/gwin/address)
 CMAC=$(ip netns exec "$LAB_CLIENT" cat /sys/class/net/c0/address)
@@ -103,6 +114,33 @@ flood() { # N dst proto dport: prints how many trafgen sent
 }
 stats() { gw "$TA" stats -i gwout --json; }
 val() { jq_py "$1" <<<"$2"; }
+d() { echo $(( $(val "$1" "$s1") - $(val "$1" "$s0") )); }
+
+# ---------- phase 0: paced floods serve keeps up with ----------
+# New unexpected flows (TCP SYNs, each a new connection) into the full
+# 4096-entry table, for 3 s: each event is an opened and an unexpected
+# line, and the flow it pushes out a closed one.  At FLOOD_PPS: no event
+# lost.  At LINES_PPS, to port 25: every one of its lines written too (the
+# lines, 1 KiB each, go through a FIFO to a reader on the same two cores as
+# the flood and the gateway: more than the ring's events to ask of them)
+paced() { # pps dport: prints how many trafgen sent
+	flood_cfg 70.42.47.70 syn "$2" >"$tmp/p.cfg"
+	ip netns exec "$LAB_CLIENT" trafgen -o c0 -i "$tmp/p.cfg" -n $(($1 * 3)) -b "$1pps" -P 1 2>&1 | tr -d '\r' \
+		| sed -n 's/^ *\([0-9]*\) packets outgoing.*/\1/p'
+}
+FLOOD_PPS=${FLOOD_PPS:-50000}
+LINES_PPS=${LINES_PPS:-10000}
+n_l=$(paced "$LINES_PPS" 25)
+sleep 1
+s0=$(stats)
+n_p=$(paced "$FLOOD_PPS" 24)
+sleep 1.5
+s1=$(stats)
+p_sent=$(d 'r["counters"]["events_sent"]')
+p_lost=$(( $(d 'r["counters"]["events_lost_new_flow"]') + $(d 'r["counters"]["events_lost_unexpected"]') ))
+echo "# paced flood: $n_p packets at ${FLOOD_PPS}/s; events sent $p_sent, lost $p_lost"
+[ "$p_lost" = 0 ] && [ "$p_sent" -ge "$n_p" ] && ok "a flood of ${FLOOD_PPS} new flows/s: serve kept up, no event lost ($p_sent sent)" \
+	|| bad "paced flood: $p_lost events lost, $p_sent sent of $n_p"
 
 # ---------- phase 1: four floods at full rate, steady traffic before and after ----------
 ip netns exec "$LAB_GW" nft reset counters table netdev cnt >/dev/null
@@ -123,7 +161,6 @@ sleep 1
 s1=$(stats)
 sent=$((n_media + n_ctl + n_unexp + n_unexp2 + n_other))
 [ "$sent" = 600000 ] && ok "trafgen sent 600000 packets in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s" || bad "trafgen sent $sent"
-d() { echo $(( $(val "$1" "$s1") - $(val "$1" "$s0") )); }
 allowed=$(d 'r["verdicts"]["allowed"]["packets"]')
 unexp=$(d 'r["verdicts"]["unexpected"]["packets"]')
 other=$(d 'r["verdicts"]["other"]["packets"]')
@@ -220,3 +257,14 @@ echo "# under reloads: allowed $allowed (a $ra), other $other, unexpected $unexp
 [ $((allowed + other + unexp)) = "$c_total" ] && ok "no packet lost from the counters across 100 reloads ($c_total)" \
 	|| bad "counted $((allowed + other + unexp)), nft $c_total"
 kill -0 "$SERVE" 2>/dev/null && ok "serve survived the reloads" || bad "serve died: $(tail -3 "$tmp/serve.err")"
+
+# serve stops, and the reader counts the paced flood's lines (the full-rate
+# floods after it fill the queue of lines: those are counted, not checked)
+kill -TERM "$SERVE" 2>/dev/null
+wait "$SERVE" 2>/dev/null
+SERVE=
+wait "$READER" 2>/dev/null
+READER=
+p_lines=$(cat "$tmp/p25.count" 2>/dev/null)
+[ "$p_lines" = "$n_l" ] && ok "a flood of ${LINES_PPS} new flows/s: every flow written as an unexpected line ($p_lines)" \
+	|| bad "unexpected lines for the ${LINES_PPS}/s flood: ${p_lines:-none}, flows $n_l"

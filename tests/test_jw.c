@@ -163,6 +163,35 @@ static void test_times(void **state)
 	ta_jw_free(&w);
 }
 
+/* Many times, the day changing back and forth (the writer keeps the last
+ * day's text), every second of a day's edges, against json-c's text */
+static void test_times_days(void **state)
+{
+	struct ta_jw w = { 0 };
+	uint64_t x = 88172645463325252ull;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		double t;
+		json_object *o = json_object_new_object();
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* a day's last and first seconds, alternating days, and any time up to 2100 */
+		t = i % 3 == 0   ? 1796428800.0 + (double)(i % 7) - 3 + (double)(x % 1000000) / 1e6
+		    : i % 3 == 1 ? 86400.0 * (double)(x % 3) + (double)(x % 86400)
+				 : (double)(x % 4102444800ull) + (double)(x % 1000) / 1e3;
+		ta_jw_reset(&w);
+		ta_jw_obj(&w, NULL);
+		ta_jw_time(&w, "t", t);
+		ta_jw_end(&w);
+		ta_jtime(o, "t", t);
+		if (strcmp(ta_jw_text(&w, NULL), ta_jtext(o)))
+			fail_msg("time %.6f: jw wrote %s, json-c %s", t, ta_jw_text(&w, NULL), ta_jtext(o));
+		json_object_put(o);
+	}
+	ta_jw_free(&w);
+}
+
 /* One document after another: the buffer is reused, not grown */
 static void test_reuse(void **state)
 {
@@ -190,9 +219,8 @@ static void test_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_numbers_and_nesting),
-		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_strings), cmocka_unit_test(test_numbers_and_nesting),
+		cmocka_unit_test(test_times),   cmocka_unit_test(test_times_days),
 		cmocka_unit_test(test_reuse),
 	};
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include "policy.h"
 
 static int parse(const char *txt, struct ta_policy *p, struct ta_diags *d)
@@ -447,10 +448,39 @@ static void test_compile_many_prefixes(void **state)
 	free(t);
 }
 
+/* Addresses as text: every byte value in each place of an IPv4 address,
+ * and IPv6, as inet_ntop writes them */
+static void test_addr_text(void **state)
+{
+	uint8_t a[16] = { 0 };
+	char got[64], want[64];
+
+	(void)state;
+	a[10] = a[11] = 0xff;
+	for (int pos = 0; pos < 4; pos++)
+		for (int v = 0; v < 256; v++) {
+			for (int i = 0; i < 4; i++)
+				a[12 + i] = (uint8_t)(i == pos ? v : (v * 37 + i * 101) & 0xff);
+			assert_int_equal(ta_addr_str(a, got, sizeof(got)), 4);
+			inet_ntop(AF_INET, a + 12, want, sizeof(want));
+			assert_string_equal(got, want);
+		}
+	a[10] = 0;
+	a[0] = 0x20;
+	assert_int_equal(ta_addr_str(a, got, sizeof(got)), 6);
+	inet_ntop(AF_INET6, a, want, sizeof(want));
+	assert_string_equal(got, want);
+	/* a buffer too short for the longest v4 text is inet_ntop's to refuse */
+	a[0] = 0;
+	a[10] = 0xff;
+	assert_int_equal(ta_addr_str(a, got, 4), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_addr_text),
 		cmocka_unit_test(test_rule_forms),
 		cmocka_unit_test(test_doc_typo_65536),
 		cmocka_unit_test(test_errors),

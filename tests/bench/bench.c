@@ -27,6 +27,7 @@
 #include "pkt.h"
 #include "policy.h"
 #include "ipfix.h"
+#include "tracker.h"
 #include <sys/resource.h>
 #include "empty.skel.h"
 #include "tokaudit.skel.h"
@@ -699,6 +700,69 @@ static void learn(void)
 	free(t);
 }
 
+static long vmrss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kib = atol(line + 6);
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static void trk_key(struct ta_flow_key *k, unsigned i)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = 4;
+	k->local[10] = k->local[11] = k->remote[10] = k->remote[11] = 0xff;
+	k->local[12] = 10;
+	k->local[13] = 1;
+	k->local[14] = (uint8_t)(i >> 24);
+	k->local[15] = (uint8_t)(i >> 16);
+	memcpy(k->remote + 12, (uint8_t[]){ 70, 42, 47, 70 }, 4);
+	k->lport = (uint16_t)i;
+	k->rport = 5000;
+	k->proto = 17;
+	k->ifindex = 2;
+}
+
+/* The userspace flow tracker alone: n IPv4 flows of one packet tracked
+ * (as a flood leaves them), the memory they take (its own count, and the
+ * resident growth), and a lookup in random order */
+static void tracker(unsigned n)
+{
+	struct ta_trk t = { 0 };
+	struct ta_flow_val v = {
+		.packets = { 1, 0 }, .bytes = { 60, 0 }, .rule = TA_NO_RULE, .flags = TA_FF_UNEXPECTED
+	};
+	struct ta_flow_key k;
+	long rss0 = vmrss_kib();
+	double t0 = now_s(), t1, t2;
+	unsigned long long found = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		trk_key(&k, i);
+		v.first_ns = v.last_ns = 1000000000ull + i;
+		if (ta_trk_add(&t, &k, &v, 0) == TA_TRK_NONE)
+			break;
+	}
+	t1 = now_s();
+	for (unsigned i = 0; i < n; i++) {
+		trk_key(&k, (unsigned)(((unsigned long long)i * 2654435761u) % n));
+		found += ta_trk_find(&t, &k) != TA_TRK_NONE;
+	}
+	t2 = now_s();
+	printf("{\"bench\":\"tracker\",\"flows\":%u,\"tracked\":%zu,\"found\":%llu,\"bytes_per_flow\":%.1f,"
+	       "\"rss_per_flow\":%.1f,\"add_ns\":%.0f,\"find_ns\":%.0f}\n",
+	       n, ta_trk_count(&t), found, (double)ta_trk_bytes(&t) / n, (double)(vmrss_kib() - rss0) * 1024 / n,
+	       (t1 - t0) / n * 1e9, (t2 - t1) / n * 1e9);
+	ta_trk_free(&t);
+}
+
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {
 	return 0;
@@ -727,6 +791,8 @@ int main(int argc, char **argv)
 		/* evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]]: each round its own flows */
 		evgen(bpf_prog_get_fd_by_id((uint32_t)atoi(argv[2])), atof(argv[3]), argc >= 5 ? atof(argv[4]) : 2,
 		      argc >= 6 ? atoi(argv[5]) : 2, argc >= 7 ? atoi(argv[6]) % 30 : 0);
+	} else if (argc >= 3 && !strcmp(argv[1], "tracker")) {
+		tracker((unsigned)atoi(argv[2]));
 	} else if (argc >= 2 && !strcmp(argv[1], "scale")) {
 		scale();
 	} else if (argc >= 2 && !strcmp(argv[1], "learn")) {
@@ -735,7 +801,7 @@ int main(int argc, char **argv)
 		ipfix_rate(argv[2], (unsigned)atoi(argv[3]), argc >= 5 ? atof(argv[4]) : 0);
 	} else {
 		fprintf(stderr,
-			"usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events [SECONDS [THREADS]] | evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]] | scale | learn | ipfix HOST:PORT N [RATE]\n");
+			"usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events [SECONDS [THREADS]] | evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]] | tracker N | scale | learn | ipfix HOST:PORT N [RATE]\n");
 		return 2;
 	}
 	return 0;

@@ -129,6 +129,7 @@ say "tokaudit run's resident memory with 1M flows"
 nsenter --net=/run/netns/$SINK "$TA" run -i v1 --side inside --flows 1048576 --json --interval 1 --duration 60 > "$B/rss.jsonl" 2>"$B/rss.err" &
 runpid=$!
 sleep 2
+rss0=$(awk '/VmRSS/ {print $2}' /proc/$runpid/status 2>/dev/null)
 cat > "$B/trafgen-flows.cfg" <<EOF
 { eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=70.42.47.70, ttl=64), udp(sport=drnd(1024, 65535), dport=drnd(1025, 1056)), fill(0x41, 18) }
 EOF
@@ -137,7 +138,9 @@ sleep 3
 rss=$(awk '/VmRSS/ {print $2}' /proc/$runpid/status 2>/dev/null)
 kill -TERM $runpid 2>/dev/null; wait $runpid 2>/dev/null
 flows=$(grep '"event":"report"' "$B/rss.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["counters"]["flows_created"])' 2>/dev/null)
-echo "{\"bench\": \"rss\", \"flow_table\": 1048576, \"packets\": 3000000, \"flows\": ${flows:-0}, \"vmrss_kib\": ${rss:-0}}" >> "$J"
+echo "{\"bench\": \"rss\", \"flow_table\": 1048576, \"packets\": 3000000, \"flows\": ${flows:-0}, \"vmrss_kib\": ${rss:-0}, \"vmrss_before_kib\": ${rss0:-0}}" >> "$J"
+say "the userspace flow tracker alone, 1M IPv4 flows"
+"$TB" tracker 1048576 >> "$J"
 rm -f "$B/rss.jsonl"
 say "events drained by a bare reader while two threads create flows"
 "$TB" events 3 2 >> "$J"

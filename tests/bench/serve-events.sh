@@ -31,7 +31,7 @@ ip -n $GEN link add v0 type veth peer name v1 netns $SINK
 ip -n $GEN link set v0 up; ip -n $SINK link set v1 up; ip -n $SINK link set lo up
 sink() { nsenter --net=/run/netns/$SINK "$@"; }
 # nsenter execs tokaudit: $! is its PID
-nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval 1 >/dev/null 2>/dev/null &
+nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval ${SE_INTERVAL:-1} >/dev/null 2>/dev/null &
 evpid=$!
 id=
 for _ in $(seq 300); do

@@ -22,6 +22,15 @@ double ta_ktime_to_unix(uint64_t ns)
 	return now_unix - ((double)ta_now_ns() - (double)ns) / TA_NSEC_PER_SEC;
 }
 
+double ta_unix_offset(uint64_t *now_ns)
+{
+	struct timespec rt;
+
+	*now_ns = ta_now_ns();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (double)rt.tv_sec + (double)rt.tv_nsec / TA_NSEC_PER_SEC - (double)*now_ns / TA_NSEC_PER_SEC;
+}
+
 void ta_ticker_start(struct ta_ticker *t, double interval, double duration)
 {
 	uint64_t now = ta_now_ns();

@@ -13,6 +13,9 @@
 uint64_t ta_now_ns(void);
 /* Wall-clock time of a ta_now_ns() (or bpf_ktime_get_ns()) value, as Unix seconds */
 double ta_ktime_to_unix(uint64_t ns);
+/* Unix time less CLOCK_MONOTONIC's now, in seconds; *now_ns: the monotonic
+ * time read with it (two clock reads for all the times of an event line) */
+double ta_unix_offset(uint64_t *now_ns);
 
 struct ta_ticker {
 	uint64_t step; /* ns between ticks */

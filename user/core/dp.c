@@ -738,8 +738,10 @@ int ta_dp_learned(const struct ta_dp *dp, const uint8_t addr[16], struct ta_lear
 int ta_dp_sni(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_sni *v, struct ta_dname *name)
 {
 	name->name[0] = 0;
-	/* a ClientHello is read from TCP only: no lookup for another protocol */
-	if (!dp || k->proto != TA_IPPROTO_TCP || dp->fd[TA_M_SNI] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_SNI], k, v))
+	/* a ClientHello is read from TCP only: no lookup for another protocol,
+	 * nor before the programs kept one (event lines ask for every flow) */
+	if (!dp || k->proto != TA_IPPROTO_TCP || (dp->bss && !dp->bss->sni_any) || dp->fd[TA_M_SNI] < 0 ||
+	    bpf_map_lookup_elem(dp->fd[TA_M_SNI], k, v))
 		return -ENOENT;
 	if (v->status == TA_SNI_NAME &&
 	    (dp->fd[TA_M_DNAMES] < 0 || bpf_map_lookup_elem(dp->fd[TA_M_DNAMES], &v->name, name)))
@@ -1019,6 +1021,11 @@ uint32_t ta_dp_flow_capacity(const struct ta_dp *dp)
 	return max_entries(dp->fd[TA_M_FLOWS]) + max_entries(dp->fd[TA_M_FLOWS6]);
 }
 
+uint32_t ta_dp_flow_capacity_of(const struct ta_dp *dp, bool compact)
+{
+	return max_entries(dp->fd[compact ? TA_M_FLOWS : TA_M_FLOWS6]);
+}
+
 /* A media flow's RTP streams (ta_rtp) summed into v */
 static void media_sum(const struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v)
 {
@@ -1092,12 +1099,12 @@ static void flow_view(const struct ta_dp *dp, const struct ta_flow_key *k, const
 		media_sum(dp, k, v);
 }
 
-static bool key_compact(const struct ta_flow_key *k)
+bool ta_flow_key_compact(const struct ta_flow_key *k)
 {
 	return k->family == 4 && k->ifindex < TA_FLOW4_MAX_IFINDEX;
 }
 
-static void key_to_k4(struct ta_flow4_key *k4, const struct ta_flow_key *k)
+void ta_flow_key_to4(struct ta_flow4_key *k4, const struct ta_flow_key *k)
 {
 	memcpy(&k4->local, k->local + 12, 4);
 	memcpy(&k4->remote, k->remote + 12, 4);
@@ -1106,7 +1113,7 @@ static void key_to_k4(struct ta_flow4_key *k4, const struct ta_flow_key *k)
 	k4->ifx_proto = k->ifindex << 8 | k->proto;
 }
 
-static void k4_to_key(struct ta_flow_key *k, const struct ta_flow4_key *k4)
+void ta_flow_key_from4(struct ta_flow_key *k, const struct ta_flow4_key *k4)
 {
 	memset(k, 0, sizeof(*k));
 	k->local[10] = k->local[11] = k->remote[10] = k->remote[11] = 0xff;
@@ -1119,10 +1126,42 @@ static void k4_to_key(struct ta_flow_key *k, const struct ta_flow4_key *k4)
 	k->family = 4;
 }
 
+/* The key of a batch's i-th flow */
+static void batch_key(struct ta_flow_key *k, const unsigned char *keys, size_t ks, bool compact, uint32_t i)
+{
+	if (compact)
+		ta_flow_key_from4(k, (const struct ta_flow4_key *)(keys + i * ks));
+	else
+		memcpy(k, keys + i * ks, sizeof(*k));
+}
+
+/* How far ahead of the flow handed to cb the reader's state is fetched:
+ * stage 1 for the flow PRE_NEAR ahead, stage 0 for the one PRE_FAR ahead */
+#define PRE_NEAR 8
+#define PRE_FAR  16
+
+static void batch_prefetch(const struct ta_flow_walk *fw, const unsigned char *keys, const struct ta_flow_hot *vals,
+			   size_t ks, bool compact, uint32_t i, uint32_t count)
+{
+	struct ta_flow_key k;
+
+	for (int stage = 0; stage < 2; stage++) {
+		uint32_t j = i + (stage ? PRE_NEAR : PRE_FAR);
+
+		if (j >= count)
+			continue;
+		batch_key(&k, keys, ks, compact, j);
+		fw->pre(&k, vals[j].first_ns, vals[j].last_ns, stage, fw->arg);
+	}
+}
+
 /* One flow table, in batches (one syscall per 4096 flows); kernels without
  * batch operations on LRU hashes fall back to key by key.  1 when cb stopped. */
-static int walk_flows(struct ta_dp *dp, int m, ta_flow_cb cb, void *arg)
+static int walk_flows(struct ta_dp *dp, int m, const struct ta_flow_walk *fw)
 {
+	ta_flow_cb cb = fw->cb;
+	void *arg = fw->arg;
+
 	enum { CHUNK = 4096 };
 	int fd = dp->fd[m];
 	bool compact = m == TA_M_FLOWS;
@@ -1148,10 +1187,9 @@ static int walk_flows(struct ta_dp *dp, int m, ta_flow_cb cb, void *arg)
 			break;
 		}
 		for (uint32_t i = 0; i < count && !stop; i++) {
-			if (compact)
-				k4_to_key(&k, (const struct ta_flow4_key *)(keys + i * ks));
-			else
-				memcpy(&k, keys + i * ks, sizeof(k));
+			if (fw->pre)
+				batch_prefetch(fw, keys, vals, ks, compact, i, count);
+			batch_key(&k, keys, ks, compact, i);
 			flow_view(dp, &k, &vals[i], &v);
 			stop = cb(&k, &v, arg);
 		}
@@ -1176,7 +1214,7 @@ slow:
 			if (bpf_map_lookup_elem(fd, &cur, &h))
 				continue; /* evicted meanwhile */
 			if (compact)
-				k4_to_key(&k, &cur.k4);
+				ta_flow_key_from4(&k, &cur.k4);
 			else
 				k = cur.k;
 			flow_view(dp, &k, &h, &v);
@@ -1190,7 +1228,14 @@ slow:
 /* Walk the flows: IPv4 (compact keys), then the others */
 int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg)
 {
-	return walk_flows(dp, TA_M_FLOWS, cb, arg) || walk_flows(dp, TA_M_FLOWS6, cb, arg);
+	struct ta_flow_walk fw = { .cb = cb, .arg = arg };
+
+	return ta_dp_flows_walk(dp, &fw);
+}
+
+int ta_dp_flows_walk(struct ta_dp *dp, const struct ta_flow_walk *fw)
+{
+	return walk_flows(dp, TA_M_FLOWS, fw) || walk_flows(dp, TA_M_FLOWS6, fw);
 }
 
 int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v)
@@ -1199,8 +1244,8 @@ int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_f
 	struct ta_flow_hot h;
 	int err;
 
-	if (key_compact(k)) {
-		key_to_k4(&k4, k);
+	if (ta_flow_key_compact(k)) {
+		ta_flow_key_to4(&k4, k);
 		err = bpf_map_lookup_elem(dp->fd[TA_M_FLOWS], &k4, &h);
 	} else {
 		err = bpf_map_lookup_elem(dp->fd[TA_M_FLOWS6], k, &h);
@@ -1216,8 +1261,8 @@ int ta_dp_flow_delete(struct ta_dp *dp, const struct ta_flow_key *k)
 	struct ta_flow4_key k4;
 	int err;
 
-	if (key_compact(k)) {
-		key_to_k4(&k4, k);
+	if (ta_flow_key_compact(k)) {
+		ta_flow_key_to4(&k4, k);
 		err = bpf_map_delete_elem(dp->fd[TA_M_FLOWS], &k4);
 	} else {
 		err = bpf_map_delete_elem(dp->fd[TA_M_FLOWS6], k);

@@ -187,11 +187,27 @@ int ta_dp_persist_read(const struct ta_dp *dp, struct ta_persist *p);
 int ta_dp_persist_write(const struct ta_dp *dp, const struct ta_persist *p);
 /* Entries the flow tables (IPv4 and IPv6) hold at most (0 on error) */
 uint32_t ta_dp_flow_capacity(const struct ta_dp *dp);
+/* ...of one table: IPv4 flows with the 16-byte key (compact), or the others */
+uint32_t ta_dp_flow_capacity_of(const struct ta_dp *dp, bool compact);
 
 /* Walk the flow table; cb returns non-zero to stop. */
 typedef int (*ta_flow_cb)(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg);
 int ta_dp_flows(struct ta_dp *dp, ta_flow_cb cb, void *arg);
+/* The same, pre (when set) told of each flow (its key and first and last
+ * packet times) a little before cb is: stage 0 some flows ahead, stage 1
+ * closer, to fetch what cb will read of its own
+ * (a table walked in the kernel's order reads the reader's state at random) */
+struct ta_flow_walk {
+	ta_flow_cb cb;
+	void (*pre)(const struct ta_flow_key *k, uint64_t first_ns, uint64_t last_ns, int stage, void *arg);
+	void *arg;
+};
+int ta_dp_flows_walk(struct ta_dp *dp, const struct ta_flow_walk *fw);
 int ta_dp_flow_lookup(struct ta_dp *dp, const struct ta_flow_key *k, struct ta_flow_val *v);
+/* The kernel's 16-byte key of an IPv4 flow (ta_flows), for keys it fits */
+bool ta_flow_key_compact(const struct ta_flow_key *k);
+void ta_flow_key_to4(struct ta_flow4_key *k4, const struct ta_flow_key *k);
+void ta_flow_key_from4(struct ta_flow_key *k, const struct ta_flow4_key *k4);
 int ta_dp_flow_delete(struct ta_dp *dp, const struct ta_flow_key *k);
 
 /* Verdict of a flow from its flags: unexpected if any packet was */

@@ -158,7 +158,9 @@ double ta_flow_unix(const struct ta_flow_ctx *c, uint64_t ns)
 {
 	if (!ns)
 		return 0;
-	return c->unix_clock ? (double)ns / TA_NSEC_PER_SEC : ta_ktime_to_unix(ns);
+	if (c->unix_clock || c->unix_off)
+		return (double)ns / TA_NSEC_PER_SEC + (c->unix_clock ? 0 : c->unix_off);
+	return ta_ktime_to_unix(ns);
 }
 
 static void addr_jw(struct ta_jw *w, const char *k, const uint8_t *a)
@@ -483,7 +485,8 @@ void ta_flow_jw(struct ta_jw *w, const struct ta_flow_ctx *c, const char *event,
 
 	if (event) {
 		ta_jw_str(w, "event", event);
-		ta_jw_time(w, "time", c->unix_clock ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
+		ta_jw_time(w, "time",
+			   c->unix_clock || c->unix_off ? ta_flow_unix(c, c->now_ns) : ta_ktime_to_unix(ta_now_ns()));
 	}
 	if (iface || event) /* an event names its interface, or says null */
 		ta_jw_str(w, "iface", iface);

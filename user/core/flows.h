@@ -51,6 +51,8 @@ struct ta_flow_ctx {
 	uint32_t prev_nlabels;
 	uint64_t now_ns;                /* in the flows' clock */
 	bool unix_clock;                /* flow times are Unix ns (replay), not CLOCK_MONOTONIC */
+	double unix_off;                /* Unix time less CLOCK_MONOTONIC's, in s, read with now_ns
+					 * (0: read the clocks for each time written) */
 	const struct ta_dp *dp;         /* the policy's tables, for ta_flow_other_way_rule; may be NULL */
 };
 

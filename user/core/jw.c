@@ -8,6 +8,7 @@
 #include "json.h"
 #include "jw.h"
 
+/* Room for need more bytes and the terminator ta_jw_text writes */
 static bool grow(struct ta_jw *w, size_t need)
 {
 	size_t cap = w->cap ? w->cap : 1024;
@@ -29,21 +30,20 @@ static bool grow(struct ta_jw *w, size_t need)
 	return true;
 }
 
-static void put(struct ta_jw *w, const char *s, size_t n)
+/* (the buffer, once grown, holds every line: the check is all a byte costs) */
+static inline void put(struct ta_jw *w, const char *s, size_t n)
 {
-	if (!grow(w, n))
+	if (w->len + n + 1 > w->cap && !grow(w, n))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
-	w->buf[w->len] = 0;
 }
 
-static void putc1(struct ta_jw *w, char c)
+static inline void putc1(struct ta_jw *w, char c)
 {
-	if (!grow(w, 1))
+	if (w->len + 2 > w->cap && !grow(w, 1))
 		return;
 	w->buf[w->len++] = c;
-	w->buf[w->len] = 0;
 }
 
 /* s, escaped, without its quotes: as json-c escapes with '/' left alone,
@@ -211,22 +211,35 @@ void ta_jw_num(struct ta_jw *w, const char *k, double v, int decimals)
 		put(w, t, strlen(t));
 }
 
-/* "2026-11-25T03:40:12" of a second, the last one's kept: event lines
- * come many a second */
-static const char *iso_second(int64_t sec)
+static void two(char *p, int v)
 {
-	static __thread int64_t last = -1;
-	static __thread char text[32];
-	time_t t = (time_t)sec;
-	struct tm tm;
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
 
-	if (sec != last) {
+/* "2026-11-25T03:40:12" of a second (sec >= 0): the day's part is kept
+ * from the last call (event lines come many a second, of a day or two) */
+static void iso_second(int64_t sec, char text[19])
+{
+	static __thread int64_t last_day = -1;
+	static __thread char day[12];
+	int64_t d = sec / 86400;
+	int s = (int)(sec % 86400);
+
+	if (d != last_day) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
 		gmtime_r(&t, &tm);
-		snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		last = sec;
+		snprintf(day, sizeof(day), "%04d-%02d-%02dT", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		last_day = d;
 	}
-	return text;
+	memcpy(text, day, 11);
+	two(text + 11, s / 3600);
+	text[13] = ':';
+	two(text + 14, s / 60 % 60);
+	text[16] = ':';
+	two(text + 17, s % 60);
 }
 
 /* The key k "_iso", after its separator */
@@ -240,7 +253,7 @@ static void iso_key(struct ta_jw *w, const char *k)
 
 void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 {
-	char frac[6];
+	char frac[6], iso[19];
 	int64_t sec;
 	long usec;
 	size_t n = sizeof(frac);
@@ -263,7 +276,8 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 	}
 	iso_key(w, k);
 	putc1(w, '"');
-	put(w, iso_second(sec), 19);
+	iso_second(sec, iso);
+	put(w, iso, sizeof(iso));
 	putc1(w, '.');
 	put(w, frac, sizeof(frac));
 	put(w, "Z\"", 2);
@@ -273,6 +287,7 @@ const char *ta_jw_text(const struct ta_jw *w, size_t *len)
 {
 	if (w->oom || !w->buf)
 		return NULL;
+	w->buf[w->len] = 0; /* grow kept room for it */
 	if (len)
 		*len = w->len;
 	return w->buf;

@@ -15,8 +15,8 @@
 #include "log.h"
 
 #define RETRY_MS 200 /* opening a FIFO that has no reader, again after a failure */
-#define BLOCK_BYTES (64u << 10)
-#define POOL_BLOCKS 16
+#define BLOCK_BYTES (256u << 10)
+#define POOL_BLOCKS 8
 #define WAKE_NS     (5 * 1000000ull) /* a line waits about this long for the writer, at most */
 
 /* Lines are queued into blocks, written a block at a time; written blocks
@@ -83,6 +83,10 @@ static int open_out(struct ta_evw *w)
 	/* writes may block now, this thread only: the queue's bound keeps the audit going */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	w->regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	/* a FIFO takes a block in one write where the system allows (its
+	 * default 64 KiB is a wake of the reader every 60 lines) */
+	if (S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, (int)BLOCK_BYTES);
 	w->fd = fd;
 	pthread_mutex_lock(&w->mu);
 	if (w->st.waiting)

@@ -36,8 +36,30 @@ static int is_mapped4(const uint8_t a[16])
 	return !memcmp(a, pfx, 12);
 }
 
+/* Dotted quad of a (at least 16 bytes of buf): inet_ntop's text, without
+ * its printf (an event line has two addresses) */
+static void quad(const uint8_t a[4], char *buf)
+{
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : 0;
+	}
+}
+
 int ta_addr_str(const uint8_t addr[16], char *buf, size_t len)
 {
+	if (is_mapped4(addr) && len >= INET_ADDRSTRLEN) {
+		quad(addr + 12, buf);
+		return 4;
+	}
 	if (is_mapped4(addr))
 		return inet_ntop(AF_INET, addr + 12, buf, len) ? 4 : -1;
 	return inet_ntop(AF_INET6, addr, buf, len) ? 6 : -1;

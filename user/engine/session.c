@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <uthash.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <net/if.h>
@@ -26,28 +25,8 @@
 #include "evwriter.h"
 #include "flowexport.h"
 #include "ipfix.h"
+#include "tracker.h"
 #include "util.h"
-
-/* What a walk last saw of a flow: enough to report it when the LRU table
- * pushes it out before the next walk */
-struct ta_last_seen {
-	uint64_t packets[TA_DIR_MAX], bytes[TA_DIR_MAX];
-	uint64_t first_ns, last_ns;
-	uint32_t rule, generation, flags;
-	uint8_t opener;
-};
-
-struct ta_tracked {
-	struct ta_flow_key key;
-	struct ta_last_seen last;
-	uint64_t packets;        /* both ways, at the last "updated" */
-	uint64_t policy_drops;
-	uint64_t last_emit_ns;
-	uint64_t walk;           /* last walk that saw it */
-	struct ta_exported x;    /* IPFIX: what records carried so far */
-	struct ta_flow_val *seen; /* IPFIX: the flow at the last walk (for a record when it is evicted) */
-	UT_hash_handle hh;
-};
 
 #define KEEP_MAX 4096
 
@@ -61,7 +40,7 @@ const char *ta_session_iface_name(const struct ta_session *s, uint32_t ifindex)
 
 unsigned ta_session_open_flows(const struct ta_session *s)
 {
-	return HASH_COUNT(s->flows);
+	return (unsigned)ta_trk_count(&s->trk);
 }
 
 void ta_session_labels(struct ta_session *s)
@@ -86,13 +65,18 @@ void ta_session_labels(struct ta_session *s)
 struct ta_flow_ctx ta_session_ctx(struct ta_session *s)
 {
 	struct ta_flow_ctx c = {
-		.labels = s->labels, .nlabels = TA_MAX_RULES, .generation = s->dp.generation,
+		.labels = s->labels,
+		.nlabels = TA_MAX_RULES,
+		.generation = s->dp.generation,
 		.prev_labels = (s->pinned ? s->meta.prev_generation && s->meta.prev_generation + 1 == s->meta.generation
-					  : s->prev_pol.nrules != 0) ? s->prev_labels : NULL,
+					  : s->prev_pol.nrules != 0)
+				       ? s->prev_labels
+				       : NULL,
 		.prev_nlabels = TA_MAX_RULES,
-		.now_ns = ta_now_ns(),
 		.dp = &s->dp,
 	};
+
+	c.unix_off = ta_unix_offset(&c.now_ns);
 	return c;
 }
 
@@ -194,83 +178,72 @@ static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const s
 	s->nkeep++;
 }
 
-static void last_seen_set(struct ta_last_seen *l, const struct ta_flow_val *v)
-{
-	memcpy(l->packets, v->packets, sizeof(l->packets));
-	memcpy(l->bytes, v->bytes, sizeof(l->bytes));
-	l->first_ns = v->first_ns;
-	l->last_ns = v->last_ns;
-	l->rule = v->rule;
-	l->generation = v->generation;
-	l->flags = v->flags;
-	l->opener = v->opener;
-}
-
-static void last_seen_val(const struct ta_last_seen *l, struct ta_flow_val *v)
-{
-	memset(v, 0, sizeof(*v));
-	memcpy(v->packets, l->packets, sizeof(v->packets));
-	memcpy(v->bytes, l->bytes, sizeof(v->bytes));
-	v->first_ns = l->first_ns;
-	v->last_ns = l->last_ns;
-	v->rule = l->rule;
-	v->generation = l->generation;
-	v->flags = l->flags;
-	v->opener = l->opener;
-}
-
-static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_flow_ctx *c, uint64_t now);
+static void evicted(struct ta_session *s, uint32_t h, const struct ta_flow_ctx *c, uint64_t now);
 
 /* The reader tracks no more flows than the kernel's tables hold: past that,
- * the oldest tracked ones are looked up; one the table no longer holds is
- * closed as evicted now, as the next walk would, one it holds goes to the
- * back.  A flood of new flows between two walks then holds no more memory
- * than the tables' worth (README "Run as a service"). */
-static void bound_tracked(struct ta_session *s)
+ * a sweep over the tracked flows looks them up; one the table no longer
+ * holds is closed as evicted now, as the next walk would.  A flood of new
+ * flows between two walks then holds no more memory than the tables' worth
+ * (README "Run as a service"), table by table as the kernel's.  keep: the
+ * flow just added, never closed here. */
+static void bound_tracked(struct ta_session *s, uint32_t keep)
 {
-	if (!s->track_cap)
-		s->track_cap = ta_dp_flow_capacity(&s->dp);
-	for (int i = 0; i < 2 && s->track_cap && HASH_COUNT(s->flows) > s->track_cap; i++) {
-		struct ta_tracked *t = s->flows; /* the first added: the oldest */
+	int tab = ta_trk_tab(keep);
+
+	if (!s->track_cap[0]) {
+		s->track_cap[0] = ta_dp_flow_capacity_of(&s->dp, true);
+		s->track_cap[1] = ta_dp_flow_capacity_of(&s->dp, false);
+	}
+	for (int i = 0; i < 2 && s->track_cap[tab] && ta_trk_count_in(&s->trk, tab) > s->track_cap[tab]; i++) {
+		uint32_t h = ta_trk_sweep(&s->trk, tab);
+		struct ta_flow_key k;
 		struct ta_flow_ctx c;
 		struct ta_flow_val v;
 
-		if (!ta_dp_flow_lookup(&s->dp, &t->key, &v) && v.first_ns == t->last.first_ns) {
-			HASH_DEL(s->flows, t);
-			HASH_ADD(hh, s->flows, key, sizeof(t->key), t);
+		if (h == keep || h == TA_TRK_NONE)
 			continue;
-		}
+		ta_trk_key(&s->trk, h, &k);
+		if (!ta_dp_flow_lookup(&s->dp, &k, &v) && v.first_ns == ta_trk_first_ns(&s->trk, h))
+			continue;
 		c = ta_session_ctx(s);
-		evicted(s, t, &c, c.now_ns);
+		evicted(s, h, &c, c.now_ns);
 	}
 }
 
-static struct ta_tracked *track(struct ta_session *s, const struct ta_flow_key *k,
-				const struct ta_flow_val *v, bool *created)
-{
-	struct ta_tracked *t;
+/* track(): what is seen is older than the flow of its key tracked */
+#define TRACK_STALE (TA_TRK_NONE - 1)
 
-	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
+/* The flow of k tracked, v being the flow as seen now (in the table, or by
+ * its event; kept when it is new): its handle; TA_TRK_NONE when out of
+ * memory.  A tracked flow of the key that began earlier was pushed out
+ * meanwhile and is closed first; one that began later makes what is seen
+ * the older, gone already: TRACK_STALE. */
+static uint32_t track(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v, bool *created)
+{
+	uint32_t h = ta_trk_find(&s->trk, k);
+
 	*created = false;
-	if (t)
-		return t;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->key = *k;
-	last_seen_set(&t->last, v);
-	t->packets = v->packets[0] + v->packets[1];
-	t->policy_drops = 0; /* drops before we saw it are reported by the next walk */
-	t->last_emit_ns = ta_now_ns();
-	t->walk = s->walk;
-	HASH_ADD(hh, s->flows, key, sizeof(t->key), t);
-	bound_tracked(s);
+	if (h != TA_TRK_NONE) {
+		uint64_t tf = ta_trk_first_ns(&s->trk, h);
+		struct ta_flow_ctx c;
+
+		if (tf == v->first_ns)
+			return h;
+		if (tf > v->first_ns)
+			return TRACK_STALE;
+		c = ta_session_ctx(s);
+		evicted(s, h, &c, c.now_ns);
+	}
+	h = ta_trk_add(&s->trk, k, v, s->walk);
+	if (h == TA_TRK_NONE)
+		return h;
 	*created = true;
 	s->opened++;
 	s->persist.flows_opened++;
 	if (v->rule < TA_MAX_RULES)
 		s->rules[v->rule].flows++;
-	return t;
+	bound_tracked(s, h);
+	return h;
 }
 
 /* A flow value for an event whose flow the table does not hold. */
@@ -284,39 +257,34 @@ static void event_val(const struct ta_event *e, uint32_t flags, struct ta_flow_v
 	v->first_ns = v->last_ns = e->ts_ns;
 }
 
-static void forget(struct ta_session *s, struct ta_tracked *t)
-{
-	HASH_DEL(s->flows, t);
-	free(t->seen);
-	free(t);
-}
-
 /* A tracked flow the full table pushed out: closed as the last walk saw it
  * (what came after went with the entry), its last IPFIX record, forgotten */
-static void evicted(struct ta_session *s, struct ta_tracked *t, const struct ta_flow_ctx *c, uint64_t now)
+static void evicted(struct ta_session *s, uint32_t h, const struct ta_flow_ctx *c, uint64_t now)
 {
+	struct ta_trk_ext *x = s->ipfix ? ta_trk_ext(&s->trk, h, false) : NULL;
+	struct ta_flow_key k;
 	struct ta_flow_val v;
 
-	last_seen_val(&t->last, &v);
-	flow_event(s, "closed", &t->key, &v, EX_S("reason", ta_close_name(TA_CLOSE_EVICTED)));
-	if (s->ipfix && t->seen)
-		ta_flow_export(s->ipfix, c, &t->key, t->seen, &t->x, TA_FER_RESOURCES, now);
+	ta_trk_key(&s->trk, h, &k);
+	ta_trk_val(&s->trk, h, &v);
+	flow_event(s, "closed", &k, &v, EX_S("reason", ta_close_name(TA_CLOSE_EVICTED)));
+	if (x && x->seen)
+		ta_flow_export(s->ipfix, c, &k, x->seen, &x->x, TA_FER_RESOURCES, now);
 	s->evicted++;
-	forget(s, t);
+	ta_trk_del(&s->trk, h);
 }
 
-/* The table holds a new flow of a key this reader tracks (v, or NULL: a new
- * flow's event): the one it tracked was pushed out meanwhile. */
-static void close_if_replaced(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
+/* A new flow's event: the flow as its first packet made it */
+static void new_flow_val(const struct ta_event *e, struct ta_flow_val *v)
 {
-	struct ta_tracked *t;
-	struct ta_flow_ctx c;
+	bool unexp = e->verdict == TA_V_UNEXPECTED;
 
-	HASH_FIND(hh, s->flows, k, sizeof(*k), t);
-	if (!t || (v && v->first_ns == t->last.first_ns))
-		return;
-	c = ta_session_ctx(s);
-	evicted(s, t, &c, c.now_ns);
+	event_val(e, (unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED) | (uint32_t)e->tcp_flags << TA_FF_TCP_SHIFT(e->dir & 1),
+		  v);
+	v->rule = unexp ? TA_NO_RULE : e->rule;
+	v->first_ns = v->last_ns = e->first_ns;
+	v->packets[e->dir & 1] = 1;
+	v->bytes[e->dir & 1] = e->len;
 }
 
 /* A flow's event whose flow the full table pushed out before this reader
@@ -325,24 +293,24 @@ static void close_if_replaced(struct ta_session *s, const struct ta_flow_key *k,
 static void gone_before_read(struct ta_session *s, const struct ta_event *e)
 {
 	struct ta_flow_val v;
-	struct ta_tracked *t;
+	uint32_t h = e->type == TA_EV_NEW_FLOW ? TA_TRK_NONE : ta_trk_find(&s->trk, &e->key);
 	bool unexp = e->verdict == TA_V_UNEXPECTED;
 
-	/* a new flow of a key the walk knew: that one was pushed out first */
-	if (e->type == TA_EV_NEW_FLOW)
-		close_if_replaced(s, &e->key, NULL);
-	HASH_FIND(hh, s->flows, &e->key, sizeof(e->key), t);
-	if (t) { /* the walk announced it; the next tick closes it */
+	if (h != TA_TRK_NONE) { /* the walk announced it; the next tick closes it */
 		if (unexp) {
-			t->last.flags |= TA_FF_UNEXPECTED;
-			last_seen_val(&t->last, &v);
+			ta_trk_add_flags(&s->trk, h, TA_FF_UNEXPECTED);
+			ta_trk_val(&s->trk, h, &v);
 			flow_event(s, "unexpected", &e->key, &v, EX_B("evicted_before_read", true));
 		}
 		return;
 	}
-	event_val(e, unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED, &v);
-	v.rule = unexp ? TA_NO_RULE : e->rule;
-	v.packets[e->dir & 1] = 1; /* the packet that made the event */
+	if (e->type == TA_EV_NEW_FLOW) {
+		new_flow_val(e, &v);
+	} else {
+		event_val(e, unexp ? TA_FF_UNEXPECTED : TA_FF_ALLOWED, &v);
+		v.rule = unexp ? TA_NO_RULE : e->rule;
+		v.packets[e->dir & 1] = 1; /* the packet that made the event */
+	}
 	flow_event(s, "opened", &e->key, &v, EX_B("evicted_before_read", true));
 	if (unexp)
 		flow_event(s, "unexpected", &e->key, &v, EX_B("evicted_before_read", true));
@@ -393,6 +361,30 @@ static void kernel_drop_event(struct ta_session *s, const struct ta_event *e)
 	flow_event(s, "kernel-drop", &e->key, &v, x, sizeof(x) / sizeof(x[0]));
 }
 
+/* A new flow's event: its lines written from what the event carries, no
+ * lookup (a flow the table has pushed out since is closed by the next walk) */
+static void new_flow_event(struct ta_session *s, const struct ta_event *e)
+{
+	struct ta_flow_val v;
+	bool created;
+	uint32_t h;
+
+	new_flow_val(e, &v);
+	h = track(s, &e->key, &v, &created);
+	if (h == TRACK_STALE) { /* a later flow of its key is tracked */
+		gone_before_read(s, e);
+		return;
+	}
+	if (h == TA_TRK_NONE)
+		return;
+	if (created)
+		flow_event(s, "opened", &e->key, &v, EX_NONE);
+	else /* a walk read it first */
+		ta_trk_val(&s->trk, h, &v);
+	if (e->verdict == TA_V_UNEXPECTED)
+		flow_event(s, "unexpected", &e->key, &v, EX_NONE);
+}
+
 /* One ring event: its flow's lines */
 static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 {
@@ -408,17 +400,20 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 		flow_event(s, "unexpected", &e->key, &v, EX_S("reason", "orphan-fragment"));
 		return;
 	}
+	if (e->type == TA_EV_NEW_FLOW) {
+		new_flow_event(s, e);
+		return;
+	}
+	/* a known flow turned unexpected: as the table holds it now */
 	if (ta_dp_flow_lookup(&s->dp, &e->key, &v)) {
 		gone_before_read(s, e);
 		return;
 	}
-	close_if_replaced(s, &e->key, &v);
-	track(s, &e->key, &v, &created);
+	if (track(s, &e->key, &v, &created) == TRACK_STALE)
+		return;
 	if (created)
 		flow_event(s, "opened", &e->key, &v, EX_NONE);
-	if (e->verdict == TA_V_UNEXPECTED)
-		flow_event(s, "unexpected", &e->key, &v, EX_NONE);
-	return;
+	flow_event(s, "unexpected", &e->key, &v, EX_NONE);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -621,8 +616,6 @@ int ta_session_attach(struct ta_session *s)
 
 void ta_session_close(struct ta_session *s)
 {
-	struct ta_tracked *t, *tmp;
-
 	ta_jw_free(&s->jw);
 	for (int i = 0; i < s->nifaces; i++)
 		ta_detach(&s->ifaces[i]);
@@ -632,8 +625,7 @@ void ta_session_close(struct ta_session *s)
 	if (s->rb)
 		ring_buffer__free(s->rb);
 	s->rb = NULL;
-	HASH_ITER(hh, s->flows, t, tmp)
-		forget(s, t);
+	ta_trk_free(&s->trk);
 	free(s->keep);
 	s->keep = NULL;
 	ta_dp_close(&s->dp);
@@ -725,6 +717,9 @@ struct walk_ctx {
 	struct ta_flow_key *del;
 	size_t ndel, capdel;
 	uint64_t seen;                        /* flows walked */
+	uint64_t skip_before;                 /* flows older and idler than this were seen by the
+					       * last walk as they are: not looked up (0: all are) */
+	uint64_t skipped;                     /* flows not looked up */
 	uint64_t table_flows;                 /* published as s->table_flows when the walk ends */
 	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* likewise s->active */
 	uint64_t carrying[TA_CARRY_MAX];         /* likewise s->carrying */
@@ -766,29 +761,98 @@ static void media_publish(struct ta_session *s, struct walk_ctx *w)
 /* Every this many flows a walk lets the caller serve what waits (metrics) */
 #define WALK_YIELD 2048
 
+/* IPFIX: a flow's state, with its baseline when first walked */
+static struct ta_trk_ext *walk_ipfix(struct walk_ctx *w, uint32_t h, const struct ta_flow_val *v)
+{
+	struct ta_session *s = w->s;
+	struct ta_trk_ext *x = ta_trk_ext(&s->trk, h, true);
+
+	if (x && !x->x.ns) {
+		/* a resumed flow's packets before this serve went into the last
+		 * serve's records: this one exports what comes after */
+		if (s->adopted && v->first_ns < s->start_ns)
+			x->x = (struct ta_exported){ { v->packets[0], v->packets[1] },
+						     { v->bytes[0], v->bytes[1] },
+						     0 };
+		x->x.ns = w->now;
+	}
+	return x;
+}
+
+/* IPFIX: a long flow's active records, and the flow as this walk saw it
+ * (for a record when it is evicted) */
+static void walk_active(struct walk_ctx *w, struct ta_trk_ext *x, const struct ta_flow_key *k,
+			const struct ta_flow_val *v)
+{
+	struct ta_session *s = w->s;
+
+	if (w->now - x->x.ns >= s->ipfix_active_ns)
+		ta_flow_export(s->ipfix, &w->ctx, k, v, &x->x, TA_FER_ACTIVE, w->now);
+	if (x->seen || (x->seen = malloc(sizeof(*x->seen))))
+		*x->seen = *v;
+}
+
+/* A flow over (FIN, RST) or idle: reported closed, removed (by the tick) */
+static void walk_closed(struct walk_ctx *w, uint32_t h, struct ta_trk_ext *x, const struct ta_flow_key *k,
+			const struct ta_flow_val *v)
+{
+	struct ta_session *s = w->s;
+
+	if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
+		return;
+	w->del[w->ndel++] = *k;
+	flow_event(s, "closed", k, v, EX_S("reason", ta_flow_close_reason(k, v)));
+	if (x)
+		ta_flow_export(s->ipfix, &w->ctx, k, v, &x->x,
+			       ta_flow_close_kind(k, v) == TA_CLOSE_IDLE ? TA_FER_IDLE : TA_FER_END, w->now);
+	keep_flow(s, k, v);
+	s->closed_idle++;
+	s->persist.closed[ta_flow_close_kind(k, v)]++;
+	ta_trk_del(&s->trk, h);
+}
+
+/* The walk's gauges of a flow in the table */
+static void walk_gauges(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	w->table_flows++;
+	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
+	for (int c = 0; c < TA_CARRY_MAX; c++)
+		w->carrying[c] += (v->carries >> c) & 1;
+	media_gauges(w, k, v);
+}
+
+/* A flow that began and last carried a packet before the last walk began
+ * was seen by it as it is now: nothing to tell, no need to look it up
+ * (unless it is to close now).  Its tracked record is vouched for by count
+ * after the walk (tick_evicted). */
+static bool walk_unchanged(const struct walk_ctx *w, uint64_t first_ns, uint64_t last_ns)
+{
+	return first_ns < w->skip_before && last_ns < w->skip_before;
+}
+
 static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
 	struct ta_session *s = w->s;
 	bool created;
-	struct ta_tracked *t;
-	uint64_t pk = v->packets[0] + v->packets[1];
+	uint32_t h;
+	uint64_t pk = v->packets[0] + v->packets[1], last_pk;
+	struct ta_trk_ext *x;
 
-	close_if_replaced(s, k, v); /* pushed out and made again since the last walk: two flows */
-	t = track(s, k, v, &created);
-
-	if (!t)
+	if (walk_unchanged(w, v->first_ns, v->last_ns) &&
+	    !(w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v))) {
+		w->skipped++;
+		walk_gauges(w, k, v);
 		return 0;
-	last_seen_set(&t->last, v);
-	t->walk = s->walk;
-	if (s->ipfix && !t->x.ns) {
-		/* a resumed flow's packets before this serve went into the last
-		 * serve's records: this one exports what comes after */
-		if (s->adopted && v->first_ns < s->start_ns)
-			t->x = (struct ta_exported){ { v->packets[0], v->packets[1] },
-						     { v->bytes[0], v->bytes[1] },
-						     0 };
-		t->x.ns = w->now;
 	}
+	/* pushed out and made again since the last walk: two flows (stale: a
+	 * later flow of the key was read from the ring during this walk) */
+	h = track(s, k, v, &created);
+	if (h == TA_TRK_NONE || h == TRACK_STALE)
+		return 0;
+	last_pk = ta_trk_packets(&s->trk, h);
+	ta_trk_set(&s->trk, h, v);
+	ta_trk_stamp(&s->trk, h, s->walk);
+	x = s->ipfix ? walk_ipfix(w, h, v) : NULL;
 	/* resumed: in the table before this (adopting) reader started */
 	if (created && s->adopted && v->first_ns < s->start_ns)
 		flow_event(s, "opened", k, v, EX_B("resumed", true));
@@ -801,41 +865,19 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		if (unix_ns > s->persist.rule_last_ns[v->rule])
 			s->persist.rule_last_ns[v->rule] = unix_ns;
 	}
-	if (v->policy_drops != t->policy_drops) {
-		flow_event(s, "dropped", k, v, EX_N("dropped_since_last", v->policy_drops - t->policy_drops));
-		t->policy_drops = v->policy_drops;
+	if (v->policy_drops != ta_trk_drops(&s->trk, h)) {
+		flow_event(s, "dropped", k, v, EX_N("dropped_since_last", v->policy_drops - ta_trk_drops(&s->trk, h)));
+		ta_trk_set_drops(&s->trk, h, v->policy_drops);
 	}
 	if (w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v)) {
-		/* over (FIN, RST) or idle: report closed and remove it */
-		if (ta_grow(&w->del, &w->capdel, w->ndel, sizeof(*w->del), 256))
-			return 0;
-		w->del[w->ndel++] = *k;
-		flow_event(s, "closed", k, v, EX_S("reason", ta_flow_close_reason(k, v)));
-		if (s->ipfix)
-			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x,
-				       ta_flow_close_kind(k, v) == TA_CLOSE_IDLE ? TA_FER_IDLE : TA_FER_END, w->now);
-		keep_flow(s, k, v);
-		s->closed_idle++;
-		s->persist.closed[ta_flow_close_kind(k, v)]++;
-		forget(s, t);
+		walk_closed(w, h, x, k, v);
 		return 0;
 	}
-	if (s->ipfix) {
-		if (w->now - t->x.ns >= s->ipfix_active_ns)
-			ta_flow_export(s->ipfix, &w->ctx, k, v, &t->x, TA_FER_ACTIVE, w->now);
-		if (t->seen || (t->seen = malloc(sizeof(*t->seen))))
-			*t->seen = *v;
-	}
-	w->table_flows++;
-	w->active[ta_flow_verdict(v)][ta_flow_state(k, v, w->now)]++;
-	for (int c = 0; c < TA_CARRY_MAX; c++)
-		w->carrying[c] += (v->carries >> c) & 1;
-	media_gauges(w, k, v);
-	if (pk != t->packets && !created) {
+	if (x)
+		walk_active(w, x, k, v);
+	walk_gauges(w, k, v);
+	if (pk != last_pk && !created)
 		flow_event(s, "updated", k, v, EX_NONE);
-		t->packets = pk;
-		t->last_emit_ns = w->now;
-	}
 	return 0;
 }
 
@@ -849,21 +891,69 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	return walk_one(w, k, v);
 }
 
+static void walk_pre(const struct ta_flow_key *k, uint64_t first_ns, uint64_t last_ns, int stage, void *arg)
+{
+	struct walk_ctx *w = arg;
+
+	if (!walk_unchanged(w, first_ns, last_ns))
+		ta_trk_prefetch(&w->s->trk, k, stage);
+}
+
+/* How far a flow's times may lag the clock the walk starts by: the flow
+ * clock is the coarse one, a tick behind at most (and replay's is none) */
+#define WALK_SKEW_NS (50 * 1000000ull)
+
+/* Tracked flows the walk did not find were pushed out of the LRU table;
+ * but those it skipped it did not look for: a record unseen whose times
+ * are past the skip mark is gone (it would have been looked up), one
+ * before it is one of the skipped or gone.  As many of those as were
+ * skipped: all there.  Otherwise which are gone is not known: the next
+ * walk looks every flow up, and closes them. */
+static void tick_evicted(struct ta_session *s, struct walk_ctx *w)
+{
+	uint64_t maybe = 0;
+
+	for (uint32_t h = ta_trk_next(&s->trk, TA_TRK_NONE); h != TA_TRK_NONE; h = ta_trk_next(&s->trk, h)) {
+		struct ta_flow_val v;
+
+		if (ta_trk_stamped(&s->trk, h, s->walk))
+			continue;
+		if (w->skip_before) {
+			ta_trk_val(&s->trk, h, &v);
+			/* (the record keeps the last time to the microsecond) */
+			if (walk_unchanged(w, v.first_ns, v.last_ns > 1000 ? v.last_ns - 1000 : 0)) {
+				maybe++;
+				ta_trk_stamp(&s->trk, h, s->walk);
+				continue;
+			}
+		}
+		/* many closed at once: a scrape may wait (no reading the ring here:
+		 * its events would change the table this loop walks) */
+		if (s->yield && ++w->seen % WALK_YIELD == 0)
+			s->yield(s->yield_arg, false);
+		evicted(s, h, &w->ctx, w->now);
+	}
+	s->walk_verify = maybe != w->skipped;
+}
+
 int ta_session_tick(struct ta_session *s)
 {
 	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
 
 	memset(w.media.jitter_us, 0xff, sizeof(w.media.jitter_us));
-	struct ta_tracked *t, *tmp;
-
 	uint64_t cnt[TA_C_MAX], created = 0;
 	bool counted = s->pinned && !ta_dp_counters(&s->dp, cnt);
 
 	/* flows created before this walk, to count the ones the LRU pushed out */
 	if (counted)
 		created = cnt[TA_C_FLOW_NEW] + cnt[TA_C_KDROP_FLOW_NEW];
+	/* the flows the last walk saw whole need no lookup, unless its count
+	 * left doubt, or IPFIX records need every flow's baseline */
+	if (s->walk_start_ns && !s->walk_verify && !s->ipfix && s->walk_start_ns > WALK_SKEW_NS)
+		w.skip_before = s->walk_start_ns - WALK_SKEW_NS;
+	s->walk_start_ns = w.now;
 	s->walk++;
-	ta_dp_flows(&s->dp, walk_flow, &w);
+	ta_dp_flows_walk(&s->dp, &(struct ta_flow_walk){ .cb = walk_flow, .pre = walk_pre, .arg = &w });
 	/* what a scrape during the walk reads is the last walk's, whole */
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));
@@ -872,16 +962,7 @@ int ta_session_tick(struct ta_session *s)
 	for (size_t i = 0; i < w.ndel; i++)
 		ta_dp_flow_delete(&s->dp, &w.del[i]);
 	free(w.del);
-	/* tracked flows the walk did not find were pushed out of the LRU table */
-	HASH_ITER(hh, s->flows, t, tmp) {
-		if (t->walk == s->walk)
-			continue;
-		/* many closed at once: a scrape may wait (no reading the ring here:
-		 * its events would change the table this loop walks) */
-		if (s->yield && ++w.seen % WALK_YIELD == 0)
-			s->yield(s->yield_arg, false);
-		evicted(s, t, &w.ctx, w.now);
-	}
+	tick_evicted(s, &w);
 	if (counted) {
 		/* Pinned, only this reader deletes flows: every flow created and
 		 * neither closed by a reader nor in the table now was evicted, seen
@@ -900,11 +981,11 @@ int ta_session_tick(struct ta_session *s)
 static int final_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
 {
 	struct walk_ctx *w = arg;
-	struct ta_tracked *t;
+	uint32_t h = ta_trk_find(&w->s->trk, k);
+	struct ta_trk_ext *x = h == TA_TRK_NONE ? NULL : ta_trk_ext(&w->s->trk, h, false);
 
-	HASH_FIND(hh, w->s->flows, k, sizeof(*k), t);
-	if (t)
-		ta_flow_export(w->s->ipfix, &w->ctx, k, v, &t->x, TA_FER_FORCED, w->now);
+	if (x)
+		ta_flow_export(w->s->ipfix, &w->ctx, k, v, &x->x, TA_FER_FORCED, w->now);
 	return 0;
 }
 

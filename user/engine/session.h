@@ -13,9 +13,7 @@
 #include "hooks.h"
 #include "policy.h"
 #include "evidence.h"
-
-
-struct ta_tracked;   /* uthash entry, in session.c */
+#include "tracker.h"
 
 struct ta_rule_acc { /* per rule, over the session */
 	uint64_t flows;
@@ -42,8 +40,9 @@ struct ta_media_gauges {
 
 struct ta_session {
 	struct ta_dp dp;
-	struct ta_jw jw;    /* event lines are written here, one after another */
-	uint32_t track_cap; /* flows the kernel's tables hold: tracked at most (0: not read yet) */
+	struct ta_jw jw;       /* event lines are written here, one after another */
+	uint32_t track_cap[2]; /* flows each kernel table holds (IPv4 16-byte keys, others):
+			       * tracked at most (0: not read yet) */
 	struct ta_policy pol;
 	struct ta_policy prev_pol;    /* the policy before the last reload (its flows' labels) */
 	const char *policy_path;      /* NULL: built-in */
@@ -60,8 +59,10 @@ struct ta_session {
 	const struct ta_flow_sel *sel; /* run --verdict...: the flows evented, shown and reported; NULL: all */
 	uint64_t start_ns;
 	/* tracking */
-	struct ta_tracked *flows;
+	struct ta_trk trk;            /* the flows this reader tracks */
 	uint64_t walk;                /* number of the current walk */
+	uint64_t walk_start_ns;       /* when the last walk began (0: none yet) */
+	bool walk_verify;             /* the next walk looks every flow up */
 	uint64_t evicted, closed_idle, opened;
 	struct ta_rule_acc rules[TA_MAX_RULES];
 	struct ta_closed *keep;       /* unexpected/dropped flows that closed */
