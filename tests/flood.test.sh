@@ -94,6 +94,11 @@ gw "$TA" status >/dev/null 2>&1 && ok "serve attached (flow table 4096)" || { ba
 # (serve waits for the FIFO's reader, its lines queued meanwhile)
 { grep -F '"rport":25,' <"$tmp/ev.fifo" | grep -c '"event":"unexpected"' >"$tmp/p25.count"; } &
 READER=$!
+for _ in $(seq 100); do
+	grep -q "has a reader" "$tmp/serve.err" && break
+	sleep 0.1
+done
+grep -q "has a reader" "$tmp/serve.err" && ok "serve writes to the FIFO's reader" || bad "serve found no reader: $(cat "$tmp/serve.err")"
 
 GWMAC=$(ip netns exec "$LAB_GW" cat /sys/class/net/gwin/address)
 CMAC=$(ip netns exec "$LAB_CLIENT" cat /sys/class/net/c0/address)
