@@ -147,9 +147,14 @@ say "events drained by a bare reader while two threads create flows"
 say "events drained by tokaudit serve (JSON flow events), offered rate stepped"
 nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval 1 >/dev/null 2>"$B/serve-ev.err" &
 evpid=$!
-for _ in $(seq 100); do [ -d "$TOKAUDIT_PIN_ROOT/v1" ] && break; sleep 0.1; done
+# serve attaches once its 1 M-entry tables are made: its XDP program's id
+evid=
+for _ in $(seq 300); do
+	evid=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
+	[ -n "$evid" ] && break
+	sleep 0.1
+done
 sleep 1
-evid=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
 round=0
 for rate in 25000 50000 100000 200000 400000 0; do
 	round=$((round + 1))
