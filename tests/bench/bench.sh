@@ -45,6 +45,7 @@ ip -n $SINK link set v2 up; ip -n $FAR link set v3 up; ip -n $FAR link set lo up
 ip netns exec $SINK sysctl -qw net.ipv4.ip_forward=1
 ip -n $SINK route add 70.42.47.0/24 via 10.2.0.2; ip -n $SINK route add 192.0.2.0/24 via 10.2.0.2
 sink() { nsenter --net=/run/netns/$SINK "$@"; }
+. "$top/tests/bench/xdp-id.sh"
 
 say "xdp-filter with the policy's addresses and ports"
 xf_id=
@@ -147,13 +148,7 @@ say "events drained by a bare reader while two threads create flows"
 say "events drained by tokaudit serve (JSON flow events), offered rate stepped"
 nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval 1 >/dev/null 2>"$B/serve-ev.err" &
 evpid=$!
-# serve attaches once its 1 M-entry tables are made: its XDP program's id
-evid=
-for _ in $(seq 300); do
-	evid=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
-	[ -n "$evid" ] && break
-	sleep 0.1
-done
+evid=$(xdp_id v1)
 sleep 1
 round=0
 for rate in 25000 50000 100000 200000 400000 0; do

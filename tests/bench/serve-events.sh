@@ -30,15 +30,11 @@ ip netns add $GEN && ip netns add $SINK || exit 1
 ip -n $GEN link add v0 type veth peer name v1 netns $SINK
 ip -n $GEN link set v0 up; ip -n $SINK link set v1 up; ip -n $SINK link set lo up
 sink() { nsenter --net=/run/netns/$SINK "$@"; }
+. "$top/tests/bench/xdp-id.sh"
 # nsenter execs tokaudit: $! is its PID
 nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval ${SE_INTERVAL:-1} >/dev/null 2>/dev/null &
 evpid=$!
-id=
-for _ in $(seq 300); do
-	id=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
-	[ -n "$id" ] && break
-	sleep 0.1
-done
+id=$(xdp_id v1)
 [ -n "$id" ] || { echo "serve-events: serve did not attach" >&2; exit 1; }
 round=0
 for rate in $RATES; do
