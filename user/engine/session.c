@@ -180,6 +180,14 @@ static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const s
 
 static void evicted(struct ta_session *s, uint32_t h, const struct ta_flow_ctx *c, uint64_t now);
 
+/* evicted(), outside a walk: as of now */
+static void evicted_now(struct ta_session *s, uint32_t h)
+{
+	struct ta_flow_ctx c = ta_session_ctx(s);
+
+	evicted(s, h, &c, c.now_ns);
+}
+
 /* The reader tracks no more flows than the kernel's tables hold: past that,
  * a sweep over the tracked flows looks them up; one the table no longer
  * holds is closed as evicted now, as the next walk would.  A flood of new
@@ -197,7 +205,6 @@ static void bound_tracked(struct ta_session *s, uint32_t keep)
 	for (int i = 0; i < 2 && s->track_cap[tab] && ta_trk_count_in(&s->trk, tab) > s->track_cap[tab]; i++) {
 		uint32_t h = ta_trk_sweep(&s->trk, tab);
 		struct ta_flow_key k;
-		struct ta_flow_ctx c;
 		struct ta_flow_val v;
 
 		if (h == keep || h == TA_TRK_NONE)
@@ -205,8 +212,7 @@ static void bound_tracked(struct ta_session *s, uint32_t keep)
 		ta_trk_key(&s->trk, h, &k);
 		if (!ta_dp_flow_lookup(&s->dp, &k, &v) && v.first_ns == ta_trk_first_ns(&s->trk, h))
 			continue;
-		c = ta_session_ctx(s);
-		evicted(s, h, &c, c.now_ns);
+		evicted_now(s, h);
 	}
 }
 
@@ -225,14 +231,12 @@ static uint32_t track(struct ta_session *s, const struct ta_flow_key *k, const s
 	*created = false;
 	if (h != TA_TRK_NONE) {
 		uint64_t tf = ta_trk_first_ns(&s->trk, h);
-		struct ta_flow_ctx c;
 
 		if (tf == v->first_ns)
 			return h;
 		if (tf > v->first_ns)
 			return TRACK_STALE;
-		c = ta_session_ctx(s);
-		evicted(s, h, &c, c.now_ns);
+		evicted_now(s, h);
 	}
 	h = ta_trk_add(&s->trk, k, v, s->walk);
 	if (h == TA_TRK_NONE)
@@ -830,6 +834,12 @@ static bool walk_unchanged(const struct walk_ctx *w, uint64_t first_ns, uint64_t
 	return first_ns < w->skip_before && last_ns < w->skip_before;
 }
 
+/* Over (FIN, RST) or idle for its kind: to close at this walk */
+static bool walk_idle(const struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	return w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v);
+}
+
 static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
 	struct ta_session *s = w->s;
@@ -838,8 +848,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 	uint64_t pk = v->packets[0] + v->packets[1], last_pk;
 	struct ta_trk_ext *x;
 
-	if (walk_unchanged(w, v->first_ns, v->last_ns) &&
-	    !(w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v))) {
+	if (walk_unchanged(w, v->first_ns, v->last_ns) && !walk_idle(w, k, v)) {
 		w->skipped++;
 		walk_gauges(w, k, v);
 		return 0;
@@ -869,7 +878,7 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		flow_event(s, "dropped", k, v, EX_N("dropped_since_last", v->policy_drops - ta_trk_drops(&s->trk, h)));
 		ta_trk_set_drops(&s->trk, h, v->policy_drops);
 	}
-	if (w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v)) {
+	if (walk_idle(w, k, v)) {
 		walk_closed(w, h, x, k, v);
 		return 0;
 	}

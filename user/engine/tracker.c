@@ -164,34 +164,6 @@ void ta_trk_prefetch(const struct ta_trk *t, const struct ta_flow_key *k, int st
 		__builtin_prefetch(key_at(tb, *b));
 }
 
-void ta_trk_warm(const struct ta_trk *t, const struct ta_flow_key *k, size_t n)
-{
-	enum { G = 32 };
-	const uint32_t *b[G];
-	const struct ta_trk_tab *tb[G];
-	uint32_t head[G];
-	volatile uint32_t sink = 0;
-
-	for (size_t at = 0; at < n; at += G) {
-		size_t m = n - at < G ? n - at : G;
-
-		/* the buckets: independent loads, their misses overlap */
-		for (size_t i = 0; i < m; i++) {
-			unsigned char kb[sizeof(struct ta_flow_key)];
-
-			tb[i] = &t->t[key_bytes(&k[at + i], kb)];
-			b[i] = tb[i]->nbucket ? bucket_of(tb[i], kb) : NULL;
-		}
-		for (size_t i = 0; i < m; i++)
-			head[i] = b[i] ? *b[i] : TA_TRK_NONE;
-		/* then the first record of each chain */
-		for (size_t i = 0; i < m; i++)
-			if (head[i] != TA_TRK_NONE)
-				sink += *(const uint32_t *)key_at(tb[i], head[i]);
-	}
-	(void)sink;
-}
-
 static void link_rec(struct ta_trk_tab *tb, uint32_t i)
 {
 	struct rec *r = rec_at(tb, i);
@@ -489,18 +461,25 @@ size_t ta_trk_count(const struct ta_trk *t)
 	return t->t[0].count + t->t[1].count;
 }
 
+/* The first live record of tb at index i or after; TA_TRK_NONE: none */
+static uint32_t live_in(const struct ta_trk_tab *tb, uint32_t i)
+{
+	for (; i < tb->nrec; i++)
+		if (rec_at(tb, i)->word & W_LIVE)
+			return i;
+	return TA_TRK_NONE;
+}
+
 /* The first live record at or after handle h, in handle order (the IPv4
  * table, then the other) */
 static uint32_t live_from(const struct ta_trk *t, uint32_t h)
 {
-	for (int w = h & TRK_TAB_BIT ? 1 : 0; w < 2; w++) {
-		const struct ta_trk_tab *tb = &t->t[w];
+	uint32_t i;
 
-		for (uint32_t i = w == (h & TRK_TAB_BIT ? 1 : 0) ? h & ~TRK_TAB_BIT : 0; i < tb->nrec; i++)
-			if (rec_at(tb, i)->word & W_LIVE)
-				return i | (w ? TRK_TAB_BIT : 0);
-	}
-	return TA_TRK_NONE;
+	if (!(h & TRK_TAB_BIT) && (i = live_in(&t->t[0], h)) != TA_TRK_NONE)
+		return i;
+	i = live_in(&t->t[1], h & TRK_TAB_BIT ? h & ~TRK_TAB_BIT : 0);
+	return i == TA_TRK_NONE ? i : i | TRK_TAB_BIT;
 }
 
 uint32_t ta_trk_next(const struct ta_trk *t, uint32_t h)
@@ -520,25 +499,16 @@ int ta_trk_tab(uint32_t h)
 	return h & TRK_TAB_BIT ? 1 : 0;
 }
 
-/* The first live record of table w at or after index i, round and round */
-static uint32_t live_in(const struct ta_trk_tab *tb, uint32_t i)
-{
-	for (uint32_t n = 0; n < tb->nrec; n++, i++) {
-		if (i >= tb->nrec)
-			i = 0;
-		if (rec_at(tb, i)->word & W_LIVE)
-			return i;
-	}
-	return TA_TRK_NONE;
-}
-
 uint32_t ta_trk_sweep(struct ta_trk *t, int tab)
 {
 	const struct ta_trk_tab *tb = &t->t[tab ? 1 : 0];
 	uint32_t i;
 
-	if (!tb->count || (i = live_in(tb, t->hand[tab ? 1 : 0])) == TA_TRK_NONE)
+	if (!tb->count)
 		return TA_TRK_NONE;
+	i = live_in(tb, t->hand[tab ? 1 : 0]);
+	if (i == TA_TRK_NONE) /* round again */
+		i = live_in(tb, 0);
 	t->hand[tab ? 1 : 0] = i + 1;
 	return i | (tab ? TRK_TAB_BIT : 0);
 }
