@@ -791,7 +791,7 @@ int main(int argc, char **argv)
 		/* evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]]: each round its own flows */
 		evgen(bpf_prog_get_fd_by_id((uint32_t)atoi(argv[2])), atof(argv[3]), argc >= 5 ? atof(argv[4]) : 2,
 		      argc >= 6 ? atoi(argv[5]) : 2, argc >= 7 ? atoi(argv[6]) % 30 : 0);
-	} else if (argc >= 3 && !strcmp(argv[1], "tracker")) {
+	} else if (argc >= 3 && !strcmp(argv[1], "tracker") && atoi(argv[2]) > 0) {
 		tracker((unsigned)atoi(argv[2]));
 	} else if (argc >= 2 && !strcmp(argv[1], "scale")) {
 		scale();

@@ -149,6 +149,7 @@ say "events drained by tokaudit serve (JSON flow events), offered rate stepped"
 nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval 1 >/dev/null 2>"$B/serve-ev.err" &
 evpid=$!
 evid=$(xdp_id v1)
+[ -n "$evid" ] || say "serve did not attach within 30 s: its events rows are missing (see $B/serve-ev.err)"
 sleep 1
 round=0
 for rate in 25000 50000 100000 200000 400000 0; do
