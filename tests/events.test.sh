@@ -249,11 +249,22 @@ n = int(sys.argv[3])
 sent, read = m['tokaudit_events_sent_total{interface="gwout"}'], m['tokaudit_events_read_total{interface="gwout"}']
 print(("ok" if sent == read else "FAIL") + " flood: the reader read every event the ring kept (sent %d, read %d)" % (sent, read))
 lost = sum(v for k, v in m.items() if k.startswith("tokaudit_events_lost_total") or k.startswith("tokaudit_events_unwritten_total"))
-seen = set()
+seen, pairs = set(), {}
 for l in open(sys.argv[1]):
     e = json.loads(l)
     if e.get("rport") == 22 and e["event"] in ("opened", "unexpected"):
         seen.add((e["local"], e["lport"]))
+        pairs.setdefault((e["local"], e["lport"]), {})[e["event"]] = e
+# a new flow's unexpected line is its opened line renamed (formatted once):
+# the same flow, member for member (the line's time too, unless a walk
+# opened it; the flow's own times always, whichever line converted them)
+both = [p for p in pairs.values() if len(p) == 2]
+strip = lambda e: {k: v for k, v in e.items() if k not in ("event", "time", "time_iso")}
+differ = [p for p in both if strip(p["opened"]) != strip(p["unexpected"])]
+same_time = sum(p["opened"]["time"] == p["unexpected"]["time"] for p in both)
+print(("ok" if both and not differ and same_time else "FAIL") +
+      " flood: each flow's opened and unexpected lines agree (%d pairs, %d differ, %d at one time)%s" %
+      (len(both), len(differ), same_time, "" if not differ else ": %s" % differ[0]))
 print(("ok" if len(seen) + lost >= n else "FAIL") +
       " flood: every flow reported (%d) or its event counted as lost (%d), %d sent" % (len(seen), lost, n))
 PY

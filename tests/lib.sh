@@ -128,6 +128,15 @@ with open(sys.argv[3], "wb") as f:
 peer() { ip netns exec "$1" python3 "$top/tests/lab_peer.py" "${@:2}"; }
 # gw/cl CMD...: in the gateway's / client's network namespace, with the
 # machine's mount namespace (so pins live in its bpffs, as on a real gateway)
+# wait_started FILE: until the run or serve writing JSON lines to FILE has
+# attached (its "started" line), 30 s at most: a fixed sleep races a slow start
+wait_started() {
+	for _ in $(seq 300); do
+		grep -q '"event":"started"' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 gw() { nsenter --net=/run/netns/$LAB_GW "$@"; }
 cl() { nsenter --net=/run/netns/$LAB_CLIENT "$@"; }
 jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)"; }

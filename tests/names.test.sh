@@ -215,7 +215,7 @@ expect_rc "detach" 0 gw "$TA" detach -i gwout
 # run's report: per rule, the server names that carried its flows (the top 8)
 gw "$TA" run -i gwout --policy "$tmp/names.policy" --json --duration 4 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
 runpid=$!
-sleep 1.5
+wait_started "$tmp/run.jsonl"
 ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
 import dns.message, dns.query, socket
 for i in range(1, 21):
@@ -253,7 +253,7 @@ except OSError:
 echo_pid=$!
 gw "$TA" run -i gwout --policy "$top/user/vonage.policy" --json --duration 4 >"$tmp/tiers.txt" 2>"$tmp/tiers.err" &
 runpid=$!
-sleep 1.5
+wait_started "$tmp/tiers.txt"
 ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
 import dns.message, dns.query, socket
 a = dns.query.udp(dns.message.make_query("media.opentok.com", "A"), "198.18.0.2", timeout=2)

@@ -15,6 +15,8 @@
 #include "harness.h"
 #include "json.h"
 #include "jw.h"
+#include "clock.h"
+#include <time.h>
 
 static const char *const hostile[] = {
 	"",
@@ -192,6 +194,53 @@ static void test_times_days(void **state)
 	ta_jw_free(&w);
 }
 
+/* A monotonic time converts to Unix time alike from one call to the next
+ * (one flow's times in two lines), and to the wall clock's reading */
+static void test_clock_offset(void **state)
+{
+	uint64_t now, ns = ta_now_ns() - 5000000;
+	double first = ta_ktime_to_unix(ns), off = ta_unix_offset(&now);
+	struct timespec rt;
+
+	(void)state;
+	for (int i = 0; i < 100000; i++)
+		if (ta_ktime_to_unix(ns) != first)
+			fail_msg("call %d: %.9f, then %.9f", i, first, ta_ktime_to_unix(ns));
+	clock_gettime(CLOCK_REALTIME, &rt);
+	/* the offset and the wall clock read now agree to well within a millisecond */
+	double wall = (double)rt.tv_sec + (double)rt.tv_nsec / 1e9, mono = (double)ta_now_ns() / 1e9;
+	if (fabs(wall - mono - off) > 1e-3)
+		fail_msg("offset %.9f, wall less monotonic %.9f", off, wall - mono);
+	assert_true(now >= ns);
+}
+
+/* A splice replaces bytes in place, growing or shrinking the document, and
+ * refuses a range the document does not hold */
+static void test_splice(void **state)
+{
+	struct ta_jw w = { 0 };
+	char big[3000];
+
+	(void)state;
+	ta_jw_obj(&w, NULL);
+	ta_jw_str(&w, "event", "opened");
+	ta_jw_u64(&w, "n", 7);
+	ta_jw_end(&w);
+	assert_true(ta_jw_splice(&w, 10, 6, "unexpected", 10));
+	assert_string_equal(ta_jw_text(&w, NULL), "{\"event\":\"unexpected\",\"n\":7}");
+	assert_true(ta_jw_splice(&w, 10, 10, "x", 1));
+	assert_string_equal(ta_jw_text(&w, NULL), "{\"event\":\"x\",\"n\":7}");
+	assert_false(ta_jw_splice(&w, 20, 1, "y", 1)); /* past the end */
+	assert_false(ta_jw_splice(&w, 18, 5, "y", 1));
+	assert_string_equal(ta_jw_text(&w, NULL), "{\"event\":\"x\",\"n\":7}");
+	/* longer than the buffer holds: it grows */
+	memset(big, 'a', sizeof(big));
+	assert_true(ta_jw_splice(&w, 11, 0, big, sizeof(big)));
+	assert_int_equal(strlen(ta_jw_text(&w, NULL)), 19 + sizeof(big));
+	assert_int_equal(ta_jw_text(&w, NULL)[11 + sizeof(big)], '"');
+	ta_jw_free(&w);
+}
+
 /* One document after another: the buffer is reused, not grown */
 static void test_reuse(void **state)
 {
@@ -219,9 +268,10 @@ static void test_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strings), cmocka_unit_test(test_numbers_and_nesting),
-		cmocka_unit_test(test_times),   cmocka_unit_test(test_times_days),
-		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_strings),      cmocka_unit_test(test_numbers_and_nesting),
+		cmocka_unit_test(test_times),        cmocka_unit_test(test_times_days),
+		cmocka_unit_test(test_reuse),        cmocka_unit_test(test_splice),
+		cmocka_unit_test(test_clock_offset),
 	};
 
 	return cmocka_run_group_tests_name("jw", tests, NULL, NULL);

@@ -13,22 +13,57 @@ uint64_t ta_now_ns(void)
 	return (uint64_t)ts.tv_sec * TA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/* Unix time less monotonic time, as one read of each close together gives
+ * it: the narrowest of three brackets of monotonic reads around a Unix read */
+static double offset_measure(void)
+{
+	double best = 0, width = -1;
+
+	for (int i = 0; i < 3; i++) {
+		struct timespec rt;
+		uint64_t a = ta_now_ns(), b;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		b = ta_now_ns();
+		if (width < 0 || (double)(b - a) < width) {
+			width = (double)(b - a);
+			best = (double)rt.tv_sec + (double)rt.tv_nsec / TA_NSEC_PER_SEC -
+			       ((double)a + (double)(b - a) / 2) / TA_NSEC_PER_SEC;
+		}
+	}
+	return best;
+}
+
+/* The offset, measured at most once a second and kept while it holds to
+ * within OFFSET_SLACK: a time printed twice (one flow in two lines) is
+ * printed alike, where a fresh read per line moved it by the microseconds a
+ * preempted read takes.  A step or a slew of the wall clock past the slack
+ * is taken within a second. */
+#define OFFSET_SLACK 20e-6
+static double offset_at(uint64_t now)
+{
+	static __thread double off;
+	static __thread uint64_t at;
+
+	if (!at || now - at >= TA_NSEC_PER_SEC) {
+		double m = offset_measure();
+
+		if (!at || m - off > OFFSET_SLACK || off - m > OFFSET_SLACK)
+			off = m;
+		at = now ? now : 1;
+	}
+	return off;
+}
+
 double ta_ktime_to_unix(uint64_t ns)
 {
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	double now_unix = (double)rt.tv_sec + (double)rt.tv_nsec / TA_NSEC_PER_SEC;
-	return now_unix - ((double)ta_now_ns() - (double)ns) / TA_NSEC_PER_SEC;
+	return (double)ns / TA_NSEC_PER_SEC + offset_at(ta_now_ns());
 }
 
 double ta_unix_offset(uint64_t *now_ns)
 {
-	struct timespec rt;
-
 	*now_ns = ta_now_ns();
-	clock_gettime(CLOCK_REALTIME, &rt);
-	return (double)rt.tv_sec + (double)rt.tv_nsec / TA_NSEC_PER_SEC - (double)*now_ns / TA_NSEC_PER_SEC;
+	return offset_at(*now_ns);
 }
 
 void ta_ticker_start(struct ta_ticker *t, double interval, double duration)

@@ -13,8 +13,9 @@
 uint64_t ta_now_ns(void);
 /* Wall-clock time of a ta_now_ns() (or bpf_ktime_get_ns()) value, as Unix seconds */
 double ta_ktime_to_unix(uint64_t ns);
-/* Unix time less CLOCK_MONOTONIC's now, in seconds; *now_ns: the monotonic
- * time read with it (two clock reads for all the times of an event line) */
+/* Unix time less CLOCK_MONOTONIC, in seconds (measured at most once a
+ * second, and kept while it holds: the same time converts alike from one
+ * line to the next); *now_ns: the monotonic time now */
 double ta_unix_offset(uint64_t *now_ns);
 
 struct ta_ticker {

@@ -8,8 +8,7 @@
 #include "json.h"
 #include "jw.h"
 
-/* Room for need more bytes and the terminator ta_jw_text writes */
-static bool grow(struct ta_jw *w, size_t need)
+bool ta_jw_grow(struct ta_jw *w, size_t need)
 {
 	size_t cap = w->cap ? w->cap : 1024;
 	char *b;
@@ -33,7 +32,7 @@ static bool grow(struct ta_jw *w, size_t need)
 /* (the buffer, once grown, holds every line: the check is all a byte costs) */
 static inline void put(struct ta_jw *w, const char *s, size_t n)
 {
-	if (w->len + n + 1 > w->cap && !grow(w, n))
+	if (w->len + n + 1 > w->cap && !ta_jw_grow(w, n))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
@@ -41,7 +40,7 @@ static inline void put(struct ta_jw *w, const char *s, size_t n)
 
 static inline void putc1(struct ta_jw *w, char c)
 {
-	if (w->len + 2 > w->cap && !grow(w, 1))
+	if (w->len + 2 > w->cap && !ta_jw_grow(w, 1))
 		return;
 	w->buf[w->len++] = c;
 }
@@ -90,20 +89,6 @@ static void escaped(struct ta_jw *w, const char *str)
 	put(w, (const char *)s, run);
 }
 
-/* The separator and the key of a member (k NULL: an array's element) */
-static void key(struct ta_jw *w, const char *k)
-{
-	if (w->more[w->depth])
-		putc1(w, ',');
-	w->more[w->depth] = true;
-	if (!k)
-		return;
-	/* keys are the program's own literals: nothing to escape */
-	putc1(w, '"');
-	put(w, k, strlen(k));
-	put(w, "\":", 2);
-}
-
 void ta_jw_reset(struct ta_jw *w)
 {
 	w->len = 0;
@@ -122,7 +107,7 @@ void ta_jw_free(struct ta_jw *w)
 
 static void open_(struct ta_jw *w, const char *k, char c)
 {
-	key(w, k);
+	ta_jw_key(w, k);
 	putc1(w, c);
 	if (w->depth < TA_JW_DEPTH)
 		w->depth++;
@@ -149,9 +134,8 @@ void ta_jw_end(struct ta_jw *w)
 		w->depth--;
 }
 
-void ta_jw_str(struct ta_jw *w, const char *k, const char *s)
+void ta_jw_str_v(struct ta_jw *w, const char *s)
 {
-	key(w, k);
 	if (!s) {
 		put(w, "null", 4);
 		return;
@@ -159,6 +143,11 @@ void ta_jw_str(struct ta_jw *w, const char *k, const char *s)
 	putc1(w, '"');
 	escaped(w, s);
 	putc1(w, '"');
+}
+
+void ta_jw_lit_v(struct ta_jw *w, const char *lit, size_t n)
+{
+	put(w, lit, n);
 }
 
 static void digits(struct ta_jw *w, uint64_t v)
@@ -173,30 +162,16 @@ static void digits(struct ta_jw *w, uint64_t v)
 	put(w, b + n, sizeof(b) - (size_t)n);
 }
 
-void ta_jw_u64(struct ta_jw *w, const char *k, uint64_t v)
+void ta_jw_u64_v(struct ta_jw *w, uint64_t v)
 {
-	key(w, k);
 	digits(w, v);
 }
 
-void ta_jw_i64(struct ta_jw *w, const char *k, int64_t v)
+void ta_jw_i64_v(struct ta_jw *w, int64_t v)
 {
-	key(w, k);
 	if (v < 0)
 		putc1(w, '-');
 	digits(w, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-}
-
-void ta_jw_bool(struct ta_jw *w, const char *k, bool b)
-{
-	key(w, k);
-	put(w, b ? "true" : "false", b ? 4 : 5);
-}
-
-void ta_jw_null(struct ta_jw *w, const char *k)
-{
-	key(w, k);
-	put(w, "null", 4);
 }
 
 void ta_jw_num(struct ta_jw *w, const char *k, double v, int decimals)
@@ -204,7 +179,7 @@ void ta_jw_num(struct ta_jw *w, const char *k, double v, int decimals)
 	char b[64];
 	const char *t = ta_jnum_text(b, sizeof(b), v, decimals);
 
-	key(w, k);
+	ta_jw_key(w, k);
 	if (!t)
 		put(w, "null", 4);
 	else
@@ -245,7 +220,7 @@ static void iso_second(int64_t sec, char text[19])
 /* The key k "_iso", after its separator */
 static void iso_key(struct ta_jw *w, const char *k)
 {
-	key(w, NULL);
+	ta_jw_key(w, NULL);
 	putc1(w, '"');
 	put(w, k, strlen(k));
 	put(w, "_iso\":", 6);
@@ -281,6 +256,18 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 	putc1(w, '.');
 	put(w, frac, sizeof(frac));
 	put(w, "Z\"", 2);
+}
+
+bool ta_jw_splice(struct ta_jw *w, size_t at, size_t n, const char *r, size_t sn)
+{
+	if (w->oom || at > w->len || n > w->len - at)
+		return false;
+	if (sn > n && !ta_jw_grow(w, sn - n))
+		return false;
+	memmove(w->buf + at + sn, w->buf + at + n, w->len - at - n);
+	memcpy(w->buf + at, r, sn);
+	w->len = w->len - n + sn;
+	return true;
 }
 
 const char *ta_jw_text(const struct ta_jw *w, size_t *len)

@@ -107,20 +107,19 @@ struct ev_extra {
 #define EX_NONE        NULL, 0
 
 /* A flow event, with nx more members: one line written into the session's
- * reused buffer (no allocation once it has grown), then out */
-static void flow_event(struct ta_session *s, const char *event, const struct ta_flow_key *k,
-		       const struct ta_flow_val *v, const struct ev_extra *x, size_t nx)
+ * reused buffer (no allocation once it has grown).  False when no line is
+ * due (no JSON, or the selection leaves the flow out). */
+static bool flow_line(struct ta_session *s, const char *event, const struct ta_flow_key *k, const struct ta_flow_val *v,
+		      const struct ev_extra *x, size_t nx)
 {
 	struct ta_flow_ctx c;
 	struct ta_jw *w = &s->jw;
-	const char *t;
-	size_t len;
 
 	if (!s->json)
-		return;
+		return false;
 	c = ta_session_ctx(s);
 	if (s->sel && !ta_flow_sel_match(s->sel, &c, k, v))
-		return;
+		return false;
 	ta_jw_reset(w);
 	ta_jw_obj(w, NULL);
 	ta_flow_jw(w, &c, event, ta_session_iface_name(s, k->ifindex), k, v);
@@ -133,13 +132,49 @@ static void flow_event(struct ta_session *s, const char *event, const struct ta_
 			ta_jw_u64(w, x[i].k, x[i].n);
 	}
 	ta_jw_end(w);
-	t = ta_jw_text(w, &len);
+	return true;
+}
+
+/* The line in the session's buffer, out */
+static void line_out(struct ta_session *s)
+{
+	size_t len;
+	const char *t = ta_jw_text(&s->jw, &len);
+
 	if (!t)
 		ta_err("events: no memory for a line");
 	else if (s->evw)
 		ta_evw_put(s->evw, t, len);
 	else /* as ta_jprint: a stream that fails is the caller's to notice */
 		(void)(fwrite(t, 1, len, s->out) == len && fputc('\n', s->out) != EOF && !fflush(s->out));
+}
+
+static void flow_event(struct ta_session *s, const char *event, const struct ta_flow_key *k,
+		       const struct ta_flow_val *v, const struct ev_extra *x, size_t nx)
+{
+	if (flow_line(s, event, k, v, x, nx))
+		line_out(s);
+}
+
+/* A new flow's "opened" line, then its "unexpected" one: the same flow at
+ * the same moment, so the second is the first renamed, not formatted again
+ * (the lines a flood of new unexpected flows is made of) */
+static void opened_unexpected(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v,
+			      const struct ev_extra *x, size_t nx)
+{
+	static const char head[] = "{\"event\":\"opened\"";
+	const char *t;
+
+	if (!flow_line(s, "opened", k, v, x, nx))
+		return;
+	line_out(s);
+	t = ta_jw_text(&s->jw, NULL);
+	/* (the event is the line's first member: ta_flow_jw) */
+	if (t && !strncmp(t, head, sizeof(head) - 1) &&
+	    ta_jw_splice(&s->jw, strlen("{\"event\":\""), strlen("opened"), "unexpected", strlen("unexpected")))
+		line_out(s);
+	else
+		flow_event(s, "unexpected", k, v, x, nx);
 }
 
 static void keep_flow(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v)
@@ -315,9 +350,10 @@ static void gone_before_read(struct ta_session *s, const struct ta_event *e)
 		v.rule = unexp ? TA_NO_RULE : e->rule;
 		v.packets[e->dir & 1] = 1; /* the packet that made the event */
 	}
-	flow_event(s, "opened", &e->key, &v, EX_B("evicted_before_read", true));
 	if (unexp)
-		flow_event(s, "unexpected", &e->key, &v, EX_B("evicted_before_read", true));
+		opened_unexpected(s, &e->key, &v, EX_B("evicted_before_read", true));
+	else
+		flow_event(s, "opened", &e->key, &v, EX_B("evicted_before_read", true));
 	flow_event(s, "closed", &e->key, &v, EX_S("reason", ta_close_name(TA_CLOSE_EVICTED)));
 	s->opened++;
 	s->persist.flows_opened++;
@@ -381,11 +417,13 @@ static void new_flow_event(struct ta_session *s, const struct ta_event *e)
 	}
 	if (h == TA_TRK_NONE)
 		return;
-	if (created)
-		flow_event(s, "opened", &e->key, &v, EX_NONE);
-	else /* a walk read it first */
+	if (!created) /* a walk read it first */
 		ta_trk_val(&s->trk, h, &v);
-	if (e->verdict == TA_V_UNEXPECTED)
+	if (created && e->verdict == TA_V_UNEXPECTED)
+		opened_unexpected(s, &e->key, &v, EX_NONE);
+	else if (created)
+		flow_event(s, "opened", &e->key, &v, EX_NONE);
+	else if (e->verdict == TA_V_UNEXPECTED)
 		flow_event(s, "unexpected", &e->key, &v, EX_NONE);
 }
 
@@ -416,8 +454,9 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 	if (track(s, &e->key, &v, &created) == TRACK_STALE)
 		return;
 	if (created)
-		flow_event(s, "opened", &e->key, &v, EX_NONE);
-	flow_event(s, "unexpected", &e->key, &v, EX_NONE);
+		opened_unexpected(s, &e->key, &v, EX_NONE);
+	else
+		flow_event(s, "unexpected", &e->key, &v, EX_NONE);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
