@@ -234,7 +234,7 @@ if command -v trafgen >/dev/null; then
 		[ "$slow" = 0 ] && ok "flood of $N new flows: every scrape answered within 1 s (slowest $worst ms)" || bad "flood: $slow of 48 scrapes over 1 s (slowest $worst ms)"
 		rss=$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)
 		# README "Run as a service": RSS <= 40 MiB + 500 bytes per --flows entry (default 131072)
-		bound=$(( 40 * 1024 + 131072 * 500 / 1024 ))
+		bound=$(( 80 * 1024 + 131072 * 128 / 1024 ))
 		[ "${rss:-999999}" -le "$bound" ] && ok "flood: peak RSS ${rss} KiB <= bound ${bound} KiB" || bad "flood: peak RSS ${rss} KiB > ${bound} KiB"
 		metrics >"$tmp/m4"
 		stop_serve

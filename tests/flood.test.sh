@@ -2,7 +2,7 @@
 # Floods in the lab, reconciled against an independent count.
 #
 # First two paced floods of new unexpected flows into a full table: at
-# 50 000 a second serve must lose no event, at 10 000 a second it must also
+# 100 000 a second serve must lose no event, at 10 000 a second it must also
 # write every one as a line (through a FIFO, counted by a reader).
 # The client floods through the gateway with trafgen at its full rate, every
 # packet a connection never seen before (source address and port both
@@ -133,7 +133,7 @@ paced() { # pps dport: prints how many trafgen sent
 	ip netns exec "$LAB_CLIENT" trafgen -o c0 -i "$tmp/p.cfg" -n $(($1 * 3)) -b "$1pps" -P 1 2>&1 | tr -d '\r' \
 		| sed -n 's/^ *\([0-9]*\) packets outgoing.*/\1/p'
 }
-FLOOD_PPS=${FLOOD_PPS:-50000}
+FLOOD_PPS=${FLOOD_PPS:-100000}
 LINES_PPS=${LINES_PPS:-10000}
 n_l=$(paced "$LINES_PPS" 25)
 sleep 1

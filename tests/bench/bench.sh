@@ -69,6 +69,11 @@ else
 fi
 sink xdp-filter unload v1 >/dev/null 2>&1
 
+# ---- 1b. the designs tried against the per-packet rows still missed ----
+say "per-packet designs (tests/bench/designs.sh: a worktree each)"
+bash "$top/tests/bench/designs.sh" 3 2>"$B/designs.err" | grep '^{' >> "$J" ||
+	say "designs.sh failed: its rows are missing (see $B/designs.err)"
+
 # ---- 2. throughput on the veth pair (trafgen), half policy traffic ----
 # The receiving interface faces the protected network (--side inside): the
 # packets from 10.1.0.5 go out, so the half to 70.42.47.70 is media traffic.
@@ -154,10 +159,18 @@ sleep 1
 round=0
 for rate in 25000 50000 100000 200000 400000 0; do
 	round=$((round + 1))
-	line=$(sink "$TB" evgen "$evid" $rate 3 2 $round) && echo "${line%\}},\"reader\":\"serve\"}" >> "$J"
+	t0=$(awk '{print $14 + $15}' /proc/$evpid/stat 2>/dev/null)
+	line=$(sink "$TB" evgen "$evid" $rate 3 2 $round)
 	sleep 2 # the reader catches up before the next step
+	t1=$(awk '{print $14 + $15}' /proc/$evpid/stat 2>/dev/null)
+	# serve's CPU time over the step and its catch-up
+	[ -n "$line" ] && echo "${line%\}},\"reader\":\"serve\",\"serve_cpu_s\":$(python3 -c "print(round((${t1:-0} - ${t0:-0}) / $(getconf CLK_TCK), 3))")}" >> "$J"
 done
 kill -TERM $evpid 2>/dev/null; wait $evpid 2>/dev/null
+
+say "serve's peak memory under a flood of new flows, per table size"
+bash "$top/tests/bench/serve-memory.sh" "$TA" 2>"$B/serve-memory.err" | grep '^{' >> "$J" ||
+	say "serve-memory.sh failed: its rows are missing (see $B/serve-memory.err)"
 
 # ---- 4. policy scale ----
 say "policy scale"

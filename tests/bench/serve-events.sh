@@ -15,22 +15,7 @@ RATES=${*:-25000 50000 100000 200000 400000 0}
 TB=$top/build/bench/ta_bench
 [ "$(id -u)" -eq 0 ] || { echo "serve-events: needs root" >&2; exit 1; }
 [ -x "$TB" ] || { echo "serve-events: $TB missing (make build/bench/ta_bench)" >&2; exit 1; }
-N=tse$$
-GEN=$N-gen SINK=$N-sink
-export TOKAUDIT_PIN_ROOT=/sys/fs/bpf/tokaudit-se$$
-evpid=
-cleanup() {
-	[ -n "$evpid" ] && { kill -TERM "$evpid" 2>/dev/null; wait "$evpid" 2>/dev/null; }
-	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null
-	rm -rf "$TOKAUDIT_PIN_ROOT"
-}
-trap cleanup EXIT INT TERM
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-ip netns add $GEN && ip netns add $SINK || exit 1
-ip -n $GEN link add v0 type veth peer name v1 netns $SINK
-ip -n $GEN link set v0 up; ip -n $SINK link set v1 up; ip -n $SINK link set lo up
-sink() { nsenter --net=/run/netns/$SINK "$@"; }
-. "$top/tests/bench/xdp-id.sh"
+. "$top/tests/bench/serve-pair.sh" tse
 # nsenter execs tokaudit: $! is its PID
 nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 --interval ${SE_INTERVAL:-1} >/dev/null 2>/dev/null &
 evpid=$!
