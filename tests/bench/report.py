@@ -86,15 +86,15 @@ def design_rows():
     dr = by("design_perpkt")
     if not dr:
         return
-    import statistics
     paths = ["allowed_existing_flow", "later_fragment_allowed", "new_flow"]
     variants = list(dict.fromkeys(r["variant"] for r in dr))
-    med = {(v, q): statistics.median([r["over_floor"] for r in dr if r["variant"] == v and r["path"] == q] or [0])
+    # the least of each design's runs: noise (a run that shared the CPU, single runs' outliers) only adds
+    med = {(v, q): min([r["over_floor"] for r in dr if r["variant"] == v and r["path"] == q] or [0])
            for v in variants for q in paths}
     p("### Designs tried against the rows still missed\n")
     p("Each a patch in `tests/bench/designs/` applied to a worktree of this commit, built and measured beside it "
-      "(`tests/bench/designs.sh`: ta_bench perpkt, 3 alternating rounds, median ns over the floor; the difference "
-      "from this commit in brackets).\n")
+      "(`tests/bench/designs.sh`: ta_bench perpkt, 3 alternating rounds; ns over the floor, the least of each "
+      "design's runs, each run a median; the difference from this commit in brackets).\n")
     p("| design | " + " | ".join(paths) + " |")
     p("|--|" + "--|" * len(paths))
     for v in variants:
@@ -106,16 +106,18 @@ def design_rows():
     xf_allowed = xf.get("allowed_existing_flow")
     p("")
     met = lambda q: q in ta and q in xf and ta[q]["ns"] <= 1.25 * xf[q]["ns"]
+    sd = lambda v, q: f"{d(v, q):+.0f} ns"
     if xf_allowed and lk > 0:
         budget = 0.25 * xf_allowed["ns"]
         p(f"* Allowed on an existing flow ({'met' if met('allowed_existing_flow') else 'missed'} in this run): "
-          f"1.25 × xdp-filter leaves {budget:.0f} ns over a stateless filter's work for everything a flow adds, and "
-          f"one lookup of the flow table alone costs {lk:.0f} ns (lookup-twice), so the verdict turns on what the "
-          f"machine charges xdp-filter's dispatcher. The counters are not what costs: plain adds save "
-          f"{-d('plain-adds', 'allowed_existing_flow'):.0f} ns, and counters per CPU beside the flow cost "
-          f"{d('percpu-counters', 'allowed_existing_flow'):+.0f} ns (a second table's hash). Every kernel map that "
-          f"finds a flow by its 5-tuple hashes it (an array would need an index the packet does not carry): that "
-          f"lookup is the price of keeping flow state, which xdp-filter does not.")
+          f"1.25 × xdp-filter leaves "
+          f"{budget:.0f} ns over a stateless filter's work for everything a flow adds, and one lookup of the flow "
+          f"table alone costs {lk:.0f} ns (lookup-twice), so the verdict turns on what the machine charges "
+          f"xdp-filter's dispatcher. The counters are not what costs: plain adds "
+          f"{sd('plain-adds', 'allowed_existing_flow')}, counters per CPU beside the flow "
+          f"{sd('percpu-counters', 'allowed_existing_flow')} (a second table's hash). Every kernel map that finds "
+          f"a flow by its 5-tuple hashes it (an array would need an index the packet does not carry): that lookup "
+          f"is the price of keeping flow state, which xdp-filter does not.")
     p(f"* Later fragment ({'met' if met('later_fragment_allowed') else 'missed'} in this run): a datagram's entry "
       f"cannot point at its flow's element (a map value holds no pointer to another map's value; kptrs are for "
       f"kernel objects and for bpf_obj_new objects, which userspace cannot read), so the fragment finds its flow "
@@ -123,16 +125,17 @@ def design_rows():
       f"saves by skipping it (and losing the fragment's count on its flow).")
     nfr = ta.get("new_flow", {})
     known = nfr.get("single_run_known_flow")
-    own = f"{nfr['ns'] - known:.0f} ns more than a packet of a known flow run the same way ({known:.0f} ns: a " \
-          f"single run's cold start, which any path pays there)" if known else "its single runs"
-    p(f"* New flow: {own}. Of that, inserting the value fully formed saves {-d('insert-formed', 'new_flow'):.0f} ns "
-      f"(the lookup, compare-and-swap and atomics after the insert); the LRU's own share is "
-      f"{-d('hash-not-lru', 'new_flow'):.0f} ns (a plain hash instead), its per-CPU lists cost "
-      f"{d('no-common-lru', 'new_flow'):+.0f} ns, the policy's address lookup {d('cover-twice', 'new_flow'):.0f} ns "
-      f"and the payload read {d('no-payload', 'new_flow'):+.0f} ns. The rest is memory no packet touched before: the "
-      f"new element (two cache lines of the preallocated table) and its bucket, each a miss to DRAM (the tracker's "
-      f"random find, a miss of the same kind, takes about 0.4 µs here: section 3). No map type inserts without "
-      f"writing a new element: the target stays missed on a machine with this memory latency.\n")
+    own = (f"{nfr['ns'] - known:.0f} ns more than a packet of a known flow run the same way ({known:.0f} ns: a "
+           f"single run's cold start, which any path pays there)") if known else "measured in single runs"
+    p(f"* New flow: {own}. The designs move it by: inserted fully formed {sd('insert-formed', 'new_flow')}, the "
+      f"LRU's per-CPU lists {sd('no-common-lru', 'new_flow')}; the ablations price a plain hash instead of the LRU "
+      f"at {sd('hash-not-lru', 'new_flow')}, the policy's address lookup at {sd('cover-twice', 'new_flow')} and "
+      f"the payload read at {sd('no-payload', 'new_flow')} (the least of six runs each: single "
+      f"runs have outliers). None comes near the 200 ns: what is left is memory no "
+      f"packet touched before, the new element (two cache lines of the preallocated table) and its bucket, each a "
+      f"miss to DRAM (the tracker's random find, a miss of the same kind, takes about 0.4 µs here: section 3). "
+      f"No map type inserts without writing a new element: the target stays missed on a machine with this "
+      f"memory latency.\n")
 
 
 if pp:
