@@ -76,7 +76,8 @@ call() {
 	run_pid=$!
 	ip netns exec "$LAB_GW" dumpcap -q -i gwin -w "$tmp/$name.pcap" >/dev/null 2>&1 &
 	cap_pid=$!
-	sleep 1
+	wait_started "$tmp/$name.jsonl"
+	sleep 0.5 # (dumpcap, started beside it)
 	ip netns exec "$LAB_INET" /usr/bin/python3 "$top/tests/webrtc_call.py" answer $PEER $SIG "$CALL" \
 		"$tmp/$name.ans.json" >"$tmp/$name.ans.log" 2>&1 &
 	sleep 0.5

@@ -283,9 +283,9 @@ sink_pid=$!
 sleep 0.3
 # (nsenter, not gw: $! must be serve itself, for the kill below)
 nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwout --policy "$tmp/names.policy" --ipfix "198.18.0.2:$port,tcp" \
-	--ipfix-active-timeout 1 --interval 0.5 >/dev/null 2>"$tmp/serve.err" &
+	--ipfix-active-timeout 1 --interval 0.5 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve_pid=$!
-sleep 1.5
+wait_started "$tmp/serve.out"
 ip netns exec "$LAB_CLIENT" /usr/bin/python3 - <<'PY'
 import dns.message, dns.query, socket
 a = dns.query.udp(dns.message.make_query("h9.media.example", "A"), "198.18.0.2", timeout=2)
