@@ -320,7 +320,7 @@ ev=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_closed_t
 # 100000 new flows through a table of 16384: all but what it holds now were evicted
 [ "${ev:-0}" -ge $((100000 - 16384)) ] && [ "${ev:-0}" -le 100000 ] &&
 	ok "flood: $ev flows evicted from the 16384-entry table" || bad "flood: evicted '$ev', want 83616..100000"
-# README "Run as a service": RSS <= 40 MiB + 500 bytes per --flows entry
+# README "Run as a service": RSS <= 80 MiB + 128 bytes per --flows entry
 # (400 per tracked flow, IPv4 and IPv6 tables: 1.25 x --flows)
 bound=$(( 80 * 1024 + 16384 * 128 / 1024 ))
 [ "${rss:-999999}" -le "$bound" ] && ok "flood: peak RSS ${rss} KiB <= bound ${bound} KiB" || bad "flood: peak RSS ${rss} KiB > ${bound} KiB"
