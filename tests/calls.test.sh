@@ -218,7 +218,9 @@ block "meta l4proto udp drop"
 # by path, and the media's loss, while they last (scraped every half second
 # into $tmp/prom.PHASE, PHASE the case under way)
 MPORT=$((20000 + $$ % 20000))
-gw "$TA" serve -i gwin --side inside --metrics 127.0.0.1:$MPORT --interval 0.5 >/dev/null 2>"$tmp/serve.err" &
+# (nsenter, not gw: $! must be serve itself, so that the cleanup's kill
+# stops it, not a subshell it would outlive, leaving a pin directory)
+nsenter --net=/run/netns/$LAB_GW "$TA" serve -i gwin --side inside --metrics 127.0.0.1:$MPORT --interval 0.5 >/dev/null 2>"$tmp/serve.err" &
 serve_pid=$!
 echo tls >"$tmp/phase"
 (while kill -0 "$serve_pid" 2>/dev/null; do
