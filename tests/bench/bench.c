@@ -135,6 +135,26 @@ static void classify_rows(const struct ta_compiled *comp, const double floor_r[3
 	ta_dp_close(&dp);
 }
 
+/* n runs of prog, once each, sorted: p's frame each time, or with
+ * new_flows a new source port each run (1024 up) */
+static void single_runs(int prog, const struct pk *p, bool new_flows, double *out, int n)
+{
+	struct pk q = *p;
+	uint8_t frame[PK_MAX];
+	int len = pk_build(&q, frame);
+
+	for (int i = 0; i < n; i++) {
+		if (new_flows) {
+			q.sport = (uint16_t)(1024 + i);
+			len = pk_build(&q, frame);
+		}
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
+		bpf_prog_test_run_opts(prog, &to);
+		out[i] = to.duration;
+	}
+	qsort(out, n, sizeof(out[0]), cmp_d);
+}
+
 static void perpkt(int ext_fd, const char *ext_name)
 {
 	struct ta_policy pol;
@@ -183,36 +203,16 @@ static void perpkt(int ext_fd, const char *ext_name)
 	if (!only)
 		classify_rows(&comp, floor_r);
 	/* new flow: distinct packets, one run each (test_run's own duration) */
-	double v[4096];
+	double v[4096], e1[4096], k1[4096];
 	int n = 4096;
 	struct pk p = O4("70.42.47.80", 17, 50000);
-	for (int i = 0; i < n; i++) {
-		p.sport = (uint16_t)(1024 + i);
-		len = pk_build(&p, frame);
-		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
-		bpf_prog_test_run_opts(xdp, &to);
-		v[i] = to.duration;
-	}
-	qsort(v, n, sizeof(v[0]), cmp_d);
+	single_runs(xdp, &p, true, v, n);
 	/* the floor of a single run: the empty program, run once, as often */
-	double e1[4096];
-	for (int i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
-		bpf_prog_test_run_opts(bpf_program__fd(e->progs.empty_xdp), &to);
-		e1[i] = to.duration;
-	}
-	qsort(e1, n, sizeof(e1[0]), cmp_d);
+	single_runs(bpf_program__fd(e->progs.empty_xdp), &p, false, e1, n);
 	/* a packet of a flow that exists, run the same way (once a run): what a
 	 * single run's cold start costs any path, beside the new flow's own work */
-	double k1[4096];
 	p.sport = 1024;
-	len = pk_build(&p, frame);
-	for (int i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)len, .repeat = 1);
-		bpf_prog_test_run_opts(xdp, &to);
-		k1[i] = to.duration;
-	}
-	qsort(k1, n, sizeof(k1[0]), cmp_d);
+	single_runs(xdp, &p, false, k1, n);
 	printf("{\"bench\":\"perpkt\",\"prog\":\"tokaudit_xdp\",\"path\":\"new_flow\",\"ns\":%.1f,\"min\":%.1f,\"max\":%.1f,\"over_floor\":%.1f,"
 	       "\"single_run_floor\":%.1f,\"single_run_known_flow\":%.1f,\"note\":\"median of %d single runs\"}\n",
 	       v[n / 2], v[n / 10], v[n - n / 10], v[n / 2] - e1[n / 2], e1[n / 2], k1[n / 2], n);

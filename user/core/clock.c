@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <math.h>
 #include <time.h>
 #include "tokaudit.h"
 #include "clock.h"
@@ -48,7 +49,7 @@ static double offset_at(uint64_t now)
 	if (!at || now - at >= TA_NSEC_PER_SEC) {
 		double m = offset_measure();
 
-		if (!at || m - off > OFFSET_SLACK || off - m > OFFSET_SLACK)
+		if (!at || fabs(m - off) > OFFSET_SLACK)
 			off = m;
 		at = now ? now : 1;
 	}

@@ -162,7 +162,7 @@ static void flow_event(struct ta_session *s, const char *event, const struct ta_
 static void opened_unexpected(struct ta_session *s, const struct ta_flow_key *k, const struct ta_flow_val *v,
 			      const struct ev_extra *x, size_t nx)
 {
-	static const char head[] = "{\"event\":\"opened\"";
+	static const char head[] = "{\"event\":\"", was[] = "opened\"", now[] = "unexpected\"";
 	const char *t;
 
 	if (!flow_line(s, "opened", k, v, x, nx))
@@ -170,8 +170,8 @@ static void opened_unexpected(struct ta_session *s, const struct ta_flow_key *k,
 	line_out(s);
 	t = ta_jw_text(&s->jw, NULL);
 	/* (the event is the line's first member: ta_flow_jw) */
-	if (t && !strncmp(t, head, sizeof(head) - 1) &&
-	    ta_jw_splice(&s->jw, strlen("{\"event\":\""), strlen("opened"), "unexpected", strlen("unexpected")))
+	if (t && !strncmp(t, head, sizeof(head) - 1) && !strncmp(t + sizeof(head) - 1, was, sizeof(was) - 1) &&
+	    ta_jw_splice(&s->jw, sizeof(head) - 1, sizeof(was) - 1, now, sizeof(now) - 1))
 		line_out(s);
 	else
 		flow_event(s, "unexpected", k, v, x, nx);
