@@ -8,11 +8,11 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-pass=0 fail=0 skip=0 failed_suites=()
+pass=0 fail=0 skip=0 failed_suites=() fail_lines=()
 
 run_suite() { # name, command...
 	local name=$1; shift
-	local out rc p f s
+	local out rc p f s lines
 	local t0=$SECONDS
 	out=$("$@" 2>&1); rc=$?
 	if [[ $name == *.test.sh ]]; then
@@ -29,7 +29,13 @@ run_suite() { # name, command...
 	printf '%-28s %3d passed, %d failed, %d skipped  (%d s)\n' "$name" "$p" "$f" "$s" $((SECONDS - t0))
 	if [ "$f" -ne 0 ] || [ "${VERBOSE:-0}" = 1 ]; then
 		sed 's/^/    | /' <<<"$out"
-		[ "$f" -ne 0 ] && failed_suites+=("$name")
+		if [ "$f" -ne 0 ]; then
+			failed_suites+=("$name")
+			# repeated at the end, where a log's tail shows them
+			lines=$(grep -E '^(FAIL|# )' <<<"$out" | tail -15 | sed "s|^|$name: |")
+			[ -n "$lines" ] && fail_lines+=("$lines")
+			[ $rc -ne 0 ] && fail_lines+=("$name: exit $rc; last line: $(tail -1 <<<"$out")")
+		fi
 	fi
 	grep -E '^SKIP' <<<"$out" | sort -u | sed 's/^/    /'
 }
@@ -47,6 +53,9 @@ if [ "${CI:-}" = true ] && [ "$skip" -ne 0 ]; then
 	echo "CI=true: $skip skipped test(s); under CI nothing may skip"
 	fail=$((fail + skip))
 fi
-[ ${#failed_suites[@]} -ne 0 ] && echo "failed suites: ${failed_suites[*]}"
+if [ ${#failed_suites[@]} -ne 0 ]; then
+	printf '%s\n' "${fail_lines[@]}"
+	echo "failed suites: ${failed_suites[*]}"
+fi
 echo "tokaudit: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
