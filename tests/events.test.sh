@@ -276,6 +276,38 @@ print(("ok" if len(seen) + lost >= n else "FAIL") +
       " flood: every flow reported (%d) or its event counted as lost (%d), %d sent" % (len(seen), lost, n))
 PY
 	fi
+	# ---------- a backlog puts the walk off, events first ----------
+	# serve stopped (SIGSTOP) past its walk's time while 60 000 new flows
+	# fill the ring (it holds them all): resumed, it finds the walk due and a
+	# backlog, reads the events first (the walk waits: counted), then walks
+	if start_serve "$tmp/ev5.jsonl"; then
+		sleep 1
+		m0=$(metrics)
+		kill -STOP "$SERVE"
+		ip netns exec "$LAB_CLIENT" trafgen -o c0 -i "$tmp/f.cfg" -n 60000 -P 1 -q >/dev/null 2>&1
+		sleep 0.8
+		kill -CONT "$SERVE"
+		sleep 3
+		m1=$(metrics)
+		stop_serve
+		python3 - "$m0" "$m1" <<'PY'
+import sys
+def parse(t):
+    return {k: float(v) for k, v in (l.rsplit(" ", 1) for l in t.splitlines() if l.strip() and not l.startswith("#"))}
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+g = lambda m, n: m.get(n + '{interface="gwout"}')
+d = g(b, "tokaudit_flow_table_walks_deferred_total") - g(a, "tokaudit_flow_table_walks_deferred_total")
+lost = sum(v for k, v in b.items() if k.startswith("tokaudit_events_lost_total")) - \
+    sum(v for k, v in a.items() if k.startswith("tokaudit_events_lost_total"))
+sent, read = g(b, "tokaudit_events_sent_total"), g(b, "tokaudit_events_read_total")
+print(("ok" if d >= 1 and lost == 0 and sent == read else "FAIL") +
+      " a backlog after a stall: the due walk waited for the events (%d deferred), none lost (%d), all read (sent %d, read %d)" % (d, lost, sent, read))
+w, e = g(b, "tokaudit_flow_table_walk_seconds"), g(b, "tokaudit_flow_table_entries")
+e0 = g(a, "tokaudit_flow_table_entries")
+print(("ok" if w is not None and 0 < w < 3 and e > e0 + 10000 else "FAIL") +
+      " then the walk came: %d flows in the table (%d before), the walk took %s s" % (e, e0, w))
+PY
+	fi
 else
 	bad "events: trafgen missing (scripts/deps.sh installs netsniff-ng)"
 fi

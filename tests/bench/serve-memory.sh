@@ -3,7 +3,8 @@
 # flow-table size: serve on one end of a veth pair in a namespace of its own
 # (lines to /dev/null), ta_bench evgen offering new unexpected flows as fast
 # as two threads make them for 4 s.  One JSON line per size, with the bound
-# the README gives (80 MiB + 128 bytes x --flows).  Needs root and make
+# the README gives (80 MiB + 128 bytes x --flows), and serve's CPU over 12 s
+# after it, the table full and idle (the walks' cost).  Needs root and make
 # bench's build/bench/ta_bench.
 #   tests/bench/serve-memory.sh [TOKAUDIT-BINARY] [FLOWS...]   (default 16384 131072 1048576)
 set -u
@@ -26,7 +27,11 @@ for flows in $SIZES; do
 	before=$(kib VmRSS)
 	line=$(sink "$TB" evgen "$id" 0 4 2 1)
 	sleep 3 # the reader catches up, the walks run
-	echo "{\"bench\":\"serve_memory\",\"flows\":$flows,\"vmrss_before_kib\":$before,\"vmhwm_kib\":$(kib VmHWM),\"bound_kib\":$((80 * 1024 + flows * 128 / 1024)),\"flood\":${line:-null}}"
+	# then serve's CPU with the table full and no traffic: the walks (--interval 1)
+	t0=$(awk '{print $14 + $15}' /proc/$evpid/stat)
+	sleep 12
+	idle=$(awk -v t0="$t0" -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15 - t0) * 100 / hz / 12}' /proc/$evpid/stat)
+	echo "{\"bench\":\"serve_memory\",\"flows\":$flows,\"vmrss_before_kib\":$before,\"vmhwm_kib\":$(kib VmHWM),\"bound_kib\":$((80 * 1024 + flows * 128 / 1024)),\"idle_cpu_pct\":$idle,\"flood\":${line:-null}}"
 	stop_serve
 	sleep 1 # the programs detach
 done

@@ -33,6 +33,8 @@ struct serve {
 	struct ta_ipfix *ipfix;
 	int ep;
 	uint64_t watchdog_us;
+	bool deferring;    /* a due walk waits for the rings' backlog */
+	uint64_t yield_ns; /* time walks gave to the rings and scrapes */
 };
 
 /* One serve per interface (owner.h), and none where a run audits */
@@ -183,15 +185,20 @@ static void tick(struct serve *v)
 
 /* Read the ring buffers, a batch each at most: under a flood the loop still
  * serves the metrics and walks the tables between batches (what the ring
- * cannot hold meanwhile is counted by the programs as lost) */
-static void drain(struct serve *v, unsigned batch)
+ * cannot hold meanwhile is counted by the programs as lost).  True when a
+ * ring gave a whole batch: more are waiting. */
+static bool drain(struct serve *v, unsigned batch)
 {
+	bool more = false;
+
 	for (int i = 0; i < v->n; i++)
 		if (v->s[i]->rb) {
 			v->s[i]->drain_budget = batch;
 			ring_buffer__consume(v->s[i]->rb);
+			more |= batch && !v->s[i]->drain_budget;
 			v->s[i]->drain_budget = 0;
 		}
+	return more;
 }
 
 /* In the middle of a long walk: the scrapes waiting get their page (which
@@ -199,11 +206,13 @@ static void drain(struct serve *v, unsigned batch)
 static void walk_yield(void *arg, bool ring)
 {
 	struct serve *v = arg;
+	uint64_t t0 = ta_now_ns();
 
 	if (v->http)
 		ta_httpd_run(v->http);
 	if (ring)
 		drain(v, TA_DRAIN_BATCH / 8); /* and the ring keeps some room */
+	v->yield_ns += ta_now_ns() - t0;
 }
 
 /* Leave the interfaces auditing without a reader: programs without events */
@@ -363,11 +372,50 @@ static int wait_ms(struct serve *v, const struct ta_ticker *tk, uint64_t *next_d
 	return (int)(wait < 0 ? 0 : wait);
 }
 
+/* A walk due while the rings hold a backlog waits (events first: a walk's
+ * lines may come late, a lost event never comes), WALK_DEFER_STEPS
+ * intervals at most */
+#define WALK_DEFER_STEPS 4
+/* Walks take at most 1/WALK_DUTY of the loop's time: a table that takes T
+ * to walk is walked again WALK_DUTY * T after the last began at the soonest
+ * (README "Run as a service") */
+#define WALK_DUTY        4
+
+static bool walk_due(struct serve *v, struct ta_ticker *tk, bool backlog)
+{
+	uint64_t now = ta_now_ns();
+
+	if (now < tk->next)
+		return false;
+	if (backlog && now - tk->next < WALK_DEFER_STEPS * tk->step) {
+		if (!v->deferring)
+			for (int i = 0; i < v->n; i++)
+				v->s[i]->walks_deferred++;
+		v->deferring = true;
+		return false;
+	}
+	v->deferring = false;
+	return ta_ticker_due(tk);
+}
+
+/* A walk, and the next one no sooner than the duty cycle allows (the walk's
+ * own time: not the events and scrapes served in its course) */
+static void walk(struct serve *v, struct ta_ticker *tk)
+{
+	uint64_t t0 = ta_now_ns(), y0 = v->yield_ns, own;
+
+	tick(v);
+	own = ta_now_ns() - t0 - (v->yield_ns - y0);
+	if (tk->next < t0 + WALK_DUTY * own)
+		tk->next = t0 + WALK_DUTY * own;
+}
+
 /* The event loop, until *stop: TA_SERVE_OK, or TA_SERVE_FAIL when waiting failed */
 static int loop(struct serve *v, struct ta_serve_signals *sig)
 {
 	uint64_t next_dog = 0;
 	struct ta_ticker tk;
+	bool backlog;
 
 	ta_ticker_start(&tk, v->so->interval, 0);
 
@@ -378,7 +426,7 @@ static int loop(struct serve *v, struct ta_serve_signals *sig)
 			ta_err("serve: waiting for events failed: %s", strerror(errno));
 			return TA_SERVE_FAIL;
 		}
-		drain(v, TA_DRAIN_BATCH);
+		backlog = drain(v, TA_DRAIN_BATCH);
 		if (v->http)
 			ta_httpd_run(v->http);
 		if (sig->usr1) { /* logrotate moved the events file: a new one, nothing lost */
@@ -392,8 +440,8 @@ static int loop(struct serve *v, struct ta_serve_signals *sig)
 				ta_session_reload(v->s[i]);
 			sd_notify(0, "READY=1");
 		}
-		if (ta_ticker_due(&tk))
-			tick(v);
+		if (walk_due(v, &tk, backlog))
+			walk(v, &tk);
 	}
 	return TA_SERVE_OK;
 }

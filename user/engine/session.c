@@ -1003,6 +1003,7 @@ int ta_session_tick(struct ta_session *s)
 	s->walk++;
 	ta_dp_flows_walk(&s->dp, &(struct ta_flow_walk){ .cb = walk_flow, .pre = walk_pre, .arg = &w });
 	/* what a scrape during the walk reads is the last walk's, whole */
+	s->walk_seconds = (double)(ta_now_ns() - w.now) / TA_NSEC_PER_SEC;
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));
 	memcpy(s->carrying, w.carrying, sizeof(s->carrying));

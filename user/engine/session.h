@@ -88,6 +88,8 @@ struct ta_session {
 	uint64_t carrying[TA_CARRY_MAX];         /* of those, the ones carrying each kind */
 	struct ta_media_gauges media;            /* calls and media health at the last tick */
 	uint64_t table_flows;         /* entries in the flow table at the last tick */
+	double walk_seconds;          /* how long the last walk took */
+	uint64_t walks_deferred;      /* serve: walks put off while the ring held a backlog */
 	unsigned hooks_missing;       /* serve: a bit per enum ta_hook_watch missing at the last check */
 	uint64_t hook_restores[TA_HK_MAX]; /* serve: put back since it started */
 	double hook_restored;         /* ...the last time (Unix seconds), 0: never */
