@@ -157,7 +157,7 @@ evid=$(xdp_id v1)
 [ -n "$evid" ] || say "serve did not attach within 30 s: its events rows are missing (see $B/serve-ev.err)"
 sleep 1
 round=0
-for rate in 25000 50000 100000 200000 400000 0; do
+for rate in 25000 50000 100000 200000 300000 400000 0; do
 	round=$((round + 1))
 	t0=$(awk '{print $14 + $15}' /proc/$evpid/stat 2>/dev/null)
 	line=$(sink "$TB" evgen "$evid" $rate 3 2 $round)
