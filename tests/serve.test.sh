@@ -148,7 +148,7 @@ for m in tokaudit_packets_total tokaudit_bytes_total tokaudit_rule_packets_total
 	tokaudit_kernel_drops_total tokaudit_kernel_drops_missed_total tokaudit_policy_drops_total \
 	tokaudit_icmp_errors_attributed_total \
 	tokaudit_invalid_packets_total tokaudit_events_sent_total tokaudit_events_lost_total \
-	tokaudit_flow_table_fill_ratio tokaudit_flow_table_walk_seconds tokaudit_flow_table_walks_deferred_total tokaudit_policy_generation tokaudit_policy_reloads_total tokaudit_build_info; do
+	tokaudit_flow_table_fill_ratio tokaudit_flow_table_walks_total tokaudit_flow_table_walk_seconds tokaudit_flow_table_walks_deferred_total tokaudit_policy_generation tokaudit_policy_reloads_total tokaudit_build_info; do
 	grep -q "^$m{" "$tmp/metrics.txt" || bad "metric $m missing"
 done && ok "every documented metric family is exported"
 undoc=

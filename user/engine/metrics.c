@@ -257,6 +257,9 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_fill_ratio", ss[i], NULL, NULL, NULL, NULL,
 		       x[i].capacity ? (double)ss[i]->table_flows / x[i].capacity : 0);
+	family(f, "tokaudit_flow_table_walks_total", "counter", "Walks of the flow tables since this reader started");
+	for (int i = 0; i < n; i++)
+		sample(f, "tokaudit_flow_table_walks_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->walk);
 	family(f, "tokaudit_flow_table_walk_seconds", "gauge", "How long the last walk of the flow tables took");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_walk_seconds", ss[i], NULL, NULL, NULL, NULL, ss[i]->walk_seconds);

@@ -1003,7 +1003,6 @@ int ta_session_tick(struct ta_session *s)
 	s->walk++;
 	ta_dp_flows_walk(&s->dp, &(struct ta_flow_walk){ .cb = walk_flow, .pre = walk_pre, .arg = &w });
 	/* what a scrape during the walk reads is the last walk's, whole */
-	s->walk_seconds = (double)(ta_now_ns() - w.now) / TA_NSEC_PER_SEC;
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));
 	memcpy(s->carrying, w.carrying, sizeof(s->carrying));
@@ -1023,6 +1022,7 @@ int ta_session_tick(struct ta_session *s)
 		if (created > gone && created - gone > s->persist.closed[TA_CLOSE_EVICTED])
 			s->persist.closed[TA_CLOSE_EVICTED] = created - gone;
 	}
+	s->walk_seconds = (double)(ta_now_ns() - w.now) / TA_NSEC_PER_SEC;
 	return 0;
 }
 
