@@ -32,7 +32,8 @@ run_suite() { # name, command...
 		if [ "$f" -ne 0 ]; then
 			failed_suites+=("$name")
 			# repeated at the end, where a log's tail shows them
-			lines=$(grep -E '^(FAIL|# )' <<<"$out" | tail -15 | sed "s|^|$name: |")
+			lines=$(awk '/^(FAIL|# )/ { p = 1; print; next } /^[ \t]/ { if (p) print; next } { p = 0 }' <<<"$out" |
+				tail -20 | sed "s|^|$name: |")
 			[ -n "$lines" ] && fail_lines+=("$lines")
 			[ $rc -ne 0 ] && fail_lines+=("$name: exit $rc; last line: $(tail -1 <<<"$out")")
 		fi
