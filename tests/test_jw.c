@@ -196,6 +196,21 @@ static void test_times_days(void **state)
 
 /* A monotonic time converts to Unix time alike from one call to the next
  * (one flow's times in two lines), and to the wall clock's reading */
+/* a ticker put off stays put off; one already later is not brought forward */
+static void test_ticker_not_before(void **state)
+{
+	struct ta_ticker t;
+
+	(void)state;
+	ta_ticker_start(&t, 1, 0);
+	ta_ticker_not_before(&t, t.next + 5 * TA_NSEC_PER_SEC);
+	assert_true(ta_ticker_wait_ms(&t, ta_now_ns()) > 5000);
+	assert_false(ta_ticker_due(&t));
+	uint64_t later = t.next;
+	ta_ticker_not_before(&t, later - TA_NSEC_PER_SEC);
+	assert_int_equal(t.next, later);
+}
+
 static void test_clock_offset(void **state)
 {
 	uint64_t now, ns = ta_now_ns() - 5000000;
@@ -271,7 +286,7 @@ int main(void)
 		cmocka_unit_test(test_strings),      cmocka_unit_test(test_numbers_and_nesting),
 		cmocka_unit_test(test_times),        cmocka_unit_test(test_times_days),
 		cmocka_unit_test(test_reuse),        cmocka_unit_test(test_splice),
-		cmocka_unit_test(test_clock_offset),
+		cmocka_unit_test(test_clock_offset), cmocka_unit_test(test_ticker_not_before),
 	};
 
 	return cmocka_run_group_tests_name("jw", tests, NULL, NULL);

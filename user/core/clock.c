@@ -101,3 +101,9 @@ bool ta_ticker_due(struct ta_ticker *t)
 		t->next = now + t->step;
 	return true;
 }
+
+void ta_ticker_not_before(struct ta_ticker *t, uint64_t at)
+{
+	if (t->next < at)
+		t->next = at;
+}

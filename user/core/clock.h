@@ -33,5 +33,7 @@ int ta_ticker_wait_ms(const struct ta_ticker *t, uint64_t now);
 /* Whether a tick is due; if so the next one is set (a late one is not made
  * up for: the next comes a step from now) */
 bool ta_ticker_due(struct ta_ticker *t);
+/* The next tick no sooner than at (monotonic ns) */
+void ta_ticker_not_before(struct ta_ticker *t, uint64_t at);
 
 #endif

@@ -406,8 +406,7 @@ static void walk(struct serve *v, struct ta_ticker *tk)
 
 	tick(v);
 	own = ta_now_ns() - t0 - (v->yield_ns - y0);
-	if (tk->next < t0 + WALK_DUTY * own)
-		tk->next = t0 + WALK_DUTY * own;
+	ta_ticker_not_before(tk, t0 + WALK_DUTY * own);
 }
 
 /* The event loop, until *stop: TA_SERVE_OK, or TA_SERVE_FAIL when waiting failed */
