@@ -668,19 +668,44 @@ static void test_cold_part(void **state)
 	close_setup(&f);
 }
 
+/* Only the packet programs asked for are loaded (replay: XDP alone; a
+ * hook: its own two), and a frame still runs through the one loaded. */
+static void test_progs_loaded(void **state)
+{
+	static const unsigned masks[] = { TA_PROG_BIT(TA_P_XDP), TA_PROGS_FOR_HOOK(0), TA_PROGS_FOR_HOOK(1), 0 };
+	struct pk in = I4(17, "192.0.2.77", 53);
+	uint8_t frame[PK_MAX];
+	uint32_t ret;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		struct ta_dp_opts o = { .xdp_dir_mode = TA_DM_IN,
+					.tc_dir_mode = TA_DM_OUT,
+					.progs = (uint8_t)masks[i] };
+		unsigned want = masks[i] ? masks[i] : TA_PROG_BIT(TA_P_MAX) - 1;
+		struct ta_dp dp;
+		int len = pk_build(&in, frame);
+
+		assert_int_equal(ta_dp_open(&dp, &o), 0);
+		for (int p = 0; p < TA_P_MAX; p++)
+			assert_int_equal(ta_dp_prog_fd(&dp, (enum ta_dp_prog)p) >= 0, !!(want & TA_PROG_BIT(p)));
+		if (want & TA_PROG_BIT(TA_P_XDP))
+			assert_int_equal(ta_dp_run_xdp(&dp, frame, (uint32_t)len, &ret), 0);
+		else
+			assert_int_not_equal(ta_dp_run_xdp(&dp, frame, (uint32_t)len, &ret), 0);
+		ta_dp_close(&dp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_A),
-		cmocka_unit_test(test_table_B),
-		cmocka_unit_test(test_table_C),
-		cmocka_unit_test(test_table_D),
-		cmocka_unit_test(test_no_flow_for_other),
-		cmocka_unit_test(test_other_sampled),
-		cmocka_unit_test(test_events_default),
-		cmocka_unit_test(test_events_allowed),
-		cmocka_unit_test(test_policy_switch),
-		cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_table_A),           cmocka_unit_test(test_table_B),
+		cmocka_unit_test(test_table_C),           cmocka_unit_test(test_table_D),
+		cmocka_unit_test(test_no_flow_for_other), cmocka_unit_test(test_other_sampled),
+		cmocka_unit_test(test_events_default),    cmocka_unit_test(test_events_allowed),
+		cmocka_unit_test(test_policy_switch),     cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_progs_loaded),
 	};
 
 	return cmocka_run_group_tests_name("datapath", tests, NULL, NULL);

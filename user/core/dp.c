@@ -129,6 +129,13 @@ static struct tokaudit *skel_open(void)
 	return s;
 }
 
+static void set_packet_progs(struct tokaudit *skel, unsigned mask)
+{
+	bpf_program__set_autoload(skel->progs.tokaudit_xdp, mask & TA_PROG_BIT(TA_P_XDP));
+	bpf_program__set_autoload(skel->progs.tokaudit_tc, mask & TA_PROG_BIT(TA_P_TC));
+	bpf_program__set_autoload(skel->progs.tokaudit_tc_in, mask & TA_PROG_BIT(TA_P_TC_IN));
+}
+
 int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 {
 	struct tokaudit *skel;
@@ -170,6 +177,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	skel->rodata->cfg_drop_rx_sk = o->drops && btf && ta_kfree_skb_has_rx_sk();
 	skel->rodata->cfg_drop_reason = o->drops && btf && ta_kfree_skb_has_reason();
 	bpf_program__set_autoload(skel->progs.tokaudit_kfree_skb_tp, o->drops && !btf);
+	set_packet_progs(skel, o->progs ? o->progs : TA_PROG_BIT(TA_P_MAX) - 1);
 	if (o->pin_dir && (err = set_pins(skel, o->pin_dir))) {
 		tokaudit__destroy(skel);
 		return err;

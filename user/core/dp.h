@@ -10,6 +10,13 @@
 
 struct tokaudit;
 
+/* The packet programs */
+enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
+#define TA_PROG_BIT(p) (1u << (p))
+/* what a hook of enum ta_hook_kind attaches: XDP and tc egress, or tc both ways */
+#define TA_PROGS_FOR_HOOK(tc)                                                                                          \
+	((tc) ? TA_PROG_BIT(TA_P_TC) | TA_PROG_BIT(TA_P_TC_IN) : TA_PROG_BIT(TA_P_XDP) | TA_PROG_BIT(TA_P_TC))
+
 struct ta_dp_opts {
 	uint8_t xdp_dir_mode;   /* enum ta_dir_mode */
 	uint8_t tc_dir_mode;    /* tc egress */
@@ -19,6 +26,8 @@ struct ta_dp_opts {
 	bool no_events;         /* no reader: the programs emit no events at all */
 	const char *pin_dir;    /* pin the maps there, reusing pins already there */
 	bool drops;             /* load the kfree_skb program (drop forensics) */
+	uint8_t progs;          /* the packet programs loaded: TA_PROG_BIT()s; 0: all three
+				 * (each one not needed is one less for the verifier) */
 	uint16_t capture;       /* evidence: bytes of unexpected/dropped packets (0 off) */
 	bool record_last;       /* replay and tests: keep the last packet's result */
 	uint32_t flow_entries;  /* 0: default */
@@ -74,9 +83,6 @@ enum ta_dp_map {
 	TA_M_RTP,
 	TA_M_MAX,
 };
-/* The packet programs */
-enum ta_dp_prog { TA_P_XDP, TA_P_TC, TA_P_TC_IN, TA_P_MAX };
-
 struct tokaudit__bss;
 
 struct ta_dp {

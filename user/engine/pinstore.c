@@ -574,6 +574,7 @@ int ta_pins_attach(struct ta_iface *ifc, const struct ta_attach_opts *o, unsigne
 				    .pin_dir = dir,
 				    .flow_entries = flows,
 				    .drops = true,
+				    .progs = TA_PROGS_FOR_HOOK(o->hook == TA_HOOK_TC),
 				    .dns_ttl_min = o->dns_ttl_min,
 				    .dns_ttl_max = o->dns_ttl_max };
 	ta_dp_opts_side(&dopts, o->side);

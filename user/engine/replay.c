@@ -127,6 +127,7 @@ int ta_replay_open(struct ta_replay *r, const char *file, const struct ta_compil
 		.record_last = true,
 		.no_events = true,
 		.flow_entries = flows,
+		.progs = TA_PROG_BIT(TA_P_XDP), /* every frame is run through XDP */
 	};
 	if (ta_dp_open(&r->dp, &o)) {
 		ta_replay_close(r);

@@ -526,6 +526,7 @@ int ta_session_open(struct ta_session *s, const char *policy, unsigned flows)
 	ta_session_labels(s);
 	/* which direction each hook sees depends on the side the interface faces */
 	ta_dp_opts_side(&o, s->side);
+	o.progs = TA_PROGS_FOR_HOOK(s->hook == TA_HOOK_TC);
 	err = ta_dp_open(&s->dp, &o);
 	if (!err)
 		err = ta_dp_set_policy(&s->dp, &comp);
