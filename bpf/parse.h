@@ -337,6 +337,25 @@ static __always_inline void ta_parse_tls(void *data, void *data_end, void *l4, _
 	p->tls_len = (__u16)((l4len - hl) & 0xffff);
 }
 
+/* A UDP payload of len bytes (12 or more) at b that may carry RTP: version
+ * 2 (first byte 128-191), or a TURN ChannelData message around it (RFC 8656
+ * 12.5: a channel number 0x4000-0x4FFF, then the length of what it relays,
+ * which the datagram holds whole, padded to 4 bytes at most) relaying
+ * version 2.  Any other payload is not read again after the verdict. */
+static __always_inline __u8 ta_media_head(__u8 *b, void *data_end, __u32 len)
+{
+	__u32 cl;
+
+	if ((void *)(b + 1) > data_end)
+		return 0;
+	if ((b[0] & 0xc0) == 0x80)
+		return 1;
+	if ((b[0] & 0xf0) != 0x40 || (void *)(b + 5) > data_end)
+		return 0;
+	cl = (__u32)b[2] << 8 | b[3];
+	return cl >= 12 && cl + 4 <= len && len <= cl + 4 + 3 && (b[4] & 0xc0) == 0x80;
+}
+
 /* Where a UDP or TCP payload starts, and its length (nothing is read of it
  * here: only the packets carry.h samples are) */
 static __always_inline void ta_parse_payload(void *data, void *data_end, void *l4, __u32 l4len, struct ta_pkt *p)
@@ -360,13 +379,8 @@ static __always_inline void ta_parse_payload(void *data, void *data_end, void *l
 		return;
 	p->pl_off = (__u16)(l4 - data) + (__u16)hl;
 	p->pl_len = (__u16)((l4len - hl) & 0xffff);
-	if (p->t.proto == TA_IPPROTO_UDP && p->t.sport >= 1024 && p->t.dport >= 1024 && l4len >= 8 + 12) {
-		__u8 *b0 = l4 + 8;
-
-		/* RTP version 2 (128-191), or a TURN channel (64-79) */
-		if ((void *)(b0 + 1) <= data_end && ((*b0 & 0xc0) == 0x80 || (*b0 & 0xf0) == 0x40))
-			p->pl_media = 1;
-	}
+	if (p->t.proto == TA_IPPROTO_UDP && p->t.sport >= 1024 && p->t.dport >= 1024 && l4len >= 8 + 12)
+		p->pl_media = ta_media_head(l4 + 8, data_end, l4len - 8);
 }
 
 /* Where the DNS message of a port-53 packet lies: after the UDP header, or

@@ -209,6 +209,26 @@ block "ip daddr $PEER meta l4proto udp drop
 		ip saddr $PEER meta l4proto udp drop"
 CALL=4 call relayed 7 --turn "turn:$TURN:3478"
 case_ok relayed relayed-udp "media relayed by TURN over UDP" "" media
+# the RTP the channels relay is counted stream by stream, as tshark finds it
+# in coturn's ChannelData (media.h reads a channel only as RFC 8656 frames it)
+tshark -r "$tmp/relayed.pcap" -o rtp.heuristic_rtp:TRUE -Y "stun.channel && rtp.ssrc" -T fields -e rtp.ssrc \
+	>"$tmp/relayed.rtp.tsv" 2>/dev/null
+python3 - "$tmp/relayed.rtp.tsv" "$tmp/relayed.replay.jsonl" >"$tmp/relayed.streams" 2>&1 <<'PY' &&
+import collections, json, sys
+want = collections.Counter(int(l.strip(), 16) for l in open(sys.argv[1]) if l.strip())
+got = {}
+for l in open(sys.argv[2]):
+    r = json.loads(l)
+    for st in ((r.get("media") or {}).get("streams") or []) if r.get("type") == "flow" else ():
+        if st["relayed"]:
+            got[int(st["ssrc"], 16)] = st["packets"]
+print(", ".join(f"0x{k:08x}: tokaudit {got.get(k)}, tshark {n}" for k, n in sorted(want.items())))
+# a stream counts from its second packet in order (RFC 3550 A.1's probation)
+sys.exit(not want or max(want.values()) < 100 or set(got) != set(want) or
+         any(abs(got[k] - n) > 2 for k, n in want.items()))
+PY
+	ok "relayed call: the RTP in its TURN channels counted per stream as tshark finds it ($(cat "$tmp/relayed.streams"))" ||
+	bad "relayed call: relayed RTP streams: $(tail -c 600 "$tmp/relayed.streams")"
 
 # (TURN over TCP 3478 behaves as TLS 443 does here, and costs a call more:
 # tests/test_calls.c has its path and finding)

@@ -231,6 +231,46 @@ static void test_relayed_and_not_media(void **state)
 	close_fx(&f);
 }
 
+/* TURN ChannelData is read as RFC 8656 frames it: the channel's length is
+ * what the datagram holds (padded to 4 bytes at most), or the payload is
+ * no channel message at all, whatever its first byte */
+static void test_channel_framing(void **state)
+{
+	/* the datagram's length against the channel's (73): padded by 3 is a
+	 * channel, by 4 or short of it is not; and a payload of 'A's */
+	static const struct {
+		uint16_t lport;
+		int extra;   /* bytes beyond the channel message */
+		uint16_t cl; /* the length field; 0: the message's own */
+		int streams;
+	} c[] = { { 40030, 0, 0, 1 },  { 40031, 3, 0, 1 },      { 40032, 4, 0, 0 },
+		  { 40033, -1, 0, 0 }, { 40034, 0, 0x4141, 0 }, { 40035, 0, 11, 0 } };
+	struct ta_media m[TA_RTP_STREAMS];
+	uint8_t b[200];
+	struct fx f;
+
+	if (!ta_need_root())
+		return;
+	assert_int_equal(open_fx(&f), 0);
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		for (int i = 0; i < 20; i++) {
+			int len = rtp(b, 1, 111, (uint16_t)i, (uint32_t)i * 960, 90 + (uint32_t)k, 61);
+
+			memset(b + len, 0, 8);
+			if (c[k].cl)
+				b[2] = (uint8_t)(c[k].cl >> 8), b[3] = (uint8_t)c[k].cl;
+			send_at(&f, true, c[k].lport, 3478, b, len + c[k].extra, f.now += 20 * MS);
+		}
+		assert_int_equal(streams_of(&f, c[k].lport, 3478, m), c[k].streams);
+		if (c[k].streams) {
+			assert_int_equal(m[0].ssrc, 90 + k);
+			assert_true(m[0].relayed);
+			assert_int_equal(m[0].received, 19);
+		}
+	}
+	close_fx(&f);
+}
+
 static void test_restart_and_full(void **state)
 {
 	struct ta_media m[TA_RTP_STREAMS];
@@ -325,8 +365,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loss_reorder_dups_wrap), cmocka_unit_test(test_jitter_and_rate),
-		cmocka_unit_test(test_relayed_and_not_media),  cmocka_unit_test(test_restart_and_full),
-		cmocka_unit_test(test_receiver_reports),
+		cmocka_unit_test(test_relayed_and_not_media),  cmocka_unit_test(test_channel_framing),
+		cmocka_unit_test(test_restart_and_full),       cmocka_unit_test(test_receiver_reports),
 	};
 
 	return cmocka_run_group_tests_name("media", tests, NULL, NULL);
