@@ -20,8 +20,10 @@ cleanup() {
 	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$SINK "$TA" detach -i v1 >/dev/null 2>&1
 	nsenter --net=/run/netns/$SINK xdp-filter unload v1 >/dev/null 2>&1
 	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null; ip netns del $N-far 2>/dev/null
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "${made[@]}"
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "$B"/progs[01].json "${made[@]}"
+	sysctl -qw kernel.bpf_stats_enabled=$stats0
 }
+stats0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 trap cleanup EXIT INT TERM
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 # iproute2 and libxdp leave directories in bpffs: remove the ones we cause
@@ -103,14 +105,49 @@ v = sorted(int(x) for x in sys.stdin)
 print(json.dumps({'bench': 'throughput', 'config': '$1', 'pps': statistics.median(v), 'min': v[0], 'max': v[-1], 'trials': len(v)}))" >> "$J"
 	say "throughput $1: $(tail -1 "$J")"
 }
+# Where the time goes on the wire, program by program: the kernel times each
+# run (kernel.bpf_stats_enabled, 3 s of the same traffic) and counts runs;
+# timing adds its own cost to each run, which the empty program's row shows.
+progstats() { # CONFIG PROGRAM-NAME...
+	local config=$1 tg
+	shift
+	sysctl -qw kernel.bpf_stats_enabled=1
+	ip netns exec $GEN trafgen --dev v0 --conf "$B/trafgen.cfg" --cpus 1 >/dev/null 2>&1 &
+	tg=$!
+	sleep 1
+	bpftool -j prog show > "$B/progs0.json"; sleep 3; bpftool -j prog show > "$B/progs1.json"
+	sysctl -qw kernel.bpf_stats_enabled=$stats0
+	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
+	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	wait $tg 2>/dev/null
+	python3 - "$B/progs0.json" "$B/progs1.json" "$config" "$@" >> "$J" <<'PY'
+import json, sys
+a, b = ({p["id"]: p for p in json.load(open(f))} for f in sys.argv[1:3])
+progs = {}
+for i, p in b.items():
+    if p.get("name") in sys.argv[4:] and i in a:
+        runs = p.get("run_cnt", 0) - a[i].get("run_cnt", 0)
+        ns = p.get("run_time_ns", 0) - a[i].get("run_time_ns", 0)
+        if runs > 0:
+            progs[p["name"]] = {"ns_per_run": round(ns / runs), "runs_per_s": round(runs / 3)}
+print(json.dumps({"bench": "progstats", "config": sys.argv[3], "progs": progs}))
+PY
+}
 measure none
-sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null && { measure empty_xdp; sink ip link set dev v1 xdpdrv off; }
-sink "$TA" attach -i v1 --side inside >/dev/null && { measure tokaudit_audit; sink "$TA" detach -i v1 >/dev/null; }
+sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null && {
+	measure empty_xdp; progstats empty_xdp empty_xdp; sink ip link set dev v1 xdpdrv off; }
+sink "$TA" attach -i v1 --side inside >/dev/null && {
+	measure tokaudit_audit; progstats tokaudit_audit tokaudit_xdp tokaudit_kfree_skb; sink "$TA" detach -i v1 >/dev/null; }
+# the same with drop forensics off (its pinned link removed): what the kfree_skb
+# tracer costs when every packet forwarded is dropped further on
+sink "$TA" attach -i v1 --side inside >/dev/null && rm -f "$TOKAUDIT_PIN_ROOT/v1/drop_link" && {
+	measure tokaudit_audit_no_drop_tracing; sink "$TA" detach -i v1 >/dev/null; }
 sink "$TA" attach -i v1 --side inside --enforce >/dev/null && { measure tokaudit_enforce; sink "$TA" detach -i v1 >/dev/null; }
 if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
 	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
 	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
 	measure xdp-filter
+	progstats xdp-filter xdp_dispatcher xdpfilt_alw_all
 	sink xdp-filter unload v1 >/dev/null 2>&1
 fi
 sink nft -f - <<'EOF'

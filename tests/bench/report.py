@@ -141,6 +141,31 @@ def design_rows():
 if pp:
     design_rows()
 
+def progstats_rows(a, empty):
+    """The veth traffic again, each program's runs timed by the kernel"""
+    ps = {r["config"]: r["progs"] for r in by("progstats")}
+    if not ps:
+        return
+    p("Each program on the same traffic, timed by the kernel (`kernel.bpf_stats_enabled`, 3 s): the timing adds its "
+      "own cost to every run, which the empty program's row shows.\n")
+    p("| configuration | program | ns per run | runs/s |")
+    p("|--|--|--|--|")
+    for c, progs in ps.items():
+        for name, v in progs.items():
+            p(f"| {c} | {name} | {v['ns_per_run']} | {v['runs_per_s']:,} |")
+    ta, xf = ps.get("tokaudit_audit", {}), ps.get("xdp-filter", {})
+    x, d = ta.get("tokaudit_xdp"), ta.get("tokaudit_kfree_skb")
+    f = xf.get("xdpfilt_alw_all") or xf.get("xdp_dispatcher")
+    if x and f and a:
+        p("")
+        p(f"* What the audit's rate pays for: its XDP program takes {x['ns_per_run']} ns a packet on the wire, xdp-filter's "
+          f"{f['ns_per_run']} ns (BPF_PROG_TEST_RUN's hot caches make both cheaper: section 1)"
+          + (f"; beside it the drop tracer ran {d['runs_per_s']:,} times a second at {d['ns_per_run']} ns, once for every "
+             "packet the far namespace drops (it owns none of the addresses, and every drop in the host goes through "
+             "the tracepoint; drops in other namespaces stop at its first test)" if d else "") + ".")
+    p("")
+
+
 tp = by("throughput")
 if tp:
     base = {r["config"]: r for r in tp}
@@ -156,8 +181,16 @@ if tp:
     if a:
         p("")
         p(f"* Target tokaudit audit ≥ 95 % of the empty program's rate: {100 * a['pps'] / empty['pps']:.0f} %, {verdict(a['pps'] >= 0.95 * empty['pps'])}.")
+        nd = base.get("tokaudit_audit_no_drop_tracing")
+        if nd:
+            xf = base.get("xdp-filter")
+            xfs = f"; xdp-filter {100 * xf['pps'] / empty['pps']:.0f} %" if xf else ""
+            p(f"  With drop forensics off (the kfree_skb tracer's link removed, the rest as attached): "
+              f"{100 * nd['pps'] / empty['pps']:.0f} %{xfs}. The difference is the tracer, which runs for every packet "
+              "the far namespace drops (below).")
     p("* On veth the generator and the receiving NAPI share a CPU, so these rates are for comparing the configurations "
       "with each other, not line rates of a NIC.\n")
+    progstats_rows(a, empty)
 
 nf, ev = by("newflow"), by("events")
 if nf or ev:
