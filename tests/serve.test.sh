@@ -320,6 +320,14 @@ ev=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_closed_t
 # 100000 new flows through a table of 16384: all but what it holds now were evicted
 [ "${ev:-0}" -ge $((100000 - 16384)) ] && [ "${ev:-0}" -le 100000 ] &&
 	ok "flood: $ev flows evicted from the 16384-entry table" || bad "flood: evicted '$ev', want 83616..100000"
+# tokaudit_flows_tracked is exported, and within the tables after the flood
+# (README "Bounded memory"), two more walks on
+w0=$(mval tokaudit_flow_table_walks_total)
+for _ in $(seq 100); do [ "$(mval tokaudit_flow_table_walks_total)" -ge $((w0 + 2)) ] && break; sleep 0.1; done
+tr=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_tracked{.*} //p')
+[ -n "$tr" ] && [ "$tr" -gt 0 ] && [ "$tr" -le "$cap" ] &&
+	ok "flood: after two more walks serve tracks $tr flows, within the tables' $cap" ||
+	bad "flood: tokaudit_flows_tracked '$tr' after the walks, want 1..$cap"
 # README "Run as a service": RSS <= 80 MiB + 128 bytes per --flows entry
 # (400 per tracked flow, IPv4 and IPv6 tables: 1.25 x --flows)
 bound=$(( 80 * 1024 + 16384 * 128 / 1024 ))

@@ -244,8 +244,9 @@ if nf or ev:
         p("")
         p("Events drained by `tokaudit serve` (the real reader: it tracks each flow and writes a JSON event line for it, here to "
           "/dev/null), two generator threads offering new unexpected flows at each rate for 3 s:\n")
-        p("| offered rate | offered events/s | sent to the ring | lost (ring full) | lost % | serve's CPU, µs per event |")
-        p("|--|--|--|--|--|--|")
+        p("| offered rate | offered events/s | sent to the ring | lost (ring full) | lost % | serve's CPU, µs per event "
+          "| flows tracked at most |")
+        p("|--|--|--|--|--|--|--|")
         per_ev = lambda r: 1e6 * r["serve_cpu_s"] / r["events_sent"] if r.get("serve_cpu_s") and r["events_sent"] else None
         for r in eg:
             tot = r["events_sent"] + r["events_lost"]
@@ -253,7 +254,8 @@ if nf or ev:
             u = per_ev(r)
             p(f"| {label} | {r['offered_per_s']:,.0f} | "
               f"{r['events_sent']:,} | {r['events_lost']:,} | {100 * r['events_lost'] / tot if tot else 0:.1f} | "
-              + (f"{u:.2f}" if u else "–") + " |")
+              + (f"{u:.2f}" if u else "–") + " | "
+              + (f"{r['tracked_most']:,}" if r.get("tracked_most") else "–") + " |")
         clean = [r["offered_per_s"] for r in eg if r["events_lost"] == 0]
         p("")
         bare = max((r["events_per_s"] for r in ev), default=0)
@@ -267,9 +269,13 @@ if nf or ev:
              "a lookup to find it (one syscall each); the reader shares the two cores with the two generator threads; "
              "and a walk reads the whole table from the kernel (one syscall per 4 096 flows; about 0.45 s for 1 M "
              "flows here, nearly all of it the kernel's copy), put off while the ring holds a backlog and taking at "
-             "most a quarter of the time. perf record on serve at 300 000/s past the 1 M table: the lookups of the "
-             "flows pushed out about 30 %, the JSON lines 15 %, the tracker 13 %, the walk's kernel copy 13 % "
-             "(about half of serve's CPU before walks gave way to the events)."))
+             "most a quarter of the time. perf record -g on serve at 250 000/s past the 1 M table: the lookups of "
+             "the flows pushed out about 38 % (17 % the kernel's hash lookup itself, the rest the syscall around it), "
+             "the tracker's own hash 9 %, the JSON lines 12 %, the walk's kernel copy 3 %. The LRU does not push flows "
+             "out in the order the tracker sweeps them, so some of those lookups find the flow still there (between "
+             "11 % and 77 % of them in two runs of the same steps, counted by a debug build). A batch of lookups in one BPF program run "
+             "would save the syscalls, but a program's lookup marks the LRU entry used where the syscall's does not: "
+             "the reader would keep idle flows in the table. Not done."))
         ok_rows = [r for r in eg if r["events_lost"] == 0 and per_ev(r)]
         if ok_rows:
             r = max(ok_rows, key=lambda r: r["offered_per_s"])
