@@ -194,8 +194,6 @@ static void test_times_days(void **state)
 	ta_jw_free(&w);
 }
 
-/* A monotonic time converts to Unix time alike from one call to the next
- * (one flow's times in two lines), and to the wall clock's reading */
 /* a ticker put off stays put off; one already later is not brought forward */
 static void test_ticker_not_before(void **state)
 {
@@ -211,6 +209,8 @@ static void test_ticker_not_before(void **state)
 	assert_int_equal(t.next, later);
 }
 
+/* A monotonic time converts to Unix time alike from one call to the next
+ * (one flow's times in two lines), and to the wall clock's reading */
 static void test_clock_offset(void **state)
 {
 	uint64_t now, ns = ta_now_ns() - 5000000;
