@@ -20,6 +20,11 @@ count and time.
   lab_peer.py flows HOST PORT N [--gap S]
                                          N one-datagram flows, each from a new socket;
                                          prints their local ports
+  lab_peer.py churn HOST OLD ROUNDS NEW
+                                         OLD unexpected flows (UDP ports 1-1000, a socket
+                                         for each 1000), then ROUNDS times: a datagram on
+                                         each of them again, and NEW new flows (new
+                                         sockets); prints the count of new flows
   lab_peer.py send SRC SPORT DST DPORT N [--ttl T]
                                          N datagrams from SRC:SPORT (bound beside any
                                          server there), the socket closed at once; with
@@ -213,6 +218,31 @@ def flows(args):
     print(json.dumps({"lports": ports}))
 
 
+def churn(args):
+    host, old, rounds, new = args[0], int(args[1]), int(args[2]), int(args[3])
+    # unexpected flows (UDP below 1025), a socket for each 1000 of them
+    keep = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range((old + 999) // 1000)]
+
+    def send(socks, n):
+        for i in range(n):
+            try:
+                socks[i // 1000].sendto(b"c", (host, 1 + i % 1000))
+            except OSError:
+                pass  # an ICMP error reported on the socket: the flow is made anyway
+
+    made = 0
+    for r in range(rounds + 1):
+        send(keep, old)
+        if r == rounds:
+            break
+        fresh = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range((new + 999) // 1000)]
+        send(fresh, new)
+        for s in fresh:
+            s.close()
+        made += new
+    print(json.dumps({"new": made}))
+
+
 def linger(args):
     host, uport, tport, n = args[0], int(args[1]), int(args[2]), int(args[3])
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -269,7 +299,7 @@ def main():
         sys.exit(2)
     cmd, args = sys.argv[1], sys.argv[2:]
     {"serve": serve, "udp": udp, "tcp": tcp, "stream": stream, "linger": linger, "flood": flood,
-     "flows": flows, "send": send, "synfin": synfin}[cmd](args)
+     "flows": flows, "churn": churn, "send": send, "synfin": synfin}[cmd](args)
 
 
 if __name__ == "__main__":

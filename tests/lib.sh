@@ -143,12 +143,16 @@ jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)
 # The lab's inet side drops what trafgen floods send from the spoofed
 # sources 10.1.0.10-250: nothing answers them, so every packet is counted
 # once and no reply dies looking for a client that does not exist
-inet_drops_spoofed() {
-	ip netns exec "$LAB_INET" nft -f - <<'NFT'
-table inet fl {
+inet_drops_spoofed() { inet_drops fl "ip saddr 10.1.0.10-10.1.0.250"; }
+# inet_drops TABLE MATCH: the lab's inet side drops what MATCH matches,
+# first thing (table inet TABLE; 'ip netns exec $LAB_INET nft delete table
+# inet TABLE' undoes it)
+inet_drops() {
+	ip netns exec "$LAB_INET" nft -f - <<NFT
+table inet $1 {
 	chain pre {
 		type filter hook prerouting priority -300;
-		ip saddr 10.1.0.10-10.1.0.250 drop
+		$2 drop
 	}
 }
 NFT

@@ -5,7 +5,9 @@
  * record), IPv6 keys and IPv4 keys on an ifindex past 2^24 (the whole key),
  * counters and times past 32 bits (the side entry), policy drops, IPFIX
  * state, freed slots reused, buckets grown, walk stamps, and a sweep that
- * reaches every tracked flow.
+ * reaches every tracked flow.  Then the bound on what a session tracks
+ * (ta_trk_bound) against a table that keeps its busy flows and pushes the
+ * others out oldest first, an order the sweep does not follow.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -220,11 +222,101 @@ static void test_sweep(void **state)
 	assert_int_equal(ta_trk_count(&t), 0);
 }
 
+/* test_bound's table: BOUND_CAP entries, BOUND_BUSY of them flows kept
+ * busy (never pushed out), the rest the newest of the other flows */
+#define BOUND_CAP  1024u
+#define BOUND_BUSY 768u
+
+struct bound_table {
+	struct ta_trk *t;
+	unsigned newest; /* the flow just made */
+	size_t closed;
+	bool held_closed; /* gone() was handed a flow the table holds */
+};
+
+static void bound_key(struct ta_flow_key *k, unsigned i)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = 4;
+	k->proto = 17;
+	k->ifindex = 2;
+	k->local[10] = k->local[11] = k->remote[10] = k->remote[11] = 0xff;
+	k->local[12] = 10;
+	memcpy(k->local + 13, &i, 3);
+	k->remote[12] = 70;
+	k->remote[15] = 80;
+	k->lport = 40000;
+	k->rport = 5000;
+}
+
+static bool bound_held(void *arg, uint32_t h)
+{
+	struct bound_table *b = arg;
+	struct ta_flow_key k;
+	unsigned i = 0;
+
+	ta_trk_key(b->t, h, &k);
+	memcpy(&i, k.local + 13, 3);
+	return i < BOUND_BUSY || i + (BOUND_CAP - BOUND_BUSY) > b->newest;
+}
+
+static void bound_gone(void *arg, uint32_t h)
+{
+	struct bound_table *b = arg;
+
+	if (bound_held(arg, h))
+		b->held_closed = true;
+	ta_trk_del(b->t, h);
+	b->closed++;
+}
+
+static void test_bound(void **state)
+{
+	struct ta_trk t = { 0 };
+	struct bound_table b = { .t = &t };
+	struct ta_flow_val v;
+	struct ta_flow_key k;
+	size_t peak = 0, lim = BOUND_CAP + BOUND_CAP / 4 + BOUND_CAP / TA_TRK_SWEEP_HARD;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	/* the busy flows first, then 50 tables' worth of others, each made
+	 * in the table (pushing the oldest other out) and then tracked */
+	for (b.newest = 0; b.newest < BOUND_BUSY + 50 * BOUND_CAP; b.newest++) {
+		uint32_t h;
+
+		bound_key(&k, b.newest);
+		h = ta_trk_add(&t, &k, &v, 0);
+		assert_int_not_equal(h, TA_TRK_NONE);
+		ta_trk_bound(&t, h, BOUND_CAP, bound_held, bound_gone, &b);
+		assert_int_not_equal(ta_trk_find(&t, &k), TA_TRK_NONE); /* the flow just added stays */
+		if (ta_trk_count(&t) > peak)
+			peak = ta_trk_count(&t);
+	}
+	assert_false(b.held_closed);
+	/* the busy flows are all still tracked */
+	for (unsigned i = 0; i < BOUND_BUSY; i++) {
+		bound_key(&k, i);
+		assert_int_not_equal(ta_trk_find(&t, &k), TA_TRK_NONE);
+	}
+	print_message("bound: peak %zu tracked for a %u-entry table (at most %zu), %zu closed\n", peak, BOUND_CAP, lim,
+		      b.closed);
+	assert_true(peak > BOUND_CAP); /* the sweep missed: the bound was put to the test */
+	assert_true(peak <= lim);
+	assert_true(b.closed >= 49 * BOUND_CAP);
+	/* a table of no size: nothing bounded, nothing closed */
+	b.closed = 0;
+	ta_trk_bound(&t, ta_trk_sweep(&t, 0), 0, bound_held, bound_gone, &b);
+	assert_int_equal(b.closed, 0);
+	ta_trk_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_bound),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);

@@ -245,7 +245,7 @@ if nf or ev:
         p("Events drained by `tokaudit serve` (the real reader: it tracks each flow and writes a JSON event line for it, here to "
           "/dev/null), two generator threads offering new unexpected flows at each rate for 3 s:\n")
         p("| offered rate | offered events/s | sent to the ring | lost (ring full) | lost % | serve's CPU, µs per event "
-          "| flows tracked at most |")
+          "| flows tracked at most, so far |")
         p("|--|--|--|--|--|--|--|")
         per_ev = lambda r: 1e6 * r["serve_cpu_s"] / r["events_sent"] if r.get("serve_cpu_s") and r["events_sent"] else None
         for r in eg:
@@ -297,7 +297,9 @@ if sm:
     p("|--|--|--|--|--|--|")
     for r in sm:
         idle = f"{r['idle_cpu_pct']:.0f} % of a core" if 'idle_cpu_pct' in r else "-"
-        p(f"| {r['flows']:,} | {r['vmrss_before_kib'] / 1024:.0f} MiB | {r['vmhwm_kib'] / 1024:.0f} MiB | "
+        what = f"{r['flows']:,}" + (f" ({r['source']}: {r['tracked_peak']:,} flows tracked at most)"
+                                    if r.get("source") and r.get("tracked_peak") else "")
+        p(f"| {what} | {r['vmrss_before_kib'] / 1024:.0f} MiB | {r['vmhwm_kib'] / 1024:.0f} MiB | "
           f"{r['bound_kib'] / 1024:.0f} MiB | {'within' if r['vmhwm_kib'] <= r['bound_kib'] else '**OVER**'} | {idle} |")
     p("")
 

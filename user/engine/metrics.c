@@ -258,10 +258,15 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 		sample(f, "tokaudit_flow_table_fill_ratio", ss[i], NULL, NULL, NULL, NULL,
 		       x[i].capacity ? (double)ss[i]->table_flows / x[i].capacity : 0);
 	family(f, "tokaudit_flows_tracked", "gauge",
-	       "Flows this reader tracks (opened, not closed yet): the tables' worth, more in a flood until a walk");
+	       "Flows this reader tracks (opened, not closed yet): the tables' worth, up to a quarter more in a flood");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flows_tracked", ss[i], NULL, NULL, NULL, NULL,
 		       (double)ta_session_open_flows(ss[i]));
+	family(f, "tokaudit_flows_tracked_peak", "gauge",
+	       "The most flows this reader tracked at once since it started (bounded: README \"Bounded memory\")");
+	for (int i = 0; i < n; i++)
+		sample(f, "tokaudit_flows_tracked_peak", ss[i], NULL, NULL, NULL, NULL,
+		       (double)ta_session_tracked_peak(ss[i]));
 	family(f, "tokaudit_flow_table_walks_total", "counter", "Walks of the flow tables since this reader started");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_walks_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->walk);

@@ -43,6 +43,11 @@ unsigned ta_session_open_flows(const struct ta_session *s)
 	return (unsigned)ta_trk_count(&s->trk);
 }
 
+size_t ta_session_tracked_peak(const struct ta_session *s)
+{
+	return s->tracked_peak;
+}
+
 void ta_session_labels(struct ta_session *s)
 {
 	if (s->pinned) {
@@ -223,32 +228,36 @@ static void evicted_now(struct ta_session *s, uint32_t h)
 	evicted(s, h, &c, c.now_ns);
 }
 
-/* The reader tracks no more flows than the kernel's tables hold: past that,
- * a sweep over the tracked flows looks them up; one the table no longer
- * holds is closed as evicted now, as the next walk would.  A flood of new
- * flows between two walks then holds no more memory than the tables' worth
+/* ta_trk_bound()'s lookup: the kernel's table still holds tracked flow h
+ * (its key, begun when the tracked one did) */
+static bool still_held(void *arg, uint32_t h)
+{
+	struct ta_session *s = arg;
+	struct ta_flow_key k;
+	struct ta_flow_val v;
+
+	ta_trk_key(&s->trk, h, &k);
+	return !ta_dp_flow_lookup(&s->dp, &k, &v) && v.first_ns == ta_trk_first_ns(&s->trk, h);
+}
+
+static void close_gone(void *arg, uint32_t h)
+{
+	evicted_now(arg, h);
+}
+
+/* The reader tracks no more flows than the kernel's tables hold, or a
+ * quarter more in a flood (ta_trk_bound): one the table no longer holds is
+ * closed as evicted now, as the next walk would.  A flood of new flows
+ * between two walks then holds no more memory than 1.25 tables' worth
  * (README "Run as a service"), table by table as the kernel's.  keep: the
  * flow just added, never closed here. */
 static void bound_tracked(struct ta_session *s, uint32_t keep)
 {
-	int tab = ta_trk_tab(keep);
-
 	if (!s->track_cap[0]) {
 		s->track_cap[0] = ta_dp_flow_capacity_of(&s->dp, true);
 		s->track_cap[1] = ta_dp_flow_capacity_of(&s->dp, false);
 	}
-	for (int i = 0; i < 2 && s->track_cap[tab] && ta_trk_count_in(&s->trk, tab) > s->track_cap[tab]; i++) {
-		uint32_t h = ta_trk_sweep(&s->trk, tab);
-		struct ta_flow_key k;
-		struct ta_flow_val v;
-
-		if (h == keep || h == TA_TRK_NONE)
-			continue;
-		ta_trk_key(&s->trk, h, &k);
-		if (!ta_dp_flow_lookup(&s->dp, &k, &v) && v.first_ns == ta_trk_first_ns(&s->trk, h))
-			continue;
-		evicted_now(s, h);
-	}
+	ta_trk_bound(&s->trk, keep, s->track_cap[ta_trk_tab(keep)], still_held, close_gone, s);
 }
 
 /* track(): what is seen is older than the flow of its key tracked */
@@ -282,6 +291,8 @@ static uint32_t track(struct ta_session *s, const struct ta_flow_key *k, const s
 	if (v->rule < TA_MAX_RULES)
 		s->rules[v->rule].flows++;
 	bound_tracked(s, h);
+	if (ta_trk_count(&s->trk) > s->tracked_peak)
+		s->tracked_peak = ta_trk_count(&s->trk);
 	return h;
 }
 

@@ -43,6 +43,7 @@ struct ta_session {
 	struct ta_jw jw;       /* event lines are written here, one after another */
 	uint32_t track_cap[2]; /* flows each kernel table holds (IPv4 16-byte keys, others):
 			       * tracked at most (0: not read yet) */
+	size_t tracked_peak;   /* the most flows tracked at once */
 	struct ta_policy pol;
 	struct ta_policy prev_pol;    /* the policy before the last reload (its flows' labels) */
 	const char *policy_path;      /* NULL: built-in */
@@ -135,6 +136,8 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all);
 
 /* Flows the session tracks now */
 unsigned ta_session_open_flows(const struct ta_session *s);
+/* the most this session tracked at once */
+size_t ta_session_tracked_peak(const struct ta_session *s);
 /* The name of one of the session's interfaces, or NULL */
 const char *ta_session_iface_name(const struct ta_session *s, uint32_t ifindex);
 /* Fill the label tables from s->pol and s->prev_pol */

@@ -525,6 +525,24 @@ uint32_t ta_trk_sweep(struct ta_trk *t, int tab)
 	return i | (tab ? TRK_TAB_BIT : 0);
 }
 
+void ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void *arg, uint32_t h),
+		  void (*gone)(void *arg, uint32_t h), void *arg)
+{
+	int tab = ta_trk_tab(keep);
+	size_t n = ta_trk_count_in(t, tab), hard = cap + cap / 4;
+	size_t stop = n > hard ? hard : cap;
+	int tries = n > hard ? TA_TRK_SWEEP_HARD : 2;
+
+	if (!cap)
+		return;
+	for (int i = 0; i < tries && ta_trk_count_in(t, tab) > stop; i++) {
+		uint32_t h = ta_trk_sweep(t, tab);
+
+		if (h != keep && h != TA_TRK_NONE && !held(arg, h))
+			gone(arg, h);
+	}
+}
+
 size_t ta_trk_bytes(const struct ta_trk *t)
 {
 	size_t n = t->nside * sizeof(struct ta_trk_side);

@@ -84,6 +84,19 @@ size_t ta_trk_count_in(const struct ta_trk *t, int tab);
 /* The next flow of table tab a sweep over them reaches, round and round
  * (TA_TRK_NONE: none there) */
 uint32_t ta_trk_sweep(struct ta_trk *t, int tab);
+/* Past cap flows in the table of keep (the flow just added, never closed
+ * here), the sweep asks held() whether the kernel's table still holds a
+ * tracked flow, and hands one it does not to gone(), which closes it and
+ * deletes it: two lookups a new flow, until the count is back at cap.  The
+ * LRU does not push flows out in the order the sweep reaches them, so both
+ * can miss; past a quarter over cap at least a fifth of the flows are gone
+ * (the kernel's table holds cap at most), and the sweep goes on until the
+ * count is back at 1.25 cap, TA_TRK_SWEEP_HARD lookups at most.  The count
+ * then stays within 1.25 cap, plus cap / TA_TRK_SWEEP_HARD while the sweep
+ * passes runs of flows still held. */
+#define TA_TRK_SWEEP_HARD 64
+void ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void *arg, uint32_t h),
+		  void (*gone)(void *arg, uint32_t h), void *arg);
 /* Bytes held: records, buckets and side entries */
 size_t ta_trk_bytes(const struct ta_trk *t);
 void ta_trk_free(struct ta_trk *t);
