@@ -276,7 +276,7 @@ static void test_bound(void **state)
 	struct bound_table b = { .t = &t };
 	struct ta_flow_val v;
 	struct ta_flow_key k;
-	size_t peak = 0, lim = BOUND_CAP + BOUND_CAP / 4 + BOUND_CAP / TA_TRK_SWEEP_HARD;
+	size_t peak = 0, lim = BOUND_CAP + BOUND_CAP / 2 + BOUND_CAP / TA_TRK_SWEEP_HARD;
 
 	(void)state;
 	memset(&v, 0, sizeof(v));

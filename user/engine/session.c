@@ -246,9 +246,9 @@ static void close_gone(void *arg, uint32_t h)
 }
 
 /* The reader tracks no more flows than the kernel's tables hold, or a
- * quarter more in a flood (ta_trk_bound): one the table no longer holds is
+ * half more in a flood (ta_trk_bound): one the table no longer holds is
  * closed as evicted now, as the next walk would.  A flood of new flows
- * between two walks then holds no more memory than 1.25 tables' worth
+ * between two walks then holds no more memory than 1.5 tables' worth
  * (README "Run as a service"), table by table as the kernel's.  keep: the
  * flow just added, never closed here. */
 static void bound_tracked(struct ta_session *s, uint32_t keep)

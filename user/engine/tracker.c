@@ -529,7 +529,7 @@ void ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void
 		  void (*gone)(void *arg, uint32_t h), void *arg)
 {
 	int tab = ta_trk_tab(keep);
-	size_t n = ta_trk_count_in(t, tab), hard = cap + cap / 4;
+	size_t n = ta_trk_count_in(t, tab), hard = cap + cap / 2;
 	size_t stop = n > hard ? hard : cap;
 	int tries = n > hard ? TA_TRK_SWEEP_HARD : 2;
 
