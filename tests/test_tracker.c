@@ -270,43 +270,87 @@ static void bound_gone(void *arg, uint32_t h)
 	b->closed++;
 }
 
+/* The flows the table no longer holds closed, as a walk closes them */
+static void bound_walk(struct bound_table *b)
+{
+	uint32_t h = ta_trk_next(b->t, TA_TRK_NONE);
+
+	while (h != TA_TRK_NONE) {
+		uint32_t next = ta_trk_next(b->t, h);
+
+		if (!bound_held(b, h))
+			bound_gone(b, h);
+		h = next;
+	}
+}
+
+/* 50 tables' worth of new flows after the busy ones, each made in the
+ * table (pushing the oldest other out) and then tracked; a walk whenever
+ * the bound wants one if walks: the most tracked at once */
+static size_t bound_run(struct bound_table *b, bool walks, size_t *wanted)
+{
+	struct ta_flow_val v;
+	struct ta_flow_key k;
+	size_t peak = 0;
+
+	memset(&v, 0, sizeof(v));
+	*wanted = 0;
+	for (b->newest = 0; b->newest < BOUND_BUSY + 50 * BOUND_CAP; b->newest++) {
+		uint32_t h;
+		bool want;
+
+		bound_key(&k, b->newest);
+		h = ta_trk_add(b->t, &k, &v, 0);
+		assert_int_not_equal(h, TA_TRK_NONE);
+		want = ta_trk_bound(b->t, h, BOUND_CAP, bound_held, bound_gone, b);
+		assert_int_not_equal(ta_trk_find(b->t, &k), TA_TRK_NONE); /* the flow just added stays */
+		if (ta_trk_count(b->t) > peak)
+			peak = ta_trk_count(b->t);
+		/* wanted exactly past half over the table */
+		assert_int_equal(want, ta_trk_count(b->t) > BOUND_CAP + BOUND_CAP / 2);
+		*wanted += want;
+		if (want && walks)
+			bound_walk(b);
+	}
+	return peak;
+}
+
 static void test_bound(void **state)
 {
 	struct ta_trk t = { 0 };
 	struct bound_table b = { .t = &t };
-	struct ta_flow_val v;
 	struct ta_flow_key k;
-	size_t peak = 0, lim = BOUND_CAP + BOUND_CAP / 2 + BOUND_CAP / TA_TRK_SWEEP_HARD;
+	size_t peak, wanted, lim = BOUND_CAP + BOUND_CAP / 2 + BOUND_CAP / 4 + BOUND_CAP / TA_TRK_SWEEP_HARD;
 
 	(void)state;
-	memset(&v, 0, sizeof(v));
-	/* the busy flows first, then 50 tables' worth of others, each made
-	 * in the table (pushing the oldest other out) and then tracked */
-	for (b.newest = 0; b.newest < BOUND_BUSY + 50 * BOUND_CAP; b.newest++) {
-		uint32_t h;
-
-		bound_key(&k, b.newest);
-		h = ta_trk_add(&t, &k, &v, 0);
-		assert_int_not_equal(h, TA_TRK_NONE);
-		ta_trk_bound(&t, h, BOUND_CAP, bound_held, bound_gone, &b);
-		assert_int_not_equal(ta_trk_find(&t, &k), TA_TRK_NONE); /* the flow just added stays */
-		if (ta_trk_count(&t) > peak)
-			peak = ta_trk_count(&t);
-	}
+	/* no walk comes: the tracker's own sweep holds the count */
+	peak = bound_run(&b, false, &wanted);
 	assert_false(b.held_closed);
-	/* the busy flows are all still tracked */
-	for (unsigned i = 0; i < BOUND_BUSY; i++) {
+	for (unsigned i = 0; i < BOUND_BUSY; i++) { /* the busy flows are all still tracked */
 		bound_key(&k, i);
 		assert_int_not_equal(ta_trk_find(&t, &k), TA_TRK_NONE);
 	}
-	print_message("bound: peak %zu tracked for a %u-entry table (at most %zu), %zu closed\n", peak, BOUND_CAP, lim,
-		      b.closed);
-	assert_true(peak > BOUND_CAP); /* the sweep missed: the bound was put to the test */
+	print_message("bound, no walk: peak %zu tracked for a %u-entry table (at most %zu), %zu closed, a walk wanted "
+		      "%zu times\n",
+		      peak, BOUND_CAP, lim, b.closed, wanted);
+	assert_true(peak >
+		    BOUND_CAP + BOUND_CAP / 2 + BOUND_CAP / 4); /* the sweep missed: the bound was put to the test */
 	assert_true(peak <= lim);
 	assert_true(b.closed >= 49 * BOUND_CAP);
+	assert_true(wanted > 0);
+	ta_trk_free(&t);
+
+	/* walks when wanted: never past half over the table, and one walk per
+	 * half a table of new flows (each closes what the table pushed out) */
+	b = (struct bound_table){ .t = &t };
+	peak = bound_run(&b, true, &wanted);
+	print_message("bound, walks: peak %zu, %zu walks for 50 tables of new flows\n", peak, wanted);
+	assert_false(b.held_closed);
+	assert_int_equal(peak, BOUND_CAP + BOUND_CAP / 2 + 1);
+	assert_true(wanted >= 50 * BOUND_CAP / (BOUND_CAP / 2) - 1 && wanted <= 50 * BOUND_CAP / (BOUND_CAP / 2) + 1);
 	/* a table of no size: nothing bounded, nothing closed */
 	b.closed = 0;
-	ta_trk_bound(&t, ta_trk_sweep(&t, 0), 0, bound_held, bound_gone, &b);
+	assert_false(ta_trk_bound(&t, ta_trk_sweep(&t, 0), 0, bound_held, bound_gone, &b));
 	assert_int_equal(b.closed, 0);
 	ta_trk_free(&t);
 }

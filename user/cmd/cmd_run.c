@@ -152,7 +152,8 @@ static int run_loop(struct ta_session *s, const struct run_cfg *cfg, struct ta_t
 			ta_tui_draw(tui, s, false);
 		if (tui->quit)
 			break;
-		if (ta_ticker_due(&tk)) {
+		/* (a walk at once when the tracked flows passed 1.5 tables) */
+		if (ta_ticker_due(&tk) || s->walk_wanted) {
 			ta_session_tick(s);
 			if (tui->scr) {
 				if (!tui->paused)

@@ -258,7 +258,7 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 		sample(f, "tokaudit_flow_table_fill_ratio", ss[i], NULL, NULL, NULL, NULL,
 		       x[i].capacity ? (double)ss[i]->table_flows / x[i].capacity : 0);
 	family(f, "tokaudit_flows_tracked", "gauge",
-	       "Flows this reader tracks (opened, not closed yet): the tables' worth, up to half more in a flood");
+	       "Flows this reader tracks (opened, not closed yet): the tables' worth, in a flood up to half more until a walk");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flows_tracked", ss[i], NULL, NULL, NULL, NULL,
 		       (double)ta_session_open_flows(ss[i]));

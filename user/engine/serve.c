@@ -374,7 +374,8 @@ static int wait_ms(struct serve *v, const struct ta_ticker *tk, uint64_t *next_d
 
 /* A walk due while the rings hold a backlog waits (events first: a walk's
  * lines may come late, a lost event never comes), WALK_DEFER_STEPS
- * intervals at most */
+ * intervals at most; one a session wants (its tracked flows passed 1.5
+ * tables: the walk closes those the tables pushed out) comes at once */
 #define WALK_DEFER_STEPS 4
 /* Walks take at most 1/WALK_DUTY of the loop's time: a table that takes T
  * to walk is walked again WALK_DUTY * T after the last began at the soonest
@@ -385,6 +386,11 @@ static bool walk_due(struct serve *v, struct ta_ticker *tk, bool backlog)
 {
 	uint64_t now = ta_now_ns();
 
+	for (int i = 0; i < v->n; i++)
+		if (v->s[i]->walk_wanted) { /* the tracked flows passed 1.5 tables: at once */
+			v->deferring = false;
+			return true;
+		}
 	if (now < tk->next)
 		return false;
 	if (backlog && now - tk->next < WALK_DEFER_STEPS * tk->step) {

@@ -245,19 +245,22 @@ static void close_gone(void *arg, uint32_t h)
 	evicted_now(arg, h);
 }
 
-/* The reader tracks no more flows than the kernel's tables hold, or a
- * half more in a flood (ta_trk_bound): one the table no longer holds is
- * closed as evicted now, as the next walk would.  A flood of new flows
- * between two walks then holds no more memory than 1.5 tables' worth
- * (README "Run as a service"), table by table as the kernel's.  keep: the
- * flow just added, never closed here. */
+/* The reader tracks what the kernel's tables hold, and up to half more
+ * until a walk closes the flows the tables pushed out: past that a walk is
+ * wanted now (serve's and run's loops walk at once, every flow looked up),
+ * and past 1.75 tables the tracker sweeps itself (ta_trk_bound).  A flood
+ * of new flows then holds no more memory than 1.75 tables' worth (README
+ * "Run as a service"), table by table as the kernel's, at the cost of a
+ * walk, not of a lookup a new flow.  keep: the flow just added, never
+ * closed here. */
 static void bound_tracked(struct ta_session *s, uint32_t keep)
 {
 	if (!s->track_cap[0]) {
 		s->track_cap[0] = ta_dp_flow_capacity_of(&s->dp, true);
 		s->track_cap[1] = ta_dp_flow_capacity_of(&s->dp, false);
 	}
-	ta_trk_bound(&s->trk, keep, s->track_cap[ta_trk_tab(keep)], still_held, close_gone, s);
+	if (ta_trk_bound(&s->trk, keep, s->track_cap[ta_trk_tab(keep)], still_held, close_gone, s))
+		s->walk_wanted = true;
 }
 
 /* track(): what is seen is older than the flow of its key tracked */
@@ -1008,8 +1011,9 @@ int ta_session_tick(struct ta_session *s)
 	if (counted)
 		created = cnt[TA_C_FLOW_NEW] + cnt[TA_C_KDROP_FLOW_NEW];
 	/* the flows the last walk saw whole need no lookup, unless its count
-	 * left doubt, or IPFIX records need every flow's baseline */
-	if (s->walk_start_ns && !s->walk_verify && !s->ipfix && s->walk_start_ns > WALK_SKEW_NS)
+	 * left doubt, IPFIX records need every flow's baseline, or the walk is
+	 * to close what the full tables pushed out (bound_tracked) */
+	if (s->walk_start_ns && !s->walk_verify && !s->walk_wanted && !s->ipfix && s->walk_start_ns > WALK_SKEW_NS)
 		w.skip_before = s->walk_start_ns - WALK_SKEW_NS;
 	s->walk_start_ns = w.now;
 	s->walk++;
@@ -1023,6 +1027,7 @@ int ta_session_tick(struct ta_session *s)
 		ta_dp_flow_delete(&s->dp, &w.del[i]);
 	free(w.del);
 	tick_evicted(s, &w);
+	s->walk_wanted = false; /* (what the walk's own drains added, it has seen) */
 	if (counted) {
 		/* Pinned, only this reader deletes flows: every flow created and
 		 * neither closed by a reader nor in the table now was evicted, seen

@@ -64,6 +64,7 @@ struct ta_session {
 	uint64_t walk;                /* number of the current walk */
 	uint64_t walk_start_ns;       /* when the last walk began (0: none yet) */
 	bool walk_verify;             /* the next walk looks every flow up */
+	bool walk_wanted;             /* a walk now: the tracked flows passed 1.5 tables (ta_trk_bound) */
 	uint64_t evicted, closed_idle, opened;
 	struct ta_rule_acc rules[TA_MAX_RULES];
 	struct ta_closed *keep;       /* unexpected/dropped flows that closed */

@@ -525,22 +525,21 @@ uint32_t ta_trk_sweep(struct ta_trk *t, int tab)
 	return i | (tab ? TRK_TAB_BIT : 0);
 }
 
-void ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void *arg, uint32_t h),
+bool ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void *arg, uint32_t h),
 		  void (*gone)(void *arg, uint32_t h), void *arg)
 {
 	int tab = ta_trk_tab(keep);
-	size_t n = ta_trk_count_in(t, tab), hard = cap + cap / 2;
-	size_t stop = n > hard ? hard : cap;
-	int tries = n > hard ? TA_TRK_SWEEP_HARD : 2;
+	size_t hard = cap + cap / 2 + cap / 4;
 
-	if (!cap)
-		return;
-	for (int i = 0; i < tries && ta_trk_count_in(t, tab) > stop; i++) {
+	if (!cap || ta_trk_count_in(t, tab) <= cap + cap / 2)
+		return false;
+	for (int i = 0; i < TA_TRK_SWEEP_HARD && ta_trk_count_in(t, tab) > hard; i++) {
 		uint32_t h = ta_trk_sweep(t, tab);
 
 		if (h != keep && h != TA_TRK_NONE && !held(arg, h))
 			gone(arg, h);
 	}
+	return true;
 }
 
 size_t ta_trk_bytes(const struct ta_trk *t)

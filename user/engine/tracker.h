@@ -84,20 +84,20 @@ size_t ta_trk_count_in(const struct ta_trk *t, int tab);
 /* The next flow of table tab a sweep over them reaches, round and round
  * (TA_TRK_NONE: none there) */
 uint32_t ta_trk_sweep(struct ta_trk *t, int tab);
-/* Past cap flows in the table of keep (the flow just added, never closed
- * here), the sweep asks held() whether the kernel's table still holds a
- * tracked flow, and hands one it does not to gone(), which closes it and
- * deletes it: two lookups a new flow at most, until the count is back at
- * cap.  The LRU does not push flows out in the order the sweep reaches
- * them, so both can miss and the count grow; past half over cap at least a
- * third of the flows are gone (the kernel's table holds cap at most), and
- * the sweep goes on until the count is back at 1.5 cap, TA_TRK_SWEEP_HARD
- * lookups at most (three a new flow on average).  The count then stays
- * within 1.5 cap, plus cap / TA_TRK_SWEEP_HARD while the sweep passes runs
- * of flows still held.  (Nearer cap would take more lookups a new flow:
- * five at 1.25 cap, which make bench's serve steps lost events to.) */
+/* The bound on the flows tracked in the table of keep (the flow just
+ * added, never closed here), the kernel's table holding cap: up to 1.5 cap
+ * nothing is done, the reader's walks close what the table pushed out
+ * (one looks every tracked flow up in a batch).  Past 1.5 cap the answer
+ * is true: a walk is wanted now.  Past 1.75 cap (a walk late, or new flows
+ * tracked while it runs) the sweep asks held() whether the kernel's table
+ * still holds a tracked flow and hands one it does not to gone(), which
+ * closes and deletes it, until the count is back at 1.75 cap,
+ * TA_TRK_SWEEP_HARD lookups at most: at least three sevenths of the flows
+ * are gone then (the table holds cap at most), about two lookups a new
+ * flow.  The count stays within 1.75 cap, plus cap / TA_TRK_SWEEP_HARD
+ * while the sweep passes runs of flows still held. */
 #define TA_TRK_SWEEP_HARD 64
-void ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void *arg, uint32_t h),
+bool ta_trk_bound(struct ta_trk *t, uint32_t keep, size_t cap, bool (*held)(void *arg, uint32_t h),
 		  void (*gone)(void *arg, uint32_t h), void *arg);
 /* Bytes held: records, buckets and side entries */
 size_t ta_trk_bytes(const struct ta_trk *t);
