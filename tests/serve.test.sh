@@ -335,6 +335,19 @@ bound=$(( 80 * 1024 + 16384 * 128 / 1024 ))
 kill "$SERVE"; wait "$SERVE"
 SERVE=
 
+# serve reads events ahead of handling them (the tracker's memory fetched
+# meanwhile), and handles every one it read before it waits again: one
+# unexpected connection, with no walk due to find its flow (--interval
+# 3600), makes its line at once
+start_serve --interval 3600 --events "$tmp/events.one" || exit 0
+peer "$LAB_CLIENT" tcp 70.42.47.70 22 >/dev/null
+for _ in $(seq 40); do grep -q '"event":"unexpected".*"rport":22,' "$tmp/events.one" && break; sleep 0.05; done
+grep -q '"event":"unexpected".*"rport":22,' "$tmp/events.one" &&
+	ok "a lone event's line comes with no later event nor walk" ||
+	bad "a lone event: no unexpected line for TCP 22 within 2 s: $(tail -c 300 "$tmp/events.one")"
+kill "$SERVE"; wait "$SERVE"
+SERVE=
+
 # Churn through a 4096-entry table with no walk due (--interval 3600):
 # 3000 flows sent to again each round, and 3000 new ones a round.  Past
 # half over the table serve walks at once, and closes what the table pushed

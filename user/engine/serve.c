@@ -194,7 +194,7 @@ static bool drain(struct serve *v, unsigned batch)
 	for (int i = 0; i < v->n; i++)
 		if (v->s[i]->rb) {
 			v->s[i]->drain_budget = batch;
-			ring_buffer__consume(v->s[i]->rb);
+			ta_session_consume(v->s[i]);
 			more |= batch && !v->s[i]->drain_budget;
 			v->s[i]->drain_budget = 0;
 		}

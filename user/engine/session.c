@@ -473,6 +473,30 @@ static void on_flow_event(struct ta_session *s, const struct ta_event *e)
 		flow_event(s, "unexpected", &e->key, &v, EX_NONE);
 }
 
+/* An event into the pipe, the oldest handled when it is full: meanwhile
+ * the tracker's bucket of each event's key is fetched, then the first
+ * record it chains, so that each find finds them in the cache */
+static void pipe_push(struct ta_session *s, const struct ta_event *e)
+{
+	if (s->pipe_n == TA_EV_PIPE) {
+		on_flow_event(s, &s->pipe[s->pipe_head]);
+		s->pipe_head = (s->pipe_head + 1) % TA_EV_PIPE;
+		s->pipe_n--;
+	}
+	s->pipe[(s->pipe_head + s->pipe_n++) % TA_EV_PIPE] = *e;
+	ta_trk_prefetch(&s->trk, &e->key, 0);
+	if (s->pipe_n > TA_EV_PIPE / 2)
+		ta_trk_prefetch(&s->trk, &s->pipe[(s->pipe_head + s->pipe_n - 1 - TA_EV_PIPE / 2) % TA_EV_PIPE].key, 1);
+}
+
+static void pipe_flush(struct ta_session *s)
+{
+	for (; s->pipe_n; s->pipe_n--) {
+		on_flow_event(s, &s->pipe[s->pipe_head]);
+		s->pipe_head = (s->pipe_head + 1) % TA_EV_PIPE;
+	}
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct ta_session *s = ctx;
@@ -489,7 +513,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	s->events_read++;
-	on_flow_event(s, e);
+	pipe_push(s, e);
 	/* a bounded drain: the caller's loop serves the metrics and the walk
 	 * between batches, however fast events come */
 	return s->drain_budget && --s->drain_budget == 0 ? TA_DRAIN_DONE : 0;
@@ -761,10 +785,19 @@ int ta_session_reload(struct ta_session *s)
 	return 0;
 }
 
+int ta_session_consume(struct ta_session *s)
+{
+	int n = ring_buffer__consume(s->rb);
+
+	pipe_flush(s); /* every event read is handled before the caller goes on */
+	return n;
+}
+
 int ta_session_poll(struct ta_session *s, int timeout_ms)
 {
 	int n = ring_buffer__poll(s->rb, timeout_ms);
 
+	pipe_flush(s);
 	return n == -EINTR ? 0 : n;
 }
 

@@ -38,6 +38,9 @@ struct ta_media_gauges {
 	size_t ntop;
 };
 
+/* Events read ahead of their handling (a session's pipe) */
+#define TA_EV_PIPE 8
+
 struct ta_session {
 	struct ta_dp dp;
 	struct ta_jw jw;       /* event lines are written here, one after another */
@@ -80,6 +83,10 @@ struct ta_session {
 	void (*yield)(void *arg, bool ring);
 	void *yield_arg;
 	unsigned drain_budget;        /* events left to read in this drain (0: no bound) */
+	/* events read, not handled yet: their tracked flows are fetched from
+	 * memory meanwhile (empty between two reads of the ring) */
+	struct ta_event pipe[TA_EV_PIPE];
+	unsigned pipe_head, pipe_n;
 	/* pinned mode (serve): one interface, its maps and programs the pin store's */
 	bool pinned;
 	bool adopted;                 /* the pins were there: flows and counters continue */
@@ -124,8 +131,12 @@ int ta_session_attach(struct ta_session *s);
 void ta_session_close(struct ta_session *s);   /* detach, unload, free */
 /* Replace the policy (SIGHUP / reload); the old one stays on error. */
 int ta_session_reload(struct ta_session *s);
-/* Drain events and walk the flow table: emits JSON events when s->json. */
+/* Wait for events up to timeout_ms and read them (handled on return, as
+ * ta_session_consume): emits JSON events when s->json. */
 int ta_session_poll(struct ta_session *s, int timeout_ms);
+/* Read what the ring holds, without waiting (up to a bounded drain's
+ * share, drain_budget, when set): every event read is handled on return */
+int ta_session_consume(struct ta_session *s);
 /* What the event callback returns when a bounded drain has read its share */
 #define TA_DRAIN_DONE (-EAGAIN)
 #define TA_DRAIN_BATCH 4096
