@@ -265,17 +265,18 @@ if nf or ev:
           f"{verdict(bool(fast) and fast[0]['events_lost'] == 0)}"
           + ("." if fast and fast[0]["events_lost"] == 0 else
              " — each unexpected new flow is two JSON lines of about 1.1 KB (opened, unexpected; the second is the "
-             "first renamed, formatted once), and past the table's size a third (the flow it pushed out, closed) with "
-             "a lookup to find it (one syscall each); the reader shares the two cores with the two generator threads; "
-             "and a walk reads the whole table from the kernel (one syscall per 4 096 flows; about 0.45 s for 1 M "
-             "flows here, nearly all of it the kernel's copy), put off while the ring holds a backlog and taking at "
-             "most a quarter of the time. perf record -g on serve at 250 000/s past the 1 M table: the lookups of "
-             "the flows pushed out about 38 % (17 % the kernel's hash lookup itself, the rest the syscall around it), "
-             "the tracker's own hash 9 %, the JSON lines 12 %, the walk's kernel copy 3 %. The LRU does not push flows "
-             "out in the order the tracker sweeps them, so some of those lookups find the flow still there (between "
-             "11 % and 77 % of them in two runs of the same steps, counted by a debug build). A batch of lookups in one BPF program run "
-             "would save the syscalls, but a program's lookup marks the LRU entry used where the syscall's does not: "
-             "the reader would keep idle flows in the table. Not done."))
+             "first renamed, formatted once), and past the table's size a third (the flow it pushed out, closed), "
+             "which a walk finds: once the flows tracked pass 1.5 × the table serve walks at once, reading the whole "
+             "table from the kernel (one syscall per 4 096 flows) and finding each flow in its tracker; the reader "
+             "shares the two cores with the two generator threads. perf record -g (a build with frame pointers) on "
+             "serve at 250 000/s past the 1 M table: the JSON lines about 26 %, the walks' kernel copy of the table "
+             "22 % and their own work 12 %, tracking the flows about 20 % (the tracker's hash, fetched ahead of each "
+             "event: 8 % finding, 5 % fetching), the writer thread's wake-ups and context switches about 7 %. Before "
+             "the walks took it over, a lookup of a tracked flow per new flow past the table (one syscall each, and "
+             "the LRU does not push flows out in the order they are looked up: two to three lookups for each one "
+             "found gone) took 38 to 43 % of serve's CPU. A batch of lookups in one BPF program run would save the "
+             "syscalls, but a program's lookup marks the LRU entry used where the syscall's does not: the reader "
+             "would keep idle flows in the table. Not done."))
         ok_rows = [r for r in eg if r["events_lost"] == 0 and per_ev(r)]
         if ok_rows:
             r = max(ok_rows, key=lambda r: r["offered_per_s"])
