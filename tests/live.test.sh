@@ -240,6 +240,9 @@ if start_run "$tmp/closed.jsonl"; then
 	stop_run
 	rep=$(report "$tmp/closed.jsonl")
 	[ "$(jq_py 'r["flows_closed_idle"]' <<<"$rep")" -ge 1 ] && ok "the refused flow closed idle before the report" || bad "closed idle: $rep"
+	# the one flow, tracked while open: the most tracked at once (README "Bounded memory")
+	[ "$(jq_py 'r["flows_tracked_peak"]' <<<"$rep")" = 1 ] && ok "the report's flows_tracked_peak: 1" ||
+		bad "flows_tracked_peak: $(jq_py 'r.get("flows_tracked_peak")' <<<"$rep")"
 	jq_py '[w["diagnosis"] for w in r["why"]]' <<<"$rep" | grep -q "SYN answered by a TCP reset (refused)" \
 		&& ok "report explains a flow that already closed" || bad "why after close: $(jq_py 'r["why"]' <<<"$rep")"
 	python3 -c '

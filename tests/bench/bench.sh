@@ -180,8 +180,8 @@ ip netns exec $GEN trafgen --dev v0 --conf "$B/trafgen-flows.cfg" --cpus 1 -n 30
 sleep 3
 rss=$(awk '/VmRSS/ {print $2}' /proc/$runpid/status 2>/dev/null)
 kill -TERM $runpid 2>/dev/null; wait $runpid 2>/dev/null
-flows=$(grep '"event":"report"' "$B/rss.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["counters"]["flows_created"])' 2>/dev/null)
-echo "{\"bench\": \"rss\", \"flow_table\": 1048576, \"packets\": 3000000, \"flows\": ${flows:-0}, \"vmrss_kib\": ${rss:-0}, \"vmrss_before_kib\": ${rss0:-0}}" >> "$J"
+read -r flows peak < <(grep '"event":"report"' "$B/rss.jsonl" | python3 -c 'import json,sys; r = json.loads(sys.stdin.read()); print(r["counters"]["flows_created"], r["flows_tracked_peak"])' 2>/dev/null)
+echo "{\"bench\": \"rss\", \"flow_table\": 1048576, \"packets\": 3000000, \"flows\": ${flows:-0}, \"tracked_peak\": ${peak:-null}, \"vmrss_kib\": ${rss:-0}, \"vmrss_before_kib\": ${rss0:-0}}" >> "$J"
 say "the userspace flow tracker alone, 1M IPv4 flows"
 "$TB" tracker 1048576 >> "$J"
 rm -f "$B/rss.jsonl"

@@ -212,15 +212,20 @@ if nf or ev:
               f"({r['fcold_entries']:,} entries, {r['fcold_memlock'] / r['fcold_entries']:.0f} bytes each): all the flow state "
               f"is {tot:,} bytes, {tot / r['table']:.0f} bytes per `--flows` entry.")
     for r in by("rss"):
-        tracked = min(r["flows"], r["flow_table"])
+        # the session tracks the table's flows, and in a flood up to half more until a walk: the
+        # memory it grew by is held for the most it tracked at once (run's report says how many)
+        tracked = r.get("tracked_peak") or min(r["flows"], r["flow_table"])
         line = (f"* `tokaudit run` with a {r['flow_table']:,}-entry flow table after {r['packets']:,} packets with random UDP "
-                f"ports to a media address ({r['flows']:,} flows created; the table keeps the most recent 1 M, and so "
-                f"many are tracked): resident memory {r['vmrss_kib'] / 1024:,.0f} MiB")
+                f"ports to a media address ({r['flows']:,} flows created; the table keeps the most recent 1 M; run "
+                + (f"tracked {tracked:,} at most at once, up to half more than the table until a walk" if r.get("tracked_peak")
+                   else "tracks as many") +
+                f"): resident memory {r['vmrss_kib'] / 1024:,.0f} MiB")
         if r.get("vmrss_before_kib") and tracked:
-            per = (r["vmrss_kib"] - r["vmrss_before_kib"]) * 1024 / tracked
+            grew = (r["vmrss_kib"] - r["vmrss_before_kib"]) * 1024
+            per = grew / tracked
             line += (f", {r['vmrss_before_kib'] / 1024:,.0f} MiB before the first packet: {per:.0f} bytes per tracked "
-                     f"flow (everything the session grew by, over the flows it tracks). Target ≤ 64 B per tracked flow "
-                     f"in userspace: {verdict(per <= 64)}.")
+                     f"flow (everything the session grew by, over the most it tracked), {grew / r['flow_table']:.0f} bytes "
+                     f"per table entry. Target ≤ 64 B per tracked flow in userspace: {verdict(per <= 64)}.")
         else:
             line += "."
         p(line)
