@@ -40,7 +40,9 @@ static const struct ta_opt serve_opts[] = {
 	{ "keep-attached", 'k', TA_OPT_FLAG, offsetof(struct serve_cfg, keep_attached), NULL,
 	  "on SIGTERM/SIGINT leave the programs auditing from their pins (default: detach)" },
 	{ "interval", 'I', TA_OPT_DOUBLE, offsetof(struct serve_cfg, interval), "SECONDS",
-	  "how often the flow table is walked (default 2)", 0.1, 3600 },
+	  "how often the flow table is walked (default 2; at once when a flood "
+	  "of new flows passes 1.5 tables)",
+	  0.1, 3600 },
 	{ "flows", 0, TA_OPT_UINT, offsetof(struct serve_cfg, flows), "N",
 	  "IPv4 flow table entries at the first attach (IPv6: N/4; default " TA_STR(TA_DEFAULT_FLOWS) ")", 1024,
 	  16777216 },
