@@ -1,4 +1,4 @@
-# Sourced by the serve bench scripts (serve-events.sh, serve-memory.sh),
+# Sourced by the serve bench scripts (serve-events.sh, serve-memory.sh, serve-cpu.sh),
 # after top is set, with a short tag for the names: a veth pair v0 (in
 # $GEN) -- v1 (in $SINK), namespaces and pins named by the tag and the PID,
 # removed on every exit with the serve whose PID is in evpid; sink runs a
