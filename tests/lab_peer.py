@@ -220,7 +220,7 @@ def flows(args):
 
 def churn(args):
     host, old, rounds, new = args[0], int(args[1]), int(args[2]), int(args[3])
-    # unexpected flows (UDP below 1025), a socket for each 1000 of them
+    # unexpected flows (UDP ports 1-1000, below the media range), a socket for each 1000 of them
     keep = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range((old + 999) // 1000)]
 
     def send(socks, n):

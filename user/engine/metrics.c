@@ -265,8 +265,7 @@ static void flow_metrics(FILE *f, struct ta_session *const *ss, int n, const str
 	family(f, "tokaudit_flows_tracked_peak", "gauge",
 	       "The most flows this reader tracked at once since it started (bounded: README \"Bounded memory\")");
 	for (int i = 0; i < n; i++)
-		sample(f, "tokaudit_flows_tracked_peak", ss[i], NULL, NULL, NULL, NULL,
-		       (double)ta_session_tracked_peak(ss[i]));
+		sample(f, "tokaudit_flows_tracked_peak", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->tracked_peak);
 	family(f, "tokaudit_flow_table_walks_total", "counter", "Walks of the flow tables since this reader started");
 	for (int i = 0; i < n; i++)
 		sample(f, "tokaudit_flow_table_walks_total", ss[i], NULL, NULL, NULL, NULL, (double)ss[i]->walk);

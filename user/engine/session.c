@@ -43,11 +43,6 @@ unsigned ta_session_open_flows(const struct ta_session *s)
 	return (unsigned)ta_trk_count(&s->trk);
 }
 
-size_t ta_session_tracked_peak(const struct ta_session *s)
-{
-	return s->tracked_peak;
-}
-
 void ta_session_labels(struct ta_session *s)
 {
 	if (s->pinned) {

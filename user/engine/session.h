@@ -148,8 +148,6 @@ void ta_session_report(struct ta_session *s, FILE *f, bool json, bool all);
 
 /* Flows the session tracks now */
 unsigned ta_session_open_flows(const struct ta_session *s);
-/* the most this session tracked at once */
-size_t ta_session_tracked_peak(const struct ta_session *s);
 /* The name of one of the session's interfaces, or NULL */
 const char *ta_session_iface_name(const struct ta_session *s, uint32_t ifindex);
 /* Fill the label tables from s->pol and s->prev_pol */
