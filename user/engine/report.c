@@ -584,6 +584,7 @@ static void report_json(struct ta_session *s, FILE *f, const struct report *r)
 	ta_jadd(o, "flows_closed_idle", ta_ju64(s->closed_idle));
 	ta_jadd(o, "flows_evicted", ta_ju64(s->evicted));
 	ta_jadd(o, "flows_tracked_peak", ta_ju64(s->tracked_peak));
+	ta_jadd(o, "flow_table_walks", ta_ju64(s->walk));
 	x = json_object_new_object();
 	ta_jadd(x, "new_flow", ta_ju64(r->cnt[TA_C_EV_LOST_NEW]));
 	ta_jadd(x, "unexpected", ta_ju64(r->cnt[TA_C_EV_LOST_UNEXP]));
