@@ -144,6 +144,20 @@ jq_py() { python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print($1)
 # sources 10.1.0.10-250: nothing answers them, so every packet is counted
 # once and no reply dies looking for a client that does not exist
 inet_drops_spoofed() { inet_drops fl "ip saddr 10.1.0.10-10.1.0.250"; }
+# churn_bounded WHO OPENED PEAK WALKS: after lab_peer.py's churn (3000 flows
+# sent to again each round, 3000 new ones, 24 rounds) through a 4096-entry
+# table with no walk due: enough flows made; the most tracked at once past
+# 1.5 x the table (so the walk line was reached), within 1.75 x and what
+# passing busy flows costs (a flow's add looks up 64 tracked ones at most:
+# 4096 / 64 more at worst); and 5 walks or more that the count asked for
+churn_bounded() {
+	local lim=$((4096 + 2048 + 1024 + 4096 / 64))
+	[ "${2:-0}" -ge 75000 ] && [ "${3:-0}" -gt 6144 ] && [ "${3:-0}" -le "$lim" ] &&
+		ok "$1's churn: $2 flows through a 4096-entry table, $3 tracked at most (past 6144, <= $lim)" ||
+		bad "$1's churn: '$3' tracked at most after '$2' flows, want 6145..$lim"
+	[ "${4:-0}" -ge 5 ] && ok "$1's churn: $4 walks with none due, each when the count passed 1.5 x the table" ||
+		bad "$1's churn: '$4' walks with none due, want 5 or more"
+}
 # inet_drops TABLE MATCH: the lab's inet side drops what MATCH matches,
 # first thing (table inet TABLE; 'ip netns exec $LAB_INET nft delete table
 # inet TABLE' undoes it)

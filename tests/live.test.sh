@@ -269,14 +269,7 @@ if [ -z "${TA_KERNEL_VM:-}" ]; then
 		rep=$(report "$tmp/churn.jsonl")
 		op=$(jq_py 'r["flows_opened"]' <<<"$rep") pk=$(jq_py 'r["flows_tracked_peak"]' <<<"$rep")
 		wk=$(jq_py 'r["flow_table_walks"]' <<<"$rep")
-		# 1.75 x the table, and 1/64 of it while the sweep passes busy flows
-		lim=$((4096 + 2048 + 1024 + 4096 / 64))
-		[ "${op:-0}" -ge 75000 ] && [ "${pk:-0}" -gt 6144 ] && [ "${pk:-0}" -le "$lim" ] &&
-			ok "run's churn: $op flows through a 4096-entry table, $pk tracked at most (past 6144, <= $lim)" ||
-			bad "run's churn: flows_tracked_peak '$pk' after '$op' flows, want 6145..$lim"
-		# the last walk is the one at exit
-		[ "${wk:-0}" -ge 6 ] && ok "run's churn: $((wk - 1)) walks with none due, and the last at exit" ||
-			bad "run's churn: flow_table_walks '$wk', want 6 or more (5 with none due, and the last)"
+		churn_bounded run "$op" "$pk" "$((wk - 1))" # (the last walk is the one at exit)
 	fi
 	ip netns exec "$LAB_INET" nft delete table inet churn
 fi

@@ -363,14 +363,7 @@ peer "$LAB_CLIENT" churn 70.42.47.70 3000 24 3000 >/dev/null
 pk=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_tracked_peak{.*} //p')
 op=$(mval tokaudit_flows_opened_total)
 w1=$(mval tokaudit_flow_table_walks_total)
-# 1.75 x the table's 4096, and what passing the busy flows costs: a flow's
-# add looks up 64 tracked ones at most, so 4096 / 64 more at worst
-lim=$((4096 + 2048 + 1024 + 4096 / 64))
-[ "${op:-0}" -ge 75000 ] && [ "${pk:-0}" -gt 6144 ] && [ "${pk:-0}" -le "$lim" ] &&
-	ok "churn: $op flows through a 4096-entry table, serve tracked $pk at most (past 6144, <= $lim)" ||
-	bad "churn: tokaudit_flows_tracked_peak '$pk' after '$op' flows, want 6145..$lim"
-[ "$((w1 - w0))" -ge 5 ] && ok "churn: $((w1 - w0)) walks with none due, each when the count passed 1.5 x the table" ||
-	bad "churn: $((w1 - w0)) walks during the churn (from $w0), want 5 or more"
+churn_bounded serve "$op" "$pk" "$((w1 - w0))"
 kill "$SERVE"; wait "$SERVE"
 SERVE=
 ip netns exec "$LAB_INET" nft delete table inet churn
