@@ -20,11 +20,12 @@ count and time.
   lab_peer.py flows HOST PORT N [--gap S]
                                          N one-datagram flows, each from a new socket;
                                          prints their local ports
-  lab_peer.py churn HOST OLD ROUNDS NEW
+  lab_peer.py churn HOST OLD ROUNDS NEW [--pause S]
                                          OLD unexpected flows (UDP ports 1-1000, a socket
                                          for each 1000), then ROUNDS times: a datagram on
                                          each of them again, and NEW new flows (new
-                                         sockets); prints the count of new flows
+                                         sockets), S seconds' pause after each round;
+                                         prints the count of new flows
   lab_peer.py send SRC SPORT DST DPORT N [--ttl T]
                                          N datagrams from SRC:SPORT (bound beside any
                                          server there), the socket closed at once; with
@@ -219,6 +220,7 @@ def flows(args):
 
 
 def churn(args):
+    pause = opt(args, "--pause", 0.0, float)  # seconds between rounds: a slow reader of the lines keeps up
     host, old, rounds, new = args[0], int(args[1]), int(args[2]), int(args[3])
     # unexpected flows (UDP ports 1-1000, below the media range), a socket for each 1000 of them
     keep = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range((old + 999) // 1000)]
@@ -240,6 +242,7 @@ def churn(args):
         for s in fresh:
             s.close()
         made += new
+        time.sleep(pause)
     print(json.dumps({"new": made}))
 
 

@@ -18,8 +18,10 @@ done
 lab_start ts || exit 0
 MPORT=9464 PPORT=9090 # inside the gateway's own namespace: nothing else listens there
 SERVE= PROM=
+READER=
 lab_cleanup_extra() {
 	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
+	[ -n "$READER" ] && kill "$READER" 2>/dev/null && wait "$READER" 2>/dev/null
 	[ -n "$PROM" ] && kill "$PROM" 2>/dev/null && wait "$PROM" 2>/dev/null
 }
 gwcurl() { gw curl -sf --max-time 5 "$@"; }
@@ -157,10 +159,25 @@ for m in $(sed -n 's/^\(tokaudit_[a-z_]*\){.*/\1/p' "$tmp/metrics.txt" | sort -u
 done
 [ -z "$undoc" ] && ok "every exported metric is in the README's table" || bad "metrics not in the README:$undoc"
 
-# ---- serve's hooks: no other command takes them away, and what goes is put back
+# balance FILE: each flow's opened and closed lines read from FILE to its
+# end, as JSON: how many of each, and how many came out of order: opened
+# while open, closed while not open (by the flow's ends), opened again
+# after it closed (by its ends and first_seen: a flow closed while the
+# table still held it).  grep picks the lines (as fast as serve writes
+# them); event, time, time_iso, iface, proto, family, local, lport,
+# remote, rport lead each line, awk keeps each flow's state.
+balance() {
+	LC_ALL=C grep -E '^\{"event":"(opened|closed)"' "$1" |
+		awk -F, '{ ev = substr($1, 11, 6); k = $7 " " $8 " " $9 " " $10; n[ev]++
+		       match($0, /"first_seen":[0-9.]+/); id = k " " substr($0, RSTART, RLENGTH)
+		       if (ev == "opened") { twice += (k in open); again += (id in shut); open[k] = 1 }
+		       else if (k in open) { delete open[k]; shut[id] = 1 } else unopened++ }
+		     END { printf "{\"opened\": %d, \"closed\": %d, \"opened_twice\": %d, \"closed_unopened\": %d, \"reopened\": %d}\n", n["opened"], n["closed"], twice, unopened, again }'
+}
 mval() { gwcurl http://127.0.0.1:$MPORT/metrics | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { print s + 0 }'; }
 # wait_metric NAME SAMPLE WANT: serve's own page converges to WANT
 wait_metric() { converge "$1" "$3" "$2 is" mval "$2"; }
+# ---- serve's hooks: no other command takes them away, and what goes is put back
 expect_rc "run --hook tc on serve's interface refused" 1 gw "$TA" run -i gwout --hook tc --duration 1
 expect_in "...naming serve and what to read it with" \
 	"gwout is audited already by 'tokaudit serve' (pid $SERVE): read what it sees with 'tokaudit flows -i gwout' or 'tokaudit why -i gwout'" "$ERR"
@@ -356,14 +373,31 @@ SERVE=
 # the LRU's order, run to run; test_tracker's bound test gives the sweep an
 # order it handles badly, every time.  The inet side drops the unexpected
 # UDP (below 1001) unanswered: no ICMP error comes back as flows of its own.
+# The lines go through a FIFO to a reader that keeps each flow's state by
+# its ends: a flow is opened once before it is closed, and closed once (the
+# walk's closing reads the ring as it goes, and what those events add or
+# close must not be closed again nor missed).
 inet_drops churn "udp dport 1-1000"
-start_serve --flows 4096 --interval 3600 --events /dev/null || exit 0
+mkfifo "$tmp/churn.fifo"
+start_serve --flows 4096 --interval 3600 --events "$tmp/churn.fifo" || exit 0
+balance "$tmp/churn.fifo" >"$tmp/churn.balance" &
+READER=$!
 w0=$(mval tokaudit_flow_table_walks_total)
-peer "$LAB_CLIENT" churn 70.42.47.70 3000 24 3000 >/dev/null
+peer "$LAB_CLIENT" churn 70.42.47.70 3000 24 3000 --pause 0.3 >/dev/null
 pk=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_tracked_peak{.*} //p')
 op=$(mval tokaudit_flows_opened_total)
 w1=$(mval tokaudit_flow_table_walks_total)
 churn_bounded serve "$op" "$pk" "$((w1 - w0))"
+unw=$(mval tokaudit_events_unwritten_total)
 kill "$SERVE"; wait "$SERVE"
 SERVE=
+wait "$READER"
+READER=
+python3 - "$tmp/churn.balance" "$unw" <<'PY' 2>"$tmp/churn.why" && ok "churn: every flow opened once before it closed, closed once and for good ($(cat "$tmp/churn.balance"))" || bad "churn: lines out of balance: $(tail -1 "$tmp/churn.why")"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert sys.argv[2] == "0", "lines unwritten: " + sys.argv[2]
+assert b["opened"] >= 75000 and b["closed"] >= 60000, b
+assert b["opened_twice"] == 0 and b["closed_unopened"] == 0 and b["reopened"] == 0, b
+PY
 ip netns exec "$LAB_INET" nft delete table inet churn

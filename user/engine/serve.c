@@ -202,16 +202,15 @@ static bool drain(struct serve *v, unsigned batch)
 }
 
 /* In the middle of a long walk: the scrapes waiting get their page (which
- * reads the last walk's figures, whole) */
-static void walk_yield(void *arg, bool ring)
+ * reads the last walk's figures, whole), the ring a bounded drain */
+static void walk_yield(void *arg)
 {
 	struct serve *v = arg;
 	uint64_t t0 = ta_now_ns();
 
 	if (v->http)
 		ta_httpd_run(v->http);
-	if (ring)
-		drain(v, TA_DRAIN_BATCH / 8); /* and the ring keeps some room */
+	drain(v, TA_DRAIN_BATCH / 8); /* and the ring keeps some room */
 	v->yield_ns += ta_now_ns() - t0;
 }
 

@@ -235,9 +235,48 @@ static bool still_held(void *arg, uint32_t h)
 	return !ta_dp_flow_lookup(&s->dp, &k, &v) && v.first_ns == ta_trk_first_ns(&s->trk, h);
 }
 
+/* The walk reads the tables a batch at a time, and handles the copies
+ * after; a flow the sweep finds gone meanwhile may be in the batch still
+ * to handle, and must not be opened again from it.  Its key is marked
+ * (hashed into SWEPT_BITS bits: a false mark only leaves an untracked flow
+ * to its event or the next walk). */
+#define SWEPT_BITS (1u << 20)
+
+static uint32_t swept_bit(const struct ta_flow_key *k)
+{
+	uint64_t w[sizeof(*k) / 8], x = 0;
+
+	memcpy(w, k, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / 8; i++)
+		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(x >> 44);
+}
+
 static void close_gone(void *arg, uint32_t h)
 {
-	evicted_now(arg, h);
+	struct ta_session *s = arg;
+
+	if (s->walk_reading && (s->swept_bits || (s->swept_bits = calloc(SWEPT_BITS / 64, 8)))) {
+		struct ta_flow_key k;
+		uint32_t b;
+
+		ta_trk_key(&s->trk, h, &k);
+		b = swept_bit(&k);
+		s->swept_bits[b / 64] |= 1ull << (b % 64);
+		s->swept_any = true;
+	}
+	evicted_now(s, h);
+}
+
+/* A flow of the walk's copy that the sweep closed since: stale */
+static bool swept_stale(struct ta_session *s, const struct ta_flow_key *k)
+{
+	uint32_t b;
+
+	if (!s->swept_any)
+		return false;
+	b = swept_bit(k);
+	return (s->swept_bits[b / 64] >> (b % 64) & 1) && ta_trk_find(&s->trk, k) == TA_TRK_NONE;
 }
 
 /* The reader tracks what the kernel's tables hold, and up to half more
@@ -703,6 +742,7 @@ void ta_session_close(struct ta_session *s)
 		ring_buffer__free(s->rb);
 	s->rb = NULL;
 	ta_trk_free(&s->trk);
+	free(s->swept_bits);
 	free(s->keep);
 	s->keep = NULL;
 	ta_dp_close(&s->dp);
@@ -935,6 +975,8 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		walk_gauges(w, k, v);
 		return 0;
 	}
+	if (swept_stale(s, k))
+		return 0;
 	/* pushed out and made again since the last walk: two flows (stale: a
 	 * later flow of the key was read from the ring during this walk) */
 	h = track(s, k, v, &created);
@@ -978,7 +1020,7 @@ static int walk_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, v
 	struct ta_session *s = w->s;
 
 	if (s->yield && ++w->seen % WALK_YIELD == 0)
-		s->yield(s->yield_arg, true);
+		s->yield(s->yield_arg);
 	return walk_one(w, k, v);
 }
 
@@ -1018,11 +1060,14 @@ static void tick_evicted(struct ta_session *s, struct walk_ctx *w)
 				continue;
 			}
 		}
-		/* many closed at once: a scrape may wait (no reading the ring here:
-		 * its events would change the table this loop walks) */
-		if (s->yield && ++w->seen % WALK_YIELD == 0)
-			s->yield(s->yield_arg, false);
 		evicted(s, h, &w->ctx, w->now);
+		/* many closed at once (a flood's walk closes half a table): a
+		 * scrape and the ring may not wait that long.  What the ring's
+		 * events change is safe for this loop, which goes on by handle
+		 * and looks at each record after them: a flow they add is
+		 * stamped with this walk, one they close is no longer live. */
+		if (s->yield && ++w->seen % WALK_YIELD == 0)
+			s->yield(s->yield_arg);
 	}
 	s->walk_verify = maybe != w->skipped;
 }
@@ -1045,7 +1090,12 @@ int ta_session_tick(struct ta_session *s)
 		w.skip_before = s->walk_start_ns - WALK_SKEW_NS;
 	s->walk_start_ns = w.now;
 	s->walk++;
+	if (s->swept_any)
+		memset(s->swept_bits, 0, SWEPT_BITS / 8);
+	s->swept_any = false;
+	s->walk_reading = true;
 	ta_dp_flows_walk(&s->dp, &(struct ta_flow_walk){ .cb = walk_flow, .pre = walk_pre, .arg = &w });
+	s->walk_reading = false;
 	/* what a scrape during the walk reads is the last walk's, whole */
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));

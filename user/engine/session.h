@@ -68,6 +68,9 @@ struct ta_session {
 	uint64_t walk_start_ns;       /* when the last walk began (0: none yet) */
 	bool walk_verify;             /* the next walk looks every flow up */
 	bool walk_wanted;             /* a walk now: the tracked flows passed 1.5 tables (ta_trk_bound) */
+	bool walk_reading;            /* a walk is going through its copies of the tables */
+	bool swept_any;               /* swept_bits has a mark this walk */
+	uint64_t *swept_bits;         /* keys the tracker's sweep closed during this walk (hashed) */
 	uint64_t evicted, closed_idle, opened;
 	struct ta_rule_acc rules[TA_MAX_RULES];
 	struct ta_closed *keep;       /* unexpected/dropped flows that closed */
@@ -78,9 +81,10 @@ struct ta_session {
 	unsigned snaplen;
 	uint64_t kdrop_events;
 	uint64_t events_read;         /* ring events this reader consumed */
-	/* a long walk calls it now and then (serve: the metrics; ring: the ring
-	 * buffer may be read too, no tracked flow being iterated) */
-	void (*yield)(void *arg, bool ring);
+	/* a long walk (and its closing of what the tables pushed out) calls it
+	 * now and then: serve answers scrapes and reads a bounded part of the
+	 * ring, whose events may add and close tracked flows meanwhile */
+	void (*yield)(void *arg);
 	void *yield_arg;
 	unsigned drain_budget;        /* events left to read in this drain (0: no bound) */
 	/* events read, not handled yet: their tracked flows are fetched from
