@@ -235,48 +235,9 @@ static bool still_held(void *arg, uint32_t h)
 	return !ta_dp_flow_lookup(&s->dp, &k, &v) && v.first_ns == ta_trk_first_ns(&s->trk, h);
 }
 
-/* The walk reads the tables a batch at a time, and handles the copies
- * after; a flow the sweep finds gone meanwhile may be in the batch still
- * to handle, and must not be opened again from it.  Its key is marked
- * (hashed into SWEPT_BITS bits: a false mark only leaves an untracked flow
- * to its event or the next walk). */
-#define SWEPT_BITS (1u << 20)
-
-static uint32_t swept_bit(const struct ta_flow_key *k)
-{
-	uint64_t w[sizeof(*k) / 8], x = 0;
-
-	memcpy(w, k, sizeof(w));
-	for (size_t i = 0; i < sizeof(w) / 8; i++)
-		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(x >> 44);
-}
-
 static void close_gone(void *arg, uint32_t h)
 {
-	struct ta_session *s = arg;
-
-	if (s->walk_reading && (s->swept_bits || (s->swept_bits = calloc(SWEPT_BITS / 64, 8)))) {
-		struct ta_flow_key k;
-		uint32_t b;
-
-		ta_trk_key(&s->trk, h, &k);
-		b = swept_bit(&k);
-		s->swept_bits[b / 64] |= 1ull << (b % 64);
-		s->swept_any = true;
-	}
-	evicted_now(s, h);
-}
-
-/* A flow of the walk's copy that the sweep closed since: stale */
-static bool swept_stale(struct ta_session *s, const struct ta_flow_key *k)
-{
-	uint32_t b;
-
-	if (!s->swept_any)
-		return false;
-	b = swept_bit(k);
-	return (s->swept_bits[b / 64] >> (b % 64) & 1) && ta_trk_find(&s->trk, k) == TA_TRK_NONE;
+	evicted_now(arg, h);
 }
 
 /* The reader tracks what the kernel's tables hold, and up to half more
@@ -742,7 +703,6 @@ void ta_session_close(struct ta_session *s)
 		ring_buffer__free(s->rb);
 	s->rb = NULL;
 	ta_trk_free(&s->trk);
-	free(s->swept_bits);
 	free(s->keep);
 	s->keep = NULL;
 	ta_dp_close(&s->dp);
@@ -975,8 +935,6 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		walk_gauges(w, k, v);
 		return 0;
 	}
-	if (swept_stale(s, k))
-		return 0;
 	/* pushed out and made again since the last walk: two flows (stale: a
 	 * later flow of the key was read from the ring during this walk) */
 	h = track(s, k, v, &created);
@@ -1090,12 +1048,7 @@ int ta_session_tick(struct ta_session *s)
 		w.skip_before = s->walk_start_ns - WALK_SKEW_NS;
 	s->walk_start_ns = w.now;
 	s->walk++;
-	if (s->swept_any)
-		memset(s->swept_bits, 0, SWEPT_BITS / 8);
-	s->swept_any = false;
-	s->walk_reading = true;
 	ta_dp_flows_walk(&s->dp, &(struct ta_flow_walk){ .cb = walk_flow, .pre = walk_pre, .arg = &w });
-	s->walk_reading = false;
 	/* what a scrape during the walk reads is the last walk's, whole */
 	s->table_flows = w.table_flows;
 	memcpy(s->active, w.active, sizeof(s->active));

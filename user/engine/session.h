@@ -68,9 +68,6 @@ struct ta_session {
 	uint64_t walk_start_ns;       /* when the last walk began (0: none yet) */
 	bool walk_verify;             /* the next walk looks every flow up */
 	bool walk_wanted;             /* a walk now: the tracked flows passed 1.5 tables (ta_trk_bound) */
-	bool walk_reading;            /* a walk is going through its copies of the tables */
-	bool swept_any;               /* swept_bits has a mark this walk */
-	uint64_t *swept_bits;         /* keys the tracker's sweep closed during this walk (hashed) */
 	uint64_t evicted, closed_idle, opened;
 	struct ta_rule_acc rules[TA_MAX_RULES];
 	struct ta_closed *keep;       /* unexpected/dropped flows that closed */
