@@ -28,7 +28,12 @@ expect_rc "status" 0 gw "$TA" status --json
 # (Looked for in the gateway's namespace, where attach ran: the suites a
 # parallel make test runs beside this one have tokaudit processes of their
 # own, seen host-wide.)
-lab_comms() { for p in $(ip netns pids "$LAB_GW"); do cat "/proc/$p/comm" 2>/dev/null; done; }
+lab_comms() {
+	local pids p
+	pids=$(ip netns pids "$LAB_GW") || return 1 # (a failed listing is no absence)
+	for p in $pids; do cat "/proc/$p/comm" 2>/dev/null; done
+	return 0
+}
 absent "attach returned, no process left" '^tokaudit$' lab_comms
 u=$(peer "$LAB_CLIENT" udp 70.42.47.70 50000 100)
 [ "$(jq_py 'r["received"]' <<<"$u")" = 100 ] && ok "traffic passes while attached" || bad "udp $u"

@@ -21,10 +21,25 @@ SERVE= PROM=
 READER=
 lab_cleanup_extra() {
 	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
-	[ -n "$READER" ] && kill "$READER" 2>/dev/null && wait "$READER" 2>/dev/null
+	# (the reader's grep waits on the FIFO when serve never opened it)
+	[ -n "$READER" ] && pkill -P "$READER" 2>/dev/null; [ -n "$READER" ] && kill "$READER" 2>/dev/null && wait "$READER" 2>/dev/null
 	[ -n "$PROM" ] && kill "$PROM" 2>/dev/null && wait "$PROM" 2>/dev/null
 }
 gwcurl() { gw curl -sf --max-time 5 "$@"; }
+# stop_serve: SIGTERM, and 30 s for serve to exit (one that does not is a
+# failure, killed then, rather than a test that waits for ever); its exit
+# status in RC
+stop_serve() {
+	kill "$SERVE" 2>/dev/null
+	for _ in $(seq 300); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$SERVE" 2>/dev/null; then
+		bad "serve did not exit within 30 s of SIGTERM: killed"
+		kill -9 "$SERVE"
+	fi
+	wait "$SERVE"
+	RC=$?
+	SERVE=
+}
 # start_serve ARGS...: serve on gwout in the background, metrics up
 start_serve() {
 	# nsenter execs tokaudit: $! is serve itself (kill -9 must hit it, not a shell)
@@ -305,16 +320,14 @@ expect_rc "--since with a bad unit" 2 gw "$TA" why -i gwout --since 10x
 expect_in "...says what it takes" "(seconds, or with a unit: 90s, 10m, 2h, 1d), not '10x'" "$ERR"
 
 # SIGTERM detaches (the default)
-kill "$SERVE"; wait "$SERVE"; rc=$?
-SERVE=
+stop_serve; rc=$RC
 [ $rc = 0 ] && ok "SIGTERM: serve exits 0" || bad "SIGTERM: exit $rc"
 [ ! -e "$TOKAUDIT_PIN_ROOT/gwout" ] && ok "SIGTERM detached: no pins left" || bad "pins left: $(ls "$TOKAUDIT_PIN_ROOT/gwout")"
 absent "SIGTERM detached: no XDP program left" 'xdp.*id' gw bpftool net show dev gwout
 
 # --keep-attached: the programs stay, audit on, and the next serve adopts them
 start_serve --keep-attached || exit 0
-kill "$SERVE"; wait "$SERVE"
-SERVE=
+stop_serve
 [ -e "$TOKAUDIT_PIN_ROOT/gwout/xdp_link" ] && ok "--keep-attached leaves the programs pinned" || bad "keep-attached: no pins"
 sent() { gw "$TA" stats -i gwout --json | jq_py 'r["counters"]["events_sent"]'; }
 e0=$(sent)
@@ -349,8 +362,7 @@ tr=$(gwcurl http://127.0.0.1:$MPORT/metrics | sed -n 's/^tokaudit_flows_tracked{
 # (400 per tracked flow, IPv4 and IPv6 tables: 1.25 x --flows)
 bound=$(( 80 * 1024 + 16384 * 128 / 1024 ))
 [ "${rss:-999999}" -le "$bound" ] && ok "flood: peak RSS ${rss} KiB <= bound ${bound} KiB" || bad "flood: peak RSS ${rss} KiB > ${bound} KiB"
-kill "$SERVE"; wait "$SERVE"
-SERVE=
+stop_serve
 
 # serve reads events ahead of handling them (the tracker's memory fetched
 # meanwhile), and handles every one it read before it waits again: one
@@ -362,8 +374,7 @@ for _ in $(seq 40); do grep -q '"event":"unexpected".*"rport":22,' "$tmp/events.
 grep -q '"event":"unexpected".*"rport":22,' "$tmp/events.one" &&
 	ok "a lone event's line comes with no later event nor walk" ||
 	bad "a lone event: no unexpected line for TCP 22 within 2 s: $(tail -c 300 "$tmp/events.one")"
-kill "$SERVE"; wait "$SERVE"
-SERVE=
+stop_serve
 
 # Churn through a 4096-entry table with no walk due (--interval 3600):
 # 3000 flows sent to again each round, and 3000 new ones a round.  Past
@@ -389,8 +400,7 @@ op=$(mval tokaudit_flows_opened_total)
 w1=$(mval tokaudit_flow_table_walks_total)
 churn_bounded serve "$op" "$pk" "$((w1 - w0))"
 unw=$(mval tokaudit_events_unwritten_total)
-kill "$SERVE"; wait "$SERVE"
-SERVE=
+stop_serve
 wait "$READER"
 READER=
 python3 - "$tmp/churn.balance" "$unw" <<'PY' 2>"$tmp/churn.why" && ok "churn: every flow opened once before it closed, closed once and for good ($(cat "$tmp/churn.balance"))" || bad "churn: lines out of balance: $(tail -1 "$tmp/churn.why")"
