@@ -309,6 +309,16 @@ if sm:
           f"{r['bound_kib'] / 1024:.0f} MiB | {'within' if r['vmhwm_kib'] <= r['bound_kib'] else '**OVER**'} | {idle} |")
     p("")
 
+for r in by("serve_cpu"):
+    lost = r["events_lost"]
+    tried = r["events_sent"] + lost
+    p(f"serve held past the {r['flows']:,}-entry table (`tests/bench/serve-cpu.sh build/tokaudit {r['flows']} "
+      f"{r['rate']} {r['seconds']:g}`: the events steps above last 3 s each; a flood that lasts "
+      f"makes a walk close half a table of flows at a time):\n")
+    p(f"* {r['offered_per_s']:,.0f} new flows/s for {r['seconds']:g} s: {lost:,} of {tried:,} events lost "
+      f"({100 * lost / tried if tried else 0:.1f} %), {r['us_per_event']} µs of serve's CPU per event. "
+      f"Target 0 lost: {'met' if tried and not lost else '**MISSED**'}.\n")
+
 sc = by("scale")
 if sc:
     p("## 4. Policy scale\n")

@@ -27,11 +27,12 @@ t0=$(awk '{print $14 + $15}' /proc/$evpid/stat)
 line=$(sink "$TB" evgen "$id" "$RATE" "$SECS" 2 1)
 sleep 3 # the reader catches up
 t1=$(awk '{print $14 + $15}' /proc/$evpid/stat)
-python3 - "$line" "$((t1 - t0))" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$line" "$((t1 - t0))" "$(getconf CLK_TCK)" "$FLOWS" "$SECS" "$RATE" <<'PY'
 import json, sys
 r, ticks, hz = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 cpu = ticks / hz
-print(json.dumps({"bench": "serve_cpu", "offered_per_s": r["offered_per_s"], "events_sent": r["events_sent"],
+print(json.dumps({"bench": "serve_cpu", "flows": int(sys.argv[4]), "seconds": float(sys.argv[5]), "rate": int(sys.argv[6]),
+                  "offered_per_s": r["offered_per_s"], "events_sent": r["events_sent"],
                   "events_lost": r["events_lost"], "serve_cpu_s": cpu,
                   "us_per_event": round(1e6 * cpu / r["events_sent"], 2) if r["events_sent"] else None}))
 PY
