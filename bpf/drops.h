@@ -314,6 +314,13 @@ static __always_inline int ta_drop_event_due(struct ta_flow_cold *c)
 	return 1;
 }
 
+/* Drops in other network namespaces are not this gateway's: the first test,
+ * before any of the skb is read (every drop in the host comes here) */
+static __always_inline int ta_drop_foreign(__u32 ino)
+{
+	return !audited_netns || (ino && ino != audited_netns);
+}
+
 /*
  * The skb's fields come from the caller: read directly through BTF in the
  * tp_btf program (plain loads, no helper calls), through CO-RE helpers in
@@ -332,9 +339,6 @@ static __always_inline int ta_on_drop(struct sk_buff *skb, unsigned char *head, 
 	union ta_drop_hdrs h;
 	__u64 cover;
 
-	/* drops in other network namespaces are not this gateway's */
-	if (!audited_netns || (ino && ino != audited_netns))
-		return 0;
 	if (!head || nh == (__u16)~0U || ta_drop_ip(head, nh, &th, &h, &t, &wire))
 		return 0;
 	/* the side in the policy is the remote one */
@@ -422,6 +426,8 @@ int tokaudit_kfree_skb(unsigned long long *ctx)
 		ino = sk->__sk_common.skc_net.net->ns.inum;
 	if (!ino && dev)
 		ino = dev->nd_net.net->ns.inum;
+	if (ta_drop_foreign(ino))
+		return 0;
 	return ta_on_drop(skb, skb->head, skb->network_header, skb->transport_header, skb->tail, ino, (__u64)ctx[1],
 			  cfg_drop_reason ? (__u32)ctx[2] : 0);
 }
@@ -444,6 +450,8 @@ int tokaudit_kfree_skb_tp(struct trace_event_raw_kfree_skb *ctx)
 		ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	if (!ino && dev)
 		ino = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	if (ta_drop_foreign(ino))
+		return 0;
 	return ta_on_drop(skb, BPF_CORE_READ(skb, head), BPF_CORE_READ(skb, network_header),
 			  BPF_CORE_READ(skb, transport_header), BPF_CORE_READ(skb, tail), ino,
 			  (__u64)BPF_CORE_READ(ctx, location), reason);

@@ -28,9 +28,20 @@ table inet blk {
 	}
 }
 EOF
+# (e) the far end's own firewall drops UDP 50001: a drop in another network
+# namespace of this kernel, as it would be on another machine, never charged
+ip netns exec "$LAB_INET" nft -f - <<'EOF' || bad "nftables rules of the far end"
+table inet far {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 50001 drop
+	}
+}
+EOF
 
 drive() {
 	peer "$LAB_CLIENT" udp 70.42.47.70 50000 20 >/dev/null          # (a)
+	peer "$LAB_CLIENT" udp 70.42.47.70 50001 10 >/dev/null          # (e)
 	peer "$LAB_CLIENT" tcp 70.42.47.70 5560 --timeout 3.5 >/dev/null # (b) SYN retried, never answered
 	peer "$LAB_CLIENT" tcp 72.5.167.140 3478 >/dev/null              # (c)
 	peer "$LAB_CLIENT" tcp 212.118.226.40 443 >/dev/null             # (d)
@@ -72,7 +83,9 @@ check "(c) TCP 3478: ICMP admin-prohibited (3/13) from the gateway" \
 	'(lambda f: len(f) == 1 and f[0]["flow"]["icmp_last_type"] == 3 and f[0]["flow"]["icmp_last_code"] == 13 and f[0]["flow"]["icmp_from"] == "10.1.0.1" and "SYN answered by ICMP admin-prohibited (type 3 code 13) from 10.1.0.1" in f[0]["diagnosis"])(find(3478))'
 check "(d) TCP 443 to one address: answered by a reset" \
 	'(lambda f: len(f) == 1 and f[0]["flow"]["remote"] == "212.118.226.40" and f[0]["flow"]["state"] == "refused" and "SYN answered by a TCP reset (refused)" in f[0]["diagnosis"])(find(443))'
-check "healthy hlg flow not diagnosed (drops in other namespaces not charged)" \
+check "(e) UDP dropped by the far end's firewall, another namespace: 10 out, none charged as dropped here" \
+	'(lambda f: len(f) == 1 and f[0]["flow"]["packets_out"] == 10 and f[0]["flow"]["kernel_drops"] == 0)(find(50001, "udp"))'
+check "healthy hlg flow not diagnosed" \
 	'not [x for x in w if x["flow"]["remote"] == "216.151.209.20"]'
 check "every rule carried traffic" 'r["rules_without_traffic"] == []'
 grep -q '"event":"kernel-drop".*"drop_reason":"'"$NF_REASON"'"' "$tmp/run.jsonl" && ok "kernel-drop events as they happen" || bad "no kernel-drop event"
@@ -167,7 +180,7 @@ expect_rc "why --remote ADDR:PORT" 0 gw "$TA" why --remote 72.5.167.140:3478
 n=$(grep -c '→' <<<"$OUT")
 [ "$n" = 1 ] && ok "why --remote keeps one flow" || bad "why --remote gave $n flows: $OUT"
 expect_rc "why --rule media --json" 0 gw "$TA" why --rule media --json
-python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert [x["flow"]["rule"] for x in r["why"]] == ["media"], r' <<<"$OUT" && ok "why --rule filters by rule" || bad "why --rule: $OUT"
+python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert sorted((x["flow"]["rule"], x["flow"]["rport"]) for x in r["why"]) == [("media", 50000), ("media", 50001)], r' <<<"$OUT" && ok "why --rule filters by rule" || bad "why --rule: $OUT"
 expect_rc "why --limit 1" 0 gw "$TA" why --limit 1 --sort packets
 n=$(grep -c '→' <<<"$OUT")
 [ "$n" = 1 ] && grep -Eq '^  \([0-9]+ more: --limit\)$' <<<"$OUT" && ok "why --limit: one sentence, and how many more" || bad "why --limit: $OUT"
