@@ -20,7 +20,7 @@ cleanup() {
 	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$SINK "$TA" detach -i v1 >/dev/null 2>&1
 	nsenter --net=/run/netns/$SINK xdp-filter unload v1 >/dev/null 2>&1
 	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null; ip netns del $N-far 2>/dev/null
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "$B"/progs[01].json "${made[@]}"
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "$B"/progs[01].json "$B/rounds" "${made[@]}"
 	sysctl -qw kernel.bpf_stats_enabled=$stats0
 }
 stats0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
@@ -96,14 +96,87 @@ pps_once() { # seconds
 	wait $tg 2>/dev/null
 	echo $(( (b - a) / $1 ))
 }
-measure() { # name
-	local v=() i
-	for i in 1 2 3 4 5; do v+=("$(pps_once 2)"); done
-	printf '%s\n' "${v[@]}" | python3 -c "
-import json, sys, statistics
-v = sorted(int(x) for x in sys.stdin)
-print(json.dumps({'bench': 'throughput', 'config': '$1', 'pps': statistics.median(v), 'min': v[0], 'max': v[-1], 'trials': len(v)}))" >> "$J"
-	say "throughput $1: $(tail -1 "$J")"
+# Each configuration as it goes on v1 and comes off
+xf_on() {
+	sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1 || return 1
+	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
+	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
+}
+nft_on() {
+	sink nft -f - <<'EOF'
+table inet tabench {
+	set blocks { type ipv4_addr; flags interval; elements = { 70.42.47.64/26, 72.5.167.128/26, 212.118.226.32/27, 216.151.209.15, 216.151.209.20 } }
+	chain pre {
+		type filter hook prerouting priority 0; policy accept;
+		ip daddr @blocks udp dport 1025-65535 counter
+		ip daddr @blocks tcp dport { 80, 443, 3478, 5560 } counter
+		ip daddr @blocks counter
+	}
+}
+EOF
+}
+on() { # config
+	case $1 in
+	none) ;;
+	# the empty program twice: how far two runs of the same differ
+	empty_xdp | empty_xdp_again) sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null ;;
+	tokaudit_audit) sink "$TA" attach -i v1 --side inside >/dev/null ;;
+	# drop forensics off (its pinned link removed): what the kfree_skb tracer
+	# costs when every packet forwarded is dropped further on
+	tokaudit_audit_no_drop_tracing) sink "$TA" attach -i v1 --side inside >/dev/null &&
+		rm -f "$TOKAUDIT_PIN_ROOT/v1/drop_link" ;;
+	tokaudit_enforce) sink "$TA" attach -i v1 --side inside --enforce >/dev/null ;;
+	xdp-filter) xf_on ;;
+	nftables_counters) nft_on ;;
+	esac
+}
+off() { # config
+	case $1 in
+	empty_xdp | empty_xdp_again) sink ip link set dev v1 xdpdrv off ;;
+	tokaudit_*) sink "$TA" detach -i v1 >/dev/null ;;
+	xdp-filter) sink xdp-filter unload v1 >/dev/null 2>&1 ;;
+	nftables_counters) sink nft delete table inet tabench ;;
+	esac
+}
+# Rounds of 2 s, the configurations in turn within each round (each round
+# starting one further along), so that a slow drift of the machine's speed
+# falls on all of them alike; each is compared with the empty program of
+# its own round.
+rounds() { # N CONFIG...
+	local n=$1 r i c v
+	shift
+	local cs=("$@") nc=$#
+	: > "$B/rounds"
+	pps_once 1 > /dev/null # a warm-up, not counted: the first run reads low
+	for ((r = 0; r < n; r++)); do
+		for ((i = 0; i < nc; i++)); do
+			c=${cs[$(((i + r) % nc))]}
+			on "$c" || { say "throughput $c: did not attach here"; continue; }
+			# nothing received: the generator did not start; once more
+			v=$(pps_once 2)
+			[ "$v" -gt 0 ] || v=$(pps_once 2)
+			if [ "$v" -gt 0 ]; then echo "$r $c $v" >> "$B/rounds"; else say "throughput $c: round $r received nothing"; fi
+			off "$c"
+		done
+	done
+	python3 - "$B/rounds" >> "$J" <<'PY'
+import json, statistics, sys
+runs = {}
+for l in open(sys.argv[1]):
+    r, c, v = l.split()
+    runs.setdefault(c, {})[int(r)] = int(v)
+base = runs.get("empty_xdp", {})
+for c, v in runs.items():
+    pps = sorted(v.values())
+    row = {"bench": "throughput", "config": c, "pps": statistics.median(pps), "min": pps[0], "max": pps[-1],
+           "trials": len(pps)}
+    ratio = sorted(v[r] / base[r] for r in v if base.get(r))
+    if ratio:
+        row.update(ratio=round(statistics.median(ratio), 4), ratio_min=round(ratio[0], 4),
+                   ratio_max=round(ratio[-1], 4))
+    print(json.dumps(row))
+PY
+	grep '"bench": "throughput"' "$J" | sed 's/^/bench: /' >&2
 }
 # Where the time goes on the wire, program by program: the kernel times each
 # run (kernel.bpf_stats_enabled, 3 s of the same traffic) and counts runs;
@@ -133,36 +206,10 @@ for i, p in b.items():
 print(json.dumps({"bench": "progstats", "config": sys.argv[3], "progs": progs}))
 PY
 }
-measure none
-sink ip link set dev v1 xdpdrv obj "$top/build/empty.bpf.o" sec xdp 2>/dev/null && {
-	measure empty_xdp; progstats empty_xdp empty_xdp; sink ip link set dev v1 xdpdrv off; }
-sink "$TA" attach -i v1 --side inside >/dev/null && {
-	measure tokaudit_audit; progstats tokaudit_audit tokaudit_xdp tokaudit_kfree_skb; sink "$TA" detach -i v1 >/dev/null; }
-# the same with drop forensics off (its pinned link removed): what the kfree_skb
-# tracer costs when every packet forwarded is dropped further on
-sink "$TA" attach -i v1 --side inside >/dev/null && rm -f "$TOKAUDIT_PIN_ROOT/v1/drop_link" && {
-	measure tokaudit_audit_no_drop_tracing; sink "$TA" detach -i v1 >/dev/null; }
-sink "$TA" attach -i v1 --side inside --enforce >/dev/null && { measure tokaudit_enforce; sink "$TA" detach -i v1 >/dev/null; }
-if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
-	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
-	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
-	measure xdp-filter
-	progstats xdp-filter xdp_dispatcher xdpfilt_alw_all
-	sink xdp-filter unload v1 >/dev/null 2>&1
-fi
-sink nft -f - <<'EOF'
-table inet tabench {
-	set blocks { type ipv4_addr; flags interval; elements = { 70.42.47.64/26, 72.5.167.128/26, 212.118.226.32/27, 216.151.209.15, 216.151.209.20 } }
-	chain pre {
-		type filter hook prerouting priority 0; policy accept;
-		ip daddr @blocks udp dport 1025-65535 counter
-		ip daddr @blocks tcp dport { 80, 443, 3478, 5560 } counter
-		ip daddr @blocks counter
-	}
-}
-EOF
-measure nftables_counters
-sink nft delete table inet tabench
+rounds 6 none empty_xdp empty_xdp_again tokaudit_audit tokaudit_audit_no_drop_tracing tokaudit_enforce xdp-filter nftables_counters
+on empty_xdp && { progstats empty_xdp empty_xdp; off empty_xdp; }
+on tokaudit_audit && { progstats tokaudit_audit tokaudit_xdp tokaudit_kfree_skb; off tokaudit_audit; }
+on xdp-filter && { progstats xdp-filter xdp_dispatcher xdpfilt_alw_all; off xdp-filter; }
 
 # ---- 3. events and flows ----
 say "flow table at 1M entries"

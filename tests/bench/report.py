@@ -167,27 +167,48 @@ def progstats_rows(a, empty):
 
 
 tp = by("throughput")
+
+
+def ratio(r, empty):
+    """Against the empty program: the median of the rounds' ratios where the rounds gave them"""
+    return r["ratio"] if "ratio" in r else r["pps"] / empty["pps"]
+
+
+def ratio_span(r, empty):
+    return f"{ratio(r, empty):.2f} ({r['ratio_min']:.2f}–{r['ratio_max']:.2f})" if "ratio_min" in r else f"{ratio(r, empty):.2f}"
+
+
 if tp:
     base = {r["config"]: r for r in tp}
     empty = base.get("empty_xdp", base.get("none"))
+    rounds = "ratio" in empty
     p("## 2. Throughput on a veth pair (trafgen, 1 core, half the packets to a media address)\n")
     p("The receiving namespace forwards every packet to a third namespace, as a gateway forwards; "
-      "packets/s counted on the receiving veth.\n")
+      "packets/s counted on the receiving veth"
+      + (f", over {empty['trials']} rounds of 2 s: each round runs every configuration in turn, starting one further "
+         "along each round, and each is compared with the empty program of its own round (the median of those "
+         "ratios, with their min–max), so that the machine's drift over the runs falls on all alike" if rounds else "")
+      + ".\n")
     p("| configuration | packets/s received (min–max) | vs the empty XDP program |")
     p("|--|--|--|")
     for r in tp:
-        p(f"| {r['config']} | {r['pps']:,.0f} ({r['min']:,}–{r['max']:,}) | {r['pps'] / empty['pps']:.2f} |")
+        p(f"| {r['config']} | {r['pps']:,.0f} ({r['min']:,}–{r['max']:,}) | {ratio_span(r, empty)} |")
     a = base.get("tokaudit_audit")
     if a:
         p("")
-        p(f"* Target tokaudit audit ≥ 95 % of the empty program's rate: {100 * a['pps'] / empty['pps']:.0f} %, {verdict(a['pps'] >= 0.95 * empty['pps'])}.")
+        p(f"* Target tokaudit audit ≥ 95 % of the empty program's rate: {100 * ratio(a, empty):.0f} %, "
+          f"{verdict(ratio(a, empty) >= 0.95)}.")
         nd = base.get("tokaudit_audit_no_drop_tracing")
         if nd:
             xf = base.get("xdp-filter")
-            xfs = f"; xdp-filter {100 * xf['pps'] / empty['pps']:.0f} %" if xf else ""
+            xfs = f"; xdp-filter {100 * ratio(xf, empty):.0f} %" if xf else ""
             p(f"  With drop forensics off (the kfree_skb tracer's link removed, the rest as attached): "
-              f"{100 * nd['pps'] / empty['pps']:.0f} %{xfs}. The difference is the tracer, which runs for every packet "
-              "the far namespace drops (below).")
+              f"{100 * ratio(nd, empty):.0f} %{xfs}. The tracer runs for every packet the far namespace drops (below).")
+    again = base.get("empty_xdp_again")
+    if again and "ratio_min" in again:
+        p(f"* How far apart two runs of the same program land here: the empty program against itself, "
+          f"{ratio_span(again, empty)}; a difference between configurations smaller than that spread is within "
+          "the noise of this measurement.")
     p("* On veth the generator and the receiving NAPI share a CPU, so these rates are for comparing the configurations "
       "with each other, not line rates of a NIC.\n")
     progstats_rows(a, empty)
