@@ -196,8 +196,11 @@ if tp:
     a = base.get("tokaudit_audit")
     if a:
         p("")
+        again = base.get("empty_xdp_again")
+        noise = (f" (and the empty program against itself, {ratio_span(again, empty)}: a round's noise is as large "
+                 "as the margin, below)" if again and "ratio_min" in again else "")
         p(f"* Target tokaudit audit ≥ 95 % of the empty program's rate: {100 * ratio(a, empty):.0f} %, "
-          f"{verdict(ratio(a, empty) >= 0.95)}.")
+          f"{verdict(ratio(a, empty) >= 0.95)}{noise}.")
         nd = base.get("tokaudit_audit_no_drop_tracing")
         if nd:
             xf = base.get("xdp-filter")
