@@ -22,7 +22,10 @@ READER=
 lab_cleanup_extra() {
 	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
 	# (the reader's grep waits on the FIFO when serve never opened it)
-	[ -n "$READER" ] && pkill -P "$READER" 2>/dev/null; [ -n "$READER" ] && kill "$READER" 2>/dev/null && wait "$READER" 2>/dev/null
+	if [ -n "$READER" ]; then
+		pkill -P "$READER" 2>/dev/null
+		kill "$READER" 2>/dev/null && wait "$READER" 2>/dev/null
+	fi
 	[ -n "$PROM" ] && kill "$PROM" 2>/dev/null && wait "$PROM" 2>/dev/null
 }
 gwcurl() { gw curl -sf --max-time 5 "$@"; }

@@ -50,18 +50,20 @@ sink() { nsenter --net=/run/netns/$SINK "$@"; }
 . "$top/tests/bench/xdp-id.sh"
 
 say "xdp-filter with the policy's addresses and ports"
-xf_id=
-if sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1; then
-	python3 - <<'PY' > "$B/xf.list"
+python3 - <<'PY' > "$B/xf.list"
 import ipaddress
 for n in ("70.42.47.64/26", "72.5.167.128/26", "212.118.226.32/27", "216.151.209.20/32", "216.151.209.15/32"):
     for a in ipaddress.ip_network(n):
         print(a)
 PY
+# xdp-filter on v1, holding those addresses and the policy's ports (section 2 puts it on again)
+xf_on() {
+	sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1 || return 1
 	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
 	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
-	xf_id=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
-fi
+}
+xf_id=
+xf_on && xf_id=$(sink ip -d link show dev v1 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
 say "per-packet cost"
 if [ -n "$xf_id" ]; then
 	"$TB" perpkt --prog-id "$xf_id" --name xdp-filter >> "$J"
@@ -97,11 +99,6 @@ pps_once() { # seconds
 	echo $(( (b - a) / $1 ))
 }
 # Each configuration as it goes on v1 and comes off
-xf_on() {
-	sink xdp-filter load v1 -m native -p allow >/dev/null 2>&1 || return 1
-	while read -r a; do sink xdp-filter ip --mode src "$a" >/dev/null 2>&1; done < "$B/xf.list"
-	for p in 80 443 3478 5560 1025 50000 65535; do sink xdp-filter port --mode src "$p" >/dev/null 2>&1; done
-}
 nft_on() {
 	sink nft -f - <<'EOF'
 table inet tabench {
