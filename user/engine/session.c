@@ -237,7 +237,10 @@ static bool still_held(void *arg, uint32_t h)
 
 static void close_gone(void *arg, uint32_t h)
 {
-	evicted_now(arg, h);
+	struct ta_session *s = arg;
+
+	s->swept++;
+	evicted_now(s, h);
 }
 
 /* The reader tracks what the kernel's tables hold, and up to half more
@@ -806,6 +809,7 @@ struct walk_ctx {
 	uint64_t skip_before;                 /* flows older and idler than this were seen by the
 					       * last walk as they are: not looked up (0: all are) */
 	uint64_t skipped;                     /* flows not looked up */
+	uint64_t swept;                       /* s->swept when the walk began */
 	uint64_t table_flows;                 /* published as s->table_flows when the walk ends */
 	uint64_t active[TA_V_MAX][TA_STATE_MAX]; /* likewise s->active */
 	uint64_t carrying[TA_CARRY_MAX];         /* likewise s->carrying */
@@ -922,6 +926,20 @@ static bool walk_idle(const struct walk_ctx *w, const struct ta_flow_key *k, con
 	return w->now > v->last_ns && (w->now - v->last_ns) / TA_NSEC_PER_SEC >= ta_flow_idle_limit(k, v);
 }
 
+/* A walk handles copies of the table read a batch before: when the
+ * tracker's sweep closed flows meanwhile (the ring read during the walk),
+ * a copy of a flow not tracked may be one the sweep closed, gone from the
+ * table since the copy.  Opened again from it, it would be closed twice:
+ * the kernel's table says whether it is still there, as it began. */
+static bool walk_swept_copy(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
+{
+	struct ta_flow_val now;
+
+	if (w->s->swept == w->swept || ta_trk_find(&w->s->trk, k) != TA_TRK_NONE)
+		return false;
+	return ta_dp_flow_lookup(&w->s->dp, k, &now) || now.first_ns != v->first_ns;
+}
+
 static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struct ta_flow_val *v)
 {
 	struct ta_session *s = w->s;
@@ -935,6 +953,8 @@ static int walk_one(struct walk_ctx *w, const struct ta_flow_key *k, const struc
 		walk_gauges(w, k, v);
 		return 0;
 	}
+	if (walk_swept_copy(w, k, v))
+		return 0;
 	/* pushed out and made again since the last walk: two flows (stale: a
 	 * later flow of the key was read from the ring during this walk) */
 	h = track(s, k, v, &created);
@@ -1032,7 +1052,7 @@ static void tick_evicted(struct ta_session *s, struct walk_ctx *w)
 
 int ta_session_tick(struct ta_session *s)
 {
-	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
+	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s), .swept = s->swept };
 
 	memset(w.media.jitter_us, 0xff, sizeof(w.media.jitter_us));
 	uint64_t cnt[TA_C_MAX], created = 0;
@@ -1088,7 +1108,7 @@ static int final_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, 
 
 void ta_session_ipfix_final(struct ta_session *s)
 {
-	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s) };
+	struct walk_ctx w = { .s = s, .now = ta_now_ns(), .ctx = ta_session_ctx(s), .swept = s->swept };
 
 	if (s->ipfix)
 		ta_dp_flows(&s->dp, final_flow, &w);

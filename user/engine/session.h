@@ -78,6 +78,7 @@ struct ta_session {
 	unsigned snaplen;
 	uint64_t kdrop_events;
 	uint64_t events_read;         /* ring events this reader consumed */
+	uint64_t swept;               /* flows the tracker's sweep closed (walks look out for them) */
 	/* a long walk (and its closing of what the tables pushed out) calls it
 	 * now and then: serve answers scrapes and reads a bounded part of the
 	 * ring, whose events may add and close tracked flows meanwhile */
