@@ -6,7 +6,7 @@
  * kernel around the program) is the unit.  Prints one JSON object per line.
  *
  *   ta_bench perpkt [--prog-id N --name NAME]   per-packet cost of each path (TA_BENCH_PATH: one)
- *   ta_bench newflow N                          flow creation rate, table of N
+ *   ta_bench newflow N                          flow creation rate, table of N; a walk of it
  *   ta_bench events [S [THREADS]]               events drained by a bare reader while flows are created
  *   ta_bench evgen ID RATE [S [THR [ROUND]]]    new-flow events into an attached program
  *   ta_bench scale                              policy size: compile+load, cost
@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 #include "empty.skel.h"
 #include "tokaudit.skel.h"
+#include "flowiter.skel.h"
 
 #define TRIALS 7
 static unsigned long repeat = 1000000;
@@ -236,6 +237,83 @@ static unsigned long long map_memlock(int fd)
 	return memlock;
 }
 
+static int count_flow(const struct ta_flow_key *k, const struct ta_flow_val *v, void *arg)
+{
+	(*(unsigned long long *)arg)++;
+	return 0;
+}
+
+/* One read of the whole IPv4 table through the iterator: flows read, or -1 */
+static long long iter_once(struct bpf_program *prog, int map_fd, double *secs)
+{
+	static char buf[1 << 20];
+	union bpf_iter_link_info li = { .map = { .map_fd = (uint32_t)map_fd } };
+	LIBBPF_OPTS(bpf_iter_attach_opts, io, .link_info = &li, .link_info_len = sizeof(li));
+	long long bytes = 0;
+	double t0 = now_s();
+	struct bpf_link *l = bpf_program__attach_iter(prog, &io);
+	int fd = l ? bpf_iter_create(bpf_link__fd(l)) : -1;
+	ssize_t got = -1;
+
+	while (fd >= 0 && (got = read(fd, buf, sizeof(buf))) > 0)
+		bytes += got;
+	*secs = now_s() - t0;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	return got == 0 ? bytes / (long long)(sizeof(struct ta_flow4_key) + sizeof(struct ta_flow_hot)) : -1;
+}
+
+/* What a walk of the full table costs the kernel: the batch lookups every
+ * walk makes (ta_dp_flows, counting only), and the same flows read through
+ * a map-element iterator where the kernel loads one */
+static void walk_rows(struct ta_dp *dp, unsigned n)
+{
+	double batch[TRIALS], iter[TRIALS], t;
+	unsigned long long seen = 0;
+	long long read_n = 0;
+	struct flowiter *it = flowiter__open();
+	int err = it ? flowiter__load(it) : -ENOMEM;
+	char why[128] = "";
+
+	struct rusage r0, r1;
+
+	getrusage(RUSAGE_SELF, &r0);
+	for (int i = 0; i < TRIALS; i++) {
+		seen = 0;
+		t = now_s();
+		ta_dp_flows(dp, count_flow, &seen);
+		batch[i] = (now_s() - t) * 1e9 / (seen ? seen : 1);
+	}
+	getrusage(RUSAGE_SELF, &r1);
+	double sys =
+		(double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+	double usr =
+		(double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6;
+	qsort(batch, TRIALS, sizeof(double), cmp_d);
+	if (err)
+		snprintf(why, sizeof(why), "%s", strerror(err < 0 ? -err : err));
+	for (int i = 0; !err && i < TRIALS; i++) {
+		read_n = iter_once(it->progs.flowiter, bpf_map__fd(dp->skel->maps.ta_flows), &t);
+		if (read_n <= 0) {
+			snprintf(why, sizeof(why), "the iterator read nothing: %s", strerror(errno));
+			err = -1;
+			break;
+		}
+		iter[i] = t * 1e9 / (double)read_n;
+	}
+	if (!err)
+		qsort(iter, TRIALS, sizeof(double), cmp_d);
+	printf("{\"bench\":\"walk\",\"table\":%u,\"flows\":%llu,\"trials\":%d,\"kernel_share\":%.3f,\"batch_ns_per_flow\":[%.1f,%.1f,%.1f]",
+	       n, seen, TRIALS, sys + usr > 0 ? sys / (sys + usr) : 0, batch[TRIALS / 2], batch[0], batch[TRIALS - 1]);
+	if (!err)
+		printf(",\"iter_flows\":%lld,\"iter_ns_per_flow\":[%.1f,%.1f,%.1f]}\n", read_n, iter[TRIALS / 2],
+		       iter[0], iter[TRIALS - 1]);
+	else
+		printf(",\"iter_error\":\"%s\"}\n", why);
+	flowiter__destroy(it);
+}
+
 /* Fill a table of n flows with distinct packets: creation rate, memory. */
 static void newflow(unsigned n)
 {
@@ -276,6 +354,7 @@ static void newflow(unsigned n)
 	       n, (unsigned long long)cnt[TA_C_FLOW_NEW], (unsigned long long)cnt[TA_C_FLOW_FAIL], ktime / n, n / dt,
 	       memlock, (double)memlock / n, info.key_size, info.value_size,
 	       bpf_map__max_entries(dp.skel->maps.ta_flows6), m6, bpf_map__max_entries(dp.skel->maps.ta_fcold), mc);
+	walk_rows(&dp, n);
 	ta_dp_close(&dp);
 	ta_compiled_free(&comp);
 	ta_policy_free(&pol);

@@ -235,6 +235,22 @@ if nf or ev:
               f"{r['flows6_memlock'] / r['flows6_entries']:.0f} bytes per IPv6 flow) and the cold table of flow diagnostics "
               f"({r['fcold_entries']:,} entries, {r['fcold_memlock'] / r['fcold_entries']:.0f} bytes each): all the flow state "
               f"is {tot:,} bytes, {tot / r['table']:.0f} bytes per `--flows` entry.")
+    for r in by("walk"):
+        b = r["batch_ns_per_flow"]
+        line = (f"* A walk of the full table (`ta_bench newflow`: the loader's walk, ta_dp_flows, over its {r['flows']:,} "
+                f"flows, counting only; the median of {r['trials']} walks): {b[0]:.0f} ns per flow ({b[1]:.0f}–{b[2]:.0f}), "
+                f"{b[0] * r['flows'] / 1e9:.2f} s of CPU per walk, {100 * r['kernel_share']:.0f} % of it in the kernel (its "
+                f"batch lookups, one syscall per 4 096 flows: each bucket locked, its flows copied out). Every walk of `serve` and `run` pays it "
+                f"before any work of its own; serve holds its walks to a quarter of its loop's time (the idle CPU below).")
+        if r.get("iter_ns_per_flow"):
+            i = r["iter_ns_per_flow"]
+            line += (f" The same table read through a map-element iterator (bpf_iter, `bpf/flowiter.bpf.c`): {i[0]:.0f} ns "
+                     f"per flow ({i[1]:.0f}–{i[2]:.0f}).")
+        else:
+            line += (f" The other way the kernel offers to read a hash map whole, a map-element iterator (bpf_iter, "
+                     f"`bpf/flowiter.bpf.c`), does not load on this kernel ({r.get('iter_error', 'not measured')}), so it "
+                     f"is not measured here.")
+        p(line)
     for r in by("rss"):
         # the session tracks the table's flows, and in a flood up to half more until a walk: the
         # memory it grew by is held for the most it tracked at once (run's report says how many)
@@ -289,6 +305,9 @@ if nf or ev:
         p("")
         bare = max((r["events_per_s"] for r in ev), default=0)
         fast = [r for r in eg if not r["rate"]]
+        wk = by("walk")
+        walk_cost = (f": {wk[0]['batch_ns_per_flow'][0] * wk[0]['flows'] / 1e9:.2f} s of CPU for a full table of "
+                     f"{wk[0]['flows']:,}, above" if wk else "")
         p(f"* serve's ceiling with 0 lost: {max(clean, default=0):,.0f} events/s offered. Target ≥ 1 000 000 events/s with 0 "
           f"lost, or keeping up with the bare reader of the same run ({bare:,.0f}/s): "
           f"{verdict(bool(fast) and fast[0]['events_lost'] == 0)}"
@@ -296,7 +315,7 @@ if nf or ev:
              " — each unexpected new flow is two JSON lines of about 1.1 KB (opened, unexpected; the second is the "
              "first renamed, formatted once), and past the table's size a third (the flow it pushed out, closed), "
              "which a walk finds: once the flows tracked pass 1.5 × the table serve walks at once, reading the whole "
-             "table from the kernel (one syscall per 4 096 flows) and finding each flow in its tracker; the reader "
+             "table from the kernel (one syscall per 4 096 flows" + walk_cost + ") and finding each flow in its tracker; the reader "
              "shares the two cores with the two generator threads. perf record -g (a build with frame pointers) on "
              "serve at 250 000/s past the 1 M table: the JSON lines about 26 %, the walks' kernel copy of the table "
              "22 % and their own work 12 %, tracking the flows about 20 % (the tracker's hash, fetched ahead of each "
