@@ -45,7 +45,7 @@ pkgs=(
 	util-linux procps                   # nsenter, setpriv, mountpoint, pgrep
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks
 	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
-	valgrind                            # leak checks in tests
+	valgrind gdb                        # leak checks in tests; gdb holds serve at chosen points (serve.test.sh)
 	universal-ctags clang-format git    # code checks: function lengths (layers.py), layout (.clang-format)
 )
 [ "$mode" = runtime ] && pkgs=("${runtime[@]}")

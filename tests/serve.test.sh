@@ -8,7 +8,9 @@
 #  - the events file rotated while flows open: no line lost or torn;
 #  - promtool check metrics on the exposition; every dashboard panel's
 #    PromQL returns data; a flood of new flows past the table keeps RSS
-#    under the README's bound.
+#    under the README's bound;
+#  - a walk held by gdb just after it read the table: no flow the tracker's
+#    sweep closes meanwhile is opened again from the walk's copy.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root "serve lab tests" || exit 0
@@ -413,4 +415,53 @@ assert sys.argv[2] == "0", "lines unwritten: " + sys.argv[2]
 assert b["opened"] >= 75000 and b["closed"] >= 60000, b
 assert b["opened_twice"] == 0 and b["closed_unopened"] == 0 and b["reopened"] == 0, b
 PY
+# A walk's copies and the tracker's sweep (session.c, walk_swept_copy): a
+# walk handles copies of the table read a batch before, and reads the ring
+# every 2048 of them; what it reads may grow the tracker past 1.75 x the
+# table, and the sweep then closes flows the table no longer holds, some of
+# them still to come in the walk's copy: those must not be opened again.
+# gdb holds serve at chosen points, so the order is the same every run:
+# 3000 flows kept busy (they have the tracker's first handles, where the
+# sweep begins) and 3000 more; serve stopped, 900 new ones wait in the
+# ring, read at once on resuming (6900 tracked: past 1.5 x 4096, a walk);
+# held again just after the walk read the table, while 8000 new flows push
+# every flow it copied out of the table; resumed, the walk's first read of
+# the ring passes 1.75 x and the sweep closes busy flows it copied.
+cat >"$tmp/race.gdb" <<GDB
+set pagination off
+set confirm off
+shell ip netns exec $LAB_CLIENT python3 $top/tests/lab_peer.py churn 70.42.47.70 0 1 900 >/dev/null
+break ta_dp_flows_walk
+continue
+delete
+break bpf_map_lookup_batch
+continue
+delete
+finish
+shell ip netns exec $LAB_CLIENT python3 $top/tests/lab_peer.py churn 70.42.47.70 0 1 8000 >/dev/null
+break close_gone
+ignore \$bpnum 1000000
+finish
+info breakpoints
+detach
+GDB
+if ! command -v gdb >/dev/null; then
+	bad "serve: gdb missing (scripts/deps.sh installs it): the walk and sweep race is not checked"
+elif start_serve --flows 4096 --interval 3600 --events "$tmp/race.jsonl"; then
+	peer "$LAB_CLIENT" churn 70.42.47.70 3000 1 3000 >/dev/null
+	timeout 120 gdb -p "$SERVE" -batch -x "$tmp/race.gdb" >"$tmp/race.gdbout" 2>&1
+	kill -CONT "$SERVE" 2>/dev/null # (a gdb that timed out may leave it stopped)
+	swept=$(sed -n 's/.*breakpoint already hit \([0-9]*\) time.*/\1/p' "$tmp/race.gdbout")
+	[ "${swept:-0}" -gt 0 ] &&
+		ok "walk and sweep: serve held just after a walk read the table, every flow it copied pushed out meanwhile; the sweep then closed $swept flows during the walk" ||
+		bad "walk and sweep: the sweep closed no flow during the held walk (gdb: $(grep -iE 'error|no symbol|cannot' "$tmp/race.gdbout" | head -1))"
+	stop_serve
+	balance "$tmp/race.jsonl" >"$tmp/race.balance"
+	python3 - "$tmp/race.balance" <<'PY' 2>"$tmp/race.why" && ok "...no flow the sweep closed was opened again from the walk's copy ($(cat "$tmp/race.balance"))" || bad "walk and sweep: $(tail -1 "$tmp/race.why")"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["opened"] >= 17000, b
+assert b["opened_twice"] == 0 and b["closed_unopened"] == 0 and b["reopened"] == 0, b
+PY
+fi
 ip netns exec "$LAB_INET" nft delete table inet churn
