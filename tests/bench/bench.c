@@ -9,6 +9,7 @@
  *   ta_bench newflow N                          flow creation rate, table of N; a walk of it
  *   ta_bench events [S [THREADS]]               events drained by a bare reader while flows are created
  *   ta_bench evgen ID RATE [S [THR [ROUND]]]    new-flow events into an attached program
+ *   ta_bench memlat MIB                         a read that misses every cache, in MIB of 4 KiB pages
  *   ta_bench scale                              policy size: compile+load, cost
  *   ta_bench learn                              DNS answers that teach; the paths with 100 000 learned
  */
@@ -28,6 +29,7 @@
 #include "policy.h"
 #include "ipfix.h"
 #include "tracker.h"
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include "empty.skel.h"
 #include "tokaudit.skel.h"
@@ -863,6 +865,50 @@ static void tracker(unsigned n)
 	ta_trk_free(&t);
 }
 
+/* What a read of memory no packet touched lately costs here: a chase of
+ * dependent reads through a random cycle of cache lines spread over MiB
+ * mebibytes of 4 KiB pages (as the kernel's preallocated flow table is
+ * vmalloc'ed): each read a cache miss, and mostly a TLB miss too. */
+static char **volatile memlat_end;
+
+static void memlat(unsigned mib)
+{
+	size_t n = (size_t)mib << 20, lines = n / 64, steps = 4u << 20;
+	char *buf = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t *order = malloc(lines * sizeof(*order));
+	double ns[TRIALS];
+
+	if (buf == MAP_FAILED || !order) {
+		fprintf(stderr, "memlat: no memory for %u MiB\n", mib);
+		exit(1);
+	}
+	madvise(buf, n, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < lines; i++)
+		order[i] = i;
+	srand(7);
+	for (size_t i = lines - 1; i > 0; i--) { /* a random cycle through every line */
+		size_t j = ((size_t)rand() << 16 ^ (size_t)rand()) % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (size_t i = 0; i < lines; i++)
+		*(char **)(buf + order[i] * 64) = buf + order[(i + 1) % lines] * 64;
+	free(order);
+	char **p = (char **)buf;
+	for (int t = 0; t < TRIALS; t++) {
+		double t0 = now_s();
+		for (size_t i = 0; i < steps; i++)
+			p = (char **)*p;
+		ns[t] = (now_s() - t0) * 1e9 / (double)steps;
+	}
+	qsort(ns, TRIALS, sizeof(double), cmp_d);
+	memlat_end = p; /* (the chase is used: not optimised away) */
+	printf("{\"bench\":\"memlat\",\"mib\":%u,\"pages\":\"4k\",\"reads\":%zu,\"ns_per_read\":[%.1f,%.1f,%.1f]}\n",
+	       mib, steps, ns[TRIALS / 2], ns[0], ns[TRIALS - 1]);
+	munmap(buf, n);
+}
+
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {
 	return 0;
@@ -893,6 +939,8 @@ int main(int argc, char **argv)
 		      argc >= 6 ? atoi(argv[5]) : 2, argc >= 7 ? atoi(argv[6]) % 30 : 0);
 	} else if (argc >= 3 && !strcmp(argv[1], "tracker") && atoi(argv[2]) > 0) {
 		tracker((unsigned)atoi(argv[2]));
+	} else if (argc >= 3 && !strcmp(argv[1], "memlat") && atoi(argv[2]) > 0) {
+		memlat((unsigned)atoi(argv[2]));
 	} else if (argc >= 2 && !strcmp(argv[1], "scale")) {
 		scale();
 	} else if (argc >= 2 && !strcmp(argv[1], "learn")) {
@@ -901,7 +949,7 @@ int main(int argc, char **argv)
 		ipfix_rate(argv[2], (unsigned)atoi(argv[3]), argc >= 5 ? atof(argv[4]) : 0);
 	} else {
 		fprintf(stderr,
-			"usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events [SECONDS [THREADS]] | evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]] | tracker N | scale | learn | ipfix HOST:PORT N [RATE]\n");
+			"usage: ta_bench perpkt [--prog-id N --name NAME] | newflow N | events [SECONDS [THREADS]] | evgen PROG_ID RATE [SECONDS [THREADS [ROUND]]] | tracker N | memlat MIB | scale | learn | ipfix HOST:PORT N [RATE]\n");
 		return 2;
 	}
 	return 0;

@@ -211,6 +211,8 @@ on xdp-filter && { progstats xdp-filter xdp_dispatcher xdpfilt_alw_all; off xdp-
 # ---- 3. events and flows ----
 say "flow table at 1M entries"
 "$TB" newflow 1048576 >> "$J"
+say "a read that misses every cache, over the flow table's size"
+"$TB" memlat 136 >> "$J"
 say "tokaudit run's resident memory with 1M flows"
 # nsenter execs tokaudit: $! is its PID (a shell function would put a subshell between)
 nsenter --net=/run/netns/$SINK "$TA" run -i v1 --side inside --flows 1048576 --json --interval 1 --duration 60 > "$B/rss.jsonl" 2>"$B/rss.err" &

@@ -82,6 +82,16 @@ DESIGNS = {
 }
 
 
+def memlat_text():
+    m = by("memlat")
+    if not m:
+        return " (the tracker's random find, a miss of the same kind, takes about 0.4 µs here: section 3)"
+    ns = m[0]["ns_per_read"]
+    return (f": a dependent read of a random cache line in {m[0]['mib']} MiB of 4 KiB pages, the IPv4 flow table's "
+            f"size, takes {ns[0]:.0f} ns here ({ns[1]:.0f}–{ns[2]:.0f}, `ta_bench memlat {m[0]['mib']}`), two of them "
+            f"{2 * ns[0]:.0f} ns")
+
+
 def design_rows():
     dr = by("design_perpkt")
     if not dr:
@@ -133,7 +143,7 @@ def design_rows():
       f"the payload read at {sd('no-payload', 'new_flow')} (the least of six runs each: single "
       f"runs have outliers). None comes near the 200 ns: what is left is memory no "
       f"packet touched before, the new element (two cache lines of the preallocated table) and its bucket, each a "
-      f"miss to DRAM (the tracker's random find, a miss of the same kind, takes about 0.4 µs here: section 3). "
+      f"miss to DRAM{memlat_text()}. "
       f"No map type inserts without writing a new element: the target stays missed on a machine with this "
       f"memory latency.\n")
 
