@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* For make bench only: the IPv4 flow table read through a map-element
  * iterator (bpf_iter) instead of batch lookups, each flow written out as
- * its key and hot value, as a walk reads them.  ta_bench walk measures
- * both; a kernel that refuses to load it is reported as such. */
+ * its key and hot value, as a walk reads them.  ta_bench newflow measures
+ * both ways; a kernel that refuses to load it is reported as such. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "tokaudit.h"

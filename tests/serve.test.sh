@@ -427,10 +427,12 @@ PY
 # held again just after the walk read the table, while 8000 new flows push
 # every flow it copied out of the table; resumed, the walk's first read of
 # the ring passes 1.75 x and the sweep closes busy flows it copied.
+# (new flows from gdb's shell, where peer, a function of this shell, is not)
+new_flows="ip netns exec $LAB_CLIENT python3 $top/tests/lab_peer.py churn 70.42.47.70 0 1"
 cat >"$tmp/race.gdb" <<GDB
 set pagination off
 set confirm off
-shell ip netns exec $LAB_CLIENT python3 $top/tests/lab_peer.py churn 70.42.47.70 0 1 900 >/dev/null
+shell $new_flows 900 >/dev/null
 break ta_dp_flows_walk
 continue
 delete
@@ -438,7 +440,7 @@ break bpf_map_lookup_batch
 continue
 delete
 finish
-shell ip netns exec $LAB_CLIENT python3 $top/tests/lab_peer.py churn 70.42.47.70 0 1 8000 >/dev/null
+shell $new_flows 8000 >/dev/null
 break close_gone
 ignore \$bpnum 1000000
 finish

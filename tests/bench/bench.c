@@ -46,6 +46,12 @@ static double now_s(void)
 	return ts.tv_sec + (double)ts.tv_nsec / TA_NSEC_PER_SEC;
 }
 
+/* Seconds from a to b (getrusage's times) */
+static double tv_s(struct timeval a, struct timeval b)
+{
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_usec - a.tv_usec) / 1e6;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -277,7 +283,6 @@ static void walk_rows(struct ta_dp *dp, unsigned n)
 	struct flowiter *it = flowiter__open();
 	int err = it ? flowiter__load(it) : -ENOMEM;
 	char why[128] = "";
-
 	struct rusage r0, r1;
 
 	getrusage(RUSAGE_SELF, &r0);
@@ -288,10 +293,7 @@ static void walk_rows(struct ta_dp *dp, unsigned n)
 		batch[i] = (now_s() - t) * 1e9 / (seen ? seen : 1);
 	}
 	getrusage(RUSAGE_SELF, &r1);
-	double sys =
-		(double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
-	double usr =
-		(double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6;
+	double sys = tv_s(r0.ru_stime, r1.ru_stime), usr = tv_s(r0.ru_utime, r1.ru_utime);
 	qsort(batch, TRIALS, sizeof(double), cmp_d);
 	if (err)
 		snprintf(why, sizeof(why), "%s", strerror(err < 0 ? -err : err));
@@ -632,8 +634,7 @@ static void ipfix_rate(const char *collector, unsigned n, double rate)
 	ta_ipfix_stop(x, 10);
 	t1 = now_s();
 	getrusage(RUSAGE_SELF, &u1);
-	double cpu = (double)(u1.ru_utime.tv_sec - u0.ru_utime.tv_sec + u1.ru_stime.tv_sec - u0.ru_stime.tv_sec) +
-		     (double)(u1.ru_utime.tv_usec - u0.ru_utime.tv_usec + u1.ru_stime.tv_usec - u0.ru_stime.tv_usec) / 1e6;
+	double cpu = tv_s(u0.ru_utime, u1.ru_utime) + tv_s(u0.ru_stime, u1.ru_stime);
 	printf("{\"bench\": \"ipfix_export\", \"rate\": %.0f, \"records\": %u, \"sent\": %llu, \"dropped\": %llu, \"seconds\": %.3f, "
 	       "\"records_per_s\": %.0f, \"cpu_s\": %.3f, \"records_per_cpu_s\": %.0f}\n",
 	       rate, n, (unsigned long long)sent, (unsigned long long)dropped, t1 - t0, n / (t1 - t0), cpu, cpu > 0 ? n / cpu : 0);
@@ -866,8 +867,8 @@ static void tracker(unsigned n)
 }
 
 /* What a read of memory no packet touched lately costs here: a chase of
- * dependent reads through a random cycle of cache lines spread over MiB
- * mebibytes of 4 KiB pages (as the kernel's preallocated flow table is
+ * dependent reads through a random cycle of cache lines spread over mib
+ * MiB of 4 KiB pages (as the kernel's preallocated flow table is
  * vmalloc'ed): each read a cache miss, and mostly a TLB miss too. */
 static char **volatile memlat_end;
 
