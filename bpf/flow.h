@@ -36,8 +36,10 @@ static __always_inline void ta_flow4_key_of(struct ta_flow4_key *k, const struct
 	k->ifx_proto = ifindex << 8 | t->proto;
 }
 
-/* The flow of a tuple seen in direction dir on ifindex, or NULL */
-static __always_inline struct ta_flow_hot *ta_flow_find(const struct ta_tuple *t, __u8 dir, __u32 ifindex)
+/* The flow of a tuple seen in direction dir on ifindex, its ports lport
+ * and rport (a later fragment carries none: its first one's), or NULL */
+static __always_inline struct ta_flow_hot *ta_flow_find_at(const struct ta_tuple *t, __u8 dir, __u32 ifindex,
+							   __u16 lport, __u16 rport)
 {
 	struct ta_flow_hot *f;
 
@@ -47,15 +49,26 @@ static __always_inline struct ta_flow_hot *ta_flow_find(const struct ta_tuple *t
 		struct ta_flow4_key k;
 
 		ta_flow4_key_of(&k, t, dir, ifindex);
+		k.lport = lport;
+		k.rport = rport;
 		f = bpf_map_lookup_elem(&ta_flows, &k);
 		barrier_var(f);
 	} else {
 		struct ta_flow_key k = {};
 
 		ta_flow_key_of(&k, t, dir, ifindex);
+		k.lport = lport;
+		k.rport = rport;
 		f = bpf_map_lookup_elem(&ta_flows6, &k);
 	}
 	return f;
+}
+
+/* The flow of a tuple seen in direction dir on ifindex, or NULL */
+static __always_inline struct ta_flow_hot *ta_flow_find(const struct ta_tuple *t, __u8 dir, __u32 ifindex)
+{
+	return ta_flow_find_at(t, dir, ifindex, dir == TA_DIR_OUT ? t->sport : t->dport,
+			       dir == TA_DIR_OUT ? t->dport : t->sport);
 }
 
 /* The same from a full key (drop tracing builds one anyway) */

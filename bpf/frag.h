@@ -9,6 +9,18 @@
 
 #include "flow.h"
 
+/* An IPv4 datagram's entry has the compact key (ta_frags4), others the
+ * full one (ta_frags) */
+static __always_inline void ta_frag4_key_of(struct ta_frag4_key *fk, const struct ta_tuple *t)
+{
+	/* the IPv4 address is the last word of the mapped form */
+	fk->src = *(const __u32 *)&t->src[12];
+	fk->dst = *(const __u32 *)&t->dst[12];
+	fk->id = (__u16)t->frag_id;
+	fk->proto = t->proto;
+	fk->pad = 0;
+}
+
 static __always_inline void ta_frag_key_of(struct ta_frag_key *fk, const struct ta_tuple *t)
 {
 	__builtin_memcpy(fk->src, t->src, 16);
@@ -20,10 +32,38 @@ static __always_inline void ta_frag_key_of(struct ta_frag_key *fk, const struct 
 /* The remembered first fragment of a later fragment's datagram, or NULL */
 static __always_inline struct ta_frag_val *ta_frag_find(const struct ta_tuple *t)
 {
-	struct ta_frag_key fk = {};
+	struct ta_frag_val *fv;
 
-	ta_frag_key_of(&fk, t);
-	return bpf_map_lookup_elem(&ta_frags, &fk);
+	/* (barrier_var: one call per map, which the verifier inlines, as ta_flow_find) */
+	if (t->family == 4) {
+		struct ta_frag4_key fk;
+
+		ta_frag4_key_of(&fk, t);
+		fv = bpf_map_lookup_elem(&ta_frags4, &fk);
+		barrier_var(fv);
+	} else {
+		struct ta_frag_key fk = {};
+
+		ta_frag_key_of(&fk, t);
+		fv = bpf_map_lookup_elem(&ta_frags, &fk);
+	}
+	return fv;
+}
+
+/* Remember v for the datagram of t */
+static __always_inline void ta_frag_put(const struct ta_tuple *t, const struct ta_frag_val *v)
+{
+	if (t->family == 4) {
+		struct ta_frag4_key fk;
+
+		ta_frag4_key_of(&fk, t);
+		bpf_map_update_elem(&ta_frags4, &fk, v, BPF_ANY);
+	} else {
+		struct ta_frag_key fk = {};
+
+		ta_frag_key_of(&fk, t);
+		bpf_map_update_elem(&ta_frags, &fk, v, BPF_ANY);
+	}
 }
 
 /* A later fragment: inherit the first fragment's verdict (fv). */
@@ -34,23 +74,16 @@ static __always_inline void ta_classify_later_frag(const struct ta_frag_val *fv,
 	r->verdict = fv->verdict;
 	r->rule = fv->rule;
 	if (fv->has_flow) {
-		struct ta_tuple ft = *t;
-
 		/* the datagram's ports, as its first fragment carried them */
-		if (dir == TA_DIR_OUT) {
-			ft.sport = fv->lport;
-			ft.dport = fv->rport;
-		} else {
-			ft.sport = fv->rport;
-			ft.dport = fv->lport;
-		}
-		r->flow = ta_flow_find(&ft, dir, ifindex);
+		r->flow = ta_flow_find_at(t, dir, ifindex, fv->lport, fv->rport);
 		if (r->flow) {
 			ta_flow_account(r->flow, dir, len, ta_flow_now());
 			if (r->verdict == TA_V_UNEXPECTED && (cfg_enforce || cfg_capture)) {
 				struct ta_flow_key k = {};
 
-				ta_flow_key_of(&k, &ft, dir, ifindex);
+				ta_flow_key_of(&k, t, dir, ifindex);
+				k.lport = fv->lport;
+				k.rport = fv->rport;
 				r->cold = ta_flow_cold(r->flow, &k);
 			}
 		}
@@ -62,9 +95,6 @@ static __always_inline void ta_classify_later_frag(const struct ta_frag_val *fv,
 static __always_inline void ta_orphan_frag(const struct ta_tuple *t, __u8 dir, __u32 ifindex,
 					   __u32 gen, struct ta_res *r)
 {
-	struct ta_frag_key fk = {};
-
-	ta_frag_key_of(&fk, t);
 	ta_count(TA_C_FRAG_ORPHAN);
 	r->verdict = TA_V_UNEXPECTED;
 	r->rule = TA_NO_RULE;
@@ -73,7 +103,7 @@ static __always_inline void ta_orphan_frag(const struct ta_tuple *t, __u8 dir, _
 					  .generation = gen };
 		struct ta_flow_key k = {};
 
-		bpf_map_update_elem(&ta_frags, &fk, &nv, BPF_ANY);
+		ta_frag_put(t, &nv);
 		ta_flow_key_of(&k, t, dir, ifindex);
 		k.lport = 0;
 		k.rport = 0;
@@ -84,10 +114,8 @@ static __always_inline void ta_orphan_frag(const struct ta_tuple *t, __u8 dir, _
 static __always_inline void ta_remember_first_frag(const struct ta_tuple *t, __u8 dir, __u32 gen,
 						   const struct ta_res *r)
 {
-	struct ta_frag_key fk = {};
 	struct ta_frag_val fv = {};
 
-	ta_frag_key_of(&fk, t);
 	fv.rule = r->rule;
 	fv.verdict = r->verdict;
 	fv.dir = dir;
@@ -95,7 +123,7 @@ static __always_inline void ta_remember_first_frag(const struct ta_tuple *t, __u
 	fv.rport = dir == TA_DIR_OUT ? t->dport : t->sport;
 	fv.has_flow = r->flow != NULL;
 	fv.generation = gen;
-	bpf_map_update_elem(&ta_frags, &fk, &fv, BPF_ANY);
+	ta_frag_put(t, &fv);
 	ta_count(TA_C_FRAG_FIRST);
 }
 

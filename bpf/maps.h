@@ -110,6 +110,13 @@ struct {
 } ta_frags SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ta_frag4_key);
+	__type(value, struct ta_frag_val);
+} ta_frags4 SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TA_VSTAT_MAX);
 	__type(key, __u32);

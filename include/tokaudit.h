@@ -496,6 +496,16 @@ struct ta_frag_key {
 	__u8 pad[3];
 };
 
+/* The same for an IPv4 datagram (most fragments): 12 bytes, which the
+ * table hashes in one round where the full key takes four */
+struct ta_frag4_key {
+	__u32 src;
+	__u32 dst;
+	__u16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
 struct ta_frag_val {
 	__u32 rule;
 	__u8 verdict;

@@ -93,8 +93,8 @@ static int set_pins(struct tokaudit *skel, const char *dir)
 		if (dot && !strcmp(dot, ".rodata"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, dot ? dot + 1 : name);
-		if (map == skel->maps.ta_flows || map == skel->maps.ta_frags || map == skel->maps.ta_flows6 ||
-		    map == skel->maps.ta_fcold || map == skel->maps.ta_learned)
+		if (map == skel->maps.ta_flows || map == skel->maps.ta_frags || map == skel->maps.ta_frags4 ||
+		    map == skel->maps.ta_flows6 || map == skel->maps.ta_fcold || map == skel->maps.ta_learned)
 			size_like_pin(map, path);
 		int err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -165,6 +165,7 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 	bpf_map__set_max_entries(skel->maps.ta_fcold, nflows / TA_FCOLD_DIV > TA_FLOWS_MIN ? nflows / TA_FCOLD_DIV
 											 : TA_FLOWS_MIN);
 	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
+	bpf_map__set_max_entries(skel->maps.ta_frags4, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
 	bpf_map__set_max_entries(skel->maps.ta_learned, o->learned_entries ? o->learned_entries : TA_DEFAULT_LEARNED);
 	skel->rodata->cfg_dns_ttl_min = o->dns_ttl_min ? o->dns_ttl_min : TA_DNS_TTL_MIN;
 	skel->rodata->cfg_dns_ttl_max = o->dns_ttl_max ? o->dns_ttl_max : TA_DNS_TTL_MAX;
@@ -251,6 +252,7 @@ static const struct {
 	MAP(TA_M_DNAMES, ta_dnames, sizeof(uint64_t), sizeof(struct ta_dname), .optional = true),
 	MAP(TA_M_SNI, ta_sni, sizeof(struct ta_flow_key), sizeof(struct ta_sni), .optional = true),
 	MAP(TA_M_RTP, ta_rtp, sizeof(struct ta_flow_key), sizeof(struct ta_rtp), .optional = true),
+	MAP(TA_M_FRAGS4, ta_frags4, sizeof(struct ta_frag4_key), sizeof(struct ta_frag_val), .optional = true),
 #undef MAP
 };
 

@@ -81,6 +81,7 @@ enum ta_dp_map {
 	TA_M_DNAMES,
 	TA_M_SNI,
 	TA_M_RTP,
+	TA_M_FRAGS4,
 	TA_M_MAX,
 };
 struct tokaudit__bss;
