@@ -19,7 +19,7 @@ done
 mkdir -p "$top/build/kernels"
 ref=$(mktemp -d "$top/build/kernels/replay.$$.XXXX")
 log=$(mktemp /tmp/tokaudit-kernels.$$.XXXX)
-trap 'rm -rf "$log" "$ref"' EXIT INT TERM
+trap 'rm -rf "$log" "$log".* "$ref"' EXIT INT TERM
 
 # the shared captures and what the host makes of them
 python3 "$top/tests/gen_captures.py" "$ref" >/dev/null && python3 "$top/tests/gen_carry.py" "$ref/carry.pcap" >/dev/null ||
@@ -33,34 +33,70 @@ for c in "$ref"/*.pcap "$ref"/*.pcapng; do
 done
 chmod -R a+rX "$ref"
 
-for kernel in ${TA_KERNELS:-6.1 5.10 6.12}; do
-	set=light want=full
-	[ "$kernel" = 5.10 ] && want=compat
-	[ "$kernel" = 6.1 ] && set=standard
-	[ "${TA_KERNELS_FULL:-0}" = 1 ] && set=full
-	start=$(date +%s)
-	timeout 900 "$top/scripts/kernel-vm.sh" --kernel "$kernel" -- "bash tests/kernel/suites.sh $set $ref $want" >"$log" 2>&1
-	rc=$?
-	tr -d '\r' <"$log" | grep -aE '^(ok|FAIL|SKIP|version|time) \['
-	n=$(tr -d '\r' <"$log" | grep -acE '^(ok|FAIL) \[')
-	name=$(tr -d '\r' <"$log" | sed -n 's/^kernel-vm: \(.*\) under qemu.*/\1/p' | head -1)
-	if [ "$rc" -eq 0 ] && [ "$n" -ge 8 ]; then
-		ok "kernel matrix: ${name:-Linux $kernel}, $set set, $n checks, $(($(date +%s) - start)) s under TCG"
-	else
-		bad "kernel matrix: ${name:-Linux $kernel}: exit $rc after $n checks: $(tr -d '\r' <"$log" | grep -av '^\[ *[0-9.]*\]' | tail -5 | tr '\n' ' ')"
-	fi
-done
-
-# a checkout under /tmp (which the guest covers with a tmpfs) is shown to the
-# guest at its own path: the scripts, a build and the kernels, copied there
+# One VM per kernel, two at a time (a TCG guest keeps about one core
+# busy), each in a session of its own with its own log; reported in the
+# kernels' order once all are done.  The last job boots a checkout under
+# /tmp (which the guest covers with a tmpfs): the scripts, a build and the
+# kernels, copied there, must be shown to the guest at its own path.
 co=$(mktemp -d /tmp/tokaudit-clone.$$.XXXX)
-trap 'rm -rf "$log" "$ref" "$co"' EXIT INT TERM
+declare -A pgid=() t0=() t1=()
+stop_vms() {
+	for p in "${pgid[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+	wait 2>/dev/null
+}
+trap 'stop_vms; rm -rf "$log" "$log".* "$ref" "$co"' EXIT INT TERM
 mkdir -p "$co/scripts" "$co/tests/kernel" "$co/build"
 cp "$top/scripts/kernel-vm.sh" "$co/scripts/" && cp "$top/tests/kernel/guest.sh" "$co/tests/kernel/" &&
 	cp "$top/build/tokaudit" "$co/build/" && ln -s "$top/build/kernels" "$co/build/kernels"
-out=$(timeout 300 "$co/scripts/kernel-vm.sh" --kernel 6.1 -- 'pwd; build/tokaudit version | head -1' 2>&1 | tr -d '\r')
+kernels=(${TA_KERNELS:-6.1 5.10 6.12})
+jobs_=("${kernels[@]}" checkout)
+running=0
+for j in "${jobs_[@]}"; do
+	if [ "$running" -ge 2 ]; then
+		wait -n -p done_pid
+		for d in "${!pgid[@]}"; do [ "${pgid[$d]}" = "$done_pid" ] && t1[$d]=$(date +%s); done
+		running=$((running - 1))
+	fi
+	if [ "$j" = checkout ]; then
+		setsid timeout 300 "$co/scripts/kernel-vm.sh" --kernel 6.1 -- 'pwd; build/tokaudit version | head -1' \
+			>"$log.$j" 2>&1 &
+	else
+		set=light want=full
+		[ "$j" = 5.10 ] && want=compat
+		[ "$j" = 6.1 ] && set=standard
+		[ "${TA_KERNELS_FULL:-0}" = 1 ] && set=full
+		setsid timeout 900 "$top/scripts/kernel-vm.sh" --kernel "$j" -- "bash tests/kernel/suites.sh $set $ref $want" \
+			>"$log.$j" 2>&1 &
+	fi
+	pgid[$j]=$! t0[$j]=$(date +%s)
+	running=$((running + 1))
+done
+declare -A rc=()
+for j in "${jobs_[@]}"; do
+	wait "${pgid[$j]}"
+	rc[$j]=$?
+	[ -n "${t1[$j]:-}" ] || t1[$j]=$(date +%s)
+done
+pgid=()
+
+for kernel in "${kernels[@]}"; do
+	set=light
+	[ "$kernel" = 6.1 ] && set=standard
+	[ "${TA_KERNELS_FULL:-0}" = 1 ] && set=full
+	tr -d '\r' <"$log.$kernel" | grep -aE '^(ok|FAIL|SKIP|version|time) \['
+	n=$(tr -d '\r' <"$log.$kernel" | grep -acE '^(ok|FAIL) \[')
+	name=$(tr -d '\r' <"$log.$kernel" | sed -n 's/^kernel-vm: \(.*\) under qemu.*/\1/p' | head -1)
+	if [ "${rc[$kernel]}" -eq 0 ] && [ "$n" -ge 8 ]; then
+		ok "kernel matrix: ${name:-Linux $kernel}, $set set, $n checks, $((t1[$kernel] - t0[$kernel])) s under TCG"
+	else
+		bad "kernel matrix: ${name:-Linux $kernel}: exit ${rc[$kernel]} after $n checks: $(tr -d '\r' <"$log.$kernel" | grep -av '^\[ *[0-9.]*\]' | tail -5 | tr '\n' ' ')"
+	fi
+done
+
+out=$(tr -d '\r' <"$log.checkout")
 if grep -qx "$co" <<<"$out" && grep -q '^tokaudit [0-9]' <<<"$out"; then
 	ok "kernel matrix: a checkout under /tmp ($co) is seen by the guest at its own path"
 else
 	bad "kernel matrix: a checkout under /tmp: $(grep -av '^\[ *[0-9.]*\]' <<<"$out" | tail -4 | tr '\n' ' ')"
 fi
+rm -f "$log".*
