@@ -166,20 +166,23 @@ static void test_times(void **state)
 }
 
 /* Many times, the day changing back and forth (the writer keeps the last
- * day's text), every second of a day's edges, against json-c's text */
+ * day's text, and the last second's), every second of a day's edges, the
+ * second before again, against json-c's text */
 static void test_times_days(void **state)
 {
 	struct ta_jw w = { 0 };
 	uint64_t x = 88172645463325252ull;
+	double t = 1;
 
 	(void)state;
 	for (int i = 0; i < 20000; i++) {
-		double t;
 		json_object *o = json_object_new_object();
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		/* a day's last and first seconds, alternating days, and any time up to 2100 */
-		t = i % 3 == 0   ? 1796428800.0 + (double)(i % 7) - 3 + (double)(x % 1000000) / 1e6
+		/* a day's last and first seconds, alternating days, any time up to
+		 * 2100, and the last second again with another fraction */
+		t = i % 4 == 3   ? floor(t) + (double)(x % 1000000) / 1e6
+		    : i % 3 == 0 ? 1796428800.0 + (double)(i % 7) - 3 + (double)(x % 1000000) / 1e6
 		    : i % 3 == 1 ? 86400.0 * (double)(x % 3) + (double)(x % 86400)
 				 : (double)(x % 4102444800ull) + (double)(x % 1000) / 1e3;
 		ta_jw_reset(&w);

@@ -150,16 +150,24 @@ void ta_jw_lit_v(struct ta_jw *w, const char *lit, size_t n)
 	put(w, lit, n);
 }
 
-static void digits(struct ta_jw *w, uint64_t v)
+/* v's decimal digits at the end of b: where they start */
+static int utoa(char b[24], uint64_t v)
 {
-	char b[24];
-	int n = sizeof(b);
+	int n = 24;
 
 	do {
 		b[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	put(w, b + n, sizeof(b) - (size_t)n);
+	return n;
+}
+
+static void digits(struct ta_jw *w, uint64_t v)
+{
+	char b[24];
+	int n = utoa(b, v);
+
+	put(w, b + n, 24 - (size_t)n);
 }
 
 void ta_jw_u64_v(struct ta_jw *w, uint64_t v)
@@ -228,7 +236,11 @@ static void iso_key(struct ta_jw *w, const char *k)
 
 void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 {
-	char frac[6], iso[19];
+	/* the last second written, as digits and as RFC 3339 */
+	static __thread int64_t last_sec = -1;
+	static __thread char sec_txt[24], iso[19];
+	static __thread int sec_at;
+	char frac[6];
 	int64_t sec;
 	long usec;
 	size_t n = sizeof(frac);
@@ -242,7 +254,13 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 	ta_unix_split(unix_s, &sec, &usec);
 	for (int i = 5; i >= 0; i--, usec /= 10)
 		frac[i] = (char)('0' + usec % 10);
-	ta_jw_i64(w, k, sec);
+	if (sec != last_sec) { /* (an event line has up to three times, mostly of one second) */
+		sec_at = utoa(sec_txt, (uint64_t)sec);
+		iso_second(sec, iso);
+		last_sec = sec;
+	}
+	ta_jw_key(w, k);
+	put(w, sec_txt + sec_at, 24 - (size_t)sec_at);
 	while (n && frac[n - 1] == '0') /* trailing zeros trimmed, as ta_jnum */
 		n--;
 	if (n) {
@@ -251,7 +269,6 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 	}
 	iso_key(w, k);
 	putc1(w, '"');
-	iso_second(sec, iso);
 	put(w, iso, sizeof(iso));
 	putc1(w, '.');
 	put(w, frac, sizeof(frac));

@@ -18,6 +18,7 @@
 #define BLOCK_BYTES (256u << 10)
 #define POOL_BLOCKS 8
 #define WAKE_NS     (5 * 1000000ull) /* a line waits about this long for the writer, at most */
+#define WAKE_BYTES  (1u << 20)       /* a flood's lines wake the writer every this many bytes */
 
 /* Lines are queued into blocks, written a block at a time; written blocks
  * go back to a pool, so a line costs a copy, not an allocation or a write */
@@ -324,9 +325,10 @@ int ta_evw_put(struct ta_evw *w, const char *s, size_t len)
 	b->lines++;
 	w->bytes += len + 1;
 	w->st.queued++;
-	/* the writer is woken once a block is half full, and for a first line
-	 * at most every WAKE_NS (a flood is written in blocks, not line by line) */
-	if (b->len > b->cap / 2 && b->len - len - 1 <= b->cap / 2) {
+	/* the writer is woken each WAKE_BYTES queued, and for a first line at
+	 * most every WAKE_NS (a flood is written in blocks, not line by line;
+	 * between wakes the writer looks again each WAKE_NS on its own) */
+	if (w->bytes / WAKE_BYTES != (w->bytes - len - 1) / WAKE_BYTES) {
 		pthread_cond_signal(&w->cv);
 	} else if (b->len == len + 1) {
 		uint64_t now = ta_now_ns();

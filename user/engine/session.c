@@ -1020,13 +1020,29 @@ static void walk_pre(const struct ta_flow_key *k, uint64_t first_ns, uint64_t la
  * before it is one of the skipped or gone.  As many of those as were
  * skipped: all there.  Otherwise which are gone is not known: the next
  * walk looks every flow up, and closes them. */
+/* The sweep's handle after a, whose bucket it fetched ahead when a is one
+ * the sweep may close (a flood's walk closes half a table: each delete's
+ * bucket, a miss in memory, is fetched some flows before it is needed) */
+#define SWEEP_AHEAD 8
+static uint32_t sweep_ahead(struct ta_session *s, uint32_t a)
+{
+	if (!ta_trk_stamped(&s->trk, a, s->walk))
+		ta_trk_prefetch_del(&s->trk, a);
+	return ta_trk_next(&s->trk, a);
+}
+
 static void tick_evicted(struct ta_session *s, struct walk_ctx *w)
 {
 	uint64_t maybe = 0;
+	uint32_t a = ta_trk_next(&s->trk, TA_TRK_NONE);
 
+	for (int i = 0; i < SWEEP_AHEAD && a != TA_TRK_NONE; i++)
+		a = sweep_ahead(s, a);
 	for (uint32_t h = ta_trk_next(&s->trk, TA_TRK_NONE); h != TA_TRK_NONE; h = ta_trk_next(&s->trk, h)) {
 		struct ta_flow_val v;
 
+		if (a != TA_TRK_NONE)
+			a = sweep_ahead(s, a);
 		if (ta_trk_stamped(&s->trk, h, s->walk))
 			continue;
 		if (w->skip_before) {

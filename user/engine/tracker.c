@@ -176,6 +176,13 @@ void ta_trk_prefetch(const struct ta_trk *t, const struct ta_flow_key *k, int st
 		__builtin_prefetch(key_at(tb, *b));
 }
 
+void ta_trk_prefetch_del(const struct ta_trk *t, uint32_t h)
+{
+	const struct ta_trk_tab *tb = tab_of(t, h);
+
+	__builtin_prefetch(bucket_of(tb, key_at(tb, h & ~TRK_TAB_BIT)));
+}
+
 static void link_rec(struct ta_trk_tab *tb, uint32_t i)
 {
 	struct rec *r = rec_at(tb, i);

@@ -52,6 +52,8 @@ uint32_t ta_trk_find(const struct ta_trk *t, const struct ta_flow_key *k);
  * 1, the bucket read by then), ahead of a find: finds one after another
  * then wait for memory together, not each in turn */
 void ta_trk_prefetch(const struct ta_trk *t, const struct ta_flow_key *k, int stage);
+/* Fetch ahead the bucket of tracked flow h, for its ta_trk_del */
+void ta_trk_prefetch_del(const struct ta_trk *t, uint32_t h);
 /* Track k, last seen as v, stamped with walk: its handle, TA_TRK_NONE
  * when out of memory */
 uint32_t ta_trk_add(struct ta_trk *t, const struct ta_flow_key *k, const struct ta_flow_val *v, uint64_t walk);
