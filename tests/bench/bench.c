@@ -34,6 +34,7 @@
 #include "empty.skel.h"
 #include "tokaudit.skel.h"
 #include "flowiter.skel.h"
+#include "presence.skel.h"
 
 #define TRIALS 7
 static unsigned long repeat = 1000000;
@@ -272,13 +273,59 @@ static long long iter_once(struct bpf_program *prog, int map_fd, double *secs)
 	return got == 0 ? bytes / (long long)(sizeof(struct ta_flow4_key) + sizeof(struct ta_flow_hot)) : -1;
 }
 
+/* The same table read inside the kernel by presence.bpf.c (one test run of
+ * bpf_for_each_map_elem, each flow marked in a bitmap of 8 bits a table
+ * entry): ns per flow of each of TRIALS runs, sorted, and the flows the
+ * last run visited; -1 with why said when it does not load or run */
+static int presence_walk(struct ta_dp *dp, double ns[TRIALS], unsigned long long *visited, char *why, size_t wl)
+{
+	struct presence *pr = presence__open();
+	uint64_t words = 1, *bits = MAP_FAILED;
+	unsigned n = bpf_map__max_entries(dp->skel->maps.ta_flows);
+	char frame[64] = { 0 };
+	int err = pr ? 0 : -errno;
+
+	while (words * 64 < 8ull * n)
+		words *= 2;
+	if (!err)
+		err = bpf_map__reuse_fd(pr->maps.ta_flows, bpf_map__fd(dp->skel->maps.ta_flows));
+	if (!err)
+		err = bpf_map__set_max_entries(pr->maps.presence_bits, (uint32_t)words);
+	if (!err)
+		err = presence__load(pr);
+	if (!err)
+		bits = mmap(NULL, words * 8, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(pr->maps.presence_bits),
+			    0);
+	if (!err && bits == MAP_FAILED)
+		err = -errno;
+	for (int i = 0; !err && i < TRIALS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
+		double t;
+
+		memset(bits, 0, words * 8);
+		pr->bss->word_mask = words - 1;
+		t = now_s();
+		err = bpf_prog_test_run_opts(bpf_program__fd(pr->progs.presence), &to);
+		ns[i] = (now_s() - t) * 1e9 / (double)(pr->bss->marked ? pr->bss->marked : 1);
+		*visited = pr->bss->marked;
+	}
+	if (err)
+		snprintf(why, wl, "%s", strerror(err < 0 ? -err : err));
+	else
+		qsort(ns, TRIALS, sizeof(double), cmp_d);
+	if (bits != MAP_FAILED)
+		munmap(bits, words * 8);
+	presence__destroy(pr);
+	return err ? -1 : 0;
+}
+
 /* What a walk of the full table costs the kernel: the batch lookups every
  * walk makes (ta_dp_flows, counting only), and the same flows read through
  * a map-element iterator where the kernel loads one */
 static void walk_rows(struct ta_dp *dp, unsigned n)
 {
-	double batch[TRIALS], iter[TRIALS], t;
-	unsigned long long seen = 0;
+	double batch[TRIALS], iter[TRIALS], pres[TRIALS], t;
+	unsigned long long seen = 0, marked = 0;
 	long long read_n = 0;
 	struct flowiter *it = flowiter__open();
 	int err = it ? flowiter__load(it) : -ENOMEM;
@@ -311,11 +358,16 @@ static void walk_rows(struct ta_dp *dp, unsigned n)
 	printf("{\"bench\":\"walk\",\"table\":%u,\"flows\":%llu,\"trials\":%d,\"kernel_share\":%.3f,\"batch_ns_per_flow\":[%.1f,%.1f,%.1f]",
 	       n, seen, TRIALS, sys + usr > 0 ? sys / (sys + usr) : 0, batch[TRIALS / 2], batch[0], batch[TRIALS - 1]);
 	if (!err)
-		printf(",\"iter_flows\":%lld,\"iter_ns_per_flow\":[%.1f,%.1f,%.1f]}\n", read_n, iter[TRIALS / 2],
-		       iter[0], iter[TRIALS - 1]);
+		printf(",\"iter_flows\":%lld,\"iter_ns_per_flow\":[%.1f,%.1f,%.1f]", read_n, iter[TRIALS / 2], iter[0],
+		       iter[TRIALS - 1]);
 	else
-		printf(",\"iter_error\":\"%s\"}\n", why);
+		printf(",\"iter_error\":\"%s\"", why);
 	flowiter__destroy(it);
+	if (!presence_walk(dp, pres, &marked, why, sizeof(why)))
+		printf(",\"presence_flows\":%llu,\"presence_ns_per_flow\":[%.1f,%.1f,%.1f]}\n", marked,
+		       pres[TRIALS / 2], pres[0], pres[TRIALS - 1]);
+	else
+		printf(",\"presence_error\":\"%s\"}\n", why);
 }
 
 /* Fill a table of n flows with distinct packets: creation rate, memory. */

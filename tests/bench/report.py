@@ -272,6 +272,18 @@ if nf or ev:
             line += (f" The other way the kernel offers to read a hash map whole, a map-element iterator (bpf_iter, "
                      f"`bpf/flowiter.bpf.c`), does not load on this kernel ({r.get('iter_error', 'not measured')}), so it "
                      f"is not measured here.")
+        if r.get("presence_ns_per_flow"):
+            q = r["presence_ns_per_flow"]
+            line += (f" Read inside the kernel instead, by one BPF program run of bpf_for_each_map_elem that only marks "
+                     f"each flow present in a bitmap (`bpf/presence.bpf.c`, {r.get('presence_flows', 0):,} flows): "
+                     f"{q[0]:.0f} ns per flow ({q[1]:.0f}–{q[2]:.0f}), {b[0] / q[0]:.1f} × less than the batch walk. "
+                     f"Not used: it is not exact. The helper follows each bucket's chain under RCU without the bucket's "
+                     f"lock, and an LRU table reuses an element the moment it pushes it out, so a walk standing on an "
+                     f"element reused meanwhile follows another bucket's chain and misses the rest of its own: a flow "
+                     f"present all along would be closed as gone. The batch lookup locks each bucket, which is what "
+                     f"makes it exact.")
+        elif r.get("presence_error"):
+            line += f" (The in-kernel read, `bpf/presence.bpf.c`, did not run: {r['presence_error']}.)"
         p(line)
     for r in by("rss"):
         # the session tracks the table's flows, and in a flood up to half more until a walk: the
