@@ -294,16 +294,17 @@ static int presence_walk(struct ta_dp *dp, double ns[TRIALS], unsigned long long
 	if (!err)
 		err = presence__load(pr);
 	if (!err)
-		bits = mmap(NULL, words * 8, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(pr->maps.presence_bits),
-			    0);
+		bits = mmap(NULL, words * sizeof(*bits), PROT_READ | PROT_WRITE, MAP_SHARED,
+			    bpf_map__fd(pr->maps.presence_bits), 0);
 	if (!err && bits == MAP_FAILED)
 		err = -errno;
+	if (!err)
+		pr->bss->word_mask = words - 1;
 	for (int i = 0; !err && i < TRIALS; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
 		double t;
 
-		memset(bits, 0, words * 8);
-		pr->bss->word_mask = words - 1;
+		memset(bits, 0, words * sizeof(*bits));
 		t = now_s();
 		err = bpf_prog_test_run_opts(bpf_program__fd(pr->progs.presence), &to);
 		ns[i] = (now_s() - t) * 1e9 / (double)(pr->bss->marked ? pr->bss->marked : 1);
@@ -314,14 +315,15 @@ static int presence_walk(struct ta_dp *dp, double ns[TRIALS], unsigned long long
 	else
 		qsort(ns, TRIALS, sizeof(double), cmp_d);
 	if (bits != MAP_FAILED)
-		munmap(bits, words * 8);
+		munmap(bits, words * sizeof(*bits));
 	presence__destroy(pr);
 	return err ? -1 : 0;
 }
 
 /* What a walk of the full table costs the kernel: the batch lookups every
  * walk makes (ta_dp_flows, counting only), and the same flows read through
- * a map-element iterator where the kernel loads one */
+ * a map-element iterator where the kernel loads one, and inside the kernel
+ * (presence_walk) */
 static void walk_rows(struct ta_dp *dp, unsigned n)
 {
 	double batch[TRIALS], iter[TRIALS], pres[TRIALS], t;

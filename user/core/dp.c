@@ -164,8 +164,9 @@ int ta_dp_open(struct ta_dp *dp, const struct ta_dp_opts *o)
 											   : TA_FLOWS_MIN);
 	bpf_map__set_max_entries(skel->maps.ta_fcold, nflows / TA_FCOLD_DIV > TA_FLOWS_MIN ? nflows / TA_FCOLD_DIV
 											 : TA_FLOWS_MIN);
-	bpf_map__set_max_entries(skel->maps.ta_frags, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
-	bpf_map__set_max_entries(skel->maps.ta_frags4, o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS);
+	uint32_t nfrags = o->frag_entries ? o->frag_entries : TA_DEFAULT_FRAGS; /* each of IPv4's and the others' */
+	bpf_map__set_max_entries(skel->maps.ta_frags, nfrags);
+	bpf_map__set_max_entries(skel->maps.ta_frags4, nfrags);
 	bpf_map__set_max_entries(skel->maps.ta_learned, o->learned_entries ? o->learned_entries : TA_DEFAULT_LEARNED);
 	skel->rodata->cfg_dns_ttl_min = o->dns_ttl_min ? o->dns_ttl_min : TA_DNS_TTL_MIN;
 	skel->rodata->cfg_dns_ttl_max = o->dns_ttl_max ? o->dns_ttl_max : TA_DNS_TTL_MAX;

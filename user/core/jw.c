@@ -150,10 +150,12 @@ void ta_jw_lit_v(struct ta_jw *w, const char *lit, size_t n)
 	put(w, lit, n);
 }
 
+#define UTOA_LEN 24 /* room for any uint64_t's digits */
+
 /* v's decimal digits at the end of b: where they start */
-static int utoa(char b[24], uint64_t v)
+static int utoa(char b[UTOA_LEN], uint64_t v)
 {
-	int n = 24;
+	int n = UTOA_LEN;
 
 	do {
 		b[--n] = (char)('0' + v % 10);
@@ -164,10 +166,10 @@ static int utoa(char b[24], uint64_t v)
 
 static void digits(struct ta_jw *w, uint64_t v)
 {
-	char b[24];
+	char b[UTOA_LEN];
 	int n = utoa(b, v);
 
-	put(w, b + n, 24 - (size_t)n);
+	put(w, b + n, UTOA_LEN - (size_t)n);
 }
 
 void ta_jw_u64_v(struct ta_jw *w, uint64_t v)
@@ -238,7 +240,7 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 {
 	/* the last second written, as digits and as RFC 3339 */
 	static __thread int64_t last_sec = -1;
-	static __thread char sec_txt[24], iso[19];
+	static __thread char sec_txt[UTOA_LEN], iso[19];
 	static __thread int sec_at;
 	char frac[6];
 	int64_t sec;
@@ -260,7 +262,7 @@ void ta_jw_time(struct ta_jw *w, const char *k, double unix_s)
 		last_sec = sec;
 	}
 	ta_jw_key(w, k);
-	put(w, sec_txt + sec_at, 24 - (size_t)sec_at);
+	put(w, sec_txt + sec_at, UTOA_LEN - (size_t)sec_at);
 	while (n && frac[n - 1] == '0') /* trailing zeros trimmed, as ta_jnum */
 		n--;
 	if (n) {

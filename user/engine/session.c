@@ -1014,12 +1014,6 @@ static void walk_pre(const struct ta_flow_key *k, uint64_t first_ns, uint64_t la
  * clock is the coarse one, a tick behind at most (and replay's is none) */
 #define WALK_SKEW_NS (50 * 1000000ull)
 
-/* Tracked flows the walk did not find were pushed out of the LRU table;
- * but those it skipped it did not look for: a record unseen whose times
- * are past the skip mark is gone (it would have been looked up), one
- * before it is one of the skipped or gone.  As many of those as were
- * skipped: all there.  Otherwise which are gone is not known: the next
- * walk looks every flow up, and closes them. */
 /* The sweep's handle after a, whose bucket it fetched ahead when a is one
  * the sweep may close (a flood's walk closes half a table: each delete's
  * bucket, a miss in memory, is fetched some flows before it is needed) */
@@ -1031,6 +1025,12 @@ static uint32_t sweep_ahead(struct ta_session *s, uint32_t a)
 	return ta_trk_next(&s->trk, a);
 }
 
+/* Tracked flows the walk did not find were pushed out of the LRU table;
+ * but those it skipped it did not look for: a record unseen whose times
+ * are past the skip mark is gone (it would have been looked up), one
+ * before it is one of the skipped or gone.  As many of those as were
+ * skipped: all there.  Otherwise which are gone is not known: the next
+ * walk looks every flow up, and closes them. */
 static void tick_evicted(struct ta_session *s, struct walk_ctx *w)
 {
 	uint64_t maybe = 0;
