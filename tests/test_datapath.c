@@ -41,7 +41,7 @@
 #define I6(pr, src_, sp, ...) PK(.family = 6, .src = src_, .dst = L6, .proto = pr, .sport = sp, .dport = 40000, __VA_ARGS__)
 
 /* checks beyond verdict and counters */
-enum { CK_NONE, CK_NOT_IP, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_HLG_FLOW, CK_WRONG_WAY,
+enum { CK_NONE, CK_NOT_IP, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_FLOW_IN_PKTS2, CK_HLG_FLOW, CK_WRONG_WAY,
        /* BPF_PROG_TEST_RUN cannot build an skb of this frame (an IPv4
         * ethertype with less than an IPv4 header): XDP only */
        CK_NO_SKB };
@@ -164,6 +164,9 @@ static const struct step steps[] = {
 	{ "v6 first fragment", O6(17, "2001:db8:100::7", 6000, .frag = PK_FIRST, .frag_id = 5000, .payload = 64), OUT, ALLOWED, "v6media", OUT },
 	{ "v6 later fragment inherits", O6(17, "2001:db8:100::7", 6000, .frag = PK_LATER, .frag_id = 5000), OUT, ALLOWED, "v6media", OUT },
 	{ "v6 orphan later fragment", O6(17, "2001:db8:100::7", 6000, .frag = PK_LATER, .frag_id = 5001), OUT, UNEXP, NULL, OUT },
+	/* inbound: the datagram's ports the other way round (local is the destination) */
+	{ "inbound first fragment from media", I4(17, "70.42.47.83", 6001, .frag = PK_FIRST, .frag_id = 93, .payload = 100), IN, ALLOWED, "media", IN },
+	{ "inbound later fragment inherits media", I4(17, "70.42.47.83", 6001, .frag = PK_LATER, .frag_id = 93, .payload = 100), IN, ALLOWED, "media", IN, CK_FLOW_IN_PKTS2 },
 	/* header shapes */
 	{ "802.1Q tagged", O4(17, "70.42.47.83", 5000, .vlans = 1), OUT, ALLOWED, "media", OUT },
 	{ "802.1ad + 802.1Q (QinQ)", O4(17, "70.42.47.83", 5001, .vlans = 2), OUT, ALLOWED, "media", OUT },
@@ -306,6 +309,11 @@ static void check_extra(struct fixture *f, const struct step *st)
 		key4(&k, L4, 40000, "70.42.47.81", 6000, 17);
 		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
 		assert_int_equal(v.packets[TA_DIR_OUT], 2);
+	} else if (st->check == CK_FLOW_IN_PKTS2) {
+		/* the same for a datagram that came in */
+		key4(&k, L4, 40000, "70.42.47.83", 6001, 17);
+		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
+		assert_int_equal(v.packets[TA_DIR_IN], 2);
 	} else if (st->check == CK_HLG_FLOW) {
 		key4(&k, L4, 41000, "216.151.209.20", 443, 6);
 		assert_int_equal(ta_dp_flow_lookup(&f->dp, &k, &v), 0);
