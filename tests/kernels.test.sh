@@ -39,7 +39,7 @@ chmod -R a+rX "$ref"
 # /tmp (which the guest covers with a tmpfs): the scripts, a build and the
 # kernels, copied there, must be shown to the guest at its own path.
 co=$(mktemp -d /tmp/tokaudit-clone.$$.XXXX)
-declare -A pgid=() t0=() t1=()
+declare -A pgid=() t0=() rc=()
 stop_vms() {
 	for p in "${pgid[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
 	wait 2>/dev/null
@@ -48,52 +48,57 @@ trap 'stop_vms; rm -rf "$log" "$log".* "$ref" "$co"' EXIT INT TERM
 mkdir -p "$co/scripts" "$co/tests/kernel" "$co/build"
 cp "$top/scripts/kernel-vm.sh" "$co/scripts/" && cp "$top/tests/kernel/guest.sh" "$co/tests/kernel/" &&
 	cp "$top/build/tokaudit" "$co/build/" && ln -s "$top/build/kernels" "$co/build/kernels"
+
+# the suites a kernel runs (tests/kernel/suites.sh's set)
+set_of() {
+	if [ "${TA_KERNELS_FULL:-0}" = 1 ]; then echo full; elif [ "$1" = 6.1 ]; then echo standard; else echo light; fi
+}
+# JOB (a kernel, or checkout): its guest in the background, log $log.JOB
+start_job() {
+	if [ "$1" = checkout ]; then
+		setsid timeout 300 "$co/scripts/kernel-vm.sh" --kernel 6.1 -- 'pwd; build/tokaudit version | head -1' \
+			>"$log.$1" 2>&1 &
+	else
+		local want=full
+		[ "$1" = 5.10 ] && want=compat
+		setsid timeout 900 "$top/scripts/kernel-vm.sh" --kernel "$1" -- \
+			"bash tests/kernel/suites.sh $(set_of "$1") $ref $want" >"$log.$1" 2>&1 &
+	fi
+	pgid[$1]=$! t0[$1]=$(date +%s)
+}
+
 kernels=(${TA_KERNELS:-6.1 5.10 6.12})
-jobs_=("${kernels[@]}" checkout)
 running=0
-for j in "${jobs_[@]}"; do
+for j in "${kernels[@]}" checkout; do
 	if [ "$running" -ge 2 ]; then
-		wait -n -p done_pid
-		for d in "${!pgid[@]}"; do [ "${pgid[$d]}" = "$done_pid" ] && t1[$d]=$(date +%s); done
+		wait -n
 		running=$((running - 1))
 	fi
-	if [ "$j" = checkout ]; then
-		setsid timeout 300 "$co/scripts/kernel-vm.sh" --kernel 6.1 -- 'pwd; build/tokaudit version | head -1' \
-			>"$log.$j" 2>&1 &
-	else
-		set=light want=full
-		[ "$j" = 5.10 ] && want=compat
-		[ "$j" = 6.1 ] && set=standard
-		[ "${TA_KERNELS_FULL:-0}" = 1 ] && set=full
-		setsid timeout 900 "$top/scripts/kernel-vm.sh" --kernel "$j" -- "bash tests/kernel/suites.sh $set $ref $want" \
-			>"$log.$j" 2>&1 &
-	fi
-	pgid[$j]=$! t0[$j]=$(date +%s)
+	start_job "$j"
 	running=$((running + 1))
 done
-declare -A rc=()
-for j in "${jobs_[@]}"; do
+for j in "${kernels[@]}" checkout; do
 	wait "${pgid[$j]}"
 	rc[$j]=$?
-	[ -n "${t1[$j]:-}" ] || t1[$j]=$(date +%s)
+	tr -d '\r' <"$log.$j" >"$log.$j.txt"
 done
 pgid=()
 
 for kernel in "${kernels[@]}"; do
-	set=light
-	[ "$kernel" = 6.1 ] && set=standard
-	[ "${TA_KERNELS_FULL:-0}" = 1 ] && set=full
-	tr -d '\r' <"$log.$kernel" | grep -aE '^(ok|FAIL|SKIP|version|time) \['
-	n=$(tr -d '\r' <"$log.$kernel" | grep -acE '^(ok|FAIL) \[')
-	name=$(tr -d '\r' <"$log.$kernel" | sed -n 's/^kernel-vm: \(.*\) under qemu.*/\1/p' | head -1)
+	txt=$log.$kernel.txt
+	grep -aE '^(ok|FAIL|SKIP|version|time) \[' "$txt"
+	n=$(grep -acE '^(ok|FAIL) \[' "$txt")
+	name=$(sed -n 's/^kernel-vm: \(.*\) under qemu.*/\1/p' "$txt" | head -1)
+	# (the guest's log was last written when it ended)
+	took=$(($(stat -c %Y "$log.$kernel") - t0[$kernel]))
 	if [ "${rc[$kernel]}" -eq 0 ] && [ "$n" -ge 8 ]; then
-		ok "kernel matrix: ${name:-Linux $kernel}, $set set, $n checks, $((t1[$kernel] - t0[$kernel])) s under TCG"
+		ok "kernel matrix: ${name:-Linux $kernel}, $(set_of "$kernel") set, $n checks, $took s under TCG"
 	else
-		bad "kernel matrix: ${name:-Linux $kernel}: exit ${rc[$kernel]} after $n checks: $(tr -d '\r' <"$log.$kernel" | grep -av '^\[ *[0-9.]*\]' | tail -5 | tr '\n' ' ')"
+		bad "kernel matrix: ${name:-Linux $kernel}: exit ${rc[$kernel]} after $n checks: $(grep -av '^\[ *[0-9.]*\]' "$txt" | tail -5 | tr '\n' ' ')"
 	fi
 done
 
-out=$(tr -d '\r' <"$log.checkout")
+out=$(cat "$log.checkout.txt")
 if grep -qx "$co" <<<"$out" && grep -q '^tokaudit [0-9]' <<<"$out"; then
 	ok "kernel matrix: a checkout under /tmp ($co) is seen by the guest at its own path"
 else
