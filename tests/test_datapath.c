@@ -41,10 +41,18 @@
 #define I6(pr, src_, sp, ...) PK(.family = 6, .src = src_, .dst = L6, .proto = pr, .sport = sp, .dport = 40000, __VA_ARGS__)
 
 /* checks beyond verdict and counters */
-enum { CK_NONE, CK_NOT_IP, CK_ICMP_ERR, CK_FLOW_PKTS2, CK_FLOW_IN_PKTS2, CK_HLG_FLOW, CK_WRONG_WAY,
-       /* BPF_PROG_TEST_RUN cannot build an skb of this frame (an IPv4
-        * ethertype with less than an IPv4 header): XDP only */
-       CK_NO_SKB };
+enum {
+	CK_NONE,
+	CK_NOT_IP,
+	CK_ICMP_ERR,
+	CK_FLOW_PKTS2,
+	CK_FLOW_IN_PKTS2,
+	CK_HLG_FLOW,
+	CK_WRONG_WAY,
+	/* BPF_PROG_TEST_RUN cannot build an skb of this frame (an IPv4
+	 * ethertype with less than an IPv4 header): XDP only */
+	CK_NO_SKB
+};
 
 struct step {
 	const char *name;
@@ -63,6 +71,8 @@ static const struct pk q_other = O4(17, "192.0.2.1", 53, .sport = 40300);
 static const struct pk q_noflow = O4(17, "72.5.167.130", 3000, .sport = 40400);
 static const struct pk q_v6 = O6(17, "2001:db8:100::9", 5004, .sport = 40500, .payload = 100);
 
+/* the table: a step to a line */
+/* clang-format off */
 static const struct step steps[] = {
 	/* media: UDP 1025-65535 both ways, each block's first and last address */
 	{ "udp to first address of 70.42.47.64/26", O4(17, "70.42.47.64", 5000), OUT, ALLOWED, "media", OUT },
@@ -215,6 +225,7 @@ static const struct step steps[] = {
 	{ "VLAN header cut short", O4(17, "70.42.47.86", 5000, .vlans = 1, .cut = 16), OUT, INVALID, NULL, OUT },
 	{ "malformed packet from a non-policy address", I4(6, "192.0.2.3", 443, .doff = 3), IN, INVALID, NULL, IN },
 };
+/* clang-format on */
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
 enum setup { SETUP_A, SETUP_B, SETUP_C, SETUP_D };
