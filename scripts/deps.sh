@@ -44,7 +44,7 @@ pkgs=(
 	iproute2 ethtool iputils-ping       # lab: netns, veth, offloads, reachability
 	util-linux procps                   # nsenter, setpriv, mountpoint, pgrep
 	nftables tcpdump tshark             # lab tests, independent counters, capture checks
-	netsniff-ng xdp-tools               # benchmarks: trafgen, xdp-filter
+	netsniff-ng xdp-tools linux-perf    # benchmarks: trafgen, xdp-filter, perf (the receiving CPU profiled)
 	valgrind gdb                        # leak checks in tests; gdb holds serve at chosen points (serve.test.sh)
 	universal-ctags clang-format git    # code checks: function lengths (layers.py), layout (.clang-format)
 )

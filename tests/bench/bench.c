@@ -430,6 +430,7 @@ struct evgen_thread {
 	int fd, id, round;
 	double rate, seconds;
 	unsigned long long frames;
+	double cpu_s; /* the thread's own CPU time (user and system) */
 };
 
 static void *evgen_run(void *arg)
@@ -465,12 +466,17 @@ static void *evgen_run(void *arg)
 				usleep((useconds_t)(((i + 1) / g->rate - el) * 1e6));
 		}
 	}
+	struct rusage ru;
+	struct timeval zero = { 0 };
+
+	getrusage(RUSAGE_THREAD, &ru);
+	g->cpu_s = tv_s(zero, ru.ru_utime) + tv_s(zero, ru.ru_stime);
 	return NULL;
 }
 
 /* nthreads generators (1..8) offering rate frames/s between them for
- * seconds: the frames they ran */
-static unsigned long long generate(int fd, int nthreads, double rate, double seconds, int round)
+ * seconds: the frames they ran, and the CPU seconds they took (*cpu_s) */
+static unsigned long long generate(int fd, int nthreads, double rate, double seconds, int round, double *cpu_s)
 {
 	struct evgen_thread g[8];
 	unsigned long long frames = 0;
@@ -481,9 +487,11 @@ static unsigned long long generate(int fd, int nthreads, double rate, double sec
 		g[i] = (struct evgen_thread){ .fd = fd, .id = i, .round = round, .rate = rate / nthreads, .seconds = seconds };
 		pthread_create(&g[i].th, NULL, evgen_run, &g[i]);
 	}
+	*cpu_s = 0;
 	for (int i = 0; i < nthreads; i++) {
 		pthread_join(g[i].th, NULL);
 		frames += g[i].frames;
+		*cpu_s += g[i].cpu_s;
 	}
 	return frames;
 }
@@ -531,16 +539,16 @@ static void evgen(int fd, double rate, double seconds, int nthreads, int round)
 	}
 	if (nthreads < 1 || nthreads > 8)
 		nthreads = 2;
-	double t0 = now_s();
-	unsigned long long frames = generate(fd, nthreads, rate, seconds, round);
+	double t0 = now_s(), gen_cpu;
+	unsigned long long frames = generate(fd, nthreads, rate, seconds, round, &gen_cpu);
 	double dt = now_s() - t0;
 	prog_counters(fd, c1);
 	unsigned long long sent = c1[TA_C_EV_SENT] - c0[TA_C_EV_SENT];
 	unsigned long long lost = (c1[TA_C_EV_LOST_NEW] - c0[TA_C_EV_LOST_NEW]) + (c1[TA_C_EV_LOST_UNEXP] - c0[TA_C_EV_LOST_UNEXP]);
 	unsigned long long made = c1[TA_C_FLOW_NEW] - c0[TA_C_FLOW_NEW];
 	printf("{\"bench\":\"evgen\",\"threads\":%d,\"rate\":%.0f,\"seconds\":%.3f,\"frames\":%llu,\"flows_created\":%llu,"
-	       "\"events_sent\":%llu,\"events_lost\":%llu,\"offered_per_s\":%.0f}\n",
-	       nthreads, rate, dt, frames, made, sent, lost, (sent + lost) / dt);
+	       "\"events_sent\":%llu,\"events_lost\":%llu,\"offered_per_s\":%.0f,\"gen_cpu_s\":%.3f}\n",
+	       nthreads, rate, dt, frames, made, sent, lost, (sent + lost) / dt, gen_cpu);
 }
 
 /* The transport's ceiling: new-flow events from 'nthreads' generator
@@ -548,6 +556,7 @@ static void evgen(int fd, double rate, double seconds, int nthreads, int round)
  * consumer, counting only) of a program loaded here. */
 static volatile int reader_stop;
 static unsigned long long got;
+static double reader_cpu; /* the reader thread's CPU seconds */
 static int on_ev(void *ctx, void *data, size_t size)
 {
 	got++;
@@ -557,9 +566,14 @@ static void *reader(void *arg)
 {
 	struct ring_buffer *rb = arg;
 
+	struct rusage ru;
+	struct timeval zero = { 0 };
+
 	while (!reader_stop)
 		ring_buffer__poll(rb, 10);
 	ring_buffer__consume(rb);
+	getrusage(RUSAGE_THREAD, &ru);
+	reader_cpu = tv_s(zero, ru.ru_utime) + tv_s(zero, ru.ru_stime);
 	return NULL;
 }
 
@@ -580,17 +594,18 @@ static void events(double seconds, int nthreads)
 	int xdp = bpf_program__fd(dp.skel->progs.tokaudit_xdp);
 	if (nthreads < 1 || nthreads > 8)
 		nthreads = 2;
-	double t0 = now_s();
-	unsigned long long frames = generate(xdp, nthreads, 0, seconds, 0);
+	double t0 = now_s(), gen_cpu;
+	unsigned long long frames = generate(xdp, nthreads, 0, seconds, 0, &gen_cpu);
 	double dt = now_s() - t0;
 	usleep(200000);
 	reader_stop = 1;
 	pthread_join(th, NULL);
 	ta_dp_counters(&dp, cnt);
 	printf("{\"bench\":\"events\",\"threads\":%d,\"flows\":%llu,\"events_sent\":%llu,\"events_drained\":%llu,\"events_lost\":%llu,"
-	       "\"events_per_s\":%.0f,\"offered_per_s\":%.0f}\n",
+	       "\"events_per_s\":%.0f,\"offered_per_s\":%.0f,\"seconds\":%.3f,\"gen_cpu_s\":%.3f,\"reader_cpu_s\":%.3f}\n",
 	       nthreads, frames, (unsigned long long)cnt[TA_C_EV_SENT], got,
-	       (unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP]), got / dt, frames / dt);
+	       (unsigned long long)(cnt[TA_C_EV_LOST_NEW] + cnt[TA_C_EV_LOST_UNEXP]), got / dt, frames / dt, dt,
+	       gen_cpu, reader_cpu);
 	ring_buffer__free(rb);
 	ta_dp_close(&dp);
 	ta_compiled_free(&comp);

@@ -20,7 +20,7 @@ cleanup() {
 	[ -d "$TOKAUDIT_PIN_ROOT" ] && nsenter --net=/run/netns/$SINK "$TA" detach -i v1 >/dev/null 2>&1
 	nsenter --net=/run/netns/$SINK xdp-filter unload v1 >/dev/null 2>&1
 	ip netns del $GEN 2>/dev/null; ip netns del $SINK 2>/dev/null; ip netns del $N-far 2>/dev/null
-	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "$B"/progs[01].json "$B/rounds" "${made[@]}"
+	rm -rf "$TOKAUDIT_PIN_ROOT" "$B/replay1m.pcap" "$B/trafgen.cfg" "$B/trafgen-flows.cfg" "$B"/progs[01].json "$B/rounds" "$B/perf.data" "$B/perf.data.old" "${made[@]}"
 	sysctl -qw kernel.bpf_stats_enabled=$stats0
 }
 stats0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
@@ -203,10 +203,48 @@ for i, p in b.items():
 print(json.dumps({"bench": "progstats", "config": sys.argv[3], "progs": progs}))
 PY
 }
+# The share of the receiving CPU that BPF code takes, by profile (perf's
+# cpu-clock samples over 3 s of the same traffic: no counters needed, and a
+# share measured on one run, which the rounds' noise does not blur): the
+# programs, their dispatch and the maps' and helpers' kernel code.
+cpushare() { # CONFIG
+	local tg
+	command -v perf >/dev/null || { say "cpushare $1: no perf here (linux-perf): row left out"; return 0; }
+	ip netns exec $GEN trafgen --dev v0 --conf "$B/trafgen.cfg" --cpus 1 >/dev/null 2>&1 &
+	tg=$!
+	sleep 1
+	perf record -q -a -o "$B/perf.data" -- sleep 3 >/dev/null 2>&1
+	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
+	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	wait $tg 2>/dev/null
+	perf script -i "$B/perf.data" -F cpu,ip,sym 2>/dev/null | python3 -c '
+import collections, json, re, sys
+bpf = re.compile(r"^(?!bpf_lsm_)(bpf_|__bpf_|htab_|__htab_|trie_|pcpu_freelist|__pcpu_freelist|jhash)")
+idle = re.compile(r"(idle|halt|cpuidle|mwait)", re.I)
+cpus = collections.defaultdict(collections.Counter)
+for l in sys.stdin:
+    m = re.match(r"\s*\[(\d+)\]\s+[0-9a-f]+\s+(\S+)", l)
+    if m:
+        cpus[int(m.group(1))][m.group(2)] += 1
+# the receiving CPU: the one with the most samples out of the idle loop
+busy = {c: sum(n for s, n in v.items() if not idle.search(s)) for c, v in cpus.items()}
+if not busy:
+    sys.exit(1)
+c = max(busy, key=busy.get)
+tot = sum(cpus[c].values())
+share = sum(n for s, n in cpus[c].items() if bpf.match(s))
+top = sorted(((n, s) for s, n in cpus[c].items() if bpf.match(s)), reverse=True)[:6]
+print(json.dumps({"bench": "cpushare", "config": sys.argv[1], "cpu": c, "samples": tot,
+                  "busy_share": round(busy[c] / tot, 4), "bpf_share": round(share / tot, 4),
+                  "top": [{"sym": re.sub(r"^bpf_prog_[0-9a-f]+_", "bpf_prog_", s), "share": round(n / tot, 4)} for n, s in top]}))
+' "$1" >> "$J" || say "cpushare $1: perf gave no samples"
+	rm -f "$B/perf.data" "$B/perf.data.old"
+}
 rounds 6 none empty_xdp empty_xdp_again tokaudit_audit tokaudit_audit_no_drop_tracing tokaudit_enforce xdp-filter nftables_counters
 on empty_xdp && { progstats empty_xdp empty_xdp; off empty_xdp; }
 on tokaudit_audit && { progstats tokaudit_audit tokaudit_xdp tokaudit_kfree_skb; off tokaudit_audit; }
 on xdp-filter && { progstats xdp-filter xdp_dispatcher xdpfilt_alw_all; off xdp-filter; }
+for c in empty_xdp tokaudit_audit tokaudit_audit_no_drop_tracing xdp-filter; do on $c && { cpushare $c; off $c; }; done
 
 # ---- 3. events and flows ----
 say "flow table at 1M entries"

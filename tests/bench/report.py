@@ -188,6 +188,37 @@ def progstats_rows(a, empty):
     p("")
 
 
+def cpushare_rows(a, empty):
+    """The veth traffic again, the receiving CPU profiled: BPF code's share of it"""
+    cs = {r["config"]: r for r in by("cpushare")}
+    e = cs.get("empty_xdp")
+    if not e:
+        return
+    p("The receiving CPU profiled on the same traffic (`perf record -a`, cpu-clock samples over 3 s; the share of its "
+      "samples in BPF code: the programs, their dispatch, the maps' and helpers' kernel functions):\n")
+    cols = ("configuration", "samples", "BPF code's share", "the largest parts", "predicted rate vs the empty program")
+    p("| " + " | ".join(cols) + " |\n" + "|--" * len(cols) + "|")
+    for c, r in cs.items():
+        top = ", ".join(f"{t['sym']} {100 * t['share']:.1f} %" for t in r["top"][:4])
+        p(f"| {c} | {r['samples']:,} | {100 * r['bpf_share']:.2f} % | {top} | "
+          f"{100 * (1 - r['bpf_share']) / (1 - e['bpf_share']):.1f} % |")
+    t = cs.get("tokaudit_audit")
+    if t and a:
+        nd = cs.get("tokaudit_audit_no_drop_tracing")
+        p("")
+        p(f"* With the CPU busy throughout, a rate falls by the share of its time that the added code takes: the "
+          f"audit's BPF code takes {100 * t['bpf_share']:.1f} % of the receiving CPU, the empty program's "
+          f"{100 * e['bpf_share']:.1f} %, which predicts {100 * (1 - t['bpf_share']) / (1 - e['bpf_share']):.1f} % of "
+          f"its rate (measured by throughput: {100 * ratio(a, empty):.0f} %)"
+          + (f"; without the drop tracer {100 * (1 - nd['bpf_share']) / (1 - e['bpf_share']):.1f} %, so the tracer "
+             f"takes {100 * (t['bpf_share'] - nd['bpf_share']):.1f} % of the CPU where every packet forwarded is "
+             "dropped further on" if nd else "")
+          + ". One run's share varies little (thousands of samples), where throughput's rounds vary as much as "
+          "the target's margin; what the share leaves out is the cost the programs cause elsewhere (cache lines the "
+          "rest of the path must fetch again).")
+    p("")
+
+
 tp = by("throughput")
 
 
@@ -237,6 +268,7 @@ if tp:
     p("* On veth the generator and the receiving NAPI share a CPU, so these rates are for comparing the configurations "
       "with each other, not line rates of a NIC.\n")
     progstats_rows(a, empty)
+    cpushare_rows(a, empty)
 
 nf, ev = by("newflow"), by("events")
 if nf or ev:
@@ -317,7 +349,11 @@ if nf or ev:
           f"{r['events_drained']:,} of {r['events_sent']:,} events, {r['events_per_s']:,.0f} events/s, {r['events_lost']} lost. "
           f"Target ≥ 1 000 000 events/s drained with 0 lost: {verdict(r['events_per_s'] >= 1e6 and r['events_lost'] == 0)}"
           + ("" if r['events_per_s'] >= 1e6 else " — the generator is the limit here (2 cores: two generator threads and the reader share them; "
-             "each new flow is one test_run syscall and an LRU insert), not the ring."))
+             "each new flow is one test_run syscall and an LRU insert), not the ring.")
+          + (f" Their own CPU time (getrusage per thread): the generator's threads {1e6 * r['gen_cpu_s'] / r['flows']:.1f} µs "
+             f"per flow ({r['gen_cpu_s'] / r['seconds']:.2f} cores), the reader {1e6 * r['reader_cpu_s'] / r['events_drained']:.1f} "
+             f"µs per event ({r['reader_cpu_s'] / r['seconds']:.2f} cores)."
+             if r.get("gen_cpu_s") and r.get("reader_cpu_s") and r["flows"] and r["events_drained"] else ""))
     eg = [r for r in by("evgen") if r.get("reader") == "serve"]
     if eg:
         p("")
@@ -370,6 +406,21 @@ if nf or ev:
               f"1 000 000 events/s would take {u:.1f} cores for serve alone, and the bare reader's rate "
               f"({bare:,.0f}/s) {u * bare / 1e6:.1f} cores, on a machine of 2 where the generator's two threads "
               f"run too.")
+            g = [e for e in ev if e.get("gen_cpu_s") and e.get("reader_cpu_s") and e["flows"] and e["events_drained"]]
+            lossy = [x for x in eg if x["events_lost"] and x["rate"]]
+            if g:
+                gu = 1e6 * g[0]["gen_cpu_s"] / g[0]["flows"]
+                bu = 1e6 * g[0]["reader_cpu_s"] / g[0]["events_drained"]
+                p(f"* Why no design of serve meets it on this machine, measured: each event costs the generator "
+                  f"{gu:.1f} µs of CPU (the bare reader's run above), so a reader of c µs an event beside it keeps up "
+                  f"with at most 2 cores / ({gu:.1f} + c) µs. For the bare reader (c = {bu:.1f}) that is "
+                  f"{2e6 / (gu + bu):,.0f}/s, against {g[0]['events_per_s']:,.0f}/s drained; for serve (c = {u:.2f}) "
+                  f"{2e6 / (gu + u):,.0f}/s, against its last step with 0 lost, {r['offered_per_s']:,.0f}/s"
+                  + (f", and its first with losses, {min(x['offered_per_s'] for x in lossy):,.0f}/s" if lossy else "")
+                  + f". Keeping up with the bare reader's rate means costing no more "
+                  f"than the bare reader, {bu:.1f} µs an event, which serve's JSON lines alone pass (about 30 % of its "
+                  f"CPU by perf: {0.3 * u:.1f} µs); and 1 000 000 events/s takes {gu:.1f} cores of this generator "
+                  f"and {u:.1f} of serve at its cost. Both need more cores than this machine's 2.")
     p("")
 
 sm = by("serve_memory")
