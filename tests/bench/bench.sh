@@ -255,8 +255,9 @@ say "tokaudit run's resident memory with 1M flows"
 # nsenter execs tokaudit: $! is its PID (a shell function would put a subshell between)
 nsenter --net=/run/netns/$SINK "$TA" run -i v1 --side inside --flows 1048576 --json --interval 1 --duration 60 > "$B/rss.jsonl" 2>"$B/rss.err" &
 runpid=$!
-sleep 2
-rss0=$(awk '/VmRSS/ {print $2}' /proc/$runpid/status 2>/dev/null)
+# before the first packet: attached, and done setting up
+[ -n "$(xdp_id v1)" ] || say "run did not attach within 30 s: its memory row is wrong (see $B/rss.err)"
+rss0=$(settled_rss $runpid)
 cat > "$B/trafgen-flows.cfg" <<EOF
 { eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=70.42.47.70, ttl=64), udp(sport=drnd(1024, 65535), dport=drnd(1025, 1056)), fill(0x41, 18) }
 EOF
@@ -279,8 +280,7 @@ nsenter --net=/run/netns/$SINK "$TA" serve -i v1 --side inside --flows 1048576 -
 evpid=$!
 evid=$(xdp_id v1)
 [ -n "$evid" ] || say "serve did not attach within 30 s: its events rows are missing (see $B/serve-ev.err)"
-sleep 1
-rss0=$(awk '/VmRSS/ {print $2}' /proc/$evpid/status 2>/dev/null)
+rss0=$(settled_rss $evpid)
 peak() { sink curl -s --max-time 1 http://127.0.0.1:9479/metrics | sed -n 's/^tokaudit_flows_tracked_peak{.*} //p'; }
 round=0
 for rate in 25000 50000 100000 200000 300000 400000 0; do

@@ -23,8 +23,7 @@ for flows in $SIZES; do
 	evpid=$!
 	id=$(xdp_id v1)
 	[ -n "$id" ] || { echo "serve-memory: serve did not attach" >&2; exit 1; }
-	sleep 1
-	before=$(kib VmRSS)
+	before=$(settled_rss $evpid)
 	line=$(sink "$TB" evgen "$id" 0 4 2 1)
 	sleep 3 # the reader catches up, the walks run
 	# then serve's CPU with the table full and no traffic: the walks (--interval 1)

@@ -11,3 +11,17 @@ xdp_id() {
 	done
 	echo "$id"
 }
+# settled_rss PID: its resident KiB once two readings half a second apart
+# differ by under 1 % (a process that has just attached may still be
+# setting up), waiting up to 10 s
+settled_rss() {
+	local a b
+	a=$(awk '/VmRSS/ {print $2}' /proc/$1/status 2>/dev/null)
+	for _ in $(seq 20); do
+		sleep 0.5
+		b=$(awk '/VmRSS/ {print $2}' /proc/$1/status 2>/dev/null)
+		[ -n "$a" ] && [ -n "$b" ] && [ $(((b > a ? b - a : a - b) * 100)) -lt "$b" ] && break
+		a=$b
+	done
+	echo "$b"
+}
