@@ -89,9 +89,11 @@ sed -n '/^Other traffic, top talkers/,/^$/p' <<<"$s" | grep -Eq "192\.0\.2\.10 +
 tmux -L "$SOCK" kill-server 2>/dev/null
 
 # NO_COLOR and a plain pipe: no curses at all; the JSON report's talkers
-nsenter --net=/run/netns/$LAB_GW "$TA" run -i gwout --duration 3 --json >"$tmp/j.jsonl" 2>&1 &
+# (traffic once it has attached: a fixed sleep raced a slow start, and the
+# report then had no talker)
+nsenter --net=/run/netns/$LAB_GW "$TA" run -i gwout --duration 5 --json >"$tmp/j.jsonl" 2>&1 &
 jp=$!
-sleep 1.5
+wait_started "$tmp/j.jsonl" || bad "run --json did not start within 30 s"
 peer "$LAB_CLIENT" udp 192.0.2.10 7000 3200 --no-wait >/dev/null
 wait $jp; jrc=$?
 absent_out "not a terminal: no escape codes" $'\033' "$jrc" "$(cat "$tmp/j.jsonl")" "run --json"
