@@ -60,6 +60,16 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The calling thread's own CPU seconds so far (user and system) */
+static double thread_cpu_s(void)
+{
+	struct rusage ru;
+	struct timeval zero = { 0 };
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return tv_s(zero, ru.ru_utime) + tv_s(zero, ru.ru_stime);
+}
+
 /* median, min, max of TRIALS values (sorts them) */
 static void med3(double v[TRIALS], double out[3])
 {
@@ -499,11 +509,7 @@ static void *evgen_run(void *arg)
 				usleep((useconds_t)(((i + 1) / g->rate - el) * 1e6));
 		}
 	}
-	struct rusage ru;
-	struct timeval zero = { 0 };
-
-	getrusage(RUSAGE_THREAD, &ru);
-	g->cpu_s = tv_s(zero, ru.ru_utime) + tv_s(zero, ru.ru_stime);
+	g->cpu_s = thread_cpu_s();
 	return NULL;
 }
 
@@ -599,14 +605,10 @@ static void *reader(void *arg)
 {
 	struct ring_buffer *rb = arg;
 
-	struct rusage ru;
-	struct timeval zero = { 0 };
-
 	while (!reader_stop)
 		ring_buffer__poll(rb, 10);
 	ring_buffer__consume(rb);
-	getrusage(RUSAGE_THREAD, &ru);
-	reader_cpu = tv_s(zero, ru.ru_utime) + tv_s(zero, ru.ru_stime);
+	reader_cpu = thread_cpu_s();
 	return NULL;
 }
 

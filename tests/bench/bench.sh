@@ -87,14 +87,17 @@ cat > "$B/trafgen.cfg" <<EOF
 { eth(da=$mac, sa=02:00:00:00:00:05), ipv4(saddr=10.1.0.5, daddr=192.0.2.10, ttl=64), udp(sport=40001, dport=5000), fill(0x42, 18) }
 EOF
 rx() { ip -n $SINK -s -j link show v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+# trafgen's worker processes stop on SIGINT, like on Ctrl-C
+tg_stop() {
+	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
+	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+}
 pps_once() { # seconds
 	ip netns exec $GEN trafgen --dev v0 --conf "$B/trafgen.cfg" --cpus 1 >/dev/null 2>&1 &
 	local tg=$!
 	sleep 1
 	local a; a=$(rx); sleep "$1"; local b; b=$(rx)
-	# trafgen's worker processes stop on SIGINT, like on Ctrl-C
-	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
-	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	tg_stop
 	wait $tg 2>/dev/null
 	echo $(( (b - a) / $1 ))
 }
@@ -187,8 +190,7 @@ progstats() { # CONFIG PROGRAM-NAME...
 	sleep 1
 	bpftool -j prog show > "$B/progs0.json"; sleep 3; bpftool -j prog show > "$B/progs1.json"
 	sysctl -qw kernel.bpf_stats_enabled=$stats0
-	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
-	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	tg_stop
 	wait $tg 2>/dev/null
 	python3 - "$B/progs0.json" "$B/progs1.json" "$config" "$@" >> "$J" <<'PY'
 import json, sys
@@ -214,8 +216,7 @@ cpushare() { # CONFIG
 	tg=$!
 	sleep 1
 	perf record -q -a -o "$B/perf.data" -- sleep 3 >/dev/null 2>&1
-	pkill -INT -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null; sleep 0.3
-	pkill -KILL -f "trafgen --dev v0 --conf $B/trafgen.cfg" 2>/dev/null
+	tg_stop
 	wait $tg 2>/dev/null
 	perf script -i "$B/perf.data" -F cpu,ip,sym 2>/dev/null | python3 -c '
 import collections, json, re, sys
